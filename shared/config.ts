@@ -1,0 +1,74 @@
+// Configuration from the environment. Unset = the embedded default (everything in ./data).
+import { resolve } from 'node:path';
+
+export interface Config {
+  dataDir: string;
+  /** postgres://… or a PGlite folder ('memory://' for tests) */
+  databaseUrl: string;
+  /** base URL clients use to reach this platform (the filesystem store signs URLs under it) */
+  publicUrl: string;
+  s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; publicEndpoint?: string };
+  buckets: { incoming: string; masters: string; renditions: string };
+  natsUrl?: string;
+  natsStream: string;
+  opensearchUrl?: string;
+  auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string };
+  uploads: {
+    maxBytes: number;
+    multipartThresholdBytes: number;
+    partSizeBytes: number;
+    urlTtlSeconds: number;
+    /** uploads never completed are expired after this */
+    expireAfterSeconds: number;
+  };
+  images: { maxPixels: number };
+  downloadUrlTtlSeconds: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(env.MEDIATECA_DATA ?? 'data');
+  const port = env.PORT ?? '8080';
+  return {
+    dataDir,
+    databaseUrl: env.DATABASE_URL ?? resolve(dataDir, 'db'),
+    publicUrl: (env.PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    s3: env.S3_ENDPOINT
+      ? {
+          endpoint: env.S3_ENDPOINT,
+          region: env.S3_REGION ?? 'default',
+          accessKeyId: required(env, 'S3_ACCESS_KEY'),
+          secretAccessKey: required(env, 'S3_SECRET_KEY'),
+          publicEndpoint: env.S3_PUBLIC_ENDPOINT,
+        }
+      : undefined,
+    buckets: {
+      incoming: env.BUCKET_INCOMING ?? 'mediateca-incoming',
+      masters: env.BUCKET_MASTERS ?? 'mediateca-masters',
+      renditions: env.BUCKET_RENDITIONS ?? 'mediateca-renditions',
+    },
+    natsUrl: env.NATS_URL,
+    natsStream: env.NATS_STREAM ?? 'MEDIATECA',
+    opensearchUrl: env.OPENSEARCH_URL,
+    auth: {
+      jwksUrl: env.AUTH_JWKS_URL,
+      issuer: env.AUTH_ISSUER ?? 'mediateca-local',
+      audience: env.AUTH_AUDIENCE ?? 'mediateca',
+      rolesClaim: env.AUTH_ROLES_CLAIM ?? 'projects',
+    },
+    uploads: {
+      maxBytes: Number(env.UPLOAD_MAX_BYTES ?? 50 * 1024 ** 3),
+      multipartThresholdBytes: Number(env.UPLOAD_MULTIPART_THRESHOLD ?? 64 * 1024 ** 2),
+      partSizeBytes: Number(env.UPLOAD_PART_SIZE ?? 32 * 1024 ** 2),
+      urlTtlSeconds: Number(env.UPLOAD_URL_TTL ?? 3600),
+      expireAfterSeconds: Number(env.UPLOAD_EXPIRE_AFTER ?? 24 * 3600),
+    },
+    images: { maxPixels: Number(env.IMAGE_MAX_PIXELS ?? 268_402_689) },
+    downloadUrlTtlSeconds: Number(env.DOWNLOAD_URL_TTL ?? 900),
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+}

@@ -1,0 +1,153 @@
+// One migration set for PGlite and PostgreSQL 15. Kept in code so bundles carry it.
+import { type Kysely, sql } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
+
+const migrations: Record<string, Migration> = {
+  '0001_core': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('projects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('settings', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+
+      await db.schema
+        .createTable('assets')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('state_reason', 'text')
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('sha256', 'text')
+        .addColumn('expected_sha256', 'text')
+        .addColumn('storage_key', 'text', (c) => c.notNull())
+        .addColumn('duplicate_of', 'uuid')
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('progress', 'jsonb')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('deleted_at', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('assets_project_sha256').on('assets').columns(['project_id', 'sha256']).execute();
+      await db.schema.createIndex('assets_project_created').on('assets').columns(['project_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('asset_events')
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('data', 'jsonb', (c) => c.notNull())
+        .addColumn('occurred_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        // Optimistic concurrency: two writers of the same version cannot both commit.
+        .addPrimaryKeyConstraint('asset_events_pk', ['asset_id', 'version'])
+        .execute();
+
+      await db.schema
+        .createTable('asset_metadata')
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('data', 'jsonb', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('asset_metadata_pk', ['asset_id', 'kind'])
+        .execute();
+
+      await db.schema
+        .createTable('renditions')
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('storage_key', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('renditions_pk', ['asset_id', 'name'])
+        .execute();
+
+      await db.schema
+        .createTable('uploads')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('storage_key', 'text', (c) => c.notNull())
+        .addColumn('multipart_upload_id', 'text')
+        .addColumn('part_size', 'integer')
+        .addColumn('part_count', 'integer')
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('completed_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('uploads_storage_key').on('uploads').columns(['bucket', 'storage_key']).unique().execute();
+
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('event_id', 'text', (c) => c.notNull().unique())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text')
+        .addColumn('data', 'jsonb', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('published_at', 'timestamptz')
+        .execute();
+      await sql`create index outbox_unpublished on outbox (id) where published_at is null`.execute(db);
+
+      await db.schema
+        .createTable('processed_events')
+        .addColumn('consumer', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('processed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('processed_events_pk', ['consumer', 'event_id'])
+        .execute();
+    },
+  },
+  '0002_search': {
+    async up(db: Kysely<any>) {
+      // Accent-insensitive Spanish and English: unaccent runs before each stemmer.
+      await sql`create extension if not exists unaccent`.execute(db);
+      for (const [language, name] of [['spanish', 'mediateca_es'], ['english', 'mediateca_en']] as const) {
+        const config = sql.raw(name);
+        await sql`create text search configuration ${config} (copy = pg_catalog.${sql.raw(language)})`.execute(db);
+        await sql`alter text search configuration ${config} alter mapping for hword, hword_part, word with unaccent, ${sql.raw(`${language}_stem`)}`.execute(db);
+      }
+      await db.schema
+        .createTable('search_documents')
+        .addColumn('asset_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('tags', sql`text[]`, (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('captured_at', 'timestamptz')
+        .addColumn('document', 'jsonb', (c) => c.notNull())
+        .addColumn('search_text', 'text', (c) => c.notNull())
+        .addColumn('tsv', sql`tsvector`, (c) => c.notNull())
+        .addColumn('indexed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await sql`create index search_documents_tsv on search_documents using gin (tsv)`.execute(db);
+      await sql`create index search_documents_tags on search_documents using gin (tags)`.execute(db);
+      await db.schema.createIndex('search_documents_created').on('search_documents').columns(['created_at', 'asset_id']).execute();
+      await db.schema.createIndex('search_documents_project').on('search_documents').columns(['project_id', 'media_type']).execute();
+    },
+  },
+};
+
+export async function migrate(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+}

@@ -1,0 +1,130 @@
+// Kysely table types: the one description of the database that all code compiles against.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AssetState, MediaType } from '../domain/asset.ts';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  settings: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface AssetsTable {
+  id: string;
+  project_id: string;
+  state: AssetState;
+  state_reason: string | null;
+  media_type: MediaType;
+  title: string;
+  description: string;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  filename: string;
+  content_type: string;
+  size_bytes: ColumnType<string, number | bigint | string, number | bigint | string>;
+  sha256: string | null;
+  expected_sha256: string | null;
+  storage_key: string;
+  duplicate_of: string | null;
+  owner: string;
+  version: number;
+  progress: Json<{ stage: string; percent: number } | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface AssetEventsTable {
+  asset_id: string;
+  version: number;
+  type: string;
+  actor: string;
+  data: Json<Record<string, unknown>>;
+  occurred_at: Timestamp;
+}
+
+export interface AssetMetadataTable {
+  asset_id: string;
+  kind: 'technical' | 'descriptive' | 'ai';
+  data: Json<Record<string, unknown>>;
+  updated_at: Timestamp;
+}
+
+export interface RenditionsTable {
+  asset_id: string;
+  name: string;
+  storage_key: string;
+  content_type: string;
+  size_bytes: ColumnType<string, number | bigint | string, number | bigint | string>;
+  width: number | null;
+  height: number | null;
+  created_at: Timestamp;
+}
+
+export interface UploadsTable {
+  id: string;
+  asset_id: string;
+  project_id: string;
+  bucket: string;
+  storage_key: string;
+  multipart_upload_id: string | null;
+  part_size: number | null;
+  part_count: number | null;
+  expires_at: Timestamp;
+  completed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: Generated<string>;
+  event_id: string;
+  type: string;
+  source: string;
+  subject: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  published_at: Timestamp | null;
+}
+
+export interface ProcessedEventsTable {
+  consumer: string;
+  event_id: string;
+  processed_at: Timestamp;
+}
+
+export interface SearchDocumentsTable {
+  asset_id: string;
+  project_id: string;
+  media_type: string;
+  state: string;
+  title: string;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  filename: string;
+  created_at: Timestamp;
+  captured_at: Timestamp | null;
+  document: Json<Record<string, unknown>>;
+  search_text: string;
+  tsv: ColumnType<string, never, never>;
+  indexed_at: Timestamp;
+}
+
+export interface DB {
+  projects: ProjectsTable;
+  assets: AssetsTable;
+  asset_events: AssetEventsTable;
+  asset_metadata: AssetMetadataTable;
+  renditions: RenditionsTable;
+  uploads: UploadsTable;
+  outbox: OutboxTable;
+  processed_events: ProcessedEventsTable;
+  search_documents: SearchDocumentsTable;
+}
+
+export type Asset = Selectable<AssetsTable>;
+export type NewAsset = Insertable<AssetsTable>;
+export type AssetUpdate = Updateable<AssetsTable>;
+export type Rendition = Selectable<RenditionsTable>;
+export type Upload = Selectable<UploadsTable>;
+export type OutboxRow = Selectable<OutboxTable>;

@@ -1,0 +1,36 @@
+// Roles are granted per project. Pure rules; the HTTP layer maps a token to a Principal.
+
+export const ROLES = ['viewer', 'editor', 'producer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Action = 'asset:read' | 'asset:upload' | 'asset:edit' | 'asset:publish' | 'asset:reprocess' | 'project:admin';
+
+const MIN_ROLE: Record<Action, Role> = {
+  'asset:read': 'viewer',
+  'asset:upload': 'editor',
+  'asset:edit': 'editor',
+  'asset:publish': 'producer',
+  'asset:reprocess': 'admin',
+  'project:admin': 'admin',
+};
+
+export interface Principal {
+  subject: string;
+  /** project id → role */
+  projects: Record<string, Role>;
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function can(principal: Principal, action: Action, projectId: string): boolean {
+  const role = principal.projects[projectId];
+  if (!role) return false;
+  return ROLES.indexOf(role) >= ROLES.indexOf(MIN_ROLE[action]);
+}
+
+/** Projects in which the principal may perform the action (used to scope searches). */
+export function projectsWhere(principal: Principal, action: Action): string[] {
+  return Object.keys(principal.projects).filter((project) => can(principal, action, project));
+}

@@ -1,0 +1,63 @@
+// Every event type the platform emits or consumes, its data schema, and who consumes it.
+// Deployment manifests (k8s Triggers, stack.yml subscriptions) are checked against this file.
+import * as v from 'valibot';
+
+export const EVENT_SOURCE = 'io.mediateca';
+
+const assetRef = { assetId: v.pipe(v.string(), v.uuid()), projectId: v.string(), version: v.number() };
+
+export const ObjectCreatedData = v.object({
+  bucket: v.string(),
+  key: v.string(),
+  size: v.number(),
+  etag: v.optional(v.string()),
+  sequencer: v.optional(v.string()),
+});
+
+export const CATALOG = {
+  'com.amazonaws.s3.ObjectCreated:Put': { data: ObjectCreatedData, consumers: ['upload-complete'] },
+  'com.amazonaws.s3.ObjectCreated:Post': { data: ObjectCreatedData, consumers: ['upload-complete'] },
+  'com.amazonaws.s3.ObjectCreated:Copy': { data: ObjectCreatedData, consumers: ['upload-complete'] },
+  'com.amazonaws.s3.ObjectCreated:CompleteMultipartUpload': { data: ObjectCreatedData, consumers: ['upload-complete'] },
+  'io.mediateca.asset.uploaded': {
+    data: v.object({ ...assetRef, mediaType: v.string(), contentType: v.string(), sha256: v.string(), size: v.number() }),
+    consumers: ['transcode'],
+  },
+  'io.mediateca.asset.rendered': {
+    data: v.object({ ...assetRef, renditions: v.array(v.string()) }),
+    consumers: ['index'],
+  },
+  'io.mediateca.asset.failed': {
+    data: v.object({ ...assetRef, reason: v.string() }),
+    consumers: ['index'],
+  },
+  'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
+  'io.mediateca.asset.deleted': { data: v.object(assetRef), consumers: ['index'] },
+} as const;
+
+export type EventType = keyof typeof CATALOG;
+export type EventData<T extends EventType> = v.InferOutput<(typeof CATALOG)[T]['data']>;
+
+export const OBJECT_CREATED_PREFIX = 'com.amazonaws.s3.ObjectCreated:';
+
+export function isKnownEventType(type: string): type is EventType {
+  return Object.hasOwn(CATALOG, type);
+}
+
+export function consumersOf(type: string): readonly string[] {
+  return isKnownEventType(type) ? CATALOG[type].consumers : [];
+}
+
+/** Event types a function subscribes to (the reverse of `consumers`). */
+export function typesConsumedBy(fn: string): EventType[] {
+  return (Object.keys(CATALOG) as EventType[]).filter((type) => (CATALOG[type].consumers as readonly string[]).includes(fn));
+}
+
+export function parseEventData<T extends EventType>(type: T, data: unknown): EventData<T> {
+  return v.parse(CATALOG[type].data, data) as EventData<T>;
+}
+
+/** NATS subject for an event type: `mediateca.events.<type with dots and colons flattened>`. */
+export function subjectFor(type: string): string {
+  return `mediateca.events.${type.replace(/[.:*>\s]/g, '_')}`;
+}

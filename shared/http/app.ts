@@ -1,0 +1,57 @@
+// The Hono app every function starts from: request id, JSON logs, metrics, problem+json errors,
+// health and readiness, and bearer-token auth for API routes.
+import { Hono, type MiddlewareHandler } from 'hono';
+import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
+import type { Principal } from '../domain/permissions.ts';
+import type { Platform } from '../platform.ts';
+import { httpDuration, httpRequests, registry } from './metrics.ts';
+import { Problem, problemResponse, unauthorized } from './problem.ts';
+
+export interface AppEnv {
+  Variables: { principal: Principal; requestId: string };
+}
+
+export function createFunctionApp(platform: Platform, fn: string): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = routePath(c) || 'unmatched';
+    const seconds = (performance.now() - started) / 1000;
+    httpRequests.inc({ fn, method: c.req.method, route, status: String(c.res.status) });
+    httpDuration.observe({ fn, method: c.req.method, route }, seconds);
+    if (!c.req.path.startsWith('/_/')) {
+      platform.logger.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+    }
+  });
+  app.onError((error, c) => {
+    if (error instanceof Problem) return problemResponse(c, error);
+    platform.logger.error({ requestId: c.get('requestId'), err: error }, 'unhandled error');
+    return problemResponse(c, new Problem(500, 'Internal Server Error', 'the server failed to handle this request; it was logged with the request id'));
+  });
+  app.notFound((c) => problemResponse(c, new Problem(404, 'Not Found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.get('/_/health', (c) => c.json({ status: 'ok', fn }));
+  app.get('/_/ready', async (c) => {
+    try {
+      await platform.db.selectFrom('projects').select('id').limit(1).execute();
+      return c.json({ status: 'ready', fn });
+    } catch (error) {
+      return c.json({ status: 'not ready', fn, reason: (error as Error).message }, 503);
+    }
+  });
+  app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+  return app;
+}
+
+/** Requires a valid bearer token; the caller's roles land in `c.get('principal')`. */
+export function requireAuth(platform: Platform): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw unauthorized('a bearer token is required (Authorization: Bearer <jwt>)');
+    c.set('principal', await platform.auth.verify(match[1]!));
+    await next();
+  };
+}

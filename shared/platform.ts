@@ -1,0 +1,78 @@
+// Everything a function needs, built once per process from the configuration.
+import type { Kysely } from 'kysely';
+import { type Config, loadConfig } from './config.ts';
+import { type Database, openDatabase } from './db/connect.ts';
+import type { DB } from './db/schema.ts';
+import { type Authenticator, type LocalSigner, createAuthenticator, localSigner, remoteKeys } from './http/auth.ts';
+import { type Logger, createLogger } from './http/logger.ts';
+import type { SearchIndex } from './search/search-index.ts';
+import type { ObjectStore } from './storage/object-store.ts';
+
+export interface Platform {
+  config: Config;
+  database: Database;
+  db: Kysely<DB>;
+  store: ObjectStore;
+  search: SearchIndex;
+  auth: Authenticator;
+  /** only in the embedded default: mints tokens and serves the JWKS */
+  signer?: LocalSigner;
+  logger: Logger;
+  /** called after a transaction wrote outbox rows, so an in-process relay publishes at once */
+  outboxWritten: () => void;
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  name?: string;
+  config?: Config;
+  database?: Database;
+  store?: ObjectStore;
+}
+
+export async function createPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const config = options.config ?? loadConfig();
+  const logger = createLogger(options.name ?? 'mediateca');
+  const database = options.database ?? (await openDatabase(config.databaseUrl));
+  const store = options.store ?? (await openStore(config));
+  const search = await openSearch(config, database);
+
+  let signer: LocalSigner | undefined;
+  let auth: Authenticator;
+  if (config.auth.jwksUrl) {
+    auth = createAuthenticator(config.auth, remoteKeys(config.auth.jwksUrl));
+  } else {
+    signer = await localSigner(`${config.dataDir}/keys/signing-key.json`, config.auth);
+    auth = createAuthenticator(config.auth, signer.keys);
+  }
+
+  const platform: Platform = {
+    config,
+    database,
+    db: database.db,
+    store,
+    search,
+    auth,
+    signer,
+    logger,
+    outboxWritten: () => {},
+    close: async () => {
+      if (!options.database) await database.close();
+    },
+  };
+  return platform;
+}
+
+async function openStore(config: Config): Promise<ObjectStore> {
+  if (config.s3) {
+    const { S3ObjectStore } = await import('./storage/s3.ts');
+    return new S3ObjectStore(config.s3, config.buckets);
+  }
+  const { FilesystemObjectStore } = await import('./storage/filesystem.ts');
+  return new FilesystemObjectStore(`${config.dataDir}/objects`, config.buckets, config.publicUrl, `${config.dataDir}/keys/store-secret`);
+}
+
+async function openSearch(config: Config, database: Database): Promise<SearchIndex> {
+  const { PostgresSearchIndex } = await import('./search/postgres.ts');
+  return new PostgresSearchIndex(database.db);
+}

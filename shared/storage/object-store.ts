@@ -1,0 +1,46 @@
+// The ObjectStore port. Two adapters: S3 (Ceph RGW, MinIO, AWS) and the filesystem (embedded default).
+// The application never proxies upload bytes: clients get presigned URLs and talk to the store directly.
+import type { Readable } from 'node:stream';
+
+export interface Buckets {
+  /** where clients upload; objects here expire if never completed */
+  incoming: string;
+  masters: string;
+  renditions: string;
+}
+
+export interface ObjectInfo {
+  size: number;
+  etag: string;
+  contentType?: string;
+}
+
+export interface PresignedPart {
+  partNumber: number;
+  url: string;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface ObjectStore {
+  readonly buckets: Buckets;
+  ensureBuckets(): Promise<void>;
+  presignPut(bucket: string, key: string, contentType: string, expiresInSeconds: number): Promise<string>;
+  presignGet(bucket: string, key: string, expiresInSeconds: number, downloadName?: string): Promise<string>;
+  createMultipartUpload(bucket: string, key: string, contentType: string): Promise<string>;
+  presignUploadPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string>;
+  listParts(bucket: string, key: string, uploadId: string): Promise<CompletedPart[]>;
+  completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: CompletedPart[]): Promise<void>;
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
+  head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
+  /** Streams the object (or the inclusive byte range). */
+  getStream(bucket: string, key: string, range?: { start: number; end: number }): Promise<Readable>;
+  put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void>;
+  copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, size: number): Promise<void>;
+  delete(bucket: string, key: string): Promise<void>;
+}
+
+export const DEFAULT_BUCKETS: Buckets = { incoming: 'mediateca-incoming', masters: 'mediateca-masters', renditions: 'mediateca-renditions' };
