@@ -1,0 +1,20 @@
+// Runs one function alone: the same app the dev host mounts, served on PORT (default 8080) on 0.0.0.0.
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { type Platform, createPlatform } from '../platform.ts';
+import type { AppEnv } from './app.ts';
+
+export async function runFunction(name: string, createApp: (platform: Platform) => Hono<AppEnv>): Promise<void> {
+  const platform = await createPlatform({ name });
+  const app = createApp(platform);
+  const port = Number(process.env.PORT ?? 8080);
+  const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '0.0.0.0' }, () => {
+    platform.logger.info({ port }, `${name} listening`);
+  });
+  const shutdown = () => {
+    server.close();
+    platform.close().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
