@@ -4,7 +4,8 @@ import { type Kysely, type Transaction, sql } from 'kysely';
 import { assertTransition, type AssetState } from '../domain/asset.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
-import type { Asset, AssetUpdate, DB, NewAsset, Rendition, Upload } from './schema.ts';
+import type { Insertable } from 'kysely';
+import type { Asset, AssetUpdate, DB, NewAsset, Rendition, RenditionsTable, Upload } from './schema.ts';
 
 export class ConcurrentModification extends Error {}
 
@@ -114,7 +115,7 @@ export async function getMetadata(db: Kysely<DB>, assetId: string): Promise<Reco
   return Object.fromEntries(rows.map((r) => [r.kind, r.data]));
 }
 
-export async function putRendition(db: Kysely<DB>, rendition: Omit<Rendition, 'created_at'>): Promise<void> {
+export async function putRendition(db: Kysely<DB>, rendition: Insertable<RenditionsTable>): Promise<void> {
   await db
     .insertInto('renditions')
     .values(rendition)

@@ -20,7 +20,8 @@ export const CATALOG = {
   'com.amazonaws.s3.ObjectCreated:Copy': { data: ObjectCreatedData, consumers: ['upload-complete'] },
   'com.amazonaws.s3.ObjectCreated:CompleteMultipartUpload': { data: ObjectCreatedData, consumers: ['upload-complete'] },
   'io.mediateca.asset.uploaded': {
-    data: v.object({ ...assetRef, mediaType: v.string(), contentType: v.string(), sha256: v.string(), size: v.number() }),
+    // `reprocess` forces every rendition to be made again (admin request)
+    data: v.object({ ...assetRef, mediaType: v.string(), contentType: v.string(), sha256: v.string(), size: v.number(), reprocess: v.optional(v.boolean()) }),
     consumers: ['transcode'],
   },
   'io.mediateca.asset.rendered': {
@@ -31,6 +32,7 @@ export const CATALOG = {
     data: v.object({ ...assetRef, reason: v.string() }),
     consumers: ['index'],
   },
+  'io.mediateca.uploads.expire-requested': { data: v.object({}), consumers: ['upload'] },
   'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
   'io.mediateca.asset.deleted': { data: v.object(assetRef), consumers: ['index'] },
 } as const;

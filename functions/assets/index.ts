@@ -1,0 +1,153 @@
+// assets: read an asset with its metadata, renditions and short-lived download URLs; edit descriptive
+// fields (optimistic concurrency via If-Match); history; reprocess (admin); soft delete.
+import type { Context, Hono } from 'hono';
+import * as v from 'valibot';
+import { ConcurrentModification, assetHistory, changeAsset, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import type { Asset } from '../../shared/db/schema.ts';
+import { canTransition } from '../../shared/domain/asset.ts';
+import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
+import { newEvent } from '../../shared/events/envelope.ts';
+import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
+import { authorize } from '../../shared/http/access.ts';
+import { Problem, conflict, notFound } from '../../shared/http/problem.ts';
+import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
+import type { Platform } from '../../shared/platform.ts';
+
+const EditAsset = v.pipe(
+  v.strictObject({
+    title: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(500))),
+    description: v.optional(v.pipe(v.string(), v.maxLength(20000))),
+    tags: v.optional(v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)))),
+  }),
+  v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description or tags'),
+);
+
+export function createApp(platform: Platform): Hono<AppEnv> {
+  const app = createFunctionApp(platform, 'assets');
+  app.use('/assets/*', requireAuth(platform));
+
+  app.get('/assets/:id', async (c) => {
+    const asset = await readableAsset(c, platform, 'asset:read');
+    c.header('ETag', `"${asset.version}"`);
+    return c.json(await describeAsset(platform, asset));
+  });
+
+  app.get('/assets/:id/history', async (c) => {
+    const asset = await readableAsset(c, platform, 'asset:read');
+    const events = await assetHistory(platform.db, asset.id);
+    return c.json({ assetId: asset.id, events: events.map((e) => ({ version: e.version, type: e.type, actor: e.actor, data: e.data, occurredAt: e.occurred_at })) });
+  });
+
+  app.patch('/assets/:id', async (c) => {
+    const asset = await readableAsset(c, platform, 'asset:edit');
+    const edit = parseOrProblem(EditAsset, await jsonBody(c.req.raw), 'edit');
+    const expectedVersion = versionFromIfMatch(c.req.header('if-match')) ?? asset.version;
+    if (expectedVersion !== asset.version) throw preconditionFailed(asset);
+    const updated = await write(() => changeAsset(platform.db, asset, {
+      expectedVersion,
+      set: edit,
+      history: { type: 'edited', actor: c.get('principal').subject, data: { before: pick(asset, Object.keys(edit)), after: edit } },
+      events: (version) => [newEvent('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, fields: Object.keys(edit) }, asset.id)],
+    }), asset);
+    platform.outboxWritten();
+    c.header('ETag', `"${updated.version}"`);
+    return c.json(await describeAsset(platform, updated));
+  });
+
+  app.post('/assets/:id/reprocess', async (c) => {
+    const asset = await readableAsset(c, platform, 'asset:reprocess');
+    if (!canTransition(asset.state, 'processing') || !asset.sha256) throw conflict(`an asset in state ${asset.state} cannot be reprocessed`);
+    const updated = await write(() => changeAsset(platform.db, asset, {
+      expectedVersion: asset.version,
+      set: { state: 'processing', state_reason: null },
+      history: { type: 'reprocess-requested', actor: c.get('principal').subject },
+      events: (version) => [newEvent('io.mediateca.asset.uploaded', EVENT_SOURCE, {
+        assetId: asset.id, projectId: asset.project_id, version, mediaType: asset.media_type, contentType: asset.content_type,
+        sha256: asset.sha256!, size: Number(asset.size_bytes), reprocess: true,
+      }, asset.id)],
+    }), asset);
+    platform.outboxWritten();
+    return c.json({ assetId: updated.id, state: updated.state, version: updated.version }, 202);
+  });
+
+  app.delete('/assets/:id', async (c) => {
+    const asset = await readableAsset(c, platform, 'asset:edit');
+    if (asset.state === 'deleted') return c.body(null, 204);
+    await write(() => changeAsset(platform.db, asset, {
+      expectedVersion: asset.version,
+      set: { state: 'deleted', deleted_at: new Date() },
+      history: { type: 'deleted', actor: c.get('principal').subject, data: { previousState: asset.state } },
+      events: (version) => [newEvent('io.mediateca.asset.deleted', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version }, asset.id)],
+    }), asset);
+    platform.outboxWritten();
+    return c.body(null, 204);
+  });
+  return app;
+}
+
+async function readableAsset(c: Context<AppEnv>, platform: Platform, action: Parameters<typeof authorize>[1]): Promise<Asset> {
+  const asset = await findAsset(platform.db, c.req.param('id')!);
+  if (!asset) throw notFound('asset not found');
+  authorize(c, action, asset.project_id, 'asset');
+  return asset;
+}
+
+export async function describeAsset(platform: Platform, asset: Asset) {
+  const { store, config } = platform;
+  const ttl = config.downloadUrlTtlSeconds;
+  const [metadata, renditions] = await Promise.all([getMetadata(platform.db, asset.id), listRenditions(platform.db, asset.id)]);
+  const hasMaster = ['uploaded', 'processing', 'ready', 'archived'].includes(asset.state) || (asset.state === 'failed' && asset.sha256 !== null && !asset.duplicate_of);
+  return {
+    id: asset.id,
+    projectId: asset.project_id,
+    state: asset.state,
+    stateReason: asset.state_reason,
+    progress: asset.progress,
+    mediaType: asset.media_type,
+    title: asset.title,
+    description: asset.description,
+    tags: asset.tags,
+    filename: asset.filename,
+    contentType: asset.content_type,
+    size: Number(asset.size_bytes),
+    sha256: asset.sha256,
+    duplicateOf: asset.duplicate_of,
+    owner: asset.owner,
+    version: asset.version,
+    createdAt: asset.created_at,
+    updatedAt: asset.updated_at,
+    metadata,
+    downloadUrl: hasMaster ? await store.presignGet(store.buckets.masters, asset.storage_key, ttl, asset.filename) : undefined,
+    renditions: await Promise.all(renditions.map(async (r) => ({
+      name: r.name,
+      contentType: r.content_type,
+      size: Number(r.size_bytes),
+      width: r.width,
+      height: r.height,
+      url: await store.presignGet(store.buckets.renditions, r.storage_key, ttl),
+    }))),
+    urlsExpireAt: new Date(Date.now() + ttl * 1000).toISOString(),
+  };
+}
+
+async function write(change: () => Promise<Asset>, asset: Asset): Promise<Asset> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof ConcurrentModification) throw preconditionFailed(asset);
+    throw error;
+  }
+}
+
+function versionFromIfMatch(header: string | undefined): number | undefined {
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header?.trim() ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function preconditionFailed(asset: Asset): Problem {
+  return new Problem(412, 'Precondition Failed', `asset ${asset.id} was changed by someone else; reload it and try again`);
+}
+
+function pick(asset: Asset, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, (asset as unknown as Record<string, unknown>)[k]]));
+}

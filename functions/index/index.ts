@@ -1,0 +1,57 @@
+// index: projects assets into the search read model (CQRS). Reads the current state from the system of
+// record, so events arriving twice or out of order converge on the same document.
+import type { Hono } from 'hono';
+import { findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import type { Asset } from '../../shared/db/schema.ts';
+import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
+import { acceptEvents } from '../../shared/http/events.ts';
+import type { Platform } from '../../shared/platform.ts';
+import type { SearchDocument } from '../../shared/search/search-index.ts';
+
+const CONSUMER = 'index';
+
+export function createApp(platform: Platform): Hono<AppEnv> {
+  const app = createFunctionApp(platform, CONSUMER);
+  const reindex = async (event: { data: { assetId: string } }, p: Platform) => { await projectAsset(p, event.data.assetId); };
+  acceptEvents(app, platform, CONSUMER, {
+    'io.mediateca.asset.rendered': reindex,
+    'io.mediateca.asset.updated': reindex,
+    'io.mediateca.asset.failed': reindex,
+    'io.mediateca.asset.deleted': reindex,
+  });
+  return app;
+}
+
+/** Searchable = ready or archived. Anything else (failed, deleted, still processing) leaves the index. */
+export async function projectAsset(platform: Platform, assetId: string): Promise<void> {
+  const asset = await findAsset(platform.db, assetId);
+  if (!asset || !['ready', 'archived'].includes(asset.state)) {
+    await platform.search.remove(assetId);
+    return;
+  }
+  const [metadata, renditions] = await Promise.all([getMetadata(platform.db, assetId), listRenditions(platform.db, assetId)]);
+  await platform.search.upsert(toSearchDocument(asset, metadata.technical ?? {}, renditions.find((r) => r.name === 'thumbnail')?.storage_key));
+}
+
+export function toSearchDocument(asset: Asset, technical: Record<string, any>, thumbnailKey?: string): SearchDocument {
+  const exif = (technical.exif ?? {}) as Record<string, unknown>;
+  const fields: Record<string, string> = {};
+  for (const name of ['make', 'model', 'lens', 'software', 'artist', 'copyright'] as const) {
+    if (typeof exif[name] === 'string') fields[name] = exif[name] as string;
+  }
+  const capturedAt = typeof exif.capturedAt === 'string' ? new Date(exif.capturedAt) : undefined;
+  return {
+    assetId: asset.id,
+    projectId: asset.project_id,
+    mediaType: asset.media_type,
+    state: asset.state,
+    title: asset.title,
+    description: asset.description,
+    tags: asset.tags,
+    filename: asset.filename,
+    createdAt: new Date(asset.created_at),
+    capturedAt,
+    fields,
+    thumbnailKey,
+  };
+}
