@@ -26,3 +26,38 @@ function tcpProbe(url: string): Promise<void> {
     socket.once('error', reject);
   });
 }
+
+export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+/** Ceph RGW as started by scripts/services/ceph-rgw.sh */
+export const S3 = {
+  endpoint: process.env.S3_ENDPOINT ?? 'http://127.0.0.1:7480',
+  region: process.env.S3_REGION ?? 'default',
+  accessKeyId: process.env.S3_ACCESS_KEY ?? 'ci-access-key',
+  secretAccessKey: process.env.S3_SECRET_KEY ?? 'ci-secret-key',
+};
+
+/** A fresh database on the PostgreSQL server; `drop()` removes it (closing any connections left open). */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const postgres = (await import('postgres')).default;
+  const name = `mt_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
