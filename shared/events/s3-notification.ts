@@ -1,6 +1,7 @@
 // Bucket notifications arrive in three shapes; all become CloudEvents of the S3 adapter convention:
 // type `com.amazonaws.s3.ObjectCreated:<op>`, source `<eventSource>.<region>.<bucket>`, subject = key.
-//  - Ceph RGW: binary-mode CloudEvent (ce-type `com.amazonaws.ObjectCreated:Put`), body `{"Records":[...]}`
+//  - Ceph RGW: binary-mode CloudEvent (ce-type `com.amazonaws.ObjectCreated:Put`), body `{"Records":[...]}`;
+//    before Quincy (Debian's 16.2) the same body as plain JSON without ce- headers
 //  - MinIO webhook / NATS target: plain JSON `{EventName, Key, Records}` with `eventName: "s3:ObjectCreated:Put"`
 //  - the filesystem store of the embedded default: the same `{"Records":[...]}` as S3 itself
 import { OBJECT_CREATED_PREFIX } from './catalog.ts';
@@ -37,8 +38,8 @@ export function normaliseS3Notification(body: unknown): EventEnvelope<ObjectCrea
     const bucket = record.s3?.bucket?.name;
     const rawKey = record.s3?.object?.key;
     if (!bucket || rawKey === undefined) throw new NotAnObjectNotification('record lacks bucket or key');
-    // S3 (and both Ceph and MinIO) URL-encode keys in notifications, with + for spaces.
-    const key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
+    // AWS S3 and MinIO URL-encode keys in notifications (+ for spaces); Ceph RGW (measured on 16.2) sends them raw.
+    const key = record.eventSource === 'ceph:s3' ? rawKey : decodeURIComponent(rawKey.replace(/\+/g, ' '));
     const etag = (record.s3?.object?.eTag ?? record.s3?.object?.etag)?.replace(/"/g, '');
     const sequencer = record.s3?.object?.sequencer;
     const source = `${record.eventSource ?? 's3'}.${record.awsRegion || 'default'}.${bucket}`;

@@ -4,5 +4,5 @@ import pino from 'pino';
 export type Logger = pino.Logger;
 
 export function createLogger(name: string): Logger {
-  return pino({ name, level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'warn' : 'info'), base: { fn: name } });
+  return pino({ name, level: process.env.LOG_LEVEL ?? (process.env.NODE_TEST_CONTEXT || process.env.NODE_ENV === 'test' ? 'warn' : 'info'), base: { fn: name } });
 }

@@ -1,0 +1,135 @@
+// The dev host: every function mounted in one process, with events dispatched between them.
+// Embedded default: PGlite + filesystem store + in-process dispatch. With NATS_URL, the outbox relay
+// publishes to JetStream and durable consumers feed the functions; with S3_ENDPOINT, Ceph RGW / MinIO
+// holds the objects and its bucket notifications are pushed to /_fn/upload-complete/.
+import { serve } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { ExponentialBackoff, handleWhenResult, retry } from 'cockatiel';
+import { Hono } from 'hono';
+import { createApp as assetsApp } from '../functions/assets/index.ts';
+import { createApp as indexApp } from '../functions/index/index.ts';
+import { createApp as searchApp } from '../functions/search/index.ts';
+import { createApp as transcodeApp } from '../functions/transcode/index.ts';
+import { createApp as uploadCompleteApp } from '../functions/upload-complete/index.ts';
+import { createApp as uploadApp } from '../functions/upload/index.ts';
+import type { Config } from '../shared/config.ts';
+import { EVENT_SOURCE } from '../shared/events/catalog.ts';
+import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from '../shared/events/deliver.ts';
+import { newEvent } from '../shared/events/envelope.ts';
+import { type RunningConsumer, runBridge } from '../shared/events/jetstream.ts';
+import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
+import { registry } from '../shared/http/metrics.ts';
+import { type Platform, createPlatform } from '../shared/platform.ts';
+import { FilesystemObjectStore } from '../shared/storage/filesystem.ts';
+import { filesystemStoreRoutes } from '../shared/storage/filesystem-routes.ts';
+
+export interface Host {
+  url: string;
+  platform: Platform;
+  functions: Record<string, Hono<any>>;
+  stop(): Promise<void>;
+}
+
+export async function startHost(config: Config, port: number): Promise<Host> {
+  // Listen first: with port 0 the real port is known only now, and signed URLs must point at it.
+  let handle: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: (request) => handle(request), port, hostname: process.env.HOST ?? '127.0.0.1' }, () => resolve(s));
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  if (config.publicUrl.endsWith(':0')) config = { ...config, publicUrl: `http://127.0.0.1:${boundPort}` };
+  const platform = await createPlatform({ name: 'dev-host', config });
+  await platform.store.ensureBuckets();
+  const functions: Record<string, Hono<any>> = {
+    upload: uploadApp(platform),
+    'upload-complete': uploadCompleteApp(platform),
+    transcode: transcodeApp(platform),
+    index: indexApp(platform),
+    search: searchApp(platform),
+    assets: assetsApp(platform),
+  };
+  const targets: Record<string, FunctionTarget> = Object.fromEntries(Object.entries(functions).map(([name, app]) => [name, (request: Request) => Promise.resolve(app.fetch(request))]));
+
+  const root = new Hono();
+  const to = (name: string) => (c: { req: { raw: Request } }) => functions[name]!.fetch(c.req.raw);
+  root.all('/uploads', to('upload'));
+  root.all('/uploads/*', to('upload'));
+  root.all('/assets/*', to('assets'));
+  root.all('/search', to('search'));
+  // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
+  root.all('/_fn/:name/*', (c) => {
+    const app = functions[c.req.param('name')];
+    if (!app) return c.json({ title: 'Not Found', status: 404, detail: 'no such function' }, 404);
+    const url = new URL(c.req.url);
+    url.pathname = url.pathname.replace(/^\/_fn\/[^/]+/, '') || '/';
+    return app.fetch(new Request(url, c.req.raw));
+  });
+  root.get('/_/health', (c) => c.json({ status: 'ok', functions: Object.keys(functions) }));
+  root.get('/_/ready', (c) => functions.assets!.fetch(new Request(new URL('/_/ready', c.req.url))));
+  root.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+  if (platform.signer) root.get('/.well-known/jwks.json', (c) => c.json(platform.signer!.jwks));
+
+  const stoppers: (() => Promise<void>)[] = [];
+  if (platform.store instanceof FilesystemObjectStore) {
+    root.route('/_store', filesystemStoreRoutes(platform.store));
+    const notifyUploadComplete = retryingDelivery(platform, 'upload-complete');
+    const inFlight = new Set<Promise<void>>();
+    platform.store.onObjectCreated = (notification) => {
+      const delivery = notifyUploadComplete(() => postJson(targets['upload-complete']!, notification)).finally(() => inFlight.delete(delivery));
+      inFlight.add(delivery);
+    };
+    stoppers.push(async () => { await Promise.allSettled([...inFlight]); });
+  }
+
+  let relay: OutboxRelay;
+  if (config.natsUrl) {
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstream } = await import('@nats-io/jetstream');
+    const nc = await connect({ servers: config.natsUrl, name: 'mediateca-dev-host' });
+    relay = new OutboxRelay(platform.db, jetStreamSink(jetstream(nc), config.natsStream), { logger: platform.logger }).start();
+    // Bucket notifications reach upload-complete over HTTP, not through the stream.
+    const { 'upload-complete': _direct, search: _s, assets: _a, ...eventTargets } = targets;
+    const bridge: RunningConsumer = await runBridge({ nc, stream: config.natsStream, functions: eventTargets, ackWaitMs: 60_000, backoffMs: [500, 2_000, 10_000], logger: platform.logger });
+    stoppers.push(async () => { await bridge.stop(); await nc.drain(); });
+  } else {
+    relay = new OutboxRelay(platform.db, inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope), { logger: platform.logger }), { logger: platform.logger }).start();
+  }
+  platform.outboxWritten = () => relay.wake();
+
+  // Abandoned uploads expire; in a cluster a PingSource / cron sends this event instead.
+  const expiry = setInterval(() => {
+    void deliverToFunction(targets.upload!, newEvent('io.mediateca.uploads.expire-requested', EVENT_SOURCE, {}));
+  }, 60_000);
+  expiry.unref();
+
+  handle = root.fetch;
+  return {
+    url: `http://127.0.0.1:${boundPort}`,
+    platform,
+    functions,
+    async stop() {
+      clearInterval(expiry);
+      await new Promise((resolve) => server.close(resolve));
+      for (const stop of stoppers) await stop();
+      await relay.stop();
+      await platform.close();
+    },
+  };
+}
+
+async function postJson(target: FunctionTarget, body: unknown): Promise<DeliveryResult> {
+  const response = await target(new Request('http://function/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+  const text = await response.text();
+  if (response.ok) return { outcome: 'ack' };
+  return { outcome: response.status >= 500 ? 'retry' : 'dead-letter', reason: `HTTP ${response.status}: ${text.slice(0, 300)}` };
+}
+
+/** The filesystem store's notifications get the same bounded retries a real bucket's persistent topic gives. */
+function retryingDelivery(platform: Platform, consumer: string) {
+  const policy = retry(handleWhenResult((r) => (r as DeliveryResult).outcome === 'retry'), { maxAttempts: 8, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 10_000 }) });
+  return async (attempt: () => Promise<DeliveryResult>) => {
+    const result = await policy.execute(() => attempt().catch((error) => ({ outcome: 'retry' as const, reason: String(error) })));
+    if (result.outcome !== 'ack') recordDeadLetter(platform.logger, consumer, { id: 'bucket-notification', type: 'com.amazonaws.s3.ObjectCreated:*' }, result.reason ?? 'failed');
+  };
+}

@@ -1,0 +1,28 @@
+// End to end on the embedded default: PGlite, filesystem store, in-process events.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { startHost } from '../../scripts/host.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { s3RecordFor } from '../../shared/events/s3-notification.ts';
+import { pipelineSuite } from './pipeline-suite.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-e2e-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+pipelineSuite('embedded', async () => {
+  const config = loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test' });
+  const host = await startHost(config, 0);
+  return {
+    host,
+    redeliverNotification: async (bucket, key) => {
+      const response = await host.functions['upload-complete']!.fetch(new Request('http://function/', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(s3RecordFor(bucket, key, 1, 'etag', 'replayed')),
+      }));
+      if (!response.ok) throw new Error(`replay → ${response.status}`);
+    },
+  };
+});

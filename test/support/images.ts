@@ -1,0 +1,72 @@
+// Real images made by the tests: a JPEG with EXIF (camera, capture date, GPS) and the bad cases.
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+
+export interface PhotoOptions {
+  width?: number;
+  height?: number;
+  make?: string;
+  model?: string;
+  capturedAt?: string; // EXIF format "YYYY:MM:DD HH:MM:SS"
+  seed?: number;
+}
+
+/** A photo-like JPEG (gradient + noise, so it compresses like a real photo) with EXIF and GPS. */
+export async function makeJpegWithExif(options: PhotoOptions = {}): Promise<Buffer> {
+  const width = options.width ?? 1600;
+  const height = options.height ?? 1200;
+  const seed = options.seed ?? 1;
+  const channels = 3;
+  const pixels = Buffer.alloc(width * height * channels);
+  let state = seed * 2654435761;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      const noise = (state >> 16) & 31;
+      const i = (y * width + x) * channels;
+      pixels[i] = ((x * 255) / width + noise) & 255;
+      pixels[i + 1] = ((y * 255) / height + noise) & 255;
+      pixels[i + 2] = (((x + y) * 128) / (width + height) + seed * 37 + noise) & 255;
+    }
+  }
+  return sharp(pixels, { raw: { width, height, channels } })
+    .withExif({
+      IFD0: { Make: options.make ?? 'Fujifilm', Model: options.model ?? 'X-T5', Software: 'mediateca-tests', Orientation: '1' },
+      IFD2: { DateTimeOriginal: options.capturedAt ?? '2026:03:14 09:26:53', ExposureTime: '1/250', FNumber: '5.6', ISOSpeedRatings: '200' },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '40/1 25/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '3/1 42/1 0/1' },
+    })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+/**
+ * A decompression bomb: a valid 1-bit PNG of side×side pixels (400 Mpx by default) that is only tens of KB,
+ * because every pixel is zero. Decoding it to RGB would need gigabytes.
+ */
+export function makeDecompressionBomb(side = 20000): Buffer {
+  const rowBytes = 1 + Math.ceil(side / 8); // filter byte + packed bits
+  const idat = deflateSync(Buffer.alloc(rowBytes * side), { level: 9 });
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, no filter, no interlace
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
