@@ -14,7 +14,7 @@ export interface DeliveryResult {
 }
 
 /** A Hono app's `fetch` in-process, or `remoteFunction(url)` for a deployed function. */
-export type FunctionTarget = (request: Request) => Promise<Response>;
+export type FunctionTarget = (request: Request) => Response | Promise<Response>;
 
 // The event itself is unusable or the function cannot take it: retrying would give the same answer.
 const PERMANENT_STATUSES = new Set([400, 404, 405, 409, 410, 413, 415, 422]);

@@ -29,7 +29,7 @@ export function fromNatsMessage(headers: MsgHdrs | undefined, data: Uint8Array):
   const plainHeaders: Record<string, string> = {};
   for (const [name, values] of headers ?? []) plainHeaders[name.toLowerCase()] = values[0] ?? '';
   const parsed = HTTP.toEvent({ headers: plainHeaders, body: decoder.decode(data) });
-  const event = Array.isArray(parsed) ? parsed[0] : parsed;
+  const event = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown> | undefined;
   if (!event) throw new Error('empty CloudEvents batch');
   // The codec does not validate what it parsed; a missing type or source must not get further.
   event.validate();

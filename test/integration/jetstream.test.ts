@@ -264,7 +264,7 @@ describe('JetStream transport', { skip: !available && `NATS is not reachable at 
   /** A core subscription that collects messages; next(n) waits until n have arrived. */
   function collect(subject: string) {
     const messages: Msg[] = [];
-    const subscription = nc.subscribe(subject, { callback: (_error, message) => messages.push(message) });
+    const subscription = nc.subscribe(subject, { callback: (_error, message) => { messages.push(message); } });
     return {
       stop: () => subscription.unsubscribe(),
       next: async (n: number): Promise<Msg[]> => {
