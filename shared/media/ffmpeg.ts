@@ -1,0 +1,269 @@
+// ffmpeg and ffprobe: where they are, how a command runs (progress, threads, timeout, cancellation),
+// how a render job stages its files, and how failures read. Commands are spawned directly rather than
+// through fluent-ffmpeg: the renditions need multi-output filter graphs, `-var_stream_map`, progress on
+// a side pipe and PCM on stdout, which are plainer as argument lists than as builder calls.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+export const ffmpegPath = (): string => process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
+export const ffprobePath = (): string => process.env.FFPROBE_PATH ?? '/usr/bin/ffprobe';
+
+export type MediaErrorCode =
+  | 'empty'
+  | 'unreadable'
+  | 'no-media-stream'
+  | 'unsupported'
+  | 'too-long'
+  | 'too-large'
+  | 'truncated'
+  | 'ffmpeg-failed'
+  | 'timeout'
+  | 'environment';
+
+/**
+ * A media file that cannot be processed, with a reason a person can read.
+ * `permanent` is true when the file itself is the problem (retrying cannot help: mark the asset failed);
+ * false for timeouts and machine trouble (full disk, out of memory, ffmpeg missing), which a retry may fix.
+ */
+export class MediaError extends Error {
+  constructor(
+    readonly code: MediaErrorCode,
+    readonly reason: string,
+    readonly permanent = true,
+  ) {
+    super(reason);
+    this.name = 'MediaError';
+  }
+}
+
+/** Threads for ffmpeg: the CPUs this process may use, including a cgroup CPU quota (containers). FFMPEG_THREADS overrides. */
+export function ffmpegThreads(): number {
+  const configured = Number(process.env.FFMPEG_THREADS);
+  if (configured > 0) return Math.floor(configured);
+  return Math.max(1, Math.min(availableParallelism(), cgroupCpuLimit() ?? Infinity));
+}
+
+function cgroupCpuLimit(): number | undefined {
+  try {
+    const [quota, period] = readFileSync('/sys/fs/cgroup/cpu.max', 'utf8').trim().split(/\s+/);
+    if (quota === 'max' || !quota || !period) return undefined;
+    return Math.ceil(Number(quota) / Number(period));
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RunOptions {
+  /** media seconds the command produces; progress is ffmpeg's out_time against it */
+  durationSeconds?: number;
+  onProgress?: (percent: number) => void;
+  /** receives stdout (for commands that write PCM or raw frames to pipe:1) */
+  onStdout?: (chunk: Buffer) => void;
+  /** aborting kills ffmpeg; the promise rejects with the signal's reason */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  /** the last out_time ffmpeg reported: how much media it produced */
+  outTimeSeconds?: number;
+}
+
+const BASE_ARGS = ['-hide_banner', '-nostdin', '-nostats', '-y', '-v', 'error', '-progress', 'pipe:3'];
+
+/** Runs ffmpeg with `args` (after the common flags), reporting progress from `-progress pipe:3`. */
+export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpegPath(), [...BASE_ARGS, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const stderr: string[] = [];
+    let outTimeSeconds: number | undefined;
+    let settled = false;
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve({ outTimeSeconds });
+    };
+    const onAbort = () => {
+      child.kill('SIGKILL');
+      finish(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout!.on('data', (chunk: Buffer) => options.onStdout?.(chunk));
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      if (stderr.length < 50) stderr.push(...text.split('\n').filter((line) => line.trim()));
+    });
+    let pending = '';
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (text: string) => {
+      const lines = (pending + text).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = /^out_time_us=(\d+)$/.exec(line);
+        if (!match) continue;
+        outTimeSeconds = Number(match[1]) / 1e6;
+        if (options.durationSeconds) options.onProgress?.(Math.min(100, (100 * outTimeSeconds) / options.durationSeconds));
+      }
+    });
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      finish(new MediaError('environment', `ffmpeg could not be started (${ffmpegPath()}): ${error.message}`, false)),
+    );
+    child.on('close', (code, killedBy) => {
+      if (code === 0) {
+        options.onProgress?.(100);
+        return finish();
+      }
+      if (killedBy) return finish(new MediaError('environment', `ffmpeg was killed by ${killedBy} (out of memory?)`, false));
+      finish(ffmpegFailure(stderr));
+    });
+  });
+}
+
+function ffmpegFailure(stderr: string[]): MediaError {
+  const text = stderr.join('\n');
+  if (/No space left on device/i.test(text)) return new MediaError('environment', 'no space left on device for the renditions', false);
+  if (/Cannot allocate memory/i.test(text)) return new MediaError('environment', 'ffmpeg ran out of memory', false);
+  return new MediaError('ffmpeg-failed', `ffmpeg could not process the file: ${firstLine(stderr) ?? 'unknown error'}`);
+}
+
+/** The first stderr line, without ffmpeg's `[demuxer @ 0x…]` prefix. */
+export function firstLine(lines: string[]): string | undefined {
+  const line = lines.find((candidate) => candidate.trim());
+  return line?.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
+}
+
+/** Runs ffprobe and returns its stdout; a failure becomes a MediaError quoting ffprobe's first stderr line. */
+export function runFfprobe(args: string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffprobePath(), ['-hide_banner', '-v', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const stdout: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', (error) => reject(new MediaError('environment', `ffprobe could not be started (${ffprobePath()}): ${error.message}`, false)));
+    child.on('close', (code, killedBy) => {
+      if (killedBy) return reject(new MediaError('timeout', `ffprobe did not finish within ${Math.round(timeoutMs / 1000)} s`, false));
+      if (code !== 0) return reject(new MediaError('unreadable', `ffprobe could not read the file: ${firstLine(stderr.split('\n')) ?? `exit code ${code}`}`));
+      resolve(Buffer.concat(stdout).toString('utf8'));
+    });
+  });
+}
+
+/** What a render call reports back to its caller while it works. */
+export interface RenderCallbacks {
+  /** progress of the current stage, 0–100 */
+  onProgress?: (stage: string, percent: number) => void;
+  /** each rendition as soon as its files are final in outDir (upload it now: a later failure keeps it) */
+  onRendition?: (rendition: Rendition) => void;
+  /** each ffmpeg command before it runs (for debug logs) */
+  onCommand?: (stage: string, args: string[]) => void;
+  signal?: AbortSignal;
+  /** the whole render call; ffmpeg is killed when it runs out */
+  timeoutMs?: number;
+}
+
+export interface RenditionFile {
+  file: string;
+  contentType: string;
+}
+
+export interface Rendition {
+  name: string;
+  /** absolute path in outDir; store it under its path relative to outDir (the VTT and HLS playlists refer to siblings) */
+  file: string;
+  contentType: string;
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+  /** renditions made of several files (HLS): every file, `file` included */
+  files?: RenditionFile[];
+}
+
+export interface SkippedRendition {
+  name: string;
+  reason: string;
+}
+
+export interface RenderResult {
+  renditions: Rendition[];
+  skipped: SkippedRendition[];
+}
+
+/**
+ * One render call: ffmpeg writes into a private temporary folder inside outDir, and each finished
+ * rendition is moved into outDir. On failure the temporary folder goes; finished renditions stay.
+ */
+export class RenderJob {
+  readonly threads = ffmpegThreads();
+  readonly signal: AbortSignal;
+  readonly renditions: Rendition[] = [];
+  private readonly timer?: NodeJS.Timeout;
+
+  private constructor(
+    readonly outDir: string,
+    readonly tmpDir: string,
+    private readonly callbacks: RenderCallbacks,
+  ) {
+    const controller = new AbortController();
+    if (callbacks.timeoutMs) {
+      const seconds = Math.round(callbacks.timeoutMs / 1000);
+      this.timer = setTimeout(
+        () => controller.abort(new MediaError('timeout', `processing took longer than the ${seconds} s limit`, false)),
+        callbacks.timeoutMs,
+      );
+    }
+    this.signal = callbacks.signal ? AbortSignal.any([callbacks.signal, controller.signal]) : controller.signal;
+  }
+
+  static async start(outDir: string, callbacks: RenderCallbacks): Promise<RenderJob> {
+    await mkdir(outDir, { recursive: true });
+    return new RenderJob(outDir, await mkdtemp(join(outDir, '.render-')), callbacks);
+  }
+
+  tmp(name: string): string {
+    return join(this.tmpDir, name);
+  }
+
+  run(stage: string, args: string[], options: Omit<RunOptions, 'signal' | 'onProgress'> = {}): Promise<RunResult> {
+    this.callbacks.onCommand?.(stage, args);
+    const { onProgress } = this.callbacks;
+    return runFfmpeg(args, { ...options, signal: this.signal, onProgress: onProgress && ((percent) => onProgress(stage, percent)) });
+  }
+
+  /**
+   * Moves a finished file or folder from the temporary folder into outDir and records its rendition.
+   * `file` and `files` are given relative to outDir; `file` defaults to the moved name.
+   */
+  async publish(moved: string, rendition: Omit<Rendition, 'file'> & { file?: string }): Promise<Rendition> {
+    const target = join(this.outDir, moved);
+    await rm(target, { recursive: true, force: true });
+    await rename(this.tmp(moved), target);
+    const published: Rendition = { ...rendition, file: join(this.outDir, rendition.file ?? moved) };
+    if (rendition.files) published.files = rendition.files.map((part) => ({ ...part, file: join(this.outDir, part.file) }));
+    this.renditions.push(published);
+    this.callbacks.onRendition?.(published);
+    return published;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    await rm(this.tmpDir, { recursive: true, force: true });
+  }
+}
+
+/** Limits a render call checks before any work starts. */
+export interface MediaLimits {
+  maxDurationSeconds?: number;
+  maxPixels?: number;
+}
+
+export const DEFAULT_LIMITS = { maxDurationSeconds: 6 * 3600, maxPixels: 8192 * 4320 };
+
+/** The nearest even number (at least 2): H.264 in 4:2:0 needs even dimensions. */
+export const even = (value: number): number => Math.max(2, Math.round(value / 2) * 2);

@@ -1,0 +1,364 @@
+// Video renditions: poster, waveform, browser preview, editing proxy, scrubbing sprite + WebVTT, and an
+// optional HLS ladder. Preview, proxy, sprite and HLS come out of ONE decode of the master
+// (`-filter_complex split`): decoding a camera master costs as much as a small encode.
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import {
+  DEFAULT_LIMITS,
+  even,
+  MediaError,
+  type MediaLimits,
+  type RenderCallbacks,
+  RenderJob,
+  type RenderResult,
+  type SkippedRendition,
+} from './ffmpeg.ts';
+import type { MediaProbe, VideoStreamInfo } from './probe.ts';
+import { renderWaveform } from './waveform.ts';
+
+export interface VideoRenderOptions extends RenderCallbacks, MediaLimits {
+  /** also render the HLS ladder (a per-project setting) */
+  hls?: boolean;
+  /** rendition names that already exist; a group (sprite + sprite-vtt, waveform + waveform-peaks) is skipped when all its names are here */
+  skip?: ReadonlySet<string>;
+}
+
+/** Renditions by group: the names a group produces together. */
+export const VIDEO_RENDITION_GROUPS = {
+  poster: ['poster'],
+  waveform: ['waveform', 'waveform-peaks'],
+  preview: ['preview'],
+  proxy: ['proxy'],
+  sprite: ['sprite', 'sprite-vtt'],
+  hls: ['hls'],
+} as const;
+type Group = keyof typeof VIDEO_RENDITION_GROUPS;
+
+export const SPRITE_TILE_WIDTH = 160;
+export const SPRITE_MAX_TILES = 100;
+const SPRITE_COLUMNS = 10;
+const HLS_SEGMENT_SECONDS = 4;
+const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p'];
+// Previews are for the web and for sharing: no GPS or device tags, no chapters.
+const NO_METADATA = ['-map_metadata', '-1', '-map_chapters', '-1'];
+
+/** Renders a video master's renditions into outDir. Throws MediaError when the master is too long, too large or damaged. */
+export async function renderVideo(file: string, probe: MediaProbe, outDir: string, options: VideoRenderOptions = {}): Promise<RenderResult> {
+  const video = probe.video;
+  if (probe.kind !== 'video' || !video) throw new MediaError('unsupported', `not a video file (detected ${probe.kind})`);
+  const duration = probe.durationSeconds;
+  if (!duration) throw new MediaError('unreadable', 'the video does not say how long it is');
+  checkLimits(video, duration, options);
+
+  const { groups, skipped } = planGroups(probe, options);
+  const job = await RenderJob.start(outDir, options);
+  try {
+    if (groups.has('poster')) await renderPoster(job, file, video, duration);
+    if (groups.has('waveform') && probe.audio) await renderWaveform(job, file, probe.audio, duration);
+    if (groups.has('preview') || groups.has('proxy') || groups.has('sprite') || groups.has('hls')) {
+      await renderEncodes(job, file, probe, video, duration, groups);
+    }
+    return { renditions: job.renditions, skipped };
+  } finally {
+    await job.close();
+  }
+}
+
+function checkLimits(video: VideoStreamInfo, duration: number, options: MediaLimits): void {
+  const { maxDurationSeconds, maxPixels } = { ...DEFAULT_LIMITS, ...options };
+  if (duration > maxDurationSeconds) {
+    throw new MediaError('too-long', `the video lasts ${Math.round(duration)} s, longer than the ${maxDurationSeconds} s limit`);
+  }
+  if (video.width * video.height > maxPixels) {
+    throw new MediaError('too-large', `the frame is ${video.width}×${video.height}, more than the ${maxPixels}-pixel limit`);
+  }
+}
+
+function planGroups(probe: MediaProbe, options: VideoRenderOptions): { groups: Set<Group>; skipped: SkippedRendition[] } {
+  const groups = new Set<Group>();
+  const skipped: SkippedRendition[] = [];
+  for (const [group, names] of Object.entries(VIDEO_RENDITION_GROUPS) as [Group, readonly string[]][]) {
+    const reason =
+      group === 'hls' && !options.hls
+        ? 'HLS is not enabled'
+        : group === 'waveform' && !probe.audio
+          ? 'the video has no audio'
+          : names.every((name) => options.skip?.has(name))
+            ? 'already rendered (skipped on request)'
+            : undefined;
+    if (reason) skipped.push(...names.map((name) => ({ name, reason })));
+    else groups.add(group);
+  }
+  return { groups, skipped };
+}
+
+/** Fits the display size into a long × short box, keeping orientation and aspect, never enlarging; even sides. */
+export function fitWithin(width: number, height: number, longSide: number, shortSide: number): { width: number; height: number } {
+  const scale = Math.min(1, longSide / Math.max(width, height), shortSide / Math.min(width, height));
+  return { width: even(width * scale), height: even(height * scale) };
+}
+
+// ---- poster ----------------------------------------------------------------------------------------
+
+const POSTER_CANDIDATES = [0.1, 0.25, 0.4, 0.55, 0.7, 0.85];
+const PROBE_FRAME = { width: 64, height: 36 };
+
+/**
+ * Picks the poster among a few frames across the video (one ffmpeg run, an input seek each): every candidate
+ * is written as a JPEG and as a tiny grey thumbnail, and the one with the most contrast wins, which
+ * passes over black, faded and blank frames.
+ */
+async function renderPoster(job: RenderJob, file: string, video: VideoStreamInfo, duration: number): Promise<void> {
+  const size = fitWithin(video.displayWidth, video.displayHeight, 1920, 1080);
+  const times = duration < 1 ? [0] : POSTER_CANDIDATES.map((fraction) => fraction * duration);
+  const inputs = times.flatMap((time) => ['-ss', time.toFixed(3), '-t', '1', '-threads', String(job.threads), '-i', file]);
+  const graph = times.map(
+    (_, i) =>
+      `[${i}:${video.index}]trim=end_frame=1,split=2[full${i}][small${i}];` +
+      `[full${i}]scale=${size.width}:${size.height},setsar=1[poster${i}];` +
+      `[small${i}]scale=${PROBE_FRAME.width}:${PROBE_FRAME.height},format=gray[grey${i}]`,
+  );
+  const outputs = times.flatMap((_, i) => [
+    ...['-map', `[poster${i}]`, '-frames:v', '1', '-q:v', '3', job.tmp(`poster-${i}.jpg`)],
+    ...['-map', `[grey${i}]`, '-frames:v', '1', '-c:v', 'rawvideo', '-f', 'rawvideo', job.tmp(`poster-${i}.grey`)],
+  ]);
+  await job.run('poster', [...inputs, '-filter_complex', graph.join(';'), ...outputs]);
+
+  let best: { index: number; score: number } | undefined;
+  for (let i = 0; i < times.length; i++) {
+    const grey = await readFile(job.tmp(`poster-${i}.grey`)).catch(() => undefined);
+    if (!grey || grey.length !== PROBE_FRAME.width * PROBE_FRAME.height) continue;
+    const score = posterScore(grey);
+    if (!best || score > best.score) best = { index: i, score };
+  }
+  if (!best) throw new MediaError('ffmpeg-failed', 'no frame of the video could be decoded for the poster');
+  await rename(job.tmp(`poster-${best.index}.jpg`), job.tmp('poster.jpg'));
+  await job.publish('poster.jpg', { name: 'poster', contentType: 'image/jpeg', ...size });
+}
+
+/** Luma contrast (standard deviation), discounted for frames that are nearly black or nearly white. */
+export function posterScore(grey: Uint8Array): number {
+  let sum = 0;
+  let squares = 0;
+  for (const value of grey) {
+    sum += value;
+    squares += value * value;
+  }
+  const mean = sum / grey.length;
+  const deviation = Math.sqrt(Math.max(0, squares / grey.length - mean * mean));
+  return mean < 24 || mean > 232 ? deviation / 4 : deviation;
+}
+
+// ---- preview, proxy, sprite, HLS from one decode ----------------------------------------------------
+
+interface Output {
+  /** the filter chain after the shared decode, ending in `[label]` */
+  chain: string;
+  args: string[];
+}
+
+async function renderEncodes(
+  job: RenderJob,
+  file: string,
+  probe: MediaProbe,
+  video: VideoStreamInfo,
+  duration: number,
+  groups: Set<Group>,
+): Promise<void> {
+  const frameRate = outputFrameRate(video);
+  const fps = frameRate ? rate(frameRate) : (video.frameRate ?? 30);
+  const audio = probe.audio;
+  const audioMap = audio ? ['-map', `0:${audio.index}`] : [];
+  const audioCodec = (bitrate: string) => (audio ? ['-c:a', 'aac', '-b:a', bitrate, '-ac', String(Math.min(2, audio.channels || 2))] : []);
+  const threads = ['-threads', String(job.threads)];
+  const outputs: Output[] = [];
+
+  const preview = fitWithin(video.displayWidth, video.displayHeight, 1280, 720);
+  if (groups.has('preview')) {
+    outputs.push({
+      chain: scaleChain(preview, 'preview'),
+      args: [
+        ...['-map', '[preview]', ...H264, '-crf', '23', '-level:v', '4.1', '-maxrate', '5M', '-bufsize', '10M', '-g', String(Math.round(fps * 2))],
+        ...audioMap,
+        ...audioCodec('128k'),
+        ...threads,
+        ...NO_METADATA,
+        ...['-movflags', '+faststart', job.tmp('preview.mp4')],
+      ],
+    });
+  }
+  const proxy = fitWithin(video.displayWidth, video.displayHeight, 1920, 1080);
+  if (groups.has('proxy')) {
+    // Editing proxies: a keyframe every second keeps scrubbing in an editor responsive.
+    outputs.push({
+      chain: scaleChain(proxy, 'proxy'),
+      args: [
+        ...['-map', '[proxy]', ...H264, '-crf', '20', '-maxrate', '20M', '-bufsize', '40M', '-g', String(Math.round(fps))],
+        ...audioMap,
+        ...audioCodec('192k'),
+        ...threads,
+        ...NO_METADATA,
+        ...['-movflags', '+faststart', job.tmp('proxy.mp4')],
+      ],
+    });
+  }
+  const sprite = spriteLayout(duration, video);
+  if (groups.has('sprite')) {
+    const { interval, columns, rows, tileWidth, tileHeight } = sprite;
+    outputs.push({
+      chain: `fps=1/${interval},scale=${tileWidth}:${tileHeight},setsar=1,tile=${columns}x${rows}[sprite]`,
+      args: ['-map', '[sprite]', '-frames:v', '1', '-q:v', '5', job.tmp('sprite.jpg')],
+    });
+  }
+  const ladder = hlsLadder(video);
+  if (groups.has('hls')) {
+    outputs.push(...ladder.map((rung, i) => ({ chain: scaleChain(rung, `hls${i}`), args: [] })));
+    // The muxer takes one audio stream per variant: the same source audio is mapped once per rung.
+    const args = [...ladder.flatMap((_, i) => ['-map', `[hls${i}]`]), ...ladder.flatMap(() => audioMap), ...audioCodec('128k')];
+    outputs.push({ chain: '', args: [...args, ...hlsArgs(job, ladder, Boolean(audio)), ...threads] });
+    await mkdir(job.tmp('hls'));
+  }
+
+  const chains = outputs.filter((output) => output.chain);
+  const base = [video.interlaced ? 'yadif' : '', frameRate ? `fps=${frameRate}` : ''].filter(Boolean).join(',');
+  const split = `[0:${video.index}]${base ? `${base},` : ''}split=${chains.length}${chains.map((_, i) => `[s${i}]`).join('')}`;
+  const graph = [split, ...chains.map((output, i) => `[s${i}]${output.chain}`)].join(';');
+  const args = [...threads, '-i', file, '-filter_complex_threads', String(job.threads), '-filter_complex', graph];
+  const result = await job.run('encode', [...args, ...outputs.flatMap((output) => output.args)], { durationSeconds: duration });
+
+  const encodesWholeVideo = groups.has('preview') || groups.has('proxy') || groups.has('hls');
+  const produced = result.outTimeSeconds ?? 0;
+  if (encodesWholeVideo && duration - produced > Math.max(1, duration * 0.05)) {
+    throw new MediaError('truncated', `only ${produced.toFixed(1)} s of the ${duration.toFixed(1)} s video could be decoded: the file is truncated or damaged`);
+  }
+
+  const durationSeconds = duration;
+  if (groups.has('preview')) await job.publish('preview.mp4', { name: 'preview', contentType: 'video/mp4', ...preview, durationSeconds });
+  if (groups.has('proxy')) await job.publish('proxy.mp4', { name: 'proxy', contentType: 'video/mp4', ...proxy, durationSeconds });
+  if (groups.has('sprite')) {
+    await writeFile(job.tmp('sprite.vtt'), spriteVtt(sprite, duration, 'sprite.jpg'));
+    const { columns, rows, tileWidth, tileHeight } = sprite;
+    await job.publish('sprite.jpg', { name: 'sprite', contentType: 'image/jpeg', width: columns * tileWidth, height: rows * tileHeight });
+    await job.publish('sprite.vtt', { name: 'sprite-vtt', contentType: 'text/vtt', durationSeconds });
+  }
+  if (groups.has('hls')) {
+    const files = (await readdir(job.tmp('hls'), { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(job.tmpDir, join(entry.parentPath, entry.name)))
+      .sort()
+      .map((path) => ({ file: path, contentType: path.endsWith('.m3u8') ? HLS_PLAYLIST : 'video/mp2t' }));
+    const top = ladder[ladder.length - 1]!;
+    await job.publish('hls', { name: 'hls', file: 'hls/master.m3u8', contentType: HLS_PLAYLIST, width: top.width, height: top.height, durationSeconds, files });
+  }
+}
+
+const HLS_PLAYLIST = 'application/vnd.apple.mpegurl';
+
+function scaleChain(size: { width: number; height: number }, label: string): string {
+  return `scale=${size.width}:${size.height},setsar=1,format=yuv420p[${label}]`;
+}
+
+/**
+ * A constant output rate where the source needs one: variable-rate footage gets its average rate rounded to
+ * a broadcast rate (players and editors expect constant rates), and rates above 60 are halved (H.264 level 4.1).
+ */
+export function outputFrameRate(video: VideoStreamInfo): string | undefined {
+  const source = video.frameRate;
+  if (!source) return undefined;
+  let target = video.variableFrameRate ? nearestStandardRate(source) : undefined;
+  let value = target ? rate(target) : source;
+  while (value > 60) {
+    target = halve(target ?? video.frameRateRational ?? String(value));
+    value = rate(target);
+  }
+  return target;
+}
+
+const STANDARD_RATES = ['24000/1001', '24', '25', '30000/1001', '30', '50', '60000/1001', '60'];
+const nearestStandardRate = (value: number): string =>
+  STANDARD_RATES.reduce((best, candidate) => (Math.abs(rate(candidate) - value) < Math.abs(rate(best) - value) ? candidate : best));
+const rate = (rational: string): number => {
+  const [numerator, denominator = '1'] = rational.split('/');
+  return Number(numerator) / Number(denominator);
+};
+const halve = (rational: string): string => {
+  const [numerator, denominator = '1'] = rational.split('/');
+  return `${numerator}/${Number(denominator) * 2}`;
+};
+
+export interface SpriteLayout {
+  /** seconds between tiles */
+  interval: number;
+  count: number;
+  columns: number;
+  rows: number;
+  tileWidth: number;
+  tileHeight: number;
+}
+
+/** One tile every `interval` whole seconds, at most SPRITE_MAX_TILES, in rows of SPRITE_COLUMNS. */
+export function spriteLayout(duration: number, video: Pick<VideoStreamInfo, 'displayWidth' | 'displayHeight'>): SpriteLayout {
+  const interval = Math.max(1, Math.ceil(duration / SPRITE_MAX_TILES));
+  const count = Math.max(1, Math.ceil(duration / interval));
+  const columns = Math.min(SPRITE_COLUMNS, count);
+  return {
+    interval,
+    count,
+    columns,
+    rows: Math.ceil(count / columns),
+    tileWidth: SPRITE_TILE_WIDTH,
+    tileHeight: even((SPRITE_TILE_WIDTH * video.displayHeight) / video.displayWidth),
+  };
+}
+
+/** WebVTT thumbnails track: one cue per tile, pointing into the sprite with a media fragment. */
+export function spriteVtt(layout: SpriteLayout, duration: number, spriteUrl: string): string {
+  const cues = ['WEBVTT', ''];
+  for (let i = 0; i < layout.count; i++) {
+    const start = i * layout.interval;
+    const end = Math.min(duration, start + layout.interval);
+    const x = (i % layout.columns) * layout.tileWidth;
+    const y = Math.floor(i / layout.columns) * layout.tileHeight;
+    cues.push(`${timestamp(start)} --> ${timestamp(end)}`, `${spriteUrl}#xywh=${x},${y},${layout.tileWidth},${layout.tileHeight}`, '');
+  }
+  return cues.join('\n');
+}
+
+function timestamp(seconds: number): string {
+  const millis = Math.round(seconds * 1000);
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  return `${pad(Math.floor(millis / 3_600_000))}:${pad(Math.floor(millis / 60_000) % 60)}:${pad(Math.floor(millis / 1000) % 60)}.${pad(millis % 1000, 3)}`;
+}
+
+interface Rung {
+  name: string;
+  width: number;
+  height: number;
+  maxrate: string;
+}
+
+/** 360p and 720p variants (never enlarged: a small source gives fewer rungs). */
+export function hlsLadder(video: Pick<VideoStreamInfo, 'displayWidth' | 'displayHeight'>): Rung[] {
+  const rungs: Rung[] = [];
+  for (const [long, short, maxrate] of [[640, 360, '800k'], [1280, 720, '3000k']] as const) {
+    const size = fitWithin(video.displayWidth, video.displayHeight, long, short);
+    if (rungs.some((rung) => rung.width === size.width)) continue;
+    rungs.push({ name: `${Math.min(size.width, size.height)}p`, ...size, maxrate });
+  }
+  return rungs;
+}
+
+function hlsArgs(job: RenderJob, ladder: Rung[], hasAudio: boolean): string[] {
+  return [
+    ...H264,
+    '-crf', '23',
+    ...ladder.flatMap((rung, i) => [`-maxrate:v:${i}`, rung.maxrate, `-bufsize:v:${i}`, `${parseInt(rung.maxrate) * 2}k`]),
+    // Keyframes on segment boundaries, the same in every variant, so players can switch between them.
+    '-force_key_frames', `expr:gte(t,n_forced*${HLS_SEGMENT_SECONDS})`,
+    ...NO_METADATA,
+    ...['-f', 'hls', '-hls_time', String(HLS_SEGMENT_SECONDS), '-hls_playlist_type', 'vod', '-hls_flags', 'independent_segments'],
+    ...['-master_pl_name', 'master.m3u8', '-hls_segment_filename', job.tmp('hls/%v/segment-%03d.ts')],
+    '-var_stream_map', ladder.map((rung, i) => `v:${i}${hasAudio ? `,a:${i}` : ''},name:${rung.name}`).join(' '),
+    job.tmp('hls/%v/index.m3u8'),
+  ];
+}
