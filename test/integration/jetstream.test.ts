@@ -23,9 +23,8 @@ import {
 } from '../../shared/events/jetstream.ts';
 import { fromNatsMessage } from '../../shared/events/nats-binding.ts';
 import { readCloudEvent } from '../../shared/http/events.ts';
-import { requireServer } from '../support/servers.ts';
+import { NATS_URL, requireServer } from '../support/servers.ts';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const available = await requireServer('NATS JetStream', NATS_URL);
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 
