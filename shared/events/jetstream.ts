@@ -232,7 +232,14 @@ async function routeExhaustedDeliveries(nc: NatsConnection, jsm: JetStreamManage
   const js = jsm.jetstream();
   const routerConsumer = await js.consumers.get(advisories, ROUTER_CONSUMER);
   return pullLoop(nc, routerConsumer, async (message) => {
-    const advisory = message.json<{ stream: string; consumer: string; stream_seq: number; deliveries: number }>();
+    let advisory: { stream: string; consumer: string; stream_seq: number; deliveries: number };
+    try {
+      advisory = message.json();
+    } catch {
+      logger.error({ seq: message.seq }, 'unreadable MAX_DELIVERIES advisory dropped');
+      message.term();
+      return;
+    }
     const original = await jsm.streams.getMessage(advisory.stream, { seq: advisory.stream_seq }).catch(() => null);
     if (!original) {
       logger.error({ advisory }, 'exhausted message is no longer in the stream; nothing to dead-letter');

@@ -146,7 +146,7 @@ export class OutboxRelay {
 }
 
 /** Publishes to JetStream with `msgID = event id`; pipelined publishes keep id order on one connection. */
-export function jetStreamSink(js: JetStreamClient, stream: string, concurrency = 64): OutboxSink {
+export function jetStreamSink(js: JetStreamClient, stream: string, concurrency = 256): OutboxSink {
   return { concurrency, send: async (envelope) => { await publishEvent(js, stream, envelope); } };
 }
 

@@ -176,6 +176,23 @@ describe('JetStream transport', { skip: !available && `NATS is not reachable at 
     assert.equal(info.num_redelivered, 0);
   });
 
+  test('a message that is not a CloudEvent goes to the dead-letter subject without reaching the handler', async () => {
+    const type = 'io.mediateca.test.garbage';
+    const deadLetters = collect(deadLetterSubject(stream, 'strict'));
+    let calls = 0;
+    const worker = await consume({ consumer: 'strict', types: [type], handle: async () => { calls++; return { outcome: 'ack' }; } });
+    try {
+      await js.publish(eventSubject(stream, type), new TextEncoder().encode('{"not":"a cloudevent"}'));
+      const [dead] = await deadLetters.next(1);
+      assert.match(dead!.headers!.get(DLQ_REASON_HEADER), /^not a CloudEvent/);
+      assert.equal(dead!.string(), '{"not":"a cloudevent"}');
+    } finally {
+      deadLetters.stop();
+      await worker.stop();
+    }
+    assert.equal(calls, 0);
+  });
+
   test('a handler slower than ackWait keeps its message thanks to in-progress acks', async () => {
     const published = event('slow');
     let calls = 0;
