@@ -212,7 +212,7 @@ export class RenderJob {
   ) {
     const controller = new AbortController();
     if (callbacks.timeoutMs) {
-      const seconds = Math.round(callbacks.timeoutMs / 1000);
+      const seconds = callbacks.timeoutMs / 1000;
       this.timer = setTimeout(
         () => controller.abort(new MediaError('timeout', `processing took longer than the ${seconds} s limit`, false)),
         callbacks.timeoutMs,

@@ -13,46 +13,74 @@ const COLOUR = [37, 99, 235, 255];
 
 export interface WaveformPeaks {
   version: 1;
-  /** PCM rate the peaks were taken from */
-  sampleRate: number;
-  samplesPerPeak: number;
-  /** number of min/max pairs */
+  /** number of min/max pairs; pair i covers [i, i + 1) × durationSeconds / length */
   length: number;
   durationSeconds: number;
   /** min0, max0, min1, max1, … normalised to -1..1 */
   data: number[];
 }
 
-/** Folds a stream of 16-bit samples into at most `points` min/max pairs. */
+/**
+ * Folds a stream of 16-bit samples of unknown length into `points` min/max pairs of (nearly) equal span.
+ * It keeps up to 16 fine buckets per point; when they fill up, neighbours merge and each bucket spans twice
+ * as many samples. At the end the fine buckets are grouped into the points.
+ */
 export class PeakAccumulator {
+  private readonly capacity: number;
   private readonly minimums: Float32Array;
   private readonly maximums: Float32Array;
+  private bucketSize = 1;
+  private buckets = 0;
+  private inBucket = 0;
   private samples = 0;
 
-  constructor(
-    private readonly points: number,
-    readonly samplesPerPeak: number,
-  ) {
-    this.minimums = new Float32Array(points).fill(Infinity);
-    this.maximums = new Float32Array(points).fill(-Infinity);
+  constructor(private readonly points: number) {
+    this.capacity = points * 16;
+    this.minimums = new Float32Array(this.capacity).fill(Infinity);
+    this.maximums = new Float32Array(this.capacity).fill(-Infinity);
   }
 
   push(samples: Int16Array): void {
     for (const sample of samples) {
-      // An estimate of the length that ran short folds the surplus into the last peak.
-      const point = Math.min(this.points - 1, Math.floor(this.samples / this.samplesPerPeak));
+      if (this.buckets === this.capacity) this.mergeNeighbours();
       const value = sample / 32768;
-      if (value < this.minimums[point]!) this.minimums[point] = value;
-      if (value > this.maximums[point]!) this.maximums[point] = value;
+      const bucket = this.buckets;
+      if (value < this.minimums[bucket]!) this.minimums[bucket] = value;
+      if (value > this.maximums[bucket]!) this.maximums[bucket] = value;
       this.samples++;
+      if (++this.inBucket === this.bucketSize) {
+        this.buckets++;
+        this.inBucket = 0;
+      }
     }
   }
 
   result(sampleRate: number): WaveformPeaks {
-    const length = Math.min(this.points, Math.ceil(this.samples / this.samplesPerPeak));
+    const filled = this.buckets + (this.inBucket > 0 ? 1 : 0);
+    const length = Math.min(this.points, filled);
     const data: number[] = [];
-    for (let point = 0; point < length; point++) data.push(round(this.minimums[point]!), round(this.maximums[point]!));
-    return { version: 1, sampleRate, samplesPerPeak: this.samplesPerPeak, length, durationSeconds: this.samples / sampleRate, data };
+    for (let point = 0; point < length; point++) {
+      let min = Infinity;
+      let max = -Infinity;
+      for (let bucket = Math.floor((point * filled) / length); bucket < Math.floor(((point + 1) * filled) / length); bucket++) {
+        min = Math.min(min, this.minimums[bucket]!);
+        max = Math.max(max, this.maximums[bucket]!);
+      }
+      data.push(round(min), round(max));
+    }
+    return { version: 1, length, durationSeconds: this.samples / sampleRate, data };
+  }
+
+  private mergeNeighbours(): void {
+    const half = this.capacity / 2;
+    for (let i = 0; i < half; i++) {
+      this.minimums[i] = Math.min(this.minimums[2 * i]!, this.minimums[2 * i + 1]!);
+      this.maximums[i] = Math.max(this.maximums[2 * i]!, this.maximums[2 * i + 1]!);
+    }
+    this.minimums.fill(Infinity, half);
+    this.maximums.fill(-Infinity, half);
+    this.buckets = half;
+    this.bucketSize *= 2;
   }
 }
 
@@ -74,8 +102,7 @@ export async function waveformPng(peaks: WaveformPeaks, { width, height } = WAVE
 
 /** Decodes the audio stream to low-rate mono PCM and publishes `waveform` (PNG) and `waveform-peaks` (JSON). */
 export async function renderWaveform(job: RenderJob, file: string, audio: AudioStreamInfo, durationSeconds: number): Promise<Rendition[]> {
-  const expectedSamples = Math.max(1, Math.ceil(durationSeconds * SAMPLE_RATE));
-  const accumulator = new PeakAccumulator(WAVEFORM_POINTS, Math.max(1, Math.ceil(expectedSamples / WAVEFORM_POINTS)));
+  const accumulator = new PeakAccumulator(WAVEFORM_POINTS);
   let oddByte: Buffer | undefined;
   const args = ['-threads', String(job.threads), '-i', file, '-map', `0:${audio.index}`, '-ac', '1', '-ar', String(SAMPLE_RATE)];
   await job.run('waveform', [...args, '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:1'], {

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ffmpegPath } from '../../shared/media/ffmpeg.ts';
+import { ffmpegPath, ffprobePath } from '../../shared/media/ffmpeg.ts';
 
 const run = promisify(execFile);
 
@@ -137,4 +137,51 @@ function deterministicBytes(length: number): Buffer {
   const blocks: Buffer[] = [];
   for (let i = 0; blocks.length * 32 < length; i++) blocks.push(createHash('sha256').update(`mediateca-${i}`).digest());
   return Buffer.concat(blocks).subarray(0, length);
+}
+
+// ---- inspecting outputs -------------------------------------------------------------------------------
+
+export interface Inspected {
+  format: { format_name: string; duration?: string };
+  streams: Array<{
+    codec_type: string;
+    codec_name: string;
+    profile?: string;
+    level?: number;
+    width?: number;
+    height?: number;
+    pix_fmt?: string;
+    r_frame_rate?: string;
+    avg_frame_rate?: string;
+    channels?: number;
+    sample_rate?: string;
+    bit_rate?: string;
+    side_data_list?: unknown[];
+  }>;
+}
+
+/** ffprobe's view of an output file. */
+export async function inspect(file: string): Promise<Inspected> {
+  const { stdout } = await run(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
+  return JSON.parse(stdout) as Inspected;
+}
+
+/** Decodes every frame; resolves with ffmpeg's error output (empty when the file plays cleanly). */
+export async function decodeErrors(file: string): Promise<string> {
+  const { stderr } = await run(ffmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-']);
+  return stderr.trim();
+}
+
+/** The top-level MP4 boxes in order (e.g. ['ftyp', 'moov', 'mdat']): faststart puts moov before mdat. */
+export async function topLevelBoxes(file: string): Promise<string[]> {
+  const bytes = await readFile(file);
+  const boxes: string[] = [];
+  for (let offset = 0; offset + 8 <= bytes.length; ) {
+    let size = bytes.readUInt32BE(offset);
+    boxes.push(bytes.toString('latin1', offset + 4, offset + 8));
+    if (size === 1) size = Number(bytes.readBigUInt64BE(offset + 8));
+    if (size < 8) break;
+    offset += size;
+  }
+  return boxes;
 }

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { ffmpegThreads, firstLine, MediaError, RenderJob, runFfmpeg } from './ffmpeg.ts';
+
+const SILENCE_2S = ['-f', 'lavfi', '-i', 'anullsrc=sample_rate=8000:channel_layout=mono', '-t', '2'];
+
+describe('runFfmpeg', () => {
+  test('reports progress from out_time against the duration, ending at 100', async () => {
+    const progress: number[] = [];
+    let bytes = 0;
+    const result = await runFfmpeg([...SILENCE_2S, '-f', 's16le', 'pipe:1'], {
+      durationSeconds: 2,
+      onProgress: (percent) => progress.push(percent),
+      onStdout: (chunk) => (bytes += chunk.length),
+    });
+    assert.equal(bytes, 2 * 8000 * 2, 'stdout carries the PCM, untouched by progress');
+    assert.ok(Math.abs(result.outTimeSeconds! - 2) < 0.05, `out_time ${result.outTimeSeconds}`);
+    assert.equal(progress.at(-1), 100);
+    assert.ok(progress.every((percent) => percent >= 0 && percent <= 100));
+  });
+
+  test('a failing command becomes a permanent MediaError quoting ffmpeg', async () => {
+    await assert.rejects(runFfmpeg(['-i', '/nonexistent/input.mp4', '-f', 'null', '-']), (error: unknown) => {
+      assert.ok(error instanceof MediaError);
+      assert.equal(error.code, 'ffmpeg-failed');
+      assert.equal(error.permanent, true);
+      assert.equal(error.reason, 'ffmpeg could not process the file: /nonexistent/input.mp4: No such file or directory');
+      return true;
+    });
+  });
+
+  test('a missing ffmpeg binary is an environment problem, not the file’s', async () => {
+    const saved = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = '/nonexistent/ffmpeg';
+    try {
+      await assert.rejects(runFfmpeg(SILENCE_2S), (error: unknown) => error instanceof MediaError && error.code === 'environment' && !error.permanent);
+    } finally {
+      if (saved === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = saved;
+    }
+  });
+
+  test('aborting kills ffmpeg and rejects with the reason', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = runFfmpeg(['-f', 'lavfi', '-i', 'anullsrc', '-f', 'null', '-'], { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stop')), 100);
+    await assert.rejects(running, /stop/);
+    assert.ok(Date.now() - started < 10_000);
+  });
+});
+
+describe('helpers', () => {
+  test('firstLine drops the [demuxer @ 0x…] prefix', () => {
+    assert.equal(firstLine(['', '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55b17d3441c0] moov atom not found', 'x: Invalid data']), 'moov atom not found');
+  });
+
+  test('ffmpegThreads: at least one, FFMPEG_THREADS overrides', () => {
+    assert.ok(ffmpegThreads() >= 1);
+    process.env.FFMPEG_THREADS = '3';
+    try {
+      assert.equal(ffmpegThreads(), 3);
+    } finally {
+      delete process.env.FFMPEG_THREADS;
+    }
+  });
+
+  test('RenderJob stages files in a private folder and removes it on close', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'mediateca-job-test-'));
+    try {
+      const job = await RenderJob.start(outDir, {});
+      await runFfmpeg([...SILENCE_2S, job.tmp('silence.wav')]);
+      await runFfmpeg([...SILENCE_2S, job.tmp('left-over.wav')]);
+      const published = await job.publish('silence.wav', { name: 'silence', contentType: 'audio/wav' });
+      assert.equal(published.file, join(outDir, 'silence.wav'));
+      await job.close();
+      assert.deepEqual(await readdir(outDir), ['silence.wav']);
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  });
+});
