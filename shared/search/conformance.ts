@@ -1,0 +1,382 @@
+// The behaviour every SearchIndex adapter must show, as node:test tests. An adapter's test file calls
+// searchConformanceSuite with a factory for a fresh, empty index. Writes must be visible to the next search.
+// Tests that write their own documents use a project of their own, so they never disturb the shared corpus.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { encodeCursor } from './cursor.ts';
+import { InvalidCursor, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.ts';
+
+export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ index: SearchIndex; close(): Promise<void> }>): void {
+  describe(`SearchIndex conformance: ${name}`, () => {
+    let index: SearchIndex;
+    let close: () => Promise<void>;
+    const run = randomUUID().slice(0, 8);
+    const projectA = `conf-a-${run}`;
+    const projectB = `conf-b-${run}`;
+    const corpus = corpusFor(projectA, projectB);
+    const nameOf = new Map(Object.entries(corpus).map(([key, doc]) => [doc.assetId, key]));
+
+    /** A project no other test writes to. */
+    let projects = 0;
+    const newProject = () => `conf-own-${run}-${++projects}`;
+
+    const search = (query: Partial<SearchQuery>) => index.search({ projectIds: [projectA], filters: {}, facets: [], limit: 50, ...query });
+    /** Hits by corpus name, in order. */
+    const names = (result: SearchResult) => result.hits.map((hit) => nameOf.get(hit.assetId) ?? hit.assetId);
+    const found = async (query: Partial<SearchQuery>) => names(await search(query)).sort();
+
+    before(async () => {
+      ({ index, close } = await makeIndex());
+      for (const doc of Object.values(corpus)) await index.upsert(doc);
+    });
+    after(() => close?.());
+
+    describe('text', () => {
+      test('matches the title', async () => assert.deepEqual(await found({ q: 'quarterly' }), ['report']));
+      test('matches tags', async () => assert.deepEqual(await found({ q: 'finanzas' }), ['report']));
+      test('matches the description', async () => assert.deepEqual(await found({ q: 'budget' }), ['report']));
+
+      test('matches the filename whole and in parts', async () => {
+        for (const q of ['IMG_2041.jpg', 'IMG_2041', '2041', 'img']) assert.deepEqual(await found({ q }), ['sunset'], q);
+        assert.deepEqual(await found({ q: 'DSC-0001' }), ['forest']);
+      });
+
+      test('matches extra fields such as EXIF camera and place', async () => {
+        assert.deepEqual(await found({ q: 'nikon' }), ['marathon']);
+        assert.deepEqual(await found({ q: 'Sony' }), ['forest']);
+        assert.deepEqual(await found({ q: 'madrid' }), ['marathon']);
+      });
+
+      test('needs every word (AND)', async () => {
+        assert.deepEqual(await found({ q: 'atardecer verano' }), ['sunset']);
+        assert.deepEqual(await found({ q: 'atardecer finanzas' }), []);
+      });
+
+      test('ignores accents, Spanish stemming', async () => {
+        assert.deepEqual(await found({ q: 'cancion arbol' }), ['song']);
+        assert.deepEqual(await found({ q: 'arbol' }), ['forest', 'song']);
+        assert.deepEqual(await found({ q: 'árboles' }), ['forest', 'song']);
+        assert.deepEqual(await found({ q: 'canciones' }), ['song']);
+        assert.deepEqual(await found({ q: 'GRABACION' }), ['song']);
+      });
+
+      test('English stemming', async () => {
+        assert.deepEqual(await found({ q: 'run' }), ['sunset']);
+        assert.deepEqual(await found({ q: 'dog' }), ['forest']);
+        assert.deepEqual(await found({ q: 'tree' }), ['forest']);
+      });
+
+      test('no match gives no hits', async () => {
+        const result = await search({ q: 'zebra', facets: ['tags'] });
+        assert.deepEqual(result.hits, []);
+        assert.equal(result.total, 0);
+        assert.deepEqual(result.facets, { tags: [] });
+        assert.equal(result.nextCursor, undefined);
+      });
+
+      test('title and tags outrank extra fields; scores never increase down the list', async () => {
+        const result = await search({ q: 'parque' });
+        assert.deepEqual(names(result), ['forest', 'marathon']);
+        assert.ok(result.hits[0].score > result.hits[1].score);
+        assert.ok(result.hits[1].score > 0);
+        const verano = await search({ q: 'verano' });
+        verano.hits.slice(1).forEach((hit, i) => assert.ok(hit.score <= verano.hits[i].score));
+      });
+
+      test('hits carry the whole document', async () => {
+        const result = await search({ q: 'IMG_2041' });
+        assert.deepEqual(result.hits[0].document, corpus.sunset);
+        assert.equal(result.hits[0].assetId, corpus.sunset.assetId);
+      });
+    });
+
+    describe('project scope', () => {
+      test('never returns documents of projects outside projectIds', async () => {
+        assert.deepEqual(await found({ q: 'atardecer' }), ['sunset']);
+        assert.deepEqual(await found({ q: 'atardecer', projectIds: [projectB] }), ['private']);
+        assert.deepEqual(await found({ q: 'atardecer', projectIds: [projectA, projectB] }), ['private', 'sunset']);
+        const listing = await search({ facets: ['projectId'] });
+        assert.equal(listing.total, 5);
+        assert.ok(!names(listing).includes('private'));
+        assert.deepEqual(listing.facets.projectId, [{ value: projectA, count: 5 }]);
+      });
+
+      test('an empty projectIds list finds nothing', async () => {
+        const result = await search({ projectIds: [], q: 'atardecer', facets: ['mediaType'] });
+        assert.deepEqual(result.hits, []);
+        assert.equal(result.total, 0);
+        assert.deepEqual(result.facets, { mediaType: [] });
+        assert.equal((await search({ projectIds: [] })).total, 0);
+      });
+
+      test('the projectId filter narrows the scope and never widens it', async () => {
+        assert.deepEqual(await found({ projectIds: [projectA, projectB], filters: { projectId: [projectB] } }), ['private']);
+        assert.deepEqual(await found({ projectIds: [projectA], filters: { projectId: [projectB] } }), []);
+      });
+    });
+
+    describe('filters', () => {
+      test('mediaType: any of', async () => {
+        assert.deepEqual(await found({ filters: { mediaType: ['image'] } }), ['marathon', 'sunset']);
+        assert.deepEqual(await found({ filters: { mediaType: ['image', 'audio'] } }), ['marathon', 'song', 'sunset']);
+      });
+
+      test('state: any of', async () => {
+        assert.deepEqual(await found({ filters: { state: ['ready'] } }), ['report', 'song', 'sunset']);
+        assert.deepEqual(await found({ filters: { state: ['processing', 'archived'] } }), ['forest', 'marathon']);
+      });
+
+      test('tags: all of', async () => {
+        assert.deepEqual(await found({ filters: { tags: ['verano'] } }), ['forest', 'marathon', 'sunset']);
+        assert.deepEqual(await found({ filters: { tags: ['verano', 'bosque'] } }), ['forest']);
+        assert.deepEqual(await found({ filters: { tags: ['verano', 'finanzas'] } }), []);
+      });
+
+      test('date range on createdAt, both ends inclusive', async () => {
+        const range = { from: corpus.song.createdAt, to: corpus.report.createdAt };
+        assert.deepEqual(await found({ filters: range }), ['forest', 'report', 'song']);
+        assert.deepEqual(await found({ filters: { from: corpus.report.createdAt } }), ['marathon', 'report']);
+        assert.deepEqual(await found({ filters: { to: corpus.song.createdAt } }), ['song', 'sunset']);
+      });
+
+      test('filters combine with each other and with text', async () => {
+        assert.deepEqual(await found({ q: 'verano', filters: { mediaType: ['image'] } }), ['marathon', 'sunset']);
+        assert.deepEqual(await found({ q: 'verano', filters: { mediaType: ['image'], state: ['ready'], tags: ['playa'] } }), ['sunset']);
+        assert.deepEqual(await found({ filters: { tags: ['verano'], to: corpus.forest.createdAt } }), ['forest', 'sunset']);
+      });
+    });
+
+    describe('facets', () => {
+      test('count every value over all matches, not just the page', async () => {
+        const result = await search({ facets: ['mediaType', 'state', 'tags', 'projectId'], limit: 1 });
+        assert.equal(result.hits.length, 1);
+        assert.equal(result.total, 5);
+        assert.deepEqual(result.facets, {
+          mediaType: [{ value: 'image', count: 2 }, { value: 'audio', count: 1 }, { value: 'document', count: 1 }, { value: 'video', count: 1 }],
+          state: [{ value: 'ready', count: 3 }, { value: 'archived', count: 1 }, { value: 'processing', count: 1 }],
+          tags: [
+            { value: 'verano', count: 3 },
+            { value: 'bosque', count: 2 },
+            { value: 'deporte', count: 1 },
+            { value: 'finanzas', count: 1 },
+            { value: 'música', count: 1 },
+            { value: 'parque', count: 1 },
+            { value: 'playa', count: 1 },
+          ],
+          projectId: [{ value: projectA, count: 5 }],
+        });
+      });
+
+      test('follow the text and the filters', async () => {
+        const result = await search({ q: 'verano', filters: { mediaType: ['image'] }, facets: ['tags', 'state'] });
+        assert.equal(result.total, 2);
+        assert.deepEqual(result.facets.tags, [{ value: 'verano', count: 2 }, { value: 'deporte', count: 1 }, { value: 'playa', count: 1 }]);
+        assert.deepEqual(result.facets.state, [{ value: 'archived', count: 1 }, { value: 'ready', count: 1 }]);
+      });
+
+      test('only the requested facets are returned', async () => {
+        assert.deepEqual(Object.keys((await search({ facets: ['state'] })).facets), ['state']);
+        assert.deepEqual((await search({})).facets, {});
+      });
+
+      test('tags: the 20 most used, by count then value', async () => {
+        const project = newProject();
+        const tag = (n: number) => `t${String(n).padStart(2, '0')}`;
+        const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => tag(from + i));
+        await index.upsert(makeDocument(project, { title: 'uno', tags: range(1, 25) }));
+        await index.upsert(makeDocument(project, { title: 'dos', tags: range(1, 10) }));
+        await index.upsert(makeDocument(project, { title: 'tres', tags: range(1, 5) }));
+        const result = await search({ projectIds: [project], facets: ['tags'] });
+        const expected = [...range(1, 5).map((value) => ({ value, count: 3 })), ...range(6, 10).map((value) => ({ value, count: 2 })), ...range(11, 20).map((value) => ({ value, count: 1 }))];
+        assert.deepEqual(result.facets.tags, expected);
+      });
+    });
+
+    describe('listing and pagination', () => {
+      test('no text lists newest first; a blank q is no text', async () => {
+        const newestFirst = ['marathon', 'report', 'forest', 'song', 'sunset'];
+        assert.deepEqual(names(await search({})), newestFirst);
+        assert.deepEqual(names(await search({ q: '   ' })), newestFirst);
+      });
+
+      test('pages cover every hit exactly once, in order', async () => {
+        for (const q of [undefined, 'verano', 'bosque']) {
+          const all = names(await search({ q }));
+          assert.ok(all.length >= 2);
+          assert.deepEqual(await allPages({ q }, 1), all, `q=${q}`);
+          assert.deepEqual(await allPages({ q }, 2), all, `q=${q}`);
+        }
+      });
+
+      test('pages hold when sort keys tie', async () => {
+        const project = newProject();
+        const createdAt = new Date('2024-07-01T12:00:00Z');
+        for (let i = 0; i < 7; i++) await index.upsert(makeDocument(project, { title: 'Mismo título', createdAt }));
+        for (const q of [undefined, 'mismo titulo']) {
+          const all = names(await search({ projectIds: [project], q }));
+          assert.equal(all.length, 7);
+          assert.deepEqual(await allPages({ projectIds: [project], q }, 3), all);
+        }
+      });
+
+      test('a document written between pages never shifts or repeats the next page', async () => {
+        const project = newProject();
+        for (let day = 1; day <= 6; day++) {
+          await index.upsert(makeDocument(project, { title: day % 2 ? 'Gato negro' : 'Gato', createdAt: new Date(Date.UTC(2024, 8, day)) }));
+        }
+        for (const q of [undefined, 'gato']) {
+          const query = { projectIds: [project], q, limit: 3 };
+          const expected = await search({ ...query, limit: 50 });
+          const first = await search(query);
+          assert.deepEqual(names(first), names(expected).slice(0, 3));
+          // Sorts first either way: the newest, and the best match (the word in title and tags).
+          await index.upsert(makeDocument(project, { title: 'Gato gato', tags: ['gato'], createdAt: new Date(Date.UTC(2024, 9, 1)) }));
+          const second = await search({ ...query, cursor: first.nextCursor });
+          assert.deepEqual(names(second), names(expected).slice(3, 6), `q=${q}`);
+          assert.equal(second.total, expected.total + 1);
+        }
+      });
+
+      test('the last page has no nextCursor', async () => {
+        const result = await search({ limit: 5 });
+        assert.equal(result.hits.length, 5);
+        assert.equal(result.nextCursor, undefined);
+        assert.ok((await search({ limit: 4 })).nextCursor);
+      });
+
+      test('a malformed or foreign cursor is rejected with InvalidCursor', async () => {
+        for (const cursor of ['%%%', 'bm90IGpzb24', encodeCursor([]), Buffer.from('{"a":1}').toString('base64url')]) {
+          await assert.rejects(search({ cursor }), InvalidCursor, cursor);
+          await assert.rejects(search({ cursor, q: 'verano' }), InvalidCursor, cursor);
+        }
+        // A listing's cursor does not fit a text search, and the other way round.
+        const listing = await search({ limit: 1 });
+        await assert.rejects(search({ q: 'verano', cursor: listing.nextCursor }), InvalidCursor);
+        const ranked = await search({ q: 'verano', limit: 1 });
+        await assert.rejects(search({ cursor: ranked.nextCursor }), InvalidCursor);
+      });
+    });
+
+    describe('writes', () => {
+      test('upsert replaces the document, never duplicates it', async () => {
+        const project = newProject();
+        const original = makeDocument(project, { title: 'Zorro en la nieve', tags: ['invierno'] });
+        await index.upsert(original);
+        const renamed = { ...original, title: 'Lobo en la nieve', tags: ['lobo'], state: 'archived' };
+        await index.upsert(renamed);
+        const listing = await search({ projectIds: [project], facets: ['tags', 'state'] });
+        assert.equal(listing.total, 1);
+        assert.deepEqual(listing.hits[0].document, renamed);
+        assert.deepEqual(listing.facets, { tags: [{ value: 'lobo', count: 1 }], state: [{ value: 'archived', count: 1 }] });
+        assert.equal((await search({ projectIds: [project], q: 'zorro' })).total, 0);
+        assert.equal((await search({ projectIds: [project], q: 'lobo' })).total, 1);
+      });
+
+      test('remove deletes the document; removing again or an unknown id is fine', async () => {
+        const project = newProject();
+        const kept = makeDocument(project, { title: 'Faro del norte' });
+        const removed = makeDocument(project, { title: 'Faro del sur' });
+        await index.upsert(kept);
+        await index.upsert(removed);
+        await index.remove(removed.assetId);
+        await index.remove(removed.assetId);
+        await index.remove(randomUUID());
+        assert.deepEqual((await search({ projectIds: [project] })).hits.map((hit) => hit.assetId), [kept.assetId]);
+        assert.equal((await search({ projectIds: [project], q: 'sur' })).total, 0);
+      });
+    });
+
+    /** Follows nextCursor to the end; hit names in order. Fails at once on an empty page or a repeated hit. */
+    async function allPages(query: Partial<SearchQuery>, limit: number): Promise<string[]> {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await search({ ...query, limit, cursor });
+        assert.ok(page.hits.length > 0 && page.hits.length <= limit);
+        for (const name of names(page)) {
+          assert.ok(!seen.includes(name), `${name} appears on two pages`);
+          seen.push(name);
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    }
+  });
+}
+
+function makeDocument(projectId: string, fields: Partial<SearchDocument>): SearchDocument {
+  return {
+    assetId: randomUUID(),
+    projectId,
+    mediaType: 'image',
+    state: 'ready',
+    title: '',
+    description: '',
+    tags: [],
+    filename: 'file.jpg',
+    createdAt: new Date('2024-07-01T00:00:00Z'),
+    fields: {},
+    ...fields,
+  };
+}
+
+/** Five documents in project A, one in B; each test above knows exactly which ones should match. */
+function corpusFor(projectA: string, projectB: string) {
+  return {
+    sunset: makeDocument(projectA, {
+      title: 'Atardecer en la playa',
+      description: 'Sunset over the sea with running children',
+      tags: ['playa', 'verano'],
+      filename: 'IMG_2041.jpg',
+      createdAt: new Date('2024-01-10T09:00:00.000Z'),
+      capturedAt: new Date('2024-01-09T18:30:00.000Z'),
+      fields: { camera: 'Canon EOS R5', lens: 'RF24-70mm F2.8' },
+      thumbnailKey: 'thumbs/sunset.webp',
+    }),
+    song: makeDocument(projectA, {
+      mediaType: 'audio',
+      title: 'Canción del árbol',
+      description: 'Grabación en el bosque al amanecer',
+      tags: ['música', 'bosque'],
+      filename: 'toma_07.wav',
+      createdAt: new Date('2024-02-10T09:00:00.000Z'),
+    }),
+    forest: makeDocument(projectA, {
+      mediaType: 'video',
+      state: 'processing',
+      title: 'Los árboles del parque',
+      description: 'Walking dogs under the trees',
+      tags: ['bosque', 'parque', 'verano'],
+      filename: 'DSC-0001.mp4',
+      createdAt: new Date('2024-03-10T09:00:00.000Z'),
+      fields: { camera: 'Sony A7 IV' },
+    }),
+    report: makeDocument(projectA, {
+      mediaType: 'document',
+      title: 'Quarterly report',
+      description: 'Budget figures and forecasts',
+      tags: ['finanzas'],
+      filename: 'report_q1.pdf',
+      createdAt: new Date('2024-04-10T09:00:00.000Z'),
+      fields: { author: 'Marta Gómez' },
+    }),
+    marathon: makeDocument(projectA, {
+      state: 'archived',
+      title: 'Runners at the marathon',
+      description: 'Crowds cheering at the finish line',
+      tags: ['deporte', 'verano'],
+      filename: 'marathon-2024.jpg',
+      createdAt: new Date('2024-05-10T09:00:00.000Z'),
+      fields: { camera: 'Nikon Z9', place: 'Parque del Retiro, Madrid' },
+    }),
+    private: makeDocument(projectB, {
+      title: 'Atardecer privado',
+      description: 'Sunset seen from a private terrace',
+      tags: ['playa'],
+      filename: 'IMG_2042.jpg',
+      createdAt: new Date('2024-06-10T09:00:00.000Z'),
+      fields: { camera: 'Canon EOS R5' },
+    }),
+  };
+}
