@@ -16,7 +16,7 @@ import type { Config } from '../shared/config.ts';
 import { EVENT_SOURCE } from '../shared/events/catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from '../shared/events/deliver.ts';
 import { newEvent } from '../shared/events/envelope.ts';
-import { type RunningConsumer, runBridge } from '../shared/events/jetstream.ts';
+import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
 import { registry } from '../shared/http/metrics.ts';
 import { type Platform, createPlatform } from '../shared/platform.ts';
@@ -85,9 +85,11 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   let relay: OutboxRelay;
   if (config.natsUrl) {
     const { connect } = await import('@nats-io/transport-node');
-    const { jetstream } = await import('@nats-io/jetstream');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
     const nc = await connect({ servers: config.natsUrl, name: 'mediateca-dev-host' });
-    relay = new OutboxRelay(platform.db, jetStreamSink(jetstream(nc), config.natsStream), { logger: platform.logger }).start();
+    const jsm = await jetstreamManager(nc);
+    await ensureStream(jsm, config.natsStream);
+    relay = new OutboxRelay(platform.db, jetStreamSink(jsm.jetstream(), config.natsStream), { logger: platform.logger }).start();
     // Bucket notifications reach upload-complete over HTTP, not through the stream.
     const { 'upload-complete': _direct, search: _s, assets: _a, ...eventTargets } = targets;
     const bridge: RunningConsumer = await runBridge({ nc, stream: config.natsStream, functions: eventTargets, ackWaitMs: 60_000, backoffMs: [500, 2_000, 10_000], logger: platform.logger });

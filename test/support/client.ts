@@ -44,7 +44,7 @@ export class Client {
     return { assetId: plan.assetId, plan };
   }
 
-  async waitForAsset(assetId: string, until: (asset: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  async waitForAsset(assetId: string, until: (asset: any) => boolean, timeoutMs = 90_000): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     let last: any;
     while (Date.now() < deadline) {
