@@ -29,7 +29,8 @@ export class PostgresSearchIndex implements SearchIndex {
       filename: doc.filename,
       created_at: doc.createdAt,
       captured_at: doc.capturedAt ?? null,
-      document: JSON.stringify(doc),
+      // An object, not a JSON string: postgres.js would store a string as a JSON string scalar.
+      document: { ...doc },
       search_text: [doc.title, doc.description, doc.tags.join(' '), doc.filename, ...Object.values(doc.fields)].join('\n'),
       // The schema marks tsv as computed (never written from plain values); this is where it is computed.
       tsv: weightedVector(doc) as never,
