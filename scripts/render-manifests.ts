@@ -1,7 +1,7 @@
 // Renders the deployment templates (k8s/base/**, stack.yml) for one environment: fills the ${NAME}
 // placeholders from a small typed environment file and writes ready-to-apply files, so nobody hand-edits YAML.
 //
-//   npm run manifests:render -- --env k8s/environments/production.json [--out out/production] [--include-planned]
+//   npm run manifests:render -- --env k8s/environments/production.json [--out dist/manifests/production] [--include-planned]
 //
 // Output: knative/ (kubectl apply -R -f), openfaas/ (stack.yml + config.yml for faas-cli, the GPU profile, the
 // bucket-notification Job and the schedules), infra/ (Helm values and the PostgreSQL cluster).
@@ -192,11 +192,10 @@ export function renderManifests(env: Environment, options: RenderOptions = {}): 
   }
 
   const stack = render(readFileSync(options.stackFile ?? STACK_FILE, 'utf8'), openfaas, 'stack.yml');
+  if (unknown.size > 0) throw new Error(`unknown placeholders: ${[...unknown].map((key) => `\${${key}}`).join(', ')}`);
   for (const fn of skipped) stack[0]!.deleteIn(['functions', fn]);
   files.push({ path: 'openfaas/stack.yml', text: stringify(stack) });
   files.push({ path: 'openfaas/config.yml', text: openfaasEnvironmentFile(files) });
-
-  if (unknown.size > 0) throw new Error(`unknown placeholders: ${[...unknown].map((key) => `\${${key}}`).join(', ')}`);
   return { files, skippedPlanned: skipped };
 }
 
@@ -230,7 +229,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { env: { type: 'string' }, out: { type: 'string' }, 'include-planned': { type: 'boolean', default: false } } });
   if (!values.env) throw new Error('usage: npm run manifests:render -- --env <environment file> [--out <folder>] [--include-planned]');
   const env = loadEnvironment(values.env);
-  const outDir = resolve(values.out ?? join('out', env.name));
+  const outDir = resolve(values.out ?? join(ROOT, 'dist', 'manifests', env.name));
   const { files, skippedPlanned } = renderManifests(env, { includePlanned: values['include-planned'] });
   await writeRendered(files, outDir);
   console.log(`rendered ${files.length} files for ${env.name} into ${relative(process.cwd(), outDir) || '.'}`);
