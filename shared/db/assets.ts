@@ -21,9 +21,9 @@ export interface NewUpload {
 
 export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload): Promise<Asset> {
   return db.transaction().execute(async (trx) => {
-    await trx.insertInto('projects').values({ id: asset.project_id, name: asset.project_id, settings: '{}' }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await trx.insertInto('projects').values({ id: asset.project_id, name: asset.project_id, settings: {} }).onConflict((oc) => oc.column('id').doNothing()).execute();
     const created = await trx.insertInto('assets').values({ ...asset, state: 'uploading', version: 1 }).returningAll().executeTakeFirstOrThrow();
-    await trx.insertInto('asset_events').values({ asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: JSON.stringify({ filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type }) }).execute();
+    await trx.insertInto('asset_events').values({ asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: { filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type } }).execute();
     await trx.insertInto('uploads').values({ ...upload, asset_id: created.id, project_id: created.project_id }).execute();
     return created;
   });
@@ -87,7 +87,7 @@ export async function changeAsset(db: Kysely<DB>, asset: Asset, change: AssetCha
       .returningAll()
       .executeTakeFirst();
     if (!updated) throw new ConcurrentModification(`asset ${asset.id} changed since version ${change.expectedVersion}`);
-    await trx.insertInto('asset_events').values({ asset_id: asset.id, version, type: change.history.type, actor: change.history.actor, data: JSON.stringify(change.history.data ?? {}) }).execute();
+    await trx.insertInto('asset_events').values({ asset_id: asset.id, version, type: change.history.type, actor: change.history.actor, data: change.history.data ?? {} }).execute();
     await enqueue(trx, change.events?.(version) ?? []);
     return updated;
   });
@@ -95,7 +95,7 @@ export async function changeAsset(db: Kysely<DB>, asset: Asset, change: AssetCha
 
 /** Progress is ephemeral (not history): it updates in place without a version bump. */
 export async function setProgress(db: Kysely<DB>, assetId: string, progress: { stage: string; percent: number } | null): Promise<void> {
-  await db.updateTable('assets').set({ progress: progress ? JSON.stringify(progress) : null }).where('id', '=', assetId).execute();
+  await db.updateTable('assets').set({ progress: progress }).where('id', '=', assetId).execute();
 }
 
 export async function assetHistory(db: Kysely<DB>, assetId: string) {
@@ -105,8 +105,8 @@ export async function assetHistory(db: Kysely<DB>, assetId: string) {
 export async function putMetadata(db: Kysely<DB>, assetId: string, kind: 'technical' | 'descriptive' | 'ai', data: Record<string, unknown>): Promise<void> {
   await db
     .insertInto('asset_metadata')
-    .values({ asset_id: assetId, kind, data: JSON.stringify(data) })
-    .onConflict((oc) => oc.columns(['asset_id', 'kind']).doUpdateSet({ data: JSON.stringify(data), updated_at: sql`now()` }))
+    .values({ asset_id: assetId, kind, data })
+    .onConflict((oc) => oc.columns(['asset_id', 'kind']).doUpdateSet({ data, updated_at: sql`now()` }))
     .execute();
 }
 

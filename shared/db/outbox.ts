@@ -7,7 +7,7 @@ export async function enqueue(trx: Transaction<DB> | Kysely<DB>, events: EventEn
   if (events.length === 0) return;
   await trx
     .insertInto('outbox')
-    .values(events.map((e) => ({ event_id: e.id, type: e.type, source: e.source, subject: e.subject ?? null, data: JSON.stringify(e.data), created_at: e.time })))
+    .values(events.map((e) => ({ event_id: e.id, type: e.type, source: e.source, subject: e.subject ?? null, data: e.data as Record<string, unknown>, created_at: e.time })))
     .onConflict((oc) => oc.column('event_id').doNothing())
     .execute();
 }
