@@ -28,7 +28,7 @@ export type Progress = (stage: string, percent: number) => Promise<void>;
 export async function renderAsset(platform: Platform, asset: Asset, master: string, _workDir: string, existing: Set<string>, progress: Progress): Promise<RenderResult> {
   if ((await stat(master)).size === 0) throw new PermanentMediaError('the master file is empty');
   if (asset.media_type === 'image') return renderImageAsset(platform, master, existing, progress);
-  return { technical: { contentType: asset.content_type, size: Number(asset.size_bytes) }, renditions: [], skipped: { all: `no renditions for ${asset.media_type} files yet` } };
+  return { technical: { contentType: asset.content_type, size: Number(asset.size_bytes) }, renditions: [], skipped: {} };
 }
 
 async function renderImageAsset(platform: Platform, master: string, existing: Set<string>, progress: Progress): Promise<RenderResult> {

@@ -12,7 +12,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-e2e-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 pipelineSuite('embedded', async () => {
-  const config = loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test' });
+  const config = loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test', UPLOAD_MULTIPART_THRESHOLD: '6291456', UPLOAD_PART_SIZE: '5242880' });
   const host = await startHost(config, 0);
   return {
     host,

@@ -1,7 +1,7 @@
 // The first end-to-end slice, driven as a client would: presigned upload → verification → renditions →
 // search, plus the bad cases. Registered once per mode (embedded, servers).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { Host } from '../../scripts/host.ts';
@@ -107,6 +107,70 @@ export function pipelineSuite(mode: string, start: () => Promise<{ host: Host; r
       assert.equal(failed.renditions.length, 0);
       const search = (await editor.request('GET', '/search?q=zebra')).body;
       assert.equal(search.hits.filter((h: any) => h.assetId === assetId).length, 0);
+    });
+
+    test('a multipart upload resumes after an interruption and completes', async (t) => {
+      if (!started) return t.skip('servers missing');
+      const bytes = randomBytes(12 * 1024 * 1024 + 123);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const started_ = await editor.request('POST', '/uploads', { projectId: 'newsroom', filename: 'Informe anual.pdf', size: bytes.length, contentType: 'application/pdf', sha256 });
+      assert.equal(started_.status, 201, JSON.stringify(started_.body));
+      const plan = started_.body;
+      assert.equal(plan.method, 'MULTIPART');
+      const { partSize, partCount } = plan.multipart;
+      assert.equal(partCount, Math.ceil(bytes.length / partSize));
+      const put = async (part: { partNumber: number; url: string }) => {
+        const start = (part.partNumber - 1) * partSize;
+        const response = await fetch(part.url, { method: 'PUT', body: new Uint8Array(bytes.subarray(start, start + partSize)) });
+        assert.equal(response.status, 200);
+        return { partNumber: part.partNumber, etag: response.headers.get('etag')! };
+      };
+      // The connection drops after the first part; the client asks where it stands and sends the rest.
+      const first = await put(plan.multipart.parts[0]);
+      const resumed = (await editor.request('GET', `/uploads/${plan.uploadId}`)).body;
+      assert.deepEqual(resumed.multipart.received.map((p: any) => p.partNumber), [1]);
+      assert.deepEqual(resumed.multipart.parts.map((p: any) => p.partNumber), Array.from({ length: partCount - 1 }, (_, i) => i + 2));
+      const rest = await Promise.all(resumed.multipart.parts.map(put));
+      const complete = await editor.request('POST', `/uploads/${plan.uploadId}/complete`, { parts: [first, ...rest] });
+      assert.equal(complete.status, 202, JSON.stringify(complete.body));
+      const asset = await editor.waitForAsset(plan.assetId, (a) => a.state === 'ready' || a.state === 'failed');
+      assert.equal(asset.state, 'ready', asset.stateReason);
+      assert.equal(asset.sha256, sha256);
+      const tail = await fetch(asset.downloadUrl, { headers: { range: 'bytes=-100' } });
+      assert.equal(tail.status, 206);
+      assert.deepEqual(Buffer.from(await tail.arrayBuffer()), bytes.subarray(bytes.length - 100));
+    });
+
+    test('oversized uploads, bad input and path tricks get problem+json', async (t) => {
+      if (!started) return t.skip('servers missing');
+      const huge = await editor.request('POST', '/uploads', { projectId: 'newsroom', filename: 'huge.mov', size: 10 * 1024 ** 4, contentType: 'video/quicktime' });
+      assert.equal(huge.status, 413);
+      assert.match(huge.body.detail, /limit/);
+      const bad = await editor.request('POST', '/uploads', { projectId: 'newsroom', filename: '', size: -1, contentType: 'nonsense' });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.headers.get('content-type'), 'application/problem+json');
+      assert.ok(bad.body.issues.length >= 3, 'every invalid field is reported');
+      const notJson = await fetch(`${host.url}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${editor.token}`, 'content-type': 'application/json' }, body: '{oops' });
+      assert.equal(notJson.status, 400);
+      const tricky = await editor.upload(await makeJpegWithExif({ seed: 21, width: 400, height: 300 }), '../../../etc/passwd.jpg', 'image/jpeg');
+      const asset = await editor.waitForAsset(tricky.assetId, (a) => a.state === 'ready' || a.state === 'failed');
+      assert.equal(asset.filename, 'passwd.jpg');
+      assert.equal(asset.state, 'ready', asset.stateReason);
+      assert.equal((await editor.request('GET', '/assets/not-a-uuid')).status, 404);
+    });
+
+    test('edits are versioned, conflict-checked and searchable; history keeps every change', async (t) => {
+      if (!started) return t.skip('servers missing');
+      const { assetId } = await editor.upload(await makeJpegWithExif({ seed: 31, width: 400, height: 300 }), 'edit-me.jpg', 'image/jpeg');
+      const ready = await editor.waitForAsset(assetId, (a) => a.state === 'ready');
+      const edited = await editor.request('PATCH', `/assets/${assetId}`, { title: 'Rueda de prensa del ministro', tags: ['política'] }, { 'if-match': `"${ready.version}"` });
+      assert.equal(edited.status, 200, JSON.stringify(edited.body));
+      assert.equal(edited.body.version, ready.version + 1);
+      const stale = await editor.request('PATCH', `/assets/${assetId}`, { title: 'stale' }, { 'if-match': `"${ready.version}"` });
+      assert.equal(stale.status, 412);
+      await editor.waitForSearch('q=ministro', (r) => r.hits?.some((h: any) => h.assetId === assetId));
+      const history = (await editor.request('GET', `/assets/${assetId}/history`)).body.events.map((e: any) => e.type);
+      assert.deepEqual(history, ['created', 'uploaded', 'processing', 'rendered', 'edited']);
     });
 
     test('zero-byte files are refused with a clear problem', async (t) => {

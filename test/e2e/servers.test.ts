@@ -30,7 +30,7 @@ pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', async () => {
   cleanups.push(() => database.drop());
   const stream = `E2E_${run.toUpperCase()}`;
   const config = loadConfig({
-    MEDIATECA_DATA: dataDir,
+    MEDIATECA_DATA: dataDir, UPLOAD_MULTIPART_THRESHOLD: '6291456', UPLOAD_PART_SIZE: '5242880',
     PORT: '0',
     DATABASE_URL: database.url,
     NATS_URL,

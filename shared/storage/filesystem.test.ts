@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { Hono } from 'hono';
+import { FilesystemObjectStore } from './filesystem.ts';
+import { filesystemStoreRoutes, parseRange } from './filesystem-routes.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'mediateca-fs-store-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const buckets = { incoming: 'in', masters: 'm', renditions: 'r' };
+const store = new FilesystemObjectStore(join(root, 'objects'), buckets, 'http://store.test', join(root, 'secret'));
+const app = new Hono().route('/_store', filesystemStoreRoutes(store));
+const call = (url: string, init?: RequestInit) => app.fetch(new Request(url, init));
+await store.ensureBuckets();
+
+test('a presigned PUT stores the object and emits an S3 record for the incoming bucket', async () => {
+  const seen: unknown[] = [];
+  store.onObjectCreated = (n) => seen.push(n);
+  const url = await store.presignPut('in', 'p/a b/ñ.jpg', 'image/jpeg', 60);
+  const response = await call(url, { method: 'PUT', body: 'hello' });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('etag'), `"${createHash('md5').update('hello').digest('hex')}"`);
+  assert.equal((await store.head('in', 'p/a b/ñ.jpg'))?.size, 5);
+  assert.equal((seen[0] as any).Records[0].s3.object.size, 5);
+});
+
+test('signatures bind method, key and content type; expired URLs are refused', async () => {
+  const url = new URL(await store.presignPut('in', 'x.jpg', 'image/jpeg', 60));
+  const otherKey = url.toString().replace('x.jpg', 'y.jpg');
+  assert.equal((await call(otherKey, { method: 'PUT', body: 'x' })).status, 403);
+  assert.equal((await call(url.toString(), { method: 'GET' })).status, 403, 'a PUT URL does not grant GET');
+  url.searchParams.set('X-Content-Type', 'text/html');
+  assert.equal((await call(url.toString(), { method: 'PUT', body: 'x' })).status, 403);
+  const expired = await store.presignGet('in', 'x.jpg', -1);
+  const response = await call(expired);
+  assert.equal(response.status, 403);
+  assert.match(await response.text(), /expired/);
+});
+
+test('keys that climb out of their bucket are refused', async () => {
+  for (const key of ['../secret', 'a/../../b', '/abs', 'a//b']) {
+    await assert.rejects(store.put('m', key, Buffer.from('x'), 'text/plain'), /segments|escapes/);
+  }
+});
+
+test('GET serves Range requests', async () => {
+  await store.put('m', 'k.bin', Buffer.from('0123456789'), 'application/octet-stream');
+  const url = await store.presignGet('m', 'k.bin', 60, 'Informe final.pdf');
+  const ranged = await call(url, { headers: { range: 'bytes=2-5' } });
+  assert.equal(ranged.status, 206);
+  assert.equal(ranged.headers.get('content-range'), 'bytes 2-5/10');
+  assert.equal(await ranged.text(), '2345');
+  assert.match(ranged.headers.get('content-disposition')!, /filename\*=UTF-8''Informe%20final\.pdf/);
+  assert.equal((await call(url, { headers: { range: 'bytes=20-' } })).status, 416);
+  assert.equal(await (await call(url)).text(), '0123456789');
+});
+
+test('multipart: parts in any order, ETags checked, one object', async () => {
+  const uploadId = await store.createMultipartUpload('in', 'big.bin', 'application/octet-stream');
+  const etags: { partNumber: number; etag: string }[] = [];
+  for (const [partNumber, body] of [[2, 'BBB'], [1, 'AAA']] as const) {
+    const response = await call(await store.presignUploadPart('in', 'big.bin', uploadId, partNumber, 60), { method: 'PUT', body });
+    etags.push({ partNumber, etag: response.headers.get('etag')! });
+  }
+  assert.deepEqual((await store.listParts('in', 'big.bin', uploadId)).map((p) => p.partNumber), [1, 2]);
+  await assert.rejects(store.completeMultipartUpload('in', 'big.bin', uploadId, [{ partNumber: 1, etag: 'wrong' }, etags[0]!]), /ETag/);
+  await store.completeMultipartUpload('in', 'big.bin', uploadId, etags);
+  const body = await new Response(Readable.toWeb(await store.getStream('in', 'big.bin')) as ReadableStream).text();
+  assert.equal(body, 'AAABBB');
+  assert.match((await store.head('in', 'big.bin'))!.etag, /-2$/);
+});
+
+test('range header parsing', () => {
+  assert.deepEqual(parseRange('bytes=0-0', 10), { start: 0, end: 0 });
+  assert.deepEqual(parseRange('bytes=-3', 10), { start: 7, end: 9 });
+  assert.deepEqual(parseRange('bytes=5-100', 10), { start: 5, end: 9 });
+  assert.equal(parseRange('bytes=10-', 10), 'unsatisfiable');
+  assert.equal(parseRange('bytes=0-1,3-4', 10), undefined);
+  assert.equal(parseRange(undefined, 10), undefined);
+});
