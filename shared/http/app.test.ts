@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTestPlatform } from '../../test/support/platform.ts';
+import { createFunctionApp, requireAuth } from './app.ts';
+
+let platform: Awaited<ReturnType<typeof createTestPlatform>>;
+before(async () => { platform = await createTestPlatform(); });
+after(() => platform.dispose());
+
+test('health, readiness and Prometheus metrics on every function', async () => {
+  const app = createFunctionApp(platform, 'probe');
+  assert.deepEqual(await (await app.request('/_/health')).json(), { status: 'ok', fn: 'probe' });
+  assert.equal((await app.request('/_/ready')).status, 200);
+  const metrics = await (await app.request('/metrics')).text();
+  assert.match(metrics, /mediateca_http_requests_total\{fn="probe",method="GET",route="\/_\/health",status="200"\} \d/);
+  assert.match(metrics, /mediateca_outbox_lag_seconds/);
+  assert.match(metrics, /mediateca_event_handling_duration_seconds/);
+});
+
+test('unknown routes and missing or forged tokens answer problem+json', async () => {
+  const app = createFunctionApp(platform, 'probe');
+  app.get('/private', requireAuth(platform), (c) => c.json({ subject: c.get('principal').subject }));
+  const missing = await app.request('/nowhere');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.headers.get('content-type'), 'application/problem+json');
+  const anonymous = await app.request('/private');
+  assert.equal(anonymous.status, 401);
+  assert.match((await anonymous.json()).detail, /bearer token/);
+  const token = await platform.signer!.mint('ana', { newsroom: 'editor' });
+  const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+  assert.equal((await app.request('/private', { headers: { authorization: `Bearer ${forged}` } })).status, 401);
+  const ok = await app.request('/private', { headers: { authorization: `Bearer ${token}` } });
+  assert.deepEqual(await ok.json(), { subject: 'ana' });
+});
+
+test('unexpected errors are logged and answered 500 without leaking internals', async () => {
+  const app = createFunctionApp(platform, 'probe');
+  app.get('/boom', () => { throw new Error('secret connection string'); });
+  const response = await app.request('/boom');
+  assert.equal(response.status, 500);
+  const body = await response.json();
+  assert.doesNotMatch(JSON.stringify(body), /secret/);
+  assert.ok(body.requestId);
+});
