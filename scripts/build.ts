@@ -29,8 +29,8 @@ const BANNER = "import { createRequire as __mediatecaCreateRequire } from 'node:
 export interface BundleReport {
   fn: string;
   outDir: string;
-  /** bytes of JavaScript: the entry alone, and entry + chunks */
-  entryBytes: number;
+  /** bytes of JavaScript loaded at start-up (the entry and the chunks it imports statically), and in all */
+  startupBytes: number;
   totalBytes: number;
   /** package name → version range, from the root package.json */
   externals: Record<string, string>;
@@ -97,14 +97,12 @@ async function bundle(fn: string, entry: string, outDir: string, versions: Recor
   const crossings = functionsDir ? importBoundaryViolations(fn, Object.keys(result.metafile.inputs), functionsDir) : [];
   if (crossings.length > 0) throw new Error(`${fn} imports code it must not:\n  ${crossings.join('\n  ')}`);
   const externals: Record<string, string> = {};
-  const eagerHeavy = new Set<string>();
-  let entryBytes = 0;
   let totalBytes = 0;
-  const entryOutput = Object.keys(result.metafile.outputs).find((path) => path.endsWith('/index.mjs'));
+  const entryOutput = Object.keys(result.metafile.outputs).find((path) => path.endsWith('/index.mjs'))!;
+  const startup = staticClosure(result.metafile, entryOutput);
   for (const [path, output] of Object.entries(result.metafile.outputs)) {
     if (path.endsWith('.map')) continue;
     totalBytes += output.bytes;
-    if (path === entryOutput) entryBytes = output.bytes;
     for (const imported of output.imports) {
       if (!imported.external || isBuiltin(imported.path)) continue;
       const name = packageName(imported.path);
@@ -113,11 +111,10 @@ async function bundle(fn: string, entry: string, outDir: string, versions: Recor
       externals[name] = version;
     }
   }
-  for (const name of staticallyReachableExternals(result.metafile, entryOutput!)) {
-    if (HEAVY_PACKAGES.includes(name)) eagerHeavy.add(name);
-  }
+  const startupBytes = [...startup.outputs].reduce((sum, path) => sum + result.metafile.outputs[path]!.bytes, 0);
+  const eagerHeavy = [...startup.externals].filter((name) => HEAVY_PACKAGES.includes(name)).sort();
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify(bundleManifest(`mediateca-${fn}`, externals), null, 2)}\n`);
-  return { fn, outDir, entryBytes, totalBytes, externals: sortKeys(externals), eagerHeavy: [...eagerHeavy].sort() };
+  return { fn, outDir, startupBytes, totalBytes, externals: sortKeys(externals), eagerHeavy };
 }
 
 /**
@@ -140,24 +137,21 @@ export function importBoundaryViolations(fn: string, inputs: string[], functions
   return violations;
 }
 
-/** Externals loaded when the entry loads: follow static imports only (chunks included), not `import()`. */
-function staticallyReachableExternals(metafile: esbuild.Metafile, entry: string): Set<string> {
-  const seen = new Set<string>();
-  const found = new Set<string>();
+/** What loads when the entry loads: outputs and external packages reached by static imports (not `import()`). */
+function staticClosure(metafile: esbuild.Metafile, entry: string): { outputs: Set<string>; externals: Set<string> } {
+  const outputs = new Set<string>();
+  const externals = new Set<string>();
   const visit = (path: string) => {
-    if (seen.has(path)) return;
-    seen.add(path);
+    if (outputs.has(path)) return;
+    outputs.add(path);
     for (const imported of metafile.outputs[path]?.imports ?? []) {
       if (imported.kind !== 'import-statement' && imported.kind !== 'require-call') continue;
-      if (imported.external) {
-        if (!isBuiltin(imported.path)) found.add(packageName(imported.path));
-      } else {
-        visit(imported.path);
-      }
+      if (!imported.external) visit(imported.path);
+      else if (!isBuiltin(imported.path)) externals.add(packageName(imported.path));
     }
   };
   visit(entry);
-  return found;
+  return { outputs, externals };
 }
 
 function bundleManifest(name: string, dependencies: Record<string, string>) {
@@ -188,8 +182,8 @@ function sortKeys(record: Record<string, string>): Record<string, string> {
 
 export function formatReport(reports: BundleReport[]): string {
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
-  const rows = reports.map((r) => [r.fn, kib(r.entryBytes), kib(r.totalBytes), Object.keys(r.externals).join(', ') || '-']);
-  const header = ['function', 'entry', 'entry+chunks', 'external packages'];
+  const rows = reports.map((r) => [r.fn, kib(r.startupBytes), kib(r.totalBytes), Object.keys(r.externals).join(', ') || '-']);
+  const header = ['function', 'loaded at start', 'all JS', 'external packages'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
