@@ -325,6 +325,9 @@ export const functionCoverage: Rule = (set, context) => {
     if (hasKnative && !knativeNames.has(fn)) issues.push({ rule: 'function-coverage', severity: 'error', file: 'knative/', message: `functions/${fn} has no Knative Service (nor a worker Deployment)` });
     if (set.stack && !stackNames.has(fn)) issues.push({ rule: 'function-coverage', severity: 'error', file: set.stack.file, message: `functions/${fn} has no stack.yml entry` });
   }
+  for (const fn of Object.keys(PLANNED_FUNCTIONS).filter((name) => context.functions.includes(name))) {
+    issues.push({ rule: 'function-coverage', severity: 'warning', file: 'scripts/manifests/planned.ts', message: `functions/${fn} exists now: remove ${fn} from the planned functions` });
+  }
   const manifests = [...deployed.map((o) => ({ name: o.name, file: o.file, object: label(o) })), ...[...stackNames].map((name) => ({ name, file: set.stack!.file, object: name }))];
   for (const m of manifests.filter((x) => !context.functions.includes(x.name))) {
     const planned = PLANNED_FUNCTIONS[m.name];

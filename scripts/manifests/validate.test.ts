@@ -168,6 +168,11 @@ describe('each rule catches a broken copy', () => {
     assertCaught(ghost, 'function-coverage', /deploys ghost, but there is no functions\/ghost/);
   });
 
+  test('function-coverage: a planned function whose folder has landed is flagged for removal from the list', () => {
+    const warnings = validateFiles(real, { ...context, functions: [...context.functions, 'enrich'] }).filter((issue) => issue.severity === 'warning');
+    assert.ok(warnings.some((issue) => /functions\/enrich exists now: remove enrich from the planned functions/.test(issue.message)), formatIssues(warnings));
+  });
+
   test('env-name: an environment variable no code reads', () => {
     const files = edit('knative/functions/search.yaml', (docs) => { container(byName(docs, 'Service', 'search')).env.push({ name: 'DATABSE_URL', value: 'x' }); });
     assertCaught(files, 'env-name', /DATABSE_URL, which no code reads \(did you mean DATABASE_URL\?\)/);
