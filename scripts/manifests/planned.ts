@@ -9,6 +9,4 @@ export interface PlannedFunction {
 
 export const PLANNED_FUNCTIONS: Record<string, PlannedFunction> = {
   enrich: { reason: 'AI enrichment on the GPU pool, a later issue', consumes: ['io.mediateca.asset.rendered'] },
-  'outbox-relay': { reason: 'worker being written: outbox → NATS JetStream', consumes: [] },
-  'jetstream-bridge': { reason: 'worker being written: JetStream → functions / Knative Broker', consumes: [] },
 };

@@ -4,9 +4,9 @@ import type { Hono } from 'hono';
 import { type Platform, createPlatform } from '../platform.ts';
 import type { AppEnv } from './app.ts';
 
-export async function runFunction(name: string, createApp: (platform: Platform) => Hono<AppEnv>): Promise<void> {
+export async function runFunction(name: string, createApp: (platform: Platform) => Hono<AppEnv> | Promise<Hono<AppEnv>>): Promise<void> {
   const platform = await createPlatform({ name });
-  const app = createApp(platform);
+  const app = await createApp(platform);
   const port = Number(process.env.PORT ?? 8080);
   const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '0.0.0.0' }, () => {
     platform.logger.info({ port }, `${name} listening`);
