@@ -22,6 +22,7 @@ export interface Config {
     expireAfterSeconds: number;
   };
   images: { maxPixels: number };
+  transcode: { timeoutMs: number; maxDurationSeconds: number; maxPixels: number };
   downloadUrlTtlSeconds: number;
 }
 
@@ -63,6 +64,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       expireAfterSeconds: Number(env.UPLOAD_EXPIRE_AFTER ?? 24 * 3600),
     },
     images: { maxPixels: Number(env.IMAGE_MAX_PIXELS ?? 268_402_689) },
+    transcode: {
+      // below the function's 30 min Knative timeout, so the job fails cleanly before the platform kills it
+      timeoutMs: Number(env.TRANSCODE_TIMEOUT_MS ?? 25 * 60_000),
+      maxDurationSeconds: Number(env.MEDIA_MAX_DURATION_SECONDS ?? 6 * 3600),
+      maxPixels: Number(env.VIDEO_MAX_PIXELS ?? 8192 * 4320),
+    },
     downloadUrlTtlSeconds: Number(env.DOWNLOAD_URL_TTL ?? 900),
   };
 }

@@ -1,10 +1,12 @@
 // transcode: technical metadata and renditions for an uploaded asset, by media type.
 // Idempotent at rendition granularity: renditions already stored are not made again unless reprocessing.
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { changeAsset, findAsset, listRenditions, putMetadata, putRendition, setProgress } from '../../shared/db/assets.ts';
+import { projectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
@@ -12,7 +14,7 @@ import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler, acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { downloadToFile } from '../../shared/storage/download.ts';
-import { PermanentMediaError, renderAsset } from './render.ts';
+import { PermanentMediaError, type RenderedFile, renderAsset } from './render.ts';
 
 const CONSUMER = 'transcode';
 
@@ -31,37 +33,66 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
   }
   const existing = event.data.reprocess ? [] : await listRenditions(platform.db, asset.id);
   const workDir = await mkdtemp(join(tmpdir(), 'mediateca-transcode-'));
+  const progress = progressWriter(platform, asset.id);
   try {
-    await setProgress(platform.db, asset.id, { stage: 'downloading', percent: 0 });
-    const master = join(workDir, `master`);
+    progress.report('downloading', 0);
+    const master = join(workDir, 'master');
     await downloadToFile(platform.store, platform.store.buckets.masters, asset.storage_key, master);
-    const result = await renderAsset(platform, asset, master, workDir, new Set(existing.map((r) => r.name)), (stage, percent) =>
-      setProgress(platform.db, asset!.id, { stage, percent: Math.round(percent) }),
-    );
-    for (const rendition of result.renditions) {
-      const key = `${asset.project_id}/${asset.id}/${rendition.name}.${rendition.extension}`;
-      await platform.store.put(platform.store.buckets.renditions, key, rendition.data, rendition.contentType, rendition.size);
+    const made: string[] = [];
+    const store = async (main: RenderedFile, extraFiles: RenderedFile[] = []) => {
+      const folder = `${asset!.project_id}/${asset!.id}`;
+      for (const file of [...extraFiles, main]) {
+        const body = typeof file.body === 'string' ? createReadStream(file.body) : file.body;
+        await platform.store.put(platform.store.buckets.renditions, `${folder}/${file.path}`, body, file.contentType, file.size);
+      }
       await putRendition(platform.db, {
-        asset_id: asset.id,
-        name: rendition.name,
-        storage_key: key,
-        content_type: rendition.contentType,
-        size_bytes: rendition.size,
-        width: rendition.width ?? null,
-        height: rendition.height ?? null,
+        asset_id: asset!.id,
+        name: main.name,
+        storage_key: `${folder}/${main.path}`,
+        content_type: main.contentType,
+        size_bytes: main.size + extraFiles.reduce((sum, f) => sum + f.size, 0),
+        width: main.width ?? null,
+        height: main.height ?? null,
       });
-    }
-    await putMetadata(platform.db, asset.id, 'technical', result.technical);
-    const names = [...new Set([...existing.map((r) => r.name), ...result.renditions.map((r) => r.name)])].sort();
-    await finish(platform, asset, names, result.skipped);
+      made.push(main.name);
+    };
+    const settings = await projectSettings(platform.db, asset.project_id);
+    const outcome = await renderAsset(platform, asset, master, workDir, new Set(existing.map((r) => r.name)), progress.report, store, { hls: settings.hls === true });
+    await putMetadata(platform.db, asset.id, 'technical', outcome.technical);
+    const names = [...new Set([...existing.map((r) => r.name), ...made])].sort();
+    await finish(platform, asset, names, outcome.skipped);
   } catch (error) {
     if (!(error instanceof PermanentMediaError)) throw error;
     await failAsset(platform, asset, error.message);
   } finally {
-    await setProgress(platform.db, asset.id, null);
+    await progress.done();
     await rm(workDir, { recursive: true, force: true });
   }
 };
+
+/**
+ * Progress lands on the asset (GET /assets/:id) when the stage changes or every 5 %, not on every ffmpeg
+ * tick; writes are chained so `done()` clears it only after the last one.
+ */
+function progressWriter(platform: Platform, assetId: string) {
+  let last = { stage: '', percent: -100 };
+  let writes = Promise.resolve();
+  const save = (progress: { stage: string; percent: number } | null) => {
+    writes = writes.then(() => setProgress(platform.db, assetId, progress)).catch((error) => platform.logger.warn({ err: error, assetId }, 'progress not saved'));
+  };
+  return {
+    report(stage: string, percent: number) {
+      const rounded = Math.round(percent);
+      if (stage === last.stage && rounded - last.percent < 5) return;
+      last = { stage, percent: rounded };
+      save(last);
+    },
+    async done() {
+      save(null);
+      await writes;
+    },
+  };
+}
 
 async function finish(platform: Platform, asset: Asset, renditions: string[], skipped: Record<string, string>): Promise<void> {
   await changeAsset(platform.db, asset, {

@@ -1,54 +1,104 @@
-// Chooses the media pipeline for an asset and returns what to store. Heavy modules load lazily, so the
-// function starts fast and only pays for sharp or ffmpeg when it needs them.
+// Chooses the media pipeline for an asset and hands each finished rendition to `store` as soon as it
+// exists, so a job that dies half-way keeps what it made. Heavy modules (sharp, the ffmpeg wrappers) load
+// lazily: the function starts fast and pays only for the pipeline it uses.
 import { stat } from 'node:fs/promises';
+import { relative } from 'node:path';
 import type { Asset } from '../../shared/db/schema.ts';
+import type { Rendition } from '../../shared/media/ffmpeg.ts';
 import type { Platform } from '../../shared/platform.ts';
 
+/** A problem with the file itself: retrying cannot help, the asset fails with this reason. */
 export class PermanentMediaError extends Error {}
 
 export interface RenderedFile {
   name: string;
-  data: Buffer;
-  extension: string;
+  /** path under the asset's rendition folder, e.g. `poster.jpg` or `hls/720p/seg-001.ts` */
+  path: string;
+  /** bytes in memory (images) or a file on disk (audio/video) */
+  body: Buffer | string;
   contentType: string;
   size: number;
   width?: number;
   height?: number;
+  durationSeconds?: number;
 }
 
-export interface RenderResult {
+export interface RenderOutcome {
   technical: Record<string, unknown>;
-  renditions: RenderedFile[];
   /** rendition name → why it was not made */
   skipped: Record<string, string>;
 }
 
-export type Progress = (stage: string, percent: number) => Promise<void>;
+export type Progress = (stage: string, percent: number) => void;
+export type Store = (rendition: RenderedFile, extraFiles?: RenderedFile[]) => Promise<void>;
 
-export async function renderAsset(platform: Platform, asset: Asset, master: string, _workDir: string, existing: Set<string>, progress: Progress): Promise<RenderResult> {
+export async function renderAsset(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, store: Store, options: { hls: boolean }): Promise<RenderOutcome> {
   if ((await stat(master)).size === 0) throw new PermanentMediaError('the master file is empty');
-  if (asset.media_type === 'image') return renderImageAsset(platform, master, existing, progress);
-  return { technical: { contentType: asset.content_type, size: Number(asset.size_bytes) }, renditions: [], skipped: {} };
+  if (asset.media_type === 'image') return renderImageAsset(platform, master, existing, progress, store);
+  if (asset.media_type === 'video' || asset.media_type === 'audio') return renderTimeBased(platform, asset, master, workDir, existing, progress, store, options);
+  // Documents and other files are kept and searchable by their descriptive metadata; no renditions.
+  return { technical: { contentType: asset.content_type, size: Number(asset.size_bytes) }, skipped: {} };
 }
 
-async function renderImageAsset(platform: Platform, master: string, existing: Set<string>, progress: Progress): Promise<RenderResult> {
+async function renderImageAsset(platform: Platform, master: string, existing: Set<string>, progress: Progress, store: Store): Promise<RenderOutcome> {
   const { inspectImage, renderImage, ImageError } = await import('../../shared/media/image.ts');
   try {
-    await progress('metadata', 5);
+    progress('metadata', 5);
     const technical = await inspectImage(master, platform.config.images.maxPixels);
-    const wanted = ['thumbnail', 'preview', 'preview-webp'];
-    if (wanted.every((name) => existing.has(name))) return { technical: { ...technical }, renditions: [], skipped: {} };
-    await progress('renditions', 30);
-    const renditions = await renderImage(master, platform.config.images.maxPixels);
-    await progress('storing', 90);
-    return {
-      technical: { ...technical },
-      renditions: renditions.map((r) => ({ name: r.name, data: r.data, extension: r.extension, contentType: r.contentType, size: r.data.length, width: r.width, height: r.height })),
-      skipped: {},
-    };
+    if (['thumbnail', 'preview', 'preview-webp'].every((name) => existing.has(name))) return { technical: { ...technical }, skipped: {} };
+    progress('renditions', 30);
+    for (const r of await renderImage(master, platform.config.images.maxPixels)) {
+      await store({ name: r.name, path: `${r.name}.${r.extension}`, body: r.data, contentType: r.contentType, size: r.data.length, width: r.width, height: r.height });
+    }
+    return { technical: { ...technical }, skipped: {} };
   } catch (error) {
     if (error instanceof ImageError) throw new PermanentMediaError(error.message);
     throw error;
   }
 }
 
+async function renderTimeBased(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, store: Store, options: { hls: boolean }): Promise<RenderOutcome> {
+  const { probeMedia } = await import('../../shared/media/probe.ts');
+  const { MediaError } = await import('../../shared/media/ffmpeg.ts');
+  const outDir = `${workDir}/renditions`;
+  const pending: Promise<void>[] = [];
+  const callbacks = {
+    onProgress: progress,
+    // Each rendition is stored as soon as ffmpeg finishes it; the next one is already encoding.
+    onRendition: (r: Rendition) => { pending.push(storeRendition(r, outDir, store)); },
+    timeoutMs: platform.config.transcode.timeoutMs,
+    skip: existing,
+  };
+  try {
+    progress('probe', 0);
+    const probe = await probeMedia(master);
+    const technical: Record<string, unknown> = { ...probe };
+    let result;
+    if (probe.kind === 'video') {
+      const { renderVideo } = await import('../../shared/media/video.ts');
+      result = await renderVideo(master, probe, outDir, { ...callbacks, hls: options.hls, maxDurationSeconds: platform.config.transcode.maxDurationSeconds, maxPixels: platform.config.transcode.maxPixels });
+    } else if (probe.kind === 'audio') {
+      const { renderAudio } = await import('../../shared/media/audio.ts');
+      result = await renderAudio(master, probe, outDir, { ...callbacks, maxDurationSeconds: platform.config.transcode.maxDurationSeconds });
+    } else {
+      throw new PermanentMediaError(`the file was uploaded as ${asset.media_type} (${asset.content_type}) but holds ${probe.kind === 'image' ? 'a still image' : 'no playable audio or video'}`);
+    }
+    await Promise.all(pending);
+    if (probe.kind !== asset.media_type) technical.note = `uploaded as ${asset.media_type} but the file is ${probe.kind}: rendered as ${probe.kind}`;
+    const skipped = Object.fromEntries(result.skipped.filter((s) => !existing.has(s.name)).map((s) => [s.name, s.reason]));
+    return { technical, skipped };
+  } catch (error) {
+    await Promise.allSettled(pending);
+    if (error instanceof MediaError && error.permanent) throw new PermanentMediaError(error.reason);
+    throw error;
+  }
+}
+
+async function storeRendition(r: Rendition, outDir: string, store: Store): Promise<void> {
+  const toFile = async (file: string, contentType: string): Promise<RenderedFile> => ({
+    name: r.name, path: relative(outDir, file), body: file, contentType, size: (await stat(file)).size, width: r.width, height: r.height, durationSeconds: r.durationSeconds,
+  });
+  const main = await toFile(r.file, r.contentType);
+  const others = await Promise.all((r.files ?? []).filter((f) => f.file !== r.file).map((f) => toFile(f.file, f.contentType)));
+  await store(main, others);
+}

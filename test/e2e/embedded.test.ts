@@ -6,12 +6,21 @@ import { after } from 'node:test';
 import { startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { s3RecordFor } from '../../shared/events/s3-notification.ts';
-import { pipelineSuite } from './pipeline-suite.ts';
+import { mediaSuite } from './media-suite.ts';
+import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-e2e-'));
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+let started: Promise<E2eEnvironment> | undefined;
+after(async () => {
+  if (started) await (await started).host.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
-pipelineSuite('embedded', async () => {
+const start = () => (started ??= startEmbedded());
+pipelineSuite('embedded', start);
+mediaSuite('embedded', start);
+
+async function startEmbedded(): Promise<E2eEnvironment> {
   const config = loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test', UPLOAD_MULTIPART_THRESHOLD: '6291456', UPLOAD_PART_SIZE: '5242880' });
   const host = await startHost(config, 0);
   return {
@@ -25,4 +34,4 @@ pipelineSuite('embedded', async () => {
       if (!response.ok) throw new Error(`replay → ${response.status}`);
     },
   };
-});
+}

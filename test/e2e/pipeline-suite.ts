@@ -2,13 +2,19 @@
 // search, plus the bad cases. Registered once per mode (embedded, servers).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { Host } from '../../scripts/host.ts';
 import { Client } from '../support/client.ts';
 import { makeDecompressionBomb, makeJpegWithExif } from '../support/images.ts';
 
-export function pipelineSuite(mode: string, start: () => Promise<{ host: Host; redeliverNotification: (bucket: string, key: string) => Promise<void> } | undefined>) {
+export interface E2eEnvironment {
+  host: Host;
+  redeliverNotification: (bucket: string, key: string) => Promise<void>;
+}
+
+/** `start` is called once per test file (memoised there); the file stops the host when all suites are done. */
+export function pipelineSuite(mode: string, start: () => Promise<E2eEnvironment | undefined>) {
   describe(`pipeline end to end (${mode})`, () => {
     let host: Host;
     let redeliver: (bucket: string, key: string) => Promise<void>;
@@ -23,7 +29,6 @@ export function pipelineSuite(mode: string, start: () => Promise<{ host: Host; r
       redeliver = env.redeliverNotification;
       editor = new Client(host.url, await host.platform.signer!.mint('editor-1', { newsroom: 'editor' }));
     });
-    after(async () => { if (started) await host.stop(); });
 
     test('a JPEG with EXIF goes from presigned upload to search, with renditions and download URLs', async (t) => {
       if (!started) return t.skip('servers missing');

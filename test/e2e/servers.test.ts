@@ -13,7 +13,8 @@ import { deleteStream } from '../../shared/events/jetstream.ts';
 import { configureRgwNotifications, removeRgwNotifications } from '../../shared/storage/rgw-notifications.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, requireServer } from '../support/servers.ts';
-import { pipelineSuite } from './pipeline-suite.ts';
+import { mediaSuite } from './media-suite.ts';
+import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-e2e-servers-'));
@@ -23,7 +24,12 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', async () => {
+let started: Promise<E2eEnvironment | undefined> | undefined;
+const start = () => (started ??= startOnServers());
+pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
+mediaSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
+
+async function startOnServers(): Promise<E2eEnvironment | undefined> {
   const available = (await requireServer('PostgreSQL', POSTGRES_URL)) && (await requireServer('NATS', NATS_URL)) && (await requireServer('Ceph RGW', S3.endpoint));
   if (!available) return undefined;
   const database = await createTestDatabase();
@@ -43,6 +49,7 @@ pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', async () => {
     BUCKET_RENDITIONS: `mt-${run}-renditions`,
   });
   const host: Host = await startHost(config, 0);
+  cleanups.push(() => host.stop());
   const store = host.platform.store as S3ObjectStore;
   cleanups.push(async () => {
     const nc = await connect({ servers: NATS_URL });
@@ -62,7 +69,7 @@ pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', async () => {
       if (!response.ok) throw new Error(`replay → ${response.status}`);
     },
   };
-});
+}
 
 async function emptyAndDeleteBuckets(store: S3ObjectStore): Promise<void> {
   for (const bucket of Object.values(store.buckets)) {
