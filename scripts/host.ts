@@ -56,6 +56,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   root.all('/uploads', to('upload'));
   root.all('/uploads/*', to('upload'));
   root.all('/assets/*', to('assets'));
+  root.all('/projects/*', to('assets'));
   root.all('/search', to('search'));
   // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
   root.all('/_fn/:name/*', (c) => {

@@ -1,8 +1,9 @@
 // assets: read an asset with its metadata, renditions and short-lived download URLs; edit descriptive
-// fields (optimistic concurrency via If-Match); history; reprocess (admin); soft delete.
+// fields (optimistic concurrency via If-Match); history; reprocess (admin); soft delete; project settings.
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { ConcurrentModification, assetHistory, changeAsset, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import { projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { canTransition } from '../../shared/domain/asset.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
@@ -22,9 +23,27 @@ const EditAsset = v.pipe(
   v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description or tags'),
 );
 
+const ProjectSettingsInput = v.strictObject({
+  /** adaptive streaming ladder (360p + 720p) for this project's videos */
+  hls: v.optional(v.boolean()),
+});
+
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'assets');
   app.use('/assets/*', requireAuth(platform));
+  app.use('/projects/*', requireAuth(platform));
+
+  app.get('/projects/:id/settings', async (c) => {
+    authorize(c, 'asset:read', c.req.param('id'), 'project');
+    return c.json(await projectSettings(platform.db, c.req.param('id')));
+  });
+
+  app.put('/projects/:id/settings', async (c) => {
+    authorize(c, 'project:admin', c.req.param('id'), 'project');
+    const settings = parseOrProblem(ProjectSettingsInput, await jsonBody(c.req.raw), 'project settings');
+    await updateProjectSettings(platform.db, c.req.param('id'), settings);
+    return c.json(settings);
+  });
 
   app.get('/assets/:id', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:read');

@@ -121,5 +121,25 @@ export function mediaSuite(mode: string, start: () => Promise<E2eEnvironment | u
       assert.ok(history.includes('reprocess-requested'));
       assert.equal(history.filter((type: string) => type === 'rendered').length, 2);
     });
+
+    test('a project with HLS switched on gets a 360p + 720p ladder with a master playlist', async (t) => {
+      if (!env) return t.skip('servers missing');
+      assert.equal((await editor.request('PUT', '/projects/newsroom/settings', { hls: true })).status, 403, 'settings are for admins');
+      assert.equal((await admin.request('PUT', '/projects/newsroom/settings', { hls: 'yes' })).status, 400);
+      assert.equal((await admin.request('PUT', '/projects/newsroom/settings', { hls: true })).status, 200);
+      try {
+        const asset = await settle((await upload(corpus.blackStart, 'streaming.mp4', 'video/mp4')).assetId);
+        assert.equal(asset.state, 'ready', asset.stateReason);
+        const hls = asset.renditions.find((r: any) => r.name === 'hls');
+        assert.ok(hls, 'hls rendition');
+        const master = await (await fetch(hls.url)).text();
+        assert.match(master, /^#EXTM3U/);
+        assert.equal(master.match(/#EXT-X-STREAM-INF/g)?.length, 2);
+        assert.match(master, /RESOLUTION=640x360/);
+        assert.match(master, /RESOLUTION=1280x720/);
+      } finally {
+        await admin.request('PUT', '/projects/newsroom/settings', { hls: false });
+      }
+    });
   });
 }
