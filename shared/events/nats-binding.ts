@@ -3,7 +3,7 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
 import { subjectFor } from './catalog.ts';
-import type { EventEnvelope } from './envelope.ts';
+import { type EventEnvelope, envelopeFromMessage } from './envelope.ts';
 
 export interface NatsEventMessage {
   subject: string;
@@ -28,19 +28,5 @@ export function toNatsMessage(envelope: EventEnvelope<unknown>, subject: string 
 export function fromNatsMessage(headers: MsgHdrs | undefined, data: Uint8Array): EventEnvelope<unknown> {
   const plainHeaders: Record<string, string> = {};
   for (const [name, values] of headers ?? []) plainHeaders[name.toLowerCase()] = values[0] ?? '';
-  const parsed = HTTP.toEvent({ headers: plainHeaders, body: decoder.decode(data) });
-  const event = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown> | undefined;
-  if (!event) throw new Error('empty CloudEvents batch');
-  // The codec does not validate what it parsed; a missing type or source must not get further.
-  event.validate();
-  return {
-    specversion: '1.0',
-    id: event.id,
-    type: event.type,
-    source: event.source,
-    subject: event.subject,
-    time: event.time ?? new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data: typeof event.data === 'string' ? JSON.parse(event.data) : event.data,
-  };
+  return envelopeFromMessage(plainHeaders, decoder.decode(data));
 }

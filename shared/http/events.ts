@@ -1,11 +1,10 @@
 // CloudEvents over HTTP for event-triggered functions: `POST /` in binary or structured mode.
 // 2xx = done (ack). 5xx = retry. A permanent error (bad input) is answered 2xx by the handler after it
 // marked the asset failed, or 422 here when the event itself is unusable (the sender dead-letters it).
-import { HTTP } from 'cloudevents';
 import type { Hono } from 'hono';
 import * as v from 'valibot';
 import { type EventData, type EventType, isKnownEventType, parseEventData } from '../events/catalog.ts';
-import type { EventEnvelope } from '../events/envelope.ts';
+import { type EventEnvelope, envelopeFromMessage } from '../events/envelope.ts';
 import { alreadyProcessed, markProcessed } from '../db/processed-events.ts';
 import type { Platform } from '../platform.ts';
 import type { AppEnv } from './app.ts';
@@ -27,19 +26,7 @@ export async function readCloudEvent(request: Request): Promise<EventEnvelope<un
   request.headers.forEach((value, key) => { headers[key] = value; });
   const body = await request.text();
   try {
-    const parsed = HTTP.toEvent({ headers, body });
-    const event = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (!event) throw new Error('empty batch');
-    return {
-      specversion: '1.0',
-      id: event.id,
-      type: event.type,
-      source: event.source,
-      subject: event.subject,
-      time: event.time ?? new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data: typeof event.data === 'string' ? JSON.parse(event.data) : event.data,
-    };
+    return envelopeFromMessage(headers, body);
   } catch (error) {
     throw new Problem(422, 'Unprocessable CloudEvent', `not a valid CloudEvent: ${(error as Error).message}`);
   }
