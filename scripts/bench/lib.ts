@@ -21,7 +21,13 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-export const median = (values: number[]): number => percentile(values, 50);
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 /** Milliseconds one call of `work` takes. */
 export async function timeMs(work: () => Promise<unknown>): Promise<number> {
