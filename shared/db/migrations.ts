@@ -1,6 +1,7 @@
 // One migration set for PGlite and PostgreSQL 15. Kept in code so bundles carry it.
 import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
+import { embeddingDimensions } from '../search/search-index.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': {
@@ -141,6 +142,19 @@ const migrations: Record<string, Migration> = {
       await sql`create index search_documents_tags on search_documents using gin (tags)`.execute(db);
       await db.schema.createIndex('search_documents_created').on('search_documents').columns(['created_at', 'asset_id']).execute();
       await db.schema.createIndex('search_documents_project').on('search_documents').columns(['project_id', 'media_type']).execute();
+    },
+  },
+  '0003_vectors': {
+    // Semantic search needs pgvector. PGlite ships it; Debian's PostgreSQL 15 does not, and there the table
+    // gets nothing vector-related: the search adapter sees no embedding column and says semantic is unavailable.
+    // The dimension is fixed here, from SEARCH_EMBEDDING_DIMENSIONS (512 by default).
+    async up(db: Kysely<any>) {
+      const available = await sql`select 1 from pg_available_extensions where name = 'vector'`.execute(db);
+      if (available.rows.length === 0) return;
+      const dimensions = embeddingDimensions();
+      await sql`create extension if not exists vector`.execute(db);
+      await sql`alter table search_documents add column embedding ${sql.raw(`vector(${dimensions})`)}`.execute(db);
+      await sql`create index search_documents_embedding on search_documents using hnsw (embedding vector_cosine_ops)`.execute(db);
     },
   },
 };

@@ -107,6 +107,8 @@ export interface SearchDocumentsTable {
   document: Json<Record<string, unknown>>;
   search_text: string;
   tsv: ColumnType<string, never, never>;
+  /** pgvector text form '[0.1,0.2,...]'; the column exists only where pgvector is installed (migration 0003) */
+  embedding: ColumnType<string | null, string | null | undefined, string | null>;
   indexed_at: Timestamp;
 }
 

@@ -1,5 +1,12 @@
 // The SearchIndex port: the read model (CQRS) that `index` writes and `search` reads.
-// Adapters: Postgres (tsvector + unaccent, the embedded default) and OpenSearch. One conformance suite for both.
+// Adapters: Postgres (tsvector + unaccent, pgvector where installed; the embedded default) and OpenSearch.
+// One conformance suite for both.
+//
+// Modes: 'text' ranks by weighted full text (or lists newest first without q); 'semantic' is k-NN over
+// document embeddings; 'hybrid' fuses the text and k-NN rankings by reciprocal rank (rrf.ts). Semantic and
+// hybrid rank a bounded candidate set (the top K of each ranking), so their totals count candidates, not
+// every document. When vectors cannot be used the result says so in `semantic` and never labels text-only
+// hits as semantic: semantic answers no hits, hybrid falls back to text.
 
 export interface SearchDocument {
   assetId: string;
@@ -17,7 +24,20 @@ export interface SearchDocument {
   fields: Record<string, string>;
   /** shown with hits without another round trip */
   thumbnailKey?: string;
+  /** AI labels in English and Spanish forms ("dog", "perro"); weighted like tags */
+  labels?: string[];
+  /** text read in the image or video frames; lowest weight */
+  ocrText?: string;
+  /** speech to text; lowest weight */
+  transcript?: string;
+  /**
+   * The asset's embedding (CLIP image or text space), `embeddingDimensions()` long. Indexed for semantic
+   * search; hits' documents never carry it back.
+   */
+  embedding?: number[];
 }
+
+export type SearchMode = 'text' | 'semantic' | 'hybrid';
 
 export const FACETS = ['mediaType', 'projectId', 'state', 'tags'] as const;
 export type Facet = (typeof FACETS)[number];
@@ -40,6 +60,14 @@ export interface SearchQuery {
   limit: number;
   /** opaque, from a previous result's nextCursor */
   cursor?: string;
+  /** 'text' unless given; 'semantic' when only moreLikeAssetId is given */
+  mode?: SearchMode;
+  /** the query embedded by the caller, in the documents' embedding space */
+  vector?: number[];
+  /** "more like this": the query vector is this asset's stored embedding; the asset itself is left out */
+  moreLikeAssetId?: string;
+  /** hybrid only: how much each ranking counts in the fusion; both 1 unless given */
+  hybridWeights?: { text: number; semantic: number };
 }
 
 export interface SearchHit {
@@ -50,17 +78,43 @@ export interface SearchHit {
 
 export interface SearchResult {
   hits: SearchHit[];
-  /** number of matches (exact) */
+  /** text mode: number of matches (exact); semantic and hybrid: number of candidates ranked (see above) */
   total: number;
+  /** counted over the same documents as total */
   facets: Partial<Record<Facet, { value: string; count: number }[]>>;
   nextCursor?: string;
+  /** whether vector similarity ranked these hits; when it could not, why (no pgvector, no query vector...) */
+  semantic: { available: boolean; reason?: string };
 }
 
 export interface SearchIndex {
   readonly backend: string;
+  /** vectors: semantic, hybrid and more-like-this can work (Postgres: known after the first call) */
+  readonly capabilities: { vectors: boolean };
   upsert(document: SearchDocument): Promise<void>;
   remove(assetId: string): Promise<void>;
   search(query: SearchQuery): Promise<SearchResult>;
 }
 
 export class InvalidCursor extends Error {}
+
+export const DEFAULT_EMBEDDING_DIMENSIONS = 512;
+
+/** Length of the embeddings the index stores (SEARCH_EMBEDDING_DIMENSIONS, 512 by default). */
+export function embeddingDimensions(env: NodeJS.ProcessEnv = process.env): number {
+  const dimensions = Number(env.SEARCH_EMBEDDING_DIMENSIONS ?? DEFAULT_EMBEDDING_DIMENSIONS);
+  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 16000) throw new Error(`SEARCH_EMBEDDING_DIMENSIONS must be an integer from 1 to 16000, not ${env.SEARCH_EMBEDDING_DIMENSIONS}`);
+  return dimensions;
+}
+
+/** Why a semantic or hybrid query cannot use vectors, or undefined when it can. Shared wording for all adapters. */
+export const SEMANTIC_UNAVAILABLE = {
+  noQueryVector: 'no query vector given',
+  notSimilar: (assetId: string) => `asset ${assetId} has no embedding in this index (or is outside the caller's projects)`,
+  wrongDimensions: (got: number, expected: number) => `query vector has ${got} dimensions, the index stores ${expected}`,
+} as const;
+
+/** The mode a query runs in: 'semantic' when only moreLikeAssetId asks for it. */
+export function modeOf(query: SearchQuery): SearchMode {
+  return query.mode ?? (query.moreLikeAssetId ? 'semantic' : 'text');
+}
