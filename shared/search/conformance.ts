@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { encodeCursor } from './cursor.ts';
-import { InvalidCursor, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.ts';
+import { InvalidCursor, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult, embeddingDimensions } from './search-index.ts';
 
 export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ index: SearchIndex; close(): Promise<void> }>): void {
   describe(`SearchIndex conformance: ${name}`, () => {
@@ -284,6 +284,170 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
         await index.remove(randomUUID());
         assert.deepEqual((await search({ projectIds: [project] })).hits.map((hit) => hit.assetId), [kept.assetId]);
         assert.equal((await search({ projectIds: [project], q: 'sur' })).total, 0);
+      });
+    });
+
+    describe('AI text: labels, OCR text, transcript', () => {
+      test('are found by text, weighted title > tags/labels > description > OCR/transcript', async () => {
+        const project = newProject();
+        const docs = {
+          inTitle: makeDocument(project, { title: 'Ballena azul' }),
+          inTags: makeDocument(project, { title: 'Mar abierto', tags: ['ballena'] }),
+          inLabels: makeDocument(project, { title: 'Mar abierto', labels: ['whale', 'ballena'] }),
+          inDescription: makeDocument(project, { title: 'Mar abierto', description: 'Una ballena salta' }),
+          inOcr: makeDocument(project, { title: 'Mar abierto', ocrText: 'AVISTAMIENTO DE BALLENAS' }),
+          inTranscript: makeDocument(project, { title: 'Mar abierto', transcript: 'y entonces vimos la ballena' }),
+        };
+        for (const doc of Object.values(docs)) await index.upsert(doc);
+        const label = new Map(Object.entries(docs).map(([key, doc]) => [doc.assetId, key]));
+        const result = await search({ projectIds: [project], q: 'ballena' });
+        const order = result.hits.map((hit) => label.get(hit.assetId));
+        assert.equal(order.length, 6);
+        assert.equal(order[0], 'inTitle');
+        assert.deepEqual(new Set(order.slice(1, 3)), new Set(['inTags', 'inLabels']));
+        assert.equal(order[3], 'inDescription');
+        assert.deepEqual(new Set(order.slice(4)), new Set(['inOcr', 'inTranscript']));
+        const score = (key: keyof typeof docs) => result.hits.find((hit) => hit.assetId === docs[key].assetId)!.score;
+        assert.ok(score('inTitle') > score('inLabels') && score('inLabels') > score('inDescription') && score('inDescription') > score('inOcr'));
+        assert.ok(score('inDescription') > score('inTranscript'));
+        // English label forms, and the new fields come back with the document.
+        const whale = await search({ projectIds: [project], q: 'whales' });
+        assert.deepEqual(whale.hits.map((hit) => hit.document), [docs.inLabels]);
+        assert.deepEqual(result.semantic, { available: false, reason: result.semantic.reason });
+      });
+    });
+
+    describe('semantic, hybrid and more like this', () => {
+      /** Four directions that tests mix: x, y, z, w. */
+      const vector = (x: number, y = 0, z = 0, w = 0) => Array.from({ length: embeddingDimensions() }, (_, i) => [x, y, z, w][i] ?? 0);
+      const X = vector(1);
+
+      /** a, b, c by closeness to X (images and videos), d orthogonal, e without embedding; `other` in another project. */
+      async function vectorCorpus() {
+        const project = newProject();
+        const otherProject = newProject();
+        const docs = {
+          a: makeDocument(project, { title: 'Uno', embedding: vector(1) }),
+          b: makeDocument(project, { title: 'Dos', mediaType: 'video', embedding: vector(0.8, 0.6) }),
+          c: makeDocument(project, { title: 'Tres', mediaType: 'video', embedding: vector(0.3, 1) }),
+          d: makeDocument(project, { title: 'Cuatro', embedding: vector(0, 0, 1) }),
+          e: makeDocument(project, { title: 'Cinco' }),
+          other: makeDocument(otherProject, { title: 'Otro', embedding: vector(1, 0.01) }),
+        };
+        for (const doc of Object.values(docs)) await index.upsert(doc);
+        const label = new Map(Object.entries(docs).map(([key, doc]) => [doc.assetId, key]));
+        const labels = (result: SearchResult) => result.hits.map((hit) => label.get(hit.assetId));
+        return { project, otherProject, docs, labels };
+      }
+
+      test('semantic: nearest vectors first, only documents with embeddings, never the embedding back', async (t) => {
+        const { project, docs, labels } = await vectorCorpus();
+        const result = await search({ projectIds: [project], mode: 'semantic', vector: X, facets: ['mediaType'] });
+        if (!index.capabilities.vectors) {
+          assert.equal(result.semantic.available, false);
+          assert.ok(result.semantic.reason, 'says why');
+          assert.deepEqual(result.hits, [], 'no text-only hits labelled as semantic');
+          return t.diagnostic('no vectors: semantic is unavailable, as it should say');
+        }
+        assert.deepEqual(result.semantic, { available: true });
+        assert.deepEqual(labels(result), ['a', 'b', 'c', 'd']);
+        result.hits.slice(1).forEach((hit, i) => assert.ok(hit.score < result.hits[i].score));
+        assert.equal(result.total, 4);
+        assert.deepEqual(result.facets.mediaType, [{ value: 'image', count: 2 }, { value: 'video', count: 2 }]);
+        const { embedding, ...withoutEmbedding } = docs.a;
+        assert.ok(embedding);
+        assert.deepEqual(result.hits[0].document, withoutEmbedding);
+      });
+
+      test('semantic: filters and project scope apply', async (t) => {
+        const { project, otherProject, labels } = await vectorCorpus();
+        if (!index.capabilities.vectors) return t.skip('no vectors: covered by the unavailable case');
+        assert.deepEqual(labels(await search({ projectIds: [project], mode: 'semantic', vector: X, filters: { mediaType: ['video'] } })), ['b', 'c']);
+        assert.deepEqual(labels(await search({ projectIds: [project], mode: 'semantic', vector: X, filters: { projectId: [otherProject] } })), []);
+        const both = labels(await search({ projectIds: [project, otherProject], mode: 'semantic', vector: X }));
+        assert.deepEqual(both, ['a', 'other', 'b', 'c', 'd']);
+        assert.deepEqual(labels(await search({ projectIds: [otherProject], mode: 'semantic', vector: X })), ['other']);
+      });
+
+      test('semantic: pages cover every hit once; cursors do not cross modes', async (t) => {
+        const { project, labels } = await vectorCorpus();
+        if (!index.capabilities.vectors) return t.skip('no vectors: covered by the unavailable case');
+        const query = { projectIds: [project], mode: 'semantic' as const, vector: X };
+        const seen: (string | undefined)[] = [];
+        let page = await search({ ...query, limit: 3 });
+        seen.push(...labels(page));
+        assert.ok(page.nextCursor);
+        page = await search({ ...query, limit: 3, cursor: page.nextCursor });
+        seen.push(...labels(page));
+        assert.equal(page.nextCursor, undefined);
+        assert.deepEqual(seen, ['a', 'b', 'c', 'd']);
+        const first = await search({ ...query, limit: 1 });
+        await assert.rejects(search({ projectIds: [project], cursor: first.nextCursor }), InvalidCursor);
+        await assert.rejects(search({ ...query, mode: 'hybrid', q: 'uno', cursor: first.nextCursor }), InvalidCursor);
+      });
+
+      test('semantic: a query vector of the wrong length is unavailable, with a reason', async () => {
+        const { project } = await vectorCorpus();
+        const result = await search({ projectIds: [project], mode: 'semantic', vector: [1, 0, 0] });
+        assert.equal(result.semantic.available, false);
+        assert.ok(result.semantic.reason);
+        assert.deepEqual(result.hits, []);
+      });
+
+      test('more like this: neighbours of the stored embedding, never the asset itself', async (t) => {
+        const { project, otherProject, docs, labels } = await vectorCorpus();
+        const result = await search({ projectIds: [project], moreLikeAssetId: docs.a.assetId });
+        if (!index.capabilities.vectors) {
+          assert.equal(result.semantic.available, false);
+          assert.ok(result.semantic.reason);
+          assert.deepEqual(result.hits, []);
+          return t.diagnostic('no vectors: more like this is unavailable, as it should say');
+        }
+        assert.deepEqual(result.semantic, { available: true });
+        assert.deepEqual(labels(result), ['b', 'c', 'd']);
+        // An asset without an embedding, or outside the caller's projects, cannot be the example.
+        for (const example of [docs.e.assetId, docs.other.assetId, randomUUID(), 'not-an-id']) {
+          const none = await search({ projectIds: [project], moreLikeAssetId: example });
+          assert.equal(none.semantic.available, false, example);
+          assert.ok(none.semantic.reason);
+          assert.deepEqual(none.hits, []);
+        }
+        assert.deepEqual(labels(await search({ projectIds: [project, otherProject], moreLikeAssetId: docs.other.assetId })), ['a', 'b', 'c', 'd']);
+      });
+
+      test('hybrid: a document strong in both rankings first; weights shift the order', async (t) => {
+        const project = newProject();
+        // Text ranking: both (title and tags), textOnly (title). Vector ranking: vectorOnly, both.
+        const docs = {
+          both: makeDocument(project, { title: 'Faro de noche', tags: ['faro'], embedding: vector(0.9, 0.3) }),
+          textOnly: makeDocument(project, { title: 'Faro viejo' }),
+          vectorOnly: makeDocument(project, { title: 'Luna llena', embedding: vector(1) }),
+          far: makeDocument(project, { title: 'Desierto', embedding: vector(0, 0, 0, 1) }),
+        };
+        for (const doc of Object.values(docs)) await index.upsert(doc);
+        const label = new Map(Object.entries(docs).map(([key, doc]) => [doc.assetId, key]));
+        const labels = (result: SearchResult) => result.hits.map((hit) => label.get(hit.assetId));
+        const query = { projectIds: [project], mode: 'hybrid' as const, q: 'faro', vector: X };
+        const text = await search({ projectIds: [project], q: 'faro' });
+        if (!index.capabilities.vectors) {
+          const result = await search(query);
+          assert.equal(result.semantic.available, false);
+          assert.ok(result.semantic.reason);
+          assert.deepEqual(labels(result), labels(text), 'falls back to text, and says so');
+          return t.diagnostic('no vectors: hybrid falls back to text, as it should say');
+        }
+        const fused = await search(query);
+        assert.deepEqual(fused.semantic, { available: true });
+        assert.deepEqual(labels(fused).slice(0, 3), ['both', 'vectorOnly', 'textOnly']);
+        assert.equal(fused.total, 4);
+        assert.deepEqual(labels(await search({ ...query, hybridWeights: { text: 5, semantic: 1 } })).slice(0, 3), ['both', 'textOnly', 'vectorOnly']);
+        assert.deepEqual(labels(await search({ ...query, hybridWeights: { text: 1, semantic: 5 } })), ['both', 'vectorOnly', 'far', 'textOnly']);
+        assert.deepEqual(labels(await search({ ...query, hybridWeights: { text: 1, semantic: 0.1 } })).slice(0, 2), ['both', 'textOnly']);
+        // No query vector: text results, honestly labelled.
+        const fallback = await search({ ...query, vector: undefined });
+        assert.equal(fallback.semantic.available, false);
+        assert.ok(fallback.semantic.reason);
+        assert.deepEqual(labels(fallback), labels(text));
       });
     });
 
