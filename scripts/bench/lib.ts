@@ -69,7 +69,12 @@ export function table(rows: Array<Array<string | number>>, digits = 2): void {
 /** One line saying where and when the figures were taken. */
 export function machineLine(): string {
   const cpu = cpus();
-  return `${new Date().toISOString()} · ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'} · Node ${process.version} · load ${loadavg().map((value) => value.toFixed(2)).join(' ')}`;
+  return `${new Date().toISOString()} · ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'} · Node ${process.version} · load ${loadAverage()}`;
+}
+
+/** The 1, 5 and 15 minute load averages: other work on the machine skews every number. */
+export function loadAverage(): string {
+  return loadavg().map((value) => value.toFixed(2)).join(' ');
 }
 
 export const MiB = 1024 * 1024;

@@ -21,7 +21,7 @@ import { renderImage } from '../../shared/media/image.ts';
 import { FilesystemObjectStore } from '../../shared/storage/filesystem.ts';
 import { Client } from '../../test/support/client.ts';
 import { makeJpegWithExif } from '../../test/support/images.ts';
-import { envNumber, machineLine, median, MiB, percentile, startServerHost, table, timeMs } from './lib.ts';
+import { envNumber, loadAverage, machineLine, median, MiB, percentile, startServerHost, table, timeMs } from './lib.ts';
 
 process.env.LOG_LEVEL ??= 'warn';
 const count = envNumber('BENCH_SEARCH_IMAGES', 50);
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
         ['baseline: renderImage alone', render, percentile(samples.map((s) => s.renderMs), 95), 1, percentile(samples.map((s) => s.renderMs), 95) / render],
       ]);
     }
-    console.log(`load average at the end: ${machineLine().split('load ')[1]}`);
+    console.log(`load average at the end: ${loadAverage()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

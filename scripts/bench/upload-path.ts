@@ -22,7 +22,7 @@ import { sha256Of } from '../../shared/storage/checksum.ts';
 import type { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { Client } from '../../test/support/client.ts';
 import { S3 } from '../../test/support/servers.ts';
-import { envNumber, interleave, machineLine, median, MiB, startServerHost, table } from './lib.ts';
+import { envNumber, interleave, loadAverage, machineLine, median, MiB, startServerHost, table } from './lib.ts';
 
 process.env.LOG_LEVEL ??= 'warn';
 const sizeMiB = envNumber('BENCH_UPLOAD_MB', 1024);
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
       ['baseline: stream the object from RGW, no hashing', stream / 1000, rate(stream), stream / local, 1],
       ['upload-complete: sha256Of(store.getStream())', verified / 1000, rate(verified), verified / local, verified / stream],
     ]);
-    console.log(`load average at the end: ${machineLine().split('load ')[1]}`);
+    console.log(`load average at the end: ${loadAverage()}`);
   } finally {
     await started.stop();
     rmSync(dir, { recursive: true, force: true });
