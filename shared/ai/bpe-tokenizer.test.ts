@@ -30,6 +30,15 @@ describe('CLIP byte-level BPE tokenizer', () => {
     assert.deepEqual(tokenizer.encode('A photo of a cat.', 77), [SOT, 320, 518, 512, 320, 514, 269, EOT]);
   });
 
+  it('merges the pair of lowest rank first', () => {
+    // "xyz": (y, z</w>) outranks (x, y), so the result is x + yz</w>, not xy + z</w>
+    const merges: Array<[string, string]> = [['y', 'z</w>'], ['x', 'y']];
+    const ranked = new ClipBpeTokenizer(new Map(Object.entries(clipVocab(merges))), merges);
+    assert.deepEqual(ranked.tokenize('xyz'), [87, 512]);
+    assert.deepEqual(ranked.tokenize('xyy'), [513, 344], 'xy + y</w>');
+    assert.deepEqual(ranked.tokenize('xy'), [87, 344], 'x + y</w>: no merge applies');
+  });
+
   it('lowercases, unescapes HTML and collapses whitespace', () => {
     // red</w> &</w> blue</w> then "!!" unmerged: '!' (0) and '!</w>' (256)
     assert.deepEqual(tokenizer.tokenize('  RED &amp;amp; Blue!!\n'), [520, 261, 523, 0, 256]);
