@@ -18,6 +18,7 @@ import {
   type SearchMode,
   type SearchQuery,
   type SearchResult,
+  documentFrom,
   modeOf,
 } from './search-index.ts';
 
@@ -334,9 +335,4 @@ function weightedVector(doc: SearchDocument): Expression<unknown> {
  */
 function filenameText(filename: string): string {
   return `${filename} ${filename.split(/[_.-]+/).join(' ')}`;
-}
-
-function documentFrom(json: Record<string, unknown>): SearchDocument {
-  const { createdAt, capturedAt, ...rest } = json as unknown as Omit<SearchDocument, 'createdAt' | 'capturedAt'> & { createdAt: string; capturedAt?: string };
-  return { ...rest, createdAt: new Date(createdAt), ...(capturedAt ? { capturedAt: new Date(capturedAt) } : {}) };
 }

@@ -118,3 +118,9 @@ export const SEMANTIC_UNAVAILABLE = {
 export function modeOf(query: SearchQuery): SearchMode {
   return query.mode ?? (query.moreLikeAssetId ? 'semantic' : 'text');
 }
+
+/** A stored document (JSON, dates as ISO strings) back as a SearchDocument. */
+export function documentFrom(json: Record<string, unknown>): SearchDocument {
+  const { createdAt, capturedAt, ...rest } = json as unknown as Omit<SearchDocument, 'createdAt' | 'capturedAt'> & { createdAt: string; capturedAt?: string };
+  return { ...rest, createdAt: new Date(createdAt), ...(capturedAt ? { capturedAt: new Date(capturedAt) } : {}) };
+}

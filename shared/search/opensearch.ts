@@ -1,0 +1,358 @@
+// The OpenSearch SearchIndex, for catalogues beyond what the Postgres adapter serves well. One index, one
+// document per asset: keyword fields for scope, filters and facets (terms aggregations), text fields analysed
+// in Spanish and English (stop words, asciifolding, stemmer) and a knn_vector (Lucene HNSW, cosine) for
+// semantic search. Searches page with search_after through shared cursors (cursor.ts).
+//
+// Text ranking: every word must appear in some field (all in Spanish or all in English analysis, like the
+// Postgres adapter's es || en tsquery). The score is the sum of the weights of the fields that match
+// (title 10 > tags, labels, filename 4 > description 2 > extra fields, OCR text, transcript 1), plus BM25 at a
+// thousandth to order documents within the same fields: plain BM25 with boosts does not keep the field order,
+// because a field that few documents have gets a small IDF.
+import { Client } from '@opensearch-project/opensearch';
+import type * as Aggregations from '@opensearch-project/opensearch/api/_types/_common.aggregations.js';
+import type * as QueryDsl from '@opensearch-project/opensearch/api/_types/_common.query_dsl.js';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
+import {
+  type Facet,
+  InvalidCursor,
+  SEMANTIC_UNAVAILABLE,
+  type SearchDocument,
+  type SearchHit,
+  type SearchIndex,
+  type SearchMode,
+  type SearchQuery,
+  type SearchResult,
+  documentFrom,
+  embeddingDimensions,
+  modeOf,
+} from './search-index.ts';
+
+/** Semantic and hybrid rank the top CANDIDATES of each ranking (or the page size, if larger). */
+const CANDIDATES = 100;
+const TAG_FACET_SIZE = 20;
+const FACET_SIZE = 100;
+const FACET_FIELDS = { mediaType: 'media_type', projectId: 'project_id', state: 'state', tags: 'tags' } as const;
+const TEXT_WEIGHTS = { title: 10, tags_text: 4, labels: 4, description: 2, extra: 1, ocr_text: 1, transcript: 1 } as const;
+const TEXT_FIELDS = Object.keys(TEXT_WEIGHTS) as (keyof typeof TEXT_WEIGHTS)[];
+const BM25_TIEBREAK = 0.001;
+const TEXT_MODE = { available: false, reason: 'text mode' };
+
+export interface OpenSearchOptions {
+  /** index name; 'mediateca-assets' unless given */
+  index?: string;
+  /** embedding length; SEARCH_EMBEDDING_DIMENSIONS (512) unless given */
+  dimensions?: number;
+  /** 'wait_for' (default): upsert and remove return once the change is searchable; true forces a refresh (tests) */
+  refresh?: boolean | 'wait_for';
+}
+
+type Source = { document: Record<string, unknown>; embedding?: number[] };
+type Hit = { _id?: string; _score?: number | null; _source?: Source; sort?: unknown[] };
+
+export class OpenSearchSearchIndex implements SearchIndex {
+  readonly backend = 'opensearch';
+  readonly capabilities = { vectors: true };
+  readonly index: string;
+  private readonly dimensions: number;
+  private readonly refresh: boolean | 'wait_for';
+
+  constructor(private readonly client: Client, options: OpenSearchOptions = {}) {
+    this.index = options.index ?? 'mediateca-assets';
+    this.dimensions = options.dimensions ?? embeddingDimensions();
+    this.refresh = options.refresh ?? 'wait_for';
+  }
+
+  /** A client for the URL (credentials may be in it) and the index, created if missing. */
+  static async open(url: string, options: OpenSearchOptions = {}): Promise<OpenSearchSearchIndex> {
+    const index = new OpenSearchSearchIndex(new Client({ node: url }), options);
+    await index.ensureIndex();
+    return index;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** Deletes the whole index (tests' throwaway indexes). */
+  async dropIndex(): Promise<void> {
+    await this.client.indices.delete({ index: this.index }, { ignore: [404] });
+  }
+
+  async ensureIndex(): Promise<void> {
+    const exists = await this.client.indices.exists({ index: this.index });
+    if (exists.body) return;
+    const text = { type: 'text', analyzer: 'mediateca_es', fields: { en: { type: 'text', analyzer: 'mediateca_en' } } } as const;
+    const keyword = { type: 'keyword' } as const;
+    await this.client.indices.create({
+      index: this.index,
+      body: {
+        settings: {
+          index: { knn: true },
+          analysis: {
+            filter: {
+              mediateca_es_stop: { type: 'stop', stopwords: '_spanish_' },
+              mediateca_es_stemmer: { type: 'stemmer', language: 'light_spanish' },
+              mediateca_en_stop: { type: 'stop', stopwords: '_english_' },
+              mediateca_en_possessive: { type: 'stemmer', language: 'possessive_english' },
+              mediateca_en_stemmer: { type: 'stemmer', language: 'english' },
+            },
+            analyzer: {
+              // Stop words are listed with accents: remove them before asciifolding.
+              mediateca_es: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'mediateca_es_stop', 'asciifolding', 'mediateca_es_stemmer'] },
+              mediateca_en: { type: 'custom', tokenizer: 'standard', filter: ['mediateca_en_possessive', 'lowercase', 'mediateca_en_stop', 'asciifolding', 'mediateca_en_stemmer'] },
+            },
+          },
+        },
+        mappings: {
+          dynamic: 'strict',
+          properties: {
+            asset_id: keyword,
+            project_id: keyword,
+            media_type: keyword,
+            state: keyword,
+            tags: keyword,
+            created_at: { type: 'date' },
+            ...Object.fromEntries(TEXT_FIELDS.map((field) => [field, text])),
+            embedding: {
+              type: 'knn_vector',
+              dimension: this.dimensions,
+              // Lucene's HNSW filters during the graph walk, so filtered k-NN still finds k neighbours.
+              method: { name: 'hnsw', engine: 'lucene', space_type: 'cosinesimil', parameters: { m: 16, ef_construction: 128 } },
+            },
+            // Returned with hits, never searched.
+            document: { type: 'object', enabled: false },
+          },
+        },
+      },
+    });
+  }
+
+  async upsert(doc: SearchDocument): Promise<void> {
+    const { embedding, ...stored } = doc;
+    if (embedding && embedding.length !== this.dimensions) {
+      throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${this.dimensions}`);
+    }
+    await this.client.index({
+      index: this.index,
+      id: doc.assetId,
+      refresh: this.refresh,
+      body: {
+        asset_id: doc.assetId,
+        project_id: doc.projectId,
+        media_type: doc.mediaType,
+        state: doc.state,
+        tags: doc.tags,
+        created_at: doc.createdAt.toISOString(),
+        title: doc.title,
+        // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
+        tags_text: [...doc.tags, doc.filename, ...doc.filename.split(/[_.-]+/)].join(' '),
+        labels: (doc.labels ?? []).join(' '),
+        description: doc.description,
+        extra: Object.values(doc.fields).join(' '),
+        ocr_text: doc.ocrText ?? '',
+        transcript: doc.transcript ?? '',
+        ...(embedding ? { embedding } : {}),
+        document: JSON.parse(JSON.stringify(stored)),
+      },
+    });
+  }
+
+  async remove(assetId: string): Promise<void> {
+    await this.client.delete({ index: this.index, id: assetId, refresh: this.refresh }, { ignore: [404] });
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const mode = modeOf(query);
+    if (mode === 'text') return { ...(await this.textSearch(query)), semantic: TEXT_MODE };
+    const vector = await this.queryVector(query);
+    if ('reason' in vector) {
+      const semantic = { available: false, reason: vector.reason };
+      // Hybrid falls back to text and says so; semantic answers nothing rather than text dressed as semantic.
+      if (mode === 'hybrid') return { ...(await this.textSearch(query)), semantic };
+      return { hits: [], total: 0, facets: emptyFacets(query), semantic };
+    }
+    return { ...(await this.rankedSearch(query, mode, vector.vector)), semantic: { available: true } };
+  }
+
+  private async queryVector(query: SearchQuery): Promise<{ vector: number[] } | { reason: string }> {
+    if (query.vector) {
+      if (query.vector.length !== this.dimensions) return { reason: SEMANTIC_UNAVAILABLE.wrongDimensions(query.vector.length, this.dimensions) };
+      return { vector: query.vector };
+    }
+    const like = query.moreLikeAssetId;
+    if (like === undefined) return { reason: SEMANTIC_UNAVAILABLE.noQueryVector };
+    // Only an asset the caller may read can be the example: its neighbours would tell about it otherwise.
+    const response = await this.client.search({
+      index: this.index,
+      body: {
+        size: 1,
+        _source: ['embedding'],
+        query: { bool: { filter: [{ term: { asset_id: like } }, { terms: { project_id: query.projectIds } }, { exists: { field: 'embedding' } }] } },
+      },
+    });
+    const embedding = (response.body.hits.hits[0] as Hit | undefined)?._source?.embedding;
+    return embedding ? { vector: embedding } : { reason: SEMANTIC_UNAVAILABLE.notSimilar(like) };
+  }
+
+  private async textSearch(query: SearchQuery): Promise<Omit<SearchResult, 'semantic'>> {
+    const text = query.q?.trim() || undefined;
+    const sortName = text === undefined ? 'list' : 'text';
+    const key = query.cursor === undefined ? undefined : textKeyFrom(query.cursor, sortName);
+    if (query.projectIds.length === 0) return { hits: [], total: 0, facets: emptyFacets(query) };
+    const sort: { [field: string]: { order: 'desc' } }[] = [text === undefined ? { created_at: { order: 'desc' } } : { _score: { order: 'desc' } }, { asset_id: { order: 'desc' } }];
+    const response = await this.client.search({
+      index: this.index,
+      body: {
+        size: query.limit + 1,
+        track_total_hits: true,
+        _source: ['document'],
+        query: text === undefined ? { bool: { filter: filtersOf(query) } } : textQuery(query, text),
+        sort,
+        ...(key ? { search_after: key } : {}),
+        aggs: aggregationsOf(query.facets),
+      },
+    });
+    const body = response.body;
+    const hits = body.hits.hits as Hit[];
+    const page = hits.slice(0, query.limit);
+    const last = hits.length > query.limit ? page[page.length - 1] : undefined;
+    const total = typeof body.hits.total === 'number' ? body.hits.total : body.hits.total?.value ?? 0;
+    return {
+      hits: page.map((hit) => ({ assetId: hit._id!, score: hit._score ?? 0, document: documentFrom(hit._source!.document) })),
+      total,
+      facets: facetsFrom(query.facets, body.aggregations),
+      nextCursor: last && encodeCursor([sortName, Number(last.sort![0]), String(last.sort![1])]),
+    };
+  }
+
+  /** Semantic: the k nearest; hybrid: RRF of the text top K and the k-NN top K; paged on (score, assetId). */
+  private async rankedSearch(query: SearchQuery, mode: Exclude<SearchMode, 'text'>, vector: number[]): Promise<Omit<SearchResult, 'semantic'>> {
+    const key = query.cursor === undefined ? undefined : rankedKeyFrom(query.cursor, mode);
+    if (query.projectIds.length === 0) return { hits: [], total: 0, facets: emptyFacets(query) };
+    const k = Math.max(CANDIDATES, query.limit);
+    const documents = new Map<string, Record<string, unknown>>();
+    const nearest = await this.nearest(query, vector, k, documents);
+    let candidates = nearest;
+    if (mode === 'hybrid') {
+      const weights = query.hybridWeights ?? { text: 1, semantic: 1 };
+      const text = await this.textTop(query, k, documents);
+      candidates = rrf([{ ids: text, weight: weights.text }, { ids: nearest.map((n) => n.id), weight: weights.semantic }]);
+    }
+    const rest = entriesAfter(candidates, key);
+    const page = rest.slice(0, query.limit);
+    const last = rest.length > query.limit ? page[page.length - 1] : undefined;
+    const hits: SearchHit[] = page.map((p) => ({ assetId: p.id, score: p.score, document: documentFrom(documents.get(p.id)!) }));
+    return {
+      hits,
+      total: candidates.length,
+      facets: await this.candidateFacets(query, candidates.map((c) => c.id)),
+      nextCursor: last && encodeCursor([mode, last.score, last.id]),
+    };
+  }
+
+  /** The k nearest by cosine similarity (Lucene scores (1 + cos) / 2; hits carry cos), filters applied during the walk. */
+  private async nearest(query: SearchQuery, vector: number[], k: number, documents: Map<string, Record<string, unknown>>): Promise<Fused[]> {
+    const filter: QueryDsl.QueryContainer = { bool: { filter: filtersOf(query), must_not: excluded(query) } };
+    const response = await this.client.search({
+      index: this.index,
+      body: { size: k, _source: ['document'], query: { knn: { embedding: { vector, k, filter } } } },
+    });
+    const hits = response.body.hits.hits as Hit[];
+    for (const hit of hits) documents.set(hit._id!, hit._source!.document);
+    return hits.map((hit) => ({ id: hit._id!, score: 2 * (hit._score ?? 0) - 1 })).sort(byScoreThenId);
+  }
+
+  /** The text ranking's top k asset ids, best first (empty without q). */
+  private async textTop(query: SearchQuery, k: number, documents: Map<string, Record<string, unknown>>): Promise<string[]> {
+    const text = query.q?.trim() || undefined;
+    if (text === undefined) return [];
+    const ranked = textQuery(query, text);
+    const response = await this.client.search({
+      index: this.index,
+      body: { size: k, _source: ['document'], query: { bool: { must: [ranked], must_not: excluded(query) } }, sort: [{ _score: { order: 'desc' } }, { asset_id: { order: 'desc' } }] },
+    });
+    const hits = response.body.hits.hits as Hit[];
+    for (const hit of hits) documents.set(hit._id!, hit._source!.document);
+    return hits.map((hit) => hit._id!);
+  }
+
+  private async candidateFacets(query: SearchQuery, ids: string[]): Promise<SearchResult['facets']> {
+    if (query.facets.length === 0) return {};
+    if (ids.length === 0) return emptyFacets(query);
+    const response = await this.client.search({
+      index: this.index,
+      body: { size: 0, query: { bool: { filter: [{ terms: { asset_id: ids } }] } }, aggs: aggregationsOf(query.facets) },
+    });
+    return facetsFrom(query.facets, response.body.aggregations);
+  }
+}
+
+/** Scope and filters, as non-scoring clauses. The projectId filter narrows the scope, never widens it. */
+function filtersOf(query: SearchQuery): QueryDsl.QueryContainer[] {
+  const { filters } = query;
+  const clauses: QueryDsl.QueryContainer[] = [{ terms: { project_id: query.projectIds } }];
+  if (filters.mediaType?.length) clauses.push({ terms: { media_type: filters.mediaType } });
+  if (filters.projectId?.length) clauses.push({ terms: { project_id: filters.projectId } });
+  if (filters.state?.length) clauses.push({ terms: { state: filters.state } });
+  for (const tag of filters.tags ?? []) clauses.push({ term: { tags: tag } });
+  if (filters.from || filters.to) clauses.push({ range: { created_at: { ...(filters.from ? { gte: filters.from.toISOString() } : {}), ...(filters.to ? { lte: filters.to.toISOString() } : {}) } } });
+  return clauses;
+}
+
+function excluded(query: SearchQuery): QueryDsl.QueryContainer[] {
+  return query.moreLikeAssetId ? [{ term: { asset_id: query.moreLikeAssetId } }] : [];
+}
+
+/** Every word in some field, in one language's analysis; scored by the weights of the fields that match. */
+function textQuery(query: SearchQuery, text: string): QueryDsl.QueryContainer {
+  const everyWord = (suffix: string): QueryDsl.QueryContainer => ({
+    multi_match: { query: text, type: 'cross_fields', operator: 'and', fields: TEXT_FIELDS.map((field) => `${field}${suffix}`) },
+  });
+  const fieldWeight = (field: keyof typeof TEXT_WEIGHTS): QueryDsl.QueryContainer => ({
+    constant_score: {
+      boost: TEXT_WEIGHTS[field],
+      filter: { bool: { should: [{ match: { [field]: text } }, { match: { [`${field}.en`]: text } }], minimum_should_match: 1 } },
+    },
+  });
+  return {
+    bool: {
+      filter: [...filtersOf(query), { bool: { should: [everyWord(''), everyWord('.en')], minimum_should_match: 1 } }],
+      should: [
+        ...TEXT_FIELDS.map(fieldWeight),
+        { multi_match: { query: text, type: 'most_fields', fields: TEXT_FIELDS.flatMap((field) => [field, `${field}.en`]), boost: BM25_TIEBREAK } },
+      ],
+    },
+  };
+}
+
+/** Terms per facet by count, then value in byte order (keywords compare as bytes), like the Postgres adapter. */
+function aggregationsOf(facets: Facet[]): Record<string, Aggregations.AggregationContainer> {
+  const byCountThenValue: Record<string, 'asc' | 'desc'>[] = [{ _count: 'desc' }, { _key: 'asc' }];
+  return Object.fromEntries(facets.map((facet) => [facet, { terms: { field: FACET_FIELDS[facet], size: facet === 'tags' ? TAG_FACET_SIZE : FACET_SIZE, order: byCountThenValue } }]));
+}
+
+function facetsFrom(facets: Facet[], aggregations: unknown): SearchResult['facets'] {
+  const buckets = (facet: Facet) => ((aggregations as Record<string, { buckets: { key: string; doc_count: number }[] }> | undefined)?.[facet]?.buckets ?? []);
+  return Object.fromEntries(facets.map((facet) => [facet, buckets(facet).map((bucket) => ({ value: String(bucket.key), count: bucket.doc_count }))]));
+}
+
+function emptyFacets(query: SearchQuery): SearchResult['facets'] {
+  return Object.fromEntries(query.facets.map((facet) => [facet, []]));
+}
+
+/** A text search's cursor: ['text', score, assetId] or ['list', createdAt millis, assetId]; gives OpenSearch's search_after. */
+function textKeyFrom(cursor: string, sortName: 'text' | 'list'): [number, string] {
+  const key = decodeCursor(cursor);
+  const [name, value, assetId] = key;
+  if (key.length !== 3 || name !== sortName || typeof value !== 'number' || typeof assetId !== 'string') throw new InvalidCursor('cursor does not belong to this search');
+  return [value, assetId];
+}
+
+/** A ranked search's cursor: [mode, score, assetId]. */
+function rankedKeyFrom(cursor: string, mode: SearchMode): Fused {
+  const key = decodeCursor(cursor);
+  const [cursorMode, score, assetId] = key;
+  if (key.length !== 3 || cursorMode !== mode || typeof score !== 'number' || typeof assetId !== 'string') throw new InvalidCursor('cursor does not belong to this search');
+  return { score, id: assetId };
+}
