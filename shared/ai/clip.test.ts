@@ -79,7 +79,7 @@ describe('CLIP runner', () => {
   it('returns the same embeddings in batches as one by one, in input order', async () => {
     const images = await Promise.all([[255, 0, 0], [0, 255, 0], [0, 0, 255], [120, 120, 0], [10, 200, 250]].map(([r, g, b]) => solid(r!, g!, b!)));
     const batched = await clip.embedImages(images, { batchSize: 2 });
-    const single = [];
+    const single: Float32Array[] = [];
     for (const image of images) single.push(...(await clip.embedImages([image])));
     assert.equal(batched.length, 5);
     batched.forEach((vector, i) => assertClose(vector, single[i]!, 1e-6));
