@@ -48,6 +48,7 @@ describe('CLIP runner', () => {
 
   it('is undefined when no CLIP model is configured', async () => {
     assert.equal(await loadClipEmbedder({ MODELS_DIR: join(models.dir, 'absent') }), undefined);
+    await assert.rejects(loadClipEmbedder({ MODELS_DIR: models.dir, ONNX_EXECUTION_PROVIDERS: 'gpu' }), /unknown execution provider "gpu"/);
   });
 
   it('embeds a solid colour as the model computes it, as a unit vector', async () => {
@@ -110,7 +111,12 @@ describe('CLIP runner', () => {
   });
 
   it('rejects an image that cannot be decoded', async () => {
-    await assert.rejects(clip.embedImages([Buffer.from('GIF89a but not really')]), ImageInputError);
+    const good = await solid(1, 2, 3);
+    await assert.rejects(clip.embedImages([good, good, good, Buffer.from('GIF89a but not really')]), (error: Error) => {
+      assert.ok(error instanceof ImageInputError);
+      assert.match(error.message, /^image 3: image could not be decoded/);
+      return true;
+    });
   });
 
   describe('with a manifest that does not match the model file', () => {

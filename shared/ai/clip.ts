@@ -2,8 +2,8 @@
 // them. The vision and text encoders are separate ONNX files, each loaded on first use (enrich only needs
 // the vision side, search only the text side). Every embedding is L2-normalised: cosine = dot product.
 import { findModel, type ClipModel } from './model-registry.ts';
-import { preprocessImage } from './image-preprocess.ts';
-import { openOnnxSession, type OnnxSession, type SessionOptions } from './onnx-session.ts';
+import { ImageInputError, preprocessImage } from './image-preprocess.ts';
+import { executionProvidersFromEnv, intraOpThreadsFromEnv, openOnnxSession, type OnnxSession, type SessionOptions } from './onnx-session.ts';
 import { loadTokenizer, padBatch, type Tokenizer } from './tokenizer.ts';
 import { batchLimit, chunks, normalisedRows, requireTensorNames } from './vectors.ts';
 
@@ -35,8 +35,14 @@ export class ClipEmbedder {
     const { input, output, imageSize, mean, std } = this.model.vision;
     const size = batchLimit(session, input, options.batchSize ?? this.model.batchSize);
     const embeddings: Float32Array[] = [];
-    for (const batch of chunks(images, size)) {
-      const pixels = await Promise.all(batch.map((image) => preprocessImage(image, { size: imageSize, mean, std })));
+    for (const [n, batch] of chunks(images, size).entries()) {
+      const pixels = await Promise.all(
+        batch.map((image, i) =>
+          preprocessImage(image, { size: imageSize, mean, std }).catch((error: Error) => {
+            throw new ImageInputError(`image ${n * size + i}: ${error.message}`);
+          }),
+        ),
+      );
       const data = new Float32Array(pixels.length * pixels[0]!.length);
       pixels.forEach((one, i) => data.set(one, i * one.length));
       const feeds = { [input]: new session.ort.Tensor('float32', data, [batch.length, 3, imageSize, imageSize]) };
@@ -104,8 +110,11 @@ export class ClipEmbedder {
   }
 }
 
-/** The configured CLIP model's embedder (findModel's rules), or undefined when no CLIP model is configured. */
-export async function loadClipEmbedder(env: NodeJS.ProcessEnv = process.env, sessionOptions?: Omit<SessionOptions, 'concurrency'>): Promise<ClipEmbedder | undefined> {
+/**
+ * The configured CLIP model's embedder (findModel's rules), or undefined when no CLIP model is configured.
+ * Execution providers and threads come from the same env unless given.
+ */
+export async function loadClipEmbedder(env: NodeJS.ProcessEnv = process.env, sessionOptions: Omit<SessionOptions, 'concurrency'> = {}): Promise<ClipEmbedder | undefined> {
   const model = await findModel('clip', env);
-  return model && new ClipEmbedder(model, sessionOptions);
+  return model && new ClipEmbedder(model, { executionProviders: executionProvidersFromEnv(env), intraOpThreads: intraOpThreadsFromEnv(env), ...sessionOptions });
 }

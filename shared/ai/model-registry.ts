@@ -177,7 +177,7 @@ export async function findModel(kind: ModelKind, env: NodeJS.ProcessEnv = proces
 }
 
 /** Reads, validates and resolves one model folder's manifest. */
-export async function readModel(folder: string): Promise<Model> {
+async function readModel(folder: string): Promise<Model> {
   const manifestFile = join(folder, MANIFEST);
   let raw: unknown;
   try {

@@ -2,7 +2,7 @@
 // tokenise, run in batches padded to the longest text, pool the token vectors (mean under the attention
 // mask, the [CLS] vector, or none when the export already pools), L2-normalise.
 import { findModel, type TextEmbeddingModel } from './model-registry.ts';
-import { openOnnxSession, type OnnxSession, type SessionOptions, type Tensor } from './onnx-session.ts';
+import { executionProvidersFromEnv, intraOpThreadsFromEnv, openOnnxSession, type OnnxSession, type SessionOptions, type Tensor } from './onnx-session.ts';
 import { loadTokenizer, padBatch, type PaddedBatch, type Tokenizer } from './tokenizer.ts';
 import { batchLimit, chunks, l2Normalise, normalisedRows, requireTensorNames } from './vectors.ts';
 
@@ -91,8 +91,11 @@ export class TextEmbedder {
   }
 }
 
-/** The configured text-embedding model's embedder (findModel's rules), or undefined when none is configured. */
-export async function loadTextEmbedder(env: NodeJS.ProcessEnv = process.env, sessionOptions?: Omit<SessionOptions, 'concurrency'>): Promise<TextEmbedder | undefined> {
+/**
+ * The configured text-embedding model's embedder (findModel's rules), or undefined when none is configured.
+ * Execution providers and threads come from the same env unless given.
+ */
+export async function loadTextEmbedder(env: NodeJS.ProcessEnv = process.env, sessionOptions: Omit<SessionOptions, 'concurrency'> = {}): Promise<TextEmbedder | undefined> {
   const model = await findModel('text-embedding', env);
-  return model && new TextEmbedder(model, sessionOptions);
+  return model && new TextEmbedder(model, { executionProviders: executionProvidersFromEnv(env), intraOpThreads: intraOpThreadsFromEnv(env), ...sessionOptions });
 }
