@@ -166,11 +166,14 @@ async function main(): Promise<void> {
       const render = median(samples.map((s) => s.renderMs));
       const notification = samples.map((s) => s.notificationMs);
       const put = samples.map((s) => s.putMs);
+      // negative where the notification fires before the PUT's answer reaches the client (embedded)
+      const delivery = samples.map((s) => s.putMs - s.notificationMs);
       console.log(`${mode} (${samples.length} photos)`);
       table([
         ['', 'p50 ms', 'p95 ms', 'p50 ÷ render', 'p95 ÷ render'],
         ['notification → searchable', median(notification), percentile(notification, 95), median(notification) / render, percentile(notification, 95) / render],
         ['PUT done → searchable', median(put), percentile(put, 95), median(put) / render, percentile(put, 95) / render],
+        ['  PUT done → notification', median(delivery), percentile(delivery, 95), '', ''],
         ['baseline: renderImage alone', render, percentile(samples.map((s) => s.renderMs), 95), 1, percentile(samples.map((s) => s.renderMs), 95) / render],
       ]);
     }

@@ -33,7 +33,7 @@ export async function renderAudio(file: string, probe: MediaProbe, outDir: strin
     skipped.push(...names.map((name) => ({ name, reason: 'already rendered (skipped on request)' })));
     return false;
   };
-  const job = await RenderJob.start(outDir, options);
+  const job = await RenderJob.start(outDir, options, duration);
   try {
     if (wanted(AUDIO_RENDITION_GROUPS.waveform)) await renderWaveform(job, file, audio, duration);
     if (wanted(AUDIO_RENDITION_GROUPS.preview)) await renderPreview(job, file, audio, duration);

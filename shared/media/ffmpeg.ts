@@ -100,6 +100,12 @@ export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Run
       if (stderr.length < 50) stderr.push(...text.split('\n').filter((line) => line.trim()));
     });
     let pending = '';
+    let reported = -1;
+    const report = (percent: number) => {
+      if (percent <= reported) return;
+      reported = percent;
+      options.onProgress?.(percent);
+    };
     (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (text: string) => {
       const lines = (pending + text).split('\n');
@@ -108,7 +114,7 @@ export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Run
         const match = /^out_time_us=(\d+)$/.exec(line);
         if (!match) continue;
         outTimeSeconds = Number(match[1]) / 1e6;
-        if (options.durationSeconds) options.onProgress?.(Math.min(100, (100 * outTimeSeconds) / options.durationSeconds));
+        if (options.durationSeconds) report(Math.min(100, Math.round((1000 * outTimeSeconds) / options.durationSeconds) / 10));
       }
     });
     child.on('error', (error: NodeJS.ErrnoException) =>
@@ -116,7 +122,7 @@ export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Run
     );
     child.on('close', (code, killedBy) => {
       if (code === 0) {
-        options.onProgress?.(100);
+        report(100);
         return finish();
       }
       if (killedBy) return finish(new MediaError('environment', `ffmpeg was killed by ${killedBy} (out of memory?)`, false));
@@ -164,7 +170,7 @@ export interface RenderCallbacks {
   /** each ffmpeg command before it runs (for debug logs) */
   onCommand?: (stage: string, args: string[]) => void;
   signal?: AbortSignal;
-  /** the whole render call; ffmpeg is killed when it runs out */
+  /** the whole render call; ffmpeg is killed when it runs out (default: defaultTimeoutMs of the media's duration) */
   timeoutMs?: number;
 }
 
@@ -209,21 +215,20 @@ export class RenderJob {
     readonly outDir: string,
     readonly tmpDir: string,
     private readonly callbacks: RenderCallbacks,
+    timeoutMs: number,
   ) {
     const controller = new AbortController();
-    if (callbacks.timeoutMs) {
-      const seconds = callbacks.timeoutMs / 1000;
-      this.timer = setTimeout(
-        () => controller.abort(new MediaError('timeout', `processing took longer than the ${seconds} s limit`, false)),
-        callbacks.timeoutMs,
-      );
-    }
+    this.timer = setTimeout(
+      () => controller.abort(new MediaError('timeout', `processing took longer than the ${timeoutMs / 1000} s limit`, false)),
+      timeoutMs,
+    );
     this.signal = callbacks.signal ? AbortSignal.any([callbacks.signal, controller.signal]) : controller.signal;
   }
 
-  static async start(outDir: string, callbacks: RenderCallbacks): Promise<RenderJob> {
+  static async start(outDir: string, callbacks: RenderCallbacks, durationSeconds: number): Promise<RenderJob> {
     await mkdir(outDir, { recursive: true });
-    return new RenderJob(outDir, await mkdtemp(join(outDir, '.render-')), callbacks);
+    const timeoutMs = callbacks.timeoutMs ?? defaultTimeoutMs(durationSeconds);
+    return new RenderJob(outDir, await mkdtemp(join(outDir, '.render-')), callbacks, timeoutMs);
   }
 
   tmp(name: string): string {
@@ -256,6 +261,12 @@ export class RenderJob {
     await rm(this.tmpDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Time a render call gets unless told otherwise: two minutes plus ten times the media's duration, several
+ * times what the full video set needs on a busy 2-core machine, so only a stuck ffmpeg meets it.
+ */
+export const defaultTimeoutMs = (durationSeconds: number): number => (120 + 10 * durationSeconds) * 1000;
 
 /** Limits a render call checks before any work starts. */
 export interface MediaLimits {

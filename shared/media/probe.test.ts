@@ -58,6 +58,11 @@ describe('probeMedia', () => {
     assert.ok(video.frameRate! > 20 && video.frameRate! < 25, `average ${video.frameRate}`);
   });
 
+  test('HDR (HLG, 10-bit HEVC) is flagged', async () => {
+    const video = (await probeMedia(corpus.hdr)).video!;
+    assert.deepEqual([video.codec, video.bitDepth, video.pixelFormat, video.hdr], ['hevc', 10, 'yuv420p10le', true]);
+  });
+
   test('video without audio', async () => {
     const probe = await probeMedia(corpus.noAudio);
     assert.equal(probe.kind, 'video');

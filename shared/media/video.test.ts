@@ -195,6 +195,15 @@ describe('renderVideo on other sources', () => {
     assert.ok(stdev > 20, 'not a blank frame');
   });
 
+  test('HDR footage is tone-mapped to SDR BT.709, 8-bit', async () => {
+    const result = await render(corpus.hdr, ['preview', 'poster']);
+    const info = await assertPlayableMp4(rendition(result, 'preview').file, 640, 360, 2, false);
+    assert.equal(videoStream(info).color_transfer, 'bt709');
+    assert.equal(videoStream(info).color_primaries, 'bt709');
+    const { mean } = await luma(rendition(result, 'poster').file);
+    assert.ok(mean > 40 && mean < 220, `mean luma ${mean}`);
+  });
+
   test('variable-frame-rate footage becomes constant-rate', async () => {
     const result = await render(corpus.vfr, ['preview']);
     const info = await assertPlayableMp4(rendition(result, 'preview').file, 640, 360, 4, false);

@@ -51,7 +51,7 @@ export async function renderVideo(file: string, probe: MediaProbe, outDir: strin
   checkLimits(video, duration, options);
 
   const { groups, skipped } = planGroups(probe, options);
-  const job = await RenderJob.start(outDir, options);
+  const job = await RenderJob.start(outDir, options, duration);
   try {
     if (groups.has('poster')) await renderPoster(job, file, video, duration);
     if (groups.has('waveform') && probe.audio) await renderWaveform(job, file, probe.audio, duration);
@@ -114,7 +114,7 @@ async function renderPoster(job: RenderJob, file: string, video: VideoStreamInfo
   const inputs = times.flatMap((time) => ['-ss', time.toFixed(3), '-t', '1', '-threads', String(job.threads), '-i', file]);
   const graph = times.map(
     (_, i) =>
-      `[${i}:${video.index}]trim=end_frame=1,split=2[full${i}][small${i}];` +
+      `[${i}:${video.index}]trim=end_frame=1${video.hdr ? `,${toneMap(size)}` : ''},split=2[full${i}][small${i}];` +
       `[full${i}]scale=${size.width}:${size.height},setsar=1[poster${i}];` +
       `[small${i}]scale=${PROBE_FRAME.width}:${PROBE_FRAME.height},format=gray[grey${i}]`,
   );
@@ -220,7 +220,9 @@ async function renderEncodes(
   }
 
   const chains = outputs.filter((output) => output.chain);
-  const base = [video.interlaced ? 'yadif' : '', frameRate ? `fps=${frameRate}` : ''].filter(Boolean).join(',');
+  const base = [video.interlaced ? 'yadif' : '', frameRate ? `fps=${frameRate}` : '', video.hdr ? toneMap(proxy) : '']
+    .filter(Boolean)
+    .join(',');
   const split = `[0:${video.index}]${base ? `${base},` : ''}split=${chains.length}${chains.map((_, i) => `[s${i}]`).join('')}`;
   const graph = [split, ...chains.map((output, i) => `[s${i}]${output.chain}`)].join(';');
   const args = [...threads, '-i', file, '-filter_complex_threads', String(job.threads), '-filter_complex', graph];
@@ -253,6 +255,17 @@ async function renderEncodes(
 }
 
 const HLS_PLAYLIST = 'application/vnd.apple.mpegurl';
+
+/**
+ * HDR (PQ or HLG, e.g. iPhone footage) to SDR BT.709: without it, previews look grey and washed out.
+ * Scales to the largest output first, so the costly float conversion runs on as few pixels as possible.
+ */
+function toneMap(size: { width: number; height: number }): string {
+  return (
+    `zscale=w=${size.width}:h=${size.height}:t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,` +
+    'tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p'
+  );
+}
 
 function scaleChain(size: { width: number; height: number }, label: string): string {
   return `scale=${size.width}:${size.height},setsar=1,format=yuv420p[${label}]`;

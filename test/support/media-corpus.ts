@@ -43,6 +43,11 @@ const RECIPES = {
     ...FAST_H264, '-c:a', 'aac', '-shortest',
   ],
   'timecode.mov': [...pattern('640x360', 25, 3), ...tone(440, 3), ...FAST_H264, '-c:a', 'pcm_s16le', '-timecode', '10:00:00:00', '-shortest'],
+  /** HLG (iPhone-style HDR): 10-bit HEVC tagged BT.2020 + ARIB STD-B67 */
+  'hlg-hdr.mp4': [
+    ...pattern('640x360', 25, 2), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p10le',
+    '-color_primaries', 'bt2020', '-color_trc', 'arib-std-b67', '-colorspace', 'bt2020nc', '-tag:v', 'hvc1',
+  ],
   'tone.wav': [...tone(440, 4, 44100), '-ac', '2', '-c:a', 'pcm_s16le'],
   'tone.mp3': [...tone(660, 4, 44100), '-c:a', 'libmp3lame', '-b:a', '128k'],
   'tone.flac': [...tone(880, 3, 48000), '-ac', '2', '-c:a', 'flac'],
@@ -58,6 +63,7 @@ export interface MediaCorpus {
   noAudio: string;
   blackStart: string;
   timecodeMov: string;
+  hdr: string;
   wav: string;
   mp3: string;
   flac: string;
@@ -102,6 +108,7 @@ async function load(): Promise<MediaCorpus> {
     noAudio: at('no-audio.mp4'),
     blackStart: at('black-start.mp4'),
     timecodeMov: at('timecode.mov'),
+    hdr: at('hlg-hdr.mp4'),
     wav: at('tone.wav'),
     mp3: at('tone.mp3'),
     flac: at('tone.flac'),
@@ -151,6 +158,8 @@ export interface Inspected {
     width?: number;
     height?: number;
     pix_fmt?: string;
+    color_transfer?: string;
+    color_primaries?: string;
     r_frame_rate?: string;
     avg_frame_rate?: string;
     channels?: number;
