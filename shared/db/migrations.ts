@@ -157,6 +157,15 @@ const migrations: Record<string, Migration> = {
       await sql`create index search_documents_embedding on search_documents using hnsw (embedding vector_cosine_ops)`.execute(db);
     },
   },
+  '0004_search_people': {
+    // People (face cluster ids) as a filter and AI labels as a facet: arrays with GIN indexes, like tags.
+    async up(db: Kysely<any>) {
+      await sql`alter table search_documents add column labels text[] not null default '{}', add column person_ids text[] not null default '{}'`.execute(db);
+      await sql`update search_documents set labels = array(select jsonb_array_elements_text(document->'labels')) where document ? 'labels'`.execute(db);
+      await sql`create index search_documents_labels on search_documents using gin (labels)`.execute(db);
+      await sql`create index search_documents_person_ids on search_documents using gin (person_ids)`.execute(db);
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

@@ -101,6 +101,9 @@ export interface SearchDocumentsTable {
   state: string;
   title: string;
   tags: ColumnType<string[], string[] | undefined, string[]>;
+  /** AI labels (a facet) and person ids (a filter); migration 0004 */
+  labels: ColumnType<string[], string[] | undefined, string[]>;
+  person_ids: ColumnType<string[], string[] | undefined, string[]>;
   filename: string;
   created_at: Timestamp;
   captured_at: Timestamp | null;

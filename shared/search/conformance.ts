@@ -317,6 +317,61 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
       });
     });
 
+    describe('people and labels', () => {
+      const [ana, luis, eva] = [randomUUID(), randomUUID(), randomUUID()];
+
+      async function peopleCorpus() {
+        const project = newProject();
+        const docs = {
+          anaAlone: makeDocument(project, { title: 'Retrato en el puerto', personIds: [ana], labels: ['person', 'persona', 'boat', 'barco'] }),
+          anaLuis: makeDocument(project, { title: 'Rueda de prensa', mediaType: 'video', personIds: [ana, luis], labels: ['person', 'persona'] }),
+          luis: makeDocument(project, { title: 'Entrevista en el puerto', personIds: [luis], labels: ['person', 'persona', 'microphone'] }),
+          nobody: makeDocument(project, { title: 'Puerto vacío', labels: ['boat', 'barco'] }),
+        };
+        for (const doc of Object.values(docs)) await index.upsert(doc);
+        const label = new Map(Object.entries(docs).map(([key, doc]) => [doc.assetId, key]));
+        const labelsOf = (result: SearchResult) => result.hits.map((hit) => label.get(hit.assetId)).sort();
+        return { project, docs, labelsOf };
+      }
+
+      test('personIds: every listed person present', async () => {
+        const { project, labelsOf } = await peopleCorpus();
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { personIds: [ana] } })), ['anaAlone', 'anaLuis']);
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { personIds: [ana, luis] } })), ['anaLuis']);
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { personIds: [eva] } })), []);
+        assert.equal((await search({ projectIds: [project], filters: { personIds: [luis] } })).total, 2);
+      });
+
+      test('personIds combine with text, other filters and the project scope', async () => {
+        const { project, labelsOf } = await peopleCorpus();
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], q: 'puerto', filters: { personIds: [luis] } })), ['luis']);
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { personIds: [ana], mediaType: ['video'] } })), ['anaLuis']);
+        assert.deepEqual(labelsOf(await search({ projectIds: [newProject()], filters: { personIds: [ana] } })), []);
+      });
+
+      test('person ids come back with the document; an upsert replaces them', async () => {
+        const { project, docs, labelsOf } = await peopleCorpus();
+        const [hit] = (await search({ projectIds: [project], filters: { personIds: [ana, luis] } })).hits;
+        assert.deepEqual(hit.document, docs.anaLuis);
+        await index.upsert({ ...docs.anaLuis, personIds: [luis] });
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { personIds: [ana] } })), ['anaAlone']);
+      });
+
+      test('labels facet: values by count, then value, following text and filters', async () => {
+        const { project } = await peopleCorpus();
+        const all = await search({ projectIds: [project], facets: ['labels'] });
+        assert.deepEqual(all.facets.labels, [
+          { value: 'person', count: 3 },
+          { value: 'persona', count: 3 },
+          { value: 'barco', count: 2 },
+          { value: 'boat', count: 2 },
+          { value: 'microphone', count: 1 },
+        ]);
+        const filtered = await search({ projectIds: [project], q: 'puerto', filters: { personIds: [luis] }, facets: ['labels'] });
+        assert.deepEqual(filtered.facets.labels, [{ value: 'microphone', count: 1 }, { value: 'person', count: 1 }, { value: 'persona', count: 1 }]);
+      });
+    });
+
     describe('semantic, hybrid and more like this', () => {
       /** Four directions that tests mix: x, y, z, w. */
       const vector = (x: number, y = 0, z = 0, w = 0) => Array.from({ length: embeddingDimensions() }, (_, i) => [x, y, z, w][i] ?? 0);

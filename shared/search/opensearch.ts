@@ -32,7 +32,11 @@ import {
 const CANDIDATES = 100;
 const TAG_FACET_SIZE = 20;
 const FACET_SIZE = 100;
-const FACET_FIELDS = { mediaType: 'media_type', projectId: 'project_id', state: 'state', tags: 'tags' } as const;
+const FACET_FIELDS = { mediaType: 'media_type', projectId: 'project_id', state: 'state', tags: 'tags', labels: 'label_values' } as const;
+/** Top values returned for the many-valued facets. */
+const LIST_FACETS: Facet[] = ['tags', 'labels'];
+/** Keyword fields added after the first release: put into existing indexes' mappings by ensureIndex. */
+const ADDED_KEYWORDS = { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' } } as const;
 const TEXT_WEIGHTS = { title: 10, tags_text: 4, labels: 4, description: 2, extra: 1, ocr_text: 1, transcript: 1 } as const;
 const TEXT_FIELDS = Object.keys(TEXT_WEIGHTS) as (keyof typeof TEXT_WEIGHTS)[];
 const BM25_TIEBREAK = 0.001;
@@ -81,7 +85,11 @@ export class OpenSearchSearchIndex implements SearchIndex {
 
   async ensureIndex(): Promise<void> {
     const exists = await this.client.indices.exists({ index: this.index });
-    if (exists.body) return;
+    if (exists.body) {
+      // Adding fields to a mapping is allowed in place; the strict mapping would reject documents carrying them otherwise.
+      await this.client.indices.putMapping({ index: this.index, body: { properties: ADDED_KEYWORDS } });
+      return;
+    }
     const text = { type: 'text', analyzer: 'mediateca_es', fields: { en: { type: 'text', analyzer: 'mediateca_en' } } } as const;
     const keyword = { type: 'keyword' } as const;
     await this.client.indices.create({
@@ -112,6 +120,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
             media_type: keyword,
             state: keyword,
             tags: keyword,
+            ...ADDED_KEYWORDS,
             created_at: { type: 'date' },
             ...Object.fromEntries(TEXT_FIELDS.map((field) => [field, text])),
             embedding: {
@@ -143,6 +152,8 @@ export class OpenSearchSearchIndex implements SearchIndex {
         media_type: doc.mediaType,
         state: doc.state,
         tags: doc.tags,
+        label_values: doc.labels ?? [],
+        person_ids: doc.personIds ?? [],
         created_at: doc.createdAt.toISOString(),
         title: doc.title,
         // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
@@ -296,6 +307,7 @@ function filtersOf(query: SearchQuery): QueryDsl.QueryContainer[] {
   if (filters.projectId?.length) clauses.push({ terms: { project_id: filters.projectId } });
   if (filters.state?.length) clauses.push({ terms: { state: filters.state } });
   for (const tag of filters.tags ?? []) clauses.push({ term: { tags: tag } });
+  for (const person of filters.personIds ?? []) clauses.push({ term: { person_ids: person } });
   if (filters.from || filters.to) clauses.push({ range: { created_at: { ...(filters.from ? { gte: filters.from.toISOString() } : {}), ...(filters.to ? { lte: filters.to.toISOString() } : {}) } } });
   return clauses;
 }
@@ -329,7 +341,7 @@ function textQuery(query: SearchQuery, text: string): QueryDsl.QueryContainer {
 /** Terms per facet by count, then value in byte order (keywords compare as bytes), like the Postgres adapter. */
 function aggregationsOf(facets: Facet[]): Record<string, Aggregations.AggregationContainer> {
   const byCountThenValue: Record<string, 'asc' | 'desc'>[] = [{ _count: 'desc' }, { _key: 'asc' }];
-  return Object.fromEntries(facets.map((facet) => [facet, { terms: { field: FACET_FIELDS[facet], size: facet === 'tags' ? TAG_FACET_SIZE : FACET_SIZE, order: byCountThenValue } }]));
+  return Object.fromEntries(facets.map((facet) => [facet, { terms: { field: FACET_FIELDS[facet], size: LIST_FACETS.includes(facet) ? TAG_FACET_SIZE : FACET_SIZE, order: byCountThenValue } }]));
 }
 
 function facetsFrom(facets: Facet[], aggregations: unknown): SearchResult['facets'] {

@@ -72,6 +72,8 @@ export class PostgresSearchIndex implements SearchIndex {
       state: doc.state,
       title: doc.title,
       tags: doc.tags,
+      labels: doc.labels ?? [],
+      person_ids: doc.personIds ?? [],
       filename: doc.filename,
       created_at: doc.createdAt,
       captured_at: doc.capturedAt ?? null,
@@ -224,6 +226,7 @@ export class PostgresSearchIndex implements SearchIndex {
     if (filters.state?.length) matches = matches.where('state', 'in', filters.state);
     // @> lets the GIN index on tags find documents that carry every listed tag.
     if (filters.tags?.length) matches = matches.where(sql<SqlBool>`tags @> ${sql.val(filters.tags)}::text[]`);
+    if (filters.personIds?.length) matches = matches.where(sql<SqlBool>`person_ids @> ${sql.val(filters.personIds)}::text[]`);
     if (filters.from) matches = matches.where('created_at', '>=', filters.from);
     if (filters.to) matches = matches.where('created_at', '<=', filters.to);
     return matches;
@@ -259,9 +262,9 @@ export class PostgresSearchIndex implements SearchIndex {
     const count = sql<number>`count(*)::int`.as('count');
     const byteOrder = (column: string) => sql`${sql.ref(column)} collate "C"`;
     const matches = () => (candidates ? this.matches(query, tsquery).where('asset_id', 'in', candidates) : this.matches(query, tsquery));
-    if (facet === 'tags') {
-      const tags = matches().select(sql<string>`unnest(tags)`.as('value')).as('tags');
-      return this.db.selectFrom(tags).select(['value', count]).groupBy('value').orderBy('count', 'desc').orderBy(byteOrder('value')).limit(TAG_FACET_SIZE).execute();
+    if (facet === 'tags' || facet === 'labels') {
+      const values = matches().select(sql<string>`unnest(${sql.ref(facet)})`.as('value')).as('values');
+      return this.db.selectFrom(values).select(['value', count]).groupBy('value').orderBy('count', 'desc').orderBy(byteOrder('value')).limit(TAG_FACET_SIZE).execute();
     }
     const column = FACET_COLUMNS[facet];
     return matches()

@@ -24,8 +24,10 @@ export interface SearchDocument {
   fields: Record<string, string>;
   /** shown with hits without another round trip */
   thumbnailKey?: string;
-  /** AI labels in English and Spanish forms ("dog", "perro"); weighted like tags */
+  /** AI labels in English and Spanish forms ("dog", "perro"); weighted like tags; a facet */
   labels?: string[];
+  /** people recognised in the media (face cluster ids, uuids); a filter, not searchable text */
+  personIds?: string[];
   /** text read in the image or video frames; lowest weight */
   ocrText?: string;
   /** speech to text; lowest weight */
@@ -39,7 +41,7 @@ export interface SearchDocument {
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
 
-export const FACETS = ['mediaType', 'projectId', 'state', 'tags'] as const;
+export const FACETS = ['mediaType', 'projectId', 'state', 'tags', 'labels'] as const;
 export type Facet = (typeof FACETS)[number];
 
 export interface SearchQuery {
@@ -52,6 +54,8 @@ export interface SearchQuery {
     state?: string[];
     /** every listed tag must be present */
     tags?: string[];
+    /** every listed person must be present ("all assets with this person") */
+    personIds?: string[];
     /** on createdAt */
     from?: Date;
     to?: Date;
