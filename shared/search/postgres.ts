@@ -23,8 +23,14 @@ import {
 } from './search-index.ts';
 
 const TEXT_CONFIGS = ['mediateca_es', 'mediateca_en'];
+/** Values returned for the many-valued facets (tags, labels); the others return every value. */
 const TAG_FACET_SIZE = 20;
-const FACET_COLUMNS = { mediaType: 'media_type', projectId: 'project_id', state: 'state' } as const;
+const FACET_COLUMNS = { mediaType: 'media_type', projectId: 'project_id', state: 'state', tags: 'tags', labels: 'labels' } as const;
+/**
+ * Text ranking, totals and facets look at the newest NEWEST_MATCHES matches at most: ranking and counting every
+ * one of ~30k matches at 1M assets took ~1 s (DESIGN.md). Fewer matches are exact; more are flagged approximate.
+ */
+const NEWEST_MATCHES = 2000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Semantic and hybrid rank the top CANDIDATES of each ranking (or the page size, if larger). */
 const CANDIDATES = 100;
@@ -32,8 +38,6 @@ const CANDIDATES = 100;
 const EF_SEARCH = 100;
 const NO_PGVECTOR = 'pgvector is not installed in this PostgreSQL: no embeddings are indexed';
 const TEXT_MODE = { available: false, reason: 'text mode' };
-
-type FacetValues = { value: string; count: number }[];
 
 export class PostgresSearchIndex implements SearchIndex {
   readonly backend = 'postgres';
@@ -149,19 +153,14 @@ export class PostgresSearchIndex implements SearchIndex {
     }
     const rest = entriesAfter(candidates, key);
     const page = rest.slice(0, query.limit);
-    const ids = candidates.map((c) => c.id);
-    const [documents, facetValues] = await Promise.all([
-      page.length === 0 ? [] : this.db.selectFrom('search_documents').select(['asset_id', 'document']).where('asset_id', 'in', page.map((p) => p.id)).execute(),
-      Promise.all(query.facets.map((facet) => (ids.length === 0 ? [] : this.facet(query, undefined, facet, ids)))),
-    ]);
-    const documentOf = new Map(documents.map((row) => [row.asset_id, row.document]));
+    const documentOf = await this.documents(page.map((p) => p.id));
     // A candidate removed since it was ranked is simply left out of the page.
-    const hits = page.filter((p) => documentOf.has(p.id)).map((p) => ({ assetId: p.id, score: p.score, document: documentFrom(documentOf.get(p.id)!) }));
+    const hits = page.filter((p) => documentOf.has(p.id)).map((p) => ({ assetId: p.id, score: p.score, document: documentOf.get(p.id)! }));
     const last = rest.length > query.limit ? page[page.length - 1] : undefined;
     return {
       hits,
       total: candidates.length,
-      facets: Object.fromEntries(query.facets.map((facet, i) => [facet, facetValues[i]])),
+      facets: facetsOf(query.facets, await this.facetRows(candidates.map((c) => c.id), query.facets), 1),
       nextCursor: last && encodeCursor([mode, last.score, last.id]),
     };
   }
@@ -184,36 +183,85 @@ export class PostgresSearchIndex implements SearchIndex {
     return rows.map((row) => ({ id: row.asset_id, score: 1 - Number(row.distance) })).sort(byScoreThenId);
   }
 
-  /** The text ranking's top k asset ids, best first (empty without q). */
+  /** The text ranking's top k asset ids, best first (empty without q), ranked among the newest matches. */
   private async textTop(query: SearchQuery, k: number): Promise<string[]> {
     const tsquery = tsqueryFor(query.q?.trim() || undefined);
     if (!tsquery) return [];
-    let top = this.matches(query, tsquery).select('asset_id').select(rankOf(tsquery).as('rank'));
-    if (query.moreLikeAssetId) top = top.where(sql<SqlBool>`asset_id::text <> ${query.moreLikeAssetId}`);
-    const rows = await top.orderBy('rank', 'desc').orderBy('asset_id', 'desc').limit(k).execute();
-    return rows.map((row) => row.asset_id);
+    const newest = await this.newestMatches(query, tsquery, []);
+    return newest.slice(0, NEWEST_MATCHES).sort(byRank).slice(0, k).filter((row) => row.asset_id !== query.moreLikeAssetId).map((row) => row.asset_id);
   }
 
+  /**
+   * Text and listings. The newest NEWEST_MATCHES + 1 matches, read once, give the total, the facets and (with
+   * text) the ranking; when there are more matches than that, the result says which figures are approximate.
+   * A listing pages over every match along the (created_at, asset_id) index.
+   */
   private async textSearch(query: SearchQuery): Promise<Omit<SearchResult, 'semantic'>> {
     const text = query.q?.trim() || undefined;
     const after = query.cursor === undefined ? undefined : sortKeyFrom(query.cursor, text !== undefined);
     if (query.projectIds.length === 0) return { hits: [], total: 0, facets: emptyFacets(query) };
 
     const tsquery = tsqueryFor(text);
-    const [rows, total, facetValues] = await Promise.all([
-      this.page(query, tsquery, after),
-      this.matches(query, tsquery).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow(),
-      Promise.all(query.facets.map((facet) => this.facet(query, tsquery, facet))),
-    ]);
+    const newest = await this.newestMatches(query, tsquery, query.facets);
+    const bounded = newest.length > NEWEST_MATCHES;
+    const counted = newest.slice(0, NEWEST_MATCHES);
+    const total = bounded ? await this.estimatedTotal(query, tsquery) : counted.length;
+    const facets = facetsOf(query.facets, counted, total / Math.max(1, counted.length));
+    const approximate = bounded ? { totalIsEstimate: true, ...(query.facets.length ? { facetsApproximate: true } : {}) } : {};
 
-    const hits = rows.slice(0, query.limit).map((row) => ({ assetId: row.asset_id, score: row.rank ?? 0, document: documentFrom(row.document) }));
-    const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+    if (!tsquery) {
+      const rows = await this.listingPage(query, after);
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        hits: rows.slice(0, query.limit).map((row) => ({ assetId: row.asset_id, score: 0, document: documentFrom(row.document) })),
+        total,
+        facets,
+        nextCursor: last && encodeCursor([last.created_at.toISOString(), last.asset_id]),
+        ...approximate,
+      };
+    }
+    const ranked = counted.sort(byRank).filter((row) => after === undefined || byRank(row, { rank: after.value as number, asset_id: after.assetId }) > 0);
+    const page = ranked.slice(0, query.limit);
+    const documentOf = await this.documents(page.map((row) => row.asset_id));
+    const last = ranked.length > query.limit ? page[page.length - 1] : undefined;
     return {
-      hits,
-      total: total.total,
-      facets: Object.fromEntries(query.facets.map((facet, i) => [facet, facetValues[i]])),
-      nextCursor: last && encodeCursor([last.rank ?? last.created_at.toISOString(), last.asset_id]),
+      hits: page.filter((row) => documentOf.has(row.asset_id)).map((row) => ({ assetId: row.asset_id, score: row.rank, document: documentOf.get(row.asset_id)! })),
+      total,
+      facets,
+      nextCursor: last && encodeCursor([last.rank, last.asset_id]),
+      ...approximate,
+      ...(bounded ? { rankedAmongNewest: NEWEST_MATCHES } : {}),
     };
+  }
+
+  /**
+   * The newest NEWEST_MATCHES + 1 matches, newest first, with the columns of the given facets and (with text)
+   * the rank, computed on these rows only.
+   */
+  private async newestMatches(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined, facets: Facet[]): Promise<MatchRow[]> {
+    const columns = [...new Set(facets.map((facet) => FACET_COLUMNS[facet]))];
+    const newest = this.matches(query, tsquery)
+      .select(['asset_id', 'created_at', ...(tsquery ? (['tsv'] as const) : []), ...columns])
+      .orderBy('created_at', 'desc')
+      .orderBy('asset_id', 'desc')
+      .limit(NEWEST_MATCHES + 1)
+      .as('newest');
+    const rank = tsquery ? rankOf(tsquery) : sql<number>`0::float4`;
+    return (await this.db.selectFrom(newest).select(['asset_id', ...columns]).select(rank.as('rank')).execute()) as MatchRow[];
+  }
+
+  /** The planner's estimate of the number of matches: reading them all to count them is what bounding avoids. */
+  private async estimatedTotal(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined): Promise<number> {
+    const [row] = await this.matches(query, tsquery).select('asset_id').explain('json');
+    const plan = (row as { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] })['QUERY PLAN'][0]!.Plan;
+    return Math.max(NEWEST_MATCHES + 1, Math.round(plan['Plan Rows']));
+  }
+
+  /** Stored documents by asset id. */
+  private async documents(ids: string[]): Promise<Map<string, SearchDocument>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('search_documents').select(['asset_id', 'document']).where('asset_id', 'in', ids).execute();
+    return new Map(rows.map((row) => [row.asset_id, documentFrom(row.document)]));
   }
 
   /** Every document the query matches (scope, text, filters): the base of the page, the total and the facets. */
@@ -233,47 +281,45 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   /**
-   * One page, search_after style: rows strictly after the cursor's sort key, so documents written between
-   * pages never shift or repeat hits. Both sort keys end with asset_id, descending like the first key, so a
-   * row comparison expresses "after" and (created_at, asset_id) can be read straight off its index.
-   * ts_rank_cd returns float4: the cursor carries that exact value and compares it as float4 again.
+   * One listing page, newest first, search_after style: rows strictly after the cursor's (created_at, asset_id),
+   * so documents written between pages never shift or repeat hits; read straight off that index.
    */
-  private async page(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined, after: SortKey | undefined) {
-    const columns = ['asset_id', 'created_at', 'document'] as const;
-    if (tsquery) {
-      const ranked = this.matches(query, tsquery)
-        .select(columns)
-        .select(rankOf(tsquery).as('rank'))
-        .as('ranked');
-      let page = this.db.selectFrom(ranked).selectAll();
-      if (after) page = page.where(sql<SqlBool>`(rank, asset_id) < (${after.value}::float4, ${after.assetId}::uuid)`);
-      return page.orderBy('rank', 'desc').orderBy('asset_id', 'desc').limit(query.limit + 1).execute();
-    }
-    let page = this.matches(query, undefined).select(columns).select(sql<number | null>`null`.as('rank'));
+  private async listingPage(query: SearchQuery, after: SortKey | undefined) {
+    let page = this.matches(query, undefined).select(['asset_id', 'created_at', 'document']);
     if (after) page = page.where(sql<SqlBool>`(created_at, asset_id) < (${after.value}::timestamptz, ${after.assetId}::uuid)`);
     return page.orderBy('created_at', 'desc').orderBy('asset_id', 'desc').limit(query.limit + 1).execute();
   }
 
-  /**
-   * Counts per value over all matches (or over the given candidates), not just the page; values by count,
-   * then value in byte order.
-   */
-  private async facet(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined, facet: Facet, candidates?: string[]): Promise<FacetValues> {
-    const count = sql<number>`count(*)::int`.as('count');
-    const byteOrder = (column: string) => sql`${sql.ref(column)} collate "C"`;
-    const matches = () => (candidates ? this.matches(query, tsquery).where('asset_id', 'in', candidates) : this.matches(query, tsquery));
-    if (facet === 'tags' || facet === 'labels') {
-      const values = matches().select(sql<string>`unnest(${sql.ref(facet)})`.as('value')).as('values');
-      return this.db.selectFrom(values).select(['value', count]).groupBy('value').orderBy('count', 'desc').orderBy(byteOrder('value')).limit(TAG_FACET_SIZE).execute();
-    }
-    const column = FACET_COLUMNS[facet];
-    return matches()
-      .select([sql.ref<string>(column).as('value'), count])
-      .groupBy(column)
-      .orderBy('count', 'desc')
-      .orderBy(byteOrder(column))
-      .execute();
+  /** The given facets' columns of these documents. */
+  private async facetRows(ids: string[], facets: Facet[]): Promise<MatchRow[]> {
+    if (ids.length === 0 || facets.length === 0) return [];
+    const columns = [...new Set(facets.map((facet) => FACET_COLUMNS[facet]))];
+    return (await this.db.selectFrom('search_documents').select(['asset_id', ...columns]).where('asset_id', 'in', ids).execute()) as MatchRow[];
   }
+}
+
+/** A matching document as read for ranking and facets: the facet columns are there only when asked for. */
+type MatchRow = { asset_id: string; rank: number } & Partial<Record<(typeof FACET_COLUMNS)[Facet], string | string[]>>;
+
+/** Best rank first, ties by asset id descending: the order text cursors walk. */
+function byRank(a: { rank: number; asset_id: string }, b: { rank: number; asset_id: string }): number {
+  return b.rank - a.rank || (a.asset_id < b.asset_id ? 1 : a.asset_id > b.asset_id ? -1 : 0);
+}
+
+/**
+ * Counts per value over the rows, multiplied by `scale` when the rows are a sample of the matches; values by
+ * count, then value in byte order (code points, as UTF-8 bytes compare).
+ */
+function facetsOf(facets: Facet[], rows: MatchRow[], scale: number): SearchResult['facets'] {
+  return Object.fromEntries(facets.map((facet) => {
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      for (const value of [row[FACET_COLUMNS[facet]] ?? []].flat()) counts.set(value, (counts.get(value) ?? 0) + 1);
+    }
+    const values = [...counts].sort(([a, x], [b, y]) => y - x || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const kept = facet === 'tags' || facet === 'labels' ? values.slice(0, TAG_FACET_SIZE) : values;
+    return [facet, kept.map(([value, count]) => ({ value, count: Math.round(count * scale) }))];
+  }));
 }
 
 type SortKey = { value: number | string; assetId: string };
@@ -320,14 +366,18 @@ function vectorLiteral(vector: number[]): string {
  * transcript D; each in both languages. Postgres has four weights, so labels share B with tags.
  */
 function weightedVector(doc: SearchDocument): Expression<unknown> {
-  const parts = [
-    { weight: 'A', text: doc.title },
-    { weight: 'B', text: [...doc.tags, ...(doc.labels ?? []), filenameText(doc.filename)].join(' ') },
-    { weight: 'C', text: doc.description },
-    { weight: 'D', text: [...Object.values(doc.fields), doc.ocrText ?? '', doc.transcript ?? ''].join(' ') },
-  ];
+  return weightedTsvector({
+    A: sql`${doc.title}::text`,
+    B: sql`${[...doc.tags, ...(doc.labels ?? []), filenameText(doc.filename)].join(' ')}::text`,
+    C: sql`${doc.description}::text`,
+    D: sql`${[...Object.values(doc.fields), doc.ocrText ?? '', doc.transcript ?? ''].join(' ')}::text`,
+  });
+}
+
+/** The tsv column's value from the text of each weight; exported so bulk loads in SQL build the very same vector. */
+export function weightedTsvector(texts: Record<'A' | 'B' | 'C' | 'D', Expression<unknown>>): RawBuilder<unknown> {
   return sql.join(
-    parts.flatMap(({ weight, text }) => TEXT_CONFIGS.map((config) => sql`setweight(to_tsvector(${sql.lit(config)}, ${text}::text), ${sql.lit(weight)})`)),
+    Object.entries(texts).flatMap(([weight, text]) => TEXT_CONFIGS.map((config) => sql`setweight(to_tsvector(${sql.lit(config)}, ${text}), ${sql.lit(weight)})`)),
     sql` || `,
   );
 }

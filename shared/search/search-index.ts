@@ -5,7 +5,13 @@
 // Modes: 'text' ranks by weighted full text (or lists newest first without q); 'semantic' is k-NN over
 // document embeddings; 'hybrid' fuses the text and k-NN rankings by reciprocal rank (rrf.ts). Semantic and
 // hybrid rank a bounded candidate set (the top K of each ranking), so their totals count candidates, not
-// every document. When vectors cannot be used the result says so in `semantic` and never labels text-only
+// every document.
+//
+// Large match sets: an adapter may bound its work and say so in the result. The Postgres adapter looks at the
+// newest matches only (a few thousand) when a query matches more: text hits are then ranked among those
+// (`rankedAmongNewest`), `total` is the planner's estimate (`totalIsEstimate`) and facet counts are estimated
+// from those matches, scaled to the estimated total (`facetsApproximate`). Smaller match sets are exact, and
+// the flags are absent. When vectors cannot be used the result says so in `semantic` and never labels text-only
 // hits as semantic: semantic answers no hits, hybrid falls back to text.
 
 export interface SearchDocument {
@@ -82,10 +88,16 @@ export interface SearchHit {
 
 export interface SearchResult {
   hits: SearchHit[];
-  /** text mode: number of matches (exact); semantic and hybrid: number of candidates ranked (see above) */
+  /** text mode: number of matches (exact unless totalIsEstimate); semantic and hybrid: number of candidates ranked (see above) */
   total: number;
-  /** counted over the same documents as total */
+  /** counted over the same documents as total (estimated when facetsApproximate) */
   facets: Partial<Record<Facet, { value: string; count: number }[]>>;
+  /** true when total is an estimate of a large match set, not a count */
+  totalIsEstimate?: boolean;
+  /** true when the facet counts are estimated from a sample of the matches (the newest ones) */
+  facetsApproximate?: boolean;
+  /** text hits were ranked among this many newest matches only, not among all of them */
+  rankedAmongNewest?: number;
   nextCursor?: string;
   /** whether vector similarity ranked these hits; when it could not, why (no pgvector, no query vector...) */
   semantic: { available: boolean; reason?: string };
