@@ -152,6 +152,8 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
         const result = await search({ facets: ['mediaType', 'state', 'tags', 'projectId'], limit: 1 });
         assert.equal(result.hits.length, 1);
         assert.equal(result.total, 5);
+        assert.equal(result.totalIsEstimate ?? false, false, 'small match sets are counted exactly');
+        assert.equal(result.facetsApproximate ?? false, false);
         assert.deepEqual(result.facets, {
           mediaType: [{ value: 'image', count: 2 }, { value: 'audio', count: 1 }, { value: 'document', count: 1 }, { value: 'video', count: 1 }],
           state: [{ value: 'ready', count: 3 }, { value: 'archived', count: 1 }, { value: 'processing', count: 1 }],

@@ -5,7 +5,7 @@ import { openDatabase, type Database } from '../db/connect.ts';
 import { searchConformanceSuite } from './conformance.ts';
 import { encodeCursor } from './cursor.ts';
 import { PostgresSearchIndex } from './postgres.ts';
-import { InvalidCursor } from './search-index.ts';
+import { InvalidCursor, type SearchDocument } from './search-index.ts';
 
 searchConformanceSuite('Postgres on PGlite', async () => {
   const database = await openDatabase('memory://');
@@ -36,5 +36,57 @@ describe('PostgresSearchIndex', () => {
     await assert.rejects(index.search({ ...query, q: 'faro', cursor: encodeCursor([0.5, 'not-a-uuid']) }), InvalidCursor);
     await assert.rejects(index.search({ ...query, cursor: encodeCursor(['2024-01-01T00:00:00Z', 'not-a-uuid']) }), InvalidCursor);
     await assert.rejects(index.search({ ...query, cursor: encodeCursor(['yesterday', randomUUID()]) }), InvalidCursor);
+  });
+});
+
+describe('PostgresSearchIndex beyond newestMatches', () => {
+  let database: Database;
+  let index: PostgresSearchIndex;
+  const project = 'big';
+  const doc = (day: number, title: string, tags: string[]): SearchDocument => ({
+    assetId: randomUUID(), projectId: project, mediaType: day % 2 ? 'image' : 'video', state: 'ready', title, description: '', tags,
+    filename: `f${day}.jpg`, createdAt: new Date(Date.UTC(2024, 0, day)), fields: {},
+  });
+  const query = { projectIds: [project], filters: {}, facets: [] as never[], limit: 10 };
+  before(async () => {
+    database = await openDatabase('memory://');
+    // Ranks only the 3 newest matches: the oldest document, the best match by title, is never ranked.
+    index = new PostgresSearchIndex(database.db, { newestMatches: 3 });
+    await index.upsert(doc(1, 'Faro faro faro', ['faro']));
+    for (let day = 2; day <= 6; day++) await index.upsert(doc(day, `Costa ${day}`, ['faro']));
+    await index.upsert(doc(7, 'Otra cosa', []));
+  });
+  after(() => database.close());
+
+  test('ranks the newest matches only and says so; total and facets are estimates', async () => {
+    const result = await index.search({ ...query, q: 'faro', facets: ['tags'] });
+    assert.deepEqual(result.hits.map((hit) => hit.document.title).sort(), ['Costa 4', 'Costa 5', 'Costa 6']);
+    assert.equal(result.rankedAmongNewest, 3);
+    assert.equal(result.totalIsEstimate, true);
+    assert.equal(result.facetsApproximate, true);
+    assert.ok(result.total > 3);
+    assert.equal(result.facets.tags?.[0]?.value, 'faro');
+  });
+
+  test('a listing still pages over every document; only its total and facets are estimates', async () => {
+    const titles: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await index.search({ ...query, limit: 2, cursor });
+      assert.equal(page.totalIsEstimate, true);
+      assert.equal(page.rankedAmongNewest, undefined);
+      titles.push(...page.hits.map((hit) => hit.document.title));
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.equal(titles.length, 7);
+  });
+
+  test('few enough matches are exact and carry no flags', async () => {
+    const result = await index.search({ ...query, q: 'otra', facets: ['mediaType'] });
+    assert.equal(result.total, 1);
+    assert.deepEqual(result.facets, { mediaType: [{ value: 'image', count: 1 }] });
+    assert.equal(result.totalIsEstimate, undefined);
+    assert.equal(result.facetsApproximate, undefined);
+    assert.equal(result.rankedAmongNewest, undefined);
   });
 });

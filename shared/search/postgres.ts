@@ -30,7 +30,12 @@ const FACET_COLUMNS = { mediaType: 'media_type', projectId: 'project_id', state:
  * Text ranking, totals and facets look at the newest NEWEST_MATCHES matches at most: ranking and counting every
  * one of ~30k matches at 1M assets took ~1 s (DESIGN.md). Fewer matches are exact; more are flagged approximate.
  */
-const NEWEST_MATCHES = 2000;
+export const NEWEST_MATCHES = 1000;
+
+export interface PostgresSearchOptions {
+  /** how many newest matches text search ranks and counts (NEWEST_MATCHES); tests make it small */
+  newestMatches?: number;
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Semantic and hybrid rank the top CANDIDATES of each ranking (or the page size, if larger). */
 const CANDIDATES = 100;
@@ -45,7 +50,11 @@ export class PostgresSearchIndex implements SearchIndex {
   /** dimensions of the embedding column; undefined until detected, or where there is none */
   private dimensions?: number;
 
-  constructor(private readonly db: Kysely<DB>) {}
+  private readonly newestMatchesLimit: number;
+
+  constructor(private readonly db: Kysely<DB>, options: PostgresSearchOptions = {}) {
+    this.newestMatchesLimit = options.newestMatches ?? NEWEST_MATCHES;
+  }
 
   /** vectors is known after the first upsert or search (the column is looked up once). */
   get capabilities(): { vectors: boolean } {
@@ -188,11 +197,11 @@ export class PostgresSearchIndex implements SearchIndex {
     const tsquery = tsqueryFor(query.q?.trim() || undefined);
     if (!tsquery) return [];
     const newest = await this.newestMatches(query, tsquery, []);
-    return newest.slice(0, NEWEST_MATCHES).sort(byRank).slice(0, k).filter((row) => row.asset_id !== query.moreLikeAssetId).map((row) => row.asset_id);
+    return newest.slice(0, this.newestMatchesLimit).sort(byRank).slice(0, k).filter((row) => row.asset_id !== query.moreLikeAssetId).map((row) => row.asset_id);
   }
 
   /**
-   * Text and listings. The newest NEWEST_MATCHES + 1 matches, read once, give the total, the facets and (with
+   * Text and listings. The newest newestMatchesLimit + 1 matches, read once, give the total, the facets and (with
    * text) the ranking; when there are more matches than that, the result says which figures are approximate.
    * A listing pages over every match along the (created_at, asset_id) index.
    */
@@ -203,8 +212,8 @@ export class PostgresSearchIndex implements SearchIndex {
 
     const tsquery = tsqueryFor(text);
     const newest = await this.newestMatches(query, tsquery, query.facets);
-    const bounded = newest.length > NEWEST_MATCHES;
-    const counted = newest.slice(0, NEWEST_MATCHES);
+    const bounded = newest.length > this.newestMatchesLimit;
+    const counted = newest.slice(0, this.newestMatchesLimit);
     const total = bounded ? await this.estimatedTotal(query, tsquery) : counted.length;
     const facets = facetsOf(query.facets, counted, total / Math.max(1, counted.length));
     const approximate = bounded ? { totalIsEstimate: true, ...(query.facets.length ? { facetsApproximate: true } : {}) } : {};
@@ -230,12 +239,12 @@ export class PostgresSearchIndex implements SearchIndex {
       facets,
       nextCursor: last && encodeCursor([last.rank, last.asset_id]),
       ...approximate,
-      ...(bounded ? { rankedAmongNewest: NEWEST_MATCHES } : {}),
+      ...(bounded ? { rankedAmongNewest: this.newestMatchesLimit } : {}),
     };
   }
 
   /**
-   * The newest NEWEST_MATCHES + 1 matches, newest first, with the columns of the given facets and (with text)
+   * The newest newestMatchesLimit + 1 matches, newest first, with the columns of the given facets and (with text)
    * the rank, computed on these rows only.
    */
   private async newestMatches(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined, facets: Facet[]): Promise<MatchRow[]> {
@@ -244,7 +253,7 @@ export class PostgresSearchIndex implements SearchIndex {
       .select(['asset_id', 'created_at', ...(tsquery ? (['tsv'] as const) : []), ...columns])
       .orderBy('created_at', 'desc')
       .orderBy('asset_id', 'desc')
-      .limit(NEWEST_MATCHES + 1)
+      .limit(this.newestMatchesLimit + 1)
       .as('newest');
     const rank = tsquery ? rankOf(tsquery) : sql<number>`0::float4`;
     return (await this.db.selectFrom(newest).select(['asset_id', ...columns]).select(rank.as('rank')).execute()) as MatchRow[];
@@ -254,7 +263,7 @@ export class PostgresSearchIndex implements SearchIndex {
   private async estimatedTotal(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined): Promise<number> {
     const [row] = await this.matches(query, tsquery).select('asset_id').explain('json');
     const plan = (row as { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] })['QUERY PLAN'][0]!.Plan;
-    return Math.max(NEWEST_MATCHES + 1, Math.round(plan['Plan Rows']));
+    return Math.max(this.newestMatchesLimit + 1, Math.round(plan['Plan Rows']));
   }
 
   /** Stored documents by asset id. */
