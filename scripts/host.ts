@@ -7,6 +7,7 @@ import type { ServerType } from '@hono/node-server';
 import { ExponentialBackoff, handleWhenResult, retry } from 'cockatiel';
 import { Hono } from 'hono';
 import { createApp as assetsApp } from '../functions/assets/index.ts';
+import { createApp as enrichApp } from '../functions/enrich/index.ts';
 import { createApp as indexApp } from '../functions/index/index.ts';
 import { createApp as searchApp } from '../functions/search/index.ts';
 import { createApp as transcodeApp } from '../functions/transcode/index.ts';
@@ -45,6 +46,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     upload: uploadApp(platform),
     'upload-complete': uploadCompleteApp(platform),
     transcode: transcodeApp(platform),
+    enrich: enrichApp(platform),
     index: indexApp(platform),
     search: searchApp(platform),
     assets: assetsApp(platform),
@@ -57,6 +59,8 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   root.all('/uploads/*', to('upload'));
   root.all('/assets/*', to('assets'));
   root.all('/projects/*', to('assets'));
+  root.all('/persons', to('assets'));
+  root.all('/persons/*', to('assets'));
   root.all('/search', to('search'));
   // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
   root.all('/_fn/:name/*', (c) => {

@@ -23,6 +23,7 @@ export interface Config {
   };
   images: { maxPixels: number };
   transcode: { timeoutMs: number; maxDurationSeconds: number; maxPixels: number };
+  enrich: { parts: EnrichPart[]; maxKeyframes: number };
   downloadUrlTtlSeconds: number;
 }
 
@@ -70,8 +71,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDurationSeconds: Number(env.MEDIA_MAX_DURATION_SECONDS ?? 6 * 3600),
       maxPixels: Number(env.VIDEO_MAX_PIXELS ?? 8192 * 4320),
     },
+    enrich: {
+      parts: enrichParts(env.ENRICH_PARTS),
+      maxKeyframes: Number(env.ENRICH_MAX_KEYFRAMES ?? 12),
+    },
     downloadUrlTtlSeconds: Number(env.DOWNLOAD_URL_TTL ?? 900),
   };
+}
+
+export const ENRICH_PARTS = ['objects', 'faces', 'ocr', 'speech', 'embedding'] as const;
+export type EnrichPart = (typeof ENRICH_PARTS)[number];
+
+/** ENRICH_PARTS: the models enrich runs, comma separated (default all; 'none' for none). */
+function enrichParts(value: string | undefined): EnrichPart[] {
+  if (value === undefined) return [...ENRICH_PARTS];
+  const parts = value.split(',').map((part) => part.trim()).filter((part) => part && part !== 'none');
+  const unknown = parts.filter((part) => !(ENRICH_PARTS as readonly string[]).includes(part));
+  if (unknown.length) throw new Error(`ENRICH_PARTS: unknown ${unknown.join(', ')} (known: ${ENRICH_PARTS.join(', ')}, none)`);
+  return parts as EnrichPart[];
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

@@ -2,7 +2,9 @@
 // fields (optimistic concurrency via If-Match); history; reprocess (admin); soft delete; project settings.
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
+import { spanishLabel } from '../../shared/ai/vision/labels.ts';
 import { ConcurrentModification, assetHistory, changeAsset, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import { decideLabel, listFaces, listLabels } from '../../shared/db/enrichment.ts';
 import { projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { canTransition } from '../../shared/domain/asset.ts';
@@ -13,6 +15,7 @@ import { authorize } from '../../shared/http/access.ts';
 import { Problem, conflict, notFound } from '../../shared/http/problem.ts';
 import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
+import { personRoutes } from './people.ts';
 
 const EditAsset = v.pipe(
   v.strictObject({
@@ -23,6 +26,8 @@ const EditAsset = v.pipe(
   v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description or tags'),
 );
 
+const LabelDecision = v.strictObject({ status: v.picklist(['accepted', 'rejected', 'suggested'], 'status must be accepted, rejected or suggested') });
+
 const ProjectSettingsInput = v.strictObject({
   /** adaptive streaming ladder (360p + 720p) for this project's videos */
   hls: v.optional(v.boolean()),
@@ -32,6 +37,9 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'assets');
   app.use('/assets/*', requireAuth(platform));
   app.use('/projects/*', requireAuth(platform));
+  app.use('/persons', requireAuth(platform));
+  app.use('/persons/*', requireAuth(platform));
+  personRoutes(app, platform);
 
   app.get('/projects/:id/settings', async (c) => {
     authorize(c, 'asset:read', c.req.param('id'), 'project');
@@ -71,6 +79,24 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     platform.outboxWritten();
     c.header('ETag', `"${updated.version}"`);
     return c.json(await describeAsset(platform, updated));
+  });
+
+  // An editor's word on a model's suggestion: accepted labels stay, rejected ones leave search; both are history.
+  app.put('/assets/:id/labels/:label', async (c) => {
+    const asset = await readableAsset(c, platform, 'asset:edit');
+    const { status } = parseOrProblem(LabelDecision, await jsonBody(c.req.raw), 'label decision');
+    const label = c.req.param('label');
+    const actor = c.get('principal').subject;
+    const decided = await decideLabel(platform.db, asset.id, label, status, actor);
+    if (!decided) throw notFound(`asset has no label "${label}"`);
+    await write(() => changeAsset(platform.db, asset, {
+      expectedVersion: asset.version,
+      set: {},
+      history: { type: 'label-decided', actor, data: { label, status } },
+      events: (version) => [newEvent('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, fields: ['labels'] }, asset.id)],
+    }), asset);
+    platform.outboxWritten();
+    return c.json(describeLabel(decided));
   });
 
   app.post('/assets/:id/reprocess', async (c) => {
@@ -114,7 +140,12 @@ async function readableAsset(c: Context<AppEnv>, platform: Platform, action: Par
 export async function describeAsset(platform: Platform, asset: Asset) {
   const { store, config } = platform;
   const ttl = config.downloadUrlTtlSeconds;
-  const [metadata, renditions] = await Promise.all([getMetadata(platform.db, asset.id), listRenditions(platform.db, asset.id)]);
+  const [metadata, renditions, labels, faces] = await Promise.all([
+    getMetadata(platform.db, asset.id),
+    listRenditions(platform.db, asset.id),
+    listLabels(platform.db, asset.id),
+    listFaces(platform.db, asset.id),
+  ]);
   const hasMaster = ['uploaded', 'processing', 'ready', 'archived'].includes(asset.state) || (asset.state === 'failed' && asset.sha256 !== null && !asset.duplicate_of);
   return {
     id: asset.id,
@@ -136,6 +167,8 @@ export async function describeAsset(platform: Platform, asset: Asset) {
     createdAt: asset.created_at,
     updatedAt: asset.updated_at,
     metadata,
+    /** what enrich found: label suggestions with the editor's decision, and faces with their person */
+    ai: { labels: labels.map(describeLabel), faces },
     downloadUrl: hasMaster ? await store.presignGet(store.buckets.masters, asset.storage_key, ttl, asset.filename) : undefined,
     renditions: await Promise.all(renditions.map(async (r) => ({
       name: r.name,
@@ -147,6 +180,10 @@ export async function describeAsset(platform: Platform, asset: Asset) {
     }))),
     urlsExpireAt: new Date(Date.now() + ttl * 1000).toISOString(),
   };
+}
+
+function describeLabel(row: Awaited<ReturnType<typeof listLabels>>[number]) {
+  return { label: row.label, labelEs: spanishLabel(row.label), confidence: row.confidence, status: row.status, decidedBy: row.decided_by, detections: row.detections };
 }
 
 async function write(change: () => Promise<Asset>, asset: Asset): Promise<Asset> {

@@ -1,7 +1,9 @@
 // index: projects assets into the search read model (CQRS). Reads the current state from the system of
 // record, so events arriving twice or out of order converge on the same document.
 import type { Hono } from 'hono';
+import { spanishLabel } from '../../shared/ai/vision/labels.ts';
 import { findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import { assetIdsWithPerson, findEmbedding, listFaces, listLabels } from '../../shared/db/enrichment.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
@@ -18,6 +20,10 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     'io.mediateca.asset.updated': reindex,
     'io.mediateca.asset.failed': reindex,
     'io.mediateca.asset.deleted': reindex,
+    'io.mediateca.asset.enriched': reindex,
+    'io.mediateca.person.updated': async (event, p) => {
+      for (const assetId of await assetIdsWithPerson(p.db, event.data.personId)) await projectAsset(p, assetId);
+    },
   });
   return app;
 }
@@ -29,8 +35,40 @@ export async function projectAsset(platform: Platform, assetId: string): Promise
     await platform.search.remove(assetId);
     return;
   }
-  const [metadata, renditions] = await Promise.all([getMetadata(platform.db, assetId), listRenditions(platform.db, assetId)]);
-  await platform.search.upsert(toSearchDocument(asset, metadata.technical ?? {}, renditions.find((r) => r.name === 'thumbnail')?.storage_key));
+  const [metadata, renditions, labels, faces, embedding] = await Promise.all([
+    getMetadata(platform.db, assetId),
+    listRenditions(platform.db, assetId),
+    listLabels(platform.db, assetId),
+    listFaces(platform.db, assetId),
+    findEmbedding(platform.db, assetId),
+  ]);
+  const document = toSearchDocument(asset, metadata.technical ?? {}, renditions.find((r) => r.name === 'thumbnail')?.storage_key);
+  await platform.search.upsert(withAiFields(document, metadata.ai ?? {}, labels, faces, embedding?.vector));
+}
+
+/**
+ * What enrich found, as searchable fields: labels an editor has not rejected, in English and Spanish (a query
+ * in either language finds them); people by id (the faces filter) and by name once named; OCR text and
+ * transcript; the embedding.
+ */
+export function withAiFields(
+  document: SearchDocument,
+  ai: Record<string, any>,
+  labels: { label: string; status: string }[],
+  faces: { personId: string; name: string | null }[],
+  embedding?: number[],
+): SearchDocument {
+  const kept = labels.filter((l) => l.status !== 'rejected').map((l) => l.label);
+  const names = [...new Set(faces.map((f) => f.name).filter((name): name is string => Boolean(name)))];
+  return {
+    ...document,
+    fields: names.length ? { ...document.fields, people: names.join(', ') } : document.fields,
+    labels: [...new Set(kept.flatMap((label) => [label, spanishLabel(label)]))],
+    personIds: [...new Set(faces.map((f) => f.personId))],
+    ocrText: typeof ai.ocr?.text === 'string' ? ai.ocr.text : undefined,
+    transcript: typeof ai.transcript?.text === 'string' ? ai.transcript.text : undefined,
+    embedding,
+  };
 }
 
 export function toSearchDocument(asset: Asset, technical: Record<string, any>, thumbnailKey?: string): SearchDocument {

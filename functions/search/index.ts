@@ -7,15 +7,16 @@ import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/a
 import { badRequest } from '../../shared/http/problem.ts';
 import { parseOrProblem } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
-import { FACETS, InvalidCursor, type SearchQuery, type SearchResult } from '../../shared/search/search-index.ts';
+import type { ClipEmbedder } from '../../shared/ai/clip.ts';
+import { FACETS, InvalidCursor, type SearchQuery, type SearchResult, embeddingDimensions } from '../../shared/search/search-index.ts';
 
 const list = v.pipe(v.optional(v.string()), v.transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined)));
 const date = v.optional(v.pipe(v.string(), v.isoTimestamp('must be an ISO 8601 date-time'), v.transform((s) => new Date(s))));
 const dateOrDay = v.optional(v.union([v.pipe(v.string(), v.isoDate(), v.transform((s) => new Date(`${s}T00:00:00Z`))), date]));
 const weight = v.optional(v.pipe(v.string(), v.transform(Number), v.number('weights are numbers'), v.minValue(0), v.maxValue(100)));
 
-/** Semantic and hybrid search embed q with a text-embedding model; none is wired into the platform yet. */
-const NO_TEXT_EMBEDDING = 'no text-embedding model configured';
+/** Semantic and hybrid search embed q with the CLIP text encoder, into the space of the assets' image embeddings. */
+const NO_TEXT_EMBEDDING = 'no CLIP model configured to embed the query (see docs/models.md)';
 
 const SearchParams = v.object({
   q: v.optional(v.pipe(v.string(), v.maxLength(500))),
@@ -23,6 +24,7 @@ const SearchParams = v.object({
   projectId: list,
   state: list,
   tags: list,
+  person: v.optional(v.pipe(v.string(), v.transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)), v.array(v.pipe(v.string(), v.uuid('person must be a person id'))))),
   from: dateOrDay,
   to: dateOrDay,
   facets: v.pipe(v.optional(v.string(), FACETS.join(',')), v.transform((s) => s.split(',').filter(Boolean)), v.array(v.picklist(FACETS))),
@@ -34,8 +36,22 @@ const SearchParams = v.object({
   wSemantic: weight,
 });
 
+/** Embeds q with the CLIP text encoder; undefined when no CLIP model is configured. The model loads on first use. */
+function queryEmbedder(): (q: string) => Promise<number[] | undefined> {
+  let clip: Promise<ClipEmbedder | undefined> | undefined;
+  return async (q) => {
+    clip ??= import('../../shared/ai/clip.ts').then(({ loadClipEmbedder }) => loadClipEmbedder());
+    clip.catch(() => (clip = undefined)); // a broken model.json fails this search and is read again next time
+    const embedder = await clip;
+    if (!embedder || embedder.dimension !== embeddingDimensions()) return undefined;
+    const [vector] = await embedder.embedTexts([q]);
+    return Array.from(vector!);
+  };
+}
+
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'search');
+  const embedQuery = queryEmbedder();
   app.use('/search', requireAuth(platform));
   app.get('/search', async (c) => {
     const params = parseOrProblem(SearchParams, c.req.query(), 'search parameters');
@@ -43,7 +59,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     const query: SearchQuery = {
       q: params.q?.trim() || undefined,
       projectIds: projectsWhere(c.get('principal'), 'asset:read'),
-      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state, tags: params.tags, from: params.from, to: params.to },
+      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state, tags: params.tags, personIds: params.person, from: params.from, to: params.to },
       facets: params.facets,
       limit: params.limit,
       cursor: params.cursor,
@@ -51,6 +67,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       moreLikeAssetId: params.moreLike,
       hybridWeights: params.wText === undefined && params.wSemantic === undefined ? undefined : { text: params.wText ?? 1, semantic: params.wSemantic ?? 1 },
     };
+    const wantsVector = (query.mode === 'semantic' || query.mode === 'hybrid') && query.q && !query.moreLikeAssetId && platform.search.capabilities.vectors;
+    if (wantsVector) query.vector = await embedQuery(query.q!);
     let result: SearchResult;
     try {
       result = await platform.search.search(query);
@@ -65,10 +83,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       thumbnailUrl: hit.document.thumbnailKey ? await platform.store.presignGet(platform.store.buckets.renditions, hit.document.thumbnailKey, ttl) : undefined,
       thumbnailKey: undefined,
     })));
-    // The query vector would come from q; with no model to embed it, say that rather than the adapter's generic reason.
-    const semantic = !result.semantic.available && (query.mode === 'semantic' || query.mode === 'hybrid') && !query.moreLikeAssetId && query.q && platform.search.capabilities.vectors
-      ? { available: false, reason: NO_TEXT_EMBEDDING }
-      : result.semantic;
+    // With no model to embed q, say that rather than the adapter's generic "no query vector".
+    const semantic = wantsVector && !query.vector ? { available: false, reason: NO_TEXT_EMBEDDING } : result.semantic;
     return c.json({ backend: platform.search.backend, total: result.total, hits, facets: result.facets, nextCursor: result.nextCursor, semantic });
   });
   return app;

@@ -111,6 +111,7 @@ export async function startServerHost(options: { dataDir: string; nats: boolean;
     cleanups.push(() => database.drop());
     const stream = `BENCH_${run.toUpperCase()}`;
     const config = loadConfig({
+      ENRICH_PARTS: 'none', // enrichment runs on the GPU pool in production, not beside these functions
       ...options.env,
       MEDIATECA_DATA: options.dataDir,
       PORT: '0',

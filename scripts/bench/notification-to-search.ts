@@ -110,7 +110,7 @@ async function measure(host: Host, arrivals: Arrivals, warmUp: Photo, photos: Ph
 }
 
 async function embedded(dir: string, warmUp: Photo, photos: Photo[]): Promise<Sample[]> {
-  const host = await startHost(loadConfig({ MEDIATECA_DATA: join(dir, 'embedded'), PORT: '0' }), 0);
+  const host = await startHost(loadConfig({ MEDIATECA_DATA: join(dir, 'embedded'), PORT: '0', ENRICH_PARTS: 'none' }), 0);
   try {
     const store = host.platform.store as FilesystemObjectStore;
     const arrivals = new Arrivals();

@@ -166,6 +166,54 @@ const migrations: Record<string, Migration> = {
       await sql`create index search_documents_person_ids on search_documents using gin (person_ids)`.execute(db);
     },
   },
+  '0005_enrichment': {
+    // What enrich finds. Labels keep an editor's decision across re-runs; faces point at people, clustered per
+    // project; one embedding per asset (CLIP image space) that the index copies into search_documents.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('ai_labels')
+        .addColumn('asset_id', 'uuid', (c) => c.notNull().references('assets.id').onDelete('cascade'))
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('confidence', 'real', (c) => c.notNull())
+        .addColumn('detections', 'jsonb', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('suggested'))
+        .addColumn('decided_by', 'text')
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('ai_labels_pk', ['asset_id', 'label'])
+        .execute();
+      await db.schema
+        .createTable('persons')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('centroid', 'jsonb', (c) => c.notNull())
+        .addColumn('face_count', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('persons_project').on('persons').column('project_id').execute();
+      await db.schema
+        .createTable('faces')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('asset_id', 'uuid', (c) => c.notNull().references('assets.id').onDelete('cascade'))
+        .addColumn('person_id', 'uuid', (c) => c.notNull().references('persons.id'))
+        .addColumn('box', 'jsonb', (c) => c.notNull())
+        .addColumn('time', 'real')
+        .addColumn('confidence', 'real', (c) => c.notNull())
+        .addColumn('descriptor', 'jsonb', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('faces_asset').on('faces').column('asset_id').execute();
+      await db.schema.createIndex('faces_person').on('faces').column('person_id').execute();
+      await db.schema
+        .createTable('asset_embeddings')
+        .addColumn('asset_id', 'uuid', (c) => c.primaryKey().references('assets.id').onDelete('cascade'))
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('vector', 'jsonb', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

@@ -115,6 +115,50 @@ export interface SearchDocumentsTable {
   indexed_at: Timestamp;
 }
 
+export type LabelStatus = 'suggested' | 'accepted' | 'rejected';
+
+export interface AiLabelsTable {
+  asset_id: string;
+  /** the model's class name (COCO, English) */
+  label: string;
+  /** the best detection's score, 0..1 */
+  confidence: number;
+  /** every detection: box (0..1 of the frame) and, in videos, the frame's time */
+  detections: Json<{ box: { x: number; y: number; width: number; height: number }; time?: number; confidence: number }[]>;
+  status: ColumnType<LabelStatus, LabelStatus | undefined, LabelStatus>;
+  decided_by: string | null;
+  model: string;
+  updated_at: Timestamp;
+}
+
+export interface PersonsTable {
+  id: string;
+  project_id: string;
+  name: string | null;
+  /** mean face descriptor of the person's faces */
+  centroid: Json<number[]>;
+  face_count: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface FacesTable {
+  id: string;
+  asset_id: string;
+  person_id: string;
+  box: Json<{ x: number; y: number; width: number; height: number }>;
+  time: number | null;
+  confidence: number;
+  descriptor: Json<number[]>;
+}
+
+export interface AssetEmbeddingsTable {
+  asset_id: string;
+  model: string;
+  vector: Json<number[]>;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   projects: ProjectsTable;
   assets: AssetsTable;
@@ -125,6 +169,10 @@ export interface DB {
   outbox: OutboxTable;
   processed_events: ProcessedEventsTable;
   search_documents: SearchDocumentsTable;
+  ai_labels: AiLabelsTable;
+  persons: PersonsTable;
+  faces: FacesTable;
+  asset_embeddings: AssetEmbeddingsTable;
 }
 
 export type Asset = Selectable<AssetsTable>;

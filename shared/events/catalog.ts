@@ -26,6 +26,11 @@ export const CATALOG = {
   },
   'io.mediateca.asset.rendered': {
     data: v.object({ ...assetRef, renditions: v.array(v.string()) }),
+    consumers: ['index', 'enrich'],
+  },
+  'io.mediateca.asset.enriched': {
+    // per model: done, skipped (nothing to look at), unavailable (not installed / not configured) or failed, with why
+    data: v.object({ ...assetRef, parts: v.record(v.string(), v.object({ status: v.picklist(['done', 'skipped', 'unavailable', 'failed']), reason: v.optional(v.string()) })) }),
     consumers: ['index'],
   },
   'io.mediateca.asset.failed': {
@@ -35,6 +40,8 @@ export const CATALOG = {
   'io.mediateca.uploads.expire-requested': { data: v.object({}), consumers: ['upload'] },
   'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
   'io.mediateca.asset.deleted': { data: v.object(assetRef), consumers: ['index'] },
+  // a person was named or renamed: every asset showing them is indexed again under the new name
+  'io.mediateca.person.updated': { data: v.object({ personId: v.pipe(v.string(), v.uuid()), projectId: v.string() }), consumers: ['index'] },
 } as const;
 
 export type EventType = keyof typeof CATALOG;

@@ -17,11 +17,12 @@ after(async () => {
 });
 
 const start = () => (started ??= startEmbedded());
+// These suites are about uploads and renditions; enrichment has its own end-to-end test (enrich.test.ts).
 pipelineSuite('embedded', start);
 mediaSuite('embedded', start);
 
 async function startEmbedded(): Promise<E2eEnvironment> {
-  const config = loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test', UPLOAD_MULTIPART_THRESHOLD: '6291456', UPLOAD_PART_SIZE: '5242880' });
+  const config = loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test', ENRICH_PARTS: 'none', UPLOAD_MULTIPART_THRESHOLD: '6291456', UPLOAD_PART_SIZE: '5242880' });
   const host = await startHost(config, 0);
   return {
     host,

@@ -36,7 +36,7 @@ async function startOnServers(): Promise<E2eEnvironment | undefined> {
   cleanups.push(() => database.drop());
   const stream = `E2E_${run.toUpperCase()}`;
   const config = loadConfig({
-    MEDIATECA_DATA: dataDir, UPLOAD_MULTIPART_THRESHOLD: '6291456', UPLOAD_PART_SIZE: '5242880',
+    MEDIATECA_DATA: dataDir, ENRICH_PARTS: 'none', UPLOAD_MULTIPART_THRESHOLD: '6291456', UPLOAD_PART_SIZE: '5242880',
     PORT: '0',
     DATABASE_URL: database.url,
     NATS_URL,

@@ -1,0 +1,107 @@
+// enrich: what is in an asset, found by models: objects (label suggestions), faces grouped into people, text
+// in the picture, speech, and an embedding for semantic search. Runs after transcode, on its light renditions:
+// an image's 1200 px preview, a video's key frames (scene changes, from the 720p preview) and the preview's
+// sound. In production this is the GPU inference pool; here the same code runs on the CPU.
+// A model that is missing or fails on this asset is recorded as such; the asset stays ready and searchable.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { changeAsset, findAsset, getMetadata, listRenditions, putMetadata, setProgress } from '../../shared/db/assets.ts';
+import { replaceFaces, saveEmbedding, saveLabels } from '../../shared/db/enrichment.ts';
+import type { Asset, Rendition } from '../../shared/db/schema.ts';
+import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
+import { newEvent } from '../../shared/events/envelope.ts';
+import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
+import { type EventHandler, acceptEvents } from '../../shared/http/events.ts';
+import { extractKeyframes } from '../../shared/media/keyframes.ts';
+import type { Platform } from '../../shared/platform.ts';
+import { downloadToFile } from '../../shared/storage/download.ts';
+import { type Frame, type PartOutcome, embedFrames, findFaces, findObjects, readText, runPart, transcribe } from './analyse.ts';
+
+const CONSUMER = 'enrich';
+
+export function createApp(platform: Platform): Hono<AppEnv> {
+  const app = createFunctionApp(platform, CONSUMER);
+  acceptEvents(app, platform, CONSUMER, { 'io.mediateca.asset.rendered': enrichRendered });
+  return app;
+}
+
+const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event, platform) => {
+  const wanted = new Set(platform.config.enrich.parts);
+  if (wanted.size === 0) return; // ENRICH_PARTS=none: enrichment switched off, the asset's history stays as it is
+  const asset = await findAsset(platform.db, event.data.assetId);
+  if (!asset || asset.state !== 'ready') return;
+  const technical = (await getMetadata(platform.db, asset.id)).technical ?? {};
+  const workDir = await mkdtemp(join(tmpdir(), 'mediateca-enrich-'));
+  try {
+    const { frames, sound } = await gatherInputs(platform, asset, technical, await listRenditions(platform.db, asset.id), workDir);
+    const parts: Record<string, PartOutcome> = {};
+    const ai: Record<string, unknown> = {};
+    const noFrames = frames.length ? undefined : 'no image to look at (no preview rendition)';
+    const total = wanted.size;
+    let finished = 0;
+    const step = async <T extends { model: string }>(part: (typeof platform.config.enrich.parts)[number], skip: string | undefined, work: () => Promise<T>): Promise<T | undefined> => {
+      if (!wanted.has(part)) return undefined;
+      await setProgress(platform.db, asset.id, { stage: `enriching: ${part}`, percent: Math.round((100 * finished) / total) });
+      const { outcome, result } = skip ? { outcome: { status: 'skipped', reason: skip } as PartOutcome, result: undefined } : await runPart(part, work);
+      parts[part] = outcome;
+      finished += 1;
+      if (outcome.status === 'failed') platform.logger.warn({ assetId: asset.id, part, reason: outcome.reason }, 'enrichment part failed');
+      return result;
+    };
+
+    const objects = await step('objects', noFrames, () => findObjects(frames));
+    if (objects) await saveLabels(platform.db, asset.id, objects.model, objects.labels);
+    const faces = await step('faces', noFrames, () => findFaces(frames));
+    if (faces) ai.people = await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces);
+    const text = await step('ocr', noFrames, () => readText(frames));
+    if (text) ai.ocr = text.ocr;
+    const speech = await step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!));
+    if (speech) ai.transcript = speech.transcript;
+    const embedding = await step('embedding', noFrames, () => embedFrames(frames));
+    if (embedding) await saveEmbedding(platform.db, asset.id, embedding.model, embedding.vector);
+
+    await putMetadata(platform.db, asset.id, 'ai', { ...ai, parts, keyframes: asset.media_type === 'video' ? frames.map((f) => f.time) : undefined });
+    await recordEnriched(platform, asset, parts);
+  } finally {
+    await setProgress(platform.db, asset.id, null);
+    await rm(workDir, { recursive: true, force: true });
+  }
+};
+
+/** The images and the sound the models look at, downloaded from the renditions (never the multi-GB master). */
+async function gatherInputs(platform: Platform, asset: Asset, technical: Record<string, any>, renditions: Rendition[], workDir: string): Promise<{ frames: Frame[]; sound?: string }> {
+  const kind = (technical.kind as string | undefined) ?? asset.media_type;
+  const fetch = async (name: string, file: string): Promise<string | undefined> => {
+    const rendition = renditions.find((r) => r.name === name);
+    if (!rendition) return undefined;
+    await downloadToFile(platform.store, platform.store.buckets.renditions, rendition.storage_key, join(workDir, file));
+    return join(workDir, file);
+  };
+  if (kind === 'image') {
+    const preview = await fetch('preview', 'preview.jpg');
+    return { frames: preview ? [{ file: preview }] : [] };
+  }
+  if (kind === 'audio') return { frames: [], sound: await fetch('preview', 'preview.mp3') };
+  if (kind !== 'video') return { frames: [] };
+  const video = (await fetch('preview', 'preview.mp4')) ?? (await fetch('proxy', 'proxy.mp4'));
+  if (!video) return { frames: [] };
+  const framesDir = join(workDir, 'frames');
+  await mkdir(framesDir);
+  const frames = await extractKeyframes(video, Number(technical.durationSeconds ?? 0), framesDir, { maxFrames: platform.config.enrich.maxKeyframes });
+  return { frames, sound: technical.audio ? video : undefined };
+}
+
+async function recordEnriched(platform: Platform, asset: Asset, parts: Record<string, PartOutcome>): Promise<void> {
+  const summary = Object.fromEntries(Object.entries(parts).map(([part, { status, reason }]) => [part, reason ? { status, reason } : { status }]));
+  // re-read: an editor may have changed the asset while the models ran
+  const current = (await findAsset(platform.db, asset.id)) ?? asset;
+  await changeAsset(platform.db, current, {
+    expectedVersion: current.version,
+    set: {},
+    history: { type: 'enriched', actor: CONSUMER, data: { parts } },
+    events: (version) => [newEvent('io.mediateca.asset.enriched', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, parts: summary }, asset.id)],
+  });
+  platform.outboxWritten();
+}

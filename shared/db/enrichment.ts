@@ -1,0 +1,160 @@
+// What enrich finds about an asset: object labels (suggestions an editor decides on), faces grouped into
+// people per project, and the asset's embedding. OCR text and transcripts live in asset_metadata ('ai').
+import { randomUUID } from 'node:crypto';
+import { type Kysely, type Transaction, sql } from 'kysely';
+import { PersonClusters } from '../ai/vision/face-clusters.ts';
+import type { EventEnvelope } from '../events/envelope.ts';
+import { enqueue } from './outbox.ts';
+import type { DB, LabelStatus } from './schema.ts';
+
+type Box = { x: number; y: number; width: number; height: number };
+
+export interface LabelFinding {
+  label: string;
+  confidence: number;
+  detections: { box: Box; time?: number; confidence: number }[];
+}
+
+/**
+ * Replaces the model's suggestions for an asset. A label an editor accepted or rejected keeps that decision
+ * (its confidence and boxes are refreshed); a suggestion the model no longer makes goes away.
+ */
+export async function saveLabels(db: Kysely<DB>, assetId: string, model: string, labels: LabelFinding[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    let stale = trx.deleteFrom('ai_labels').where('asset_id', '=', assetId).where('status', '=', 'suggested');
+    if (labels.length) stale = stale.where('label', 'not in', labels.map((l) => l.label));
+    await stale.execute();
+    for (const { label, confidence, detections } of labels) {
+      await trx
+        .insertInto('ai_labels')
+        .values({ asset_id: assetId, label, confidence, detections, model })
+        .onConflict((oc) => oc.columns(['asset_id', 'label']).doUpdateSet({ confidence, detections, model, updated_at: sql`now()` }))
+        .execute();
+    }
+  });
+}
+
+export async function listLabels(db: Kysely<DB>, assetId: string) {
+  return db.selectFrom('ai_labels').selectAll().where('asset_id', '=', assetId).orderBy('confidence', 'desc').orderBy('label').execute();
+}
+
+/** An editor accepts or rejects a label (or sets it back to suggested); undefined when the asset has no such label. */
+export async function decideLabel(db: Kysely<DB>, assetId: string, label: string, status: LabelStatus, actor: string) {
+  return db
+    .updateTable('ai_labels')
+    .set({ status, decided_by: status === 'suggested' ? null : actor, updated_at: sql`now()` })
+    .where('asset_id', '=', assetId)
+    .where('label', '=', label)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface FaceFinding {
+  box: Box;
+  time?: number;
+  confidence: number;
+  descriptor: ArrayLike<number>;
+}
+
+/**
+ * Replaces the faces of an asset and puts each one with a person of the project (an existing one it
+ * resembles, or a new unnamed one). The faces it had before leave their people first, so running enrich
+ * again never counts a face twice. One asset of a project at a time (advisory lock): two jobs clustering in
+ * parallel would each open a new person for the same face.
+ */
+export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: string, faces: FaceFinding[], minSimilarity?: number): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
+    await removeFacesOf(trx, assetId);
+    const people = await trx.selectFrom('persons').selectAll().where('project_id', '=', projectId).execute();
+    const clusters = new PersonClusters(
+      people.map((p) => ({ id: p.id, name: p.name ?? undefined, centroid: p.centroid, faceCount: p.face_count })),
+      { minSimilarity },
+    );
+    const personIds: string[] = [];
+    for (const face of faces) {
+      const { personId } = clusters.assign(face.descriptor);
+      personIds.push(personId);
+      // the person row must exist before the face that points at it; its centroid is written below
+      await trx.insertInto('persons').values({ id: personId, project_id: projectId, centroid: [], face_count: 0 }).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await trx
+        .insertInto('faces')
+        .values({ id: randomUUID(), asset_id: assetId, person_id: personId, box: face.box, time: face.time ?? null, confidence: face.confidence, descriptor: Array.from(face.descriptor) })
+        .execute();
+    }
+    const touched = new Set(personIds);
+    for (const person of clusters.list().filter((p) => touched.has(p.id))) {
+      await trx.updateTable('persons').set({ centroid: person.centroid, face_count: person.faceCount, updated_at: sql`now()` }).where('id', '=', person.id).execute();
+    }
+    return [...touched];
+  });
+}
+
+/** Takes an asset's faces out of their people's centroids and counts; an unnamed person left with no face goes. */
+async function removeFacesOf(trx: Transaction<DB>, assetId: string): Promise<void> {
+  const faces = await trx.deleteFrom('faces').where('asset_id', '=', assetId).returning(['person_id', 'descriptor']).execute();
+  for (const face of faces) {
+    const person = await trx.selectFrom('persons').selectAll().where('id', '=', face.person_id).executeTakeFirst();
+    if (!person) continue;
+    const count = person.face_count - 1;
+    if (count <= 0 && !person.name) {
+      await trx.deleteFrom('persons').where('id', '=', person.id).execute();
+      continue;
+    }
+    const centroid = count <= 0 ? person.centroid : person.centroid.map((value, i) => (value * person.face_count - face.descriptor[i]!) / count);
+    await trx.updateTable('persons').set({ centroid, face_count: Math.max(0, count), updated_at: sql`now()` }).where('id', '=', person.id).execute();
+  }
+}
+
+/** The faces of an asset with their person's name, largest first. */
+export async function listFaces(db: Kysely<DB>, assetId: string) {
+  return db
+    .selectFrom('faces')
+    .innerJoin('persons', 'persons.id', 'faces.person_id')
+    .select(['faces.id', 'faces.person_id as personId', 'persons.name', 'faces.box', 'faces.time', 'faces.confidence'])
+    .where('faces.asset_id', '=', assetId)
+    .orderBy('faces.time')
+    .execute();
+}
+
+export async function listPersons(db: Kysely<DB>, projectIds: string[]) {
+  if (projectIds.length === 0) return [];
+  return db
+    .selectFrom('persons')
+    .select(['id', 'project_id as projectId', 'name', 'face_count as faceCount', 'created_at as createdAt'])
+    .where('project_id', 'in', projectIds)
+    .where('face_count', '>', 0)
+    .orderBy('face_count', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+export async function findPerson(db: Kysely<DB>, personId: string) {
+  return db.selectFrom('persons').select(['id', 'project_id as projectId', 'name', 'face_count as faceCount', 'created_at as createdAt']).where('id', '=', personId).executeTakeFirst();
+}
+
+/** Names a person (null unnames), with the events that say so in the same transaction. */
+export async function renamePerson(db: Kysely<DB>, personId: string, name: string | null, events: EventEnvelope<unknown>[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('persons').set({ name, updated_at: sql`now()` }).where('id', '=', personId).execute();
+    await enqueue(trx, events);
+  });
+}
+
+/** Assets showing the person (for re-indexing them when the person is named). */
+export async function assetIdsWithPerson(db: Kysely<DB>, personId: string): Promise<string[]> {
+  const rows = await db.selectFrom('faces').select('asset_id').distinct().where('person_id', '=', personId).execute();
+  return rows.map((r) => r.asset_id);
+}
+
+export async function saveEmbedding(db: Kysely<DB>, assetId: string, model: string, vector: number[]): Promise<void> {
+  await db
+    .insertInto('asset_embeddings')
+    .values({ asset_id: assetId, model, vector })
+    .onConflict((oc) => oc.column('asset_id').doUpdateSet({ model, vector, updated_at: sql`now()` }))
+    .execute();
+}
+
+export async function findEmbedding(db: Kysely<DB>, assetId: string): Promise<{ model: string; vector: number[] } | undefined> {
+  return db.selectFrom('asset_embeddings').select(['model', 'vector']).where('asset_id', '=', assetId).executeTakeFirst();
+}
