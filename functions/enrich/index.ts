@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
+import type { EnrichPart } from '../../shared/config.ts';
 import { changeAsset, findAsset, getMetadata, listRenditions, putMetadata, setProgress } from '../../shared/db/assets.ts';
 import { replaceFaces, saveEmbedding, saveLabels } from '../../shared/db/enrichment.ts';
 import type { Asset, Rendition } from '../../shared/db/schema.ts';
@@ -32,7 +33,8 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
   if (wanted.size === 0) return; // ENRICH_PARTS=none: enrichment switched off, the asset's history stays as it is
   const asset = await findAsset(platform.db, event.data.assetId);
   if (!asset || asset.state !== 'ready') return;
-  const technical = (await getMetadata(platform.db, asset.id)).technical ?? {};
+  const metadata = await getMetadata(platform.db, asset.id);
+  const technical = metadata.technical ?? {};
   const workDir = await mkdtemp(join(tmpdir(), 'mediateca-enrich-'));
   try {
     const { frames, sound } = await gatherInputs(platform, asset, technical, await listRenditions(platform.db, asset.id), workDir);
@@ -41,7 +43,7 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     const noFrames = frames.length ? undefined : 'no image to look at (no preview rendition)';
     const total = wanted.size;
     let finished = 0;
-    const step = async <T extends { model: string }>(part: (typeof platform.config.enrich.parts)[number], skip: string | undefined, work: () => Promise<T>): Promise<T | undefined> => {
+    const step = async <T extends { model: string }>(part: EnrichPart, skip: string | undefined, work: () => Promise<T>): Promise<T | undefined> => {
       if (!wanted.has(part)) return undefined;
       await setProgress(platform.db, asset.id, { stage: `enriching: ${part}`, percent: Math.round((100 * finished) / total) });
       const { outcome, result } = skip ? { outcome: { status: 'skipped', reason: skip } as PartOutcome, result: undefined } : await runPart(part, work);
@@ -54,7 +56,7 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     const objects = await step('objects', noFrames, () => findObjects(frames));
     if (objects) await saveLabels(platform.db, asset.id, objects.model, objects.labels);
     const faces = await step('faces', noFrames, () => findFaces(frames));
-    if (faces) ai.people = await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces);
+    if (faces) await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces);
     const text = await step('ocr', noFrames, () => readText(frames));
     if (text) ai.ocr = text.ocr;
     const speech = await step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!));
@@ -62,7 +64,10 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     const embedding = await step('embedding', noFrames, () => embedFrames(frames));
     if (embedding) await saveEmbedding(platform.db, asset.id, embedding.model, embedding.vector);
 
-    await putMetadata(platform.db, asset.id, 'ai', { ...ai, parts, keyframes: asset.media_type === 'video' ? frames.map((f) => f.time) : undefined });
+    // what a part found before stays when it is switched off or failed this time
+    const previous = (metadata.ai ?? {}) as Record<string, any>;
+    const keyframes = frames.some((f) => f.time !== undefined) ? frames.map((f) => f.time) : undefined;
+    await putMetadata(platform.db, asset.id, 'ai', { ...previous, ...ai, parts: { ...previous.parts, ...parts }, keyframes });
     await recordEnriched(platform, asset, parts);
   } finally {
     await setProgress(platform.db, asset.id, null);

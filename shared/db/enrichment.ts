@@ -62,19 +62,16 @@ export interface FaceFinding {
  * again never counts a face twice. One asset of a project at a time (advisory lock): two jobs clustering in
  * parallel would each open a new person for the same face.
  */
-export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: string, faces: FaceFinding[], minSimilarity?: number): Promise<string[]> {
+export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: string, faces: FaceFinding[]): Promise<void> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
     await removeFacesOf(trx, assetId);
     const people = await trx.selectFrom('persons').selectAll().where('project_id', '=', projectId).execute();
-    const clusters = new PersonClusters(
-      people.map((p) => ({ id: p.id, name: p.name ?? undefined, centroid: p.centroid, faceCount: p.face_count })),
-      { minSimilarity },
-    );
-    const personIds: string[] = [];
+    const clusters = new PersonClusters(people.map((p) => ({ id: p.id, name: p.name ?? undefined, centroid: p.centroid, faceCount: p.face_count })));
+    const touched = new Set<string>();
     for (const face of faces) {
       const { personId } = clusters.assign(face.descriptor);
-      personIds.push(personId);
+      touched.add(personId);
       // the person row must exist before the face that points at it; its centroid is written below
       await trx.insertInto('persons').values({ id: personId, project_id: projectId, centroid: [], face_count: 0 }).onConflict((oc) => oc.column('id').doNothing()).execute();
       await trx
@@ -82,11 +79,9 @@ export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: s
         .values({ id: randomUUID(), asset_id: assetId, person_id: personId, box: face.box, time: face.time ?? null, confidence: face.confidence, descriptor: Array.from(face.descriptor) })
         .execute();
     }
-    const touched = new Set(personIds);
     for (const person of clusters.list().filter((p) => touched.has(p.id))) {
       await trx.updateTable('persons').set({ centroid: person.centroid, face_count: person.faceCount, updated_at: sql`now()` }).where('id', '=', person.id).execute();
     }
-    return [...touched];
   });
 }
 
@@ -106,7 +101,7 @@ async function removeFacesOf(trx: Transaction<DB>, assetId: string): Promise<voi
   }
 }
 
-/** The faces of an asset with their person's name, largest first. */
+/** The faces of an asset with their person's name, by time in the video, then most certain first. */
 export async function listFaces(db: Kysely<DB>, assetId: string) {
   return db
     .selectFrom('faces')
@@ -114,6 +109,7 @@ export async function listFaces(db: Kysely<DB>, assetId: string) {
     .select(['faces.id', 'faces.person_id as personId', 'persons.name', 'faces.box', 'faces.time', 'faces.confidence'])
     .where('faces.asset_id', '=', assetId)
     .orderBy('faces.time')
+    .orderBy('faces.confidence', 'desc')
     .execute();
 }
 
