@@ -16,10 +16,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-# The packages the bundles leave external (sharp, PGlite...), first: this layer only changes with their versions.
+# The packages the bundles leave external (sharp, PGlite, onnxruntime-node...), first: this layer only changes
+# with their versions. onnxruntime-node runs search's CLIP text encoder on the CPU: its CUDA download is
+# skipped, and its binaries for other systems (~220 MB) removed.
 COPY dist/package.json ./package.json
-RUN npm install --omit=dev --no-audit --no-fund \
- && npm cache clean --force
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm install --omit=dev --no-audit --no-fund \
+ && npm cache clean --force \
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v6/darwin node_modules/onnxruntime-node/bin/napi-v6/win32
 COPY dist/ ./dist/
 
 ENV NODE_ENV=production \

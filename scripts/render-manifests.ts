@@ -1,18 +1,17 @@
 // Renders the deployment templates (k8s/base/**, stack.yml) for one environment: fills the ${NAME}
 // placeholders from a small typed environment file and writes ready-to-apply files, so nobody hand-edits YAML.
 //
-//   npm run manifests:render -- --env k8s/environments/production.json [--out dist/manifests/production] [--include-planned]
+//   npm run manifests:render -- --env k8s/environments/production.json [--out dist/manifests/production]
 //
 // Output: knative/ (kubectl apply -R -f), openfaas/ (stack.yml + config.yml for faas-cli, the GPU profile, the
 // bucket-notification Job and the schedules), infra/ (Helm values and the PostgreSQL cluster).
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as v from 'valibot';
 import YAML, { type Document, isScalar } from 'yaml';
-import { PLANNED_FUNCTIONS } from './manifests/planned.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BASE_DIR = join(ROOT, 'k8s', 'base');
@@ -143,24 +142,12 @@ export interface RenderedFile {
 export interface RenderOptions {
   baseDir?: string;
   stackFile?: string;
-  functionsDir?: string;
-  /** render planned functions whose folder does not exist yet (the validator does, to check their manifests) */
-  includePlanned?: boolean;
 }
 
-export interface RenderResult {
-  files: RenderedFile[];
-  /** planned functions left out because their folder does not exist yet */
-  skippedPlanned: string[];
-}
-
-export function renderManifests(env: Environment, options: RenderOptions = {}): RenderResult {
+export function renderManifests(env: Environment, options: RenderOptions = {}): RenderedFile[] {
   const baseDir = options.baseDir ?? BASE_DIR;
-  const functionsDir = options.functionsDir ?? join(ROOT, 'functions');
-  const skipped = Object.keys(PLANNED_FUNCTIONS).filter((fn) => !existsSync(join(functionsDir, fn)) && !options.includePlanned);
-  const isSkipped = (file: string) => skipped.includes(basename(file).replace(/\.ya?ml$/, '')) && /^(functions|workers)\//.test(file);
   const otherStore = env.objectStore.kind === 'ceph' ? 'minio' : 'ceph';
-  const templates = listYaml(baseDir).filter((file) => !file.startsWith(`object-store/${otherStore}/`) && !isSkipped(file));
+  const templates = listYaml(baseDir).filter((file) => !file.startsWith(`object-store/${otherStore}/`));
   const unknown = new Set<string>();
   const render = (text: string, values: Record<string, string>, source: string) => {
     const docs = YAML.parseAllDocuments(text, { uniqueKeys: true });
@@ -193,10 +180,9 @@ export function renderManifests(env: Environment, options: RenderOptions = {}): 
 
   const stack = render(readFileSync(options.stackFile ?? STACK_FILE, 'utf8'), openfaas, 'stack.yml');
   if (unknown.size > 0) throw new Error(`unknown placeholders: ${[...unknown].map((key) => `\${${key}}`).join(', ')}`);
-  for (const fn of skipped) stack[0]!.deleteIn(['functions', fn]);
   files.push({ path: 'openfaas/stack.yml', text: stringify(stack) });
   files.push({ path: 'openfaas/config.yml', text: openfaasEnvironmentFile(files) });
-  return { files, skippedPlanned: skipped };
+  return files;
 }
 
 /** faas-cli's environment_file: the same settings as the Knative ConfigMap, so the two cannot drift apart. */
@@ -226,14 +212,13 @@ export async function writeRendered(files: RenderedFile[], outDir: string): Prom
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { env: { type: 'string' }, out: { type: 'string' }, 'include-planned': { type: 'boolean', default: false } } });
-  if (!values.env) throw new Error('usage: npm run manifests:render -- --env <environment file> [--out <folder>] [--include-planned]');
+  const { values } = parseArgs({ options: { env: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.env) throw new Error('usage: npm run manifests:render -- --env <environment file> [--out <folder>]');
   const env = loadEnvironment(values.env);
   const outDir = resolve(values.out ?? join(ROOT, 'dist', 'manifests', env.name));
-  const { files, skippedPlanned } = renderManifests(env, { includePlanned: values['include-planned'] });
+  const files = renderManifests(env);
   await writeRendered(files, outDir);
   console.log(`rendered ${files.length} files for ${env.name} into ${relative(process.cwd(), outDir) || '.'}`);
-  for (const fn of skippedPlanned) console.warn(`warning: ${fn} is planned (${PLANNED_FUNCTIONS[fn]!.reason}); its manifests were left out (--include-planned renders them)`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

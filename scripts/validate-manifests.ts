@@ -8,7 +8,7 @@
 //    field the model does not declare; kinds without a model match a strict valibot schema; stack.yml too;
 // 3. the project rules in manifests/rules.ts (annotation typos, GPU placement, scale to zero, Knative feature
 //    flags, Triggers vs the event catalog, every function deployed, env names, references).
-// Exit status 1 when there is any error; warnings (planned functions) are printed and do not fail.
+// Exit status 1 when there is any error.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,17 +28,17 @@ export function validateFiles(files: RenderedFile[], context: ProjectContext): I
     const docs = YAML.parseAllDocuments(file.text, { uniqueKeys: true });
     const values: unknown[] = [];
     for (const doc of docs) {
-      for (const error of doc.errors) issues.push({ rule: 'yaml', severity: 'error', file: file.path, message: error.message.split('\n')[0]! });
+      for (const error of doc.errors) issues.push({ rule: 'yaml', file: file.path, message: error.message.split('\n')[0]! });
       if (doc.errors.length === 0 && doc.contents !== null) values.push(doc.toJS());
     }
     if (values.length !== docs.length) continue;
     if (file.path.endsWith('stack.yml')) {
       const errors = schemaErrors(Stack, values[0]);
-      for (const message of errors) issues.push({ rule: 'stack-schema', severity: 'error', file: file.path, message });
+      for (const message of errors) issues.push({ rule: 'stack-schema', file: file.path, message });
       if (errors.length === 0) set.stack = { file: file.path, value: values[0] as Stack };
     } else if (file.path === 'openfaas/config.yml') {
       const errors = schemaErrors(OpenFaasEnvironmentFile, values[0]);
-      for (const message of errors) issues.push({ rule: 'stack-schema', severity: 'error', file: file.path, message });
+      for (const message of errors) issues.push({ rule: 'stack-schema', file: file.path, message });
       if (errors.length === 0) set.openfaasEnvironment = { file: file.path, value: (values[0] as { environment: Record<string, string> }).environment };
     } else if (!file.path.endsWith('.values.yaml')) {
       // Helm values follow their chart's own schema: parsing them (above) is what we can check here.
@@ -59,19 +59,19 @@ function checkObject(file: string, value: unknown, issues: Issue[]): ManifestObj
   const object = `${record.kind}/${name}`;
   const schema = CRD_SCHEMAS[key];
   if (MODELS[key]) {
-    for (const message of modelErrors(key, record)) issues.push({ rule: 'schema', severity: 'error', file, object, message });
-    for (const path of unknownFields(key, record)) issues.push({ rule: 'unknown-field', severity: 'error', file, object, message: `${path} is not a field of ${key}` });
+    for (const message of modelErrors(key, record)) issues.push({ rule: 'schema', file, object, message });
+    for (const path of unknownFields(key, record)) issues.push({ rule: 'unknown-field', file, object, message: `${path} is not a field of ${key}` });
   } else if (schema) {
-    for (const message of schemaErrors(schema, record)) issues.push({ rule: 'schema', severity: 'error', file, object, message });
+    for (const message of schemaErrors(schema, record)) issues.push({ rule: 'schema', file, object, message });
   } else {
-    issues.push({ rule: 'unknown-kind', severity: 'error', file, object, message: `${key} has neither a typed model nor a schema (scripts/manifests/models.ts, schemas.ts)` });
+    issues.push({ rule: 'unknown-kind', file, object, message: `${key} has neither a typed model nor a schema (scripts/manifests/models.ts, schemas.ts)` });
     return undefined;
   }
   // A channel-based Broker's ConfigMap embeds the channel it creates: check that too.
   const template = key === 'v1/ConfigMap' ? record.data?.['channel-template-spec'] : undefined;
   if (typeof template === 'string') {
     for (const message of schemaErrors(NatsJetStreamChannelTemplate, YAML.parse(template, { uniqueKeys: true }))) {
-      issues.push({ rule: 'schema', severity: 'error', file, object, message: `channel-template-spec: ${message}` });
+      issues.push({ rule: 'schema', file, object, message: `channel-template-spec: ${message}` });
     }
   }
   return { file, key, kind: String(record.kind), name, namespace: record.metadata?.namespace, value: record };
@@ -81,7 +81,7 @@ function unresolvedPlaceholders(file: RenderedFile): Issue[] {
   return file.text
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('#'))
-    .flatMap((line) => [...line.matchAll(/\$\{[A-Z0-9_]+\}/g)].map((match) => ({ rule: 'placeholder' as const, severity: 'error' as const, file: file.path, message: `unresolved placeholder ${match[0]}` })));
+    .flatMap((line) => [...line.matchAll(/\$\{[A-Z0-9_]+\}/g)].map((match) => ({ rule: 'placeholder' as const, file: file.path, message: `unresolved placeholder ${match[0]}` })));
 }
 
 /** The project as the rules see it: function folders, the event catalog, and the env names the code reads. */
@@ -124,7 +124,7 @@ export function readRendered(dir: string): RenderedFile[] {
 }
 
 export function formatIssues(issues: Issue[]): string {
-  return issues.map((issue) => `${issue.severity === 'error' ? 'error' : 'warning'} [${issue.rule}] ${issue.file}${issue.object ? ` ${issue.object}` : ''}: ${issue.message}`).join('\n');
+  return issues.map((issue) => `error [${issue.rule}] ${issue.file}${issue.object ? ` ${issue.object}` : ''}: ${issue.message}`).join('\n');
 }
 
 async function main(): Promise<void> {
@@ -138,15 +138,14 @@ async function main(): Promise<void> {
     const envFiles = values.env ?? readdirSync(envDir).filter((f) => /\.(json|ya?ml)$/.test(f)).map((f) => join(envDir, f));
     for (const envFile of envFiles) {
       const env = loadEnvironment(envFile);
-      targets.push({ label: `${relative(ROOT, envFile)} (rendered with planned functions)`, files: renderManifests(env, { includePlanned: true }).files });
+      targets.push({ label: relative(ROOT, envFile), files: renderManifests(env) });
     }
   }
   let errors = 0;
   for (const target of targets) {
     const issues = validateFiles(target.files, context);
-    const targetErrors = issues.filter((issue) => issue.severity === 'error').length;
-    errors += targetErrors;
-    console.log(`${target.label}: ${target.files.length} files, ${targetErrors} errors, ${issues.length - targetErrors} warnings`);
+    errors += issues.length;
+    console.log(`${target.label}: ${target.files.length} files, ${issues.length} errors`);
     if (issues.length > 0) console.log(`${formatIssues(issues)}\n`);
   }
   process.exitCode = errors > 0 ? 1 : 0;

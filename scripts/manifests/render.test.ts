@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import YAML from 'yaml';
-import { ROOT, type Environment, type RenderedFile, loadEnvironment, renderManifests } from '../render-manifests.ts';
+import { ROOT, type RenderedFile, loadEnvironment, renderManifests } from '../render-manifests.ts';
 
 const production = () => loadEnvironment(join(ROOT, 'k8s/environments/production.json'));
 const file = (files: RenderedFile[], path: string) => {
@@ -25,7 +25,7 @@ function writeEnv(change: (env: any) => void): string {
 
 describe('render-manifests', () => {
   test('fills placeholders in values and keys, keeping numbers numbers', () => {
-    const { files } = renderManifests(production(), { includePlanned: true });
+    const files = renderManifests(production());
     const [enrich] = docs(files, 'knative/functions/enrich.yaml');
     assert.equal(enrich.metadata.namespace, 'mediateca');
     assert.equal(enrich.spec.template.spec.containers[0].image, 'registry.example.com/mediateca/mediateca-gpu:0.1.0');
@@ -37,7 +37,7 @@ describe('render-manifests', () => {
   });
 
   test('the object store reaches upload-complete through Knative or the OpenFaaS gateway', () => {
-    const { files } = renderManifests(production());
+    const files = renderManifests(production());
     const pushEndpoint = (path: string) => docs(files, path)[0].spec.template.spec.containers[0].env.find((e: any) => e.name === 'PUSH_ENDPOINT').value;
     assert.equal(pushEndpoint('knative/object-store/ceph/notifications.yaml'), 'http://upload-complete.mediateca.svc.cluster.local/');
     assert.equal(pushEndpoint('openfaas/object-store/ceph/notifications.yaml'), 'http://gateway.openfaas:8080/function/upload-complete');
@@ -45,30 +45,19 @@ describe('render-manifests', () => {
   });
 
   test('only the chosen object store is rendered', () => {
-    const { files } = renderManifests(loadEnvironment(writeEnv((env) => { env.objectStore.kind = 'minio'; })));
+    const files = renderManifests(loadEnvironment(writeEnv((env) => { env.objectStore.kind = 'minio'; })));
     assert.ok(files.some((f) => f.path === 'knative/object-store/minio/notifications.yaml'));
     assert.ok(files.some((f) => f.path === 'infra/minio.values.yaml'));
     assert.ok(!files.some((f) => f.path.includes('ceph')));
   });
 
   test('an optional setting left out removes its line', () => {
-    const { files } = renderManifests(loadEnvironment(writeEnv((env) => { delete env.opensearch; delete env.objectStore.publicEndpoint; })));
+    const files = renderManifests(loadEnvironment(writeEnv((env) => { delete env.opensearch; delete env.objectStore.publicEndpoint; })));
     const [config] = docs(files, 'knative/app/config.yaml');
     assert.equal('OPENSEARCH_URL' in config.data, false);
     assert.equal('S3_PUBLIC_ENDPOINT' in config.data, false);
     assert.equal(config.data.NATS_URL, 'nats://nats.nats.svc.cluster.local:4222');
     assert.deepEqual(docs(files, 'openfaas/config.yml')[0].environment, config.data);
-  });
-
-  test('planned functions without a folder are left out unless asked for', () => {
-    const env: Environment = production();
-    const plain = renderManifests(env, { functionsDir: join(ROOT, 'functions') });
-    assert.ok(plain.skippedPlanned.includes('enrich'));
-    assert.ok(!plain.files.some((f) => f.path === 'knative/functions/enrich.yaml'));
-    assert.equal('enrich' in docs(plain.files, 'openfaas/stack.yml')[0].functions, false);
-    const all = renderManifests(env, { includePlanned: true });
-    assert.deepEqual(all.skippedPlanned, []);
-    assert.ok('enrich' in docs(all.files, 'openfaas/stack.yml')[0].functions);
   });
 
   test('the environment file is strict', () => {

@@ -1,7 +1,6 @@
 // Project rules over a rendered set of manifests: mistakes that are valid Kubernetes/OpenFaaS but wrong for
 // Mediateca (a typo'd annotation, a GPU pod that can land on any node, an event nobody receives...).
 // Each rule is a plain function from the parsed set to issues; validate-manifests.ts runs them all.
-import { PLANNED_FUNCTIONS } from './planned.ts';
 import type { Stack } from './schemas.ts';
 
 export type RuleId =
@@ -23,7 +22,6 @@ export type RuleId =
 
 export interface Issue {
   rule: RuleId;
-  severity: 'error' | 'warning';
   file: string;
   /** Kind/name of the object, or the stack function */
   object?: string;
@@ -69,7 +67,6 @@ const GPU_RESOURCE = 'nvidia.com/gpu';
 
 const inKnative = (object: ManifestObject) => object.file.startsWith('knative/');
 const label = (object: ManifestObject) => `${object.kind}/${object.name}`;
-const isPlannedWithoutFolder = (fn: string, context: ProjectContext) => fn in PLANNED_FUNCTIONS && !context.functions.includes(fn);
 
 function podTemplate(object: ManifestObject): Record<string, any> | undefined {
   if ([KNATIVE_SERVICE, DEPLOYMENT, JOB].includes(object.key)) return object.value.spec?.template;
@@ -155,7 +152,7 @@ export const annotationKeys: Rule = (set) => {
     for (const key of Object.keys(map)) {
       if (KNOWN_KEYS.has(key) || FREE_KEY_PREFIXES.some((prefix) => key.startsWith(prefix))) continue;
       const hint = closest(key, [...KNOWN_KEYS]);
-      issues.push({ rule: 'annotation-key', severity: 'error', file, object, message: `unknown ${where} key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}` });
+      issues.push({ rule: 'annotation-key', file, object, message: `unknown ${where} key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}` });
     }
   };
   for (const o of set.objects) {
@@ -185,7 +182,7 @@ export const gpuPlacement: Rule = (set) => {
     const pinned = Object.keys(spec!.nodeSelector ?? {}).length > 0 || spec!.affinity?.nodeAffinity;
     const missing = [!tolerates && `a toleration for the ${GPU_RESOURCE} taint`, !pinned && 'a nodeSelector (or node affinity) for GPU nodes', !spec!.runtimeClassName && 'runtimeClassName'].filter(Boolean);
     if (missing.length > 0) {
-      issues.push({ rule: 'gpu-placement', severity: 'error', file: o.file, object: label(o), message: `requests ${GPU_RESOURCE} but has no ${missing.join(', no ')}` });
+      issues.push({ rule: 'gpu-placement', file: o.file, object: label(o), message: `requests ${GPU_RESOURCE} but has no ${missing.join(', no ')}` });
     }
   }
   if (set.stack) {
@@ -194,7 +191,7 @@ export const gpuPlacement: Rule = (set) => {
       const profiles = (spec.annotations?.['com.openfaas.profile'] ?? '').split(',').map((p) => p.trim());
       if (!gpuFunctions.has(fn) && !profiles.includes('gpu')) continue;
       const missing = [!profiles.includes('gpu') && 'the annotation com.openfaas.profile: gpu', !(spec.constraints ?? []).length && 'constraints pinning it to GPU nodes'].filter(Boolean);
-      if (missing.length > 0) issues.push({ rule: 'gpu-placement', severity: 'error', file: set.stack.file, object: fn, message: `GPU function without ${missing.join(' and ')}` });
+      if (missing.length > 0) issues.push({ rule: 'gpu-placement', file: set.stack.file, object: fn, message: `GPU function without ${missing.join(' and ')}` });
     }
   }
   return issues;
@@ -209,9 +206,9 @@ export const scaleToZero: Rule = (set) => {
   for (const o of set.objects.filter((x) => x.key === KNATIVE_SERVICE)) {
     const minScale = o.value.spec?.template?.metadata?.annotations?.['autoscaling.knative.dev/min-scale'];
     if (gpu.has(o.name)) {
-      if (!(Number(minScale) >= 1)) issues.push({ rule: 'scale-to-zero', severity: 'error', file: o.file, object: label(o), message: `the GPU pool must stay warm: autoscaling.knative.dev/min-scale is ${JSON.stringify(minScale)}, expected ≥ 1` });
+      if (!(Number(minScale) >= 1)) issues.push({ rule: 'scale-to-zero', file: o.file, object: label(o), message: `the GPU pool must stay warm: autoscaling.knative.dev/min-scale is ${JSON.stringify(minScale)}, expected ≥ 1` });
     } else if (minScale !== '0') {
-      issues.push({ rule: 'scale-to-zero', severity: 'error', file: o.file, object: label(o), message: `CPU functions scale to zero: set autoscaling.knative.dev/min-scale: "0" (found ${JSON.stringify(minScale)})` });
+      issues.push({ rule: 'scale-to-zero', file: o.file, object: label(o), message: `CPU functions scale to zero: set autoscaling.knative.dev/min-scale: "0" (found ${JSON.stringify(minScale)})` });
     }
   }
   if (set.stack) {
@@ -219,9 +216,9 @@ export const scaleToZero: Rule = (set) => {
       const zero = spec.labels?.['com.openfaas.scale.zero'];
       const shouldScaleToZero = !gpu.has(fn) && !workers.has(fn);
       if (shouldScaleToZero && zero !== 'true') {
-        issues.push({ rule: 'scale-to-zero', severity: 'error', file: set.stack.file, object: fn, message: `set com.openfaas.scale.zero: "true" (OpenFaaS Pro scales it to zero when idle; found ${JSON.stringify(zero)})` });
+        issues.push({ rule: 'scale-to-zero', file: set.stack.file, object: fn, message: `set com.openfaas.scale.zero: "true" (OpenFaaS Pro scales it to zero when idle; found ${JSON.stringify(zero)})` });
       } else if (!shouldScaleToZero && zero === 'true') {
-        issues.push({ rule: 'scale-to-zero', severity: 'error', file: set.stack.file, object: fn, message: `${gpu.has(fn) ? 'the GPU pool' : 'a worker'} must not scale to zero (com.openfaas.scale.zero is "true")` });
+        issues.push({ rule: 'scale-to-zero', file: set.stack.file, object: fn, message: `${gpu.has(fn) ? 'the GPU pool' : 'a worker'} must not scale to zero (com.openfaas.scale.zero is "true")` });
       }
     }
   }
@@ -247,7 +244,7 @@ export const knativeFeatures: Rule = (set) => {
     if ((spec.volumes ?? []).some((volume: any) => volume.emptyDir)) needed.push('kubernetes.podspec-volumes-emptydir');
     if ((spec.volumes ?? []).some((volume: any) => volume.persistentVolumeClaim)) needed.push('kubernetes.podspec-persistent-volume-claim');
     for (const flag of needed.filter((f) => !enabled(f))) {
-      issues.push({ rule: 'knative-features', severity: 'error', file: o.file, object: label(o), message: `uses a pod field Knative rejects unless config-features (knative-serving) has ${flag}: enabled` });
+      issues.push({ rule: 'knative-features', file: o.file, object: label(o), message: `uses a pod field Knative rejects unless config-features (knative-serving) has ${flag}: enabled` });
     }
   }
   return issues;
@@ -260,24 +257,20 @@ export const triggerCatalog: Rule = (set, context) => {
   for (const o of set.objects.filter((x) => x.key === TRIGGER)) {
     const type: unknown = o.value.spec?.filter?.attributes?.type;
     const subscriber = o.value.spec?.subscriber?.ref;
-    const issue = (severity: Issue['severity'], message: string) => issues.push({ rule: 'trigger-catalog', severity, file: o.file, object: label(o), message });
+    const issue = (message: string) => issues.push({ rule: 'trigger-catalog', file: o.file, object: label(o), message });
     if (typeof type !== 'string') {
-      issue('error', 'has no filter on the CloudEvent type: it would deliver every event on the Broker');
+      issue('has no filter on the CloudEvent type: it would deliver every event on the Broker');
       continue;
     }
     if (!subscriber || subscriber.kind !== 'Service' || subscriber.apiVersion !== 'serving.knative.dev/v1') {
-      issue('error', 'its subscriber must be a ref to a function (serving.knative.dev/v1 Service)');
+      issue('its subscriber must be a ref to a function (serving.knative.dev/v1 Service)');
       continue;
     }
     const consumers = context.catalog[type]?.consumers;
-    const planned = PLANNED_FUNCTIONS[subscriber.name];
-    if (consumers?.includes(subscriber.name)) continue;
-    if (planned?.consumes.includes(type)) {
-      issue('warning', `${subscriber.name} is a planned consumer of ${type} (scripts/manifests/planned.ts), not yet in the event catalog`);
-    } else if (!consumers) {
-      issue('error', `filters on ${type}, which is not in the event catalog (shared/events/catalog.ts)`);
-    } else {
-      issue('error', `delivers ${type} to ${subscriber.name}, but the event catalog names ${consumers.join(', ') || 'no consumer'} for it`);
+    if (!consumers) {
+      issue(`filters on ${type}, which is not in the event catalog (shared/events/catalog.ts)`);
+    } else if (!consumers.includes(subscriber.name)) {
+      issue(`delivers ${type} to ${subscriber.name}, but the event catalog names ${consumers.join(', ') || 'no consumer'} for it`);
     }
   }
   return issues;
@@ -297,16 +290,16 @@ export const consumerCoverage: Rule = (set, context) => {
     for (const consumer of consumers) {
       if (type.startsWith(context.objectCreatedPrefix)) {
         if (hasKnative && !notificationTargets('knative').some((url) => safeUrl(url)?.hostname.split('.')[0] === consumer)) {
-          issues.push({ rule: 'consumer-coverage', severity: 'error', file: 'knative/object-store', message: `${consumer} consumes ${type}, but no bucket-notification Job pushes to its Knative address (PUSH_ENDPOINT http://${consumer}.<namespace>.svc.cluster.local/)` });
+          issues.push({ rule: 'consumer-coverage', file: 'knative/object-store', message: `${consumer} consumes ${type}, but no bucket-notification Job pushes to its Knative address (PUSH_ENDPOINT http://${consumer}.<namespace>.svc.cluster.local/)` });
         }
         if (hasOpenfaas && !notificationTargets('openfaas').some((url) => safeUrl(url)?.pathname.replace(/\/$/, '') === `/function/${consumer}`)) {
-          issues.push({ rule: 'consumer-coverage', severity: 'error', file: 'openfaas/object-store', message: `${consumer} consumes ${type}, but no bucket-notification Job pushes to <gateway>/function/${consumer}` });
+          issues.push({ rule: 'consumer-coverage', file: 'openfaas/object-store', message: `${consumer} consumes ${type}, but no bucket-notification Job pushes to <gateway>/function/${consumer}` });
         }
       } else if (hasKnative && !triggers.some((t) => t.value.spec?.filter?.attributes?.type === type && t.value.spec?.subscriber?.ref?.name === consumer)) {
-        issues.push({ rule: 'consumer-coverage', severity: 'error', file: 'knative/functions', message: `${consumer} consumes ${type} (event catalog), but no Trigger delivers it` });
+        issues.push({ rule: 'consumer-coverage', file: 'knative/functions', message: `${consumer} consumes ${type} (event catalog), but no Trigger delivers it` });
       }
       if (hasOpenfaas && !(consumer in (set.stack!.value.functions ?? {}))) {
-        issues.push({ rule: 'consumer-coverage', severity: 'error', file: set.stack!.file, message: `${consumer} consumes ${type}, but stack.yml has no such function for jetstream-bridge to call` });
+        issues.push({ rule: 'consumer-coverage', file: set.stack!.file, message: `${consumer} consumes ${type}, but stack.yml has no such function for jetstream-bridge to call` });
       }
     }
   }
@@ -322,20 +315,12 @@ export const functionCoverage: Rule = (set, context) => {
   const stackNames = new Set(Object.keys(set.stack?.value.functions ?? {}));
   const hasKnative = set.objects.some(inKnative);
   for (const fn of context.functions) {
-    if (hasKnative && !knativeNames.has(fn)) issues.push({ rule: 'function-coverage', severity: 'error', file: 'knative/', message: `functions/${fn} has no Knative Service (nor a worker Deployment)` });
-    if (set.stack && !stackNames.has(fn)) issues.push({ rule: 'function-coverage', severity: 'error', file: set.stack.file, message: `functions/${fn} has no stack.yml entry` });
-  }
-  for (const fn of Object.keys(PLANNED_FUNCTIONS).filter((name) => context.functions.includes(name))) {
-    issues.push({ rule: 'function-coverage', severity: 'warning', file: 'scripts/manifests/planned.ts', message: `functions/${fn} exists now: remove ${fn} from the planned functions` });
+    if (hasKnative && !knativeNames.has(fn)) issues.push({ rule: 'function-coverage', file: 'knative/', message: `functions/${fn} has no Knative Service (nor a worker Deployment)` });
+    if (set.stack && !stackNames.has(fn)) issues.push({ rule: 'function-coverage', file: set.stack.file, message: `functions/${fn} has no stack.yml entry` });
   }
   const manifests = [...deployed.map((o) => ({ name: o.name, file: o.file, object: label(o) })), ...[...stackNames].map((name) => ({ name, file: set.stack!.file, object: name }))];
   for (const m of manifests.filter((x) => !context.functions.includes(x.name))) {
-    const planned = PLANNED_FUNCTIONS[m.name];
-    issues.push(
-      planned
-        ? { rule: 'function-coverage', severity: 'warning', file: m.file, object: m.object, message: `planned function (${planned.reason}): functions/${m.name} does not exist yet` }
-        : { rule: 'function-coverage', severity: 'error', file: m.file, object: m.object, message: `deploys ${m.name}, but there is no functions/${m.name} (add it to scripts/manifests/planned.ts if it is coming)` },
-    );
+    issues.push({ rule: 'function-coverage', file: m.file, object: m.object, message: `deploys ${m.name}, but there is no functions/${m.name}` });
   }
   return issues;
 };
@@ -350,11 +335,10 @@ export const envNames: Rule = (set, context) => {
   const known = (name: string) => context.knownEnv.has(name) || IMAGE_ENV.has(name);
   const report = (file: string, object: string, name: string, where: string) => {
     const hint = closest(name, [...context.knownEnv]);
-    issues.push({ rule: 'env-name', severity: 'error', file, object, message: `${where} sets ${name}, which no code reads${hint ? ` (did you mean ${hint}?)` : ''}` });
+    issues.push({ rule: 'env-name', file, object, message: `${where} sets ${name}, which no code reads${hint ? ` (did you mean ${hint}?)` : ''}` });
   };
   const configMaps = new Set<string>();
   for (const o of knativeFunctions(set)) {
-    if (isPlannedWithoutFolder(o.name, context)) continue;
     for (const container of podSpec(o)?.containers ?? []) {
       for (const e of container.env ?? []) if (!known(e.name)) report(o.file, label(o), e.name, 'env');
       for (const source of container.envFrom ?? []) if (source.configMapRef?.name) configMaps.add(source.configMapRef.name);
@@ -365,7 +349,6 @@ export const envNames: Rule = (set, context) => {
   }
   if (set.stack) {
     for (const [fn, spec] of Object.entries(set.stack.value.functions ?? {})) {
-      if (isPlannedWithoutFolder(fn, context)) continue;
       for (const name of Object.keys(spec.environment ?? {})) if (!known(name)) report(set.stack.file, fn, name, 'environment');
     }
   }
@@ -381,7 +364,7 @@ export const references: Rule = (set) => {
   const issues: Issue[] = [];
   const exists = (kind: string, name: string) => set.objects.some((o) => o.kind === kind && o.name === name);
   const need = (o: ManifestObject, kind: unknown, name: unknown, what: string) => {
-    if (typeof kind === 'string' && typeof name === 'string' && !exists(kind, name)) issues.push({ rule: 'reference', severity: 'error', file: o.file, object: label(o), message: `${what} ${kind}/${name} is not in the manifests` });
+    if (typeof kind === 'string' && typeof name === 'string' && !exists(kind, name)) issues.push({ rule: 'reference', file: o.file, object: label(o), message: `${what} ${kind}/${name} is not in the manifests` });
   };
   for (const o of set.objects) {
     const spec = o.value.spec ?? {};

@@ -5,17 +5,15 @@ import { before, describe, test } from 'node:test';
 import YAML from 'yaml';
 import { ROOT, type RenderedFile, loadEnvironment, renderManifests } from '../render-manifests.ts';
 import { formatIssues, projectContext, validateFiles } from '../validate-manifests.ts';
-import type { Issue, ProjectContext, RuleId } from './rules.ts';
+import type { ProjectContext, RuleId } from './rules.ts';
 
 let real: RenderedFile[];
 let context: ProjectContext;
 
 before(() => {
-  real = renderManifests(loadEnvironment(join(ROOT, 'k8s/environments/production.json')), { includePlanned: true }).files;
+  real = renderManifests(loadEnvironment(join(ROOT, 'k8s/environments/production.json')));
   context = projectContext();
 });
-
-const errors = (issues: Issue[]) => issues.filter((issue) => issue.severity === 'error');
 
 /** A copy of the rendered files with one file's documents changed (as plain objects). */
 function edit(path: string, change: (docs: any[]) => any[] | void): RenderedFile[] {
@@ -34,7 +32,7 @@ function editText(path: string, change: (text: string) => string): RenderedFile[
 
 /** The broken copy fails with this rule, with a message matching `pattern`. */
 function assertCaught(files: RenderedFile[], rule: RuleId, pattern: RegExp, ctx: ProjectContext = context): void {
-  const found = errors(validateFiles(files, ctx)).filter((issue) => issue.rule === rule);
+  const found = validateFiles(files, ctx).filter((issue) => issue.rule === rule);
   assert.ok(found.some((issue) => pattern.test(issue.message)), `expected a ${rule} error matching ${pattern}, got:\n${formatIssues(found) || '(none)'}`);
 }
 
@@ -48,15 +46,10 @@ const container = (service: any) => service.spec.template.spec.containers[0];
 describe('real manifests', () => {
   test('every rendered environment validates without errors', () => {
     for (const env of ['production.json', 'staging.json']) {
-      const files = renderManifests(loadEnvironment(join(ROOT, 'k8s/environments', env)), { includePlanned: true }).files;
+      const files = renderManifests(loadEnvironment(join(ROOT, 'k8s/environments', env)));
       const issues = validateFiles(files, context);
-      assert.deepEqual(errors(issues), [], formatIssues(errors(issues)));
+      assert.deepEqual(issues, [], formatIssues(issues));
     }
-  });
-
-  test('planned functions are accepted only as warnings', () => {
-    const warnings = validateFiles(real, context).filter((issue) => issue.severity === 'warning');
-    assert.ok(warnings.some((issue) => issue.rule === 'function-coverage' && issue.object === 'Service/enrich'), formatIssues(warnings));
   });
 });
 
@@ -139,9 +132,11 @@ describe('each rule catches a broken copy', () => {
     assertCaught(stack, 'scale-to-zero', /worker must not scale to zero/);
   });
 
-  test('knative-features: tolerations used without the feature flag', () => {
+  test('knative-features: tolerations and a PVC (the models volume) used without their feature flags', () => {
     const files = edit('knative/platform/knative-serving.yaml', (docs) => { delete byName(docs, 'ConfigMap', 'config-features').data['kubernetes.podspec-tolerations']; });
     assertCaught(files, 'knative-features', /kubernetes\.podspec-tolerations: enabled/);
+    const pvc = edit('knative/platform/knative-serving.yaml', (docs) => { delete byName(docs, 'ConfigMap', 'config-features').data['kubernetes.podspec-persistent-volume-claim']; });
+    assertCaught(pvc, 'knative-features', /kubernetes\.podspec-persistent-volume-claim: enabled/);
   });
 
   test('trigger-catalog: a type the catalog does not know, and a subscriber it does not name', () => {
@@ -166,11 +161,6 @@ describe('each rule catches a broken copy', () => {
     assertCaught(real, 'function-coverage', /functions\/publish has no stack\.yml entry/, { ...context, functions: [...context.functions, 'publish'] });
     const ghost = edit('openfaas/stack.yml', ([s]) => { s.functions.ghost = s.functions.search; });
     assertCaught(ghost, 'function-coverage', /deploys ghost, but there is no functions\/ghost/);
-  });
-
-  test('function-coverage: a planned function whose folder has landed is flagged for removal from the list', () => {
-    const warnings = validateFiles(real, { ...context, functions: [...context.functions, 'enrich'] }).filter((issue) => issue.severity === 'warning');
-    assert.ok(warnings.some((issue) => /functions\/enrich exists now: remove enrich from the planned functions/.test(issue.message)), formatIssues(warnings));
   });
 
   test('env-name: an environment variable no code reads', () => {
