@@ -29,8 +29,10 @@ const FACET_COLUMNS = { mediaType: 'media_type', projectId: 'project_id', state:
 /**
  * Text ranking, totals and facets look at the newest NEWEST_MATCHES matches at most: ranking and counting every
  * one of ~30k matches at 1M assets took ~1 s (DESIGN.md). Fewer matches are exact; more are flagged approximate.
+ * Finding them walks the created_at index and tests each newer row (~5 µs a row in PGlite): a word in 4 % of
+ * the documents costs ~6k rows for 250 matches, ~25k for 1,000 (docs/benchmarks.md).
  */
-export const NEWEST_MATCHES = 1000;
+export const NEWEST_MATCHES = 250;
 
 export interface PostgresSearchOptions {
   /** how many newest matches text search ranks and counts (NEWEST_MATCHES); tests make it small */
@@ -214,7 +216,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const newest = await this.newestMatches(query, tsquery, query.facets);
     const bounded = newest.length > this.newestMatchesLimit;
     const counted = newest.slice(0, this.newestMatchesLimit);
-    const total = bounded ? await this.estimatedTotal(query, tsquery) : counted.length;
+    const total = bounded ? await this.estimatedTotal(query, counted.length, counted[counted.length - 1]!.created_at) : counted.length;
     const facets = facetsOf(query.facets, counted, total / Math.max(1, counted.length));
     const approximate = bounded ? { totalIsEstimate: true, ...(query.facets.length ? { facetsApproximate: true } : {}) } : {};
 
@@ -256,14 +258,24 @@ export class PostgresSearchIndex implements SearchIndex {
       .limit(this.newestMatchesLimit + 1)
       .as('newest');
     const rank = tsquery ? rankOf(tsquery) : sql<number>`0::float4`;
-    return (await this.db.selectFrom(newest).select(['asset_id', ...columns]).select(rank.as('rank')).execute()) as MatchRow[];
+    return (await this.db.selectFrom(newest).select(['asset_id', 'created_at', ...columns]).select(rank.as('rank')).execute()) as MatchRow[];
   }
 
-  /** The planner's estimate of the number of matches: reading them all to count them is what bounding avoids. */
-  private async estimatedTotal(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined): Promise<number> {
-    const [row] = await this.matches(query, tsquery).select('asset_id').explain('json');
-    const plan = (row as { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] })['QUERY PLAN'][0]!.Plan;
-    return Math.max(this.newestMatchesLimit + 1, Math.round(plan['Plan Rows']));
+  /**
+   * The number of matches, estimated: the counted newest matches reach back to `since`, and the planner's
+   * statistics say which share of the documents in scope (filters, no text) is that recent; text matches are
+   * taken to spread over time like the documents. (The planner's own estimate of a text query was 2–3× off
+   * here: the es and en lexemes of one word count twice, and a list of projects is underestimated; both cancel
+   * in this ratio.)
+   */
+  private async estimatedTotal(query: SearchQuery, counted: number, since: Date): Promise<number> {
+    const plannedRows = async (matches: ReturnType<PostgresSearchIndex['matches']>) => {
+      const [row] = await matches.select('asset_id').explain('json');
+      return (row as { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] })['QUERY PLAN'][0]!.Plan['Plan Rows'];
+    };
+    const all = await plannedRows(this.matches(query, undefined));
+    const recent = await plannedRows(this.matches(query, undefined).where('created_at', '>=', since));
+    return Math.max(counted + 1, Math.round((counted * all) / Math.max(1, recent)));
   }
 
   /** Stored documents by asset id. */
@@ -300,15 +312,17 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   /** The given facets' columns of these documents. */
-  private async facetRows(ids: string[], facets: Facet[]): Promise<MatchRow[]> {
+  private async facetRows(ids: string[], facets: Facet[]): Promise<FacetColumns[]> {
     if (ids.length === 0 || facets.length === 0) return [];
     const columns = [...new Set(facets.map((facet) => FACET_COLUMNS[facet]))];
-    return (await this.db.selectFrom('search_documents').select(['asset_id', ...columns]).where('asset_id', 'in', ids).execute()) as MatchRow[];
+    return (await this.db.selectFrom('search_documents').select(columns).where('asset_id', 'in', ids).execute()) as FacetColumns[];
   }
 }
 
-/** A matching document as read for ranking and facets: the facet columns are there only when asked for. */
-type MatchRow = { asset_id: string; rank: number } & Partial<Record<(typeof FACET_COLUMNS)[Facet], string | string[]>>;
+/** Facet columns of a document: only those of the facets asked for. */
+type FacetColumns = Partial<Record<(typeof FACET_COLUMNS)[Facet], string | string[]>>;
+/** A matching document as read for ranking and facets. */
+type MatchRow = { asset_id: string; created_at: Date; rank: number } & FacetColumns;
 
 /** Best rank first, ties by asset id descending: the order text cursors walk. */
 function byRank(a: { rank: number; asset_id: string }, b: { rank: number; asset_id: string }): number {
@@ -319,7 +333,7 @@ function byRank(a: { rank: number; asset_id: string }, b: { rank: number; asset_
  * Counts per value over the rows, multiplied by `scale` when the rows are a sample of the matches; values by
  * count, then value in byte order (code points, as UTF-8 bytes compare).
  */
-function facetsOf(facets: Facet[], rows: MatchRow[], scale: number): SearchResult['facets'] {
+function facetsOf(facets: Facet[], rows: FacetColumns[], scale: number): SearchResult['facets'] {
   return Object.fromEntries(facets.map((facet) => {
     const counts = new Map<string, number>();
     for (const row of rows) {
