@@ -97,8 +97,8 @@ async function perModel(work: string, imageCount: number, speechRounds: number, 
   console.log(`the model's ${imageSize} px); speech: ffmpeg decode to 16 kHz WAV. Load for OCR and CLIP = their first call.${recognizer ? ` Speech realtime factor: ${(narrationSeconds / (median(results.at(-1)!.model) / 1000)).toFixed(1)} × realtime.` : ''}\n`);
 }
 
-async function endToEnd(work: string, count: number, modelsDir: string): Promise<void> {
-  const host = await startHost(loadConfig({ ...process.env, MEDIATECA_DATA: join(work, 'data'), PORT: '0', MODELS_DIR: modelsDir }), 0);
+async function endToEnd(work: string, count: number): Promise<void> {
+  const host = await startHost(loadConfig({ ...process.env, MEDIATECA_DATA: join(work, 'data'), PORT: '0' }), 0);
   try {
     const editor = new Client(host.url, await host.platform.signer!.mint('bench', { newsroom: 'editor' }));
     const toSearchable: number[] = [];
@@ -154,12 +154,13 @@ async function main(): Promise<void> {
   // the tiny CLIP makes 4-d vectors: read by the index migration and by enrich, before the host opens its database
   process.env.SEARCH_EMBEDDING_DIMENSIONS = String(CLIP_DIMENSION);
   const models = await createTinyModels();
+  process.env.MODELS_DIR = models.dir; // enrich's CLIP loader reads it from the environment, not the config
   const work = await mkdtemp(join(tmpdir(), 'mediateca-bench-enrich-'));
   try {
     console.log(machineLine());
     console.log(`per model: ${imageCount} photos (${PHOTOS.join(', ')} in turn, 0.6–1.5 MP), 1 warm-up call each\n`);
     await perModel(work, imageCount, speechRounds, models.dir);
-    await endToEnd(work, photos, models.dir);
+    await endToEnd(work, photos);
   } finally {
     await rm(work, { recursive: true, force: true });
     await models.remove();
