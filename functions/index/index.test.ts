@@ -12,6 +12,8 @@ describe('withAiFields', () => {
   test('labels an editor has not rejected, in English and Spanish', () => {
     const doc = withAiFields(base, {}, [{ label: 'dog', status: 'suggested' }, { label: 'car', status: 'accepted' }, { label: 'cat', status: 'rejected' }], []);
     assert.deepEqual(doc.labels, ['dog', 'perro', 'car', 'coche']);
+    assert.match(doc.fields.labelAliases!, /cachorro/, 'synonyms are searchable text');
+    assert.doesNotMatch(doc.fields.labelAliases!, /gatito|kitten/, 'not those of a rejected label');
   });
 
   test('people by id, and by name once named, without repeats', () => {

@@ -1,7 +1,7 @@
 // index: projects assets into the search read model (CQRS). Reads the current state from the system of
 // record, so events arriving twice or out of order converge on the same document.
 import type { Hono } from 'hono';
-import { spanishLabel } from '../../shared/ai/vision/labels.ts';
+import { findLabel, spanishLabel } from '../../shared/ai/vision/labels.ts';
 import { findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
 import { assetIdsWithPerson, findEmbedding, listFaces, listLabels } from '../../shared/db/enrichment.ts';
 import type { Asset } from '../../shared/db/schema.ts';
@@ -48,7 +48,7 @@ export async function projectAsset(platform: Platform, assetId: string): Promise
 
 /**
  * What enrich found, as searchable fields: labels an editor has not rejected, in English and Spanish (a query
- * in either language finds them); people by id (the faces filter) and by name once named; OCR text and
+ * in either language finds them) and their synonyms; people by id (the faces filter) and by name once named; OCR text and
  * transcript; the embedding.
  */
 export function withAiFields(
@@ -60,9 +60,12 @@ export function withAiFields(
 ): SearchDocument {
   const kept = labels.filter((l) => l.status !== 'rejected').map((l) => l.label);
   const names = [...new Set(faces.map((f) => f.name).filter((name): name is string => Boolean(name)))];
+  // synonyms ("moto", "cachorro") are found by text but kept out of the labels facet
+  const aliases = kept.flatMap((label) => findLabel(label)?.aliases ?? []);
+  const fields = { ...document.fields, ...(names.length ? { people: names.join(', ') } : {}), ...(aliases.length ? { labelAliases: aliases.join(', ') } : {}) };
   return {
     ...document,
-    fields: names.length ? { ...document.fields, people: names.join(', ') } : document.fields,
+    fields,
     labels: [...new Set(kept.flatMap((label) => [label, spanishLabel(label)]))],
     personIds: [...new Set(faces.map((f) => f.personId))],
     ocrText: typeof ai.ocr?.text === 'string' ? ai.ocr.text : undefined,
