@@ -69,6 +69,8 @@ async function timedRender(file: string, outDir: string, options: VideoRenderOpt
   let current: { stage: string; at: Cost } | undefined;
   const stop = () => current && stages.set(current.stage, add(stages.get(current.stage), since(current.at)));
   await renderVideo(file, probe, outDir, {
+    // a benchmark measures how long it takes, even on a crowded machine, rather than giving up
+    timeoutMs: 6 * 3600_000,
     ...options,
     onCommand: (stage, args) => {
       stop();
