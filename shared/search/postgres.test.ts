@@ -59,13 +59,19 @@ describe('PostgresSearchIndex beyond newestMatches', () => {
   after(() => database.close());
 
   test('ranks the newest matches only and says so; total and facets are estimates', async () => {
-    const result = await index.search({ ...query, q: 'faro', facets: ['tags'] });
+    const result = await index.search({ ...query, q: 'faro', facets: ['tags'], limit: 3 });
     assert.deepEqual(result.hits.map((hit) => hit.document.title).sort(), ['Costa 4', 'Costa 5', 'Costa 6']);
     assert.equal(result.rankedAmongNewest, 3);
     assert.equal(result.totalIsEstimate, true);
     assert.equal(result.facetsApproximate, true);
     assert.ok(result.total > 3);
     assert.equal(result.facets.tags?.[0]?.value, 'faro');
+  });
+
+  test('a page larger than newestMatches ranks a page of matches', async () => {
+    const result = await index.search({ ...query, q: 'faro', limit: 4 });
+    assert.equal(result.hits.length, 4);
+    assert.equal(result.rankedAmongNewest, 4);
   });
 
   test('a listing still pages over every document; only its total and facets are estimates', async () => {

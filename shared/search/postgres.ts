@@ -157,10 +157,12 @@ export class PostgresSearchIndex implements SearchIndex {
     const k = Math.max(CANDIDATES, query.limit);
     const nearest = await this.nearest(query, vector, k);
     let candidates = nearest;
+    let rankedAmongNewest: number | undefined;
     if (mode === 'hybrid') {
       const weights = query.hybridWeights ?? { text: 1, semantic: 1 };
       const text = await this.textTop(query, k);
-      candidates = rrf([{ ids: text, weight: weights.text }, { ids: nearest.map((n) => n.id), weight: weights.semantic }]);
+      rankedAmongNewest = text.rankedAmongNewest;
+      candidates = rrf([{ ids: text.ids, weight: weights.text }, { ids: nearest.map((n) => n.id), weight: weights.semantic }]);
     }
     const rest = entriesAfter(candidates, key);
     const page = rest.slice(0, query.limit);
@@ -173,6 +175,7 @@ export class PostgresSearchIndex implements SearchIndex {
       total: candidates.length,
       facets: facetsOf(query.facets, await this.facetRows(candidates.map((c) => c.id), query.facets), 1),
       nextCursor: last && encodeCursor([mode, last.score, last.id]),
+      ...(rankedAmongNewest ? { rankedAmongNewest } : {}),
     };
   }
 
@@ -194,18 +197,23 @@ export class PostgresSearchIndex implements SearchIndex {
     return rows.map((row) => ({ id: row.asset_id, score: 1 - Number(row.distance) })).sort(byScoreThenId);
   }
 
-  /** The text ranking's top k asset ids, best first (empty without q), ranked among the newest matches. */
-  private async textTop(query: SearchQuery, k: number): Promise<string[]> {
+  /**
+   * The text ranking's top k asset ids, best first (empty without q), ranked among the newest matches;
+   * rankedAmongNewest is set when there were more matches than those.
+   */
+  private async textTop(query: SearchQuery, k: number): Promise<{ ids: string[]; rankedAmongNewest?: number }> {
     const tsquery = tsqueryFor(query.q?.trim() || undefined);
-    if (!tsquery) return [];
-    const newest = await this.newestMatches(query, tsquery, []);
-    return newest.slice(0, this.newestMatchesLimit).sort(byRank).slice(0, k).filter((row) => row.asset_id !== query.moreLikeAssetId).map((row) => row.asset_id);
+    if (!tsquery) return { ids: [] };
+    const limit = Math.max(this.newestMatchesLimit, k);
+    const newest = await this.newestMatches(query, tsquery, [], limit);
+    const ids = newest.slice(0, limit).sort(byRank).filter((row) => row.asset_id !== query.moreLikeAssetId).slice(0, k).map((row) => row.asset_id);
+    return newest.length > limit ? { ids, rankedAmongNewest: limit } : { ids };
   }
 
   /**
-   * Text and listings. The newest newestMatchesLimit + 1 matches, read once, give the total, the facets and (with
-   * text) the ranking; when there are more matches than that, the result says which figures are approximate.
-   * A listing pages over every match along the (created_at, asset_id) index.
+   * Text and listings. The newest newestMatchesLimit (or page size, if larger) + 1 matches, read once, give the
+   * total, the facets and (with text) the ranking; when there are more matches than that, the result says which
+   * figures are approximate. A listing pages over every match along the (created_at, asset_id) index.
    */
   private async textSearch(query: SearchQuery): Promise<Omit<SearchResult, 'semantic'>> {
     const text = query.q?.trim() || undefined;
@@ -213,9 +221,11 @@ export class PostgresSearchIndex implements SearchIndex {
     if (query.projectIds.length === 0) return { hits: [], total: 0, facets: emptyFacets(query) };
 
     const tsquery = tsqueryFor(text);
-    const newest = await this.newestMatches(query, tsquery, query.facets);
-    const bounded = newest.length > this.newestMatchesLimit;
-    const counted = newest.slice(0, this.newestMatchesLimit);
+    // A page never holds more than the matches ranked.
+    const limit = Math.max(this.newestMatchesLimit, query.limit);
+    const newest = await this.newestMatches(query, tsquery, query.facets, limit);
+    const bounded = newest.length > limit;
+    const counted = newest.slice(0, limit);
     const total = bounded ? await this.estimatedTotal(query, counted.length, counted[counted.length - 1]!.created_at) : counted.length;
     const facets = facetsOf(query.facets, counted, total / Math.max(1, counted.length));
     const approximate = bounded ? { totalIsEstimate: true, ...(query.facets.length ? { facetsApproximate: true } : {}) } : {};
@@ -241,21 +251,21 @@ export class PostgresSearchIndex implements SearchIndex {
       facets,
       nextCursor: last && encodeCursor([last.rank, last.asset_id]),
       ...approximate,
-      ...(bounded ? { rankedAmongNewest: this.newestMatchesLimit } : {}),
+      ...(bounded ? { rankedAmongNewest: limit } : {}),
     };
   }
 
   /**
-   * The newest newestMatchesLimit + 1 matches, newest first, with the columns of the given facets and (with text)
-   * the rank, computed on these rows only.
+   * The newest limit + 1 matches, newest first, with the columns of the given facets and (with text) the rank,
+   * computed on these rows only.
    */
-  private async newestMatches(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined, facets: Facet[]): Promise<MatchRow[]> {
+  private async newestMatches(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined, facets: Facet[], limit: number): Promise<MatchRow[]> {
     const columns = [...new Set(facets.map((facet) => FACET_COLUMNS[facet]))];
     const newest = this.matches(query, tsquery)
       .select(['asset_id', 'created_at', ...(tsquery ? (['tsv'] as const) : []), ...columns])
       .orderBy('created_at', 'desc')
       .orderBy('asset_id', 'desc')
-      .limit(this.newestMatchesLimit + 1)
+      .limit(limit + 1)
       .as('newest');
     const rank = tsquery ? rankOf(tsquery) : sql<number>`0::float4`;
     return (await this.db.selectFrom(newest).select(['asset_id', 'created_at', ...columns]).select(rank.as('rank')).execute()) as MatchRow[];

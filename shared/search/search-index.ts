@@ -96,7 +96,7 @@ export interface SearchResult {
   totalIsEstimate?: boolean;
   /** true when the facet counts are estimated from a sample of the matches (the newest ones) */
   facetsApproximate?: boolean;
-  /** text hits were ranked among this many newest matches only, not among all of them */
+  /** text hits (hybrid: its text ranking) were ranked among this many newest matches only, not among all of them */
   rankedAmongNewest?: number;
   nextCursor?: string;
   /** whether vector similarity ranked these hits; when it could not, why (no pgvector, no query vector...) */
