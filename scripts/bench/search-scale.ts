@@ -5,6 +5,7 @@
 // Sizes: BENCH_SEARCH_SIZES (100000,1000000). The built data folder is kept in the temp folder, keyed by size,
 // so a rerun skips the build. Embeddings and their HNSW index are built only up to HNSW_MAX_ROWS: beyond that
 // PGlite's 2 GB WebAssembly memory cannot hold the index build (docs/benchmarks.md).
+import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,13 +13,14 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from '../../shared/db/connect.ts';
 import { PostgresSearchIndex, weightedTsvector } from '../../shared/search/postgres.ts';
-import type { Facet, SearchQuery } from '../../shared/search/search-index.ts';
+import type { Facet, SearchDocument, SearchQuery } from '../../shared/search/search-index.ts';
 import { envNumber, interleave, loadAverage, machineLine, percentile, table } from './lib.ts';
 
 const SIZES = (process.env.BENCH_SEARCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const ROUNDS = envNumber('BENCH_SEARCH_ROUNDS', 60);
 const HNSW_MAX_ROWS = envNumber('BENCH_SEARCH_HNSW_MAX_ROWS', 300_000);
 const BATCH = 10_000;
+const INDEXING_DOCUMENTS = envNumber('BENCH_SEARCH_INDEXING_DOCUMENTS', 2000);
 const DIMENSIONS = 512;
 const CLUSTERS = 256;
 const NOISE_VECTORS = 4096;
@@ -220,6 +222,41 @@ async function measure(size: number): Promise<void> {
   await database.close();
 }
 
+/**
+ * Bulk indexing through the adapter, embeddings included, into an empty in-memory PGlite with every index in
+ * place (what reindexing an existing catalogue does): upsert one document at a time against upsertMany.
+ */
+async function indexingThroughput(): Promise<void> {
+  const random = sequence(11);
+  const text = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(Math.exp(random() * Math.log(WORDS.length)))]!).join(' ');
+  const documents = (n: number): SearchDocument[] => Array.from({ length: n }, (_, i) => ({
+    assetId: randomUUID(), projectId: `proj-${1 + (i % PROJECTS)}`, mediaType: 'image', state: 'ready', title: text(4), description: text(14),
+    tags: [TAGS[i % TAGS.length]!], labels: [LABELS[i % LABELS.length]!], filename: `IMG_${i}.jpg`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)), fields: {},
+    embedding: Array.from({ length: DIMENSIONS }, () => random() - 0.5),
+  }));
+  // Each path into an empty database of its own, so both grow the same indexes from zero.
+  const rate = async (write: (index: PostgresSearchIndex, docs: SearchDocument[]) => Promise<void>) => {
+    const database = await openDatabase('memory://');
+    const docs = documents(INDEXING_DOCUMENTS);
+    const started = performance.now();
+    await write(new PostgresSearchIndex(database.db), docs);
+    const seconds = (performance.now() - started) / 1000;
+    await database.close();
+    return INDEXING_DOCUMENTS / seconds;
+  };
+  const singleRate = await rate(async (index, docs) => { for (const doc of docs) await index.upsert(doc); });
+  const bulkRate = await rate((index, docs) => index.upsertMany(docs));
+  const withoutVectors = await rate((index, docs) => index.upsertMany(docs.map(({ embedding, ...doc }) => doc)));
+  console.log(`\nbulk indexing through the adapter (512-d embeddings unless said, every index in place, in-memory PGlite)`);
+  table([
+    ['path', 'documents', 'assets/s', '× baseline'],
+    ['baseline: upsert, one at a time', String(INDEXING_DOCUMENTS), singleRate, 1],
+    ['upsertMany (500 a statement)', String(INDEXING_DOCUMENTS), bulkRate, bulkRate / singleRate],
+    ['upsertMany, no embeddings', String(INDEXING_DOCUMENTS), withoutVectors, withoutVectors / singleRate],
+  ], 1);
+}
+
 console.log(machineLine());
+await indexingThroughput();
 for (const size of SIZES) await measure(size);
 console.log(machineLine());

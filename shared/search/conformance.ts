@@ -275,6 +275,22 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
         assert.equal((await search({ projectIds: [project], q: 'lobo' })).total, 1);
       });
 
+      test('upsertMany writes every document, replaces existing ones, the last of one id wins', async () => {
+        const project = newProject();
+        const existing = makeDocument(project, { title: 'Zorro en la nieve' });
+        await index.upsert(existing);
+        const fresh = Array.from({ length: 3 }, (_, i) => makeDocument(project, { title: `Ciervo ${i}`, tags: ['ciervo'] }));
+        const renamed = { ...existing, title: 'Lobo en la nieve' };
+        await index.upsertMany([...fresh, { ...renamed, title: 'Oso en la nieve' }, renamed]);
+        await index.upsertMany([]);
+        const listing = await search({ projectIds: [project], facets: ['tags'] });
+        assert.equal(listing.total, 4);
+        assert.deepEqual(listing.facets.tags, [{ value: 'ciervo', count: 3 }]);
+        assert.deepEqual((await search({ projectIds: [project], q: 'lobo' })).hits.map((hit) => hit.document), [renamed]);
+        assert.equal((await search({ projectIds: [project], q: 'oso' })).total, 0);
+        assert.equal((await search({ projectIds: [project], q: 'zorro' })).total, 0);
+      });
+
       test('remove deletes the document; removing again or an unknown id is fine', async () => {
         const project = newProject();
         const kept = makeDocument(project, { title: 'Faro del norte' });

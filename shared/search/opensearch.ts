@@ -138,35 +138,48 @@ export class OpenSearchSearchIndex implements SearchIndex {
   }
 
   async upsert(doc: SearchDocument): Promise<void> {
+    await this.client.index({ index: this.index, id: doc.assetId, refresh: this.refresh, body: this.sourceOf(doc) });
+  }
+
+  /** One bulk request; fails with the first document OpenSearch refused. */
+  async upsertMany(documents: SearchDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    const response = await this.client.bulk({
+      refresh: this.refresh,
+      body: documents.flatMap((doc) => [{ index: { _index: this.index, _id: doc.assetId } }, this.sourceOf(doc)]),
+    });
+    if (response.body.errors) {
+      const failed = response.body.items.map((item) => item.index).find((result) => result?.error);
+      throw new Error(`bulk indexing failed for asset ${failed?._id}: ${JSON.stringify(failed?.error)}`);
+    }
+  }
+
+  /** The indexed form of a document: keyword and text fields, the vector, and the document itself for hits. */
+  private sourceOf(doc: SearchDocument) {
     const { embedding, ...stored } = doc;
     if (embedding && embedding.length !== this.dimensions) {
       throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${this.dimensions}`);
     }
-    await this.client.index({
-      index: this.index,
-      id: doc.assetId,
-      refresh: this.refresh,
-      body: {
-        asset_id: doc.assetId,
-        project_id: doc.projectId,
-        media_type: doc.mediaType,
-        state: doc.state,
-        tags: doc.tags,
-        label_values: doc.labels ?? [],
-        person_ids: doc.personIds ?? [],
-        created_at: doc.createdAt.toISOString(),
-        title: doc.title,
-        // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
-        tags_text: [...doc.tags, doc.filename, ...doc.filename.split(/[_.-]+/)].join(' '),
-        labels: (doc.labels ?? []).join(' '),
-        description: doc.description,
-        extra: Object.values(doc.fields).join(' '),
-        ocr_text: doc.ocrText ?? '',
-        transcript: doc.transcript ?? '',
-        ...(embedding ? { embedding } : {}),
-        document: JSON.parse(JSON.stringify(stored)),
-      },
-    });
+    return {
+      asset_id: doc.assetId,
+      project_id: doc.projectId,
+      media_type: doc.mediaType,
+      state: doc.state,
+      tags: doc.tags,
+      label_values: doc.labels ?? [],
+      person_ids: doc.personIds ?? [],
+      created_at: doc.createdAt.toISOString(),
+      title: doc.title,
+      // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
+      tags_text: [...doc.tags, doc.filename, ...doc.filename.split(/[_.-]+/)].join(' '),
+      labels: (doc.labels ?? []).join(' '),
+      description: doc.description,
+      extra: Object.values(doc.fields).join(' '),
+      ocr_text: doc.ocrText ?? '',
+      transcript: doc.transcript ?? '',
+      ...(embedding ? { embedding } : {}),
+      document: JSON.parse(JSON.stringify(stored)),
+    };
   }
 
   async remove(assetId: string): Promise<void> {

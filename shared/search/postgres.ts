@@ -39,6 +39,8 @@ export interface PostgresSearchOptions {
   newestMatches?: number;
 }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Documents per statement in upsertMany: ~25 parameters a row stays far below the protocol's 65,535. */
+const UPSERT_BATCH = 500;
 /** Semantic and hybrid rank the top CANDIDATES of each ranking (or the page size, if larger). */
 const CANDIDATES = 100;
 /** HNSW candidate list per query: recall ~0.975 at 1M × 512-d measured here; the default 40 is lower. */
@@ -75,37 +77,22 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async upsert(doc: SearchDocument): Promise<void> {
+    await this.upsertMany([doc]);
+  }
+
+  /** Multi-row inserts of UPSERT_BATCH rows: one statement per batch instead of one per document. */
+  async upsertMany(documents: SearchDocument[]): Promise<void> {
     const dimensions = await this.vectorDimensions();
-    const { embedding, ...stored } = doc;
-    if (embedding && dimensions !== undefined && embedding.length !== dimensions) {
-      throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${dimensions}`);
+    // One statement cannot update the same row twice: the last version of a document wins, as with upsert.
+    const latest = [...new Map(documents.map((doc) => [doc.assetId, doc])).values()];
+    for (let start = 0; start < latest.length; start += UPSERT_BATCH) {
+      const rows = latest.slice(start, start + UPSERT_BATCH).map((doc) => rowOf(doc, dimensions));
+      await this.db
+        .insertInto('search_documents')
+        .values(rows)
+        .onConflict((oc) => oc.column('asset_id').doUpdateSet(Object.fromEntries(Object.keys(rows[0]!).filter((column) => column !== 'asset_id').map((column) => [column, sql.ref(`excluded.${column}`)]))))
+        .execute();
     }
-    const aiText = [doc.labels?.join(' '), doc.ocrText, doc.transcript].filter((text): text is string => Boolean(text));
-    const row = {
-      project_id: doc.projectId,
-      media_type: doc.mediaType,
-      state: doc.state,
-      title: doc.title,
-      tags: doc.tags,
-      labels: doc.labels ?? [],
-      person_ids: doc.personIds ?? [],
-      filename: doc.filename,
-      created_at: doc.createdAt,
-      captured_at: doc.capturedAt ?? null,
-      // An object, not a JSON string: postgres.js would store a string as a JSON string scalar.
-      // Without pgvector the embedding is not kept anywhere: reindex after installing it.
-      document: { ...stored },
-      search_text: [doc.title, doc.description, doc.tags.join(' '), doc.filename, ...Object.values(doc.fields), ...aiText].join('\n'),
-      // The schema marks tsv as computed (never written from plain values); this is where it is computed.
-      tsv: weightedVector(doc) as never,
-      ...(dimensions === undefined ? {} : { embedding: embedding ? vectorLiteral(embedding) : null }),
-      indexed_at: new Date(),
-    };
-    await this.db
-      .insertInto('search_documents')
-      .values({ asset_id: doc.assetId, ...row })
-      .onConflict((oc) => oc.column('asset_id').doUpdateSet(row))
-      .execute();
   }
 
   async remove(assetId: string): Promise<void> {
@@ -333,6 +320,36 @@ export class PostgresSearchIndex implements SearchIndex {
 type FacetColumns = Partial<Record<(typeof FACET_COLUMNS)[Facet], string | string[]>>;
 /** A matching document as read for ranking and facets. */
 type MatchRow = { asset_id: string; created_at: Date; rank: number } & FacetColumns;
+
+/** The search_documents row of a document; the embedding column only where pgvector made one (dimensions). */
+function rowOf(doc: SearchDocument, dimensions: number | undefined) {
+  const { embedding, ...stored } = doc;
+  if (embedding && dimensions !== undefined && embedding.length !== dimensions) {
+    throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${dimensions}`);
+  }
+  const aiText = [doc.labels?.join(' '), doc.ocrText, doc.transcript].filter((text): text is string => Boolean(text));
+  return {
+    asset_id: doc.assetId,
+    project_id: doc.projectId,
+    media_type: doc.mediaType,
+    state: doc.state,
+    title: doc.title,
+    tags: doc.tags,
+    labels: doc.labels ?? [],
+    person_ids: doc.personIds ?? [],
+    filename: doc.filename,
+    created_at: doc.createdAt,
+    captured_at: doc.capturedAt ?? null,
+    // An object, not a JSON string: postgres.js would store a string as a JSON string scalar.
+    // Without pgvector the embedding is not kept anywhere: reindex after installing it.
+    document: { ...stored },
+    search_text: [doc.title, doc.description, doc.tags.join(' '), doc.filename, ...Object.values(doc.fields), ...aiText].join('\n'),
+    // The schema marks tsv as computed (never written from plain values); this is where it is computed.
+    tsv: weightedVector(doc) as never,
+    ...(dimensions === undefined ? {} : { embedding: embedding ? vectorLiteral(embedding) : null }),
+    indexed_at: new Date(),
+  };
+}
 
 /** Best rank first, ties by asset id descending: the order text cursors walk. */
 function byRank(a: { rank: number; asset_id: string }, b: { rank: number; asset_id: string }): number {

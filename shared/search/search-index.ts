@@ -108,6 +108,8 @@ export interface SearchIndex {
   /** vectors: semantic, hybrid and more-like-this can work (Postgres: known after the first call) */
   readonly capabilities: { vectors: boolean };
   upsert(document: SearchDocument): Promise<void>;
+  /** upsert of many documents in few round trips (bulk indexing, reindexing); the last of one assetId wins */
+  upsertMany(documents: SearchDocument[]): Promise<void>;
   remove(assetId: string): Promise<void>;
   search(query: SearchQuery): Promise<SearchResult>;
 }
