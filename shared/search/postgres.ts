@@ -5,6 +5,9 @@
 // Semantic search uses the pgvector `embedding` column and its HNSW index (cosine) where migration 0003 could
 // create them (PGlite); on a server without pgvector (Debian's PostgreSQL 15) the column is absent,
 // capabilities.vectors is false and semantic queries say so instead of answering.
+// Text search and listings read the newest NEWEST_MATCHES matches once and take the ranking, the total and the
+// facets from them, so their cost stays flat as the catalogue grows; beyond that many matches the result says
+// what is approximate (search-index.ts).
 import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';

@@ -8,7 +8,7 @@
 // every document.
 //
 // Large match sets: an adapter may bound its work and say so in the result. The Postgres adapter looks at the
-// newest matches only (a few thousand) when a query matches more: text hits are then ranked among those
+// newest matches only (250, or a page if larger) when a query matches more: text hits are then ranked among those
 // (`rankedAmongNewest`), `total` is the planner's estimate (`totalIsEstimate`) and facet counts are estimated
 // from those matches, scaled to the estimated total (`facetsApproximate`). Smaller match sets are exact, and
 // the flags are absent. When vectors cannot be used the result says so in `semantic` and never labels text-only
