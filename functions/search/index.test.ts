@@ -34,12 +34,12 @@ test('text mode is the default and says semantic was not used', async () => {
   assert.equal(body.semantic.available, false);
 });
 
-test('semantic and hybrid with q: no text-embedding model yet, said plainly; hybrid falls back to text', async () => {
+test('semantic and hybrid with q: no CLIP model to embed q, said plainly; hybrid falls back to text', async () => {
   const semantic = await get('/search?q=faro&mode=semantic');
-  assert.deepEqual(semantic.body.semantic, { available: false, reason: 'no text-embedding model configured' });
+  assert.deepEqual(semantic.body.semantic, { available: false, reason: 'no CLIP model configured to embed the query (see docs/models.md)' });
   assert.deepEqual(semantic.body.hits, []);
   const hybrid = await get('/search?q=faro&mode=hybrid&wText=2&wSemantic=1');
-  assert.deepEqual(hybrid.body.semantic, { available: false, reason: 'no text-embedding model configured' });
+  assert.deepEqual(hybrid.body.semantic, { available: false, reason: 'no CLIP model configured to embed the query (see docs/models.md)' });
   assert.deepEqual(hybrid.body.hits.map((hit: any) => hit.assetId).sort(), [faro.assetId, farola.assetId].sort());
 });
 

@@ -85,7 +85,18 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     })));
     // With no model to embed q, say that rather than the adapter's generic "no query vector".
     const semantic = wantsVector && !query.vector ? { available: false, reason: NO_TEXT_EMBEDDING } : result.semantic;
-    return c.json({ backend: platform.search.backend, total: result.total, hits, facets: result.facets, nextCursor: result.nextCursor, semantic });
+    return c.json({
+      backend: platform.search.backend,
+      total: result.total,
+      // set only when the catalogue is too large to count and rank every match (see search-index.ts)
+      totalIsEstimate: result.totalIsEstimate,
+      facetsApproximate: result.facetsApproximate,
+      rankedAmongNewest: result.rankedAmongNewest,
+      hits,
+      facets: result.facets,
+      nextCursor: result.nextCursor,
+      semantic,
+    });
   });
   return app;
 }
