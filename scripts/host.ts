@@ -19,7 +19,7 @@ import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDead
 import { newEvent } from '../shared/events/envelope.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
-import { registry } from '../shared/http/metrics.ts';
+import { metricsText, registry } from '../shared/http/metrics.ts';
 import { type Platform, createPlatform } from '../shared/platform.ts';
 import { FilesystemObjectStore } from '../shared/storage/filesystem.ts';
 import { filesystemStoreRoutes } from '../shared/storage/filesystem-routes.ts';
@@ -72,7 +72,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   });
   root.get('/_/health', (c) => c.json({ status: 'ok', functions: Object.keys(functions) }));
   root.get('/_/ready', (c) => functions.assets!.fetch(new Request(new URL('/_/ready', c.req.url))));
-  root.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+  root.get('/metrics', async (c) => c.text(await metricsText(), 200, { 'content-type': registry.contentType }));
   if (platform.signer) root.get('/.well-known/jwks.json', (c) => c.json(platform.signer!.jwks));
 
   const stoppers: (() => Promise<void>)[] = [];

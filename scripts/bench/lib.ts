@@ -151,15 +151,16 @@ export async function startServerHost(options: { dataDir: string; nats: boolean;
 
 /** Aborts unfinished multipart uploads, deletes every object, then the bucket. */
 export async function emptyAndDeleteBuckets(store: S3ObjectStore): Promise<void> {
+  const client = await store.client();
   for (const bucket of new Set(Object.values(store.buckets))) {
-    const { Uploads = [] } = await store.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    const { Uploads = [] } = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     for (const upload of Uploads) await store.abortMultipartUpload(bucket, upload.Key!, upload.UploadId!);
     for (;;) {
-      const listed = await store.client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
       const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
       if (keys.length === 0) break;
-      await store.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
     }
-    await store.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
   }
 }

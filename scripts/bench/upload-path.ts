@@ -108,7 +108,7 @@ async function main(): Promise<void> {
         const key = `bench/direct-${round++}.bin`;
         keys.push(key);
         await new Upload({
-          client: store.client,
+          client: await store.client(),
           params: { Bucket: bucket, Key: key, Body: createReadStream(file, { highWaterMark: MiB }), ContentType: 'application/octet-stream' },
           partSize,
           queueSize: IN_FLIGHT,

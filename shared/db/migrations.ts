@@ -1,6 +1,6 @@
 // One migration set for PGlite and PostgreSQL 15. Kept in code so bundles carry it.
 import { type Kysely, sql } from 'kysely';
-import { type Migration, Migrator } from 'kysely/migration';
+import { DEFAULT_MIGRATION_TABLE, type Migration, Migrator } from 'kysely/migration';
 import { embeddingDimensions } from '../search/search-index.ts';
 
 const migrations: Record<string, Migration> = {
@@ -217,8 +217,21 @@ const migrations: Record<string, Migration> = {
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {
+  // Every cold start calls this; a database already at the latest migration (the usual case once deployed) costs
+  // one query instead of the migrator's lock, table checks and full listing.
+  if (await isCurrent(db)) return;
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+}
+
+async function isCurrent(db: Kysely<any>): Promise<boolean> {
+  const latest = Object.keys(migrations).sort().at(-1)!;
+  try {
+    const applied = await db.selectFrom(DEFAULT_MIGRATION_TABLE).select('name').where('name', '=', latest).executeTakeFirst();
+    return applied !== undefined;
+  } catch {
+    return false; // no migration table yet (a fresh database), or another failure the migrator will report
+  }
 }

@@ -3,7 +3,8 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
 import { subjectFor } from './catalog.ts';
-import { type EventEnvelope, envelopeFromMessage } from './envelope.ts';
+import { envelopeFromMessage } from './codec.ts';
+import type { EventEnvelope } from './envelope.ts';
 
 export interface NatsEventMessage {
   subject: string;

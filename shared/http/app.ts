@@ -5,7 +5,7 @@ import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { Principal } from '../domain/permissions.ts';
 import type { Platform } from '../platform.ts';
-import { httpDuration, httpRequests, registry } from './metrics.ts';
+import { httpDuration, httpRequests, metricsText, registry } from './metrics.ts';
 import { Problem, problemResponse, unauthorized } from './problem.ts';
 
 export interface AppEnv {
@@ -41,7 +41,7 @@ export function createFunctionApp(platform: Platform, fn: string): Hono<AppEnv> 
       return c.json({ status: 'not ready', fn, reason: (error as Error).message }, 503);
     }
   });
-  app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+  app.get('/metrics', async (c) => c.text(await metricsText(), 200, { 'content-type': registry.contentType }));
   return app;
 }
 

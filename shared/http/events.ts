@@ -4,7 +4,7 @@
 import type { Hono } from 'hono';
 import * as v from 'valibot';
 import { type EventData, type EventType, isKnownEventType, parseEventData } from '../events/catalog.ts';
-import { type EventEnvelope, envelopeFromMessage } from '../events/envelope.ts';
+import type { EventEnvelope } from '../events/envelope.ts';
 import { alreadyProcessed, markProcessed } from '../db/processed-events.ts';
 import type { Platform } from '../platform.ts';
 import type { AppEnv } from './app.ts';
@@ -25,6 +25,8 @@ export async function readCloudEvent(request: Request): Promise<EventEnvelope<un
   const headers: Record<string, string> = {};
   request.headers.forEach((value, key) => { headers[key] = value; });
   const body = await request.text();
+  // The cloudevents SDK loads with the first event, not at start-up.
+  const { envelopeFromMessage } = await import('../events/codec.ts');
   try {
     return envelopeFromMessage(headers, body);
   } catch (error) {

@@ -2,7 +2,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry });
+let defaultMetricsStarted = false;
+
+/** The exposition text. Process and runtime metrics start with the first scrape: starting them at import costs every cold start. */
+export async function metricsText(): Promise<string> {
+  if (!defaultMetricsStarted) {
+    collectDefaultMetrics({ register: registry });
+    defaultMetricsStarted = true;
+  }
+  return registry.metrics();
+}
 
 export const httpRequests = new Counter({
   name: 'mediateca_http_requests_total',

@@ -40,7 +40,7 @@ export async function configureRgwNotifications(connection: RgwConnection, targe
     },
   }));
   if (!TopicArn) throw new Error(`RGW returned no ARN for topic ${target.topicName}`);
-  await s3Client(connection, connection.endpoint).send(new PutBucketNotificationConfigurationCommand({
+  await (await s3Client(connection, connection.endpoint)).send(new PutBucketNotificationConfigurationCommand({
     Bucket: target.bucket,
     NotificationConfiguration: {
       TopicConfigurations: [{ Id: target.topicName, TopicArn, Events: ['s3:ObjectCreated:*'] }],
@@ -68,7 +68,7 @@ async function deleteBucketNotification(connection: RgwConnection, bucket: strin
     request.query = { notification: id };
     return next(args);
   }, { step: 'build', name: 'rgwDeleteNotification' });
-  await s3Client(connection, connection.endpoint).send(command);
+  await (await s3Client(connection, connection.endpoint)).send(command);
 }
 
 function snsClient(connection: RgwConnection): SNSClient {

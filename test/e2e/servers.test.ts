@@ -72,13 +72,14 @@ async function startOnServers(): Promise<E2eEnvironment | undefined> {
 }
 
 async function emptyAndDeleteBuckets(store: S3ObjectStore): Promise<void> {
+  const client = await store.client();
   for (const bucket of Object.values(store.buckets)) {
     for (;;) {
-      const listed = await store.client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
       const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
       if (keys.length === 0) break;
-      await store.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
     }
-    await store.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
   }
 }

@@ -47,7 +47,7 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
 
   test('ensureBuckets is idempotent and puts the expiry rule on the incoming bucket', async () => {
     await store.ensureBuckets();
-    const { Rules } = await store.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: buckets.incoming }));
+    const { Rules } = await (await store.client()).send(new GetBucketLifecycleConfigurationCommand({ Bucket: buckets.incoming }));
     assert.equal(Rules?.length, 1);
     assert.equal(Rules[0].Status, 'Enabled');
     assert.equal(Rules[0].Expiration?.Days, 1);
@@ -102,7 +102,7 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
 
   test('an aborted multipart upload is gone', async () => {
     const uploadId = await store.createMultipartUpload(buckets.masters, 'abandoned.bin', 'application/octet-stream');
-    await store.client.send(new UploadPartCommand({ Bucket: buckets.masters, Key: 'abandoned.bin', UploadId: uploadId, PartNumber: 1, Body: Buffer.from('x') }));
+    await (await store.client()).send(new UploadPartCommand({ Bucket: buckets.masters, Key: 'abandoned.bin', UploadId: uploadId, PartNumber: 1, Body: Buffer.from('x') }));
     await store.abortMultipartUpload(buckets.masters, 'abandoned.bin', uploadId);
     // RGW answers 404 NoSuchKey here where AWS says NoSuchUpload.
     await assert.rejects(store.listParts(buckets.masters, 'abandoned.bin', uploadId), (error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode === 404);
@@ -259,11 +259,12 @@ async function listenForNotifications(): Promise<NotificationListener> {
 }
 
 async function deleteBucket(store: S3ObjectStore, bucket: string): Promise<void> {
-  const { Uploads = [] } = await store.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-  for (const { Key, UploadId } of Uploads) await store.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }));
-  const { Contents = [] } = await store.client.send(new ListObjectsV2Command({ Bucket: bucket }));
-  for (const { Key } of Contents) await store.client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
-  await store.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  const client = await store.client();
+  const { Uploads = [] } = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  for (const { Key, UploadId } of Uploads) await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }));
+  const { Contents = [] } = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  for (const { Key } of Contents) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+  await client.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 function md5(data: Buffer): string {
