@@ -51,22 +51,22 @@ async function main(): Promise<void> {
     MEDIATECA_DATA: data,
     // a cluster's configuration; only the database is contacted at start (the S3 client and the JWKS load lazily)
     ...(database
-      ? { DATABASE_URL: database.url, S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY: 'cold-start', S3_SECRET_KEY: 'cold-start', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }
+      ? { DATABASE_URL: database.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', K_SINK: 'http://127.0.0.1:9', S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY: 'cold-start', S3_SECRET_KEY: 'cold-start', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }
       : {}),
     ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
   };
   console.log(`${database ? 'cluster configuration: PostgreSQL server (throwaway database), S3 store, remote JWKS' : `embedded: PGlite in ${data}, filesystem store`}; ${runs} runs per bundle after 1 warm-up\n`);
 
-  const results = new Map<string, Sample[]>();
+  const results = new Map<string, Sample[]>(reports.map((report) => [report.fn, []]));
   try {
-    for (const report of [...reports].sort((a, b) => (a.fn === BARE ? -1 : b.fn === BARE ? 1 : 0))) {
-      const samples: Sample[] = [];
-      for (let i = 0; i <= runs; i++) {
+    // Rounds of every bundle in turn (A B C … A B C …), so a burst of load on the machine hits all of them
+    // alike instead of one row; round 0 warms the file cache and is not counted.
+    for (let round = 0; round <= runs; round++) {
+      for (const report of reports) {
         const sample = await coldStart(join(report.outDir, 'index.mjs'), report.fn !== BARE, env);
-        if (i > 0) samples.push(sample);
+        if (round > 0) results.get(report.fn)!.push(sample);
       }
-      results.set(report.fn, samples);
-      process.stdout.write(`  ${report.fn}: ${median(samples.map((s) => s.ms)).toFixed(0)} ms\n`);
+      if (round > 0) process.stdout.write(`  round ${round}/${runs} done\n`);
     }
   } finally {
     rmSync(data, { recursive: true, force: true });
