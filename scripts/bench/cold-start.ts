@@ -12,12 +12,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { type BundleReport, ROOT, buildFunctions, listFunctions } from '../build.ts';
+import { freePort } from '../../test/support/servers.ts';
 
 /** Functions clients call directly; the goal below applies to them. */
 const HTTP_FUNCTIONS = ['upload', 'assets', 'search'];
@@ -120,17 +120,6 @@ function status(url: string): Promise<number> {
 function residentBytes(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {

@@ -3,7 +3,6 @@
 // Benchmarks print figures as ratios against a baseline measured in the same run and never fail on them:
 // the machine is shared and noisy, so only numbers taken side by side compare.
 import { cpus, loadavg } from 'node:os';
-import { DeleteBucketCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { type Host, startHost } from '../host.ts';
@@ -11,7 +10,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { deleteStream } from '../../shared/events/jetstream.ts';
 import { configureRgwNotifications, removeRgwNotifications } from '../../shared/storage/rgw-notifications.ts';
 import type { S3ObjectStore } from '../../shared/storage/s3.ts';
-import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, requireServer } from '../../test/support/servers.ts';
+import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../../test/support/servers.ts';
 
 /** Nearest-rank percentile (p in 0..100) of the values; NaN when there are none. */
 export function percentile(values: number[], p: number): number {
@@ -149,18 +148,3 @@ export async function startServerHost(options: { dataDir: string; nats: boolean;
   }
 }
 
-/** Aborts unfinished multipart uploads, deletes every object, then the bucket. */
-export async function emptyAndDeleteBuckets(store: S3ObjectStore): Promise<void> {
-  const client = await store.client();
-  for (const bucket of new Set(Object.values(store.buckets))) {
-    const { Uploads = [] } = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-    for (const upload of Uploads) await store.abortMultipartUpload(bucket, upload.Key!, upload.UploadId!);
-    for (;;) {
-      const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-      const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-      if (keys.length === 0) break;
-      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    }
-    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-  }
-}

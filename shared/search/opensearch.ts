@@ -16,16 +16,17 @@ import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts'
 import {
   type Facet,
   InvalidCursor,
-  SEMANTIC_UNAVAILABLE,
   type SearchDocument,
   type SearchHit,
   type SearchIndex,
   type SearchMode,
   type SearchQuery,
   type SearchResult,
+  SEMANTIC_UNAVAILABLE,
   documentFrom,
   embeddingDimensions,
-  modeOf,
+  emptyFacets,
+  searchByMode,
 } from './search-index.ts';
 
 /** Semantic and hybrid rank the top CANDIDATES of each ranking (or the page size, if larger). */
@@ -40,7 +41,6 @@ const ADDED_KEYWORDS = { label_values: { type: 'keyword' }, person_ids: { type: 
 const TEXT_WEIGHTS = { title: 10, tags_text: 4, labels: 4, description: 2, extra: 1, ocr_text: 1, transcript: 1 } as const;
 const TEXT_FIELDS = Object.keys(TEXT_WEIGHTS) as (keyof typeof TEXT_WEIGHTS)[];
 const BM25_TIEBREAK = 0.001;
-const TEXT_MODE = { available: false, reason: 'text mode' };
 
 export interface OpenSearchOptions {
   /** index name; 'mediateca-assets' unless given */
@@ -186,17 +186,12 @@ export class OpenSearchSearchIndex implements SearchIndex {
     await this.client.delete({ index: this.index, id: assetId, refresh: this.refresh }, { ignore: [404] });
   }
 
-  async search(query: SearchQuery): Promise<SearchResult> {
-    const mode = modeOf(query);
-    if (mode === 'text') return { ...(await this.textSearch(query)), semantic: TEXT_MODE };
-    const vector = await this.queryVector(query);
-    if ('reason' in vector) {
-      const semantic = { available: false, reason: vector.reason };
-      // Hybrid falls back to text and says so; semantic answers nothing rather than text dressed as semantic.
-      if (mode === 'hybrid') return { ...(await this.textSearch(query)), semantic };
-      return { hits: [], total: 0, facets: emptyFacets(query), semantic };
-    }
-    return { ...(await this.rankedSearch(query, mode, vector.vector)), semantic: { available: true } };
+  search(query: SearchQuery): Promise<SearchResult> {
+    return searchByMode(query, {
+      textSearch: (q) => this.textSearch(q),
+      queryVector: (q) => this.queryVector(q),
+      rankedSearch: (q, mode, vector) => this.rankedSearch(q, mode, vector),
+    });
   }
 
   private async queryVector(query: SearchQuery): Promise<{ vector: number[] } | { reason: string }> {
@@ -360,10 +355,6 @@ function aggregationsOf(facets: Facet[]): Record<string, Aggregations.Aggregatio
 function facetsFrom(facets: Facet[], aggregations: unknown): SearchResult['facets'] {
   const buckets = (facet: Facet) => ((aggregations as Record<string, { buckets: { key: string; doc_count: number }[] }> | undefined)?.[facet]?.buckets ?? []);
   return Object.fromEntries(facets.map((facet) => [facet, buckets(facet).map((bucket) => ({ value: String(bucket.key), count: bucket.doc_count }))]));
-}
-
-function emptyFacets(query: SearchQuery): SearchResult['facets'] {
-  return Object.fromEntries(query.facets.map((facet) => [facet, []]));
 }
 
 /** A text search's cursor: ['text', score, assetId] or ['list', createdAt millis, assetId]; gives OpenSearch's search_after. */

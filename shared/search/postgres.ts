@@ -15,14 +15,15 @@ import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts'
 import {
   type Facet,
   InvalidCursor,
-  SEMANTIC_UNAVAILABLE,
   type SearchDocument,
   type SearchIndex,
   type SearchMode,
   type SearchQuery,
   type SearchResult,
+  SEMANTIC_UNAVAILABLE,
   documentFrom,
-  modeOf,
+  emptyFacets,
+  searchByMode,
 } from './search-index.ts';
 
 const TEXT_CONFIGS = ['mediateca_es', 'mediateca_en'];
@@ -49,7 +50,6 @@ const CANDIDATES = 100;
 /** HNSW candidate list per query: recall ~0.975 at 1M × 512-d measured here; the default 40 is lower. */
 const EF_SEARCH = 100;
 const NO_PGVECTOR = 'pgvector is not installed in this PostgreSQL: no embeddings are indexed';
-const TEXT_MODE = { available: false, reason: 'text mode' };
 
 export class PostgresSearchIndex implements SearchIndex {
   readonly backend = 'postgres';
@@ -103,17 +103,12 @@ export class PostgresSearchIndex implements SearchIndex {
     await this.db.deleteFrom('search_documents').where('asset_id', '=', assetId).execute();
   }
 
-  async search(query: SearchQuery): Promise<SearchResult> {
-    const mode = modeOf(query);
-    if (mode === 'text') return { ...(await this.textSearch(query)), semantic: TEXT_MODE };
-    const vector = await this.queryVector(query);
-    if ('reason' in vector) {
-      const semantic = { available: false, reason: vector.reason };
-      // Hybrid falls back to text and says so; semantic answers nothing rather than text dressed as semantic.
-      if (mode === 'hybrid') return { ...(await this.textSearch(query)), semantic };
-      return { hits: [], total: 0, facets: emptyFacets(query), semantic };
-    }
-    return { ...(await this.rankedSearch(query, mode, vector.vector)), semantic: { available: true } };
+  search(query: SearchQuery): Promise<SearchResult> {
+    return searchByMode(query, {
+      textSearch: (q) => this.textSearch(q),
+      queryVector: (q) => this.queryVector(q),
+      rankedSearch: (q, mode, vector) => this.rankedSearch(q, mode, vector),
+    });
   }
 
   /** The query vector in pgvector's text form: the caller's, or the stored embedding of the "more like this" asset. */
@@ -403,10 +398,6 @@ function tsqueryFor(text: string | undefined): RawBuilder<unknown> | undefined {
 /** Weights for D, C, B, A: fields/OCR/transcript, description, tags/labels/filename, title. */
 function rankOf(tsquery: RawBuilder<unknown>) {
   return sql<number>`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, ${tsquery})`;
-}
-
-function emptyFacets(query: SearchQuery): SearchResult['facets'] {
-  return Object.fromEntries(query.facets.map((facet) => [facet, []]));
 }
 
 function vectorLiteral(vector: number[]): string {

@@ -142,3 +142,35 @@ export function documentFrom(json: Record<string, unknown>): SearchDocument {
   const { createdAt, capturedAt, ...rest } = json as unknown as Omit<SearchDocument, 'createdAt' | 'capturedAt'> & { createdAt: string; capturedAt?: string };
   return { ...rest, createdAt: new Date(createdAt), ...(capturedAt ? { capturedAt: new Date(capturedAt) } : {}) };
 }
+
+/** What a text-mode result says about vectors. */
+export const TEXT_MODE = { available: false, reason: 'text mode' } as const;
+
+/** Every requested facet, with no values: the answer when nothing can match. */
+export function emptyFacets(query: SearchQuery): SearchResult['facets'] {
+  return Object.fromEntries(query.facets.map((facet) => [facet, []]));
+}
+
+/** The three searches an adapter provides; `V` is its own form of a query vector. */
+export interface ModeSearches<V> {
+  textSearch(query: SearchQuery): Promise<Omit<SearchResult, 'semantic'>>;
+  /** the query's vector, or why there is none (no vector support, wrong length, no embedding to compare with) */
+  queryVector(query: SearchQuery): Promise<{ vector: V } | { reason: string }>;
+  rankedSearch(query: SearchQuery, mode: Exclude<SearchMode, 'text'>, vector: V): Promise<Omit<SearchResult, 'semantic'>>;
+}
+
+/**
+ * Runs a query in its mode, with the rule every adapter keeps when vectors cannot be used: hybrid falls back
+ * to text and says so; semantic answers nothing rather than text dressed as semantic.
+ */
+export async function searchByMode<V>(query: SearchQuery, searches: ModeSearches<V>): Promise<SearchResult> {
+  const mode = modeOf(query);
+  if (mode === 'text') return { ...(await searches.textSearch(query)), semantic: TEXT_MODE };
+  const vector = await searches.queryVector(query);
+  if ('reason' in vector) {
+    const semantic = { available: false, reason: vector.reason };
+    if (mode === 'hybrid') return { ...(await searches.textSearch(query)), semantic };
+    return { hits: [], total: 0, facets: emptyFacets(query), semantic };
+  }
+  return { ...(await searches.rankedSearch(query, mode, vector.vector)), semantic: { available: true } };
+}

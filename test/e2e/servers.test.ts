@@ -1,6 +1,5 @@
 // End to end on the servers: PostgreSQL 15, NATS JetStream and Ceph RGW, with RGW's real bucket
 // notifications pushed to upload-complete over HTTP.
-import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +11,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { deleteStream } from '../../shared/events/jetstream.ts';
 import { configureRgwNotifications, removeRgwNotifications } from '../../shared/storage/rgw-notifications.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
-import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, requireServer } from '../support/servers.ts';
+import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
 
@@ -69,17 +68,4 @@ async function startOnServers(): Promise<E2eEnvironment | undefined> {
       if (!response.ok) throw new Error(`replay → ${response.status}`);
     },
   };
-}
-
-async function emptyAndDeleteBuckets(store: S3ObjectStore): Promise<void> {
-  const client = await store.client();
-  for (const bucket of Object.values(store.buckets)) {
-    for (;;) {
-      const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-      const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-      if (keys.length === 0) break;
-      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    }
-    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-  }
 }

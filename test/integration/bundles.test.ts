@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ROOT, RUNTIME_PACKAGES, buildFunctions, importBoundaryViolations } from '../../scripts/build.ts';
+import { freePort } from '../support/servers.ts';
 
 const run = promisify(execFile);
 // One HTTP function, one event-triggered function, and the GPU pool's (its AI packages installed, not loaded).
@@ -102,17 +102,6 @@ describe('function import boundaries', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls until the process answers (any status); fails with its output if it exits first or takes a minute. */
 async function firstAnswer(url: string, child: ChildProcess, output: () => string): Promise<Response> {

@@ -1,5 +1,7 @@
 // Integration tests run against real servers. Missing server: fail loudly on CI, otherwise skip loudly.
-import { connect } from 'node:net';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { connect, createServer } from 'node:net';
+import type { S3ObjectStore } from '../../shared/storage/s3.ts';
 
 /**
  * Resolves true when the server answers. When it does not: throws if CI=true, else warns and resolves false
@@ -60,4 +62,32 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       }
     },
   };
+}
+
+/** Aborts unfinished multipart uploads, deletes every object, then the bucket. */
+export async function emptyAndDeleteBuckets(store: S3ObjectStore): Promise<void> {
+  const client = await store.client();
+  for (const bucket of new Set(Object.values(store.buckets))) {
+    const { Uploads = [] } = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    for (const upload of Uploads) await store.abortMultipartUpload(bucket, upload.Key!, upload.UploadId!);
+    for (;;) {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (keys.length === 0) break;
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  }
+}
+
+/** A TCP port nothing listens on right now, for a child process to bind. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
