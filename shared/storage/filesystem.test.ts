@@ -82,3 +82,26 @@ test('range header parsing', () => {
   assert.equal(parseRange('bytes=0-1,3-4', 10), undefined);
   assert.equal(parseRange(undefined, 10), undefined);
 });
+
+test('list: every object of a bucket with size and time, under a prefix, without half-written files', async () => {
+  const store = new FilesystemObjectStore(join(root, 'listing'), buckets, 'http://store.test', join(root, 'secret'));
+  await store.ensureBuckets();
+  const before = Date.now() - 1000;
+  await store.put('in', 'p1/a/original.jpg', Buffer.from('abc'), 'image/jpeg');
+  await store.put('in', 'p1/b/original.mp4', Buffer.from('abcdef'), 'video/mp4');
+  await store.put('in', 'p2/c/original.png', Buffer.from('x'), 'image/png');
+  await store.put('m', 'p1/elsewhere.jpg', Buffer.from('m'), 'image/jpeg');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(join(root, 'listing', 'in', 'p1', 'a', `original.jpg.${crypto.randomUUID()}.tmp`), 'partial');
+  const all = [];
+  for await (const object of store.list('in')) all.push(object);
+  assert.deepEqual(all.map((o) => [o.key, o.size]), [['p1/a/original.jpg', 3], ['p1/b/original.mp4', 6], ['p2/c/original.png', 1]]);
+  assert.ok(all.every((o) => o.lastModified.getTime() >= before && o.lastModified.getTime() <= Date.now()));
+  const underP1 = [];
+  for await (const object of store.list('in', 'p1/')) underP1.push(object.key);
+  assert.deepEqual(underP1, ['p1/a/original.jpg', 'p1/b/original.mp4']);
+  await store.delete('in', 'p1/a/original.jpg');
+  const after = [];
+  for await (const object of store.list('in', 'p1/')) after.push(object.key);
+  assert.deepEqual(after, ['p1/b/original.mp4']);
+});

@@ -8,7 +8,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { s3RecordFor } from '../events/s3-notification.ts';
-import type { Buckets, CompletedPart, ObjectInfo, ObjectStore } from './object-store.ts';
+import type { Buckets, CompletedPart, ListedObject, ObjectInfo, ObjectStore } from './object-store.ts';
 
 export class InvalidObjectKey extends Error {}
 
@@ -136,6 +136,25 @@ export class FilesystemObjectStore implements ObjectStore {
     await rm(this.metaPath(bucket, key), { force: true });
   }
 
+  async *list(bucket: string, prefix = ''): AsyncIterable<ListedObject> {
+    const bucketDir = resolve(this.root, bucket);
+    if (!Object.values(this.buckets).includes(bucket)) throw new InvalidObjectKey(`unknown bucket ${bucket}`);
+    let entries: string[];
+    try {
+      entries = await readdir(bucketDir, { recursive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries.sort()) {
+      const key = entry.split(sep).join('/');
+      // half-written objects (writeAtomically's temp files) are not objects yet
+      if (!key.startsWith(prefix) || TEMPORARY_FILE.test(key)) continue;
+      const info = await stat(join(bucketDir, entry)).catch(() => undefined);
+      if (info?.isFile()) yield { key, size: info.size, lastModified: info.mtime };
+    }
+  }
+
   // ---- the signed-URL endpoint (mounted by the dev host under /_store) ----
 
   /** Verifies a signed URL; returns what it grants, or a reason it does not. */
@@ -242,6 +261,8 @@ export class FilesystemObjectStore implements ObjectStore {
     }
   }
 }
+
+const TEMPORARY_FILE = /\.[0-9a-f-]{36}\.tmp$/;
 
 function expiry(ttlSeconds: number): number {
   return Math.floor(Date.now() / 1000) + ttlSeconds;

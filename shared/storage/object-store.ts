@@ -15,6 +15,12 @@ export interface ObjectInfo {
   contentType?: string;
 }
 
+export interface ListedObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
 export interface PresignedPart {
   partNumber: number;
   url: string;
@@ -41,6 +47,8 @@ export interface ObjectStore {
   put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void>;
   copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, size: number): Promise<void>;
   delete(bucket: string, key: string): Promise<void>;
+  /** Every object in the bucket (under the prefix), in pages: the reconciliation sweep walks the incoming bucket. */
+  list(bucket: string, prefix?: string): AsyncIterable<ListedObject>;
 }
 
 export const DEFAULT_BUCKETS: Buckets = { incoming: 'mediateca-incoming', masters: 'mediateca-masters', renditions: 'mediateca-renditions' };

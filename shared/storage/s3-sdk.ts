@@ -10,6 +10,7 @@ export {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,

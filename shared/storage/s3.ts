@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.ts';
-import type { Buckets, CompletedPart, ObjectInfo, ObjectStore } from './object-store.ts';
+import type { Buckets, CompletedPart, ListedObject, ObjectInfo, ObjectStore } from './object-store.ts';
 
 export type S3Settings = NonNullable<Config['s3']>;
 
@@ -196,6 +196,16 @@ export class S3ObjectStore implements ObjectStore {
   async delete(bucket: string, key: string): Promise<void> {
     const { s3, client } = await this.sdk();
     await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+
+  async *list(bucket: string, prefix?: string): AsyncIterable<ListedObject> {
+    const { s3, client } = await this.sdk();
+    let token: string | undefined;
+    do {
+      const page = await client.send(new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) yield { key: object.Key!, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   private async bucketExists(bucket: string): Promise<boolean> {

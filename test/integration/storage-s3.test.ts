@@ -184,6 +184,20 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
     await store.delete(buckets.renditions, 'to-delete.txt');
   });
 
+  test('list: objects under a prefix with size and last-modified time', async () => {
+    const started = Date.now() - 5000; // RGW's clock has second resolution
+    await store.put(buckets.renditions, 'listing/a/original.jpg', Buffer.from('abc'), 'image/jpeg');
+    await store.put(buckets.renditions, 'listing/b/Mi canción.mp4', Buffer.from('abcdef'), 'video/mp4');
+    await store.put(buckets.renditions, 'elsewhere/c.png', Buffer.from('x'), 'image/png');
+    const listed = [];
+    for await (const object of store.list(buckets.renditions, 'listing/')) listed.push(object);
+    assert.deepEqual(listed.map((o) => [o.key, o.size]), [['listing/a/original.jpg', 3], ['listing/b/Mi canción.mp4', 6]]);
+    assert.ok(listed.every((o) => o.lastModified.getTime() >= started && o.lastModified.getTime() <= Date.now() + 5000));
+    const everything = [];
+    for await (const object of store.list(buckets.renditions)) everything.push(object.key);
+    assert.ok(everything.includes('elsewhere/c.png') && everything.includes('listing/a/original.jpg'));
+  });
+
   // What RGW 16.2.15 sent, measured here (one POST per event, Records holds one record):
   //   POST /  accept: */*  content-type: application/json  content-length: <n>
   //   no ce-* headers: the topic's cloudevents=true is accepted but Pacific ignores it (Quincy and later send
