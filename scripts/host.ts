@@ -104,11 +104,10 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   }
   platform.outboxWritten = () => relay.wake();
 
-  // Abandoned uploads expire; in a cluster a PingSource / cron sends this event instead.
-  const expiry = setInterval(() => {
-    void deliverToFunction(targets.upload!, newEvent('io.mediateca.uploads.expire-requested', EVENT_SOURCE, {}));
-  }, 60_000);
-  expiry.unref();
+  // Abandoned uploads expire, and the incoming bucket is swept (once now, for what arrived while the host was down,
+  // then every interval); in a cluster CronJobs send these events instead.
+  const expiry = scheduled(() => deliverToFunction(targets.upload!, newEvent('io.mediateca.uploads.expire-requested', EVENT_SOURCE, {})), 60_000);
+  const sweep = scheduled(() => deliverToFunction(targets['upload-complete']!, newEvent('io.mediateca.uploads.sweep-requested', EVENT_SOURCE, {})), config.uploads.sweepIntervalSeconds * 1000, { now: true });
 
   handle = root.fetch;
   return {
@@ -116,11 +115,28 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     platform,
     functions,
     async stop() {
-      clearInterval(expiry);
+      await Promise.all([expiry.stop(), sweep.stop()]);
       await new Promise((resolve) => server.close(resolve));
       for (const stop of stoppers) await stop();
       await relay.stop();
       await platform.close();
+    },
+  };
+}
+
+/** Runs `job` every `intervalMs`, never two at once; `stop()` waits for a run in progress. */
+function scheduled(job: () => Promise<unknown>, intervalMs: number, options: { now?: boolean } = {}) {
+  let running: Promise<unknown> | undefined;
+  const run = () => {
+    running ??= job().catch(() => {}).finally(() => { running = undefined; });
+  };
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  if (options.now) run();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

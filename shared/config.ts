@@ -20,6 +20,10 @@ export interface Config {
     urlTtlSeconds: number;
     /** uploads never completed are expired after this */
     expireAfterSeconds: number;
+    /** the reconciliation sweep of the incoming bucket runs this often (dev host timer; a CronJob in a cluster) */
+    sweepIntervalSeconds: number;
+    /** objects younger than this are left to their notification */
+    sweepGraceSeconds: number;
   };
   images: { maxPixels: number };
   transcode: { timeoutMs: number; maxDurationSeconds: number; maxPixels: number };
@@ -63,6 +67,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       partSizeBytes: Number(env.UPLOAD_PART_SIZE ?? 32 * 1024 ** 2),
       urlTtlSeconds: Number(env.UPLOAD_URL_TTL ?? 3600),
       expireAfterSeconds: Number(env.UPLOAD_EXPIRE_AFTER ?? 24 * 3600),
+      sweepIntervalSeconds: Number(env.UPLOAD_SWEEP_INTERVAL ?? 60),
+      sweepGraceSeconds: Number(env.UPLOAD_SWEEP_GRACE ?? 30),
     },
     images: { maxPixels: Number(env.IMAGE_MAX_PIXELS ?? 268_402_689) },
     transcode: {

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { changeAsset, createUploadingAsset } from '../../shared/db/assets.ts';
+import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
+import { deliverToFunction } from '../../shared/events/deliver.ts';
+import { newEvent } from '../../shared/events/envelope.ts';
 import type { SearchDocument } from '../../shared/search/search-index.ts';
-import { withAiFields } from './index.ts';
+import { createTestPlatform } from '../../test/support/platform.ts';
+import { createApp, withAiFields } from './index.ts';
 
 const base: SearchDocument = {
   assetId: '6f1c0e36-2f33-4a7e-9a59-2f0b8d1f6a11', projectId: 'newsroom', mediaType: 'image', state: 'ready', title: 'Pleno',
@@ -34,5 +41,29 @@ describe('withAiFields', () => {
     assert.equal(bare.transcript, undefined);
     assert.equal(bare.embedding, undefined);
     assert.deepEqual(bare.labels, []);
+  });
+});
+
+describe('index events', () => {
+  test('the projection and the event\'s idempotency record commit in one transaction', async () => {
+    const platform = await createTestPlatform();
+    try {
+      const assetId = randomUUID();
+      let asset = await createUploadingAsset(platform.db, {
+        id: assetId, project_id: 'newsroom', media_type: 'image', title: 'Pleno', description: '', tags: [], filename: 'pleno.jpg', content_type: 'image/jpeg',
+        size_bytes: 3, expected_sha256: null, sha256: 'ab', storage_key: 'newsroom/x/original.jpg', duplicate_of: null, state_reason: null, progress: null, owner: 'tester',
+      }, { id: randomUUID(), bucket: 'incoming', storage_key: `newsroom/${assetId}/original.jpg`, multipart_upload_id: null, part_size: null, part_count: null, expires_at: new Date(Date.now() + 60_000) });
+      for (const state of ['uploaded', 'ready'] as const) asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state }, history: { type: state, actor: 'test' } });
+      const event = newEvent('io.mediateca.asset.rendered', EVENT_SOURCE, { assetId, projectId: 'newsroom', version: asset.version, renditions: [] }, assetId);
+      const result = await deliverToFunction((request) => createApp(platform).fetch(request), event);
+      assert.equal(result.outcome, 'ack', result.reason);
+      // xmin is the id of the transaction that wrote the row: one id, one transaction
+      const document = await sql<{ xmin: string }>`select xmin::text from search_documents where asset_id = ${assetId}`.execute(platform.db);
+      const processed = await sql<{ xmin: string }>`select xmin::text from processed_events where consumer = 'index' and event_id = ${event.id}`.execute(platform.db);
+      assert.equal(document.rows.length, 1);
+      assert.equal(processed.rows[0]?.xmin, document.rows[0]!.xmin);
+    } finally {
+      await platform.dispose();
+    }
   });
 });

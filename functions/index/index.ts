@@ -4,46 +4,63 @@ import type { Hono } from 'hono';
 import { findLabel, spanishLabel } from '../../shared/ai/vision/labels.ts';
 import { findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
 import { assetIdsWithPerson, findEmbedding, listFaces, listLabels } from '../../shared/db/enrichment.ts';
-import type { Asset } from '../../shared/db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Asset, DB } from '../../shared/db/schema.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
-import { acceptEvents } from '../../shared/http/events.ts';
+import { type EventContext, acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
-import type { SearchDocument } from '../../shared/search/search-index.ts';
+import type { SearchDocument, SearchIndex } from '../../shared/search/search-index.ts';
 
 const CONSUMER = 'index';
 
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, CONSUMER);
-  const reindex = async (event: { data: { assetId: string } }, p: Platform) => { await projectAsset(p, event.data.assetId); };
+  const reindex = (event: { data: { assetId: string } }, p: Platform, context: EventContext) => projectAssets(p, [event.data.assetId], context);
   acceptEvents(app, platform, CONSUMER, {
     'io.mediateca.asset.rendered': reindex,
     'io.mediateca.asset.updated': reindex,
     'io.mediateca.asset.failed': reindex,
     'io.mediateca.asset.deleted': reindex,
     'io.mediateca.asset.enriched': reindex,
-    'io.mediateca.person.updated': async (event, p) => {
-      for (const assetId of await assetIdsWithPerson(p.db, event.data.personId)) await projectAsset(p, assetId);
-    },
+    'io.mediateca.person.updated': async (event, p, context) => projectAssets(p, await assetIdsWithPerson(p.db, event.data.personId), context),
   });
   return app;
 }
 
+/**
+ * Where the search index lives in the platform's database (the Postgres adapter), the projections and the event's
+ * idempotency record commit in one transaction; an external index (OpenSearch) is written first, then the event is
+ * marked (a projection is idempotent: running it again converges on the same document).
+ */
+async function projectAssets(platform: Platform, assetIds: string[], context: EventContext): Promise<void> {
+  const { search } = platform;
+  if (!search.inTransaction) {
+    for (const assetId of assetIds) await projectAsset(platform.db, search, assetId);
+    return;
+  }
+  await platform.db.transaction().execute(async (trx) => {
+    const index = search.inTransaction!(trx);
+    for (const assetId of assetIds) await projectAsset(trx, index, assetId);
+    await context.markProcessed(trx);
+  });
+}
+
 /** Searchable = ready or archived. Anything else (failed, deleted, still processing) leaves the index. */
-export async function projectAsset(platform: Platform, assetId: string): Promise<void> {
-  const asset = await findAsset(platform.db, assetId);
+export async function projectAsset(db: Kysely<DB>, search: SearchIndex, assetId: string): Promise<void> {
+  const asset = await findAsset(db, assetId);
   if (!asset || !['ready', 'archived'].includes(asset.state)) {
-    await platform.search.remove(assetId);
+    await search.remove(assetId);
     return;
   }
   const [metadata, renditions, labels, faces, embedding] = await Promise.all([
-    getMetadata(platform.db, assetId),
-    listRenditions(platform.db, assetId),
-    listLabels(platform.db, assetId),
-    listFaces(platform.db, assetId),
-    findEmbedding(platform.db, assetId),
+    getMetadata(db, assetId),
+    listRenditions(db, assetId),
+    listLabels(db, assetId),
+    listFaces(db, assetId),
+    findEmbedding(db, assetId),
   ]);
   const document = toSearchDocument(asset, metadata.technical ?? {}, renditions.find((r) => r.name === 'thumbnail')?.storage_key);
-  await platform.search.upsert(withAiFields(document, metadata.ai ?? {}, labels, faces, embedding?.vector));
+  await search.upsert(withAiFields(document, metadata.ai ?? {}, labels, faces, embedding?.vector));
 }
 
 /**

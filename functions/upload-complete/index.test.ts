@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { findAsset } from '../../shared/db/assets.ts';
+import { sql } from 'kysely';
+import sharp from 'sharp';
+import { assetHistory, findAsset } from '../../shared/db/assets.ts';
+import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
+import { deliverToFunction } from '../../shared/events/deliver.ts';
+import { newEvent } from '../../shared/events/envelope.ts';
+import { createPlatform } from '../../shared/platform.ts';
+import { sweepIncoming } from '../../shared/uploads/sweep.ts';
 import { startUpload } from '../upload/index.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { createApp } from './index.ts';
@@ -83,7 +90,166 @@ test('unusable notifications are answered 422 problem+json (dead-lettered by the
   assert.equal(notJson.status, 422);
 });
 
-test('an object that no upload created is acknowledged and ignored', async () => {
-  const response = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(platform.store.buckets.incoming, 'stray/file.jpg', 10)) });
+test('an object that no upload created is acknowledged and deleted', async () => {
+  const incoming = platform.store.buckets.incoming;
+  await platform.store.put(incoming, 'stray/file.jpg', Buffer.from('0123456789'), 'image/jpeg');
+  const response = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(incoming, 'stray/file.jpg', 10)) });
   assert.equal(response.status, 200);
+  assert.equal(await platform.store.head(incoming, 'stray/file.jpg'), undefined);
 });
+
+test('a notification naming another bucket touches nothing there', async () => {
+  const masters = platform.store.buckets.masters;
+  await platform.store.put(masters, 'newsroom/kept/original.jpg', Buffer.from('master'), 'image/jpeg');
+  const response = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(masters, 'newsroom/kept/original.jpg', 6)) });
+  assert.equal(response.status, 200);
+  assert.ok(await platform.store.head(masters, 'newsroom/kept/original.jpg'));
+});
+
+/** One notification per object version: each PUT gets its own sequencer, as from RGW. */
+let sequencer = 0x100;
+function notify(bucket: string, key: string, size: number, options: { again?: boolean } = {}) {
+  const body = records(bucket, key, size);
+  body.Records[0]!.s3.object.sequencer = (options.again ? sequencer : ++sequencer).toString(16);
+  return app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function historyTypes(assetId: string) {
+  return (await assetHistory(platform.db, assetId)).map((entry) => entry.type);
+}
+
+test('a re-PUT after the upload was verified leaves no object behind (every time)', async () => {
+  const bytes = Buffer.from('verified once');
+  const { assetId, bucket, key } = await uploadedObject(bytes);
+  assert.equal((await notify(bucket, key, bytes.length)).status, 200);
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploaded');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await platform.store.put(bucket, key, Buffer.from('sent again'), 'application/octet-stream');
+    assert.equal((await notify(bucket, key, 10)).status, 200);
+    assert.equal(await platform.store.head(bucket, key), undefined, 'the stray object is deleted');
+  }
+  assert.deepEqual(await historyTypes(assetId), ['created', 'uploaded']);
+  assert.deepEqual(await readAll(platform.store.buckets.masters, key), bytes, 'the master is untouched');
+});
+
+test('the asset change, the completed upload and the idempotency record commit in one transaction', async () => {
+  const bytes = Buffer.from('one transaction');
+  const { assetId, bucket, key } = await uploadedObject(bytes);
+  const response = await app.request('/', {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify({ specversion: '1.0', id: 'tx-1', type: 'com.amazonaws.s3.ObjectCreated:Put', source: 'test', datacontenttype: 'application/json', data: { bucket, key, size: bytes.length } }),
+  });
+  assert.equal(response.status, 200);
+  // xmin is the id of the transaction that last wrote a row
+  const xmin = async (query: ReturnType<typeof sql>) => ((await query.execute(platform.db)).rows[0] as { xmin: string }).xmin;
+  const asset = await xmin(sql`select xmin::text from assets where id = ${assetId}`);
+  assert.equal(await xmin(sql`select xmin::text from uploads where asset_id = ${assetId}`), asset);
+  assert.equal(await xmin(sql`select xmin::text from processed_events where consumer = 'upload-complete' and event_id = 'tx-1'`), asset);
+});
+
+test('a crash after the copy to masters: the redelivery finishes the job, once', async () => {
+  const bytes = Buffer.from('crash after copy');
+  const { assetId, bucket, key } = await uploadedObject(bytes);
+  const copy = platform.store.copy.bind(platform.store);
+  platform.store.copy = async (...args) => {
+    await copy(...args);
+    throw new Error('killed after the copy');
+  };
+  try {
+    assert.equal((await notify(bucket, key, bytes.length)).status, 500);
+  } finally {
+    platform.store.copy = copy;
+  }
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploading');
+  assert.equal((await notify(bucket, key, bytes.length, { again: true })).status, 200, 'the same notification again');
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploaded');
+  assert.deepEqual(await historyTypes(assetId), ['created', 'uploaded']);
+  assert.equal(await outboxCount('io.mediateca.asset.uploaded', assetId), 1);
+  assert.equal(await platform.store.head(bucket, key), undefined);
+});
+
+test('a crash before the delete from incoming: the sweep removes the leftover, nothing runs twice', async () => {
+  const bytes = Buffer.from('crash before delete');
+  const { assetId, bucket, key } = await uploadedObject(bytes);
+  const remove = platform.store.delete.bind(platform.store);
+  platform.store.delete = async () => { throw new Error('killed before the delete'); };
+  try {
+    assert.equal((await notify(bucket, key, bytes.length)).status, 500);
+  } finally {
+    platform.store.delete = remove;
+  }
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploaded');
+  const redelivery = await notify(bucket, key, bytes.length, { again: true });
+  assert.deepEqual((await redelivery.json()).results.map((r: { status: string }) => r.status), ['duplicate'], 'marked processed with the state change');
+  assert.ok(await platform.store.head(bucket, key), 'the leftover is still there');
+  await sweepIncoming(platform, inTheFuture());
+  assert.equal(await platform.store.head(bucket, key), undefined);
+  assert.deepEqual(await historyTypes(assetId), ['created', 'uploaded']);
+  assert.equal(await outboxCount('io.mediateca.asset.uploaded', assetId), 1);
+});
+
+test('the sweep verifies an object whose notification never came, and leaves young objects to theirs', async () => {
+  const bytes = Buffer.from('notification dropped');
+  const { assetId, bucket, key } = await uploadedObject(bytes);
+  const early = await sweepIncoming(platform, new Date());
+  assert.ok(early.young >= 1);
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploading', 'within the grace period');
+  const report = await sweepIncoming(platform, inTheFuture());
+  assert.ok(report.verified >= 1);
+  const asset = await findAsset(platform.db, assetId);
+  assert.equal(asset?.state, 'uploaded');
+  assert.equal(asset?.sha256, createHash('sha256').update(bytes).digest('hex'));
+  assert.equal(await platform.store.head(bucket, key), undefined);
+  assert.deepEqual(await readAll(platform.store.buckets.masters, key), bytes);
+});
+
+test('io.mediateca.uploads.sweep-requested runs the sweep', async () => {
+  const bytes = Buffer.from('swept by the scheduled event');
+  const { assetId } = await uploadedObject(bytes);
+  const sweep = newEvent('io.mediateca.uploads.sweep-requested', EVENT_SOURCE, {});
+  const fresh = await createPlatform({ name: 'sweep', config: { ...platform.config, uploads: { ...platform.config.uploads, sweepGraceSeconds: 0 } }, database: platform.database, store: platform.store });
+  const result = await deliverToFunction((request) => createApp(fresh).fetch(request), sweep);
+  assert.equal(result.outcome, 'ack', result.reason);
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploaded');
+});
+
+test('an SVG declared as image/png fails with the reason; a JPEG declared as image/png is stored as image/jpeg', async () => {
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>');
+  const svgUpload = await uploadedAs(svg, 'image/png');
+  await notify(svgUpload.bucket, svgUpload.key, svg.length);
+  const rejected = await findAsset(platform.db, svgUpload.assetId);
+  assert.equal(rejected?.state, 'failed');
+  assert.match(rejected!.state_reason!, /markup \(SVG, HTML or XML\), not image\/png/);
+  assert.equal(await platform.store.head(platform.store.buckets.masters, svgUpload.key), undefined);
+
+  const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).jpeg().toBuffer();
+  const jpegUpload = await uploadedAs(jpeg, 'image/png');
+  await notify(jpegUpload.bucket, jpegUpload.key, jpeg.length);
+  const corrected = await findAsset(platform.db, jpegUpload.assetId);
+  assert.equal(corrected?.state, 'uploaded');
+  assert.equal(corrected?.content_type, 'image/jpeg');
+  const uploadedEvent = await platform.db.selectFrom('outbox').select('data').where('type', '=', 'io.mediateca.asset.uploaded').where('subject', '=', jpegUpload.assetId).executeTakeFirstOrThrow();
+  assert.equal((uploadedEvent.data as { contentType: string }).contentType, 'image/jpeg');
+});
+
+async function uploadedAs(bytes: Buffer, contentType: string) {
+  const plan = await startUpload(platform, 'tester', { projectId: 'newsroom', filename: 'picture.png', size: bytes.length, contentType, tags: [] });
+  const upload = await platform.db.selectFrom('uploads').selectAll().where('id', '=', plan.uploadId).executeTakeFirstOrThrow();
+  await platform.store.put(upload.bucket, upload.storage_key, bytes, contentType);
+  return { assetId: plan.assetId, bucket: upload.bucket, key: upload.storage_key };
+}
+
+function inTheFuture(): Date {
+  return new Date(Date.now() + (platform.config.uploads.sweepGraceSeconds + 1) * 1000);
+}
+
+async function outboxCount(type: string, assetId: string): Promise<number> {
+  return (await platform.db.selectFrom('outbox').select('id').where('type', '=', type).where('subject', '=', assetId).execute()).length;
+}
+
+async function readAll(bucket: string, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await platform.store.getStream(bucket, key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

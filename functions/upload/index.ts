@@ -3,16 +3,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import * as v from 'valibot';
-import { createUploadingAsset, findAsset, findDuplicate, findUpload } from '../../shared/db/assets.ts';
+import { ConcurrentModification, createUploadingAsset, findAsset, findDuplicate, findUpload } from '../../shared/db/assets.ts';
 import { extensionOf, mediaTypeOf, safeFilename } from '../../shared/domain/asset.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import { badRequest, conflict, notFound, payloadTooLarge } from '../../shared/http/problem.ts';
 import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
+import type { Upload } from '../../shared/db/schema.ts';
 import type { Platform } from '../../shared/platform.ts';
-import { expireAbandonedUploads } from './expire.ts';
-import { planParts } from './parts.ts';
+import type { CompletedPart } from '../../shared/storage/object-store.ts';
+import { CANCELLED, abandonUpload, expireAbandonedUploads } from '../../shared/uploads/abandon.ts';
+import { completionProblem, planParts } from './parts.ts';
 
 const ProjectId = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'project ids are lowercase letters, digits, - and _'));
 
@@ -58,7 +60,10 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     if (!upload.multipart_upload_id) throw badRequest('this upload is a single PUT; there is nothing to complete');
     if (upload.completed_at) throw conflict('this upload is already complete');
     const { parts } = parseOrProblem(CompleteUpload, await jsonBody(c.req.raw), 'completion');
-    if (parts.length !== upload.part_count) throw badRequest(`expected ${upload.part_count} parts, got ${parts.length}`);
+    const stored = await storedParts(platform, upload);
+    if (!stored) throw conflict('the parts are already assembled; verification follows');
+    const problem = completionProblem(upload.part_count!, parts, stored);
+    if (problem) throw badRequest(problem);
     try {
       await platform.store.completeMultipartUpload(upload.bucket, upload.storage_key, upload.multipart_upload_id, parts);
     } catch (error) {
@@ -71,7 +76,12 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     const upload = await findUpload(platform.db, c.req.param('id'));
     if (!upload) throw notFound('upload not found');
     authorize(c, 'asset:upload', upload.project_id, 'upload');
-    await expireAbandonedUploads(platform, new Date(8.64e15), upload.id);
+    if (upload.completed_at) throw conflict('this upload is complete; delete the asset instead');
+    const closed = await abandonUpload(platform, upload, CANCELLED, c.get('principal').subject).catch((error) => {
+      if (error instanceof ConcurrentModification) return false;
+      throw error;
+    });
+    if (!closed) throw conflict('the upload was completed or closed meanwhile');
     return c.body(null, 204);
   });
   return app;
@@ -132,10 +142,12 @@ async function describeUpload(platform: Platform, uploadId: string) {
     const url = await store.presignPut(upload.bucket, upload.storage_key, asset.content_type, ttl);
     return { ...base, method: 'PUT' as const, url, headers: { 'content-type': asset.content_type } };
   }
-  const done = upload.completed_at ? [] : await store.listParts(upload.bucket, upload.storage_key, upload.multipart_upload_id);
+  // undefined once the parts are assembled: nothing is left to send
+  const stored = upload.completed_at ? undefined : await storedParts(platform, upload);
+  const done = stored ?? [];
   const received = new Set(done.map((p) => p.partNumber));
   const parts = [];
-  for (let partNumber = 1; partNumber <= upload.part_count!; partNumber++) {
+  for (let partNumber = 1; stored && partNumber <= upload.part_count!; partNumber++) {
     if (received.has(partNumber)) continue;
     parts.push({ partNumber, url: await store.presignUploadPart(upload.bucket, upload.storage_key, upload.multipart_upload_id, partNumber, ttl) });
   }
@@ -150,4 +162,14 @@ async function describeUpload(platform: Platform, uploadId: string) {
       completeUrl: `${config.publicUrl}/uploads/${uploadId}/complete`,
     },
   };
+}
+
+/** The parts the store holds; undefined once they were assembled (the multipart upload is over, the object exists). */
+async function storedParts(platform: Platform, upload: Upload): Promise<CompletedPart[] | undefined> {
+  try {
+    return await platform.store.listParts(upload.bucket, upload.storage_key, upload.multipart_upload_id!);
+  } catch (error) {
+    if (await platform.store.head(upload.bucket, upload.storage_key)) return undefined;
+    throw error;
+  }
 }

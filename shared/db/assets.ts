@@ -47,12 +47,18 @@ export async function markUploadCompleted(db: Kysely<DB>, uploadId: string): Pro
   await db.updateTable('uploads').set({ completed_at: new Date() }).where('id', '=', uploadId).execute();
 }
 
-export async function expiredUploads(db: Kysely<DB>, now: Date, limit = 100): Promise<Upload[]> {
-  return db.selectFrom('uploads').selectAll().where('completed_at', 'is', null).where('expires_at', '<', now).limit(limit).execute();
+/** Open uploads past their expiry, oldest first; `after` (the last row of the previous page) pages through them. */
+export async function expiredUploads(db: Kysely<DB>, now: Date, page: { limit: number; after?: Pick<Upload, 'expires_at' | 'id'> }): Promise<Upload[]> {
+  let query = db.selectFrom('uploads').selectAll().where('completed_at', 'is', null).where('expires_at', '<', now);
+  const after = page.after;
+  if (after) query = query.where((eb) => eb.or([eb('expires_at', '>', after.expires_at), eb.and([eb('expires_at', '=', after.expires_at), eb('id', '>', after.id)])]));
+  return query.orderBy('expires_at').orderBy('id').limit(page.limit).execute();
 }
 
-export async function deleteUpload(db: Kysely<DB>, uploadId: string): Promise<void> {
-  await db.deleteFrom('uploads').where('id', '=', uploadId).execute();
+/** Removes an upload that is still open; false when it was completed (or removed) meanwhile. */
+export async function deleteOpenUpload(db: Kysely<DB>, uploadId: string): Promise<boolean> {
+  const deleted = await db.deleteFrom('uploads').where('id', '=', uploadId).where('completed_at', 'is', null).executeTakeFirst();
+  return Number(deleted.numDeletedRows) > 0;
 }
 
 export async function findDuplicate(db: Kysely<DB>, projectId: string, sha256: string, excludeAssetId?: string): Promise<Asset | undefined> {
@@ -75,9 +81,10 @@ export interface AssetChange {
   events?: (version: number) => EventEnvelope<unknown>[];
 }
 
+/** Runs in the caller's transaction when given one (so its other writes commit or roll back with the change). */
 export async function changeAsset(db: Kysely<DB>, asset: Asset, change: AssetChange): Promise<Asset> {
   if (change.set.state && change.set.state !== asset.state) assertTransition(asset.state, change.set.state as AssetState);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const version = change.expectedVersion + 1;
     const updated = await trx
       .updateTable('assets')
@@ -91,6 +98,10 @@ export async function changeAsset(db: Kysely<DB>, asset: Asset, change: AssetCha
     await enqueue(trx, change.events?.(version) ?? []);
     return updated;
   });
+}
+
+function inTransaction<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db as Transaction<DB>) : db.transaction().execute(work);
 }
 
 /** Progress is ephemeral (not history): it updates in place without a version bump. */

@@ -49,9 +49,51 @@ export function safeFilename(name: string): string {
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .replace(/[^\p{L}\p{N}._ -]/gu, '_')
     .replace(/^[.\s]+/, '')
-    .trim()
-    .slice(0, 200);
-  return cleaned.length > 0 ? cleaned : 'file';
+    .trim();
+  const kept = truncateKeepingExtension(cleaned, MAX_FILENAME_LENGTH);
+  return kept.length > 0 ? kept : 'file';
+}
+
+const MAX_FILENAME_LENGTH = 200;
+
+/** Long names lose the end of their stem, never their extension (it decides the type a download opens as). */
+function truncateKeepingExtension(name: string, max: number): string {
+  const characters = [...name]; // by code point: never half a surrogate pair
+  if (characters.length <= max) return name;
+  const extension = /\.[\p{L}\p{N}]{1,10}$/u.exec(name)?.[0] ?? '';
+  const stemLength = max - [...extension].length;
+  return `${characters.slice(0, stemLength).join('').trimEnd()}${extension}`;
+}
+
+export type ContentTypeCheck =
+  | { ok: true; contentType: string; mediaType: MediaType; corrected: boolean }
+  | { ok: false; reason: string };
+
+// Containers that may hold sound alone: a declared audio type wins over a video/* reading of the same container.
+const AUDIO_CAPABLE_CONTAINERS = new Set(['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska', 'video/ogg', 'video/3gpp', 'video/3gpp2']);
+
+/**
+ * The declared content type is the client's claim; the bytes are the evidence. A detected media type (image, video,
+ * audio) replaces a wrong claim. Markup (SVG, HTML, XML) is never accepted as media: served as the image a client
+ * declared or as image/svg+xml, a browser would run the scripts it can carry. A file claimed as media whose bytes are
+ * another known, non-media format fails. Undetected bytes keep the claim (transcode's probe has the last word).
+ */
+export function checkContentType(declared: string, detected: string | undefined, markup: boolean): ContentTypeCheck {
+  const claimed = declared.toLowerCase();
+  const claimedMedia = isRenderableMedia(mediaTypeOf(claimed));
+  if (markup && claimedMedia) {
+    return { ok: false, reason: `the file is markup (SVG, HTML or XML), not ${declared}: markup is not accepted as media because a browser runs the scripts it can carry` };
+  }
+  if (!detected || detected === claimed) return { ok: true, contentType: declared, mediaType: mediaTypeOf(claimed), corrected: false };
+  const detectedMedia = mediaTypeOf(detected);
+  if (mediaTypeOf(claimed) === 'audio' && AUDIO_CAPABLE_CONTAINERS.has(detected)) return { ok: true, contentType: declared, mediaType: 'audio', corrected: false };
+  if (isRenderableMedia(detectedMedia)) return { ok: true, contentType: detected, mediaType: detectedMedia, corrected: true };
+  if (claimedMedia) return { ok: false, reason: `the file was declared ${declared}, but its bytes are ${detected}` };
+  return { ok: true, contentType: declared, mediaType: mediaTypeOf(claimed), corrected: false };
+}
+
+function isRenderableMedia(mediaType: MediaType): boolean {
+  return mediaType === 'image' || mediaType === 'video' || mediaType === 'audio';
 }
 
 export function extensionOf(filename: string): string {

@@ -38,6 +38,8 @@ export const CATALOG = {
     consumers: ['index'],
   },
   'io.mediateca.uploads.expire-requested': { data: v.object({}), consumers: ['upload'] },
+  // scheduled: verify what arrived in the incoming bucket whatever became of its notification
+  'io.mediateca.uploads.sweep-requested': { data: v.object({}), consumers: ['upload-complete'] },
   'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
   'io.mediateca.asset.deleted': { data: v.object(assetRef), consumers: ['index'] },
   // a person was named or renamed: every asset showing them is indexed again under the new name

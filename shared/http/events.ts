@@ -2,16 +2,27 @@
 // 2xx = done (ack). 5xx = retry. A permanent error (bad input) is answered 2xx by the handler after it
 // marked the asset failed, or 422 here when the event itself is unusable (the sender dead-letters it).
 import type { Hono } from 'hono';
+import type { Transaction } from 'kysely';
 import * as v from 'valibot';
 import { type EventData, type EventType, isKnownEventType, parseEventData } from '../events/catalog.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { alreadyProcessed, markProcessed } from '../db/processed-events.ts';
+import type { DB } from '../db/schema.ts';
 import type { Platform } from '../platform.ts';
 import type { AppEnv } from './app.ts';
 import { eventDuration } from './metrics.ts';
 import { Problem } from './problem.ts';
 
-export type EventHandler<T extends EventType> = (event: EventEnvelope<EventData<T>>, platform: Platform) => Promise<void>;
+/**
+ * A handler that writes the database records the event as processed inside its own transaction (`markProcessed(trx)`),
+ * so a crash between its effects and the record cannot run those effects twice. Handlers that do not call it are
+ * marked after they return.
+ */
+export interface EventContext {
+  markProcessed(trx: Transaction<DB>): Promise<void>;
+}
+
+export type EventHandler<T extends EventType> = (event: EventEnvelope<EventData<T>>, platform: Platform, context: EventContext) => Promise<void>;
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
 
 export function acceptEvents(app: Hono<AppEnv>, platform: Platform, consumer: string, handlers: EventHandlers): void {
@@ -51,9 +62,16 @@ export async function handleEvent(platform: Platform, consumer: string, handlers
     throw new Problem(422, 'Invalid Event Data', `${event.type} data is invalid: ${detail}`);
   }
   let outcome = 'error';
+  let markedInTransaction = false;
+  const context: EventContext = {
+    async markProcessed(trx) {
+      await markProcessed(trx, consumer, event.id);
+      markedInTransaction = true;
+    },
+  };
   try {
-    await handler({ ...event, data } as EventEnvelope<EventData<EventType>>, platform);
-    await markProcessed(platform.db, consumer, event.id);
+    await handler({ ...event, data } as EventEnvelope<EventData<EventType>>, platform, context);
+    if (!markedInTransaction) await markProcessed(platform.db, consumer, event.id);
     outcome = 'ok';
     log.info({ ms: Math.round(performance.now() - started) }, 'event handled');
     return { status: 'processed', id: event.id };

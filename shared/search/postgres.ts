@@ -8,7 +8,7 @@
 // Text search and listings read the newest NEWEST_MATCHES matches once and take the ranking, the total and the
 // facets from them, so their cost stays flat as the catalogue grows; beyond that many matches the result says
 // what is approximate (search-index.ts).
-import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
@@ -77,6 +77,13 @@ export class PostgresSearchIndex implements SearchIndex {
       .catch((error) => { this.detection = undefined; throw error; });
     this.dimensions = await this.detection;
     return this.dimensions;
+  }
+
+  inTransaction(trx: Transaction<DB>): PostgresSearchIndex {
+    const bound = new PostgresSearchIndex(trx, { newestMatches: this.newestMatchesLimit });
+    bound.detection = this.detection;
+    bound.dimensions = this.dimensions;
+    return bound;
   }
 
   async upsert(doc: SearchDocument): Promise<void> {

@@ -14,6 +14,9 @@
 // the flags are absent. When vectors cannot be used the result says so in `semantic` and never labels text-only
 // hits as semantic: semantic answers no hits, hybrid falls back to text.
 
+import type { Transaction } from 'kysely';
+import type { DB } from '../db/schema.ts';
+
 export interface SearchDocument {
   assetId: string;
   projectId: string;
@@ -112,6 +115,11 @@ export interface SearchIndex {
   upsertMany(documents: SearchDocument[]): Promise<void>;
   remove(assetId: string): Promise<void>;
   search(query: SearchQuery): Promise<SearchResult>;
+  /**
+   * Only adapters that keep their documents in the platform's database: this index writing through the caller's
+   * transaction, so a projection commits with the caller's other writes (its idempotency record).
+   */
+  inTransaction?(trx: Transaction<DB>): SearchIndex;
 }
 
 export class InvalidCursor extends Error {}
