@@ -88,6 +88,10 @@ export function placeholders(env: Environment, platform: Platform): Record<strin
       platform === 'knative'
         ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`
         : `${env.openfaas.gateway.replace(/\/$/, '')}/function/upload`,
+    SWEEP_UPLOADS_SINK:
+      platform === 'knative'
+        ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`
+        : `${env.openfaas.gateway.replace(/\/$/, '')}/function/upload-complete`,
     UPLOAD_COMPLETE_URL:
       platform === 'knative'
         ? `http://upload-complete.${namespace}.svc.cluster.local/`
