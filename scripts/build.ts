@@ -46,6 +46,9 @@ export const RUNTIME_PACKAGES: Record<string, string[]> = {
   'shared/ai/vision/ocr.ts': ['@gutenye/ocr-common'],
 };
 
+/** Required inside try/catch by a dependency that works without them (debug's colours): not installed, not needed. */
+const OPTIONAL_REQUIRES = new Set(['supports-color']);
+
 /** Loading these at start-up costs cold-start time; functions must import them lazily (`await import(...)`). */
 export const HEAVY_PACKAGES = ['sharp', 'onnxruntime-node', 'fluent-ffmpeg', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@vladmandic/human', '@gutenye/ocr-node'];
 
@@ -139,7 +142,7 @@ async function bundle(fn: string, entry: string, outDir: string, versions: Recor
     if (path.endsWith('.map')) continue;
     totalBytes += output.bytes;
     for (const imported of output.imports) {
-      if (imported.external && !isBuiltin(imported.path)) addExternal(packageName(imported.path));
+      if (imported.external && !isBuiltin(imported.path) && !OPTIONAL_REQUIRES.has(packageName(imported.path))) addExternal(packageName(imported.path));
     }
   }
   const startupBytes = [...startup.outputs].reduce((sum, path) => sum + result.metafile.outputs[path]!.bytes, 0);
