@@ -10,7 +10,7 @@ import type { TokenizerConfig } from './tokenizer.ts';
 
 export class ModelError extends Error {}
 
-export type ModelKind = 'clip' | 'text-embedding';
+export type ModelKind = 'clip';
 
 const MANIFEST = 'model.json';
 // OpenAI CLIP's normalisation, also used by the Hugging Face CLIP processors.
@@ -61,32 +61,9 @@ const ClipManifest = v.object({
   }),
 });
 
-const TextEmbeddingManifest = v.object({
-  ...shared,
-  kind: v.literal('text-embedding'),
-  file: fileName,
-  tokenizer: TokenizerSchema,
-  maxTokens: v.optional(positiveInt, 512),
-  inputs: v.optional(
-    v.object({
-      inputIds: v.optional(tensorName, 'input_ids'),
-      attentionMask: v.optional(tensorName, 'attention_mask'),
-      tokenTypeIds: v.optional(tensorName, 'token_type_ids'),
-    }),
-    {},
-  ),
-  output: v.optional(tensorName, 'last_hidden_state'),
-  /** mean: average of the token vectors under the attention mask; cls: the first token's; none: the model outputs [batch, dimension] */
-  pooling: v.optional(v.picklist(['mean', 'cls', 'none']), 'mean'),
-  /** e5-style models expect "query: " / "passage: " in front of the text */
-  queryPrefix: v.optional(v.string(), ''),
-  documentPrefix: v.optional(v.string(), ''),
-});
-
-const Manifest = v.variant('kind', [ClipManifest, TextEmbeddingManifest]);
+const Manifest = v.variant('kind', [ClipManifest]);
 
 type ClipManifest = v.InferOutput<typeof ClipManifest>;
-type TextEmbeddingManifest = v.InferOutput<typeof TextEmbeddingManifest>;
 
 /** A CLIP model: its manifest with defaults filled in and every file path made absolute and checked to exist. */
 export type ClipModel = Omit<ClipManifest, 'text' | 'batchSize'> & {
@@ -95,14 +72,7 @@ export type ClipModel = Omit<ClipManifest, 'text' | 'batchSize'> & {
   text: Omit<ClipManifest['text'], 'tokenizer'> & { tokenizer: TokenizerConfig };
 };
 
-/** A text-embedding model: its manifest with defaults filled in and every file path made absolute and checked to exist. */
-export type TextEmbeddingModel = Omit<TextEmbeddingManifest, 'tokenizer' | 'batchSize'> & {
-  folder: string;
-  batchSize: number;
-  tokenizer: TokenizerConfig;
-};
-
-export type Model = ClipModel | TextEmbeddingModel;
+export type Model = ClipModel;
 
 /** One folder found under the models directory; `error` says why it cannot be used. */
 export interface ModelEntry {
@@ -152,15 +122,14 @@ export async function loadModel(name: string, dir = modelsDir()): Promise<Model>
   throw new ModelError(`no model named "${name}" in ${dir}${entries.length ? ` (found: ${entries.map((e) => e.name ?? `${e.folder} (broken)`).join(', ')})` : ''}`);
 }
 
-const MODEL_ENV: Record<ModelKind, string> = { clip: 'CLIP_MODEL', 'text-embedding': 'TEXT_EMBEDDING_MODEL' };
+const MODEL_ENV: Record<ModelKind, string> = { clip: 'CLIP_MODEL' };
 
 /**
- * The model of this kind to use: the one named by CLIP_MODEL / TEXT_EMBEDDING_MODEL, else the only valid one
+ * The model of this kind to use: the one named by CLIP_MODEL, else the only valid one
  * of that kind. undefined when none is configured; ModelError when the named one is missing or broken, or
  * when several qualify and none is named.
  */
 export async function findModel(kind: 'clip', env?: NodeJS.ProcessEnv): Promise<ClipModel | undefined>;
-export async function findModel(kind: 'text-embedding', env?: NodeJS.ProcessEnv): Promise<TextEmbeddingModel | undefined>;
 export async function findModel(kind: ModelKind, env: NodeJS.ProcessEnv = process.env): Promise<Model | undefined> {
   const dir = modelsDir(env);
   const named = env[MODEL_ENV[kind]];
@@ -196,25 +165,16 @@ async function readModel(folder: string): Promise<Model> {
     if (!existsSync(path)) throw new ModelError(`model "${manifest.name}": ${field} names ${relative}, which does not exist in ${folder}`);
     return path;
   };
-  if (manifest.kind === 'clip') {
-    return {
-      ...manifest,
-      folder,
-      batchSize: manifest.batchSize ?? 16,
-      vision: { ...manifest.vision, file: file(manifest.vision.file, 'vision.file') },
-      text: {
-        ...manifest.text,
-        file: file(manifest.text.file, 'text.file'),
-        tokenizer: resolveTokenizer(manifest.text.tokenizer, 'text.tokenizer', file),
-      },
-    };
-  }
   return {
     ...manifest,
     folder,
-    batchSize: manifest.batchSize ?? 32,
-    file: file(manifest.file, 'file'),
-    tokenizer: resolveTokenizer(manifest.tokenizer, 'tokenizer', file),
+    batchSize: manifest.batchSize ?? 16,
+    vision: { ...manifest.vision, file: file(manifest.vision.file, 'vision.file') },
+    text: {
+      ...manifest.text,
+      file: file(manifest.text.file, 'text.file'),
+      tokenizer: resolveTokenizer(manifest.text.tokenizer, 'text.tokenizer', file),
+    },
   };
 }
 

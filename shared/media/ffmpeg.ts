@@ -1,7 +1,7 @@
 // ffmpeg and ffprobe: where they are, how a command runs (progress, threads, timeout, cancellation),
-// how a render job stages its files, and how failures read. Commands are spawned directly rather than
-// through fluent-ffmpeg: the renditions need multi-output filter graphs, `-var_stream_map`, progress on
-// a side pipe and PCM on stdout, which are plainer as argument lists than as builder calls.
+// how a render job stages its files, and how failures read. Commands are spawned directly (no builder
+// library): the renditions need multi-output filter graphs, `-var_stream_map`, progress on a side pipe and
+// PCM on stdout, which are plainer as argument lists than as builder calls.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
