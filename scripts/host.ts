@@ -19,7 +19,7 @@ import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDead
 import { newEvent } from '../shared/events/envelope.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
-import { metricsText, registry } from '../shared/http/metrics.ts';
+import { metricsText, registry } from '../shared/observability/metrics.ts';
 import { type Platform, createPlatform } from '../shared/platform.ts';
 import { FilesystemObjectStore } from '../shared/storage/filesystem.ts';
 import { filesystemStoreRoutes } from '../shared/storage/filesystem-routes.ts';

@@ -4,7 +4,7 @@ import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/connect.ts';
 import type { DB } from './db/schema.ts';
 import { type Authenticator, type LocalSigner, createAuthenticator, localSigner, remoteKeys } from './http/auth.ts';
-import { type Logger, createLogger } from './http/logger.ts';
+import { type Logger, createLogger } from './observability/logger.ts';
 import type { SearchIndex } from './search/search-index.ts';
 import type { ObjectStore } from './storage/object-store.ts';
 

@@ -9,7 +9,7 @@ import { EVENT_SOURCE, OBJECT_CREATED_PREFIX } from '../../shared/events/catalog
 import { type EventEnvelope, newEvent } from '../../shared/events/envelope.ts';
 import { type ObjectCreated, normaliseS3Notification } from '../../shared/events/s3-notification.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
-import { type EventHandler, handleEvent, readCloudEvent } from '../../shared/http/events.ts';
+import { type EventHandler, handleEvent, readCloudEvent } from '../../shared/events/handle.ts';
 import { Problem } from '../../shared/http/problem.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { sha256Of } from '../../shared/storage/checksum.ts';

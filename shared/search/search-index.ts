@@ -1,6 +1,6 @@
 // The SearchIndex port: the read model (CQRS) that `index` writes and `search` reads.
 // Adapters: Postgres (tsvector + unaccent, pgvector where installed; the embedded default) and OpenSearch.
-// One conformance suite for both.
+// One conformance suite for both (test/support/search-conformance.ts).
 //
 // Modes: 'text' ranks by weighted full text (or lists newest first without q); 'semantic' is k-NN over
 // document embeddings; 'hybrid' fuses the text and k-NN rankings by reciprocal rank (rrf.ts). Semantic and

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { encodeCursor } from './cursor.ts';
-import { InvalidCursor, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult, embeddingDimensions } from './search-index.ts';
+import { encodeCursor } from '../../shared/search/cursor.ts';
+import { InvalidCursor, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult, embeddingDimensions } from '../../shared/search/search-index.ts';
 
 export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ index: SearchIndex; close(): Promise<void> }>): void {
   describe(`SearchIndex conformance: ${name}`, () => {
