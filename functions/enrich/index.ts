@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import type { EnrichPart } from '../../shared/config.ts';
 import { changeAsset, findAsset, getMetadata, listRenditions, putMetadata, setProgress } from '../../shared/db/assets.ts';
+import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { replaceFaces, saveEmbedding, saveLabels } from '../../shared/db/enrichment.ts';
 import type { Asset, Rendition } from '../../shared/db/schema.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
@@ -57,7 +58,7 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     const objects = await step('objects', noFrames, () => findObjects(frames));
     if (objects) await saveLabels(platform.db, asset.id, objects.model, objects.labels);
     const faces = await step('faces', noFrames, () => findFaces(frames));
-    if (faces) await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces);
+    if (faces) await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces, reclusterFaces);
     const text = await step('ocr', noFrames, () => readText(frames));
     if (text) ai.ocr = text.ocr;
     const speech = await step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!));
