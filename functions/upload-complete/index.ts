@@ -13,6 +13,7 @@ import { type EventHandler, handleEvent, readCloudEvent } from '../../shared/eve
 import { Problem } from '../../shared/http/problem.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { sha256Of } from '../../shared/storage/checksum.ts';
+import { masterKey } from '../../shared/storage/keys.ts';
 
 const CONSUMER = 'upload-complete';
 
@@ -86,11 +87,11 @@ const verifyUpload: EventHandler<'com.amazonaws.s3.ObjectCreated:Put'> = async (
     return fail(platform, asset, `duplicate of asset ${duplicate.id} (identical SHA-256)`, { bucket, key }, { duplicate_of: duplicate.id, sha256 });
   }
 
-  const masterKey = key; // same layout in both buckets: <project>/<asset>/original.<ext>
-  await store.copy({ bucket, key }, { bucket: store.buckets.masters, key: masterKey }, info.size);
+  const master = masterKey(key);
+  await store.copy({ bucket, key }, { bucket: store.buckets.masters, key: master }, info.size);
   await changeAsset(platform.db, asset, {
     expectedVersion: asset.version,
-    set: { state: 'uploaded', sha256, storage_key: masterKey, state_reason: null },
+    set: { state: 'uploaded', sha256, storage_key: master, state_reason: null },
     history: { type: 'uploaded', actor: CONSUMER, data: { sha256, size: info.size } },
     events: (version) => [
       newEvent('io.mediateca.asset.uploaded', EVENT_SOURCE, {

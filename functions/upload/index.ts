@@ -11,6 +11,7 @@ import { acceptEvents } from '../../shared/http/events.ts';
 import { badRequest, conflict, notFound, payloadTooLarge } from '../../shared/http/problem.ts';
 import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
+import { originalKey } from '../../shared/storage/keys.ts';
 import { expireAbandonedUploads } from './expire.ts';
 import { planParts } from './parts.ts';
 
@@ -88,7 +89,7 @@ export async function startUpload(platform: Platform, owner: string, input: v.In
   const assetId = randomUUID();
   const uploadId = randomUUID();
   const filename = safeFilename(input.filename);
-  const key = `${input.projectId}/${assetId}/original.${extensionOf(filename)}`;
+  const key = originalKey(input.projectId, assetId, extensionOf(filename));
   const bucket = store.buckets.incoming;
   const expiresAt = new Date(Date.now() + config.uploads.expireAfterSeconds * 1000);
   const multipart = input.size > config.uploads.multipartThresholdBytes;
