@@ -61,9 +61,9 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     if (faces) await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces, reclusterFaces);
     const text = await step('ocr', noFrames, () => readText(frames));
     if (text) ai.ocr = text.ocr;
-    const speech = await step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!));
+    const speech = await step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!, platform.config.speech));
     if (speech) ai.transcript = speech.transcript;
-    const embedding = await step('embedding', noFrames, () => embedFrames(frames));
+    const embedding = await step('embedding', noFrames, () => embedFrames(frames, platform.config.models, platform.config.search.embeddingDimensions));
     if (embedding) await saveEmbedding(platform.db, asset.id, embedding.model, embedding.vector);
 
     // what a part found before stays when it is switched off or failed this time

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTinyModels, writeModel, type TinyModels } from '../../test/support/onnx-models.ts';
-import { findModel, listModels, loadModel, ModelError, modelsDir } from './model-registry.ts';
+import { findClipModel, listModels, loadModel, ModelError } from './model-registry.ts';
 
 describe('model registry', () => {
   let models: TinyModels;
@@ -11,12 +11,6 @@ describe('model registry', () => {
     models = await createTinyModels();
   });
   after(() => models.remove());
-
-  it('finds the models directory from MODELS_DIR, else inside the data folder', () => {
-    assert.equal(modelsDir({ MODELS_DIR: '/srv/models', MEDIATECA_DATA: '/srv/data' }), '/srv/models');
-    assert.equal(modelsDir({ MEDIATECA_DATA: '/srv/data' }), '/srv/data/models');
-    assert.equal(modelsDir({}), resolve('data/models'));
-  });
 
   it('lists model folders, and none when the directory does not exist', async () => {
     assert.deepEqual(
@@ -81,10 +75,9 @@ describe('model registry', () => {
   });
 
   it('finds the configured model of a kind, or undefined when there is none', async () => {
-    const env = { MODELS_DIR: models.dir };
-    assert.equal((await findModel('clip', env))?.name, 'tiny-clip');
-    assert.equal(await findModel('clip', { MODELS_DIR: join(models.dir, 'absent') }), undefined);
-    await assert.rejects(findModel('clip', { ...env, CLIP_MODEL: 'gone' }), /no model named "gone"/);
+    assert.equal((await findClipModel({ dir: models.dir }))?.name, 'tiny-clip');
+    assert.equal(await findClipModel({ dir: join(models.dir, 'absent') }), undefined);
+    await assert.rejects(findClipModel({ dir: models.dir, clip: 'gone' }), /no model named "gone"/);
   });
 
   it('asks the operator to choose when several models of a kind exist', async () => {
@@ -99,8 +92,8 @@ describe('model registry', () => {
       }),
     });
     try {
-      await assert.rejects(findModel('clip', { MODELS_DIR: models.dir }), /several clip models .*\(tiny-clip, tiny-clip-2\): set CLIP_MODEL/);
-      assert.equal((await findModel('clip', { MODELS_DIR: models.dir, CLIP_MODEL: 'tiny-clip-2' }))?.name, 'tiny-clip-2');
+      await assert.rejects(findClipModel({ dir: models.dir }), /several clip models .*\(tiny-clip, tiny-clip-2\): set CLIP_MODEL/);
+      assert.equal((await findClipModel({ dir: models.dir, clip: 'tiny-clip-2' }))?.name, 'tiny-clip-2');
     } finally {
       await rm(join(models.dir, 'tiny-clip-2'), { recursive: true });
     }

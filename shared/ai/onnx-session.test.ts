@@ -1,27 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { InferenceSession } from 'onnxruntime-node';
 import { createTinyModels, type TinyModels } from '../../test/support/onnx-models.ts';
-import { closeOnnxSessions, executionProvidersFromEnv, intraOpThreadsFromEnv, loadOnnxRuntime, OnnxSession, openOnnxSession } from './onnx-session.ts';
-
-describe('execution providers and threads from the environment', () => {
-  it('defaults to the CPU and keeps the priority order given', () => {
-    assert.deepEqual(executionProvidersFromEnv({}), ['cpu']);
-    assert.deepEqual(executionProvidersFromEnv({ ONNX_EXECUTION_PROVIDERS: '' }), ['cpu']);
-    assert.deepEqual(executionProvidersFromEnv({ ONNX_EXECUTION_PROVIDERS: ' CUDA, cpu ,cuda' }), ['cuda', 'cpu']);
-    assert.throws(() => executionProvidersFromEnv({ ONNX_EXECUTION_PROVIDERS: 'cuda,gpu' }), /unknown execution provider "gpu"/);
-  });
-
-  it('uses every CPU for one inference unless told otherwise', () => {
-    assert.equal(intraOpThreadsFromEnv({}), availableParallelism());
-    assert.equal(intraOpThreadsFromEnv({ ONNX_INTRA_OP_THREADS: '3' }), 3);
-    assert.throws(() => intraOpThreadsFromEnv({ ONNX_INTRA_OP_THREADS: '0' }), /positive integer/);
-  });
-});
+import { closeOnnxSessions, loadOnnxRuntime, OnnxSession, openOnnxSession } from './onnx-session.ts';
 
 describe('ONNX sessions', () => {
   let models: TinyModels;

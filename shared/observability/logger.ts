@@ -3,6 +3,7 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-export function createLogger(name: string): Logger {
-  return pino({ name, level: process.env.LOG_LEVEL ?? (process.env.NODE_TEST_CONTEXT || process.env.NODE_ENV === 'test' ? 'warn' : 'info'), base: { fn: name } });
+/** `level` comes from the configuration (LOG_LEVEL); code without one logs at info. */
+export function createLogger(name: string, level = 'info'): Logger {
+  return pino({ name, level, base: { fn: name } });
 }

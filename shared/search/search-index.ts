@@ -39,7 +39,7 @@ export interface SearchDocument {
   /** speech to text; lowest weight */
   transcript?: string;
   /**
-   * The asset's embedding (CLIP image or text space), `embeddingDimensions()` long. Indexed for semantic
+   * The asset's embedding (CLIP image or text space), `search.embeddingDimensions` (configuration) long. Indexed for semantic
    * search; hits' documents never carry it back.
    */
   embedding?: number[];
@@ -115,15 +115,6 @@ export interface SearchIndex {
 }
 
 export class InvalidCursor extends Error {}
-
-export const DEFAULT_EMBEDDING_DIMENSIONS = 512;
-
-/** Length of the embeddings the index stores (SEARCH_EMBEDDING_DIMENSIONS, 512 by default). */
-export function embeddingDimensions(env: NodeJS.ProcessEnv = process.env): number {
-  const dimensions = Number(env.SEARCH_EMBEDDING_DIMENSIONS ?? DEFAULT_EMBEDDING_DIMENSIONS);
-  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 16000) throw new Error(`SEARCH_EMBEDDING_DIMENSIONS must be an integer from 1 to 16000, not ${env.SEARCH_EMBEDDING_DIMENSIONS}`);
-  return dimensions;
-}
 
 /** Why a semantic or hybrid query cannot use vectors, or undefined when it can. Shared wording for all adapters. */
 export const SEMANTIC_UNAVAILABLE = {
