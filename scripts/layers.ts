@@ -5,8 +5,9 @@
 //   - shared/ never imports functions/ (or scripts/, test/);
 //   - no import cycles between shared/ folders. Type-only imports are erased at compile time and do not count;
 //     files directly in shared/ (config.ts, platform.ts: the composition root) are not folders and are not nodes.
+//   - only shared/config.ts reads process.env (in shared/ and functions/): settings are Config fields, passed in.
 // Test files (*.test.ts) are left out: they may reach anything.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const IMPORT = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[\w*${}\s,]+?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -26,6 +27,7 @@ export interface ImportEdge {
 }
 
 function tsFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : tsFiles(path);
@@ -66,6 +68,12 @@ export function layerViolations(root: string): string[] {
     if (target && target !== 'domain') violations.push(`${edge.from} imports ${edge.specifier}: shared/domain must not depend on shared/${target}`);
   }
   violations.push(...folderCycles(edges));
+  for (const top of ['shared', 'functions']) {
+    for (const file of tsFiles(join(root, top))) {
+      const path = posix(relative(root, file));
+      if (path !== 'shared/config.ts' && /\bprocess\.env\b/.test(readFileSync(file, 'utf8'))) violations.push(`${path} reads process.env: make it a field of the Config (shared/config.ts) and pass it in`);
+    }
+  }
   return violations;
 }
 
