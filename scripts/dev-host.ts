@@ -2,9 +2,8 @@
 import { loadConfig } from '../shared/config.ts';
 import { startHost } from './host.ts';
 
-const port = Number(process.env.PORT ?? 8080);
-const config = loadConfig({ ...process.env, PORT: String(port) });
-const host = await startHost(config, port);
+const config = loadConfig();
+const host = await startHost(config, config.http.port);
 const mode = [config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : `PGlite (${config.databaseUrl})`, config.s3 ? `S3 ${config.s3.endpoint}` : `filesystem store (${config.dataDir}/objects)`, config.natsUrl ? `NATS JetStream ${config.natsUrl}` : 'in-process events'].join(', ');
 console.log(`\nMediateca is running at ${host.url}\n  ${mode}`);
 if (host.platform.signer) {

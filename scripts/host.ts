@@ -19,7 +19,7 @@ import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDead
 import { newEvent } from '../shared/events/envelope.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
-import { metricsText, registry } from '../shared/http/metrics.ts';
+import { metricsText, registry } from '../shared/observability/metrics.ts';
 import { type Platform, createPlatform } from '../shared/platform.ts';
 import { FilesystemObjectStore } from '../shared/storage/filesystem.ts';
 import { filesystemStoreRoutes } from '../shared/storage/filesystem-routes.ts';
@@ -35,7 +35,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   // Listen first: with port 0 the real port is known only now, and signed URLs must point at it.
   let handle: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (request) => handle(request), port, hostname: process.env.HOST ?? '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: (request) => handle(request), port, hostname: config.http.host ?? '127.0.0.1' }, () => resolve(s));
   });
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;

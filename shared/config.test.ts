@@ -1,8 +1,103 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { ENRICH_PARTS, loadConfig } from './config.ts';
 
-describe('loadConfig: enrichment', () => {
+describe('loadConfig: defaults', () => {
+  test('an empty environment is the embedded default', () => {
+    const config = loadConfig({});
+    assert.equal(config.dataDir, resolve('data'));
+    assert.equal(config.databaseUrl, resolve('data', 'db'));
+    assert.equal(config.databasePoolSize, 10);
+    assert.equal(config.publicUrl, 'http://127.0.0.1:8080');
+    assert.deepEqual(config.http, { port: 8080, host: undefined });
+    assert.equal(config.logLevel, 'info');
+    assert.deepEqual(config.uploads, {
+      maxBytes: 50 * 1024 ** 3,
+      multipartThresholdBytes: 64 * 1024 ** 2,
+      partSizeBytes: 32 * 1024 ** 2,
+      urlTtlSeconds: 3600,
+      expireAfterSeconds: 24 * 3600,
+      sweepIntervalSeconds: 60,
+      sweepGraceSeconds: 30,
+    });
+    assert.deepEqual(config.transcode, { timeoutMs: 25 * 60_000, maxDurationSeconds: 6 * 3600, maxPixels: 8192 * 4320 });
+    assert.equal(config.images.maxPixels, 268_402_689);
+    assert.equal(config.downloadUrlTtlSeconds, 900);
+    assert.deepEqual(config.search, { embeddingDimensions: 512 });
+    assert.deepEqual(config.media, { ffmpegPath: '/usr/bin/ffmpeg', ffprobePath: '/usr/bin/ffprobe', ffmpegThreads: undefined });
+    assert.deepEqual(config.models, { dir: resolve('data/models'), clip: undefined, executionProviders: ['cpu'], intraOpThreads: availableParallelism() });
+    assert.equal(config.s3, undefined);
+  });
+
+  test('an empty variable counts as unset', () => {
+    assert.equal(loadConfig({ UPLOAD_MAX_BYTES: '', PORT: '' }).uploads.maxBytes, 50 * 1024 ** 3);
+  });
+
+  test('the models directory: MODELS_DIR, else inside the data folder', () => {
+    assert.equal(loadConfig({ MODELS_DIR: '/srv/models', MEDIATECA_DATA: '/srv/data' }).models.dir, '/srv/models');
+    assert.equal(loadConfig({ MEDIATECA_DATA: '/srv/data' }).models.dir, '/srv/data/models');
+  });
+
+  test('quiet logs under node:test unless LOG_LEVEL says otherwise', () => {
+    assert.equal(loadConfig({ NODE_TEST_CONTEXT: 'child-v8' }).logLevel, 'warn');
+    assert.equal(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug' }).logLevel, 'debug');
+  });
+});
+
+describe('loadConfig: units', () => {
+  test('sizes take k, M, G, T (binary); a plain number is bytes as before', () => {
+    const uploads = (value: string) => loadConfig({ UPLOAD_MAX_BYTES: value }).uploads.maxBytes;
+    assert.equal(uploads('50G'), 50 * 1024 ** 3);
+    assert.equal(uploads('64M'), 64 * 1024 ** 2);
+    assert.equal(uploads('512k'), 512 * 1024);
+    assert.equal(uploads('2GiB'), 2 * 1024 ** 3);
+    assert.equal(uploads('1.5T'), 1.5 * 1024 ** 4);
+    assert.equal(uploads('1048576'), 1_048_576);
+  });
+
+  test('durations take ms, s, m, h, d; a plain number keeps the unit the variable had', () => {
+    assert.equal(loadConfig({ UPLOAD_URL_TTL: '15m' }).uploads.urlTtlSeconds, 900);
+    assert.equal(loadConfig({ UPLOAD_URL_TTL: '3600' }).uploads.urlTtlSeconds, 3600);
+    assert.equal(loadConfig({ UPLOAD_EXPIRE_AFTER: '24h' }).uploads.expireAfterSeconds, 86_400);
+    assert.equal(loadConfig({ DOWNLOAD_URL_TTL: '3600s' }).downloadUrlTtlSeconds, 3600);
+    assert.equal(loadConfig({ TRANSCODE_TIMEOUT_MS: '20m' }).transcode.timeoutMs, 1_200_000);
+    assert.equal(loadConfig({ TRANSCODE_TIMEOUT_MS: '90000' }).transcode.timeoutMs, 90_000);
+    assert.equal(loadConfig({ MEDIA_MAX_DURATION_SECONDS: '2h' }).transcode.maxDurationSeconds, 7200);
+  });
+});
+
+describe('loadConfig: errors name the variable and what is wrong', () => {
+  test('UPLOAD_MAX_BYTES=50G is 50 GiB, not NaN (which silently disabled the size limit)', () => {
+    const maxBytes = loadConfig({ UPLOAD_MAX_BYTES: '50G' }).uploads.maxBytes;
+    assert.ok(Number.isSafeInteger(maxBytes));
+    assert.ok(50 * 1024 ** 3 + 1 > maxBytes, 'a file one byte over the limit is over it');
+  });
+
+  test('a value that is not a size stops the start', () => {
+    assert.throws(() => loadConfig({ UPLOAD_MAX_BYTES: '50Q' }), /UPLOAD_MAX_BYTES=50Q: not a size/);
+    assert.throws(() => loadConfig({ UPLOAD_PART_SIZE: '0' }), /UPLOAD_PART_SIZE=0: must be at least 1 byte/);
+  });
+
+  test('every wrong variable is listed at once', () => {
+    assert.throws(
+      () => loadConfig({ UPLOAD_URL_TTL: 'soon', PORT: 'http', PUBLIC_URL: 'localhost', SEARCH_EMBEDDING_DIMENSIONS: '0' }),
+      (error: Error) => {
+        for (const expected of ['UPLOAD_URL_TTL=soon: not a duration', 'PORT=http: not a whole number', 'PUBLIC_URL=localhost: not a URL', 'SEARCH_EMBEDDING_DIMENSIONS=0: must be at least 1']) {
+          assert.ok(error.message.includes(expected), `${expected} in ${error.message}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  test('S3 needs its keys', () => {
+    assert.throws(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:7480', S3_ACCESS_KEY: 'k' }), /S3_SECRET_KEY must be set when S3_ENDPOINT is/);
+  });
+});
+
+describe('loadConfig: lists', () => {
   test('every model runs unless ENRICH_PARTS says otherwise', () => {
     assert.deepEqual(loadConfig({}).enrich.parts, [...ENRICH_PARTS]);
     assert.deepEqual(loadConfig({ ENRICH_PARTS: 'objects, ocr' }).enrich.parts, ['objects', 'ocr']);
@@ -10,6 +105,20 @@ describe('loadConfig: enrichment', () => {
   });
 
   test('an unknown part is a startup error naming the known ones', () => {
-    assert.throws(() => loadConfig({ ENRICH_PARTS: 'objects,facez' }), /unknown facez \(known: objects, faces, ocr, speech, embedding, none\)/);
+    assert.throws(() => loadConfig({ ENRICH_PARTS: 'objects,facez' }), /unknown part "facez" \(known: objects, faces, ocr, speech, embedding, none\)/);
+  });
+
+  test('ONNX execution providers: a priority list, cpu by default, unknown names refused', () => {
+    const providers = (value?: string) => loadConfig(value === undefined ? {} : { ONNX_EXECUTION_PROVIDERS: value }).models.executionProviders;
+    assert.deepEqual(providers(), ['cpu']);
+    assert.deepEqual(providers(' , '), ['cpu']);
+    assert.deepEqual(providers(' CUDA, cpu ,cuda'), ['cuda', 'cpu']);
+    assert.throws(() => providers('cuda,gpu'), /ONNX_EXECUTION_PROVIDERS=cuda,gpu: unknown execution provider "gpu"/);
+    assert.equal(loadConfig({ ONNX_INTRA_OP_THREADS: '3' }).models.intraOpThreads, 3);
+    assert.throws(() => loadConfig({ ONNX_INTRA_OP_THREADS: '0' }), /ONNX_INTRA_OP_THREADS=0: must be at least 1/);
+  });
+
+  test('SPEECH_ENGINE is one of the engines', () => {
+    assert.throws(() => loadConfig({ SPEECH_ENGINE: 'vosk' }), /SPEECH_ENGINE=vosk: must be pocketsphinx, whisper-cpp, none or unset/);
   });
 });

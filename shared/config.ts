@@ -1,12 +1,70 @@
-// Configuration from the environment. Unset = the embedded default (everything in ./data).
-import { resolve } from 'node:path';
+// The one configuration, read from the environment once at start and passed to whatever needs it: nothing
+// else in shared/ or functions/ reads process.env. Unset = the embedded default (everything in ./data).
+// Sizes take units (512k, 64M, 50G; binary multiples, a plain number is bytes) and durations too (3600s, 15m,
+// 24h, 500ms; a plain number keeps the unit the variable always had). An empty variable counts as unset.
+// A wrong value stops the start with every problem named: `UPLOAD_MAX_BYTES=50Q: not a size (…)`.
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as v from 'valibot';
+
+export const ENRICH_PARTS = ['objects', 'faces', 'ocr', 'speech', 'embedding'] as const;
+export type EnrichPart = (typeof ENRICH_PARTS)[number];
+
+/** Execution providers onnxruntime-node can be asked for; CPU is always available. */
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'webgpu', 'dml', 'coreml'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+export const SPEECH_ENGINES = ['pocketsphinx', 'whisper-cpp', 'none'] as const;
+export type SpeechEngine = (typeof SPEECH_ENGINES)[number];
+
+/** The vector size of the search index when SEARCH_EMBEDDING_DIMENSIONS is unset (CLIP ViT-B/32). */
+export const DEFAULT_EMBEDDING_DIMENSIONS = 512;
+/** Debian's ffmpeg and ffprobe, when FFMPEG_PATH / FFPROBE_PATH are unset. */
+export const DEFAULT_MEDIA: MediaConfig = { ffmpegPath: '/usr/bin/ffmpeg', ffprobePath: '/usr/bin/ffprobe' };
+/** postgres.js connections per process when DATABASE_POOL_SIZE is unset. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
+export interface ModelsConfig {
+  /** MODELS_DIR, else `models` in the data folder */
+  dir: string;
+  /** CLIP_MODEL: which CLIP model (its manifest name); unset = the only one */
+  clip?: string;
+  /** ONNX_EXECUTION_PROVIDERS, in priority order */
+  executionProviders: ExecutionProvider[];
+  /** ONNX_INTRA_OP_THREADS: threads one inference may use */
+  intraOpThreads: number;
+}
+
+export interface SpeechConfig {
+  /** SPEECH_ENGINE; unset = whisper.cpp when configured, else pocketsphinx when installed, else none */
+  engine?: SpeechEngine;
+  whisperCppBin?: string;
+  whisperModel?: string;
+  /** WHISPER_LANGUAGE: the default language when a caller gives none */
+  whisperLanguage?: string;
+  /** PATH: where speech programs given by name are looked up (unset: the usual system folders) */
+  searchPath: string;
+}
+
+export interface MediaConfig {
+  ffmpegPath: string;
+  ffprobePath: string;
+  /** FFMPEG_THREADS; unset = the CPUs this process may use (cgroup quota included) */
+  ffmpegThreads?: number;
+}
 
 export interface Config {
   dataDir: string;
   /** postgres://… or a PGlite folder ('memory://' for tests) */
   databaseUrl: string;
+  /** postgres.js connections per process */
+  databasePoolSize: number;
   /** base URL clients use to reach this platform (the filesystem store signs URLs under it) */
   publicUrl: string;
+  /** where a function (or the dev host) listens; host unset = each runner's default */
+  http: { port: number; host?: string };
+  /** pino level (LOG_LEVEL; default info, warn under node:test) */
+  logLevel: string;
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; publicEndpoint?: string };
   buckets: { incoming: string; masters: string; renditions: string };
   natsUrl?: string;
@@ -29,76 +87,200 @@ export interface Config {
   transcode: { timeoutMs: number; maxDurationSeconds: number; maxPixels: number };
   enrich: { parts: EnrichPart[]; maxKeyframes: number };
   downloadUrlTtlSeconds: number;
+  search: { embeddingDimensions: number };
+  media: MediaConfig;
+  models: ModelsConfig;
+  speech: SpeechConfig;
+  /** where jetstream-bridge delivers: a Knative broker (K_SINK, set by a SinkBinding) or an OpenFaaS gateway */
+  bridge: { kSink?: string; openfaasGatewayUrl?: string };
 }
 
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// --- value schemas ----------------------------------------------------------------------------------------
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const SIZE = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b))?$/i;
+
+/** A size in bytes: 512k, 64M, 50G, 1.5T (binary multiples; KiB/MB spellings too); a plain number is bytes. */
+const size = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(SIZE, 'not a size (bytes, or a number with k, M, G or T: 512k, 64M, 50G)'),
+  v.transform((text) => {
+    const [, amount, unit, bytes] = SIZE.exec(text)!;
+    return Math.floor(Number(amount) * SIZE_UNITS[(unit ?? bytes ?? '').toLowerCase()]!);
+  }),
+  v.minValue(1, 'must be at least 1 byte'),
+  v.maxValue(Number.MAX_SAFE_INTEGER, 'is too large'),
+);
+
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i;
+
+/** A duration: 500ms, 90s, 15m, 24h, 7d; a plain number is in `plainUnit`, the unit the variable always had. Result in `outUnit`. */
+function duration(plainUnit: 's' | 'ms', outUnit: 's' | 'ms') {
+  return v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(DURATION, `not a duration (a number with ms, s, m, h or d: 90s, 15m, 24h; a plain number is ${plainUnit === 's' ? 'seconds' : 'milliseconds'})`),
+    v.transform((text) => {
+      const [, amount, unit] = DURATION.exec(text)!;
+      const seconds = Number(amount) * DURATION_UNITS[(unit ?? plainUnit).toLowerCase()]!;
+      return Math.ceil(outUnit === 's' ? seconds : seconds * 1000);
+    }),
+    v.minValue(1, `must be at least 1 ${outUnit}`),
+  );
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+$/, 'not a whole number'),
+    v.transform(Number),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+}
+
+const url = v.pipe(v.string(), v.trim(), v.url('not a URL'));
+const text = v.pipe(v.string(), v.trim());
+
+/** A comma list of known names (case-insensitive, duplicates dropped). */
+function list<T extends string>(known: readonly T[], what: string) {
+  const unknown = (items: string[]) => items.filter((item) => !(known as readonly string[]).includes(item));
+  return v.pipe(
+    v.string(),
+    v.transform((value) => [...new Set(value.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))]),
+    v.check(
+      (items) => unknown(items).length === 0,
+      (issue) => `unknown ${what} ${unknown(issue.input as string[]).map((item) => JSON.stringify(item)).join(', ')} (known: ${known.join(', ')})`,
+    ),
+    v.transform((items) => items as T[]),
+  );
+}
+
+/** Every variable the platform reads, with its default written as an operator would write it. */
+const Env = v.object({
+  MEDIATECA_DATA: v.optional(text, 'data'),
+  DATABASE_URL: v.optional(text),
+  DATABASE_POOL_SIZE: v.optional(integer(1), String(DEFAULT_DATABASE_POOL_SIZE)),
+  PORT: v.optional(integer(0, 65_535), '8080'),
+  HOST: v.optional(text),
+  PUBLIC_URL: v.optional(url),
+  LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'not a log level (fatal, error, warn, info, debug, trace, silent)')),
+  NODE_ENV: v.optional(v.string()),
+  NODE_TEST_CONTEXT: v.optional(v.string()),
+  S3_ENDPOINT: v.optional(url),
+  S3_REGION: v.optional(text, 'default'),
+  S3_ACCESS_KEY: v.optional(v.string()),
+  S3_SECRET_KEY: v.optional(v.string()),
+  S3_PUBLIC_ENDPOINT: v.optional(url),
+  BUCKET_INCOMING: v.optional(text, 'mediateca-incoming'),
+  BUCKET_MASTERS: v.optional(text, 'mediateca-masters'),
+  BUCKET_RENDITIONS: v.optional(text, 'mediateca-renditions'),
+  NATS_URL: v.optional(text),
+  NATS_STREAM: v.optional(text, 'MEDIATECA'),
+  OPENSEARCH_URL: v.optional(url),
+  AUTH_JWKS_URL: v.optional(url),
+  AUTH_ISSUER: v.optional(text, 'mediateca-local'),
+  AUTH_AUDIENCE: v.optional(text, 'mediateca'),
+  AUTH_ROLES_CLAIM: v.optional(text, 'projects'),
+  UPLOAD_MAX_BYTES: v.optional(size, '50G'),
+  UPLOAD_MULTIPART_THRESHOLD: v.optional(size, '64M'),
+  UPLOAD_PART_SIZE: v.optional(size, '32M'),
+  UPLOAD_URL_TTL: v.optional(duration('s', 's'), '1h'),
+  UPLOAD_EXPIRE_AFTER: v.optional(duration('s', 's'), '24h'),
+  UPLOAD_SWEEP_INTERVAL: v.optional(duration('s', 's'), '60s'),
+  UPLOAD_SWEEP_GRACE: v.optional(duration('s', 's'), '30s'),
+  IMAGE_MAX_PIXELS: v.optional(integer(1), '268402689'),
+  // below the function's 30 min Knative timeout, so the job fails cleanly before the platform kills it
+  TRANSCODE_TIMEOUT_MS: v.optional(duration('ms', 'ms'), '25m'),
+  MEDIA_MAX_DURATION_SECONDS: v.optional(duration('s', 's'), '6h'),
+  VIDEO_MAX_PIXELS: v.optional(integer(1), String(8192 * 4320)),
+  ENRICH_PARTS: v.optional(v.pipe(list([...ENRICH_PARTS, 'none'], 'part'), v.transform((parts) => parts.filter((part): part is EnrichPart => part !== 'none'))), ENRICH_PARTS.join(',')),
+  ENRICH_MAX_KEYFRAMES: v.optional(integer(1), '12'),
+  DOWNLOAD_URL_TTL: v.optional(duration('s', 's'), '15m'),
+  SEARCH_EMBEDDING_DIMENSIONS: v.optional(integer(1, 16_000), String(DEFAULT_EMBEDDING_DIMENSIONS)),
+  FFMPEG_PATH: v.optional(text, DEFAULT_MEDIA.ffmpegPath),
+  FFPROBE_PATH: v.optional(text, DEFAULT_MEDIA.ffprobePath),
+  FFMPEG_THREADS: v.optional(integer(1)),
+  MODELS_DIR: v.optional(text),
+  CLIP_MODEL: v.optional(text),
+  ONNX_EXECUTION_PROVIDERS: v.optional(list(EXECUTION_PROVIDERS, 'execution provider'), 'cpu'),
+  ONNX_INTRA_OP_THREADS: v.optional(integer(1)),
+  SPEECH_ENGINE: v.optional(v.picklist(SPEECH_ENGINES, `must be ${SPEECH_ENGINES.join(', ')} or unset`)),
+  WHISPER_CPP_BIN: v.optional(text),
+  WHISPER_MODEL: v.optional(text),
+  WHISPER_LANGUAGE: v.optional(text),
+  // unset PATH: the usual system folders, as a shell's default path would be
+  PATH: v.optional(v.string(), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'),
+  K_SINK: v.optional(url),
+  OPENFAAS_GATEWAY_URL: v.optional(url),
+});
+
+/** The configuration from an environment (process.env by default; tests pass their own). Throws ConfigError naming every wrong variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const dataDir = resolve(env.MEDIATECA_DATA ?? 'data');
-  const port = env.PORT ?? '8080';
+  // an empty variable is an unset one (manifests often template `VALUE: ""`)
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = v.safeParse(Env, given);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.issues.map((issue) => {
+      const name = v.getDotPath(issue) ?? '';
+      return `${name}=${given[name] ?? ''}: ${issue.message}`;
+    }));
+  }
+  const e = parsed.output;
+  const problems: string[] = [];
+  if (e.S3_ENDPOINT) {
+    for (const name of ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) if (!e[name]) problems.push(`${name} must be set when S3_ENDPOINT is`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = resolve(e.MEDIATECA_DATA);
   return {
     dataDir,
-    databaseUrl: env.DATABASE_URL ?? resolve(dataDir, 'db'),
-    publicUrl: (env.PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
-    s3: env.S3_ENDPOINT
-      ? {
-          endpoint: env.S3_ENDPOINT,
-          region: env.S3_REGION ?? 'default',
-          accessKeyId: required(env, 'S3_ACCESS_KEY'),
-          secretAccessKey: required(env, 'S3_SECRET_KEY'),
-          publicEndpoint: env.S3_PUBLIC_ENDPOINT,
-        }
+    databaseUrl: e.DATABASE_URL ?? resolve(dataDir, 'db'),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''),
+    http: { port: e.PORT, host: e.HOST },
+    logLevel: e.LOG_LEVEL ?? (e.NODE_TEST_CONTEXT || e.NODE_ENV === 'test' ? 'warn' : 'info'),
+    s3: e.S3_ENDPOINT
+      ? { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY!, secretAccessKey: e.S3_SECRET_KEY!, publicEndpoint: e.S3_PUBLIC_ENDPOINT }
       : undefined,
-    buckets: {
-      incoming: env.BUCKET_INCOMING ?? 'mediateca-incoming',
-      masters: env.BUCKET_MASTERS ?? 'mediateca-masters',
-      renditions: env.BUCKET_RENDITIONS ?? 'mediateca-renditions',
-    },
-    natsUrl: env.NATS_URL,
-    natsStream: env.NATS_STREAM ?? 'MEDIATECA',
-    opensearchUrl: env.OPENSEARCH_URL,
-    auth: {
-      jwksUrl: env.AUTH_JWKS_URL,
-      issuer: env.AUTH_ISSUER ?? 'mediateca-local',
-      audience: env.AUTH_AUDIENCE ?? 'mediateca',
-      rolesClaim: env.AUTH_ROLES_CLAIM ?? 'projects',
-    },
+    buckets: { incoming: e.BUCKET_INCOMING, masters: e.BUCKET_MASTERS, renditions: e.BUCKET_RENDITIONS },
+    natsUrl: e.NATS_URL,
+    natsStream: e.NATS_STREAM,
+    opensearchUrl: e.OPENSEARCH_URL,
+    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM },
     uploads: {
-      maxBytes: Number(env.UPLOAD_MAX_BYTES ?? 50 * 1024 ** 3),
-      multipartThresholdBytes: Number(env.UPLOAD_MULTIPART_THRESHOLD ?? 64 * 1024 ** 2),
-      partSizeBytes: Number(env.UPLOAD_PART_SIZE ?? 32 * 1024 ** 2),
-      urlTtlSeconds: Number(env.UPLOAD_URL_TTL ?? 3600),
-      expireAfterSeconds: Number(env.UPLOAD_EXPIRE_AFTER ?? 24 * 3600),
-      sweepIntervalSeconds: Number(env.UPLOAD_SWEEP_INTERVAL ?? 60),
-      sweepGraceSeconds: Number(env.UPLOAD_SWEEP_GRACE ?? 30),
+      maxBytes: e.UPLOAD_MAX_BYTES,
+      multipartThresholdBytes: e.UPLOAD_MULTIPART_THRESHOLD,
+      partSizeBytes: e.UPLOAD_PART_SIZE,
+      urlTtlSeconds: e.UPLOAD_URL_TTL,
+      expireAfterSeconds: e.UPLOAD_EXPIRE_AFTER,
+      sweepIntervalSeconds: e.UPLOAD_SWEEP_INTERVAL,
+      sweepGraceSeconds: e.UPLOAD_SWEEP_GRACE,
     },
-    images: { maxPixels: Number(env.IMAGE_MAX_PIXELS ?? 268_402_689) },
-    transcode: {
-      // below the function's 30 min Knative timeout, so the job fails cleanly before the platform kills it
-      timeoutMs: Number(env.TRANSCODE_TIMEOUT_MS ?? 25 * 60_000),
-      maxDurationSeconds: Number(env.MEDIA_MAX_DURATION_SECONDS ?? 6 * 3600),
-      maxPixels: Number(env.VIDEO_MAX_PIXELS ?? 8192 * 4320),
+    images: { maxPixels: e.IMAGE_MAX_PIXELS },
+    transcode: { timeoutMs: e.TRANSCODE_TIMEOUT_MS, maxDurationSeconds: e.MEDIA_MAX_DURATION_SECONDS, maxPixels: e.VIDEO_MAX_PIXELS },
+    enrich: { parts: e.ENRICH_PARTS, maxKeyframes: e.ENRICH_MAX_KEYFRAMES },
+    downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL,
+    search: { embeddingDimensions: e.SEARCH_EMBEDDING_DIMENSIONS },
+    media: { ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH, ffmpegThreads: e.FFMPEG_THREADS },
+    models: {
+      dir: resolve(e.MODELS_DIR ?? join(e.MEDIATECA_DATA, 'models')),
+      clip: e.CLIP_MODEL,
+      executionProviders: e.ONNX_EXECUTION_PROVIDERS.length ? e.ONNX_EXECUTION_PROVIDERS : ['cpu'],
+      intraOpThreads: e.ONNX_INTRA_OP_THREADS ?? availableParallelism(),
     },
-    enrich: {
-      parts: enrichParts(env.ENRICH_PARTS),
-      maxKeyframes: Number(env.ENRICH_MAX_KEYFRAMES ?? 12),
-    },
-    downloadUrlTtlSeconds: Number(env.DOWNLOAD_URL_TTL ?? 900),
+    speech: { engine: e.SPEECH_ENGINE, whisperCppBin: e.WHISPER_CPP_BIN, whisperModel: e.WHISPER_MODEL, whisperLanguage: e.WHISPER_LANGUAGE, searchPath: e.PATH },
+    bridge: { kSink: e.K_SINK, openfaasGatewayUrl: e.OPENFAAS_GATEWAY_URL },
   };
-}
-
-export const ENRICH_PARTS = ['objects', 'faces', 'ocr', 'speech', 'embedding'] as const;
-export type EnrichPart = (typeof ENRICH_PARTS)[number];
-
-/** ENRICH_PARTS: the models enrich runs, comma separated (default all; 'none' for none). */
-function enrichParts(value: string | undefined): EnrichPart[] {
-  if (value === undefined) return [...ENRICH_PARTS];
-  const parts = value.split(',').map((part) => part.trim()).filter((part) => part && part !== 'none');
-  const unknown = parts.filter((part) => !(ENRICH_PARTS as readonly string[]).includes(part));
-  if (unknown.length) throw new Error(`ENRICH_PARTS: unknown ${unknown.join(', ')} (known: ${ENRICH_PARTS.join(', ')}, none)`);
-  return parts as EnrichPart[];
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`${name} must be set`);
-  return value;
 }

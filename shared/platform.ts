@@ -3,8 +3,9 @@ import type { Kysely } from 'kysely';
 import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/connect.ts';
 import type { DB } from './db/schema.ts';
+import { configureMedia } from './media/ffmpeg.ts';
 import { type Authenticator, type LocalSigner, createAuthenticator, localSigner, remoteKeys } from './http/auth.ts';
-import { type Logger, createLogger } from './http/logger.ts';
+import { type Logger, createLogger } from './observability/logger.ts';
 import type { SearchIndex } from './search/search-index.ts';
 import type { ObjectStore } from './storage/object-store.ts';
 
@@ -32,8 +33,9 @@ export interface PlatformOptions {
 
 export async function createPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const config = options.config ?? loadConfig();
-  const logger = createLogger(options.name ?? 'mediateca');
-  const database = options.database ?? (await openDatabase(config.databaseUrl));
+  const logger = createLogger(options.name ?? 'mediateca', config.logLevel);
+  configureMedia(config.media);
+  const database = options.database ?? (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, embeddingDimensions: config.search.embeddingDimensions }));
   const store = options.store ?? (await openStore(config));
   const search = await openSearch(config, database);
 

@@ -1,9 +1,8 @@
 // The models enrich runs, one function each: frames (or the sound) in, findings out. Each model's module is
 // imported on first use, so the function starts fast and a part that is switched off never loads.
 import { BulkheadRejectedError } from 'cockatiel';
-import type { EnrichPart } from '../../shared/config.ts';
+import type { EnrichPart, ModelsConfig, SpeechConfig } from '../../shared/config.ts';
 import type { FaceFinding, LabelFinding } from '../../shared/db/enrichment.ts';
-import { embeddingDimensions } from '../../shared/search/search-index.ts';
 
 /** An image to look at: the image's preview, or a key frame of a video with its time. */
 export interface Frame {
@@ -77,20 +76,19 @@ export async function readText(frames: Frame[]): Promise<{ model: string; ocr: O
   return { model: 'paddleocr-det+tesseract', ocr: { text: found.map((f) => f.text).join('\n'), languages, frames: found } };
 }
 
-export async function transcribe(file: string, signal?: AbortSignal): Promise<{ model: string; transcript: TranscriptFinding }> {
+export async function transcribe(file: string, speech: SpeechConfig, signal?: AbortSignal): Promise<{ model: string; transcript: TranscriptFinding }> {
   const { loadSpeechRecognizer } = await import('../../shared/ai/speech/speech.ts');
-  const recognizer = await loadSpeechRecognizer();
+  const recognizer = await loadSpeechRecognizer(speech);
   if (!recognizer) throw new Unavailable('no speech engine installed (Debian pocketsphinx + pocketsphinx-en-us, or WHISPER_CPP_BIN + WHISPER_MODEL)');
   const transcript = await recognizer.transcribe(file, { signal });
   return { model: recognizer.engine, transcript };
 }
 
 /** One vector for the asset: the mean of its frames' CLIP image embeddings, normalised again. */
-export async function embedFrames(frames: Frame[]): Promise<{ model: string; vector: number[] }> {
+export async function embedFrames(frames: Frame[], models: ModelsConfig, expected: number): Promise<{ model: string; vector: number[] }> {
   const { loadClipEmbedder } = await import('../../shared/ai/clip.ts');
-  const clip = await loadClipEmbedder();
+  const clip = await loadClipEmbedder(models);
   if (!clip) throw new Unavailable('no CLIP model in the models directory (see docs/models.md)');
-  const expected = embeddingDimensions();
   if (clip.dimension !== expected) throw new Unavailable(`CLIP model "${clip.name}" makes ${clip.dimension}-d vectors, the search index stores ${expected}-d (SEARCH_EMBEDDING_DIMENSIONS)`);
   const vectors = await clip.embedImages(frames.map((frame) => frame.file));
   const mean = new Array<number>(clip.dimension).fill(0);

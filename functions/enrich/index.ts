@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import type { EnrichPart } from '../../shared/config.ts';
 import { changeAsset, findAsset, getMetadata, listRenditions, putMetadata, setProgress } from '../../shared/db/assets.ts';
+import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { replaceFaces, saveEmbedding, saveLabels } from '../../shared/db/enrichment.ts';
 import type { Asset, Rendition } from '../../shared/db/schema.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
-import { type EventHandler, acceptEvents } from '../../shared/http/events.ts';
+import { type EventHandler } from '../../shared/events/handle.ts';
+import { acceptEvents } from '../../shared/http/events.ts';
 import { extractKeyframes } from '../../shared/media/keyframes.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { downloadToFile } from '../../shared/storage/download.ts';
@@ -56,12 +58,12 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     const objects = await step('objects', noFrames, () => findObjects(frames));
     if (objects) await saveLabels(platform.db, asset.id, objects.model, objects.labels);
     const faces = await step('faces', noFrames, () => findFaces(frames));
-    if (faces) await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces);
+    if (faces) await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces, reclusterFaces);
     const text = await step('ocr', noFrames, () => readText(frames));
     if (text) ai.ocr = text.ocr;
-    const speech = await step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!));
+    const speech = await step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!, platform.config.speech));
     if (speech) ai.transcript = speech.transcript;
-    const embedding = await step('embedding', noFrames, () => embedFrames(frames));
+    const embedding = await step('embedding', noFrames, () => embedFrames(frames, platform.config.models, platform.config.search.embeddingDimensions));
     if (embedding) await saveEmbedding(platform.db, asset.id, embedding.model, embedding.vector);
 
     // what a part found before stays when it is switched off or failed this time

@@ -7,7 +7,8 @@ import { assetIdsWithPerson, findEmbedding, listFaces, listLabels } from '../../
 import type { Kysely } from 'kysely';
 import type { Asset, DB } from '../../shared/db/schema.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
-import { type EventContext, acceptEvents } from '../../shared/http/events.ts';
+import type { EventContext } from '../../shared/events/handle.ts';
+import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
 import type { SearchDocument, SearchIndex } from '../../shared/search/search-index.ts';
 

@@ -14,19 +14,20 @@ import type { Platform } from '../../shared/platform.ts';
 // A transcode may run 30 minutes (its Knative timeout); the HTTP call must outlive it.
 const DELIVERY_TIMEOUT_MS = 35 * 60_000;
 
-export async function createApp(platform: Platform, env: NodeJS.ProcessEnv = process.env): Promise<Hono<AppEnv>> {
+export async function createApp(platform: Platform): Promise<Hono<AppEnv>> {
   const { config } = platform;
-  if (!env.K_SINK && !env.OPENFAAS_GATEWAY_URL) throw new Error('jetstream-bridge needs K_SINK (Knative SinkBinding) or OPENFAAS_GATEWAY_URL');
+  const { kSink, openfaasGatewayUrl } = config.bridge;
+  if (!kSink && !openfaasGatewayUrl) throw new Error('jetstream-bridge needs K_SINK (Knative SinkBinding) or OPENFAAS_GATEWAY_URL');
   const { nc } = await connectEvents(config.natsUrl, config.natsStream, 'jetstream-bridge');
   const options = { nc, stream: config.natsStream, logger: platform.logger, ackWaitMs: 60_000, maxDeliver: 8, backoffMs: [1_000, 5_000, 30_000, 120_000, 600_000] };
   // Bucket notifications reach upload-complete straight from the object store, never through the stream.
   const streamed = Object.keys(CATALOG).filter((type) => !type.startsWith(OBJECT_CREATED_PREFIX));
   let running: RunningConsumer;
-  if (env.K_SINK) {
-    const broker = remoteFunction(env.K_SINK, DELIVERY_TIMEOUT_MS);
+  if (kSink) {
+    const broker = remoteFunction(kSink, DELIVERY_TIMEOUT_MS);
     running = await runConsumer({ ...options, consumer: 'broker', types: streamed, handle: (event) => deliverToFunction(broker, event) });
   } else {
-    const gateway = env.OPENFAAS_GATEWAY_URL!.replace(/\/$/, '');
+    const gateway = openfaasGatewayUrl!.replace(/\/$/, '');
     const consumers = [...new Set(streamed.flatMap((type) => consumersOf(type)))];
     running = await runBridge({ ...options, functions: Object.fromEntries(consumers.map((fn) => [fn, remoteFunction(`${gateway}/function/${fn}`, DELIVERY_TIMEOUT_MS)])) });
   }

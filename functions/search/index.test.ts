@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { DEFAULT_EMBEDDING_DIMENSIONS } from '../../shared/config.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
-import { embeddingDimensions } from '../../shared/search/search-index.ts';
 import { createApp } from './index.ts';
 
 let platform: Awaited<ReturnType<typeof createTestPlatform>>;
 let get: (path: string) => Promise<{ status: number; body: any }>;
-const axis = (i: number) => Array.from({ length: embeddingDimensions() }, (_, j) => (j === i ? 1 : 0));
+const axis = (i: number) => Array.from({ length: DEFAULT_EMBEDDING_DIMENSIONS }, (_, j) => (j === i ? 1 : 0));
 const document = (title: string, embedding: number[]) => ({
   assetId: randomUUID(), projectId: 'newsroom', mediaType: 'image', state: 'ready', title, description: '', tags: [], filename: 'f.jpg', createdAt: new Date(), fields: {}, embedding,
 });

@@ -6,9 +6,10 @@ import { projectsWhere } from '../../shared/domain/permissions.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { badRequest } from '../../shared/http/problem.ts';
 import { parseOrProblem } from '../../shared/http/validate.ts';
+import type { Config } from '../../shared/config.ts';
 import type { Platform } from '../../shared/platform.ts';
 import type { ClipEmbedder } from '../../shared/ai/clip.ts';
-import { FACETS, InvalidCursor, type SearchQuery, type SearchResult, embeddingDimensions } from '../../shared/search/search-index.ts';
+import { FACETS, InvalidCursor, type SearchQuery, type SearchResult } from '../../shared/search/search-index.ts';
 
 const list = v.pipe(v.optional(v.string()), v.transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined)));
 const date = v.optional(v.pipe(v.string(), v.isoTimestamp('must be an ISO 8601 date-time'), v.transform((s) => new Date(s))));
@@ -37,13 +38,13 @@ const SearchParams = v.object({
 });
 
 /** Embeds q with the CLIP text encoder; undefined when no CLIP model is configured. The model loads on first use. */
-function queryEmbedder(): (q: string) => Promise<number[] | undefined> {
+function queryEmbedder(config: Config): (q: string) => Promise<number[] | undefined> {
   let clip: Promise<ClipEmbedder | undefined> | undefined;
   return async (q) => {
-    clip ??= import('../../shared/ai/clip.ts').then(({ loadClipEmbedder }) => loadClipEmbedder());
+    clip ??= import('../../shared/ai/clip.ts').then(({ loadClipEmbedder }) => loadClipEmbedder(config.models));
     clip.catch(() => (clip = undefined)); // a broken model.json fails this search and is read again next time
     const embedder = await clip;
-    if (!embedder || embedder.dimension !== embeddingDimensions()) return undefined;
+    if (!embedder || embedder.dimension !== config.search.embeddingDimensions) return undefined;
     const [vector] = await embedder.embedTexts([q]);
     return Array.from(vector!);
   };
@@ -51,7 +52,7 @@ function queryEmbedder(): (q: string) => Promise<number[] | undefined> {
 
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'search');
-  const embedQuery = queryEmbedder();
+  const embedQuery = queryEmbedder(platform.config);
   app.use('/search', requireAuth(platform));
   app.get('/search', async (c) => {
     const params = parseOrProblem(SearchParams, c.req.query(), 'search parameters');

@@ -11,9 +11,11 @@ import type { Asset } from '../../shared/db/schema.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
-import { type EventHandler, acceptEvents } from '../../shared/http/events.ts';
+import { type EventHandler } from '../../shared/events/handle.ts';
+import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { downloadToFile } from '../../shared/storage/download.ts';
+import { renditionKey } from '../../shared/storage/keys.ts';
 import { PermanentMediaError, type RenderedFile, renderAsset } from './render.ts';
 
 const CONSUMER = 'transcode';
@@ -40,15 +42,15 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
     await downloadToFile(platform.store, platform.store.buckets.masters, asset.storage_key, master);
     const made: string[] = [];
     const store = async (main: RenderedFile, extraFiles: RenderedFile[] = []) => {
-      const folder = `${asset!.project_id}/${asset!.id}`;
+      const key = (path: string) => renditionKey(asset!.project_id, asset!.id, path);
       for (const file of [...extraFiles, main]) {
         const body = typeof file.body === 'string' ? createReadStream(file.body) : file.body;
-        await platform.store.put(platform.store.buckets.renditions, `${folder}/${file.path}`, body, file.contentType, file.size);
+        await platform.store.put(platform.store.buckets.renditions, key(file.path), body, file.contentType, file.size);
       }
       await putRendition(platform.db, {
         asset_id: asset!.id,
         name: main.name,
-        storage_key: `${folder}/${main.path}`,
+        storage_key: key(main.path),
         content_type: main.contentType,
         size_bytes: main.size + extraFiles.reduce((sum, f) => sum + f.size, 0),
         width: main.width ?? null,

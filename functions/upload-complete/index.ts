@@ -9,7 +9,7 @@ import { CATALOG, type EventType, OBJECT_CREATED_PREFIX } from '../../shared/eve
 import type { EventEnvelope } from '../../shared/events/envelope.ts';
 import { type ObjectCreated, normaliseS3Notification } from '../../shared/events/s3-notification.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
-import { type EventHandler, type EventHandlers, handleEvent, readCloudEvent } from '../../shared/http/events.ts';
+import { type EventHandler, type EventHandlers, handleEvent, readCloudEvent } from '../../shared/events/handle.ts';
 import { Problem } from '../../shared/http/problem.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { sweepIncoming } from '../../shared/uploads/sweep.ts';

@@ -12,6 +12,7 @@ import { badRequest, conflict, notFound, payloadTooLarge } from '../../shared/ht
 import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
 import type { Upload } from '../../shared/db/schema.ts';
 import type { Platform } from '../../shared/platform.ts';
+import { originalKey } from '../../shared/storage/keys.ts';
 import type { CompletedPart } from '../../shared/storage/object-store.ts';
 import { CANCELLED, abandonUpload, expireAbandonedUploads } from '../../shared/uploads/abandon.ts';
 import { completionProblem, planParts } from './parts.ts';
@@ -98,7 +99,7 @@ export async function startUpload(platform: Platform, owner: string, input: v.In
   const assetId = randomUUID();
   const uploadId = randomUUID();
   const filename = safeFilename(input.filename);
-  const key = `${input.projectId}/${assetId}/original.${extensionOf(filename)}`;
+  const key = originalKey(input.projectId, assetId, extensionOf(filename));
   const bucket = store.buckets.incoming;
   const expiresAt = new Date(Date.now() + config.uploads.expireAfterSeconds * 1000);
   const multipart = input.size > config.uploads.multipartThresholdBytes;

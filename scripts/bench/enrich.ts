@@ -24,7 +24,7 @@ import { loadHuman } from '../../shared/ai/vision/human.ts';
 import { decodeRgb } from '../../shared/ai/vision/image.ts';
 import { detectObjects } from '../../shared/ai/vision/objects.ts';
 import { recognizeText } from '../../shared/ai/vision/ocr.ts';
-import { loadConfig } from '../../shared/config.ts';
+import { type Config, loadConfig } from '../../shared/config.ts';
 import { runFfmpeg } from '../../shared/media/ffmpeg.ts';
 import { probeMedia } from '../../shared/media/probe.ts';
 import { Client } from '../../test/support/client.ts';
@@ -59,12 +59,12 @@ async function measure(name: string, items: string[], load: () => Promise<unknow
   return figures;
 }
 
-async function perModel(work: string, imageCount: number, speechRounds: number, modelsDir: string): Promise<void> {
+async function perModel(work: string, imageCount: number, speechRounds: number, config: Config): Promise<void> {
   const photos = Array.from({ length: imageCount }, (_, i) => humanSample(PHOTOS[i % PHOTOS.length]!));
   const scene = join(work, 'scene.jpg');
   await writeFile(scene, await renderScene('Canción del árbol', 'Breaking news: Elecciones 2026'));
   const scenes = Array.from({ length: Math.max(1, Math.round(imageCount / 3)) }, () => scene);
-  const clip = (await loadClipEmbedder({ ...process.env, MODELS_DIR: modelsDir }))!;
+  const clip = (await loadClipEmbedder(config.models))!;
   const { imageSize, mean, std } = clip.model.vision;
 
   const results: ModelFigures[] = [];
@@ -76,7 +76,7 @@ async function perModel(work: string, imageCount: number, speechRounds: number, 
   results.push(await measure(`CLIP image embedding (tiny ${CLIP_DIMENSION}-d test model)`, photos, () => clip.embedImages([photos[0]!]), (p) => preprocessImage(p, { size: imageSize, mean, std }), (p) => clip.embedImages([p])));
 
   let recognizer: Awaited<ReturnType<typeof loadSpeechRecognizer>>;
-  const speechLoadMs = await timeMs(async () => (recognizer = await loadSpeechRecognizer()));
+  const speechLoadMs = await timeMs(async () => (recognizer = await loadSpeechRecognizer(config.speech)));
   let narrationSeconds = 0;
   if (recognizer) {
     const spoken = join(work, 'narration.wav');
@@ -97,8 +97,8 @@ async function perModel(work: string, imageCount: number, speechRounds: number, 
   console.log(`the model's ${imageSize} px); speech: ffmpeg decode to 16 kHz WAV. Load for OCR and CLIP = their first call.${recognizer ? ` Speech realtime factor: ${(narrationSeconds / (median(results.at(-1)!.model) / 1000)).toFixed(1)} × realtime.` : ''}\n`);
 }
 
-async function endToEnd(work: string, count: number): Promise<void> {
-  const host = await startHost(loadConfig({ ...process.env, MEDIATECA_DATA: join(work, 'data'), PORT: '0' }), 0);
+async function endToEnd(work: string, count: number, env: NodeJS.ProcessEnv): Promise<void> {
+  const host = await startHost(loadConfig({ ...env, MEDIATECA_DATA: join(work, 'data'), PORT: '0' }), 0);
   try {
     const editor = new Client(host.url, await host.platform.signer!.mint('bench', { newsroom: 'editor' }));
     const toSearchable: number[] = [];
@@ -147,20 +147,18 @@ async function endToEnd(work: string, count: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.env.LOG_LEVEL ??= 'warn';
   const imageCount = envNumber('BENCH_ENRICH_IMAGES', 12);
   const speechRounds = envNumber('BENCH_ENRICH_SPEECH_ROUNDS', 3);
   const photos = envNumber('BENCH_ENRICH_E2E_PHOTOS', 6);
-  // the tiny CLIP makes 4-d vectors: read by the index migration and by enrich, before the host opens its database
-  process.env.SEARCH_EMBEDDING_DIMENSIONS = String(CLIP_DIMENSION);
   const models = await createTinyModels();
-  process.env.MODELS_DIR = models.dir; // enrich's CLIP loader reads it from the environment, not the config
+  // the tiny CLIP makes 4-d vectors: the index migration and enrich must expect them
+  const env = { LOG_LEVEL: 'warn', ...process.env, SEARCH_EMBEDDING_DIMENSIONS: String(CLIP_DIMENSION), MODELS_DIR: models.dir };
   const work = await mkdtemp(join(tmpdir(), 'mediateca-bench-enrich-'));
   try {
     console.log(machineLine());
     console.log(`per model: ${imageCount} photos (${PHOTOS.join(', ')} in turn, 0.6–1.5 MP), 1 warm-up call each\n`);
-    await perModel(work, imageCount, speechRounds, models.dir);
-    await endToEnd(work, photos);
+    await perModel(work, imageCount, speechRounds, loadConfig(env));
+    await endToEnd(work, photos, env);
   } finally {
     await rm(work, { recursive: true, force: true });
     await models.remove();

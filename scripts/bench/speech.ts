@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { loadConfig } from '../../shared/config.ts';
 import { runFfmpeg } from '../../shared/media/ffmpeg.ts';
 import { probeMedia } from '../../shared/media/probe.ts';
 import { createPocketsphinx, pocketsphinxInstalled } from '../../shared/ai/speech/pocketsphinx.ts';
@@ -25,7 +26,8 @@ In sport, the local team won the final by two goals to one. The coach thanked th
 Tomorrow will be sunny in the south with a light wind from the west. Schools will stay closed on Monday while the roads are repaired.`;
 
 async function main(): Promise<void> {
-  if (!(await pocketsphinxInstalled())) {
+  const { searchPath } = loadConfig().speech;
+  if (!(await pocketsphinxInstalled(searchPath))) {
     console.log('pocketsphinx is not installed (Debian: apt-get install pocketsphinx pocketsphinx-en-us espeak-ng); nothing to measure');
     return;
   }
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     await promisify(execFile)('espeak-ng', ['-v', 'en-us+klatt', '-w', spoken, NARRATION]);
     await runFfmpeg(['-i', spoken, '-c:a', 'libmp3lame', '-b:a', '128k', mp3]);
     const seconds = (await probeMedia(mp3)).durationSeconds!;
-    const recognizer = await createPocketsphinx();
+    const recognizer = await createPocketsphinx(searchPath);
 
     console.log(machineLine());
     console.log(`narration: ${seconds.toFixed(1)} s of espeak-ng en-us+klatt speech, MP3 128 kbps · ${rounds} rounds after 1 warm-up\n`);

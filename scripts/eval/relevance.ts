@@ -31,9 +31,8 @@ const SETTINGS: Record<string, RunSettings> = {
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 async function main(): Promise<void> {
-  // read by the migration that creates the embedding column: must be set before the database opens
-  process.env.SEARCH_EMBEDDING_DIMENSIONS = String(EMBEDDING_DIMENSIONS);
-  const database = await openDatabase('memory://');
+  // the migration that creates the embedding column fixes its size
+  const database = await openDatabase('memory://', { embeddingDimensions: EMBEDDING_DIMENSIONS });
   try {
     const index = new PostgresSearchIndex(database.db);
     await loadRelevanceSet(index);

@@ -1,9 +1,10 @@
 // CLIP runner: images and texts into one shared embedding space, so a text query finds images by what is in
 // them. The vision and text encoders are separate ONNX files, each loaded on first use (enrich only needs
 // the vision side, search only the text side). Every embedding is L2-normalised: cosine = dot product.
-import { findModel, type ClipModel } from './model-registry.ts';
+import type { ModelsConfig } from '../config.ts';
+import { findClipModel, type ClipModel } from './model-registry.ts';
 import { ImageInputError, preprocessImage } from './image-preprocess.ts';
-import { executionProvidersFromEnv, intraOpThreadsFromEnv, openOnnxSession, type OnnxSession, type SessionOptions } from './onnx-session.ts';
+import { openOnnxSession, type OnnxSession, type SessionOptions } from './onnx-session.ts';
 import { loadTokenizer, padBatch, type Tokenizer } from './tokenizer.ts';
 import { batchLimit, chunks, normalisedRows, requireTensorNames } from './vectors.ts';
 
@@ -111,10 +112,10 @@ export class ClipEmbedder {
 }
 
 /**
- * The configured CLIP model's embedder (findModel's rules), or undefined when no CLIP model is configured.
- * Execution providers and threads come from the same env unless given.
+ * The configured CLIP model's embedder (findClipModel's rules), or undefined when no CLIP model is configured.
+ * Execution providers and threads come from the same configuration.
  */
-export async function loadClipEmbedder(env: NodeJS.ProcessEnv = process.env, sessionOptions: Omit<SessionOptions, 'concurrency'> = {}): Promise<ClipEmbedder | undefined> {
-  const model = await findModel('clip', env);
-  return model && new ClipEmbedder(model, { executionProviders: executionProvidersFromEnv(env), intraOpThreads: intraOpThreadsFromEnv(env), ...sessionOptions });
+export async function loadClipEmbedder(models: ModelsConfig): Promise<ClipEmbedder | undefined> {
+  const model = await findClipModel(models);
+  return model && new ClipEmbedder(model, { executionProviders: models.executionProviders, intraOpThreads: models.intraOpThreads });
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTinyModels, writeModel, type TinyModels } from '../../test/support/onnx-models.ts';
-import { findModel, listModels, loadModel, ModelError, modelsDir } from './model-registry.ts';
+import { findClipModel, listModels, loadModel, ModelError } from './model-registry.ts';
 
 describe('model registry', () => {
   let models: TinyModels;
@@ -12,16 +12,10 @@ describe('model registry', () => {
   });
   after(() => models.remove());
 
-  it('finds the models directory from MODELS_DIR, else inside the data folder', () => {
-    assert.equal(modelsDir({ MODELS_DIR: '/srv/models', MEDIATECA_DATA: '/srv/data' }), '/srv/models');
-    assert.equal(modelsDir({ MEDIATECA_DATA: '/srv/data' }), '/srv/data/models');
-    assert.equal(modelsDir({}), resolve('data/models'));
-  });
-
   it('lists model folders, and none when the directory does not exist', async () => {
     assert.deepEqual(
       (await listModels(models.dir)).map(({ name, kind }) => ({ name, kind })),
-      [{ name: 'tiny-clip', kind: 'clip' }, { name: 'tiny-text', kind: 'text-embedding' }],
+      [{ name: 'tiny-clip', kind: 'clip' }],
     );
     assert.deepEqual(await listModels(join(models.dir, 'absent')), []);
   });
@@ -36,13 +30,6 @@ describe('model registry', () => {
     assert.equal(clip.text.maxTokens, 77);
     assert.deepEqual(clip.text.tokenizer, { type: 'clip-bpe', vocab: join(models.dir, 'tiny-clip', 'vocab.json'), merges: join(models.dir, 'tiny-clip', 'merges.txt') });
     assert.equal(clip.concurrency, 1);
-
-    const text = await loadModel('tiny-text', models.dir);
-    assert.equal(text.kind, 'text-embedding');
-    if (text.kind !== 'text-embedding') return;
-    assert.deepEqual(text.inputs, { inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: 'token_type_ids' });
-    assert.equal(text.pooling, 'mean');
-    assert.equal(text.batchSize, 2);
   });
 
   it('names the missing file of an incomplete model', async () => {
@@ -69,11 +56,11 @@ describe('model registry', () => {
   });
 
   it('lists every invalid manifest field', async () => {
-    await writeModel(models.dir, 'bad', { 'model.json': JSON.stringify({ name: 'bad', kind: 'text-embedding', dimension: -3, tokenizer: { type: 'wordpiece' } }) });
+    await writeModel(models.dir, 'bad', { 'model.json': JSON.stringify({ name: 'bad', kind: 'clip', dimension: -3, vision: {}, text: { tokenizer: { type: 'wordpiece' } } }) });
     try {
       await assert.rejects(loadModel('bad', models.dir), (error: Error) => {
         assert.match(error.message, /bad[/\\]model\.json is invalid/);
-        for (const field of ['dimension', 'file', 'tokenizer.vocab']) assert.ok(error.message.includes(`${field}:`), `${field} in ${error.message}`);
+        for (const field of ['dimension', 'vision.file', 'text.file', 'text.tokenizer.vocab']) assert.ok(error.message.includes(`${field}:`), `${field} in ${error.message}`);
         return true;
       });
       await writeFile(join(models.dir, 'bad', 'model.json'), '{ not json');
@@ -84,26 +71,31 @@ describe('model registry', () => {
   });
 
   it('says which models exist when the name is unknown', async () => {
-    await assert.rejects(loadModel('clip-vit-l14', models.dir), /no model named "clip-vit-l14" in .* \(found: tiny-clip, tiny-text\)/);
+    await assert.rejects(loadModel('clip-vit-l14', models.dir), /no model named "clip-vit-l14" in .* \(found: tiny-clip\)/);
   });
 
   it('finds the configured model of a kind, or undefined when there is none', async () => {
-    const env = { MODELS_DIR: models.dir };
-    assert.equal((await findModel('clip', env))?.name, 'tiny-clip');
-    assert.equal((await findModel('text-embedding', env))?.name, 'tiny-text');
-    assert.equal(await findModel('clip', { MODELS_DIR: join(models.dir, 'absent') }), undefined);
-    await assert.rejects(findModel('clip', { ...env, CLIP_MODEL: 'tiny-text' }), /CLIP_MODEL=tiny-text is a text-embedding model, not clip/);
-    await assert.rejects(findModel('clip', { ...env, CLIP_MODEL: 'gone' }), /no model named "gone"/);
+    assert.equal((await findClipModel({ dir: models.dir }))?.name, 'tiny-clip');
+    assert.equal(await findClipModel({ dir: join(models.dir, 'absent') }), undefined);
+    await assert.rejects(findClipModel({ dir: models.dir, clip: 'gone' }), /no model named "gone"/);
   });
 
   it('asks the operator to choose when several models of a kind exist', async () => {
-    const manifest = JSON.parse(await readFile(join(models.dir, 'tiny-text', 'model.json'), 'utf8'));
-    await writeModel(models.dir, 'tiny-text-2', { 'model.json': JSON.stringify({ ...manifest, name: 'tiny-text-2', file: '../tiny-text/model.onnx', tokenizer: { ...manifest.tokenizer, vocab: '../tiny-text/vocab.txt' } }) });
+    const manifest = JSON.parse(await readFile(join(models.dir, 'tiny-clip', 'model.json'), 'utf8'));
+    const sibling = (file: string) => `../tiny-clip/${file}`;
+    await writeModel(models.dir, 'tiny-clip-2', {
+      'model.json': JSON.stringify({
+        ...manifest,
+        name: 'tiny-clip-2',
+        vision: { ...manifest.vision, file: sibling('vision.onnx') },
+        text: { ...manifest.text, file: sibling('text.onnx'), tokenizer: { type: 'clip-bpe', vocab: sibling('vocab.json'), merges: sibling('merges.txt') } },
+      }),
+    });
     try {
-      await assert.rejects(findModel('text-embedding', { MODELS_DIR: models.dir }), /several text-embedding models .*\(tiny-text, tiny-text-2\): set TEXT_EMBEDDING_MODEL/);
-      assert.equal((await findModel('text-embedding', { MODELS_DIR: models.dir, TEXT_EMBEDDING_MODEL: 'tiny-text-2' }))?.name, 'tiny-text-2');
+      await assert.rejects(findClipModel({ dir: models.dir }), /several clip models .*\(tiny-clip, tiny-clip-2\): set CLIP_MODEL/);
+      assert.equal((await findClipModel({ dir: models.dir, clip: 'tiny-clip-2' }))?.name, 'tiny-clip-2');
     } finally {
-      await rm(join(models.dir, 'tiny-text-2'), { recursive: true });
+      await rm(join(models.dir, 'tiny-clip-2'), { recursive: true });
     }
   });
 });

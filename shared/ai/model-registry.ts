@@ -1,16 +1,17 @@
-// The models an operator has supplied: one folder per model under MODELS_DIR, each with a model.json manifest
+// The models an operator has supplied: one folder per model in the models directory (MODELS_DIR), each with a model.json manifest
 // naming its ONNX files, tokenizer files and settings (docs/models.md). Nothing ships with the platform, so
 // "no model" is a normal answer (undefined), while a model that is configured but broken is an error that
 // names the missing file or field.
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import * as v from 'valibot';
+import type { ModelsConfig } from '../config.ts';
 import type { TokenizerConfig } from './tokenizer.ts';
 
 export class ModelError extends Error {}
 
-export type ModelKind = 'clip' | 'text-embedding';
+export type ModelKind = 'clip';
 
 const MANIFEST = 'model.json';
 // OpenAI CLIP's normalisation, also used by the Hugging Face CLIP processors.
@@ -61,32 +62,9 @@ const ClipManifest = v.object({
   }),
 });
 
-const TextEmbeddingManifest = v.object({
-  ...shared,
-  kind: v.literal('text-embedding'),
-  file: fileName,
-  tokenizer: TokenizerSchema,
-  maxTokens: v.optional(positiveInt, 512),
-  inputs: v.optional(
-    v.object({
-      inputIds: v.optional(tensorName, 'input_ids'),
-      attentionMask: v.optional(tensorName, 'attention_mask'),
-      tokenTypeIds: v.optional(tensorName, 'token_type_ids'),
-    }),
-    {},
-  ),
-  output: v.optional(tensorName, 'last_hidden_state'),
-  /** mean: average of the token vectors under the attention mask; cls: the first token's; none: the model outputs [batch, dimension] */
-  pooling: v.optional(v.picklist(['mean', 'cls', 'none']), 'mean'),
-  /** e5-style models expect "query: " / "passage: " in front of the text */
-  queryPrefix: v.optional(v.string(), ''),
-  documentPrefix: v.optional(v.string(), ''),
-});
-
-const Manifest = v.variant('kind', [ClipManifest, TextEmbeddingManifest]);
+const Manifest = v.variant('kind', [ClipManifest]);
 
 type ClipManifest = v.InferOutput<typeof ClipManifest>;
-type TextEmbeddingManifest = v.InferOutput<typeof TextEmbeddingManifest>;
 
 /** A CLIP model: its manifest with defaults filled in and every file path made absolute and checked to exist. */
 export type ClipModel = Omit<ClipManifest, 'text' | 'batchSize'> & {
@@ -95,14 +73,7 @@ export type ClipModel = Omit<ClipManifest, 'text' | 'batchSize'> & {
   text: Omit<ClipManifest['text'], 'tokenizer'> & { tokenizer: TokenizerConfig };
 };
 
-/** A text-embedding model: its manifest with defaults filled in and every file path made absolute and checked to exist. */
-export type TextEmbeddingModel = Omit<TextEmbeddingManifest, 'tokenizer' | 'batchSize'> & {
-  folder: string;
-  batchSize: number;
-  tokenizer: TokenizerConfig;
-};
-
-export type Model = ClipModel | TextEmbeddingModel;
+export type Model = ClipModel;
 
 /** One folder found under the models directory; `error` says why it cannot be used. */
 export interface ModelEntry {
@@ -112,13 +83,8 @@ export interface ModelEntry {
   error?: string;
 }
 
-/** MODELS_DIR, else `models` inside the data folder (MEDIATECA_DATA, default ./data). */
-export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.MODELS_DIR ?? join(env.MEDIATECA_DATA ?? 'data', 'models'));
-}
-
 /** Every model folder (one with a model.json), valid or not, sorted by folder name. */
-export async function listModels(dir = modelsDir()): Promise<ModelEntry[]> {
+export async function listModels(dir: string): Promise<ModelEntry[]> {
   let folders: string[];
   try {
     folders = (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory() || entry.isSymbolicLink()).map((entry) => entry.name);
@@ -141,7 +107,7 @@ export async function listModels(dir = modelsDir()): Promise<ModelEntry[]> {
 }
 
 /** The model whose manifest has this name; throws ModelError when it is absent or broken. */
-export async function loadModel(name: string, dir = modelsDir()): Promise<Model> {
+export async function loadModel(name: string, dir: string): Promise<Model> {
   const entries = await listModels(dir);
   const matches = entries.filter((entry) => entry.name === name);
   if (matches.length > 1) throw new ModelError(`model "${name}" is defined by several folders: ${matches.map((m) => m.folder).join(', ')}`);
@@ -152,26 +118,17 @@ export async function loadModel(name: string, dir = modelsDir()): Promise<Model>
   throw new ModelError(`no model named "${name}" in ${dir}${entries.length ? ` (found: ${entries.map((e) => e.name ?? `${e.folder} (broken)`).join(', ')})` : ''}`);
 }
 
-const MODEL_ENV: Record<ModelKind, string> = { clip: 'CLIP_MODEL', 'text-embedding': 'TEXT_EMBEDDING_MODEL' };
-
 /**
- * The model of this kind to use: the one named by CLIP_MODEL / TEXT_EMBEDDING_MODEL, else the only valid one
- * of that kind. undefined when none is configured; ModelError when the named one is missing or broken, or
- * when several qualify and none is named.
+ * The CLIP model to use: the one named by CLIP_MODEL, else the only valid one in the models directory.
+ * undefined when there is none; ModelError when the named one is missing or broken, or when several qualify
+ * and none is named.
  */
-export async function findModel(kind: 'clip', env?: NodeJS.ProcessEnv): Promise<ClipModel | undefined>;
-export async function findModel(kind: 'text-embedding', env?: NodeJS.ProcessEnv): Promise<TextEmbeddingModel | undefined>;
-export async function findModel(kind: ModelKind, env: NodeJS.ProcessEnv = process.env): Promise<Model | undefined> {
-  const dir = modelsDir(env);
-  const named = env[MODEL_ENV[kind]];
-  if (named) {
-    const model = await loadModel(named, dir);
-    if (model.kind !== kind) throw new ModelError(`${MODEL_ENV[kind]}=${named} is a ${model.kind} model, not ${kind}`);
-    return model;
-  }
-  const candidates = (await listModels(dir)).filter((entry) => entry.kind === kind);
+export async function findClipModel(models: Pick<ModelsConfig, 'dir' | 'clip'>): Promise<ClipModel | undefined> {
+  const { dir, clip: named } = models;
+  if (named) return loadModel(named, dir);
+  const candidates = (await listModels(dir)).filter((entry) => entry.kind === 'clip');
   if (candidates.length > 1) {
-    throw new ModelError(`several ${kind} models in ${dir} (${candidates.map((c) => c.name).join(', ')}): set ${MODEL_ENV[kind]} to choose one`);
+    throw new ModelError(`several clip models in ${dir} (${candidates.map((c) => c.name).join(', ')}): set CLIP_MODEL to choose one`);
   }
   return candidates.length === 1 ? readModel(candidates[0]!.folder) : undefined;
 }
@@ -196,25 +153,16 @@ async function readModel(folder: string): Promise<Model> {
     if (!existsSync(path)) throw new ModelError(`model "${manifest.name}": ${field} names ${relative}, which does not exist in ${folder}`);
     return path;
   };
-  if (manifest.kind === 'clip') {
-    return {
-      ...manifest,
-      folder,
-      batchSize: manifest.batchSize ?? 16,
-      vision: { ...manifest.vision, file: file(manifest.vision.file, 'vision.file') },
-      text: {
-        ...manifest.text,
-        file: file(manifest.text.file, 'text.file'),
-        tokenizer: resolveTokenizer(manifest.text.tokenizer, 'text.tokenizer', file),
-      },
-    };
-  }
   return {
     ...manifest,
     folder,
-    batchSize: manifest.batchSize ?? 32,
-    file: file(manifest.file, 'file'),
-    tokenizer: resolveTokenizer(manifest.tokenizer, 'tokenizer', file),
+    batchSize: manifest.batchSize ?? 16,
+    vision: { ...manifest.vision, file: file(manifest.vision.file, 'vision.file') },
+    text: {
+      ...manifest.text,
+      file: file(manifest.text.file, 'text.file'),
+      tokenizer: resolveTokenizer(manifest.text.tokenizer, 'text.tokenizer', file),
+    },
   };
 }
 

@@ -4,42 +4,20 @@
 // requests do not oversubscribe the CPU threads or the GPU memory.
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
+import type { ExecutionProvider } from '../config.ts';
 
 export type OnnxRuntime = typeof Ort;
 export type Tensor = Ort.Tensor;
 
-/** Execution providers onnxruntime-node can be asked for; CPU is always available. */
-const KNOWN_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'webgpu', 'dml', 'coreml'] as const;
-export type ExecutionProvider = (typeof KNOWN_PROVIDERS)[number];
+export type { ExecutionProvider };
 
 export interface SessionOptions {
-  /** in priority order; default: ONNX_EXECUTION_PROVIDERS, else ['cpu'] */
+  /** in priority order (ONNX_EXECUTION_PROVIDERS); default ['cpu'] */
   executionProviders?: ExecutionProvider[];
-  /** threads one inference may use; default: ONNX_INTRA_OP_THREADS, else the number of CPUs */
+  /** threads one inference may use (ONNX_INTRA_OP_THREADS); default the number of CPUs */
   intraOpThreads?: number;
   /** inferences at once on this session (default 1); the first opener of a file decides */
   concurrency?: number;
-}
-
-/** ONNX_EXECUTION_PROVIDERS, e.g. "cuda,cpu" (priority order); default ['cpu']. Unknown names are an error. */
-export function executionProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): ExecutionProvider[] {
-  const names = (env.ONNX_EXECUTION_PROVIDERS ?? 'cpu').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
-  if (names.length === 0) return ['cpu'];
-  for (const name of names) {
-    if (!(KNOWN_PROVIDERS as readonly string[]).includes(name)) {
-      throw new Error(`ONNX_EXECUTION_PROVIDERS: unknown execution provider "${name}" (known: ${KNOWN_PROVIDERS.join(', ')})`);
-    }
-  }
-  return [...new Set(names)] as ExecutionProvider[];
-}
-
-/** ONNX_INTRA_OP_THREADS, else every CPU this process may use. */
-export function intraOpThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const value = env.ONNX_INTRA_OP_THREADS;
-  if (value === undefined || value === '') return availableParallelism();
-  const threads = Number(value);
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`ONNX_INTRA_OP_THREADS must be a positive integer, got "${value}"`);
-  return threads;
 }
 
 let runtime: Promise<OnnxRuntime> | undefined;
@@ -125,11 +103,11 @@ export function openOnnxSession(file: string, options: SessionOptions = {}): Pro
 
 async function createSession(file: string, options: SessionOptions): Promise<OnnxSession> {
   const ort = await loadOnnxRuntime();
-  const executionProviders = options.executionProviders ?? executionProvidersFromEnv();
+  const executionProviders = options.executionProviders ?? ['cpu'];
   try {
     const session = await ort.InferenceSession.create(file, {
       executionProviders,
-      intraOpNumThreads: options.intraOpThreads ?? intraOpThreadsFromEnv(),
+      intraOpNumThreads: options.intraOpThreads ?? availableParallelism(),
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
     });

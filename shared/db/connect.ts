@@ -1,6 +1,7 @@
 // One Kysely<DB> over two drivers: postgres.js for servers, PGlite for the embedded default.
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect } from 'kysely';
+import { DEFAULT_DATABASE_POOL_SIZE } from '../config.ts';
 import type { DB } from './schema.ts';
 import { migrate } from './migrations.ts';
 
@@ -10,17 +11,25 @@ export interface Database {
   close(): Promise<void>;
 }
 
+export interface DatabaseOptions {
+  /** postgres.js connections (DATABASE_POOL_SIZE) */
+  poolSize?: number;
+  /** vector size of the search index, fixed when the migration creates it (SEARCH_EMBEDDING_DIMENSIONS) */
+  embeddingDimensions?: number;
+}
+
 /** `DATABASE_URL` = postgres://… for a server; anything else (or nothing) = PGlite in that folder. */
-export async function openDatabase(url: string): Promise<Database> {
-  const database = url.startsWith('postgres://') || url.startsWith('postgresql://') ? await openPostgres(url) : await openPglite(url);
-  await migrate(database.db);
+export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
+  const postgresUrl = url.startsWith('postgres://') || url.startsWith('postgresql://');
+  const database = postgresUrl ? await openPostgres(url, options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE) : await openPglite(url);
+  await migrate(database.db, { embeddingDimensions: options.embeddingDimensions });
   return database;
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const { PostgresJSDialect } = await import('kysely-postgres-js');
   const postgres = (await import('postgres')).default;
-  const client = postgres(url, { max: Number(process.env.DATABASE_POOL_SIZE ?? 10), onnotice: () => {}, connection: { jit: 'off' } as any });
+  const client = postgres(url, { max: poolSize, onnotice: () => {}, connection: { jit: 'off' } as any });
   const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: client }) });
   return { db, driver: 'postgres', close: () => db.destroy() };
 }

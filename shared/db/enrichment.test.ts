@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { reclusterFaces } from '../ai/vision/face-clusters.ts';
 import { type Database, openDatabase } from './connect.ts';
 import { decideLabel, findPerson, listFaces, listLabels, listPersons, renamePerson, replaceFaces, saveLabels } from './enrichment.ts';
 import { unpublished } from './outbox.ts';
@@ -61,28 +62,28 @@ function repositorySuite(name: string, open: () => Promise<{ database: Database;
     test('faces join the person they resemble; running again never counts a face twice', async () => {
       const first = await asset();
       const second = await asset();
-      await replaceFaces(database.db, 'newsroom', first, [{ box, confidence: 0.9, descriptor: descriptor(1) }, { box, confidence: 0.8, descriptor: descriptor(2) }]);
-      await replaceFaces(database.db, 'newsroom', second, [{ box, confidence: 0.9, descriptor: descriptor(1, 0.01) }]);
+      await replaceFaces(database.db, 'newsroom', first, [{ box, confidence: 0.9, descriptor: descriptor(1) }, { box, confidence: 0.8, descriptor: descriptor(2) }], reclusterFaces);
+      await replaceFaces(database.db, 'newsroom', second, [{ box, confidence: 0.9, descriptor: descriptor(1, 0.01) }], reclusterFaces);
       const [a] = await listFaces(database.db, first);
       const [b] = await listFaces(database.db, second);
       assert.equal(a!.personId, b!.personId, 'the same person in both assets');
       assert.equal((await findPerson(database.db, a!.personId))?.faceCount, 2);
 
-      await replaceFaces(database.db, 'newsroom', first, [{ box, confidence: 0.9, descriptor: descriptor(1) }, { box, confidence: 0.8, descriptor: descriptor(2) }]);
+      await replaceFaces(database.db, 'newsroom', first, [{ box, confidence: 0.9, descriptor: descriptor(1) }, { box, confidence: 0.8, descriptor: descriptor(2) }], reclusterFaces);
       assert.equal((await findPerson(database.db, a!.personId))?.faceCount, 2, 'the first asset’s face left before it joined again');
       assert.equal((await listFaces(database.db, first)).length, 2);
 
       const other = await asset('sports');
-      await replaceFaces(database.db, 'sports', other, [{ box, confidence: 0.9, descriptor: descriptor(1) }]);
+      await replaceFaces(database.db, 'sports', other, [{ box, confidence: 0.9, descriptor: descriptor(1) }], reclusterFaces);
       assert.notEqual((await listFaces(database.db, other))[0]!.personId, a!.personId, 'people are per project');
     });
 
     test('an unnamed person left with no face goes; a named one stays', async () => {
       const id = await asset('desk');
-      await replaceFaces(database.db, 'desk', id, [{ box, confidence: 0.9, descriptor: descriptor(5) }, { box, confidence: 0.9, descriptor: descriptor(6) }]);
+      await replaceFaces(database.db, 'desk', id, [{ box, confidence: 0.9, descriptor: descriptor(5) }, { box, confidence: 0.9, descriptor: descriptor(6) }], reclusterFaces);
       const [named, unnamed] = await listFaces(database.db, id);
       await renamePerson(database.db, named!.personId, 'Ana', []);
-      await replaceFaces(database.db, 'desk', id, []);
+      await replaceFaces(database.db, 'desk', id, [], reclusterFaces);
       assert.equal((await findPerson(database.db, named!.personId))?.name, 'Ana');
       assert.equal(await findPerson(database.db, unnamed!.personId), undefined);
       assert.deepEqual(await listPersons(database.db, ['desk']), [], 'a person with no face is not listed');
@@ -90,7 +91,7 @@ function repositorySuite(name: string, open: () => Promise<{ database: Database;
 
     test('naming a person writes its event in the same transaction', async () => {
       const id = await asset('names');
-      await replaceFaces(database.db, 'names', id, [{ box, confidence: 0.9, descriptor: descriptor(9) }]);
+      await replaceFaces(database.db, 'names', id, [{ box, confidence: 0.9, descriptor: descriptor(9) }], reclusterFaces);
       const [face] = await listFaces(database.db, id);
       const event = newEvent('io.mediateca.person.updated', 'test', { personId: face!.personId, projectId: 'names' });
       await renamePerson(database.db, face!.personId, 'Luis', [event]);

@@ -1,8 +1,7 @@
 // What enrich finds about an asset: object labels (suggestions an editor decides on), faces grouped into
 // people per project, and the asset's embedding. OCR text and transcripts live in asset_metadata ('ai').
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type Transaction, sql } from 'kysely';
-import { PersonClusters } from '../ai/vision/face-clusters.ts';
+import { type Kysely, sql } from 'kysely';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
 import type { DB, LabelStatus } from './schema.ts';
@@ -56,49 +55,54 @@ export interface FaceFinding {
   descriptor: ArrayLike<number>;
 }
 
-/**
- * Replaces the faces of an asset and puts each one with a person of the project (an existing one it
- * resembles, or a new unnamed one). The faces it had before leave their people first, so running enrich
- * again never counts a face twice. One asset of a project at a time (advisory lock): two jobs clustering in
- * parallel would each open a new person for the same face.
- */
-export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: string, faces: FaceFinding[]): Promise<void> {
-  return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
-    await removeFacesOf(trx, assetId);
-    const people = await trx.selectFrom('persons').selectAll().where('project_id', '=', projectId).execute();
-    const clusters = new PersonClusters(people.map((p) => ({ id: p.id, name: p.name ?? undefined, centroid: p.centroid, faceCount: p.face_count })));
-    const touched = new Set<string>();
-    for (const face of faces) {
-      const { personId } = clusters.assign(face.descriptor);
-      touched.add(personId);
-      // the person row must exist before the face that points at it; its centroid is written below
-      await trx.insertInto('persons').values({ id: personId, project_id: projectId, centroid: [], face_count: 0 }).onConflict((oc) => oc.column('id').doNothing()).execute();
-      await trx
-        .insertInto('faces')
-        .values({ id: randomUUID(), asset_id: assetId, person_id: personId, box: face.box, time: face.time ?? null, confidence: face.confidence, descriptor: Array.from(face.descriptor) })
-        .execute();
-    }
-    for (const person of clusters.list().filter((p) => touched.has(p.id))) {
-      await trx.updateTable('persons').set({ centroid: person.centroid, face_count: person.faceCount, updated_at: sql`now()` }).where('id', '=', person.id).execute();
-    }
-  });
+/** A person as the clustering sees it. */
+export interface PersonCentroid {
+  id: string;
+  name?: string;
+  centroid: number[];
+  faceCount: number;
 }
 
-/** Takes an asset's faces out of their people's centroids and counts; an unnamed person left with no face goes. */
-async function removeFacesOf(trx: Transaction<DB>, assetId: string): Promise<void> {
-  const faces = await trx.deleteFrom('faces').where('asset_id', '=', assetId).returning(['person_id', 'descriptor']).execute();
-  for (const face of faces) {
-    const person = await trx.selectFrom('persons').selectAll().where('id', '=', face.person_id).executeTakeFirst();
-    if (!person) continue;
-    const count = person.face_count - 1;
-    if (count <= 0 && !person.name) {
-      await trx.deleteFrom('persons').where('id', '=', person.id).execute();
-      continue;
+/**
+ * Where an asset's faces go, decided outside the repository (shared/ai/vision/face-clusters.ts reclusterFaces):
+ * given the project's people and the asset's previous faces, the person of each new face, the people to save
+ * and the people to delete.
+ */
+export type FaceClustering = (
+  people: PersonCentroid[],
+  previous: { personId: string; descriptor: number[] }[],
+  faces: ArrayLike<number>[],
+) => { personIds: string[]; changed: PersonCentroid[]; removed: string[] };
+
+/**
+ * Replaces the faces of an asset, each put with a person by `cluster`. One asset of a project at a time
+ * (advisory lock): two jobs clustering in parallel would each open a new person for the same face.
+ */
+export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: string, faces: FaceFinding[], cluster: FaceClustering): Promise<void> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
+    const previous = await trx.deleteFrom('faces').where('asset_id', '=', assetId).returning(['person_id as personId', 'descriptor']).execute();
+    const people = await trx.selectFrom('persons').selectAll().where('project_id', '=', projectId).execute();
+    const { personIds, changed, removed } = cluster(
+      people.map((p) => ({ id: p.id, name: p.name ?? undefined, centroid: p.centroid, faceCount: p.face_count })),
+      previous,
+      faces.map((face) => face.descriptor),
+    );
+    if (removed.length) await trx.deleteFrom('persons').where('id', 'in', removed).execute();
+    for (const person of changed) {
+      await trx
+        .insertInto('persons')
+        .values({ id: person.id, project_id: projectId, centroid: person.centroid, face_count: person.faceCount })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ centroid: person.centroid, face_count: person.faceCount, updated_at: sql`now()` }))
+        .execute();
     }
-    const centroid = count <= 0 ? person.centroid : person.centroid.map((value, i) => (value * person.face_count - face.descriptor[i]!) / count);
-    await trx.updateTable('persons').set({ centroid, face_count: Math.max(0, count), updated_at: sql`now()` }).where('id', '=', person.id).execute();
-  }
+    for (const [i, face] of faces.entries()) {
+      await trx
+        .insertInto('faces')
+        .values({ id: randomUUID(), asset_id: assetId, person_id: personIds[i]!, box: face.box, time: face.time ?? null, confidence: face.confidence, descriptor: Array.from(face.descriptor) })
+        .execute();
+    }
+  });
 }
 
 /** The faces of an asset with their person's name, by time in the video, then most certain first. */

@@ -1,7 +1,24 @@
 // One migration set for PGlite and PostgreSQL 15. Kept in code so bundles carry it.
 import { type Kysely, sql } from 'kysely';
 import { DEFAULT_MIGRATION_TABLE, type Migration, Migrator } from 'kysely/migration';
-import { embeddingDimensions } from '../search/search-index.ts';
+import { DEFAULT_EMBEDDING_DIMENSIONS } from '../config.ts';
+
+/**
+ * Semantic search needs pgvector. PGlite ships it; Debian's PostgreSQL 15 does not, and there the table gets
+ * nothing vector-related: the search adapter sees no embedding column and says semantic is unavailable.
+ * The dimension is fixed when this runs (SEARCH_EMBEDDING_DIMENSIONS, 512 by default).
+ */
+function vectorsMigration(dimensions: number): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      const available = await sql`select 1 from pg_available_extensions where name = 'vector'`.execute(db);
+      if (available.rows.length === 0) return;
+      await sql`create extension if not exists vector`.execute(db);
+      await sql`alter table search_documents add column embedding ${sql.raw(`vector(${dimensions})`)}`.execute(db);
+      await sql`create index search_documents_embedding on search_documents using hnsw (embedding vector_cosine_ops)`.execute(db);
+    },
+  };
+}
 
 const migrations: Record<string, Migration> = {
   '0001_core': {
@@ -144,19 +161,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('search_documents_project').on('search_documents').columns(['project_id', 'media_type']).execute();
     },
   },
-  '0003_vectors': {
-    // Semantic search needs pgvector. PGlite ships it; Debian's PostgreSQL 15 does not, and there the table
-    // gets nothing vector-related: the search adapter sees no embedding column and says semantic is unavailable.
-    // The dimension is fixed here, from SEARCH_EMBEDDING_DIMENSIONS (512 by default).
-    async up(db: Kysely<any>) {
-      const available = await sql`select 1 from pg_available_extensions where name = 'vector'`.execute(db);
-      if (available.rows.length === 0) return;
-      const dimensions = embeddingDimensions();
-      await sql`create extension if not exists vector`.execute(db);
-      await sql`alter table search_documents add column embedding ${sql.raw(`vector(${dimensions})`)}`.execute(db);
-      await sql`create index search_documents_embedding on search_documents using hnsw (embedding vector_cosine_ops)`.execute(db);
-    },
-  },
+  '0003_vectors': vectorsMigration(DEFAULT_EMBEDDING_DIMENSIONS),
   '0004_search_people': {
     // People (face cluster ids) as a filter and AI labels as a facet: arrays with GIN indexes, like tags.
     async up(db: Kysely<any>) {
@@ -216,11 +221,12 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-export async function migrate(db: Kysely<any>): Promise<void> {
+export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {
   // Every cold start calls this; a database already at the latest migration (the usual case once deployed) costs
   // one query instead of the migrator's lock, table checks and full listing.
   if (await isCurrent(db)) return;
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const configured = { ...migrations, '0003_vectors': vectorsMigration(options.embeddingDimensions ?? DEFAULT_EMBEDDING_DIMENSIONS) };
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => configured } });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);

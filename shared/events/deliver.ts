@@ -2,8 +2,8 @@
 // 2xx = done, a permanent client error = dead letter, anything else (5xx, 429, network error) = retry later.
 import { CloudEvent, HTTP } from 'cloudevents';
 import { Counter } from 'prom-client';
-import type { Logger } from '../http/logger.ts';
-import { registry } from '../http/metrics.ts';
+import type { Logger } from '../observability/logger.ts';
+import { registry } from '../observability/metrics.ts';
 import type { EventEnvelope } from './envelope.ts';
 
 export type DeliveryOutcome = 'ack' | 'retry' | 'dead-letter';

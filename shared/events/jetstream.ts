@@ -22,7 +22,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import { type MsgHdrs, type NatsConnection, headers as natsHeaders, nanos } from '@nats-io/transport-node';
-import { type Logger, createLogger } from '../http/logger.ts';
+import { type Logger, createLogger } from '../observability/logger.ts';
 import { subjectFor, typesConsumedBy } from './catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from './deliver.ts';
 import type { EventEnvelope } from './envelope.ts';

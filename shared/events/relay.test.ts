@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { enqueue } from '../db/outbox.ts';
-import { outboxPending, registry } from '../http/metrics.ts';
+import { outboxPending, registry } from '../observability/metrics.ts';
 import { consumersOf } from './catalog.ts';
 import type { DeliveryResult } from './deliver.ts';
 import { type EventEnvelope, newEvent } from './envelope.ts';

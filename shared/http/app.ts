@@ -5,7 +5,8 @@ import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { Principal } from '../domain/permissions.ts';
 import type { Platform } from '../platform.ts';
-import { httpDuration, httpRequests, metricsText, registry } from './metrics.ts';
+import { UnusableEvent } from '../events/handle.ts';
+import { httpDuration, httpRequests, metricsText, registry } from '../observability/metrics.ts';
 import { Problem, problemResponse, unauthorized } from './problem.ts';
 
 export interface AppEnv {
@@ -28,6 +29,7 @@ export function createFunctionApp(platform: Platform, fn: string): Hono<AppEnv> 
   });
   app.onError((error, c) => {
     if (error instanceof Problem) return problemResponse(c, error);
+    if (error instanceof UnusableEvent) return problemResponse(c, new Problem(422, error.title, error.detail));
     platform.logger.error({ requestId: c.get('requestId'), err: error }, 'unhandled error');
     return problemResponse(c, new Problem(500, 'Internal Server Error', 'the server failed to handle this request; it was logged with the request id'));
   });

@@ -1,4 +1,4 @@
-// Runs one function alone: the same app the dev host mounts, served on PORT (default 8080) on 0.0.0.0.
+// Runs one function alone: the same app the dev host mounts, served on PORT (default 8080) on HOST (default 0.0.0.0).
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Platform, createPlatform } from '../platform.ts';
@@ -7,8 +7,8 @@ import type { AppEnv } from './app.ts';
 export async function runFunction(name: string, createApp: (platform: Platform) => Hono<AppEnv> | Promise<Hono<AppEnv>>): Promise<void> {
   const platform = await createPlatform({ name });
   const app = await createApp(platform);
-  const port = Number(process.env.PORT ?? 8080);
-  const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '0.0.0.0' }, () => {
+  const { port, host = '0.0.0.0' } = platform.config.http;
+  const server = serve({ fetch: app.fetch, port, hostname: host }, () => {
     platform.logger.info({ port }, `${name} listening`);
   });
   const shutdown = () => {

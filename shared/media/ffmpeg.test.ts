@@ -3,7 +3,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ffmpegThreads, firstLine, MediaError, RenderJob, runFfmpeg } from './ffmpeg.ts';
+import { loadConfig } from '../config.ts';
+import { configureMedia, ffmpegThreads, firstLine, MediaError, RenderJob, runFfmpeg } from './ffmpeg.ts';
 
 const SILENCE_2S = ['-f', 'lavfi', '-i', 'anullsrc=sample_rate=8000:channel_layout=mono', '-t', '2'];
 
@@ -33,13 +34,11 @@ describe('runFfmpeg', () => {
   });
 
   test('a missing ffmpeg binary is an environment problem, not the file’s', async () => {
-    const saved = process.env.FFMPEG_PATH;
-    process.env.FFMPEG_PATH = '/nonexistent/ffmpeg';
+    configureMedia(loadConfig({ FFMPEG_PATH: '/nonexistent/ffmpeg' }).media);
     try {
       await assert.rejects(runFfmpeg(SILENCE_2S), (error: unknown) => error instanceof MediaError && error.code === 'environment' && !error.permanent);
     } finally {
-      if (saved === undefined) delete process.env.FFMPEG_PATH;
-      else process.env.FFMPEG_PATH = saved;
+      configureMedia(loadConfig({}).media);
     }
   });
 
@@ -60,11 +59,11 @@ describe('helpers', () => {
 
   test('ffmpegThreads: at least one, FFMPEG_THREADS overrides', () => {
     assert.ok(ffmpegThreads() >= 1);
-    process.env.FFMPEG_THREADS = '3';
+    configureMedia(loadConfig({ FFMPEG_THREADS: '3' }).media);
     try {
       assert.equal(ffmpegThreads(), 3);
     } finally {
-      delete process.env.FFMPEG_THREADS;
+      configureMedia(loadConfig({}).media);
     }
   });
 

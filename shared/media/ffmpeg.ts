@@ -1,15 +1,26 @@
 // ffmpeg and ffprobe: where they are, how a command runs (progress, threads, timeout, cancellation),
-// how a render job stages its files, and how failures read. Commands are spawned directly rather than
-// through fluent-ffmpeg: the renditions need multi-output filter graphs, `-var_stream_map`, progress on
-// a side pipe and PCM on stdout, which are plainer as argument lists than as builder calls.
+// how a render job stages its files, and how failures read. Commands are spawned directly (no builder
+// library): the renditions need multi-output filter graphs, `-var_stream_map`, progress on a side pipe and
+// PCM on stdout, which are plainer as argument lists than as builder calls.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_MEDIA, type MediaConfig } from '../config.ts';
 
-export const ffmpegPath = (): string => process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
-export const ffprobePath = (): string => process.env.FFPROBE_PATH ?? '/usr/bin/ffprobe';
+let tools: MediaConfig = DEFAULT_MEDIA;
+
+/**
+ * Where ffmpeg and ffprobe are and how many threads they get (FFMPEG_PATH, FFPROBE_PATH, FFMPEG_THREADS): set
+ * once at start from the configuration (createPlatform); until then, the defaults.
+ */
+export function configureMedia(media: MediaConfig): void {
+  tools = { ...media };
+}
+
+export const ffmpegPath = (): string => tools.ffmpegPath;
+export const ffprobePath = (): string => tools.ffprobePath;
 
 export type MediaErrorCode =
   | 'empty'
@@ -41,8 +52,7 @@ export class MediaError extends Error {
 
 /** Threads for ffmpeg: the CPUs this process may use, including a cgroup CPU quota (containers). FFMPEG_THREADS overrides. */
 export function ffmpegThreads(): number {
-  const configured = Number(process.env.FFMPEG_THREADS);
-  if (configured > 0) return Math.floor(configured);
+  if (tools.ffmpegThreads) return tools.ffmpegThreads;
   return Math.max(1, Math.min(availableParallelism(), cgroupCpuLimit() ?? Infinity));
 }
 

@@ -11,6 +11,7 @@
 import { Client } from '@opensearch-project/opensearch';
 import type * as Aggregations from '@opensearch-project/opensearch/api/_types/_common.aggregations.js';
 import type * as QueryDsl from '@opensearch-project/opensearch/api/_types/_common.query_dsl.js';
+import { DEFAULT_EMBEDDING_DIMENSIONS } from '../config.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
@@ -24,7 +25,6 @@ import {
   type SearchResult,
   SEMANTIC_UNAVAILABLE,
   documentFrom,
-  embeddingDimensions,
   emptyFacets,
   searchByMode,
 } from './search-index.ts';
@@ -63,7 +63,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
 
   constructor(private readonly client: Client, options: OpenSearchOptions = {}) {
     this.index = options.index ?? 'mediateca-assets';
-    this.dimensions = options.dimensions ?? embeddingDimensions();
+    this.dimensions = options.dimensions ?? DEFAULT_EMBEDDING_DIMENSIONS;
     this.refresh = options.refresh ?? 'wait_for';
   }
 

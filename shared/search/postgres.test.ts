@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase, type Database } from '../db/connect.ts';
-import { searchConformanceSuite } from './conformance.ts';
+import { searchConformanceSuite } from '../../test/support/search-conformance.ts';
 import { encodeCursor } from './cursor.ts';
 import { PostgresSearchIndex } from './postgres.ts';
 import { InvalidCursor, type SearchDocument } from './search-index.ts';

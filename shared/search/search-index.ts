@@ -1,6 +1,6 @@
 // The SearchIndex port: the read model (CQRS) that `index` writes and `search` reads.
 // Adapters: Postgres (tsvector + unaccent, pgvector where installed; the embedded default) and OpenSearch.
-// One conformance suite for both.
+// One conformance suite for both (test/support/search-conformance.ts).
 //
 // Modes: 'text' ranks by weighted full text (or lists newest first without q); 'semantic' is k-NN over
 // document embeddings; 'hybrid' fuses the text and k-NN rankings by reciprocal rank (rrf.ts). Semantic and
@@ -42,7 +42,7 @@ export interface SearchDocument {
   /** speech to text; lowest weight */
   transcript?: string;
   /**
-   * The asset's embedding (CLIP image or text space), `embeddingDimensions()` long. Indexed for semantic
+   * The asset's embedding (CLIP image or text space), `search.embeddingDimensions` (configuration) long. Indexed for semantic
    * search; hits' documents never carry it back.
    */
   embedding?: number[];
@@ -123,15 +123,6 @@ export interface SearchIndex {
 }
 
 export class InvalidCursor extends Error {}
-
-export const DEFAULT_EMBEDDING_DIMENSIONS = 512;
-
-/** Length of the embeddings the index stores (SEARCH_EMBEDDING_DIMENSIONS, 512 by default). */
-export function embeddingDimensions(env: NodeJS.ProcessEnv = process.env): number {
-  const dimensions = Number(env.SEARCH_EMBEDDING_DIMENSIONS ?? DEFAULT_EMBEDDING_DIMENSIONS);
-  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 16000) throw new Error(`SEARCH_EMBEDDING_DIMENSIONS must be an integer from 1 to 16000, not ${env.SEARCH_EMBEDDING_DIMENSIONS}`);
-  return dimensions;
-}
 
 /** Why a semantic or hybrid query cannot use vectors, or undefined when it can. Shared wording for all adapters. */
 export const SEMANTIC_UNAVAILABLE = {

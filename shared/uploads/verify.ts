@@ -16,6 +16,7 @@ import { newEvent } from '../events/envelope.ts';
 import { SNIFF_BYTES, readHead, sniff } from '../media/sniff.ts';
 import type { Platform } from '../platform.ts';
 import { sha256Of } from '../storage/checksum.ts';
+import { masterKey } from '../storage/keys.ts';
 
 export type VerifyOutcome =
   /** asset → uploaded, master in place */
@@ -72,7 +73,7 @@ export async function verifyIncomingObject(platform: Platform, object: { bucket:
   const duplicate = await findDuplicate(db, asset.project_id, sha256, asset.id);
   if (duplicate) return reject(`duplicate of asset ${duplicate.id} (identical SHA-256)`, { duplicate_of: duplicate.id, sha256 });
 
-  const master = { bucket: store.buckets.masters, key }; // same layout in both buckets: <project>/<asset>/original.<ext>
+  const master = { bucket: store.buckets.masters, key: masterKey(key) };
   await store.copy({ bucket, key }, master, info.size);
   const typeChange = type.corrected ? { content_type: type.contentType, media_type: type.mediaType } : {};
   try {

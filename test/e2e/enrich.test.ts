@@ -35,10 +35,8 @@ describe('enrichment end to end (embedded)', () => {
 
   before(async () => {
     models = await createTinyModels();
-    // read by the model registry and the index migration; this file runs in its own process
-    process.env.MODELS_DIR = models.dir;
-    process.env.SEARCH_EMBEDDING_DIMENSIONS = String(CLIP_DIMENSION);
-    host = await startHost(loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test' }), 0);
+    const config = loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test', MODELS_DIR: models.dir, SEARCH_EMBEDDING_DIMENSIONS: String(CLIP_DIMENSION) });
+    host = await startHost(config, 0);
     editor = new Client(host.url, await host.platform.signer!.mint('editor-1', { newsroom: 'editor' }));
   });
 

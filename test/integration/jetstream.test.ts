@@ -22,7 +22,7 @@ import {
   runConsumer,
 } from '../../shared/events/jetstream.ts';
 import { fromNatsMessage } from '../../shared/events/nats-binding.ts';
-import { readCloudEvent } from '../../shared/http/events.ts';
+import { readCloudEvent } from '../../shared/events/handle.ts';
 import { NATS_URL, requireServer } from '../support/servers.ts';
 
 const available = await requireServer('NATS JetStream', NATS_URL);

@@ -11,9 +11,8 @@ describe('relevance evaluation set (PGlite)', () => {
   let index: PostgresSearchIndex;
 
   before(async () => {
-    // read by the migration that creates the embedding column; this file runs in its own process
-    process.env.SEARCH_EMBEDDING_DIMENSIONS = String(EMBEDDING_DIMENSIONS);
-    database = await openDatabase('memory://');
+    // the migration that creates the embedding column fixes its size
+    database = await openDatabase('memory://', { embeddingDimensions: EMBEDDING_DIMENSIONS });
     index = new PostgresSearchIndex(database.db);
     await loadRelevanceSet(index);
   });

@@ -3,7 +3,7 @@
 // skipped, loudly, even with CI=true (the embedded default and PostgreSQL carry the required coverage).
 import { randomUUID } from 'node:crypto';
 import { describe } from 'node:test';
-import { searchConformanceSuite } from '../../shared/search/conformance.ts';
+import { searchConformanceSuite } from '../support/search-conformance.ts';
 import { OpenSearchSearchIndex } from '../../shared/search/opensearch.ts';
 import { requireServer } from '../support/servers.ts';
 

@@ -1,7 +1,7 @@
 // The SearchIndex conformance suite against server PostgreSQL (15 on these machines), in a throwaway database.
 import { describe } from 'node:test';
 import { openDatabase } from '../../shared/db/connect.ts';
-import { searchConformanceSuite } from '../../shared/search/conformance.ts';
+import { searchConformanceSuite } from '../support/search-conformance.ts';
 import { PostgresSearchIndex } from '../../shared/search/postgres.ts';
 import { POSTGRES_URL, createTestDatabase, requireServer } from '../support/servers.ts';
 

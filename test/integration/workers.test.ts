@@ -38,11 +38,11 @@ before(async () => {
   database = await createTestDatabase();
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const port = (gateway.address() as { port: number }).port;
-  const config = loadConfig({ MEDIATECA_DATA: dataDir, DATABASE_URL: database.url, NATS_URL, NATS_STREAM: stream });
+  const config = loadConfig({ MEDIATECA_DATA: dataDir, DATABASE_URL: database.url, NATS_URL, NATS_STREAM: stream, OPENFAAS_GATEWAY_URL: `http://127.0.0.1:${port}` });
   relayPlatform = await createPlatform({ name: 'outbox-relay', config });
   bridgePlatform = await createPlatform({ name: 'jetstream-bridge', config });
   await relayApp(relayPlatform);
-  await bridgeApp(bridgePlatform, { OPENFAAS_GATEWAY_URL: `http://127.0.0.1:${port}` });
+  await bridgeApp(bridgePlatform);
 });
 
 after(async () => {
@@ -74,5 +74,6 @@ test('a committed outbox row reaches the consuming function through JetStream, a
 });
 
 test('without a target the bridge refuses to start with a clear reason', { skip: !ready }, async () => {
-  await assert.rejects(bridgeApp(bridgePlatform, {}), /K_SINK .* or OPENFAAS_GATEWAY_URL/);
+  const untargeted = { ...bridgePlatform, config: { ...bridgePlatform.config, bridge: {} } };
+  await assert.rejects(bridgeApp(untargeted), /K_SINK .* or OPENFAAS_GATEWAY_URL/);
 });

@@ -1,10 +1,8 @@
-// Tiny but real ONNX models, written by the tests themselves (no CLIP or sentence-embedding weights can be
-// downloaded here), with tokenizer files and model.json manifests, in a temporary models directory.
+// Tiny but real ONNX models, written by the tests themselves (no CLIP weights can be downloaded here), with
+// tokenizer files and model.json manifests, in a temporary models directory.
 // Weights are deterministic formulas, so tests can compute the expected embeddings by hand:
 //   vision encoder: mean of each channel of the [B,3,N,N] input, times VISION_WEIGHTS (3×CLIP_DIMENSION)
 //   CLIP text encoder: mean over all 77 positions of clipTokenRow(id)
-//   text-embedding encoder: last_hidden_state[b,t] = textTokenRow(id) + typeRow(tokenType); also a pooled
-//   `sentence_embedding` output = the unmasked mean of last_hidden_state over the sequence.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +11,6 @@ import onnxProto, { type onnx } from 'onnx-proto';
 export const CLIP_DIMENSION = 4;
 export const CLIP_IMAGE_SIZE = 32;
 export const CLIP_CONTEXT = 77;
-export const TEXT_DIMENSION = 6;
 
 /** Each colour channel drives its own axis, plus one shared axis: red and blue images differ along axes 0 and 2. */
 export const VISION_WEIGHTS = [
@@ -24,14 +21,6 @@ export const VISION_WEIGHTS = [
 
 export function clipTokenRow(id: number): number[] {
   return Array.from({ length: CLIP_DIMENSION }, (_, k) => Math.fround(Math.sin(id * 0.37 + k * 1.3)));
-}
-
-export function textTokenRow(id: number): number[] {
-  return Array.from({ length: TEXT_DIMENSION }, (_, k) => Math.fround(Math.cos(id * 0.71 + k * 0.9) + (k === id % TEXT_DIMENSION ? 1 : 0)));
-}
-
-export function typeRow(type: number): number[] {
-  return Array.from({ length: TEXT_DIMENSION }, (_, k) => Math.fround(type === 0 ? 0.05 * k : -0.05 * k));
 }
 
 // --- tokenizer files -------------------------------------------------------------------------------------
@@ -146,35 +135,6 @@ export function clipTextEncoderOnnx(vocabSize: number): Uint8Array {
   });
 }
 
-/**
- * BERT-shaped: input_ids, attention_mask, token_type_ids [batch,sequence] int64 → last_hidden_state
- * [batch,sequence,TEXT_DIMENSION] = token row + type row, and sentence_embedding = its plain mean. The graph
- * ignores attention_mask on purpose: padding rows are not zero, so pooling that forgets the mask gives a
- * different answer in a padded batch than alone.
- */
-export function textEncoderOnnx(vocabSize: number): Uint8Array {
-  const table = Array.from({ length: vocabSize }, (_, id) => textTokenRow(id));
-  return model({
-    name: 'tiny-text',
-    node: [
-      node('Gather', ['token_embedding', 'input_ids'], ['token_vectors'], [int('axis', 0)]),
-      node('Gather', ['type_embedding', 'token_type_ids'], ['type_vectors'], [int('axis', 0)]),
-      node('Add', ['token_vectors', 'type_vectors'], ['last_hidden_state']),
-      node('ReduceMean', ['last_hidden_state'], ['sentence_embedding'], [ints('axes', [1]), int('keepdims', 0)]),
-    ],
-    initializer: [floatTensor('token_embedding', table), floatTensor('type_embedding', [typeRow(0), typeRow(1)])],
-    input: [
-      input('input_ids', INT64, ['batch', 'sequence']),
-      input('attention_mask', INT64, ['batch', 'sequence']),
-      input('token_type_ids', INT64, ['batch', 'sequence']),
-    ],
-    output: [
-      input('last_hidden_state', FLOAT, ['batch', 'sequence', TEXT_DIMENSION]),
-      input('sentence_embedding', FLOAT, ['batch', TEXT_DIMENSION]),
-    ],
-  });
-}
-
 // --- models directory ------------------------------------------------------------------------------------
 
 export interface TinyModels {
@@ -184,10 +144,7 @@ export interface TinyModels {
   remove(): Promise<void>;
 }
 
-/**
- * A models directory with `tiny-clip` (CLIP: vision.onnx, text.onnx, vocab.json, merges.txt) and `tiny-text`
- * (text-embedding: model.onnx, vocab.txt, mean pooling).
- */
+/** A models directory with `tiny-clip` (CLIP: vision.onnx, text.onnx, vocab.json, merges.txt). */
 export async function createTinyModels(): Promise<TinyModels> {
   const dir = await mkdtemp(join(tmpdir(), 'mediateca-models-'));
   const vocab = clipVocab();
@@ -203,20 +160,6 @@ export async function createTinyModels(): Promise<TinyModels> {
       vision: { file: 'vision.onnx', imageSize: CLIP_IMAGE_SIZE },
       text: { file: 'text.onnx', tokenizer: { type: 'clip-bpe', vocab: 'vocab.json', merges: 'merges.txt' } },
       batchSize: 3,
-    }),
-  });
-  await writeModel(dir, 'tiny-text', {
-    'model.onnx': textEncoderOnnx(WORDPIECE_VOCAB.length),
-    'vocab.txt': `${WORDPIECE_VOCAB.join('\n')}\n`,
-    'model.json': JSON.stringify({
-      name: 'tiny-text',
-      kind: 'text-embedding',
-      dimension: TEXT_DIMENSION,
-      file: 'model.onnx',
-      tokenizer: { type: 'wordpiece', vocab: 'vocab.txt', lowercase: true },
-      maxTokens: 16,
-      queryPrefix: 'a ',
-      batchSize: 2,
     }),
   });
   return { dir, clipVocab: vocab, remove: () => rm(dir, { recursive: true, force: true }) };

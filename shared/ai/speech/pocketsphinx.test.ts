@@ -13,6 +13,7 @@ import { requireServer } from '../../../test/support/servers.ts';
 import { createPocketsphinx, parsePocketsphinxOutput, pocketsphinxInstalled } from './pocketsphinx.ts';
 import { type SpeechRecognizer, type Transcript, words } from './speech.ts';
 import { findOnPath } from './speech-audio.ts';
+import { loadConfig } from '../../config.ts';
 
 const run = promisify(execFile);
 
@@ -57,9 +58,10 @@ describe('parsePocketsphinxOutput', () => {
   });
 });
 
+const { searchPath } = loadConfig().speech;
 const installed = await requireServer('pocketsphinx and espeak-ng (Debian pocketsphinx, pocketsphinx-en-us, espeak-ng)', async () => {
-  if (!(await pocketsphinxInstalled())) throw new Error('pocketsphinx_continuous or the pocketsphinx-en-us model is missing');
-  if (!(await findOnPath('espeak-ng'))) throw new Error('espeak-ng is missing');
+  if (!(await pocketsphinxInstalled(searchPath))) throw new Error('pocketsphinx_continuous or the pocketsphinx-en-us model is missing');
+  if (!(await findOnPath('espeak-ng', searchPath))) throw new Error('espeak-ng is missing');
 });
 
 const SPOKEN = 'The lighthouse keeper saw a red boat near the harbor. The children played football in the park after school. Heavy rain fell on the city all night.';
@@ -74,7 +76,7 @@ describe('pocketsphinx on real speech', { skip: !installed }, () => {
     dir = await mkdtemp(join(tmpdir(), 'mediateca-speech-test-'));
     // temporary WAV folders go here, so the tests can see them removed
     process.env.TMPDIR = dir;
-    recognizer = await createPocketsphinx();
+    recognizer = await createPocketsphinx(searchPath);
     speech = join(dir, 'speech.wav');
     await run('espeak-ng', ['-v', 'en-us+klatt', '-w', speech, SPOKEN]);
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', speech]);

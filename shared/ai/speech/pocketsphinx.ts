@@ -15,13 +15,13 @@ const MODEL = { hmm: join(MODEL_DIR, 'en-us'), lm: join(MODEL_DIR, 'en-us.lm.bin
 /** A pause this long between two words starts a new segment: espeak and newsreaders pause about 0.3 s between sentences. */
 const SEGMENT_PAUSE_SECONDS = 0.25;
 
-/** Whether the program (on PATH) and the English model are installed. */
-export async function pocketsphinxInstalled(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  return (await findOnPath(BINARY, env)) !== undefined && (await readable(...Object.values(MODEL)));
+/** Whether the program (on the search path, PATH's format) and the English model are installed. */
+export async function pocketsphinxInstalled(searchPath: string): Promise<boolean> {
+  return (await findOnPath(BINARY, searchPath)) !== undefined && (await readable(...Object.values(MODEL)));
 }
 
-export async function createPocketsphinx(env: NodeJS.ProcessEnv = process.env): Promise<SpeechRecognizer> {
-  const binary = await findOnPath(BINARY, env);
+export async function createPocketsphinx(searchPath: string): Promise<SpeechRecognizer> {
+  const binary = await findOnPath(BINARY, searchPath);
   if (!binary) throw new Error(`${BINARY} is not installed (Debian: apt-get install pocketsphinx pocketsphinx-en-us)`);
   if (!(await readable(...Object.values(MODEL)))) throw new Error(`the PocketSphinx English model is not in ${MODEL_DIR} (Debian: apt-get install pocketsphinx-en-us)`);
   return {

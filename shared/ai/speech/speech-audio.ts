@@ -86,9 +86,9 @@ export function runSpeechEngine(engine: string, command: string, args: string[],
   });
 }
 
-/** The program's path: `name` itself when it has a slash, else the first executable match on env.PATH. */
-export async function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const candidates = name.includes('/') ? [name] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+/** The program's path: `name` itself when it has a slash, else the first executable match on the search path (PATH's format). */
+export async function findOnPath(name: string, searchPath: string): Promise<string | undefined> {
+  const candidates = name.includes('/') ? [name] : searchPath.split(delimiter).filter(Boolean).map((dir) => join(dir, name));
   for (const candidate of candidates) {
     if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadSpeechRecognizer, primaryLanguage, wordErrorRate, words } from './speech.ts';
+import { loadConfig } from '../../config.ts';
 
 describe('wordErrorRate', () => {
   test('counts substitutions, deletions and insertions over the reference words', () => {
@@ -35,7 +36,8 @@ test('primaryLanguage keeps the language subtag', () => {
 
 describe('loadSpeechRecognizer', () => {
   let dir: string;
-  let whisperEnv: NodeJS.ProcessEnv;
+  let whisperEnv: Record<string, string>;
+  const speech = (env: Record<string, string>) => loadConfig(env).speech;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mediateca-speech-load-'));
     const bin = join(dir, 'whisper-cli');
@@ -47,11 +49,11 @@ describe('loadSpeechRecognizer', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   test('none: no recognizer', async () => {
-    assert.equal(await loadSpeechRecognizer({ ...whisperEnv, SPEECH_ENGINE: 'none' }), undefined);
+    assert.equal(await loadSpeechRecognizer(speech({ ...whisperEnv, SPEECH_ENGINE: 'none' })), undefined);
   });
 
   test('whisper.cpp when its program and model are set', async () => {
-    const recognizer = await loadSpeechRecognizer(whisperEnv);
+    const recognizer = await loadSpeechRecognizer(speech(whisperEnv));
     assert.equal(recognizer?.engine, 'whisper-cpp');
     assert.deepEqual(recognizer?.languages, ['*']);
   });
@@ -59,19 +61,18 @@ describe('loadSpeechRecognizer', () => {
   test('an English-only whisper model says so', async () => {
     const model = join(dir, 'ggml-base.en.bin');
     await writeFile(model, 'not a real model');
-    const recognizer = await loadSpeechRecognizer({ ...whisperEnv, WHISPER_MODEL: model });
+    const recognizer = await loadSpeechRecognizer(speech({ ...whisperEnv, WHISPER_MODEL: model }));
     assert.deepEqual(recognizer?.languages, ['en']);
     await assert.rejects(recognizer!.transcribe('/nonexistent.wav', { language: 'es' }), /English only/);
   });
 
   test('nothing installed and nothing set: undefined', async () => {
-    assert.equal(await loadSpeechRecognizer({ PATH: '/nonexistent' }), undefined);
+    assert.equal(await loadSpeechRecognizer(speech({ PATH: '/nonexistent' })), undefined);
   });
 
   test('an engine asked for by name that is missing is an error saying what is missing', async () => {
-    await assert.rejects(loadSpeechRecognizer({ PATH: '/nonexistent', SPEECH_ENGINE: 'pocketsphinx' }), /pocketsphinx_continuous is not installed/);
-    await assert.rejects(loadSpeechRecognizer({ PATH: '/nonexistent', SPEECH_ENGINE: 'whisper-cpp' }), /WHISPER_CPP_BIN/);
-    await assert.rejects(loadSpeechRecognizer({ ...whisperEnv, WHISPER_MODEL: join(dir, 'missing.bin') }), /WHISPER_MODEL .* cannot be read/);
-    await assert.rejects(loadSpeechRecognizer({ SPEECH_ENGINE: 'vosk' }), /SPEECH_ENGINE must be/);
+    await assert.rejects(loadSpeechRecognizer(speech({ PATH: '/nonexistent', SPEECH_ENGINE: 'pocketsphinx' })), /pocketsphinx_continuous is not installed/);
+    await assert.rejects(loadSpeechRecognizer(speech({ PATH: '/nonexistent', SPEECH_ENGINE: 'whisper-cpp' })), /WHISPER_CPP_BIN/);
+    await assert.rejects(loadSpeechRecognizer(speech({ ...whisperEnv, WHISPER_MODEL: join(dir, 'missing.bin') })), /WHISPER_MODEL .* cannot be read/);
   });
 });

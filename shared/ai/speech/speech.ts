@@ -1,6 +1,7 @@
 // Speech to text: the port the enrich function calls, and the choice of engine from the environment.
 // Engines are command-line programs run on a 16 kHz mono WAV made by ffmpeg (speech-audio.ts):
 // whisper.cpp when an operator supplies it, else Debian's pocketsphinx (English only), else none.
+import type { SpeechConfig } from '../../config.ts';
 import { createPocketsphinx, pocketsphinxInstalled } from './pocketsphinx.ts';
 import { createWhisperCpp } from './whisper-cpp.ts';
 
@@ -56,19 +57,17 @@ export interface SpeechRecognizer {
 export type SpeechEngineName = 'whisper-cpp' | 'pocketsphinx' | 'none';
 
 /**
- * The recognizer the environment asks for. `SPEECH_ENGINE=whisper-cpp|pocketsphinx|none`; unset: whisper.cpp when
- * WHISPER_CPP_BIN and WHISPER_MODEL are set, else pocketsphinx when it and its English model are installed,
+ * The recognizer the configuration asks for. `SPEECH_ENGINE=whisper-cpp|pocketsphinx|none`; unset: whisper.cpp
+ * when WHISPER_CPP_BIN and WHISPER_MODEL are set, else pocketsphinx when it and its English model are installed,
  * else undefined (the caller records "no speech engine installed"). An engine asked for by name that is not
  * there is an error that says what is missing.
  */
-export async function loadSpeechRecognizer(env: NodeJS.ProcessEnv = process.env): Promise<SpeechRecognizer | undefined> {
-  const named = env.SPEECH_ENGINE?.trim();
-  if (named === 'none') return undefined;
-  if (named === 'whisper-cpp') return createWhisperCpp(env);
-  if (named === 'pocketsphinx') return createPocketsphinx(env);
-  if (named) throw new Error(`SPEECH_ENGINE must be whisper-cpp, pocketsphinx or none, got ${JSON.stringify(named)}`);
-  if (env.WHISPER_CPP_BIN && env.WHISPER_MODEL) return createWhisperCpp(env);
-  if (await pocketsphinxInstalled(env)) return createPocketsphinx(env);
+export async function loadSpeechRecognizer(speech: SpeechConfig): Promise<SpeechRecognizer | undefined> {
+  if (speech.engine === 'none') return undefined;
+  if (speech.engine === 'whisper-cpp') return createWhisperCpp(speech);
+  if (speech.engine === 'pocketsphinx') return createPocketsphinx(speech.searchPath);
+  if (speech.whisperCppBin && speech.whisperModel) return createWhisperCpp(speech);
+  if (await pocketsphinxInstalled(speech.searchPath)) return createPocketsphinx(speech.searchPath);
   return undefined;
 }
 

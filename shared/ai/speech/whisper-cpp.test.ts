@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseWhisperCppJson, createWhisperCpp } from './whisper-cpp.ts';
+import { loadConfig } from '../../config.ts';
 
 const SAMPLE = JSON.stringify({
   systeminfo: 'AVX = 1 | AVX2 = 1 | FMA = 1',
@@ -70,7 +71,7 @@ describe('whisper.cpp adapter with a stand-in program', () => {
 
   test('runs the program on a 16 kHz WAV with the model, language and JSON output, and reads the JSON', async () => {
     const env = { WHISPER_CPP_BIN: join(dir, 'whisper-cli'), WHISPER_MODEL: join(dir, 'ggml-small.bin'), WHISPER_LANGUAGE: 'es-ES' };
-    const recognizer = await createWhisperCpp(env);
+    const recognizer = await createWhisperCpp(loadConfig(env).speech);
     const transcript = await recognizer.transcribe(audio);
     assert.equal(transcript.language, 'es');
     assert.equal(transcript.segments.length, 2);
@@ -90,7 +91,7 @@ describe('whisper.cpp adapter with a stand-in program', () => {
     const failing = join(dir, 'whisper-broken');
     await writeFile(failing, '#!/bin/sh\necho "whisper_init_from_file: loading model" >&2\necho "error: failed to initialize whisper context" >&2\nexit 3\n');
     await chmod(failing, 0o755);
-    const recognizer = await createWhisperCpp({ WHISPER_CPP_BIN: failing, WHISPER_MODEL: join(dir, 'ggml-small.bin') });
+    const recognizer = await createWhisperCpp(loadConfig({ WHISPER_CPP_BIN: failing, WHISPER_MODEL: join(dir, 'ggml-small.bin') }).speech);
     await assert.rejects(recognizer.transcribe(audio), /whisper-cpp failed \(exit code 3\): error: failed to initialize whisper context/);
     assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('mediateca-speech-')), [], 'temporary folders removed');
   });

@@ -8,20 +8,21 @@
 // a sample in that documented format and the command line through a stand-in script, not real recognition.
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { SpeechConfig } from '../../config.ts';
 import { ffmpegThreads } from '../../media/ffmpeg.ts';
 import type { SpeechRecognizer, Transcript, TranscriptSegment } from './speech.ts';
 import { primaryLanguage } from './speech.ts';
 import { findOnPath, readable, runSpeechEngine, withSpeechWav } from './speech-audio.ts';
 
-export async function createWhisperCpp(env: NodeJS.ProcessEnv = process.env): Promise<SpeechRecognizer> {
-  const { WHISPER_CPP_BIN: program, WHISPER_MODEL: model } = env;
+export async function createWhisperCpp(speech: SpeechConfig): Promise<SpeechRecognizer> {
+  const { whisperCppBin: program, whisperModel: model } = speech;
   if (!program || !model) throw new Error('whisper.cpp needs WHISPER_CPP_BIN (whisper-cli) and WHISPER_MODEL (a ggml model file)');
-  const binary = await findOnPath(program, env);
+  const binary = await findOnPath(program, speech.searchPath);
   if (!binary) throw new Error(`WHISPER_CPP_BIN ${JSON.stringify(program)} is not an executable program`);
   if (!(await readable(model))) throw new Error(`WHISPER_MODEL ${JSON.stringify(model)} cannot be read`);
   // ggml-base.en.bin and the like know English only; the others are multilingual
   const englishOnly = /\.en[.-]/.test(basename(model));
-  const defaultLanguage = env.WHISPER_LANGUAGE ? primaryLanguage(env.WHISPER_LANGUAGE) : 'auto';
+  const defaultLanguage = speech.whisperLanguage ? primaryLanguage(speech.whisperLanguage) : 'auto';
   return {
     engine: 'whisper-cpp',
     languages: englishOnly ? ['en'] : ['*'],

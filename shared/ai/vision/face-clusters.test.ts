@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { faceSimilarity, PersonClusters, type PersonCluster } from './face-clusters.ts';
+import { faceSimilarity, PersonClusters, reclusterFaces, type PersonCluster } from './face-clusters.ts';
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 function random(seed: number): () => number {
@@ -146,5 +146,36 @@ describe('PersonClusters', () => {
     assert.ok(similarity > 0.3 && similarity < 0.95, `${similarity}`);
     assert.equal(loose.assign(noisy).created, false);
     assert.equal(strict.assign(noisy).created, true);
+  });
+});
+
+describe('reclusterFaces', () => {
+  test('an asset clustered again: its old faces leave their people before the new ones are assigned', () => {
+    const ana = person(1);
+    const people: PersonCluster[] = [
+      { id: 'ana', name: 'Ana', centroid: Array.from(ana(1)), faceCount: 1 },
+      { id: 'ghost', centroid: Array.from(person(2)(1)), faceCount: 1 },
+    ];
+    const previous = [
+      { personId: 'ana', descriptor: ana(1) },
+      { personId: 'ghost', descriptor: person(2)(1) },
+    ];
+    const result = reclusterFaces(people, previous, [ana(2), person(3)(1)], { newId: sequentialIds() });
+    // Ana was named, so she stays (with no face) and her new photo joins her again; the unnamed ghost goes
+    assert.deepEqual(result.personIds, ['ana', 'person-1']);
+    assert.deepEqual(result.removed, ['ghost']);
+    assert.deepEqual(result.changed.map((p) => [p.id, p.faceCount]).sort(), [['ana', 1], ['person-1', 1]]);
+  });
+
+  test('removing a face undoes assigning it: the centroid moves back', () => {
+    const ana = person(1);
+    const people = new PersonClusters([], { newId: sequentialIds() });
+    people.assign(ana(1));
+    const before = people.list()[0]!.centroid;
+    people.assign(ana(2));
+    people.remove('person-1', ana(2));
+    const after = people.list()[0]!;
+    assert.equal(after.faceCount, 1);
+    after.centroid.forEach((value, i) => assert.ok(Math.abs(value - before[i]!) < 1e-9));
   });
 });

@@ -77,6 +77,26 @@ export class PersonClusters {
     return { personId: person.id, similarity: 1, created: true };
   }
 
+  /**
+   * Takes one face out of its person (the inverse of assign: the centroid moves back, the count drops).
+   * An unnamed person left with no face goes; a named one stays, with its last centroid. Unknown ids are ignored.
+   */
+  remove(personId: string, descriptor: ArrayLike<number>): void {
+    const person = this.#people.get(personId);
+    if (!person) return;
+    const count = person.faceCount - 1;
+    if (count <= 0 && !person.name) {
+      this.#people.delete(personId);
+      return;
+    }
+    if (count > 0) person.centroid = person.centroid.map((value, i) => (value * person.faceCount - descriptor[i]!) / count);
+    person.faceCount = Math.max(0, count);
+  }
+
+  has(personId: string): boolean {
+    return this.#people.has(personId);
+  }
+
   /** Names (or, with undefined, unnames) a person: every face assigned to it now resolves to this name. */
   rename(personId: string, name: string | undefined): void {
     this.#get(personId).name = name?.trim() || undefined;
@@ -113,4 +133,44 @@ export class PersonClusters {
     if (!person) throw new Error(`unknown person: ${personId}`);
     return person;
   }
+}
+
+/** A face already stored: the person it was assigned to and its descriptor. */
+export interface StoredFace {
+  personId: string;
+  descriptor: ArrayLike<number>;
+}
+
+export interface FacesReclustered {
+  /** the person of each new face, in order */
+  personIds: string[];
+  /** every person whose centroid or count changed (new ones included), to save */
+  changed: PersonCluster[];
+  /** unnamed people left with no face, to delete */
+  removed: string[];
+}
+
+/**
+ * An asset's faces, clustered again: the faces it had before leave their people first (so running enrich again
+ * never counts a face twice), then each new face joins a person of the project or opens a new one.
+ */
+export function reclusterFaces(
+  people: readonly PersonCluster[],
+  previous: readonly StoredFace[],
+  faces: readonly ArrayLike<number>[],
+  options: PersonClustersOptions = {},
+): FacesReclustered {
+  const clusters = new PersonClusters(people, options);
+  const touched = new Set<string>();
+  for (const face of previous) {
+    clusters.remove(face.personId, face.descriptor);
+    touched.add(face.personId);
+  }
+  const personIds = faces.map((descriptor) => clusters.assign(descriptor).personId);
+  for (const id of personIds) touched.add(id);
+  return {
+    personIds,
+    changed: clusters.list().filter((person) => touched.has(person.id)),
+    removed: [...touched].filter((id) => !clusters.has(id) && people.some((person) => person.id === id)),
+  };
 }

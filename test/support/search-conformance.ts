@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { encodeCursor } from './cursor.ts';
-import { InvalidCursor, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult, embeddingDimensions } from './search-index.ts';
+import { encodeCursor } from '../../shared/search/cursor.ts';
+import { InvalidCursor, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from '../../shared/search/search-index.ts';
+import { DEFAULT_EMBEDDING_DIMENSIONS } from '../../shared/config.ts';
 
 export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ index: SearchIndex; close(): Promise<void> }>): void {
   describe(`SearchIndex conformance: ${name}`, () => {
@@ -392,7 +393,7 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
 
     describe('semantic, hybrid and more like this', () => {
       /** Four directions that tests mix: x, y, z, w. */
-      const vector = (x: number, y = 0, z = 0, w = 0) => Array.from({ length: embeddingDimensions() }, (_, i) => [x, y, z, w][i] ?? 0);
+      const vector = (x: number, y = 0, z = 0, w = 0) => Array.from({ length: DEFAULT_EMBEDDING_DIMENSIONS }, (_, i) => [x, y, z, w][i] ?? 0);
       const X = vector(1);
 
       /** a, b, c by closeness to X (images and videos), d orthogonal, e without embedding; `other` in another project. */

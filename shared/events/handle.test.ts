@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestPlatform } from '../../test/support/platform.ts';
-import { EVENT_SOURCE } from '../events/catalog.ts';
-import { newEvent } from '../events/envelope.ts';
-import { type EventHandlers, handleEvent } from './events.ts';
+import { EVENT_SOURCE } from './catalog.ts';
+import { newEvent } from './envelope.ts';
+import { type EventHandlers, handleEvent } from './handle.ts';
 
 let platform: Awaited<ReturnType<typeof createTestPlatform>>;
 before(async () => { platform = await createTestPlatform(); });

@@ -1,0 +1,30 @@
+// The object key layout, in one place. Every object of an asset lives under <project>/<asset>/ in each bucket:
+//   incoming    <project>/<asset>/original.<ext>   what the client uploads
+//   masters     the same key as in incoming        the verified original
+//   renditions  <project>/<asset>/<path>           previews, posters, HLS (paths relative to each other)
+// Keys never come from the client's filename (it is sanitised and kept for display and downloads).
+
+function assetPrefix(projectId: string, assetId: string): string {
+  for (const [name, value] of [['project id', projectId], ['asset id', assetId]]) {
+    if (!value || value.includes('/') || value === '.' || value === '..') throw new Error(`${name} ${JSON.stringify(value)} cannot be part of an object key`);
+  }
+  return `${projectId}/${assetId}`;
+}
+
+/** Where the client uploads the original (incoming bucket). */
+export function originalKey(projectId: string, assetId: string, extension: string): string {
+  return `${assetPrefix(projectId, assetId)}/original.${extension}`;
+}
+
+/** Where the verified original goes in the masters bucket: the key it was uploaded under. */
+export function masterKey(uploadedKey: string): string {
+  return uploadedKey;
+}
+
+/** A rendition file; `path` is relative (e.g. `preview.mp4`, `hls/720p/index.m3u8`) and never climbs out. */
+export function renditionKey(projectId: string, assetId: string, path: string): string {
+  if (!path || path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+    throw new Error(`rendition path ${JSON.stringify(path)} must be relative, without empty, "." or ".." parts`);
+  }
+  return `${assetPrefix(projectId, assetId)}/${path}`;
+}
