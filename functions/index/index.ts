@@ -6,6 +6,7 @@ import { findAsset, getMetadata, listRenditions } from '../../shared/db/assets.t
 import { assetIdsWithPerson, findEmbedding, listFaces, listLabels } from '../../shared/db/enrichment.ts';
 import type { Kysely } from 'kysely';
 import type { Asset, DB } from '../../shared/db/schema.ts';
+import { MAX_TAGS } from '../../shared/domain/asset.ts';
 import { truncateUtf8 } from '../../shared/domain/text.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventContext, acceptEvents } from '../../shared/http/events.ts';
@@ -115,7 +116,8 @@ export function toSearchDocument(asset: Asset, technical: Record<string, any>, t
     state: asset.state,
     title: asset.title,
     description: asset.description,
-    tags: asset.tags,
+    // assets from before the tag limit may carry thousands
+    tags: asset.tags.slice(0, MAX_TAGS),
     filename: asset.filename,
     createdAt: new Date(asset.created_at),
     capturedAt,

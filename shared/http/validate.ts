@@ -1,6 +1,7 @@
 // valibot validation of request bodies and queries, failing as problem+json with every issue listed, and the
 // schemas every input shares: user text (what PostgreSQL can store), project ids, comma lists, instants.
 import * as v from 'valibot';
+import { MAX_TAGS, MAX_TAG_LENGTH } from '../domain/asset.ts';
 import { parseInstant } from '../domain/instant.ts';
 import { badRequest, payloadTooLarge } from './problem.ts';
 
@@ -63,15 +64,14 @@ export function userText(maxLength: number) {
   );
 }
 
-/** Tags on an asset: at most 100, each 1–100 characters after trimming. */
-export const MAX_TAGS = 100;
-export const Tag = v.pipe(userText(100), v.trim(), v.minLength(1, 'tags must not be blank'));
+/** Tags on an asset: at most MAX_TAGS, each 1 to MAX_TAG_LENGTH characters after trimming. */
+export const Tag = v.pipe(userText(MAX_TAG_LENGTH), v.trim(), v.minLength(1, 'tags must not be blank'));
 export const Tags = v.pipe(v.array(Tag), v.maxLength(MAX_TAGS, `at most ${MAX_TAGS} tags`));
 
 export const ProjectId = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'project ids are lowercase letters, digits, - and _'));
 
 /** A comma-separated query parameter (`a,b,c`), each item checked by `item`; at most maxItems items. */
-export function commaList<S extends v.GenericSchema<string, unknown>>(item: S, maxItems = MAX_TAGS) {
+export function commaList<S extends v.GenericSchema<string, unknown>>(item: S, maxItems = 100) {
   return v.optional(v.pipe(
     v.string(),
     v.transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
