@@ -1,5 +1,6 @@
-// assets: read an asset with its metadata, renditions and short-lived download URLs; edit descriptive
-// fields (optimistic concurrency via If-Match); history; reprocess (admin); soft delete; project settings.
+// assets: list assets (listing.ts); read an asset with its metadata, renditions and short-lived download URLs;
+// edit descriptive fields (optimistic concurrency via If-Match); history; reprocess (admin); soft delete;
+// project settings.
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { spanishLabel } from '../../shared/ai/vision/labels.ts';
@@ -13,15 +14,16 @@ import { newEvent } from '../../shared/events/envelope.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { Problem, conflict, notFound } from '../../shared/http/problem.ts';
-import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
+import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
+import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
 
 const EditAsset = v.pipe(
   v.strictObject({
-    title: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(500))),
-    description: v.optional(v.pipe(v.string(), v.maxLength(20000))),
-    tags: v.optional(v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)))),
+    title: v.optional(v.pipe(userText(500), v.trim(), v.minLength(1))),
+    description: v.optional(userText(20000)),
+    tags: v.optional(Tags),
   }),
   v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description or tags'),
 );
@@ -40,6 +42,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.use('/persons', requireAuth(platform));
   app.use('/persons/*', requireAuth(platform));
   personRoutes(app, platform);
+  listingRoutes(app, platform);
 
   app.get('/projects/:id/settings', async (c) => {
     authorize(c, 'asset:read', c.req.param('id'), 'project');
@@ -84,8 +87,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   // An editor's word on a model's suggestion: accepted labels stay, rejected ones leave search; both are history.
   app.put('/assets/:id/labels/:label', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:edit');
+    const label = parseOrProblem(userText(100), c.req.param('label'), 'label');
     const { status } = parseOrProblem(LabelDecision, await jsonBody(c.req.raw), 'label decision');
-    const label = c.req.param('label');
     const actor = c.get('principal').subject;
     const decided = await decideLabel(platform.db, asset.id, label, status, actor);
     if (!decided) throw notFound(`asset has no label "${label}"`);
@@ -148,24 +151,7 @@ export async function describeAsset(platform: Platform, asset: Asset) {
   ]);
   const hasMaster = ['uploaded', 'processing', 'ready', 'archived'].includes(asset.state) || (asset.state === 'failed' && asset.sha256 !== null && !asset.duplicate_of);
   return {
-    id: asset.id,
-    projectId: asset.project_id,
-    state: asset.state,
-    stateReason: asset.state_reason,
-    progress: asset.progress,
-    mediaType: asset.media_type,
-    title: asset.title,
-    description: asset.description,
-    tags: asset.tags,
-    filename: asset.filename,
-    contentType: asset.content_type,
-    size: Number(asset.size_bytes),
-    sha256: asset.sha256,
-    duplicateOf: asset.duplicate_of,
-    owner: asset.owner,
-    version: asset.version,
-    createdAt: asset.created_at,
-    updatedAt: asset.updated_at,
+    ...assetSummary(asset),
     metadata,
     /** what enrich found: label suggestions with the editor's decision, and faces with their person */
     ai: { labels: labels.map(describeLabel), faces },

@@ -9,11 +9,11 @@ import { newEvent } from '../../shared/events/envelope.ts';
 import type { AppEnv } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { notFound } from '../../shared/http/problem.ts';
-import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
+import { jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 
 const NamePerson = v.strictObject({
-  name: v.nullable(v.pipe(v.string(), v.trim(), v.minLength(1, 'name must not be blank (null unnames)'), v.maxLength(200))),
+  name: v.nullable(v.pipe(userText(200), v.trim(), v.minLength(1, 'name must not be blank (null unnames)'))),
 });
 
 export function personRoutes(app: Hono<AppEnv>, platform: Platform): void {

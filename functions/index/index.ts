@@ -6,11 +6,13 @@ import { findAsset, getMetadata, listRenditions } from '../../shared/db/assets.t
 import { assetIdsWithPerson, findEmbedding, listFaces, listLabels } from '../../shared/db/enrichment.ts';
 import type { Kysely } from 'kysely';
 import type { Asset, DB } from '../../shared/db/schema.ts';
+import { MAX_TAGS } from '../../shared/domain/asset.ts';
+import { truncateUtf8 } from '../../shared/domain/text.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import type { EventContext } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
-import type { SearchDocument, SearchIndex } from '../../shared/search/search-index.ts';
+import { INDEXED_STATES, type SearchDocument, type SearchIndex } from '../../shared/search/search-index.ts';
 
 const CONSUMER = 'index';
 
@@ -46,10 +48,13 @@ async function projectAssets(platform: Platform, assetIds: string[], context: Ev
   });
 }
 
-/** Searchable = ready or archived. Anything else (failed, deleted, still processing) leaves the index. */
+/**
+ * Indexed = ready, archived or failed (search finds failed ones only when asked: state=failed). Anything else
+ * (deleted, still uploading or processing) leaves the index.
+ */
 export async function projectAsset(db: Kysely<DB>, search: SearchIndex, assetId: string): Promise<void> {
   const asset = await findAsset(db, assetId);
-  if (!asset || !['ready', 'archived'].includes(asset.state)) {
+  if (!asset || !(INDEXED_STATES as readonly string[]).includes(asset.state)) {
     await search.remove(assetId);
     return;
   }
@@ -63,6 +68,12 @@ export async function projectAsset(db: Kysely<DB>, search: SearchIndex, assetId:
   const document = toSearchDocument(asset, metadata.technical ?? {}, renditions.find((r) => r.name === 'thumbnail')?.storage_key);
   await search.upsert(withAiFields(document, metadata.ai ?? {}, labels, faces, embedding?.vector));
 }
+
+/**
+ * OCR text and transcripts can be hours long: the search document carries their first MAX_AI_TEXT_BYTES, so
+ * hits stay small and the index within its limits; GET /assets/:id keeps the whole text (metadata.ai).
+ */
+export const MAX_AI_TEXT_BYTES = 128 * 1024;
 
 /**
  * What enrich found, as searchable fields: labels an editor has not rejected, in English and Spanish (a query
@@ -86,8 +97,8 @@ export function withAiFields(
     fields,
     labels: [...new Set(kept.flatMap((label) => [label, spanishLabel(label)]))],
     personIds: [...new Set(faces.map((f) => f.personId))],
-    ocrText: typeof ai.ocr?.text === 'string' ? ai.ocr.text : undefined,
-    transcript: typeof ai.transcript?.text === 'string' ? ai.transcript.text : undefined,
+    ocrText: typeof ai.ocr?.text === 'string' ? truncateUtf8(ai.ocr.text, MAX_AI_TEXT_BYTES) : undefined,
+    transcript: typeof ai.transcript?.text === 'string' ? truncateUtf8(ai.transcript.text, MAX_AI_TEXT_BYTES) : undefined,
     embedding,
   };
 }
@@ -106,7 +117,8 @@ export function toSearchDocument(asset: Asset, technical: Record<string, any>, t
     state: asset.state,
     title: asset.title,
     description: asset.description,
-    tags: asset.tags,
+    // assets from before the tag limit may carry thousands
+    tags: asset.tags.slice(0, MAX_TAGS),
     filename: asset.filename,
     createdAt: new Date(asset.created_at),
     capturedAt,

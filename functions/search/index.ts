@@ -2,35 +2,34 @@
 // read model, scoped to the caller's projects.
 import type { Hono } from 'hono';
 import * as v from 'valibot';
+import { MEDIA_TYPES } from '../../shared/domain/asset.ts';
 import { projectsWhere } from '../../shared/domain/permissions.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { badRequest } from '../../shared/http/problem.ts';
-import { parseOrProblem } from '../../shared/http/validate.ts';
+import { Instant, ProjectId, Tag, commaList, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Config } from '../../shared/config.ts';
 import type { Platform } from '../../shared/platform.ts';
 import type { ClipEmbedder } from '../../shared/ai/clip.ts';
-import { FACETS, InvalidCursor, type SearchQuery, type SearchResult } from '../../shared/search/search-index.ts';
+import { DEFAULT_SEARCH_STATES, FACETS, INDEXED_STATES, InvalidCursor, type SearchQuery, type SearchResult } from '../../shared/search/search-index.ts';
 
-const list = v.pipe(v.optional(v.string()), v.transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined)));
-const date = v.optional(v.pipe(v.string(), v.isoTimestamp('must be an ISO 8601 date-time'), v.transform((s) => new Date(s))));
-const dateOrDay = v.optional(v.union([v.pipe(v.string(), v.isoDate(), v.transform((s) => new Date(`${s}T00:00:00Z`))), date]));
+const SearchableState = v.picklist(INDEXED_STATES, `search holds ${INDEXED_STATES.join(', ')} assets; list the others with GET /assets?state=…`);
 const weight = v.optional(v.pipe(v.string(), v.transform(Number), v.number('weights are numbers'), v.minValue(0), v.maxValue(100)));
 
 /** Semantic and hybrid search embed q with the CLIP text encoder, into the space of the assets' image embeddings. */
 const NO_TEXT_EMBEDDING = 'no CLIP model configured to embed the query (see docs/models.md)';
 
 const SearchParams = v.object({
-  q: v.optional(v.pipe(v.string(), v.maxLength(500))),
-  mediaType: list,
-  projectId: list,
-  state: list,
-  tags: list,
-  person: v.optional(v.pipe(v.string(), v.transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)), v.array(v.pipe(v.string(), v.uuid('person must be a person id'))))),
-  from: dateOrDay,
-  to: dateOrDay,
+  q: v.optional(userText(500)),
+  mediaType: commaList(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`)),
+  projectId: commaList(ProjectId),
+  state: commaList(SearchableState),
+  tags: commaList(Tag),
+  person: commaList(v.pipe(v.string(), v.uuid('person must be a person id'))),
+  from: v.optional(Instant),
+  to: v.optional(Instant),
   facets: v.pipe(v.optional(v.string(), FACETS.join(',')), v.transform((s) => s.split(',').filter(Boolean)), v.array(v.picklist(FACETS))),
   limit: v.pipe(v.optional(v.string(), '20'), v.transform(Number), v.integer('limit must be an integer'), v.minValue(1), v.maxValue(100)),
-  cursor: v.optional(v.string()),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(1000))),
   mode: v.optional(v.picklist(['text', 'semantic', 'hybrid'])),
   moreLike: v.optional(v.pipe(v.string(), v.uuid('moreLike must be an asset id'))),
   wText: weight,
@@ -60,7 +59,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     const query: SearchQuery = {
       q: params.q?.trim() || undefined,
       projectIds: projectsWhere(c.get('principal'), 'asset:read'),
-      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state, tags: params.tags, personIds: params.person, from: params.from, to: params.to },
+      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], tags: params.tags, personIds: params.person, from: params.from, to: params.to },
       facets: params.facets,
       limit: params.limit,
       cursor: params.cursor,

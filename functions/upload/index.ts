@@ -9,7 +9,7 @@ import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/a
 import { authorize } from '../../shared/http/access.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import { badRequest, conflict, notFound, payloadTooLarge } from '../../shared/http/problem.ts';
-import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
+import { ProjectId, Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Upload } from '../../shared/db/schema.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { originalKey } from '../../shared/storage/keys.ts';
@@ -17,17 +17,15 @@ import type { CompletedPart } from '../../shared/storage/object-store.ts';
 import { CANCELLED, abandonUpload, expireAbandonedUploads } from '../../shared/uploads/abandon.ts';
 import { completionProblem, planParts } from './parts.ts';
 
-const ProjectId = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'project ids are lowercase letters, digits, - and _'));
-
 const StartUpload = v.object({
   projectId: ProjectId,
-  filename: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+  filename: v.pipe(userText(1024), v.minLength(1)),
   size: v.pipe(v.number(), v.integer(), v.minValue(0)),
   contentType: v.pipe(v.string(), v.regex(/^[a-z]+\/[a-z0-9.+-]+$/i, 'must be a MIME type such as image/jpeg')),
   sha256: v.optional(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters'), v.toLowerCase())),
-  title: v.optional(v.pipe(v.string(), v.maxLength(500))),
-  description: v.optional(v.pipe(v.string(), v.maxLength(20000))),
-  tags: v.optional(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(100))), []),
+  title: v.optional(userText(500)),
+  description: v.optional(userText(20000)),
+  tags: v.optional(Tags, []),
 });
 
 const CompleteUpload = v.object({

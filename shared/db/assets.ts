@@ -1,7 +1,7 @@
 // The asset repository: every change bumps the version, appends to asset_events and writes its outbox
 // events, all in one transaction. The unique (asset_id, version) key makes concurrent writers fail loudly.
-import { type Kysely, type Transaction, sql } from 'kysely';
-import { assertTransition, type AssetState } from '../domain/asset.ts';
+import { type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
+import { assertTransition, type AssetState, type MediaType } from '../domain/asset.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
 import type { Insertable } from 'kysely';
@@ -111,6 +111,39 @@ export async function setProgress(db: Kysely<DB>, assetId: string, progress: { s
 
 export async function assetHistory(db: Kysely<DB>, assetId: string) {
   return db.selectFrom('asset_events').selectAll().where('asset_id', '=', assetId).orderBy('version').execute();
+}
+
+export interface AssetListing {
+  projectIds: string[];
+  states: AssetState[];
+  mediaTypes?: MediaType[];
+  /** the previous page's last row (its listedAt and id): only rows after it, newest first */
+  after?: { listedAt: string; id: string };
+  limit: number;
+}
+
+export type ListedAsset = Asset & {
+  /** created_at with its microseconds (ISO 8601, UTC): a page's last row marks where the next one starts */
+  listed_at: string;
+  thumbnail_key: string | null;
+};
+
+/** Assets newest first, search_after style on (created_at, id), so rows written between pages never repeat or shift. */
+export async function listAssets(db: Kysely<DB>, listing: AssetListing): Promise<ListedAsset[]> {
+  if (listing.projectIds.length === 0 || listing.states.length === 0) return [];
+  let query = db
+    .selectFrom('assets')
+    .leftJoin('renditions', (join) => join.onRef('renditions.asset_id', '=', 'assets.id').on('renditions.name', '=', 'thumbnail'))
+    .selectAll('assets')
+    .select([
+      sql<string>`to_char(assets.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('listed_at'),
+      'renditions.storage_key as thumbnail_key',
+    ])
+    .where('assets.project_id', 'in', listing.projectIds)
+    .where('assets.state', 'in', listing.states);
+  if (listing.mediaTypes?.length) query = query.where('assets.media_type', 'in', listing.mediaTypes);
+  if (listing.after) query = query.where(sql<SqlBool>`(assets.created_at, assets.id) < (${listing.after.listedAt}::timestamptz, ${listing.after.id}::uuid)`);
+  return query.orderBy('assets.created_at', 'desc').orderBy('assets.id', 'desc').limit(listing.limit).execute();
 }
 
 export async function putMetadata(db: Kysely<DB>, assetId: string, kind: 'technical' | 'descriptive' | 'ai', data: Record<string, unknown>): Promise<void> {

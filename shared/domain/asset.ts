@@ -4,6 +4,9 @@ export const ASSET_STATES = ['uploading', 'uploaded', 'processing', 'ready', 'fa
 export type AssetState = (typeof ASSET_STATES)[number];
 
 export const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'other'] as const;
+/** Tags an asset may carry, each at most MAX_TAG_LENGTH characters. */
+export const MAX_TAGS = 100;
+export const MAX_TAG_LENGTH = 100;
 export type MediaType = (typeof MEDIA_TYPES)[number];
 
 const TRANSITIONS: Record<AssetState, readonly AssetState[]> = {

@@ -12,7 +12,7 @@ import { Client } from '@opensearch-project/opensearch';
 import type * as Aggregations from '@opensearch-project/opensearch/api/_types/_common.aggregations.js';
 import type * as QueryDsl from '@opensearch-project/opensearch/api/_types/_common.query_dsl.js';
 import { DEFAULT_EMBEDDING_DIMENSIONS } from '../config.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { cursorMillis, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
   type Facet,
@@ -361,14 +361,15 @@ function facetsFrom(facets: Facet[], aggregations: unknown): SearchResult['facet
 function textKeyFrom(cursor: string, sortName: 'text' | 'list'): [number, string] {
   const key = decodeCursor(cursor);
   const [name, value, assetId] = key;
-  if (key.length !== 3 || name !== sortName || typeof value !== 'number' || typeof assetId !== 'string') throw new InvalidCursor('cursor does not belong to this search');
-  return [value, assetId];
+  const valueFits = sortName === 'list' ? cursorMillis(value) !== undefined : typeof value === 'number';
+  if (key.length !== 3 || name !== sortName || !valueFits || !isUuid(assetId)) throw new InvalidCursor('cursor does not belong to this search');
+  return [value as number, assetId];
 }
 
 /** A ranked search's cursor: [mode, score, assetId]. */
 function rankedKeyFrom(cursor: string, mode: SearchMode): Fused {
   const key = decodeCursor(cursor);
   const [cursorMode, score, assetId] = key;
-  if (key.length !== 3 || cursorMode !== mode || typeof score !== 'number' || typeof assetId !== 'string') throw new InvalidCursor('cursor does not belong to this search');
+  if (key.length !== 3 || cursorMode !== mode || typeof score !== 'number' || !isUuid(assetId)) throw new InvalidCursor('cursor does not belong to this search');
   return { score, id: assetId };
 }

@@ -37,6 +37,33 @@ describe('PostgresSearchIndex', () => {
     await assert.rejects(index.search({ ...query, cursor: encodeCursor(['2024-01-01T00:00:00Z', 'not-a-uuid']) }), InvalidCursor);
     await assert.rejects(index.search({ ...query, cursor: encodeCursor(['yesterday', randomUUID()]) }), InvalidCursor);
   });
+
+  test('a listing cursor with a date JavaScript reads but PostgreSQL cannot is an InvalidCursor', async () => {
+    const query = { projectIds: ['p'], filters: {}, facets: [], limit: 10 };
+    for (const value of ['1', 'a 1', '+275760-09-13T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '2024-02-31T00:00:00.000Z']) {
+      await assert.rejects(index.search({ ...query, cursor: encodeCursor([value, randomUUID()]) }), InvalidCursor, value);
+    }
+    const assetId = randomUUID();
+    await index.upsert({ assetId, projectId: 'p', mediaType: 'image', state: 'ready', title: 'Antes', description: '', tags: [], filename: 'a.jpg', createdAt: new Date('2024-01-01T00:00:00Z'), fields: {} });
+    const page = await index.search({ ...query, cursor: encodeCursor(['2024-01-01T00:00:00.001Z', randomUUID()]) });
+    assert.ok(page.hits.some((hit) => hit.assetId === assetId), 'a well-formed cursor pages');
+  });
+
+  test('huge text (150k tags, a 3 MB transcript and OCR text) is indexed within the tsvector limit; the start stays findable', async () => {
+    const assetId = randomUUID();
+    const words = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i.toString(36)}`);
+    const transcript = ['amanecer', ...words('habla', 400_000)].join(' ');
+    await index.upsert({
+      assetId, projectId: 'p', mediaType: 'video', state: 'ready', title: 'Entrevista larguísima', description: 'Pleno municipal',
+      tags: words('etiqueta', 150_000), filename: 'pleno.mp4', createdAt: new Date(), fields: {},
+      ocrText: ['rotulo', ...words('texto', 200_000)].join(' '), transcript,
+    });
+    const found = async (q: string) => (await index.search({ projectIds: ['p'], q, filters: {}, facets: [], limit: 10 })).hits.map((hit) => hit.assetId);
+    assert.deepEqual(await found('larguisima'), [assetId]);
+    assert.deepEqual(await found('etiqueta0'), [assetId]);
+    const row = await database.db.selectFrom('search_documents').select('document').where('asset_id', '=', assetId).executeTakeFirstOrThrow();
+    assert.equal((row.document as { transcript: string }).transcript, transcript, 'the document keeps the full text');
+  });
 });
 
 describe('PostgresSearchIndex beyond newestMatches', () => {

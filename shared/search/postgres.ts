@@ -10,7 +10,8 @@
 // what is approximate (search-index.ts).
 import { type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { truncateUtf8 } from '../domain/text.ts';
+import { cursorInstant, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
   type Facet,
@@ -42,7 +43,6 @@ export interface PostgresSearchOptions {
   /** how many newest matches text search ranks and counts (NEWEST_MATCHES); tests make it small */
   newestMatches?: number;
 }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Documents per statement in upsertMany: ~25 parameters a row stays far below the protocol's 65,535. */
 const UPSERT_BATCH = 500;
 /** Semantic and hybrid rank the top CANDIDATES of each ranking (or the page size, if larger). */
@@ -106,7 +106,7 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async remove(assetId: string): Promise<void> {
-    if (!UUID.test(assetId)) return;
+    if (!isUuid(assetId)) return;
     await this.db.deleteFrom('search_documents').where('asset_id', '=', assetId).execute();
   }
 
@@ -129,7 +129,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const like = query.moreLikeAssetId;
     if (like === undefined) return { reason: SEMANTIC_UNAVAILABLE.noQueryVector };
     // Only an asset the caller may read can be the example: its neighbours would tell about it otherwise.
-    const row = !UUID.test(like) || query.projectIds.length === 0 ? undefined : await this.db
+    const row = !isUuid(like) || query.projectIds.length === 0 ? undefined : await this.db
       .selectFrom('search_documents')
       .select(sql<string>`embedding::text`.as('embedding'))
       .where('asset_id', '=', like)
@@ -332,7 +332,8 @@ function rowOf(doc: SearchDocument, dimensions: number | undefined) {
   if (embedding && dimensions !== undefined && embedding.length !== dimensions) {
     throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${dimensions}`);
   }
-  const aiText = [doc.labels?.join(' '), doc.ocrText, doc.transcript].filter((text): text is string => Boolean(text));
+  const text = indexedText(doc);
+  const aiText = [text.labels.join(' '), text.ocrText, text.transcript].filter(Boolean);
   return {
     asset_id: doc.assetId,
     project_id: doc.projectId,
@@ -348,9 +349,9 @@ function rowOf(doc: SearchDocument, dimensions: number | undefined) {
     // An object, not a JSON string: postgres.js would store a string as a JSON string scalar.
     // Without pgvector the embedding is not kept anywhere: reindex after installing it.
     document: { ...stored },
-    search_text: [doc.title, doc.description, doc.tags.join(' '), doc.filename, ...Object.values(doc.fields), ...aiText].join('\n'),
+    search_text: [text.title, text.description, text.tags.join(' '), text.filename, ...text.fields, ...aiText].join('\n'),
     // The schema marks tsv as computed (never written from plain values); this is where it is computed.
-    tsv: weightedVector(doc) as never,
+    tsv: weightedVector(text) as never,
     ...(dimensions === undefined ? {} : { embedding: embedding ? vectorLiteral(embedding) : null }),
     indexed_at: new Date(),
   };
@@ -377,14 +378,14 @@ function facetsOf(facets: Facet[], rows: FacetColumns[], scale: number): SearchR
   }));
 }
 
-type SortKey = { value: number | string; assetId: string };
+type SortKey = { value: number | Date; assetId: string };
 
 /** With text the sort key is [rank, assetId]; without, [createdAt, assetId]. Anything else is not our cursor. */
 function sortKeyFrom(cursor: string, ranked: boolean): SortKey {
   const key = decodeCursor(cursor);
-  const [value, assetId] = key;
-  const valueFits = ranked ? typeof value === 'number' : typeof value === 'string' && !Number.isNaN(Date.parse(value));
-  if (key.length !== 2 || !valueFits || typeof assetId !== 'string' || !UUID.test(assetId)) throw new InvalidCursor('cursor does not belong to this search');
+  const [rawValue, assetId] = key;
+  const value = ranked ? (typeof rawValue === 'number' ? rawValue : undefined) : cursorInstant(rawValue);
+  if (key.length !== 2 || value === undefined || !isUuid(assetId)) throw new InvalidCursor('cursor does not belong to this search');
   return { value, assetId };
 }
 
@@ -392,7 +393,7 @@ function sortKeyFrom(cursor: string, ranked: boolean): SortKey {
 function rankedKeyFrom(cursor: string, mode: SearchMode): Fused {
   const key = decodeCursor(cursor);
   const [cursorMode, score, assetId] = key;
-  if (key.length !== 3 || cursorMode !== mode || typeof score !== 'number' || typeof assetId !== 'string' || !UUID.test(assetId)) {
+  if (key.length !== 3 || cursorMode !== mode || typeof score !== 'number' || !isUuid(assetId)) {
     throw new InvalidCursor('cursor does not belong to this search');
   }
   return { score, id: assetId };
@@ -413,15 +414,44 @@ function vectorLiteral(vector: number[]): string {
 }
 
 /**
+ * PostgreSQL refuses a tsvector whose lexemes pass 1 MB ("string is too long for tsvector"), which failed the
+ * indexing of an asset with 150k tags or a long transcript. The text indexed per document is capped: each
+ * weight is indexed in two configurations, and lower-casing, unaccent and stemming rarely lengthen a word
+ * (at most ~1.5×), so 2 × 1.5 × 256 KiB stays under the limit. The stored document keeps every field whole.
+ */
+export const MAX_INDEXED_TEXT_BYTES = 256 * 1024;
+
+/** The document's searchable text within MAX_INDEXED_TEXT_BYTES, spent in order of weight: title first, transcript last. */
+function indexedText(doc: SearchDocument) {
+  let left = MAX_INDEXED_TEXT_BYTES;
+  const take = (text: string) => {
+    const kept = truncateUtf8(text, left);
+    left -= Buffer.byteLength(kept) + 1;
+    return kept;
+  };
+  const takeEach = (texts: string[]) => texts.map(take).filter(Boolean);
+  return {
+    title: take(doc.title),
+    tags: takeEach(doc.tags),
+    labels: takeEach(doc.labels ?? []),
+    filename: take(doc.filename),
+    description: take(doc.description),
+    fields: takeEach(Object.values(doc.fields)),
+    ocrText: take(doc.ocrText ?? ''),
+    transcript: take(doc.transcript ?? ''),
+  };
+}
+
+/**
  * Title A; tags, AI labels and filename B; description C; extra fields (EXIF camera, lens...), OCR text and
  * transcript D; each in both languages. Postgres has four weights, so labels share B with tags.
  */
-function weightedVector(doc: SearchDocument): Expression<unknown> {
+function weightedVector(text: ReturnType<typeof indexedText>): Expression<unknown> {
   return weightedTsvector({
-    A: sql`${doc.title}::text`,
-    B: sql`${[...doc.tags, ...(doc.labels ?? []), filenameText(doc.filename)].join(' ')}::text`,
-    C: sql`${doc.description}::text`,
-    D: sql`${[...Object.values(doc.fields), doc.ocrText ?? '', doc.transcript ?? ''].join(' ')}::text`,
+    A: sql`${text.title}::text`,
+    B: sql`${[...text.tags, ...text.labels, filenameText(text.filename)].join(' ')}::text`,
+    C: sql`${text.description}::text`,
+    D: sql`${[...text.fields, text.ocrText, text.transcript].join(' ')}::text`,
   });
 }
 

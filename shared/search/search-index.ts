@@ -48,6 +48,11 @@ export interface SearchDocument {
   embedding?: number[];
 }
 
+/** Assets in these states have a document; the others (uploading, processing, deleted) are listed by GET /assets. */
+export const INDEXED_STATES = ['ready', 'archived', 'failed'] as const;
+/** What a search without a state filter finds: failed assets only when asked for. */
+export const DEFAULT_SEARCH_STATES = ['ready', 'archived'] as const;
+
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
 
 export const FACETS = ['mediaType', 'projectId', 'state', 'tags', 'labels'] as const;

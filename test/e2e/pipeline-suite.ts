@@ -1,7 +1,7 @@
 // The first end-to-end slice, driven as a client would: presigned upload → verification → renditions →
 // search, plus the bad cases. Registered once per mode (embedded, servers).
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { Host } from '../../scripts/host.ts';
@@ -112,6 +112,10 @@ export function pipelineSuite(mode: string, start: () => Promise<E2eEnvironment 
       assert.equal(failed.renditions.length, 0);
       const search = (await editor.request('GET', '/search?q=zebra')).body;
       assert.equal(search.hits.filter((h: any) => h.assetId === assetId).length, 0);
+      // ...unless asked for: failed assets are listed and searchable by state
+      const listed = (await editor.request('GET', '/assets?state=failed')).body.assets.find((a: any) => a.id === assetId);
+      assert.match(listed.stateReason, /checksum mismatch/);
+      await editor.waitForSearch('q=zebra&state=failed', (r) => r.hits?.some((h: any) => h.assetId === assetId && h.state === 'failed'));
     });
 
     test('a multipart upload resumes after an interruption and completes', async (t) => {
@@ -157,6 +161,17 @@ export function pipelineSuite(mode: string, start: () => Promise<E2eEnvironment 
       assert.ok(bad.body.issues.length >= 3, 'every invalid field is reported');
       const notJson = await fetch(`${host.url}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${editor.token}`, 'content-type': 'application/json' }, body: '{oops' });
       assert.equal(notJson.status, 400);
+      const manyTags = await editor.request('POST', '/uploads', { projectId: 'newsroom', filename: 'tags.jpg', size: 10, contentType: 'image/jpeg', tags: Array.from({ length: 1_000_000 }, (_, i) => `tag${i}`) });
+      assert.equal(manyTags.status, 413);
+      assert.match(manyTags.body.detail, /larger than/);
+      const nul = await editor.request('POST', '/uploads', { projectId: 'newsroom', filename: 'nul.jpg', size: 10, contentType: 'image/jpeg', title: 'a\u0000b' });
+      assert.equal(nul.status, 400);
+      assert.equal(nul.body.issues[0].path, 'title');
+      for (const query of ['q=a%00b', 'from=0000-01-01', 'from=2024-02-31', `cursor=${Buffer.from(JSON.stringify(['1', randomUUID()])).toString('base64url')}`]) {
+        const search = await editor.request('GET', `/search?${query}`);
+        assert.equal(search.status, 400, query);
+        assert.equal(search.headers.get('content-type'), 'application/problem+json');
+      }
       const tricky = await editor.upload(await makeJpegWithExif({ seed: 21, width: 400, height: 300 }), '../../../etc/passwd.jpg', 'image/jpeg');
       const asset = await editor.waitForAsset(tricky.assetId, (a) => a.state === 'ready' || a.state === 'failed');
       assert.equal(asset.filename, 'passwd.jpg');

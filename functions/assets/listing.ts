@@ -1,0 +1,94 @@
+// GET /assets: every asset in the caller's projects, whatever its state (uploading, processing, failed...),
+// newest first with cursor paging. Search finds what is indexed; this lists what exists.
+import type { Hono } from 'hono';
+import * as v from 'valibot';
+import { type AssetListing, listAssets } from '../../shared/db/assets.ts';
+import type { Asset } from '../../shared/db/schema.ts';
+import { ASSET_STATES, MEDIA_TYPES } from '../../shared/domain/asset.ts';
+import { projectsWhere } from '../../shared/domain/permissions.ts';
+import type { AppEnv } from '../../shared/http/app.ts';
+import { authorize } from '../../shared/http/access.ts';
+import { badRequest, forbidden } from '../../shared/http/problem.ts';
+import { ProjectId, commaList, parseOrProblem } from '../../shared/http/validate.ts';
+import type { Platform } from '../../shared/platform.ts';
+import { cursorInstant, decodeCursor, encodeCursor, isUuid } from '../../shared/search/cursor.ts';
+import { InvalidCursor } from '../../shared/search/search-index.ts';
+
+/** Soft-deleted assets are listed apart (deleted=true, editors): every other state can be asked for. */
+const LISTED_STATES = ASSET_STATES.filter((state) => state !== 'deleted');
+
+const ListAssetsParams = v.object({
+  projectId: commaList(ProjectId),
+  state: commaList(v.picklist(LISTED_STATES, `states are ${LISTED_STATES.join(', ')} (deleted assets: deleted=true)`)),
+  mediaType: commaList(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`)),
+  deleted: v.optional(v.picklist(['true', 'false'], 'deleted is true or false')),
+  limit: v.pipe(v.optional(v.string(), '20'), v.transform(Number), v.integer('limit must be an integer'), v.minValue(1), v.maxValue(100)),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(1000))),
+});
+
+export function listingRoutes(app: Hono<AppEnv>, platform: Platform): void {
+  app.get('/assets', async (c) => {
+    const params = parseOrProblem(ListAssetsParams, c.req.query(), 'listing parameters');
+    const deleted = params.deleted === 'true';
+    if (deleted && params.state) throw badRequest('deleted=true lists soft-deleted assets; it cannot be combined with state');
+    const action = deleted ? 'asset:edit' : 'asset:read';
+    for (const projectId of params.projectId ?? []) authorize(c, action, projectId, 'project');
+    const projectIds = params.projectId ?? projectsWhere(c.get('principal'), action);
+    if (deleted && projectIds.length === 0) throw forbidden('listing deleted assets needs the editor role in a project');
+    const rows = await listAssets(platform.db, {
+      projectIds,
+      states: deleted ? ['deleted'] : params.state ?? LISTED_STATES,
+      mediaTypes: params.mediaType,
+      after: params.cursor === undefined ? undefined : listingKeyFrom(params.cursor),
+      limit: params.limit + 1,
+    });
+    const page = rows.slice(0, params.limit);
+    const last = rows.length > params.limit ? page[page.length - 1] : undefined;
+    const ttl = platform.config.downloadUrlTtlSeconds;
+    return c.json({
+      assets: await Promise.all(page.map(async (row) => ({
+        ...assetSummary(row),
+        thumbnailUrl: row.thumbnail_key ? await platform.store.presignGet(platform.store.buckets.renditions, row.thumbnail_key, ttl) : undefined,
+      }))),
+      nextCursor: last && encodeCursor([last.listed_at, last.id]),
+    });
+  });
+}
+
+/** The asset's own fields, as GET /assets/:id gives them (without metadata, renditions and URLs). */
+export function assetSummary(asset: Asset) {
+  return {
+    id: asset.id,
+    projectId: asset.project_id,
+    state: asset.state,
+    stateReason: asset.state_reason,
+    progress: asset.progress,
+    mediaType: asset.media_type,
+    title: asset.title,
+    description: asset.description,
+    tags: asset.tags,
+    filename: asset.filename,
+    contentType: asset.content_type,
+    size: Number(asset.size_bytes),
+    sha256: asset.sha256,
+    duplicateOf: asset.duplicate_of,
+    owner: asset.owner,
+    version: asset.version,
+    createdAt: asset.created_at,
+    updatedAt: asset.updated_at,
+    deletedAt: asset.deleted_at,
+  };
+}
+
+/** A listing cursor is [listedAt, assetId]; anything else is 400, never a database error. */
+function listingKeyFrom(cursor: string): AssetListing['after'] {
+  try {
+    const key = decodeCursor(cursor);
+    const [listedAt, id] = key;
+    if (key.length !== 2 || typeof listedAt !== 'string' || !cursorInstant(listedAt) || !isUuid(id)) throw new InvalidCursor('cursor does not belong to this listing');
+    return { listedAt, id };
+  } catch (error) {
+    if (error instanceof InvalidCursor) throw badRequest(`invalid cursor: ${error.message}`);
+    throw error;
+  }
+}
