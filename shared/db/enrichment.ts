@@ -64,8 +64,11 @@ export interface FaceFinding {
  */
 export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: string, faces: FaceFinding[]): Promise<void> {
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
+    await lockPeople(trx, projectId);
     await removeFacesOf(trx, assetId);
+    // Deleted while enrich looked at it: its faces must not join anyone (the delete took the old ones out).
+    const asset = await trx.selectFrom('assets').select('state').where('id', '=', assetId).executeTakeFirst();
+    if (!asset || asset.state === 'deleted') return;
     const people = await trx.selectFrom('persons').selectAll().where('project_id', '=', projectId).execute();
     const clusters = new PersonClusters(people.map((p) => ({ id: p.id, name: p.name ?? undefined, centroid: p.centroid, faceCount: p.face_count })));
     const touched = new Set<string>();
@@ -83,6 +86,20 @@ export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: s
       await trx.updateTable('persons').set({ centroid: person.centroid, face_count: person.faceCount, updated_at: sql`now()` }).where('id', '=', person.id).execute();
     }
   });
+}
+
+/**
+ * A deleted asset's faces leave their people (counts and centroids); an unnamed person left with no face goes,
+ * a named one stays but is no longer listed. Runs in the transaction that deletes the asset.
+ */
+export async function removeAssetFaces(trx: Transaction<DB>, projectId: string, assetId: string): Promise<void> {
+  await lockPeople(trx, projectId);
+  await removeFacesOf(trx, assetId);
+}
+
+/** One writer of a project's people at a time, until the transaction ends. */
+async function lockPeople(trx: Transaction<DB>, projectId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
 }
 
 /** Takes an asset's faces out of their people's centroids and counts; an unnamed person left with no face goes. */
