@@ -3,9 +3,10 @@
 // project settings.
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
+import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { spanishLabel } from '../../shared/ai/vision/labels.ts';
 import { ConcurrentModification, assetHistory, changeAsset, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
-import { decideLabel, listFaces, listLabels } from '../../shared/db/enrichment.ts';
+import { decideLabel, listFaces, listLabels, removeAssetFaces } from '../../shared/db/enrichment.ts';
 import { projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { canTransition } from '../../shared/domain/asset.ts';
@@ -18,6 +19,7 @@ import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/vali
 import type { Platform } from '../../shared/platform.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
+import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
 
 const EditAsset = v.pipe(
   v.strictObject({
@@ -37,6 +39,7 @@ const ProjectSettingsInput = v.strictObject({
 
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'assets');
+  thumbnailRoutes(app, platform);
   app.use('/assets/*', requireAuth(platform));
   app.use('/projects/*', requireAuth(platform));
   app.use('/persons', requireAuth(platform));
@@ -126,6 +129,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       set: { state: 'deleted', deleted_at: new Date() },
       history: { type: 'deleted', actor: c.get('principal').subject, data: { previousState: asset.state } },
       events: (version) => [newEvent('io.mediateca.asset.deleted', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version }, asset.id)],
+      alsoInTransaction: (trx) => removeAssetFaces(trx, asset.project_id, asset.id, reclusterFaces),
     }), asset);
     platform.outboxWritten();
     return c.body(null, 204);
@@ -162,7 +166,10 @@ export async function describeAsset(platform: Platform, asset: Asset) {
       size: Number(r.size_bytes),
       width: r.width,
       height: r.height,
-      url: await store.presignGet(store.buckets.renditions, r.storage_key, ttl),
+      /** seconds, for video and audio renditions */
+      duration: r.duration_seconds,
+      // the thumbnails track is served with its cues pointing at a signed sprite URL (thumbnails.ts)
+      url: r.name === 'sprite-vtt' ? thumbnailsUrl(config, asset.id, ttl) : await store.presignGet(store.buckets.renditions, r.storage_key, ttl),
     }))),
     urlsExpireAt: new Date(Date.now() + ttl * 1000).toISOString(),
   };

@@ -55,6 +55,7 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
         size_bytes: main.size + extraFiles.reduce((sum, f) => sum + f.size, 0),
         width: main.width ?? null,
         height: main.height ?? null,
+        duration_seconds: main.durationSeconds ?? null,
       });
       made.push(main.name);
     };

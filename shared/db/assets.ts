@@ -79,6 +79,8 @@ export interface AssetChange {
   set: AssetUpdate;
   history: { type: string; actor: string; data?: Record<string, unknown> };
   events?: (version: number) => EventEnvelope<unknown>[];
+  /** a repository write that must commit or roll back with the change (e.g. a deleted asset's faces leaving their people) */
+  alsoInTransaction?: (trx: Transaction<DB>) => Promise<void>;
 }
 
 /** Runs in the caller's transaction when given one (so its other writes commit or roll back with the change). */
@@ -96,6 +98,7 @@ export async function changeAsset(db: Kysely<DB>, asset: Asset, change: AssetCha
     if (!updated) throw new ConcurrentModification(`asset ${asset.id} changed since version ${change.expectedVersion}`);
     await trx.insertInto('asset_events').values({ asset_id: asset.id, version, type: change.history.type, actor: change.history.actor, data: change.history.data ?? {} }).execute();
     await enqueue(trx, change.events?.(version) ?? []);
+    await change.alsoInTransaction?.(trx);
     return updated;
   });
 }
@@ -163,7 +166,15 @@ export async function putRendition(db: Kysely<DB>, rendition: Insertable<Renditi
   await db
     .insertInto('renditions')
     .values(rendition)
-    .onConflict((oc) => oc.columns(['asset_id', 'name']).doUpdateSet({ storage_key: rendition.storage_key, size_bytes: rendition.size_bytes, width: rendition.width, height: rendition.height, content_type: rendition.content_type, created_at: sql`now()` }))
+    .onConflict((oc) => oc.columns(['asset_id', 'name']).doUpdateSet({
+      storage_key: rendition.storage_key,
+      size_bytes: rendition.size_bytes,
+      width: rendition.width,
+      height: rendition.height,
+      duration_seconds: rendition.duration_seconds ?? null,
+      content_type: rendition.content_type,
+      created_at: sql`now()`,
+    }))
     .execute();
 }
 

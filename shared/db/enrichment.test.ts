@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { reclusterFaces } from '../ai/vision/face-clusters.ts';
 import { type Database, openDatabase } from './connect.ts';
-import { decideLabel, findPerson, listFaces, listLabels, listPersons, renamePerson, replaceFaces, saveLabels } from './enrichment.ts';
+import { changeAsset, findAsset } from './assets.ts';
+import { decideLabel, findPerson, listFaces, listLabels, listPersons, removeAssetFaces, renamePerson, replaceFaces, saveLabels } from './enrichment.ts';
 import { unpublished } from './outbox.ts';
 import { newEvent } from '../events/envelope.ts';
 import { POSTGRES_URL, createTestDatabase, requireServer } from '../../test/support/servers.ts';
@@ -34,6 +35,17 @@ function repositorySuite(name: string, open: () => Promise<{ database: Database;
         size_bytes: 1, storage_key: `k/${id}`, owner: 'o', version: 1,
       }).execute();
       return id;
+    };
+
+    /** What DELETE /assets/:id does: the state change and the faces leaving, in one transaction. */
+    const markDeleted = async (id: string) => {
+      const row = (await findAsset(database.db, id))!;
+      await changeAsset(database.db, row, {
+        expectedVersion: row.version,
+        set: { state: 'deleted', deleted_at: new Date() },
+        history: { type: 'deleted', actor: 'ed' },
+        alsoInTransaction: (trx) => removeAssetFaces(trx, row.project_id, id, reclusterFaces),
+      });
     };
 
     before(async () => { ({ database, drop } = await open()); });
@@ -87,6 +99,32 @@ function repositorySuite(name: string, open: () => Promise<{ database: Database;
       assert.equal((await findPerson(database.db, named!.personId))?.name, 'Ana');
       assert.equal(await findPerson(database.db, unnamed!.personId), undefined);
       assert.deepEqual(await listPersons(database.db, ['desk']), [], 'a person with no face is not listed');
+    });
+
+    test('deleting an asset takes its faces out of their people; a person left with none is not listed', async () => {
+      const kept = await asset('deletions');
+      const deleted = await asset('deletions');
+      await replaceFaces(database.db, 'deletions', kept, [{ box, confidence: 0.9, descriptor: descriptor(20) }], reclusterFaces);
+      await replaceFaces(database.db, 'deletions', deleted, [
+        { box, confidence: 0.9, descriptor: descriptor(20, 4) },
+        { box, confidence: 0.9, descriptor: descriptor(21) },
+      ], reclusterFaces);
+      const shared = (await listFaces(database.db, kept))[0]!.personId;
+      const only = (await listFaces(database.db, deleted)).find((face) => face.personId !== shared)!.personId;
+      await renamePerson(database.db, only, 'Eva', []);
+      assert.deepEqual((await listPersons(database.db, ['deletions'])).map((p) => [p.id, p.faceCount]).sort(), [[shared, 2], [only, 1]].sort());
+
+      await markDeleted(deleted);
+      assert.deepEqual(await listFaces(database.db, deleted), []);
+      assert.deepEqual((await listPersons(database.db, ['deletions'])).map((p) => [p.id, p.faceCount]), [[shared, 1]]);
+      const person = await database.db.selectFrom('persons').select('centroid').where('id', '=', shared).executeTakeFirstOrThrow();
+      assert.deepEqual(person.centroid, descriptor(20), 'the centroid is the remaining face again');
+      assert.equal((await findPerson(database.db, only))?.faceCount, 0, 'a named person stays, with no faces');
+
+      // enrich finishing after the delete must not bring the faces back
+      await replaceFaces(database.db, 'deletions', deleted, [{ box, confidence: 0.9, descriptor: descriptor(20) }], reclusterFaces);
+      assert.deepEqual(await listFaces(database.db, deleted), []);
+      assert.equal((await findPerson(database.db, shared))?.faceCount, 1);
     });
 
     test('naming a person writes its event in the same transaction', async () => {

@@ -1,7 +1,7 @@
 // What enrich finds about an asset: object labels (suggestions an editor decides on), faces grouped into
 // people per project, and the asset's embedding. OCR text and transcripts live in asset_metadata ('ai').
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
 import type { DB, LabelStatus } from './schema.ts';
@@ -80,29 +80,43 @@ export type FaceClustering = (
  */
 export async function replaceFaces(db: Kysely<DB>, projectId: string, assetId: string, faces: FaceFinding[], cluster: FaceClustering): Promise<void> {
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
-    const previous = await trx.deleteFrom('faces').where('asset_id', '=', assetId).returning(['person_id as personId', 'descriptor']).execute();
-    const people = await trx.selectFrom('persons').selectAll().where('project_id', '=', projectId).execute();
-    const { personIds, changed, removed } = cluster(
-      people.map((p) => ({ id: p.id, name: p.name ?? undefined, centroid: p.centroid, faceCount: p.face_count })),
-      previous,
-      faces.map((face) => face.descriptor),
-    );
-    if (removed.length) await trx.deleteFrom('persons').where('id', 'in', removed).execute();
-    for (const person of changed) {
-      await trx
-        .insertInto('persons')
-        .values({ id: person.id, project_id: projectId, centroid: person.centroid, face_count: person.faceCount })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ centroid: person.centroid, face_count: person.faceCount, updated_at: sql`now()` }))
-        .execute();
-    }
-    for (const [i, face] of faces.entries()) {
-      await trx
-        .insertInto('faces')
-        .values({ id: randomUUID(), asset_id: assetId, person_id: personIds[i]!, box: face.box, time: face.time ?? null, confidence: face.confidence, descriptor: Array.from(face.descriptor) })
-        .execute();
-    }
+    // Deleted while enrich looked at it: its faces must not join anyone (the delete took the old ones out).
+    const asset = await trx.selectFrom('assets').select('state').where('id', '=', assetId).executeTakeFirst();
+    await reassignFaces(trx, projectId, assetId, !asset || asset.state === 'deleted' ? [] : faces, cluster);
   });
+}
+
+/**
+ * A deleted asset's faces leave their people (counts and centroids); an unnamed person left with no face goes,
+ * a named one stays but is no longer listed. Runs in the transaction that deletes the asset.
+ */
+export async function removeAssetFaces(trx: Transaction<DB>, projectId: string, assetId: string, cluster: FaceClustering): Promise<void> {
+  await reassignFaces(trx, projectId, assetId, [], cluster);
+}
+
+async function reassignFaces(trx: Transaction<DB>, projectId: string, assetId: string, faces: FaceFinding[], cluster: FaceClustering): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
+  const previous = await trx.deleteFrom('faces').where('asset_id', '=', assetId).returning(['person_id as personId', 'descriptor']).execute();
+  const people = await trx.selectFrom('persons').selectAll().where('project_id', '=', projectId).execute();
+  const { personIds, changed, removed } = cluster(
+    people.map((p) => ({ id: p.id, name: p.name ?? undefined, centroid: p.centroid, faceCount: p.face_count })),
+    previous,
+    faces.map((face) => face.descriptor),
+  );
+  if (removed.length) await trx.deleteFrom('persons').where('id', 'in', removed).execute();
+  for (const person of changed) {
+    await trx
+      .insertInto('persons')
+      .values({ id: person.id, project_id: projectId, centroid: person.centroid, face_count: person.faceCount })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ centroid: person.centroid, face_count: person.faceCount, updated_at: sql`now()` }))
+      .execute();
+  }
+  for (const [i, face] of faces.entries()) {
+    await trx
+      .insertInto('faces')
+      .values({ id: randomUUID(), asset_id: assetId, person_id: personIds[i]!, box: face.box, time: face.time ?? null, confidence: face.confidence, descriptor: Array.from(face.descriptor) })
+      .execute();
+  }
 }
 
 /** The faces of an asset with their person's name, by time in the video, then most certain first. */

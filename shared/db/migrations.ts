@@ -219,6 +219,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_rendition_duration': {
+    // Seconds a time-based rendition plays, measured on the file made (null for stills and for renditions made
+    // before this migration, until the asset is reprocessed).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('renditions').addColumn('duration_seconds', 'double precision').execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {

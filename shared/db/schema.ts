@@ -60,6 +60,8 @@ export interface RenditionsTable {
   size_bytes: ColumnType<string, number | bigint | string, number | bigint | string>;
   width: number | null;
   height: number | null;
+  /** seconds it plays, measured on the output (video and audio renditions); migration 0006 */
+  duration_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
 }
 

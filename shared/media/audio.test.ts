@@ -45,6 +45,7 @@ describe('renderAudio', () => {
 
       const preview = result.renditions.find((r) => r.name === 'preview')!;
       assert.equal(preview.file, join(dir, 'preview.mp3'));
+      assert.ok(Math.abs(preview.durationSeconds! - duration) < 0.15, `measured duration ${preview.durationSeconds}`);
       const info = await inspect(preview.file);
       const stream = info.streams[0]!;
       assert.equal(info.streams.length, 1);
@@ -61,6 +62,29 @@ describe('renderAudio', () => {
       assert.deepEqual((await readdir(dir)).sort(), ['preview.mp3', 'waveform.json', 'waveform.png']);
     });
   }
+
+  for (const [label, pick] of [['MP3 (its Xing header still says 4 s)', (c: MediaCorpus) => c.truncatedMp3], ['WAV (its header declares 4 s)', (c: MediaCorpus) => c.truncatedWav]] as const) {
+    test(`a ${label} cut to 40 % fails as truncated, publishing nothing`, async () => {
+      const file = pick(corpus);
+      const dir = await outDir();
+      const published: string[] = [];
+      await assert.rejects(renderAudio(file, await probeMedia(file), dir, { onRendition: (r) => published.push(r.name) }), (error: unknown) => {
+        assert.ok(error instanceof MediaError, String(error));
+        assert.equal(error.code, 'truncated');
+        assert.equal(error.permanent, true);
+        assert.match(error.reason, /^the file is truncated: only 1\.6 s of 4\.0 s could be decoded$/);
+        return true;
+      });
+      assert.deepEqual(published, []);
+      assert.deepEqual(await readdir(dir), []);
+    });
+  }
+
+  test('an MP3 whose length is only estimated is not held to it', async () => {
+    const probe = await probeMedia(corpus.mp3WithoutHeader);
+    const result = await renderAudio(corpus.mp3WithoutHeader, probe, await outDir());
+    assert.ok(Math.abs(result.renditions.find((r) => r.name === 'preview')!.durationSeconds! - 4) < 0.15);
+  });
 
   test('skip leaves existing renditions alone', async () => {
     const dir = await outDir();

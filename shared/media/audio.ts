@@ -1,6 +1,6 @@
 // Audio renditions: an MP3 preview every browser plays, and the waveform (PNG + peaks JSON).
 import { DEFAULT_LIMITS, MediaError, type MediaLimits, type RenderCallbacks, RenderJob, type RenderResult, type SkippedRendition } from './ffmpeg.ts';
-import type { AudioStreamInfo, MediaProbe } from './probe.ts';
+import { type AudioStreamInfo, type MediaProbe, mediaDurationSeconds } from './probe.ts';
 import { renderWaveform } from './waveform.ts';
 
 export interface AudioRenderOptions extends RenderCallbacks, Pick<MediaLimits, 'maxDurationSeconds'> {
@@ -33,9 +33,9 @@ export async function renderAudio(file: string, probe: MediaProbe, outDir: strin
     skipped.push(...names.map((name) => ({ name, reason: 'already rendered (skipped on request)' })));
     return false;
   };
-  const job = await RenderJob.start(outDir, options, duration);
+  const job = await RenderJob.start(outDir, options, { file, durationSeconds: duration, durationEstimated: probe.durationEstimated });
   try {
-    if (wanted(AUDIO_RENDITION_GROUPS.waveform)) await renderWaveform(job, file, audio, duration);
+    if (wanted(AUDIO_RENDITION_GROUPS.waveform)) await renderWaveform(job, file, audio, duration, job.declaredSeconds);
     if (wanted(AUDIO_RENDITION_GROUPS.preview)) await renderPreview(job, file, audio, duration);
     return { renditions: job.renditions, skipped };
   } finally {
@@ -54,5 +54,7 @@ async function renderPreview(job: RenderJob, file: string, audio: AudioStreamInf
     ],
     { durationSeconds: duration },
   );
-  await job.publish('preview.mp3', { name: 'preview', contentType: 'audio/mpeg', durationSeconds: duration });
+  const durationSeconds = await mediaDurationSeconds(job.tmp('preview.mp3'));
+  job.assertComplete(durationSeconds, job.declaredSeconds);
+  await job.publish('preview.mp3', { name: 'preview', contentType: 'audio/mpeg', durationSeconds });
 }

@@ -70,7 +70,7 @@ describe('helpers', () => {
   test('RenderJob stages files in a private folder and removes it on close', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'mediateca-job-test-'));
     try {
-      const job = await RenderJob.start(outDir, {}, 2);
+      const job = await RenderJob.start(outDir, {}, { file: 'unused.wav', durationSeconds: 2 });
       await runFfmpeg([...SILENCE_2S, job.tmp('silence.wav')]);
       await runFfmpeg([...SILENCE_2S, job.tmp('left-over.wav')]);
       const published = await job.publish('silence.wav', { name: 'silence', contentType: 'audio/wav' });

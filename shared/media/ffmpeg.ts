@@ -79,7 +79,13 @@ export interface RunOptions {
 export interface RunResult {
   /** the last out_time ffmpeg reported: how much media it produced */
   outTimeSeconds?: number;
+  /** ffmpeg met the end of the input before the media its index announces (a truncated file) */
+  inputEndedEarly: boolean;
 }
+
+// What demuxers say when a file stops before the data its header or index promises (mov: a sample past the end
+// of the file; matroska: a cluster cut short). Decoding errors alone do not count: damaged but complete files have them too.
+const INPUT_ENDED_EARLY = /partial file|File ended prematurely|Truncating packet/i;
 
 const BASE_ARGS = ['-hide_banner', '-nostdin', '-nostats', '-y', '-v', 'error', '-progress', 'pipe:3'];
 
@@ -91,13 +97,14 @@ export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Run
     const child = spawn(ffmpegPath(), [...BASE_ARGS, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     const stderr: string[] = [];
     let outTimeSeconds: number | undefined;
+    let inputEndedEarly = false;
     let settled = false;
     const finish = (error?: unknown) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
-      else resolve({ outTimeSeconds });
+      else resolve({ outTimeSeconds, inputEndedEarly });
     };
     const onAbort = () => {
       child.kill('SIGKILL');
@@ -107,6 +114,7 @@ export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<Run
 
     child.stdout!.on('data', (chunk: Buffer) => options.onStdout?.(chunk));
     child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      if (INPUT_ENDED_EARLY.test(text)) inputEndedEarly = true;
       if (stderr.length < 50) stderr.push(...text.split('\n').filter((line) => line.trim()));
     });
     let pending = '';
@@ -154,21 +162,44 @@ export function firstLine(lines: string[]): string | undefined {
   return line?.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
 }
 
-/** Runs ffprobe and returns its stdout; a failure becomes a MediaError quoting ffprobe's first stderr line. */
-export function runFfprobe(args: string[], timeoutMs = 60_000): Promise<string> {
+export interface FfprobeOutput {
+  stdout: string;
+  /** ffprobe's warnings, e.g. "Estimating duration from bitrate, this may be inaccurate" */
+  warnings: string[];
+}
+
+/** Runs ffprobe and returns its stdout and warnings; a failure becomes a MediaError quoting ffprobe's first error. */
+export function runFfprobe(args: string[], timeoutMs = 60_000): Promise<FfprobeOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffprobePath(), ['-hide_banner', '-v', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    // `level+` prefixes each message with its level, so warnings and errors can be told apart.
+    const child = spawn(ffprobePath(), ['-hide_banner', '-v', 'level+warning', ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     const stdout: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     child.on('error', (error) => reject(new MediaError('environment', `ffprobe could not be started (${ffprobePath()}): ${error.message}`, false)));
     child.on('close', (code, killedBy) => {
+      const lines = stderr.split('\n');
+      const atLevel = (level: string) => lines.filter((line) => line.includes(`[${level}] `)).map((line) => line.replace(/^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)?\[\w+\]\s*/, ''));
       if (killedBy) return reject(new MediaError('timeout', `ffprobe did not finish within ${Math.round(timeoutMs / 1000)} s`, false));
-      if (code !== 0) return reject(new MediaError('unreadable', `ffprobe could not read the file: ${firstLine(stderr.split('\n')) ?? `exit code ${code}`}`));
-      resolve(Buffer.concat(stdout).toString('utf8'));
+      if (code !== 0) return reject(new MediaError('unreadable', `ffprobe could not read the file: ${firstLine(atLevel('error')) ?? `exit code ${code}`}`));
+      resolve({ stdout: Buffer.concat(stdout).toString('utf8'), warnings: atLevel('warning') });
     });
   });
+}
+
+/**
+ * How many seconds of a file can be read: the end of the last whole packet (demuxing only, no decoding).
+ * For a truncated file, that is where its data stops.
+ */
+export async function readableSeconds(file: string): Promise<number> {
+  const { stdout } = await runFfprobe(['-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file]);
+  let end = 0;
+  for (const line of stdout.split('\n')) {
+    const [pts, duration] = line.split(',').map(Number);
+    if (Number.isFinite(pts)) end = Math.max(end, pts! + (Number.isFinite(duration) ? duration! : 0));
+  }
+  return end;
 }
 
 /** What a render call reports back to its caller while it works. */
@@ -211,9 +242,18 @@ export interface RenderResult {
   skipped: SkippedRendition[];
 }
 
+/** What a render job works on: the master file and how long its container says it is. */
+export interface RenderInput {
+  file: string;
+  durationSeconds: number;
+  /** the container does not state its length and ffmpeg estimated it from the bit rate: nothing to hold the decode to */
+  durationEstimated?: boolean;
+}
+
 /**
  * One render call: ffmpeg writes into a private temporary folder inside outDir, and each finished
  * rendition is moved into outDir. On failure the temporary folder goes; finished renditions stay.
+ * A truncated master fails the job (MediaError 'truncated') before any rendition of it is published.
  */
 export class RenderJob {
   readonly threads = ffmpegThreads();
@@ -224,6 +264,7 @@ export class RenderJob {
   private constructor(
     readonly outDir: string,
     readonly tmpDir: string,
+    readonly input: RenderInput,
     private readonly callbacks: RenderCallbacks,
     timeoutMs: number,
   ) {
@@ -235,20 +276,37 @@ export class RenderJob {
     this.signal = callbacks.signal ? AbortSignal.any([callbacks.signal, controller.signal]) : controller.signal;
   }
 
-  static async start(outDir: string, callbacks: RenderCallbacks, durationSeconds: number): Promise<RenderJob> {
+  static async start(outDir: string, callbacks: RenderCallbacks, input: RenderInput): Promise<RenderJob> {
     await mkdir(outDir, { recursive: true });
-    const timeoutMs = callbacks.timeoutMs ?? defaultTimeoutMs(durationSeconds);
-    return new RenderJob(outDir, await mkdtemp(join(outDir, '.render-')), callbacks, timeoutMs);
+    const timeoutMs = callbacks.timeoutMs ?? defaultTimeoutMs(input.durationSeconds);
+    return new RenderJob(outDir, await mkdtemp(join(outDir, '.render-')), input, callbacks, timeoutMs);
   }
 
   tmp(name: string): string {
     return join(this.tmpDir, name);
   }
 
-  run(stage: string, args: string[], options: Omit<RunOptions, 'signal' | 'onProgress'> = {}): Promise<RunResult> {
+  /** Runs ffmpeg on the job's input; throws 'truncated' when the input ended before its index said it would. */
+  async run(stage: string, args: string[], options: Omit<RunOptions, 'signal' | 'onProgress'> = {}): Promise<RunResult> {
     this.callbacks.onCommand?.(stage, args);
     const { onProgress } = this.callbacks;
-    return runFfmpeg(args, { ...options, signal: this.signal, onProgress: onProgress && ((percent) => onProgress(stage, percent)) });
+    const result = await runFfmpeg(args, { ...options, signal: this.signal, onProgress: onProgress && ((percent) => onProgress(stage, percent)) });
+    if (result.inputEndedEarly) throw truncated(await readableSeconds(this.input.file), this.input.durationSeconds);
+    return result;
+  }
+
+  /** The container's duration, unless ffmpeg only estimated it (then nothing holds a decode to it). */
+  get declaredSeconds(): number | undefined {
+    return this.input.durationEstimated ? undefined : this.input.durationSeconds;
+  }
+
+  /**
+   * Holds what was decoded to what the file declares: more than half a second or 1 % short means the file is
+   * truncated. Nothing to hold it to (undefined) passes.
+   */
+  assertComplete(decodedSeconds: number, declaredSeconds: number | undefined): void {
+    if (declaredSeconds === undefined) return;
+    if (declaredSeconds - decodedSeconds > Math.max(0.5, declaredSeconds * 0.01)) throw truncated(decodedSeconds, declaredSeconds);
   }
 
   /**
@@ -270,6 +328,10 @@ export class RenderJob {
     clearTimeout(this.timer);
     await rm(this.tmpDir, { recursive: true, force: true });
   }
+}
+
+function truncated(decodedSeconds: number, declaredSeconds: number): MediaError {
+  return new MediaError('truncated', `the file is truncated: only ${decodedSeconds.toFixed(1)} s of ${declaredSeconds.toFixed(1)} s could be decoded`);
 }
 
 /**

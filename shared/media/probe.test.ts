@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { type MediaCorpus, mediaCorpus } from '../../test/support/media-corpus.ts';
 import { MediaError } from './ffmpeg.ts';
-import { probeMedia } from './probe.ts';
+import { probeMedia, wavDeclaredSeconds } from './probe.ts';
 
 let corpus: MediaCorpus;
 before(async () => {
@@ -91,10 +91,21 @@ describe('probeMedia', () => {
     }
   });
 
+  test('the duration a file declares: a truncated WAV still says 4 s, an MP3 without a header is only an estimate', async () => {
+    const wav = await probeMedia(corpus.truncatedWav);
+    assert.equal(wav.durationSeconds, 4, 'from the data chunk size in the RIFF header');
+    assert.equal(wav.durationEstimated, undefined);
+    assert.equal((await probeMedia(corpus.truncatedMp3)).durationSeconds, 4.04898, 'from the Xing header');
+    assert.equal((await probeMedia(corpus.mp3)).durationEstimated, undefined);
+    assert.equal((await probeMedia(corpus.mp3WithoutHeader)).durationEstimated, true);
+    assert.equal(await wavDeclaredSeconds(corpus.wav), 4);
+    assert.equal(await wavDeclaredSeconds(corpus.mp3), undefined);
+  });
+
   test('bad files throw MediaError with a readable reason', async () => {
     const cases = [
       [corpus.empty, 'empty', /^file is empty$/],
-      [corpus.truncated, 'unreadable', /^ffprobe could not read the file: moov atom not found/],
+      [corpus.truncated, 'truncated', /^the file is truncated: the MP4 ends before its index \(moov atom\), so none of it can be decoded$/],
       [corpus.randomBytes, 'unreadable', /^ffprobe could not read the file: \S/],
       [corpus.textAsMp3, 'unreadable', /^ffprobe could not read the file: \S/],
     ] as const;

@@ -1,5 +1,5 @@
 // Technical metadata of a media file, from ffprobe's JSON, in the shape the rest of the platform uses.
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { MediaError, runFfprobe } from './ffmpeg.ts';
 
 export type MediaKind = 'video' | 'audio' | 'image' | 'unknown';
@@ -51,7 +51,10 @@ export interface MediaProbe {
   format: string;
   formatLongName?: string;
   sizeBytes: number;
+  /** what the container declares (a WAV's data chunk size, an MP4's index, an MP3's Xing header…) */
   durationSeconds?: number;
+  /** the container does not say how long it is; ffmpeg estimated durationSeconds from the bit rate */
+  durationEstimated?: boolean;
   bitRate?: number;
   /** ISO 8601, when the file says when it was recorded */
   creationTime?: string;
@@ -92,7 +95,7 @@ interface FfprobeStream {
   side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
 }
 
-interface FfprobeOutput {
+interface FfprobeJson {
   format?: { format_name?: string; format_long_name?: string; duration?: string; size?: string; bit_rate?: string; tags?: Record<string, string> };
   streams?: FfprobeStream[];
 }
@@ -104,7 +107,10 @@ const IMAGE_FORMATS = /^(image2|\w+_pipe|gif|webp|apng)$/;
 export async function probeMedia(file: string): Promise<MediaProbe> {
   const { size } = await stat(file);
   if (size === 0) throw new MediaError('empty', 'file is empty');
-  const output = JSON.parse(await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', file])) as FfprobeOutput;
+  const { stdout, warnings } = await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', file]).catch(async (error: unknown) => {
+    throw (await missingMp4Index(file, error)) ?? error;
+  });
+  const output = JSON.parse(stdout) as FfprobeJson;
   const streams = (output.streams ?? []).filter((stream) => stream.codec_name);
   const format = output.format ?? {};
   const formatTags = lowerKeys(format.tags);
@@ -116,14 +122,22 @@ export async function probeMedia(file: string): Promise<MediaProbe> {
   // Subtitle- or data-only files are readable but not media: they come back as kind 'unknown'.
   if (streams.length === 0) throw new MediaError('no-media-stream', 'no decodable audio or video stream');
 
-  const durationSeconds = number(format.duration) ?? video?.durationSeconds ?? audio?.durationSeconds;
   const formatName = format.format_name ?? 'unknown';
+  let durationSeconds = number(format.duration) ?? video?.durationSeconds ?? audio?.durationSeconds;
+  let durationEstimated = warnings.some((warning) => /Estimating duration from bitrate/i.test(warning)) || undefined;
+  // ffmpeg clamps a WAV's length to the bytes present; its header still says how long it was meant to be.
+  const declaredWav = formatName === 'wav' ? await wavDeclaredSeconds(file) : undefined;
+  if (declaredWav !== undefined && declaredWav > (durationSeconds ?? 0)) {
+    durationSeconds = declaredWav;
+    durationEstimated = undefined;
+  }
   return {
     kind: kindOf(formatName, video, audio),
     format: formatName,
     formatLongName: format.format_long_name,
     sizeBytes: size,
     durationSeconds,
+    durationEstimated,
     bitRate: number(format.bit_rate),
     creationTime: isoDate(formatTags.creation_time ?? streams.map((stream) => lowerKeys(stream.tags).creation_time).find(Boolean)),
     timecode: formatTags.timecode ?? streams.map((stream) => lowerKeys(stream.tags).timecode).find(Boolean),
@@ -132,6 +146,51 @@ export async function probeMedia(file: string): Promise<MediaProbe> {
     audioStreamCount: audioStreams.length,
     tags: formatTags,
   };
+}
+
+/** The media seconds in an output file (a rendition), as its container reports them. */
+export async function mediaDurationSeconds(file: string): Promise<number> {
+  const { stdout } = await runFfprobe(['-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  const seconds = number(stdout.trim());
+  if (seconds === undefined) throw new MediaError('unreadable', `ffprobe reports no duration for ${file}`);
+  return seconds;
+}
+
+/** An MP4/MOV that starts like one (an `ftyp` box) but has no index was cut off before its end: say so. */
+async function missingMp4Index(file: string, error: unknown): Promise<MediaError | undefined> {
+  if (!(error instanceof MediaError) || !/moov atom not found/.test(error.reason)) return undefined;
+  const head = await readHead(file, 8);
+  if (head.toString('latin1', 4, 8) !== 'ftyp') return undefined;
+  return new MediaError('truncated', 'the file is truncated: the MP4 ends before its index (moov atom), so none of it can be decoded');
+}
+
+/**
+ * The duration a WAV's header declares: the `data` chunk's size over the byte rate of its `fmt ` chunk.
+ * Undefined when the header does not say (streamed WAVs write 0 or 0xFFFFFFFF) or cannot be read.
+ */
+export async function wavDeclaredSeconds(file: string): Promise<number | undefined> {
+  const head = await readHead(file, 64 * 1024);
+  if (head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') return undefined;
+  let byteRate: number | undefined;
+  for (let offset = 12; offset + 8 <= head.length; ) {
+    const id = head.toString('latin1', offset, offset + 4);
+    const size = head.readUInt32LE(offset + 4);
+    if (id === 'fmt ' && offset + 16 <= head.length) byteRate = head.readUInt32LE(offset + 16);
+    if (id === 'data') return byteRate && size > 0 && size < 0xffffffff ? size / byteRate : undefined;
+    offset += 8 + size + (size % 2);
+  }
+  return undefined;
+}
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 function kindOf(format: string, video: VideoStreamInfo | undefined, audio: AudioStreamInfo | undefined): MediaKind {

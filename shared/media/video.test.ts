@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,7 +7,19 @@ import sharp from 'sharp';
 import { decodeErrors, type Inspected, inspect, type MediaCorpus, mediaCorpus, topLevelBoxes } from '../../test/support/media-corpus.ts';
 import { MediaError, type Rendition, type RenderResult } from './ffmpeg.ts';
 import { probeMedia } from './probe.ts';
-import { fitWithin, hlsLadder, outputFrameRate, posterScore, renderVideo, spriteLayout, spriteVtt, VIDEO_RENDITION_GROUPS } from './video.ts';
+import {
+  capAudioKbps,
+  fitWithin,
+  hlsLadder,
+  outputFrameRate,
+  playlistSeconds,
+  posterScore,
+  rateControl,
+  renderVideo,
+  spriteLayout,
+  spriteVtt,
+  VIDEO_RENDITION_GROUPS,
+} from './video.ts';
 import type { WaveformPeaks } from './waveform.ts';
 
 let corpus: MediaCorpus;
@@ -102,6 +114,13 @@ describe('renderVideo on a 1080p30 master, HLS on', () => {
     await assertPlayableMp4(rendition(result, 'proxy').file, 1920, 1080, 4);
   });
 
+  test('time-based renditions carry the duration measured on the output', () => {
+    for (const name of ['preview', 'proxy', 'hls', 'waveform', 'waveform-peaks', 'sprite-vtt']) {
+      const seconds = rendition(result, name).durationSeconds;
+      assert.ok(seconds !== undefined && Math.abs(seconds - 4) < 0.1, `${name}: ${seconds}`);
+    }
+  });
+
   test('poster: a 1080p JPEG that is not black', async () => {
     const poster = rendition(result, 'poster');
     const info = await inspect(poster.file);
@@ -170,6 +189,30 @@ describe('renderVideo on other sources', () => {
     assert.ok((await luma(poster.file, { left: 0, top: 640, width: 720, height: 640 })).mean < 50, 'bottom half black');
   });
 
+  test('a low-bit-rate source: no rendition costs more bytes than the master', async () => {
+    const result = await render(corpus.lowBitrate, ['preview', 'proxy', 'hls'], { hls: true });
+    const master = (await stat(corpus.lowBitrate)).size;
+    for (const name of ['preview', 'proxy']) {
+      const size = (await stat(rendition(result, name).file)).size;
+      assert.ok(size <= master, `${name}: ${size} bytes from a ${master}-byte master`);
+    }
+    const hls = rendition(result, 'hls').files!.filter((part) => part.file.includes('720p'));
+    const hlsSize = (await Promise.all(hls.map((part) => stat(part.file)))).reduce((sum, file) => sum + file.size, 0);
+    // MPEG-TS costs a few percent in packet headers over MP4; the video itself stays under the source's rate.
+    assert.ok(hlsSize <= master * 1.1, `720p HLS: ${hlsSize} bytes from a ${master}-byte master`);
+    await assertPlayableMp4(rendition(result, 'proxy').file, 1280, 720, 6);
+  });
+
+  test('rate control: the source’s bit rate caps every output it is below', () => {
+    assert.deepEqual(rateControl(20_000_000, undefined), ['-maxrate', '20000k', '-bufsize', '40000k']);
+    assert.deepEqual(rateControl(20_000_000, 30_000_000), ['-maxrate', '20000k', '-bufsize', '40000k']);
+    assert.deepEqual(rateControl(20_000_000, 411_000), ['-maxrate', '411k', '-bufsize', '411k', '-rc_init_occupancy', '41100']);
+    assert.deepEqual(rateControl(800_000, 411_000, 'v:0'), ['-maxrate:v:0', '411k', '-bufsize:v:0', '411k', '-rc_init_occupancy:v:0', '41100']);
+    assert.equal(capAudioKbps(192, 96_000), 96);
+    assert.equal(capAudioKbps(192, 1_411_200), 192);
+    assert.equal(capAudioKbps(128, undefined), 128);
+  });
+
   test('a 480p WebM stays 480p in preview and proxy', async () => {
     const result = await render(corpus.webm480p, ['preview', 'proxy']);
     for (const name of ['preview', 'proxy']) {
@@ -211,12 +254,12 @@ describe('renderVideo on other sources', () => {
     assert.equal(videoStream(info).avg_frame_rate, '24000/1001');
   });
 
-  test('skip: renditions that already exist are not made again, and are reported', async () => {
+  test('skip: renditions that already exist are not made again, and are reported; HLS switched off is not reported', async () => {
     const result = await render(corpus.timecodeMov, ['poster']);
     assert.deepEqual(result.renditions.map((r) => r.name), ['poster']);
     assert.deepEqual(
       result.skipped.map((skipped) => skipped.name),
-      ['waveform', 'waveform-peaks', 'preview', 'proxy', 'sprite', 'sprite-vtt', 'hls'],
+      ['waveform', 'waveform-peaks', 'preview', 'proxy', 'sprite', 'sprite-vtt'],
     );
     assert.equal(result.skipped.find((skipped) => skipped.name === 'preview')!.reason, 'already rendered (skipped on request)');
     assert.deepEqual((await readdir(result.dir)).sort(), ['poster.jpg']);
@@ -234,11 +277,22 @@ describe('renderVideo failures', () => {
     });
   }
 
-  test('a master cut in half (index first) fails as truncated, leaving no temporary files', async () => {
+  test('a master cut to 40 % (index first) fails as truncated with every rendition asked for, publishing none', async () => {
     const dir = await outDir();
     const probe = await probeMedia(corpus.truncatedFaststart);
-    const skip = new Set(['poster', 'waveform', 'waveform-peaks', 'sprite', 'sprite-vtt']);
-    await assertFails(renderVideo(corpus.truncatedFaststart, probe, dir, { skip }), 'truncated', /only \d+\.\d s of the 4\.0 s video could be decoded/);
+    assert.equal(probe.durationSeconds, 4, 'the index still declares the whole clip');
+    const published: string[] = [];
+    const rendering = renderVideo(corpus.truncatedFaststart, probe, dir, { hls: true, onRendition: (r) => published.push(r.name) });
+    await assertFails(rendering, 'truncated', /^the file is truncated: only 1\.6 s of 4\.0 s could be decoded$/);
+    assert.deepEqual(published, []);
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  test('a truncated master is caught by the encodes alone, too (poster and waveform already made)', async () => {
+    const dir = await outDir();
+    const skip = new Set(['poster', 'waveform', 'waveform-peaks']);
+    const rendering = renderVideo(corpus.truncatedFaststart, await probeMedia(corpus.truncatedFaststart), dir, { skip });
+    await assertFails(rendering, 'truncated', /^the file is truncated: only 1\.6 s of 4\.0 s could be decoded$/);
     assert.deepEqual(await readdir(dir), []);
   });
 
@@ -299,6 +353,10 @@ describe('video planning', () => {
     // 3661 s: a tile every 37 s, 99 tiles; the last (column 9, row 10) runs to the end.
     assert.equal(vtt.match(/-->/g)!.length, 99);
     assert.ok(vtt.endsWith('01:00:26.000 --> 01:01:01.000\nsprite.jpg#xywh=1280,810,160,90\n'));
+  });
+
+  test('playlistSeconds adds up the segments', () => {
+    assert.equal(playlistSeconds('#EXTM3U\n#EXTINF:4.000000,\nsegment-000.ts\n#EXTINF:1.500000,\nsegment-001.ts\n#EXT-X-ENDLIST\n'), 5.5);
   });
 
   test('HLS ladder: 360p and 720p, fewer rungs for small sources', () => {

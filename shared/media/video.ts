@@ -8,12 +8,13 @@ import {
   even,
   MediaError,
   type MediaLimits,
+  readableSeconds,
   type RenderCallbacks,
   RenderJob,
   type RenderResult,
   type SkippedRendition,
 } from './ffmpeg.ts';
-import type { MediaProbe, VideoStreamInfo } from './probe.ts';
+import { type MediaProbe, mediaDurationSeconds, type VideoStreamInfo } from './probe.ts';
 import { renderWaveform } from './waveform.ts';
 
 export interface VideoRenderOptions extends RenderCallbacks, MediaLimits {
@@ -51,10 +52,11 @@ export async function renderVideo(file: string, probe: MediaProbe, outDir: strin
   checkLimits(video, duration, options);
 
   const { groups, skipped } = planGroups(probe, options);
-  const job = await RenderJob.start(outDir, options, duration);
+  const job = await RenderJob.start(outDir, options, { file, durationSeconds: duration, durationEstimated: probe.durationEstimated });
   try {
     if (groups.has('poster')) await renderPoster(job, file, video, duration);
-    if (groups.has('waveform') && probe.audio) await renderWaveform(job, file, probe.audio, duration);
+    // The audio stream may rightly end before the picture: hold its decode to the stream's own duration.
+    if (groups.has('waveform') && probe.audio) await renderWaveform(job, file, probe.audio, duration, job.declaredSeconds === undefined ? undefined : probe.audio.durationSeconds);
     if (groups.has('preview') || groups.has('proxy') || groups.has('sprite') || groups.has('hls')) {
       await renderEncodes(job, file, probe, video, duration, groups);
     }
@@ -78,10 +80,10 @@ function planGroups(probe: MediaProbe, options: VideoRenderOptions): { groups: S
   const groups = new Set<Group>();
   const skipped: SkippedRendition[] = [];
   for (const [group, names] of Object.entries(VIDEO_RENDITION_GROUPS) as [Group, readonly string[]][]) {
+    // HLS switched off is a choice, not a missing rendition: it is neither made nor reported.
+    if (group === 'hls' && !options.hls) continue;
     const reason =
-      group === 'hls' && !options.hls
-        ? 'HLS is not enabled'
-        : group === 'waveform' && !probe.audio
+      group === 'waveform' && !probe.audio
           ? 'the video has no audio'
           : names.every((name) => options.skip?.has(name))
             ? 'already rendered (skipped on request)'
@@ -125,12 +127,18 @@ async function renderPoster(job: RenderJob, file: string, video: VideoStreamInfo
   await job.run('poster', [...inputs, '-filter_complex', graph.join(';'), ...outputs]);
 
   let best: { index: number; score: number } | undefined;
+  let missing = 0;
   for (let i = 0; i < times.length; i++) {
     const grey = await readFile(job.tmp(`poster-${i}.grey`)).catch(() => undefined);
-    if (!grey || grey.length !== PROBE_FRAME.width * PROBE_FRAME.height) continue;
+    if (!grey || grey.length !== PROBE_FRAME.width * PROBE_FRAME.height) {
+      missing++;
+      continue;
+    }
     const score = posterScore(grey);
     if (!best || score > best.score) best = { index: i, score };
   }
+  // A time with no frame may be past the end of a truncated file: see how far its data really goes.
+  if (missing > 0) job.assertComplete(await readableSeconds(file), job.declaredSeconds);
   if (!best) throw new MediaError('ffmpeg-failed', 'no frame of the video could be decoded for the poster');
   await rename(job.tmp(`poster-${best.index}.jpg`), job.tmp('poster.jpg'));
   await job.publish('poster.jpg', { name: 'poster', contentType: 'image/jpeg', ...size });
@@ -169,7 +177,9 @@ async function renderEncodes(
   const fps = frameRate ? rate(frameRate) : (video.frameRate ?? 30);
   const audio = probe.audio;
   const audioMap = audio ? ['-map', `0:${audio.index}`] : [];
-  const audioCodec = (bitrate: string) => (audio ? ['-c:a', 'aac', '-b:a', bitrate, '-ac', String(Math.min(2, audio.channels || 2))] : []);
+  const audioCodec = (kbps: number) =>
+    audio ? ['-c:a', 'aac', '-b:a', `${capAudioKbps(kbps, audio.bitRate)}k`, '-ac', String(Math.min(2, audio.channels || 2))] : [];
+  const sourceVideoBps = video.bitRate ?? (probe.bitRate ? probe.bitRate - (audio?.bitRate ?? 0) : undefined);
   const threads = ['-threads', String(job.threads)];
   const outputs: Output[] = [];
 
@@ -178,9 +188,9 @@ async function renderEncodes(
     outputs.push({
       chain: scaleChain(preview, 'preview'),
       args: [
-        ...['-map', '[preview]', ...H264, '-crf', '23', '-level:v', '4.1', '-maxrate', '5M', '-bufsize', '10M', '-g', String(Math.round(fps * 2))],
+        ...['-map', '[preview]', ...H264, '-crf', '23', '-level:v', '4.1', ...rateControl(5_000_000, sourceVideoBps), '-g', String(Math.round(fps * 2))],
         ...audioMap,
-        ...audioCodec('128k'),
+        ...audioCodec(128),
         ...threads,
         ...NO_METADATA,
         ...['-movflags', '+faststart', job.tmp('preview.mp4')],
@@ -193,9 +203,9 @@ async function renderEncodes(
     outputs.push({
       chain: scaleChain(proxy, 'proxy'),
       args: [
-        ...['-map', '[proxy]', ...H264, '-crf', '20', '-maxrate', '20M', '-bufsize', '40M', '-g', String(Math.round(fps))],
+        ...['-map', '[proxy]', ...H264, '-crf', '20', ...rateControl(20_000_000, sourceVideoBps), '-g', String(Math.round(fps))],
         ...audioMap,
-        ...audioCodec('192k'),
+        ...audioCodec(192),
         ...threads,
         ...NO_METADATA,
         ...['-movflags', '+faststart', job.tmp('proxy.mp4')],
@@ -214,8 +224,8 @@ async function renderEncodes(
   if (groups.has('hls')) {
     outputs.push(...ladder.map((rung, i) => ({ chain: scaleChain(rung, `hls${i}`), args: [] })));
     // The muxer takes one audio stream per variant: the same source audio is mapped once per rung.
-    const args = [...ladder.flatMap((_, i) => ['-map', `[hls${i}]`]), ...ladder.flatMap(() => audioMap), ...audioCodec('128k')];
-    outputs.push({ chain: '', args: [...args, ...hlsArgs(job, ladder, Boolean(audio)), ...threads] });
+    const args = [...ladder.flatMap((_, i) => ['-map', `[hls${i}]`]), ...ladder.flatMap(() => audioMap), ...audioCodec(128)];
+    outputs.push({ chain: '', args: [...args, ...hlsArgs(job, ladder, Boolean(audio), sourceVideoBps), ...threads] });
     await mkdir(job.tmp('hls'));
   }
 
@@ -226,22 +236,24 @@ async function renderEncodes(
   const split = `[0:${video.index}]${base ? `${base},` : ''}split=${chains.length}${chains.map((_, i) => `[s${i}]`).join('')}`;
   const graph = [split, ...chains.map((output, i) => `[s${i}]${output.chain}`)].join(';');
   const args = [...threads, '-i', file, '-filter_complex_threads', String(job.threads), '-filter_complex', graph];
-  const result = await job.run('encode', [...args, ...outputs.flatMap((output) => output.args)], { durationSeconds: duration });
+  await job.run('encode', [...args, ...outputs.flatMap((output) => output.args)], { durationSeconds: duration });
 
-  const encodesWholeVideo = groups.has('preview') || groups.has('proxy') || groups.has('hls');
-  const produced = result.outTimeSeconds ?? 0;
-  if (encodesWholeVideo && duration - produced > Math.max(1, duration * 0.05)) {
-    throw new MediaError('truncated', `only ${produced.toFixed(1)} s of the ${duration.toFixed(1)} s video could be decoded: the file is truncated or damaged`);
-  }
+  // What each output really holds: its duration is stored with it, and a master that decodes short of what its
+  // container declares is truncated (some truncated files decode to their end without a word from ffmpeg).
+  const decoded = {
+    preview: groups.has('preview') ? await mediaDurationSeconds(job.tmp('preview.mp4')) : undefined,
+    proxy: groups.has('proxy') ? await mediaDurationSeconds(job.tmp('proxy.mp4')) : undefined,
+    hls: groups.has('hls') ? playlistSeconds(await readFile(job.tmp(`hls/${ladder.at(-1)!.name}/index.m3u8`), 'utf8')) : undefined,
+  };
+  for (const seconds of Object.values(decoded)) if (seconds !== undefined) job.assertComplete(seconds, job.declaredSeconds);
 
-  const durationSeconds = duration;
-  if (groups.has('preview')) await job.publish('preview.mp4', { name: 'preview', contentType: 'video/mp4', ...preview, durationSeconds });
-  if (groups.has('proxy')) await job.publish('proxy.mp4', { name: 'proxy', contentType: 'video/mp4', ...proxy, durationSeconds });
+  if (groups.has('preview')) await job.publish('preview.mp4', { name: 'preview', contentType: 'video/mp4', ...preview, durationSeconds: decoded.preview });
+  if (groups.has('proxy')) await job.publish('proxy.mp4', { name: 'proxy', contentType: 'video/mp4', ...proxy, durationSeconds: decoded.proxy });
   if (groups.has('sprite')) {
     await writeFile(job.tmp('sprite.vtt'), spriteVtt(sprite, duration, 'sprite.jpg'));
     const { columns, rows, tileWidth, tileHeight } = sprite;
     await job.publish('sprite.jpg', { name: 'sprite', contentType: 'image/jpeg', width: columns * tileWidth, height: rows * tileHeight });
-    await job.publish('sprite.vtt', { name: 'sprite-vtt', contentType: 'text/vtt', durationSeconds });
+    await job.publish('sprite.vtt', { name: 'sprite-vtt', contentType: 'text/vtt', durationSeconds: duration });
   }
   if (groups.has('hls')) {
     const files = (await readdir(job.tmp('hls'), { recursive: true, withFileTypes: true }))
@@ -250,11 +262,34 @@ async function renderEncodes(
       .sort()
       .map((path) => ({ file: path, contentType: path.endsWith('.m3u8') ? HLS_PLAYLIST : 'video/mp2t' }));
     const top = ladder[ladder.length - 1]!;
-    await job.publish('hls', { name: 'hls', file: 'hls/master.m3u8', contentType: HLS_PLAYLIST, width: top.width, height: top.height, durationSeconds, files });
+    await job.publish('hls', { name: 'hls', file: 'hls/master.m3u8', contentType: HLS_PLAYLIST, width: top.width, height: top.height, durationSeconds: decoded.hls, files });
   }
 }
 
 const HLS_PLAYLIST = 'application/vnd.apple.mpegurl';
+
+/** Seconds a media playlist plays: the sum of its segments' #EXTINF durations. */
+export function playlistSeconds(playlist: string): number {
+  return [...playlist.matchAll(/^#EXTINF:([\d.]+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
+/**
+ * Rate control for an H.264 output: CRF quality under the output's ceiling, and never above the source's own
+ * video bit rate: re-encoding adds no detail, so a rendition must not cost more bits than its master. When the
+ * source sets the ceiling, the buffer is one second and starts a tenth full, so even a short clip stays under
+ * the source's total. `stream` is an output stream specifier (`v:1`) for multi-variant outputs.
+ */
+export function rateControl(ceilingBps: number, sourceBps: number | undefined, stream?: string): string[] {
+  const option = (name: string) => (stream ? `-${name}:${stream}` : `-${name}`);
+  const kbps = (bps: number) => `${Math.max(1, Math.floor(bps / 1000))}k`;
+  if (!sourceBps || sourceBps >= ceilingBps) return [option('maxrate'), kbps(ceilingBps), option('bufsize'), kbps(2 * ceilingBps)];
+  return [option('maxrate'), kbps(sourceBps), option('bufsize'), kbps(sourceBps), option('rc_init_occupancy'), String(Math.floor(sourceBps / 10))];
+}
+
+/** An audio bit rate for AAC: the rendition's own, or the source's when that is lower (never inflate the sound). */
+export function capAudioKbps(kbps: number, sourceBps: number | undefined): number {
+  return sourceBps ? Math.max(32, Math.min(kbps, Math.floor(sourceBps / 1000))) : kbps;
+}
 
 /**
  * HDR (PQ or HLG, e.g. iPhone footage) to SDR BT.709: without it, previews look grey and washed out.
@@ -347,25 +382,25 @@ interface Rung {
   name: string;
   width: number;
   height: number;
-  maxrate: string;
+  maxrateBps: number;
 }
 
 /** 360p and 720p variants (never enlarged: a small source gives fewer rungs). */
 export function hlsLadder(video: Pick<VideoStreamInfo, 'displayWidth' | 'displayHeight'>): Rung[] {
   const rungs: Rung[] = [];
-  for (const [long, short, maxrate] of [[640, 360, '800k'], [1280, 720, '3000k']] as const) {
+  for (const [long, short, maxrateBps] of [[640, 360, 800_000], [1280, 720, 3_000_000]] as const) {
     const size = fitWithin(video.displayWidth, video.displayHeight, long, short);
     if (rungs.some((rung) => rung.width === size.width)) continue;
-    rungs.push({ name: `${Math.min(size.width, size.height)}p`, ...size, maxrate });
+    rungs.push({ name: `${Math.min(size.width, size.height)}p`, ...size, maxrateBps });
   }
   return rungs;
 }
 
-function hlsArgs(job: RenderJob, ladder: Rung[], hasAudio: boolean): string[] {
+function hlsArgs(job: RenderJob, ladder: Rung[], hasAudio: boolean, sourceVideoBps: number | undefined): string[] {
   return [
     ...H264,
     '-crf', '23',
-    ...ladder.flatMap((rung, i) => [`-maxrate:v:${i}`, rung.maxrate, `-bufsize:v:${i}`, `${parseInt(rung.maxrate) * 2}k`]),
+    ...ladder.flatMap((rung, i) => rateControl(rung.maxrateBps, sourceVideoBps, `v:${i}`)),
     // Keyframes on segment boundaries, the same in every variant, so players can switch between them.
     '-force_key_frames', `expr:gte(t,n_forced*${HLS_SEGMENT_SECONDS})`,
     ...NO_METADATA,

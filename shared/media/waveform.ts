@@ -100,8 +100,12 @@ export async function waveformPng(peaks: WaveformPeaks, { width, height } = WAVE
   return sharp(pixels, { raw: { width, height, channels: 4 } }).png().toBuffer();
 }
 
-/** Decodes the audio stream to low-rate mono PCM and publishes `waveform` (PNG) and `waveform-peaks` (JSON). */
-export async function renderWaveform(job: RenderJob, file: string, audio: AudioStreamInfo, durationSeconds: number): Promise<Rendition[]> {
+/**
+ * Decodes the audio stream to low-rate mono PCM and publishes `waveform` (PNG) and `waveform-peaks` (JSON).
+ * The decode covers the whole stream, so it also tells whether the stream is all there: fewer seconds than
+ * `declaredSeconds` fails the job as truncated before anything is published.
+ */
+export async function renderWaveform(job: RenderJob, file: string, audio: AudioStreamInfo, durationSeconds: number, declaredSeconds: number | undefined): Promise<Rendition[]> {
   const accumulator = new PeakAccumulator(WAVEFORM_POINTS);
   let oddByte: Buffer | undefined;
   const args = ['-threads', String(job.threads), '-i', file, '-map', `0:${audio.index}`, '-ac', '1', '-ar', String(SAMPLE_RATE)];
@@ -117,6 +121,7 @@ export async function renderWaveform(job: RenderJob, file: string, audio: AudioS
     },
   });
   const peaks = accumulator.result(SAMPLE_RATE);
+  job.assertComplete(peaks.durationSeconds, declaredSeconds);
   await writeFile(job.tmp('waveform.json'), JSON.stringify(peaks));
   await writeFile(job.tmp('waveform.png'), await waveformPng(peaks));
   const duration = { durationSeconds: peaks.durationSeconds };

@@ -139,6 +139,15 @@ describe('enrichment end to end (embedded)', () => {
     const outsider = new Client(host.url, await host.platform.signer!.mint('outsider', { sports: 'admin' }));
     assert.equal((await outsider.request('GET', `/persons/${personId}`)).status, 404, 'another project’s person is not found');
     assert.equal((await outsider.request('GET', '/persons')).body.persons.length, 0);
+
+    // Deleting an asset takes its faces out of their person; a person with no face left is not listed.
+    const faceCount = async () => (await editor.request('GET', '/persons?projectId=newsroom')).body.persons.find((p: any) => p.id === personId)?.faceCount;
+    const before = await faceCount();
+    assert.equal((await editor.request('DELETE', `/assets/${second.id}`)).status, 204);
+    assert.equal(await faceCount(), before - second.ai.faces.filter((f: any) => f.personId === personId).length);
+    assert.equal((await editor.request('DELETE', `/assets/${first.id}`)).status, 204);
+    assert.equal(await faceCount(), undefined, 'no faces left: not listed');
+    assert.equal((await editor.request('GET', `/persons/${personId}`)).body.faceCount, 0, 'the named person is kept, with no faces');
   });
 
   test('text in a picture is read (Spanish accents kept) and found by search', { skip: !hasTesseract }, async () => {

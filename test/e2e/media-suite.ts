@@ -32,6 +32,7 @@ export function mediaSuite(mode: string, start: () => Promise<E2eEnvironment | u
       const progressSeen: any[] = [];
       const asset = await settle(assetId, (a) => { if (a.progress) progressSeen.push(a.progress); });
       assert.equal(asset.state, 'ready', asset.stateReason);
+      assert.equal(asset.stateReason, null, 'HLS switched off is not a missing rendition');
       assert.ok(progressSeen.length > 0, 'GET /assets/:id showed progress while transcoding');
       assert.ok(progressSeen.every((p) => typeof p.stage === 'string' && p.percent >= 0 && p.percent <= 100));
       assert.equal(asset.progress, null, 'progress is cleared when the job ends');
@@ -52,15 +53,43 @@ export function mediaSuite(mode: string, start: () => Promise<E2eEnvironment | u
       assert.equal(await decodeErrors(byName.preview.url), '', 'the preview plays cleanly');
       const proxy = await inspect(byName.proxy.url);
       assert.equal(proxy.streams.find((s) => s.codec_type === 'video')!.height, 1080);
-      const vtt = await (await fetch(byName['sprite-vtt'].url)).text();
-      assert.match(vtt, /^WEBVTT/);
-      assert.match(vtt, /#xywh=\d+,\d+,\d+,\d+/);
+      for (const name of ['preview', 'proxy', 'waveform', 'waveform-peaks', 'sprite-vtt']) {
+        assert.ok(Math.abs(byName[name].duration - 4) < 0.1, `${name} lasts ${byName[name].duration} s`);
+      }
+      assert.equal(byName.poster.duration, null, 'a still has no duration');
       const peaks = await (await fetch(byName['waveform-peaks'].url)).json();
       assert.equal(peaks.data.length, peaks.length * 2, 'min/max pairs');
       assert.ok(peaks.data.every((v: number) => v >= -1 && v <= 1));
       assert.ok(Math.max(...peaks.data) > 0.05, 'the tone (amplitude 1/8) shows in the peaks');
       const poster = await fetch(byName.poster.url);
       assert.equal(poster.headers.get('content-type'), 'image/jpeg');
+    });
+
+    test('the thumbnails track works in a player: fetched without a token, each cue is a sprite URL that loads', async (t) => {
+      if (!env) return t.skip('servers missing');
+      const asset = await settle((await upload(corpus.portrait, 'vertical.mp4', 'video/mp4')).assetId);
+      assert.equal(asset.state, 'ready', asset.stateReason);
+      const track = asset.renditions.find((r: any) => r.name === 'sprite-vtt');
+      const response = await fetch(track.url);
+      assert.equal(response.status, 200, await response.clone().text());
+      assert.match(response.headers.get('content-type')!, /^text\/vtt/);
+      const vtt = await response.text();
+      assert.match(vtt, /^WEBVTT\n/);
+      const cues = [...vtt.matchAll(/^\S+ --> \S+\n(.+)$/gm)].map((cue) => cue[1]!);
+      assert.equal(cues.length, 3);
+      // a player resolves each cue against the track's URL, as the URL constructor does
+      const spriteUrl = new URL(cues[1]!, track.url);
+      assert.match(spriteUrl.hash, /^#xywh=160,0,160,284$/);
+      const sprite = await fetch(spriteUrl);
+      assert.equal(sprite.status, 200);
+      assert.equal(sprite.headers.get('content-type'), 'image/jpeg');
+      assert.ok((await sprite.arrayBuffer()).byteLength > 1000);
+
+      const forged = new URL(track.url);
+      forged.searchParams.set('expires', String(Number(forged.searchParams.get('expires')) + 3600));
+      assert.equal((await fetch(forged)).status, 403, 'a later expiry needs a new signature');
+      const other = new URL(track.url.replace(asset.id, '00000000-0000-4000-8000-000000000000'));
+      assert.equal((await fetch(other)).status, 403, 'the signature is for this asset only');
     });
 
     test('an audio file gets an MP3 preview and a waveform', async (t) => {
@@ -71,6 +100,7 @@ export function mediaSuite(mode: string, start: () => Promise<E2eEnvironment | u
       const byName = Object.fromEntries(asset.renditions.map((r: any) => [r.name, r]));
       const preview = await inspect(byName.preview.url);
       assert.equal(preview.streams[0]!.codec_name, 'mp3');
+      assert.ok(Math.abs(byName.preview.duration - 4) < 0.15, `preview lasts ${byName.preview.duration} s`);
       assert.ok(Math.abs(Number(preview.format.duration) - 4) < 0.3);
       assert.ok(byName.waveform && byName['waveform-peaks']);
       const found = await editor.waitForSearch('q=alcaldesa&mediaType=audio', (r) => r.hits?.some((h: any) => h.assetId === assetId));
@@ -82,9 +112,20 @@ export function mediaSuite(mode: string, start: () => Promise<E2eEnvironment | u
       const { assetId } = await upload(corpus.truncated, 'cortado.mp4', 'video/mp4');
       const asset = await settle(assetId);
       assert.equal(asset.state, 'failed');
-      assert.ok(asset.stateReason.length > 10, asset.stateReason);
+      assert.match(asset.stateReason, /^the file is truncated: the MP4 ends before its index/);
       assert.equal(asset.renditions.length, 0);
       assert.equal((await editor.request('GET', '/search?q=cortado')).body.hits.length, 0);
+    });
+
+    test('a video or an MP3 cut to 40 % fails as truncated, saying how much of it decoded', async (t) => {
+      if (!env) return t.skip('servers missing');
+      const video = await settle((await upload(corpus.truncatedFaststart, 'cortado-rapido.mp4', 'video/mp4')).assetId);
+      assert.equal(video.state, 'failed');
+      assert.equal(video.stateReason, 'the file is truncated: only 1.6 s of 4.0 s could be decoded');
+      assert.deepEqual(video.renditions, [], 'nothing of a truncated file is published');
+      const audio = await settle((await upload(corpus.truncatedMp3, 'cortado.mp3', 'audio/mpeg')).assetId);
+      assert.equal(audio.state, 'failed');
+      assert.equal(audio.stateReason, 'the file is truncated: only 1.6 s of 4.0 s could be decoded');
     });
 
     test('video without audio is ready, and says which renditions were not made and why', async (t) => {

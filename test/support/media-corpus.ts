@@ -50,7 +50,14 @@ const RECIPES = {
   ],
   'tone.wav': [...tone(440, 4, 44100), '-ac', '2', '-c:a', 'pcm_s16le'],
   'tone.mp3': [...tone(660, 4, 44100), '-c:a', 'libmp3lame', '-b:a', '128k'],
+  /** no Xing/LAME header: the length is only an estimate from the bit rate */
+  'tone-no-header.mp3': [...tone(660, 4, 44100), '-c:a', 'libmp3lame', '-b:a', '128k', '-write_xing', '0'],
   'tone.flac': [...tone(880, 3, 48000), '-ac', '2', '-c:a', 'flac'],
+  /** 720p at 400 kbit/s + 96 kbit/s AAC, 6 s: a source already lighter than the proxy's usual rates */
+  'low-bitrate.mp4': [
+    ...pattern('1280x720', 30, 6), ...tone(440, 6),
+    '-c:v', 'libx264', '-preset', 'medium', '-b:v', '400k', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-shortest',
+  ],
 } as const;
 
 export interface MediaCorpus {
@@ -66,12 +73,18 @@ export interface MediaCorpus {
   hdr: string;
   wav: string;
   mp3: string;
+  mp3WithoutHeader: string;
   flac: string;
   empty: string;
-  /** the 1080p clip cut in half: its index (moov) is gone */
+  /** the 1080p clip cut to its first 40 %: its index (moov) is gone */
   truncated: string;
-  /** the 1080p clip with its index first, cut in half: it probes fine, and fails when rendered */
+  /** the 1080p clip with its index first, cut to its first 40 %: it probes as 4 s, and 1.6 s of it decode */
   truncatedFaststart: string;
+  /** the 4 s MP3 cut to 40 %: its Xing header still says 4 s, and it decodes without an error */
+  truncatedMp3: string;
+  /** the 4 s WAV cut to 40 %: its header declares 4 s of samples */
+  truncatedWav: string;
+  lowBitrate: string;
   randomBytes: string;
   textAsMp3: string;
 }
@@ -111,10 +124,14 @@ async function load(): Promise<MediaCorpus> {
     hdr: at('hlg-hdr.mp4'),
     wav: at('tone.wav'),
     mp3: at('tone.mp3'),
+    mp3WithoutHeader: at('tone-no-header.mp3'),
     flac: at('tone.flac'),
     empty: at('empty.mp4'),
     truncated: at('truncated.mp4'),
     truncatedFaststart: at('truncated-faststart.mp4'),
+    truncatedMp3: at('truncated.mp3'),
+    truncatedWav: at('truncated.wav'),
+    lowBitrate: at('low-bitrate.mp4'),
     randomBytes: at('random.mp4'),
     textAsMp3: at('text.mp3'),
   };
@@ -128,12 +145,15 @@ async function generate(dir: string): Promise<void> {
   await ffmpeg(['-i', join(dir, 'portrait-unrotated.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=270', join(dir, 'portrait.mp4')]);
   await ffmpeg(['-i', join(dir, 'h264-1080p30.mp4'), '-c', 'copy', '-movflags', '+faststart', join(dir, 'faststart.mp4')]);
 
-  const firstHalf = async (from: string, to: string) => {
+  // An interrupted copy or download: the first 40 % of the bytes.
+  const cut = async (from: string, to: string) => {
     const bytes = await readFile(join(dir, from));
-    await writeFile(join(dir, to), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await writeFile(join(dir, to), bytes.subarray(0, Math.floor(bytes.length * 0.4)));
   };
-  await firstHalf('h264-1080p30.mp4', 'truncated.mp4');
-  await firstHalf('faststart.mp4', 'truncated-faststart.mp4');
+  await cut('h264-1080p30.mp4', 'truncated.mp4');
+  await cut('faststart.mp4', 'truncated-faststart.mp4');
+  await cut('tone.mp3', 'truncated.mp3');
+  await cut('tone.wav', 'truncated.wav');
   await writeFile(join(dir, 'empty.mp4'), '');
   await writeFile(join(dir, 'random.mp4'), deterministicBytes(64 * 1024));
   await writeFile(join(dir, 'text.mp3'), 'These are meeting notes, not an MP3 file.\n'.repeat(20));
