@@ -9,6 +9,13 @@ export interface Config {
   publicUrl: string;
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; publicEndpoint?: string };
   buckets: { incoming: string; masters: string; renditions: string };
+  /** origins browsers may upload and download from with presigned URLs (S3 bucket CORS); unset = the PUBLIC_URL origin */
+  corsOrigins?: string[];
+  /**
+   * where the object store pushes bucket notifications (upload-complete's URL); unset: the dev host's own route;
+   * false (`NOTIFY_ENDPOINT=none`): the notification is managed elsewhere and left alone
+   */
+  notifyEndpoint?: string | false;
   natsUrl?: string;
   natsStream: string;
   opensearchUrl?: string;
@@ -52,6 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       masters: env.BUCKET_MASTERS ?? 'mediateca-masters',
       renditions: env.BUCKET_RENDITIONS ?? 'mediateca-renditions',
     },
+    corsOrigins: env.CORS_ORIGINS ? corsOrigins(env.CORS_ORIGINS) : undefined,
+    notifyEndpoint: notifyEndpoint(env.NOTIFY_ENDPOINT),
     natsUrl: env.NATS_URL,
     natsStream: env.NATS_STREAM ?? 'MEDIATECA',
     opensearchUrl: env.OPENSEARCH_URL,
@@ -95,6 +104,22 @@ function enrichParts(value: string | undefined): EnrichPart[] {
   const unknown = parts.filter((part) => !(ENRICH_PARTS as readonly string[]).includes(part));
   if (unknown.length) throw new Error(`ENRICH_PARTS: unknown ${unknown.join(', ')} (known: ${ENRICH_PARTS.join(', ')}, none)`);
   return parts as EnrichPart[];
+}
+
+/** CORS_ORIGINS: comma-separated origins (`https://app.example.com`), or `*` for any. */
+function corsOrigins(value: string): string[] {
+  const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path) or *`);
+  }
+  return origins;
+}
+
+function notifyEndpoint(value: string | undefined): string | false | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'none') return false;
+  if (!/^https?:\/\/[^/\s]+/.test(value)) throw new Error(`NOTIFY_ENDPOINT: "${value}" is not an http(s) URL (or none)`);
+  return value;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
