@@ -40,8 +40,10 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   if (config.publicUrl.endsWith(':0')) config = { ...config, publicUrl: `http://127.0.0.1:${boundPort}` };
+  const url = `http://127.0.0.1:${boundPort}`;
   const platform = await createPlatform({ name: 'dev-host', config });
   await platform.store.ensureBuckets();
+  if (config.s3 && config.notifyEndpoint !== false) await wireBucketNotifications(platform, url);
   const functions: Record<string, Hono<any>> = {
     upload: uploadApp(platform),
     'upload-complete': uploadCompleteApp(platform),
@@ -111,7 +113,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
 
   handle = root.fetch;
   return {
-    url: `http://127.0.0.1:${boundPort}`,
+    url,
     platform,
     functions,
     async stop() {
@@ -139,6 +141,23 @@ function scheduled(job: () => Promise<unknown>, intervalMs: number, options: { n
       await running;
     },
   };
+}
+
+/** Without the incoming bucket's notification no upload leaves `uploading`: wire it (RGW), or say what to do. */
+async function wireBucketNotifications(platform: Platform, hostUrl: string): Promise<void> {
+  const { ensureUploadNotifications, uploadCompletePushEndpoint } = await import('../shared/storage/rgw-notifications.ts');
+  const endpoint = uploadCompletePushEndpoint(platform.config, hostUrl);
+  try {
+    await ensureUploadNotifications(platform.config, endpoint);
+    platform.logger.info({ bucket: platform.config.buckets.incoming, endpoint: withoutCredentials(endpoint) }, 'bucket notifications wired to upload-complete');
+  } catch (error) {
+    platform.logger.warn({ err: error, endpoint: withoutCredentials(endpoint) }, 'could not wire bucket notifications (RGW topic API): uploads stay `uploading` until the store notifies upload-complete — MinIO: see docs/deploy.md');
+  }
+}
+
+function withoutCredentials(url: string): string {
+  const { origin, pathname } = new URL(url);
+  return origin + pathname;
 }
 
 async function postJson(target: FunctionTarget, body: unknown): Promise<DeliveryResult> {

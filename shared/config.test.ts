@@ -122,3 +122,19 @@ describe('loadConfig: lists', () => {
     assert.throws(() => loadConfig({ SPEECH_ENGINE: 'vosk' }), /SPEECH_ENGINE=vosk: must be pocketsphinx, whisper-cpp, none or unset/);
   });
 });
+
+describe('loadConfig: browsers and bucket notifications', () => {
+  test('CORS_ORIGINS is a comma list of origins or *; unset leaves the PUBLIC_URL origin to the store', () => {
+    assert.equal(loadConfig({}).corsOrigins, undefined);
+    assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins, ['https://app.example.com', 'http://localhost:5173']);
+    assert.deepEqual(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins, ['*']);
+    assert.throws(() => loadConfig({ CORS_ORIGINS: 'https://app.example.com/upload' }), /CORS_ORIGINS=https:\/\/app.example.com\/upload: not a comma list of origins/);
+  });
+
+  test('NOTIFY_ENDPOINT is a URL, or none to leave the notification alone', () => {
+    assert.equal(loadConfig({}).notifyEndpoint, undefined);
+    assert.equal(loadConfig({ NOTIFY_ENDPOINT: 'http://upload-complete.mediateca.svc.cluster.local/' }).notifyEndpoint, 'http://upload-complete.mediateca.svc.cluster.local/');
+    assert.equal(loadConfig({ NOTIFY_ENDPOINT: 'none' }).notifyEndpoint, false);
+    assert.throws(() => loadConfig({ NOTIFY_ENDPOINT: 'upload-complete' }), /NOTIFY_ENDPOINT=upload-complete: not an http\(s\) URL \(or none\)$/);
+  });
+});

@@ -67,6 +67,13 @@ export interface Config {
   logLevel: string;
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; publicEndpoint?: string };
   buckets: { incoming: string; masters: string; renditions: string };
+  /** origins browsers may upload and download from with presigned URLs (S3 bucket CORS); unset = the PUBLIC_URL origin */
+  corsOrigins?: string[];
+  /**
+   * where the object store pushes bucket notifications (upload-complete's URL); unset: the dev host's own route;
+   * false (`NOTIFY_ENDPOINT=none`): the notification is managed elsewhere and left alone
+   */
+  notifyEndpoint?: string | false;
   natsUrl?: string;
   natsStream: string;
   opensearchUrl?: string;
@@ -185,6 +192,16 @@ const Env = v.object({
   BUCKET_INCOMING: v.optional(text, 'mediateca-incoming'),
   BUCKET_MASTERS: v.optional(text, 'mediateca-masters'),
   BUCKET_RENDITIONS: v.optional(text, 'mediateca-renditions'),
+  CORS_ORIGINS: v.optional(v.pipe(
+    v.string(),
+    v.transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    v.check((origins) => origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)), 'not a comma list of origins (scheme://host[:port], no path) or *'),
+  )),
+  NOTIFY_ENDPOINT: v.optional(v.pipe(
+    text,
+    v.check((value) => value === 'none' || /^https?:\/\/[^/\s]+/.test(value), 'not an http(s) URL (or none)'),
+    v.transform((value) => (value === 'none' ? (false as const) : value)),
+  )),
   NATS_URL: v.optional(text),
   NATS_STREAM: v.optional(text, 'MEDIATECA'),
   OPENSEARCH_URL: v.optional(url),
@@ -255,6 +272,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY!, secretAccessKey: e.S3_SECRET_KEY!, publicEndpoint: e.S3_PUBLIC_ENDPOINT }
       : undefined,
     buckets: { incoming: e.BUCKET_INCOMING, masters: e.BUCKET_MASTERS, renditions: e.BUCKET_RENDITIONS },
+    corsOrigins: e.CORS_ORIGINS,
+    notifyEndpoint: e.NOTIFY_ENDPOINT,
     natsUrl: e.NATS_URL,
     natsStream: e.NATS_STREAM,
     opensearchUrl: e.OPENSEARCH_URL,

@@ -65,10 +65,10 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   return platform;
 }
 
-async function openStore(config: Config): Promise<ObjectStore> {
+export async function openStore(config: Config): Promise<ObjectStore> {
   if (config.s3) {
     const { S3ObjectStore } = await import('./storage/s3.ts');
-    return new S3ObjectStore(config.s3, config.buckets);
+    return new S3ObjectStore(config.s3, config.buckets, { corsOrigins: config.corsOrigins ?? [new URL(config.publicUrl).origin] });
   }
   const { FilesystemObjectStore } = await import('./storage/filesystem.ts');
   return new FilesystemObjectStore(`${config.dataDir}/objects`, config.buckets, config.publicUrl, `${config.dataDir}/keys/store-secret`);

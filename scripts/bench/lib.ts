@@ -8,7 +8,7 @@ import { connect } from '@nats-io/transport-node';
 import { type Host, startHost } from '../host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { deleteStream } from '../../shared/events/jetstream.ts';
-import { configureRgwNotifications, removeRgwNotifications } from '../../shared/storage/rgw-notifications.ts';
+import { removeRgwNotifications, uploadNotificationTopic } from '../../shared/storage/rgw-notifications.ts';
 import type { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../../test/support/servers.ts';
 
@@ -123,6 +123,8 @@ export async function startServerHost(options: { dataDir: string; nats: boolean;
       BUCKET_INCOMING: `mt-bench-${run}-incoming`,
       BUCKET_MASTERS: `mt-bench-${run}-masters`,
       BUCKET_RENDITIONS: `mt-bench-${run}-renditions`,
+      // the host wires the incoming bucket's notification itself unless told not to
+      ...(options.notifications ? {} : { NOTIFY_ENDPOINT: 'none' }),
     });
     const host = await startHost(config, 0);
     const store = host.platform.store as S3ObjectStore;
@@ -136,10 +138,8 @@ export async function startServerHost(options: { dataDir: string; nats: boolean;
     cleanups.push(() => emptyAndDeleteBuckets(store));
     cleanups.push(() => host.stop());
     if (options.notifications) {
-      const topic = { bucket: store.buckets.incoming, topicName: `mt-bench-${run}-uploads` };
-      await configureRgwNotifications(S3, { ...topic, pushEndpoint: `${host.url}/_fn/upload-complete/` });
       // removed before the host stops, so no push is left queued for a port nobody listens on
-      cleanups.push(() => removeRgwNotifications(S3, topic));
+      cleanups.push(() => removeRgwNotifications(S3, { bucket: store.buckets.incoming, topicName: uploadNotificationTopic(store.buckets.incoming) }));
     }
     return { host, stop };
   } catch (error) {

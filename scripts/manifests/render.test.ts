@@ -38,7 +38,7 @@ describe('render-manifests', () => {
 
   test('the object store reaches upload-complete through Knative or the OpenFaaS gateway', () => {
     const files = renderManifests(production());
-    const pushEndpoint = (path: string) => docs(files, path)[0].spec.template.spec.containers[0].env.find((e: any) => e.name === 'PUSH_ENDPOINT').value;
+    const pushEndpoint = (path: string) => docs(files, path)[0].spec.template.spec.containers[0].env.find((e: any) => e.name === 'NOTIFY_ENDPOINT').value;
     assert.equal(pushEndpoint('knative/object-store/ceph/notifications.yaml'), 'http://upload-complete.mediateca.svc.cluster.local/');
     assert.equal(pushEndpoint('openfaas/object-store/ceph/notifications.yaml'), 'http://gateway.openfaas:8080/function/upload-complete');
     assert.equal(docs(files, 'openfaas/object-store/ceph/notifications.yaml')[0].metadata.namespace, 'openfaas-fn');

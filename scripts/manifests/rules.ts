@@ -283,14 +283,14 @@ export const consumerCoverage: Rule = (set, context) => {
   const notificationTargets = (platform: string) =>
     set.objects
       .filter((o) => o.key === JOB && o.file.startsWith(`${platform}/`))
-      .flatMap((o) => (podSpec(o)?.containers ?? []).flatMap((c: any) => (c.env ?? []).filter((e: any) => e.name === 'PUSH_ENDPOINT').map((e: any) => String(e.value))));
+      .flatMap((o) => (podSpec(o)?.containers ?? []).flatMap((c: any) => (c.env ?? []).filter((e: any) => e.name === 'NOTIFY_ENDPOINT').map((e: any) => String(e.value))));
   const hasKnative = set.objects.some(inKnative);
   const hasOpenfaas = set.stack !== undefined;
   for (const [type, { consumers }] of Object.entries(context.catalog)) {
     for (const consumer of consumers) {
       if (type.startsWith(context.objectCreatedPrefix)) {
         if (hasKnative && !notificationTargets('knative').some((url) => safeUrl(url)?.hostname.split('.')[0] === consumer)) {
-          issues.push({ rule: 'consumer-coverage', file: 'knative/object-store', message: `${consumer} consumes ${type}, but no bucket-notification Job pushes to its Knative address (PUSH_ENDPOINT http://${consumer}.<namespace>.svc.cluster.local/)` });
+          issues.push({ rule: 'consumer-coverage', file: 'knative/object-store', message: `${consumer} consumes ${type}, but no bucket-notification Job pushes to its Knative address (NOTIFY_ENDPOINT http://${consumer}.<namespace>.svc.cluster.local/)` });
         }
         if (hasOpenfaas && !notificationTargets('openfaas').some((url) => safeUrl(url)?.pathname.replace(/\/$/, '') === `/function/${consumer}`)) {
           issues.push({ rule: 'consumer-coverage', file: 'openfaas/object-store', message: `${consumer} consumes ${type}, but no bucket-notification Job pushes to <gateway>/function/${consumer}` });

@@ -150,7 +150,7 @@ describe('each rule catches a broken copy', () => {
     const noTrigger = edit('knative/functions/index.yaml', (docs) => docs.filter((d) => d.metadata.name !== 'index-asset-deleted'));
     assertCaught(noTrigger, 'consumer-coverage', /index consumes io\.mediateca\.asset\.deleted .*no Trigger/);
     const notification = edit('knative/object-store/ceph/notifications.yaml', ([job]) => {
-      job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'PUSH_ENDPOINT').value = 'http://transcode.mediateca.svc.cluster.local/';
+      job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'NOTIFY_ENDPOINT').value = 'http://transcode.mediateca.svc.cluster.local/';
       return [job];
     });
     assertCaught(notification, 'consumer-coverage', /upload-complete consumes com\.amazonaws\.s3\.ObjectCreated/);

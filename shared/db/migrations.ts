@@ -1,6 +1,5 @@
 // One migration set for PGlite and PostgreSQL 15. Kept in code so bundles carry it.
-import { type Kysely, sql } from 'kysely';
-import { DEFAULT_MIGRATION_TABLE, type Migration, Migrator } from 'kysely/migration';
+import { DEFAULT_MIGRATION_TABLE, type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { DEFAULT_EMBEDDING_DIMENSIONS } from '../config.ts';
 
 /**

@@ -41,6 +41,19 @@ test('signatures bind method, key and content type; expired URLs are refused', a
   assert.match(await response.text(), /expired/);
 });
 
+test("a browser's preflight to a presigned PUT is answered like S3 with CORS rules, and the part's ETag is readable", async () => {
+  const url = await store.presignPut('in', 'browser.jpg', 'image/jpeg', 60);
+  const origin = 'https://app.mediateca.test';
+  const preflight = await call(url, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' } });
+  assert.ok(preflight.status === 200 || preflight.status === 204, `preflight → ${preflight.status}`);
+  assert.ok(['*', origin].includes(preflight.headers.get('access-control-allow-origin') ?? ''));
+  assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /PUT/);
+  assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /content-type/i);
+  const put = await call(url, { method: 'PUT', body: 'x', headers: { Origin: origin, 'content-type': 'image/jpeg' } });
+  assert.equal(put.status, 200);
+  assert.match(put.headers.get('access-control-expose-headers') ?? '', /ETag/);
+});
+
 test('keys that climb out of their bucket are refused', async () => {
   for (const key of ['../secret', 'a/../../b', '/abs', 'a//b']) {
     await assert.rejects(store.put('m', key, Buffer.from('x'), 'text/plain'), /segments|escapes/);

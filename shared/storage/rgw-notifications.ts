@@ -1,7 +1,10 @@
-// Wires Ceph RGW bucket notifications to an HTTP endpoint (the upload-complete function).
-// RGW's topic API is SNS-compatible (CreateTopic with attributes); the notification itself is the S3 call.
+// Wires Ceph RGW bucket notifications to an HTTP endpoint (the upload-complete function). Without them no upload
+// ever leaves `uploading`, so the platform wires them itself: the dev host at every start, `npm run setup:storage`
+// (a Job in a cluster) once per deployment. RGW's topic API is SNS-compatible (CreateTopic with attributes); the
+// notification itself is the S3 call.
 import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Config } from '../config.ts';
 import { s3Client } from './s3.ts';
 
 export interface RgwConnection {
@@ -17,6 +20,28 @@ export interface RgwNotificationTarget {
   topicName: string;
   /** http(s) URL RGW POSTs each event to */
   pushEndpoint: string;
+}
+
+/**
+ * The URL the object store pushes the incoming bucket's events to: NOTIFY_ENDPOINT, else (the dev host) its own
+ * upload-complete route. The one place that builds it, so whatever authenticates a delivery is added here.
+ */
+export function uploadCompletePushEndpoint(config: Pick<Config, 'notifyEndpoint'>, hostUrl?: string): string {
+  const endpoint = config.notifyEndpoint || (hostUrl && `${hostUrl}/_fn/upload-complete/`);
+  if (!endpoint) throw new Error('NOTIFY_ENDPOINT must be set: the URL at which the object store reaches upload-complete');
+  return endpoint;
+}
+
+/** One topic per incoming bucket: installations sharing an RGW user never overwrite each other's push endpoint. */
+export function uploadNotificationTopic(bucket: string): string {
+  return `${bucket.replace(/[^A-Za-z0-9_-]/g, '-')}-upload-complete`;
+}
+
+/** The incoming bucket notifies upload-complete of every object created in it. Idempotent: run it at every start. */
+export async function ensureUploadNotifications(config: Pick<Config, 's3' | 'buckets'>, pushEndpoint: string): Promise<{ topicArn: string }> {
+  if (!config.s3) throw new Error('bucket notifications need an S3 store (S3_ENDPOINT)');
+  const bucket = config.buckets.incoming;
+  return configureRgwNotifications(config.s3, { bucket, topicName: uploadNotificationTopic(bucket), pushEndpoint });
 }
 
 /**

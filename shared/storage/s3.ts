@@ -13,11 +13,15 @@ export interface S3StoreOptions {
   multipartCopyThresholdBytes?: number;
   /** the first part size tried for multipart copies; grows so that no copy needs more than 10,000 parts */
   copyPartSizeBytes?: number;
+  /** origins whose browsers may use presigned URLs (bucket CORS rules, put by ensureBuckets); `*` for any */
+  corsOrigins?: string[];
 }
 
 const GiB = 1024 ** 3;
 const MAX_PARTS = 10_000;
 const COPY_CONCURRENCY = 4;
+/** what browsers send to presigned URLs: the signed content type, checksums, Range, and the SDKs' x-amz-* headers */
+const CORS_ALLOWED_HEADERS = ['content-type', 'content-md5', 'range', 'x-amz-*'];
 
 export async function s3Client(settings: Pick<S3Settings, 'region' | 'accessKeyId' | 'secretAccessKey'>, endpoint: string): Promise<S3Client> {
   const { S3Client } = await import('./s3-sdk.ts');
@@ -35,11 +39,13 @@ export async function s3Client(settings: Pick<S3Settings, 'region' | 'accessKeyI
 export class S3ObjectStore implements ObjectStore {
   private readonly multipartCopyThreshold: number;
   private readonly copyPartSize: number;
+  private readonly corsOrigins?: string[];
   private loaded?: Promise<Sdk>;
 
   constructor(private readonly settings: S3Settings, readonly buckets: Buckets, options: S3StoreOptions = {}) {
     this.multipartCopyThreshold = options.multipartCopyThresholdBytes ?? 5 * GiB;
     this.copyPartSize = options.copyPartSizeBytes ?? 512 * 1024 ** 2;
+    this.corsOrigins = options.corsOrigins;
   }
 
   /** The SDK client for the store's endpoint (tests and tools send their own commands with it). */
@@ -51,6 +57,7 @@ export class S3ObjectStore implements ObjectStore {
     const { s3, client } = await this.sdk();
     for (const bucket of new Set(Object.values(this.buckets))) {
       if (!(await this.bucketExists(bucket))) await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
+      if (this.corsOrigins?.length) await this.putCors(bucket, this.corsOrigins);
     }
     // Uploads never completed leave objects and parts behind in the incoming bucket. Ceph RGW 16.2 accepts both
     // actions in one rule; it applies rules only inside rgw_lifecycle_work_time (default 00:00-06:00), so expiry is late, not exact.
@@ -206,6 +213,32 @@ export class S3ObjectStore implements ObjectStore {
       for (const object of page.Contents ?? []) yield { key: object.Key!, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  /**
+   * Browsers PUT to presigned URLs (single or multipart) and GET renditions from a web app's origin: without rules the
+   * preflight answers 403. Multipart needs each part's ETag readable; players need Range.
+   */
+  private async putCors(bucket: string, origins: string[]): Promise<void> {
+    const { s3, client } = await this.sdk();
+    try {
+      await client.send(new s3.PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: {
+          CORSRules: [{
+            ID: 'mediateca-browsers',
+            AllowedOrigins: origins,
+            AllowedMethods: ['PUT', 'GET', 'HEAD', 'POST'],
+            AllowedHeaders: CORS_ALLOWED_HEADERS,
+            ExposeHeaders: ['ETag', 'Content-Length', 'Content-Range', 'Accept-Ranges'],
+            MaxAgeSeconds: 3600,
+          }],
+        },
+      }));
+    } catch (error) {
+      // MinIO has no bucket CORS API: it applies its server-wide MINIO_API_CORS_ALLOW_ORIGIN (default *) instead.
+      if ((error as { name?: string }).name !== 'NotImplemented') throw error;
+    }
   }
 
   private async bucketExists(bucket: string): Promise<boolean> {

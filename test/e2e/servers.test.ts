@@ -1,5 +1,6 @@
 // End to end on the servers: PostgreSQL 15, NATS JetStream and Ceph RGW, with RGW's real bucket
-// notifications pushed to upload-complete over HTTP.
+// notifications pushed to upload-complete over HTTP. The host is started with the README's variables only:
+// it wires the bucket notification itself (no hand-made setup here).
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { after } from 'node:test';
 import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { deleteStream } from '../../shared/events/jetstream.ts';
-import { configureRgwNotifications, removeRgwNotifications } from '../../shared/storage/rgw-notifications.ts';
+import { removeRgwNotifications, uploadNotificationTopic } from '../../shared/storage/rgw-notifications.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
 import { mediaSuite } from './media-suite.ts';
@@ -56,9 +57,8 @@ async function startOnServers(): Promise<E2eEnvironment | undefined> {
     await nc.close();
   });
   cleanups.push(() => emptyAndDeleteBuckets(store));
-  const topic = { bucket: store.buckets.incoming, topicName: `mt-${run}-uploads` };
-  await configureRgwNotifications(S3, { ...topic, pushEndpoint: `${host.url}/_fn/upload-complete/` });
-  cleanups.push(() => removeRgwNotifications(S3, topic));
+  // the notification the host wired, removed first (cleanups run in reverse)
+  cleanups.push(() => removeRgwNotifications(S3, { bucket: store.buckets.incoming, topicName: uploadNotificationTopic(store.buckets.incoming) }));
   return {
     host,
     redeliverNotification: async (bucket, key) => {

@@ -39,7 +39,7 @@ describe('function bundles run standalone', () => {
         // human, TensorFlow.js and the OCR detector are found by path at run time, unseen by esbuild's metafile
         for (const name of Object.values(RUNTIME_PACKAGES).flat()) assert.ok(manifest.dependencies[name], `${name} is installed next to the bundle`);
       }
-      // outside the repository its .npmrc does not apply: skip onnxruntime-node's CUDA download here too
+      // outside the repository its package.json's allowScripts does not apply: skip onnxruntime-node's CUDA download here too
       const npmEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
       await run('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env: npmEnv, timeout: 300_000 });
 

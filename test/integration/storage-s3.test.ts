@@ -28,7 +28,8 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
   const run = `mt-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const buckets = { incoming: `${run}-incoming`, masters: `${run}-masters`, renditions: `${run}-renditions` };
   // A low multipart-copy threshold, so that the part-by-part copy (normally above 5 GiB) runs on 11 MiB.
-  const store = new S3ObjectStore(S3, buckets, { multipartCopyThresholdBytes: 8 * MiB, copyPartSizeBytes: 5 * MiB });
+  const webApp = 'https://app.mediateca.test';
+  const store = new S3ObjectStore(S3, buckets, { multipartCopyThresholdBytes: 8 * MiB, copyPartSizeBytes: 5 * MiB, corsOrigins: [webApp] });
   const topicName = `${run}-uploads`;
   let listener: NotificationListener;
 
@@ -68,6 +69,35 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
     const response = await fetch(url, { method: 'PUT', body: 'x', headers: { 'content-type': 'text/html' } });
     assert.equal(response.status, 403);
     assert.equal(await store.head(buckets.masters, 'typed.jpg'), undefined);
+  });
+
+  test("a browser's preflight to a presigned PUT and a part PUT is answered with the CORS headers", async () => {
+    const preflight = (url: string, origin: string) => fetch(url, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' },
+    });
+    const single = await store.presignPut(buckets.incoming, 'browser.jpg', 'image/jpeg', 60);
+    const allowed = await preflight(single, webApp);
+    assert.equal(allowed.status, 200, await allowed.text());
+    assert.equal(allowed.headers.get('access-control-allow-origin'), webApp);
+    assert.match(allowed.headers.get('access-control-allow-methods') ?? '', /PUT/);
+    assert.match(allowed.headers.get('access-control-allow-headers') ?? '', /content-type/i);
+    assert.match(allowed.headers.get('access-control-expose-headers') ?? '', /ETag/);
+    // an origin nobody configured is still refused
+    assert.equal((await preflight(single, 'https://elsewhere.test')).status, 403);
+
+    // the PUT itself then lets the page read the part's ETag, which completing a multipart upload needs
+    const uploadId = await store.createMultipartUpload(buckets.incoming, 'browser.bin', 'application/octet-stream');
+    const partUrl = await store.presignUploadPart(buckets.incoming, 'browser.bin', uploadId, 1, 60);
+    assert.equal((await preflight(partUrl, webApp)).status, 200);
+    const put = await fetch(partUrl, { method: 'PUT', body: 'part', headers: { Origin: webApp } });
+    assert.equal(put.status, 200, await put.text());
+    assert.equal(put.headers.get('access-control-allow-origin'), webApp);
+    assert.match(put.headers.get('access-control-expose-headers') ?? '', /ETag/);
+    await store.abortMultipartUpload(buckets.incoming, 'browser.bin', uploadId);
+
+    // renditions are read by the page too (a player's Range GET)
+    assert.equal((await preflight(await store.presignGet(buckets.renditions, 'any.jpg', 60), webApp)).status, 200);
   });
 
   test('head of a missing object is undefined', async () => {
