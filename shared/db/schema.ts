@@ -197,7 +197,7 @@ export interface ImportTasksTable {
   item: Json<ImportItem>;
   host: string;
   state: ImportTaskState;
-  attempts: number;
+  attempts: Generated<number>;
   next_attempt_at: Timestamp | null;
   lease_owner: string | null;
   lease_expires_at: Timestamp | null;
