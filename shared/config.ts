@@ -29,6 +29,31 @@ export interface Config {
   transcode: { timeoutMs: number; maxDurationSeconds: number; maxPixels: number };
   enrich: { parts: EnrichPart[]; maxKeyframes: number };
   downloadUrlTtlSeconds: number;
+  imports: ImportConfig;
+}
+
+/** Bulk import (functions/import, functions/import-worker): politeness towards source hosts and limits. */
+export interface ImportConfig {
+  /** sent with every request; names the contact URL, as polite crawlers do */
+  userAgent: string;
+  /** the token robots.txt groups are matched against */
+  robotsAgent: string;
+  /** SSRF guard off: private, loopback and link-local addresses may be fetched (tests, closed networks) */
+  allowPrivateNetworks: boolean;
+  hostConcurrency: number;
+  hostRequestsPerSecond: number;
+  /** items one worker fetches at once, over all hosts */
+  concurrency: number;
+  maxItemBytes: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** a request that answers nothing for this long is given up (and retried) */
+  requestTimeoutMs: number;
+  maxRedirects: number;
+  /** a task held by a worker that stopped is taken again after this */
+  leaseSeconds: number;
+  maxItemsPerBatch: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -82,6 +107,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxKeyframes: Number(env.ENRICH_MAX_KEYFRAMES ?? 12),
     },
     downloadUrlTtlSeconds: Number(env.DOWNLOAD_URL_TTL ?? 900),
+    imports: importConfig(env),
+  };
+}
+
+function importConfig(env: NodeJS.ProcessEnv): ImportConfig {
+  const robotsAgent = 'MediatecaImport';
+  const contact = env.IMPORT_CONTACT_URL ?? env.PUBLIC_URL ?? 'http://127.0.0.1:8080';
+  return {
+    userAgent: env.IMPORT_USER_AGENT ?? `${robotsAgent}/0.1 (+${contact}; bulk media import)`,
+    robotsAgent,
+    allowPrivateNetworks: env.IMPORT_ALLOW_PRIVATE_NETWORKS === 'true',
+    hostConcurrency: Number(env.IMPORT_HOST_CONCURRENCY ?? 2),
+    hostRequestsPerSecond: Number(env.IMPORT_HOST_RATE ?? 1),
+    concurrency: Number(env.IMPORT_CONCURRENCY ?? 8),
+    maxItemBytes: Number(env.IMPORT_MAX_ITEM_BYTES ?? env.UPLOAD_MAX_BYTES ?? 50 * 1024 ** 3),
+    maxAttempts: Number(env.IMPORT_MAX_ATTEMPTS ?? 5),
+    retryBaseMs: Number(env.IMPORT_RETRY_BASE_MS ?? 2_000),
+    retryMaxMs: Number(env.IMPORT_RETRY_MAX_MS ?? 10 * 60_000),
+    requestTimeoutMs: Number(env.IMPORT_REQUEST_TIMEOUT_MS ?? 30_000),
+    maxRedirects: Number(env.IMPORT_MAX_REDIRECTS ?? 5),
+    leaseSeconds: Number(env.IMPORT_LEASE_SECONDS ?? 60),
+    maxItemsPerBatch: Number(env.IMPORT_MAX_ITEMS ?? 100_000),
   };
 }
 

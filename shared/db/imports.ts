@@ -21,8 +21,8 @@ export interface NewTask {
   id: string;
   item: ImportItem;
   host: string;
-  /** skipped at listing (a repeated item): created already settled, with its reason */
-  skipped?: { reason: string };
+  /** settled at listing (a repeated item, a bad row): created so, with its reason */
+  settled?: { state: 'skipped' | 'failed'; reason: string };
 }
 
 const INSERT_CHUNK = 500;
@@ -38,8 +38,8 @@ export async function createImport(db: Kysely<DB>, batch: NewImport, tasks: NewT
         ordinal: start + index,
         item: JSON.stringify(task.item),
         host: task.host,
-        state: (task.skipped ? 'skipped' : 'pending') as ImportTaskState,
-        reason: task.skipped?.reason ?? null,
+        state: task.settled?.state ?? ('pending' as ImportTaskState),
+        reason: task.settled?.reason ?? null,
       }));
       await trx.insertInto('import_tasks').values(rows).execute();
     }
@@ -164,6 +164,21 @@ export async function settleTask(db: Kysely<DB>, task: ImportTask, owner: string
     if (!updated) return false;
     await recordTransition(trx, updated, 'fetching', outcome.state, outcome.reason ?? null);
     return true;
+  });
+}
+
+/** A worker shutting down hands a claimed task back untouched: it is pending again at once. */
+export async function releaseTask(db: Kysely<DB>, task: ImportTask, owner: string, reason: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('import_tasks')
+      .set({ state: 'pending', lease_owner: null, lease_expires_at: null, updated_at: new Date() })
+      .where('id', '=', task.id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'fetching')
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) await recordTransition(trx, updated, 'fetching', 'pending', reason);
   });
 }
 
