@@ -40,6 +40,8 @@ export interface ImportConfig {
   robotsAgent: string;
   /** SSRF guard off: private, loopback and link-local addresses may be fetched (tests, closed networks) */
   allowPrivateNetworks: boolean;
+  /** CIDR ranges fetched even with the guard on (IMPORT_ALLOWED_RANGES, comma separated) */
+  allowedRanges: string[];
   hostConcurrency: number;
   hostRequestsPerSecond: number;
   /** items one worker fetches at once, over all hosts */
@@ -118,6 +120,7 @@ function importConfig(env: NodeJS.ProcessEnv): ImportConfig {
     userAgent: env.IMPORT_USER_AGENT ?? `${robotsAgent}/0.1 (+${contact}; bulk media import)`,
     robotsAgent,
     allowPrivateNetworks: env.IMPORT_ALLOW_PRIVATE_NETWORKS === 'true',
+    allowedRanges: cidrList(env.IMPORT_ALLOWED_RANGES),
     hostConcurrency: Number(env.IMPORT_HOST_CONCURRENCY ?? 2),
     hostRequestsPerSecond: Number(env.IMPORT_HOST_RATE ?? 1),
     concurrency: Number(env.IMPORT_CONCURRENCY ?? 8),
@@ -130,6 +133,13 @@ function importConfig(env: NodeJS.ProcessEnv): ImportConfig {
     leaseSeconds: Number(env.IMPORT_LEASE_SECONDS ?? 60),
     maxItemsPerBatch: Number(env.IMPORT_MAX_ITEMS ?? 100_000),
   };
+}
+
+function cidrList(value: string | undefined): string[] {
+  const ranges = (value ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  const bad = ranges.filter((r) => !/^[0-9a-f.:]+\/\d{1,3}$/i.test(r));
+  if (bad.length) throw new Error(`IMPORT_ALLOWED_RANGES: not CIDR ranges: ${bad.join(', ')} (e.g. 10.20.0.0/16)`);
+  return ranges;
 }
 
 export const ENRICH_PARTS = ['objects', 'faces', 'ocr', 'speech', 'embedding'] as const;

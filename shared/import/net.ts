@@ -23,6 +23,8 @@ export class FetchError extends Error {
 export interface NetPolicy {
   userAgent: string;
   allowPrivateNetworks: boolean;
+  /** CIDR ranges reachable even with the guard on (an operator's internal archive server) */
+  allowedRanges?: string[];
   requestTimeoutMs: number;
   maxRedirects: number;
 }
@@ -33,17 +35,28 @@ export function isPublicAddress(address: string): boolean {
   return ipaddr.process(address).range() === 'unicast';
 }
 
+/** Whether the guard lets a connection to this address through. */
+export function addressAllowed(address: string, policy: Pick<NetPolicy, 'allowPrivateNetworks' | 'allowedRanges'>): boolean {
+  if (policy.allowPrivateNetworks || isPublicAddress(address)) return true;
+  if (!ipaddr.isValid(address)) return false;
+  const parsed = ipaddr.process(address);
+  return (policy.allowedRanges ?? []).some((cidr) => {
+    const range = ipaddr.parseCIDR(cidr);
+    return parsed.kind() === range[0].kind() && parsed.match(range);
+  });
+}
+
 export function refusalFor(address: string, host: string): FetchError {
   return new FetchError(`refused: ${host} resolves to ${address}, a private or reserved address (IMPORT_ALLOW_PRIVATE_NETWORKS is off)`, true);
 }
 
 /** A dns.lookup that refuses non-public addresses; used as the `lookup` of every socket the importer opens. */
-export function guardedLookup(allowPrivateNetworks: boolean): LookupFunction {
+export function guardedLookup(policy: Pick<NetPolicy, 'allowPrivateNetworks' | 'allowedRanges'>): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
       const list = addresses as { address: string; family: number }[];
-      const refused = allowPrivateNetworks ? undefined : list.find((a) => !isPublicAddress(a.address));
+      const refused = list.find((a) => !addressAllowed(a.address, policy));
       if (refused) return callback(refusalFor(refused.address, hostname) as NodeJS.ErrnoException, '', 0);
       if ((options as { all?: boolean }).all) return (callback as (e: null, a: typeof list) => void)(null, list);
       callback(null, list[0]!.address, list[0]!.family);
@@ -52,11 +65,11 @@ export function guardedLookup(allowPrivateNetworks: boolean): LookupFunction {
 }
 
 /** Checks what can be checked before connecting: the scheme, and a host written as an IP literal (no lookup happens). */
-export function checkUrl(url: URL, allowPrivateNetworks: boolean): void {
+export function checkUrl(url: URL, policy: Pick<NetPolicy, 'allowPrivateNetworks' | 'allowedRanges'>): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchError(`only http and https URLs are fetched, not ${url.protocol}`, true);
   if (url.username || url.password) throw new FetchError('URLs with credentials are not fetched', true);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowPrivateNetworks && isIP(host) && !isPublicAddress(host)) throw refusalFor(host, host);
+  if (isIP(host) && !addressAllowed(host, policy)) throw refusalFor(host, host);
 }
 
 export interface GetResult {
@@ -72,7 +85,7 @@ export interface GetResult {
 export async function guardedGet(start: URL, policy: NetPolicy, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<GetResult> {
   let url = start;
   for (let hop = 0; ; hop++) {
-    checkUrl(url, policy.allowPrivateNetworks);
+    checkUrl(url, policy);
     const response = await request(url, policy, signal, headers);
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location) {
@@ -92,7 +105,7 @@ function request(url: URL, policy: NetPolicy, signal: AbortSignal | undefined, h
   return new Promise((resolve, reject) => {
     const req = client.get(url, {
       headers: { 'user-agent': policy.userAgent, accept: '*/*', ...headers },
-      lookup: guardedLookup(policy.allowPrivateNetworks),
+      lookup: guardedLookup(policy),
       timeout: policy.requestTimeoutMs,
       signal,
     });

@@ -20,7 +20,7 @@ export class PoliteHttp {
   private readonly robots: RobotsCache;
 
   constructor(readonly config: ImportConfig) {
-    this.policy = { userAgent: config.userAgent, allowPrivateNetworks: config.allowPrivateNetworks, requestTimeoutMs: config.requestTimeoutMs, maxRedirects: config.maxRedirects };
+    this.policy = { userAgent: config.userAgent, allowPrivateNetworks: config.allowPrivateNetworks, allowedRanges: config.allowedRanges, requestTimeoutMs: config.requestTimeoutMs, maxRedirects: config.maxRedirects };
     this.gate = new HostGate(config.hostConcurrency, config.hostRequestsPerSecond);
     this.robots = new RobotsCache(this.policy, config.robotsAgent, this.gate);
   }
@@ -33,7 +33,7 @@ export class PoliteHttp {
     } catch {
       throw new FetchError(`not a URL: ${target.slice(0, 200)}`, true);
     }
-    checkUrl(url, this.policy.allowPrivateNetworks);
+    checkUrl(url, this.policy);
     if (!(await this.robots.isAllowed(url, signal))) throw new RobotsDisallowed(url);
     const host = url.host.toLowerCase();
     const release = await this.gate.acquire(host, signal);

@@ -60,10 +60,10 @@ async function clientFor(source: S3SourceT, context: ProviderContext) {
   let pending = clients.get(source);
   if (!pending) {
     pending = (async () => {
-      const { allowPrivateNetworks, requestTimeoutMs } = context.http.policy;
-      checkUrl(new URL(source.endpoint), allowPrivateNetworks);
+      const { policy } = context.http;
+      checkUrl(new URL(source.endpoint), policy);
       const sdk = await import('./s3-sdk.ts');
-      const lookup = guardedLookup(allowPrivateNetworks);
+      const lookup = guardedLookup(policy);
       const client = new sdk.S3Client({
         endpoint: source.endpoint,
         region: source.region,
@@ -72,7 +72,7 @@ async function clientFor(source: S3SourceT, context: ProviderContext) {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
         maxAttempts: 1, // retries are the import's own (task state retrying), with backoff
-        requestHandler: { httpAgent: new http.Agent({ lookup, keepAlive: true }), httpsAgent: new https.Agent({ lookup, keepAlive: true }), connectionTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs },
+        requestHandler: { httpAgent: new http.Agent({ lookup, keepAlive: true }), httpsAgent: new https.Agent({ lookup, keepAlive: true }), connectionTimeout: policy.requestTimeoutMs, requestTimeout: policy.requestTimeoutMs },
       });
       return { sdk, client };
     })();
