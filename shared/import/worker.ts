@@ -31,6 +31,7 @@ export class ImportWorker {
   private loop?: Promise<void>;
   private wakeUp: () => void = () => {};
   private readonly pollIntervalMs: number;
+  private gaugeRefreshedAt = 0;
 
   constructor(private readonly platform: Platform, options: WorkerOptions = {}) {
     this.http = new PoliteHttp(platform.config.imports);
@@ -169,7 +170,10 @@ export class ImportWorker {
     return (await this.platform.store.head(this.platform.store.buckets.incoming, asset.storage_key)) !== undefined;
   }
 
+  /** The backlog gauge, at most every 5 s (a count over the open tasks). */
   private async refreshOpenGauge(): Promise<void> {
+    if (Date.now() - this.gaugeRefreshedAt < 5_000) return;
+    this.gaugeRefreshedAt = Date.now();
     const counts = await openTaskCounts(this.platform.db);
     for (const state of ['pending', 'fetching', 'retrying']) importTasksOpen.set({ state }, counts[state] ?? 0);
   }
