@@ -8,6 +8,7 @@ import { ExponentialBackoff, handleWhenResult, retry } from 'cockatiel';
 import { Hono } from 'hono';
 import { createApp as assetsApp } from '../functions/assets/index.ts';
 import { createApp as enrichApp } from '../functions/enrich/index.ts';
+import { createApp as importApp } from '../functions/import/index.ts';
 import { createApp as indexApp } from '../functions/index/index.ts';
 import { createApp as searchApp } from '../functions/search/index.ts';
 import { createApp as transcodeApp } from '../functions/transcode/index.ts';
@@ -20,6 +21,7 @@ import { newEvent } from '../shared/events/envelope.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
 import { metricsText, registry } from '../shared/observability/metrics.ts';
+import { ImportWorker } from '../shared/import/worker.ts';
 import { type Platform, createPlatform } from '../shared/platform.ts';
 import { FilesystemObjectStore } from '../shared/storage/filesystem.ts';
 import { filesystemStoreRoutes } from '../shared/storage/filesystem-routes.ts';
@@ -28,6 +30,8 @@ export interface Host {
   url: string;
   platform: Platform;
   functions: Record<string, Hono<any>>;
+  /** the in-process import worker (import-worker in a cluster) */
+  importWorker: ImportWorker;
   stop(): Promise<void>;
 }
 
@@ -44,6 +48,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   const platform = await createPlatform({ name: 'dev-host', config });
   await platform.store.ensureBuckets();
   if (config.s3 && config.notifyEndpoint !== false) await wireBucketNotifications(platform, url);
+  const importWorker = new ImportWorker(platform);
   const functions: Record<string, Hono<any>> = {
     upload: uploadApp(platform),
     'upload-complete': uploadCompleteApp(platform),
@@ -52,6 +57,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     index: indexApp(platform),
     search: searchApp(platform),
     assets: assetsApp(platform),
+    import: importApp(platform, { onWork: () => importWorker.wake() }),
   };
   const targets: Record<string, FunctionTarget> = Object.fromEntries(Object.entries(functions).map(([name, app]) => [name, (request: Request) => Promise.resolve(app.fetch(request))]));
 
@@ -64,6 +70,8 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   root.all('/persons', to('assets'));
   root.all('/persons/*', to('assets'));
   root.all('/search', to('search'));
+  root.all('/imports', to('import'));
+  root.all('/imports/*', to('import'));
   // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
   root.all('/_fn/:name/*', (c) => {
     const app = functions[c.req.param('name')];
@@ -98,7 +106,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     await ensureStream(jsm, config.natsStream);
     relay = new OutboxRelay(platform.db, jetStreamSink(jsm.jetstream(), config.natsStream), { logger: platform.logger }).start();
     // Bucket notifications reach upload-complete over HTTP, not through the stream.
-    const { 'upload-complete': _direct, search: _s, assets: _a, ...eventTargets } = targets;
+    const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, ...eventTargets } = targets;
     const bridge: RunningConsumer = await runBridge({ nc, stream: config.natsStream, functions: eventTargets, ackWaitMs: 60_000, backoffMs: [500, 2_000, 10_000], logger: platform.logger });
     stoppers.push(async () => { await bridge.stop(); await nc.drain(); });
   } else {
@@ -112,12 +120,16 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   const sweep = scheduled(() => deliverToFunction(targets['upload-complete']!, newEvent('io.mediateca.uploads.sweep-requested', EVENT_SOURCE, {})), config.uploads.sweepIntervalSeconds * 1000, { now: true });
 
   handle = root.fetch;
+  // Started once the host answers: the worker PUTs the bytes to signed URLs this host serves.
+  importWorker.start();
   return {
     url,
     platform,
     functions,
+    importWorker,
     async stop() {
       await Promise.all([expiry.stop(), sweep.stop()]);
+      await importWorker.stop();
       await new Promise((resolve) => server.close(resolve));
       for (const stop of stoppers) await stop();
       await relay.stop();

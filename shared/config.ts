@@ -100,6 +100,33 @@ export interface Config {
   speech: SpeechConfig;
   /** where jetstream-bridge delivers: a Knative broker (K_SINK, set by a SinkBinding) or an OpenFaaS gateway */
   bridge: { kSink?: string; openfaasGatewayUrl?: string };
+  imports: ImportConfig;
+}
+
+/** Bulk import (functions/import, functions/import-worker): politeness towards source hosts and limits. */
+export interface ImportConfig {
+  /** sent with every request; names the contact URL, as polite crawlers do */
+  userAgent: string;
+  /** the token robots.txt groups are matched against */
+  robotsAgent: string;
+  /** SSRF guard off: private, loopback and link-local addresses may be fetched (tests, closed networks) */
+  allowPrivateNetworks: boolean;
+  /** CIDR ranges fetched even with the guard on (IMPORT_ALLOWED_RANGES, comma separated) */
+  allowedRanges: string[];
+  hostConcurrency: number;
+  hostRequestsPerSecond: number;
+  /** items one worker fetches at once, over all hosts */
+  concurrency: number;
+  maxItemBytes: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** a request that answers nothing for this long is given up (and retried) */
+  requestTimeoutMs: number;
+  maxRedirects: number;
+  /** a task held by a worker that stopped is taken again after this */
+  leaseSeconds: number;
+  maxItemsPerBatch: number;
 }
 
 export class ConfigError extends Error {
@@ -155,6 +182,16 @@ function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
     v.maxValue(max, `must be at most ${max}`),
   );
 }
+
+const positiveNumber = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(/^\d+(?:\.\d+)?$/, 'not a number'),
+  v.transform(Number),
+  v.minValue(Number.MIN_VALUE, 'must be above 0'),
+);
+
+const boolean = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(['true', 'false'], 'must be true or false'), v.transform((value) => value === 'true'));
 
 const url = v.pipe(v.string(), v.trim(), v.url('not a URL'));
 const text = v.pipe(v.string(), v.trim());
@@ -240,6 +277,25 @@ const Env = v.object({
   PATH: v.optional(v.string(), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'),
   K_SINK: v.optional(url),
   OPENFAAS_GATEWAY_URL: v.optional(url),
+  IMPORT_USER_AGENT: v.optional(text),
+  IMPORT_CONTACT_URL: v.optional(url),
+  IMPORT_ALLOW_PRIVATE_NETWORKS: v.optional(boolean, 'false'),
+  IMPORT_ALLOWED_RANGES: v.optional(v.pipe(
+    v.string(),
+    v.transform((value) => value.split(',').map((range) => range.trim()).filter(Boolean)),
+    v.check((ranges) => ranges.every((range) => /^[0-9a-f.:]+\/\d{1,3}$/i.test(range)), 'not a comma list of CIDR ranges (e.g. 10.20.0.0/16)'),
+  )),
+  IMPORT_HOST_CONCURRENCY: v.optional(integer(1), '2'),
+  IMPORT_HOST_RATE: v.optional(positiveNumber, '1'),
+  IMPORT_CONCURRENCY: v.optional(integer(1), '8'),
+  IMPORT_MAX_ITEM_BYTES: v.optional(size),
+  IMPORT_MAX_ATTEMPTS: v.optional(integer(1), '5'),
+  IMPORT_RETRY_BASE_MS: v.optional(duration('ms', 'ms'), '2s'),
+  IMPORT_RETRY_MAX_MS: v.optional(duration('ms', 'ms'), '10m'),
+  IMPORT_REQUEST_TIMEOUT_MS: v.optional(duration('ms', 'ms'), '30s'),
+  IMPORT_MAX_REDIRECTS: v.optional(integer(0, 20), '5'),
+  IMPORT_LEASE_SECONDS: v.optional(duration('s', 's'), '60s'),
+  IMPORT_MAX_ITEMS: v.optional(integer(1), '100000'),
 });
 
 /** The configuration from an environment (process.env by default; tests pass their own). Throws ConfigError naming every wrong variable. */
@@ -301,5 +357,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     speech: { engine: e.SPEECH_ENGINE, whisperCppBin: e.WHISPER_CPP_BIN, whisperModel: e.WHISPER_MODEL, whisperLanguage: e.WHISPER_LANGUAGE, searchPath: e.PATH },
     bridge: { kSink: e.K_SINK, openfaasGatewayUrl: e.OPENFAAS_GATEWAY_URL },
+    imports: {
+      userAgent: e.IMPORT_USER_AGENT ?? `${IMPORT_ROBOTS_AGENT}/0.1 (+${e.IMPORT_CONTACT_URL ?? e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`}; bulk media import)`,
+      robotsAgent: IMPORT_ROBOTS_AGENT,
+      allowPrivateNetworks: e.IMPORT_ALLOW_PRIVATE_NETWORKS,
+      allowedRanges: e.IMPORT_ALLOWED_RANGES ?? [],
+      hostConcurrency: e.IMPORT_HOST_CONCURRENCY,
+      hostRequestsPerSecond: e.IMPORT_HOST_RATE,
+      concurrency: e.IMPORT_CONCURRENCY,
+      maxItemBytes: e.IMPORT_MAX_ITEM_BYTES ?? e.UPLOAD_MAX_BYTES,
+      maxAttempts: e.IMPORT_MAX_ATTEMPTS,
+      retryBaseMs: e.IMPORT_RETRY_BASE_MS,
+      retryMaxMs: e.IMPORT_RETRY_MAX_MS,
+      requestTimeoutMs: e.IMPORT_REQUEST_TIMEOUT_MS,
+      maxRedirects: e.IMPORT_MAX_REDIRECTS,
+      leaseSeconds: e.IMPORT_LEASE_SECONDS,
+      maxItemsPerBatch: e.IMPORT_MAX_ITEMS,
+    },
   };
 }
+
+/** the token robots.txt groups are matched against */
+const IMPORT_ROBOTS_AGENT = 'MediatecaImport';

@@ -10,7 +10,7 @@ import { deliverToFunction } from '../../shared/events/deliver.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import { createPlatform } from '../../shared/platform.ts';
 import { sweepIncoming } from '../../shared/uploads/sweep.ts';
-import { startUpload } from '../upload/index.ts';
+import { startUpload } from '../../shared/uploads/start.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { createApp } from './index.ts';
 

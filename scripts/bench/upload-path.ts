@@ -16,7 +16,7 @@ import { randomFillSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Upload } from '@aws-sdk/lib-storage';
-import { planParts } from '../../functions/upload/parts.ts';
+import { planParts } from '../../shared/uploads/parts.ts';
 import { findUpload } from '../../shared/db/assets.ts';
 import { sha256Of } from '../../shared/storage/checksum.ts';
 import type { S3ObjectStore } from '../../shared/storage/s3.ts';

@@ -225,6 +225,61 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('renditions').addColumn('duration_seconds', 'double precision').execute();
     },
   },
+  '0007_imports': {
+    // Bulk ingest: a batch (imports) of tasks, one per source item, claimed by workers with a lease; every task
+    // transition is appended to import_task_events.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('imports')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('source_type', 'text', (c) => c.notNull())
+        .addColumn('source', 'jsonb', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('defaults', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('item_count', 'integer', (c) => c.notNull())
+        .addColumn('last_claimed_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('imports_project_created').on('imports').columns(['project_id', 'created_at']).execute();
+      await db.schema
+        .createTable('import_tasks')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('import_id', 'uuid', (c) => c.notNull().references('imports.id').onDelete('cascade'))
+        .addColumn('ordinal', 'integer', (c) => c.notNull())
+        .addColumn('item', 'jsonb', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'timestamptz')
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_expires_at', 'timestamptz')
+        .addColumn('asset_id', 'uuid')
+        .addColumn('duplicate_of', 'uuid')
+        .addColumn('reason', 'text')
+        .addColumn('bytes', 'bigint')
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('import_tasks_ordinal', ['import_id', 'ordinal'])
+        .execute();
+      await db.schema.createIndex('import_tasks_state').on('import_tasks').columns(['import_id', 'state', 'ordinal']).execute();
+      await sql`create index import_tasks_open on import_tasks (state, next_attempt_at) where state in ('pending', 'retrying', 'fetching')`.execute(db);
+      await db.schema
+        .createTable('import_task_events')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('task_id', 'uuid', (c) => c.notNull().references('import_tasks.id').onDelete('cascade'))
+        .addColumn('import_id', 'uuid', (c) => c.notNull())
+        .addColumn('from_state', 'text', (c) => c.notNull())
+        .addColumn('to_state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('occurred_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('import_task_events_task').on('import_task_events').columns(['task_id', 'id']).execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {

@@ -161,6 +161,66 @@ export interface AssetEmbeddingsTable {
   updated_at: Timestamp;
 }
 
+export type ImportState = 'running' | 'paused' | 'cancelled';
+export type ImportTaskState = 'pending' | 'fetching' | 'uploaded' | 'skipped' | 'retrying' | 'failed' | 'cancelled';
+
+/** One source item: where it is and what the caller said about it. */
+export interface ImportItem {
+  url: string;
+  title?: string;
+  description?: string;
+  tags?: string[];
+  sha256?: string;
+  filename?: string;
+}
+
+export interface ImportsTable {
+  id: string;
+  project_id: string;
+  owner: string;
+  source_type: string;
+  /** the source as posted (an S3 source keeps its credentials: the worker needs them) */
+  source: Json<Record<string, unknown>>;
+  priority: number;
+  defaults: Json<{ title?: string; description?: string; tags?: string[] }>;
+  state: ImportState;
+  item_count: number;
+  /** round-robin between batches of one priority: the batch served longest ago goes next */
+  last_claimed_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ImportTasksTable {
+  id: string;
+  import_id: string;
+  /** position in the source listing */
+  ordinal: number;
+  item: Json<ImportItem>;
+  host: string;
+  state: ImportTaskState;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  asset_id: string | null;
+  duplicate_of: string | null;
+  reason: string | null;
+  bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  updated_at: Timestamp;
+}
+
+export interface ImportTaskEventsTable {
+  id: Generated<string>;
+  task_id: string;
+  import_id: string;
+  from_state: string;
+  to_state: string;
+  reason: string | null;
+  attempt: number;
+  occurred_at: Timestamp;
+}
+
 export interface DB {
   projects: ProjectsTable;
   assets: AssetsTable;
@@ -175,6 +235,9 @@ export interface DB {
   persons: PersonsTable;
   faces: FacesTable;
   asset_embeddings: AssetEmbeddingsTable;
+  imports: ImportsTable;
+  import_tasks: ImportTasksTable;
+  import_task_events: ImportTaskEventsTable;
 }
 
 export type Asset = Selectable<AssetsTable>;
@@ -183,3 +246,5 @@ export type AssetUpdate = Updateable<AssetsTable>;
 export type Rendition = Selectable<RenditionsTable>;
 export type Upload = Selectable<UploadsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type Import = Selectable<ImportsTable>;
+export type ImportTask = Selectable<ImportTasksTable>;

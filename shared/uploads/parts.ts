@@ -1,4 +1,4 @@
-import type { CompletedPart } from '../../shared/storage/object-store.ts';
+import type { CompletedPart } from '../storage/object-store.ts';
 
 // S3 multipart limits: at most 10,000 parts, each at least 5 MiB except the last.
 const MIN_PART = 5 * 1024 * 1024;

@@ -1,0 +1,257 @@
+// The import repository: batches, their tasks (one per source item) and every task transition.
+// Workers claim tasks with FOR UPDATE SKIP LOCKED under a lease, so several workers never take the same task
+// and a task held by a dead worker is taken again once its lease runs out.
+import { type Kysely, type Transaction, sql } from 'kysely';
+import type { DB, Import, ImportItem, ImportState, ImportTask, ImportTaskState } from './schema.ts';
+
+export const TASK_STATES: readonly ImportTaskState[] = ['pending', 'fetching', 'retrying', 'uploaded', 'skipped', 'failed', 'cancelled'];
+export const OPEN_TASK_STATES: readonly ImportTaskState[] = ['pending', 'fetching', 'retrying'];
+
+export interface NewImport {
+  id: string;
+  project_id: string;
+  owner: string;
+  source_type: string;
+  source: Record<string, unknown>;
+  priority: number;
+  defaults: { title?: string; description?: string; tags?: string[] };
+}
+
+export interface NewTask {
+  id: string;
+  item: ImportItem;
+  host: string;
+  /** settled at listing (a repeated item, a bad row): created so, with its reason */
+  settled?: { state: 'skipped' | 'failed'; reason: string };
+}
+
+const INSERT_CHUNK = 500;
+
+export async function createImport(db: Kysely<DB>, batch: NewImport, tasks: NewTask[]): Promise<Import> {
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('projects').values({ id: batch.project_id, name: batch.project_id, settings: {} }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    const created = await trx.insertInto('imports').values({ ...batch, state: 'running', item_count: tasks.length }).returningAll().executeTakeFirstOrThrow();
+    for (let start = 0; start < tasks.length; start += INSERT_CHUNK) {
+      const rows = tasks.slice(start, start + INSERT_CHUNK).map((task, index) => ({
+        id: task.id,
+        import_id: batch.id,
+        ordinal: start + index,
+        item: JSON.stringify(task.item),
+        host: task.host,
+        state: task.settled?.state ?? ('pending' as ImportTaskState),
+        reason: task.settled?.reason ?? null,
+      }));
+      await trx.insertInto('import_tasks').values(rows).execute();
+    }
+    return created;
+  });
+}
+
+export async function findImport(db: Kysely<DB>, id: string): Promise<Import | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Pause or resume: only from the given state; answers the import as it is afterwards. */
+export async function setImportState(db: Kysely<DB>, id: string, from: ImportState, to: ImportState): Promise<boolean> {
+  const result = await db.updateTable('imports').set({ state: to, updated_at: new Date() }).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Cancels the batch: tasks not yet claimed end `cancelled`; a worker holding one sees it at its next lease renewal. */
+export async function cancelImport(db: Kysely<DB>, id: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx.updateTable('imports').set({ state: 'cancelled', updated_at: new Date() }).where('id', '=', id).where('state', '!=', 'cancelled').executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await sql`
+      with cancelled as (
+        update import_tasks t set state = 'cancelled', reason = 'the import was cancelled', next_attempt_at = null, updated_at = now()
+        from import_tasks prior
+        where t.id = prior.id and t.import_id = ${id} and t.state in ('pending', 'retrying')
+        returning t.id, t.import_id, prior.state as from_state, t.attempts
+      )
+      insert into import_task_events (task_id, import_id, from_state, to_state, reason, attempt)
+      select id, import_id, from_state, 'cancelled', 'the import was cancelled', attempts from cancelled`.execute(trx);
+    return true;
+  });
+}
+
+export type ClaimedTask = ImportTask & { previous_state: ImportTaskState; project_id: string; owner: string; source: Record<string, unknown>; defaults: Import['defaults'] };
+
+/**
+ * Claims the next task: highest priority (1) first; among batches of one priority, the one served longest ago
+ * (round robin); within a batch, source order. Pending tasks, retries that are due, and tasks whose lease ran out.
+ * `busyHosts` are left for later (this worker already has as many requests in flight there as it may).
+ */
+export async function claimTask(db: Kysely<DB>, owner: string, leaseSeconds: number, busyHosts: string[] = []): Promise<ClaimedTask | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const hostFilter = busyHosts.length ? sql`and t.host not in (${sql.join(busyHosts)})` : sql``;
+    const claimed = await sql<ImportTask & { previous_state: ImportTaskState }>`
+      with next as (
+        select t.id, t.state as previous_state from import_tasks t join imports i on i.id = t.import_id
+        where i.state = 'running'
+          and (t.state = 'pending' or (t.state = 'retrying' and t.next_attempt_at <= now()) or (t.state = 'fetching' and t.lease_expires_at < now()))
+          ${hostFilter}
+        order by i.priority, i.last_claimed_at nulls first, i.created_at, t.ordinal
+        limit 1
+        for update of t skip locked
+      )
+      update import_tasks t set state = 'fetching', attempts = t.attempts + 1, lease_owner = ${owner},
+        lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), next_attempt_at = null, updated_at = now()
+      from next where t.id = next.id
+      returning t.*, next.previous_state`.execute(trx);
+    const task = claimed.rows[0];
+    if (!task) return undefined;
+    const batch = await trx.updateTable('imports').set({ last_claimed_at: sql`clock_timestamp()` }).where('id', '=', task.import_id).returningAll().executeTakeFirstOrThrow();
+    const reason = task.previous_state === 'fetching' ? 'lease expired: a worker stopped while fetching' : null;
+    await recordTransition(trx, task, task.previous_state, 'fetching', reason);
+    return { ...task, project_id: batch.project_id, owner: batch.owner, source: batch.source, defaults: batch.defaults };
+  });
+}
+
+export type LeaseStatus = 'held' | 'lost' | 'cancelled';
+
+/** Extends the lease while a worker streams; tells it when the batch was cancelled or the task taken away. */
+export async function renewLease(db: Kysely<DB>, taskId: string, owner: string, leaseSeconds: number): Promise<LeaseStatus> {
+  const row = await db
+    .updateTable('import_tasks')
+    .set({ lease_expires_at: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where('id', '=', taskId)
+    .where('lease_owner', '=', owner)
+    .where('state', '=', 'fetching')
+    .returning('import_id')
+    .executeTakeFirst();
+  if (!row) return 'lost';
+  const batch = await db.selectFrom('imports').select('state').where('id', '=', row.import_id).executeTakeFirstOrThrow();
+  return batch.state === 'cancelled' ? 'cancelled' : 'held';
+}
+
+/** Notes the asset a fetch is creating before the bytes go out, so a restart can tell whether they arrived. */
+export async function recordTaskAsset(db: Kysely<DB>, taskId: string, owner: string, assetId: string): Promise<void> {
+  await db.updateTable('import_tasks').set({ asset_id: assetId, updated_at: new Date() }).where('id', '=', taskId).where('lease_owner', '=', owner).execute();
+}
+
+export interface TaskOutcome {
+  state: Exclude<ImportTaskState, 'pending' | 'fetching'>;
+  reason?: string | null;
+  assetId?: string | null;
+  duplicateOf?: string | null;
+  bytes?: number | null;
+  nextAttemptAt?: Date | null;
+}
+
+/** Settles a claimed task (only while this worker holds it); false when the lease was lost meanwhile. */
+export async function settleTask(db: Kysely<DB>, task: ImportTask, owner: string, outcome: TaskOutcome): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('import_tasks')
+      .set({
+        state: outcome.state,
+        reason: outcome.reason ?? null,
+        ...(outcome.assetId !== undefined ? { asset_id: outcome.assetId } : {}),
+        duplicate_of: outcome.duplicateOf ?? null,
+        bytes: outcome.bytes ?? null,
+        next_attempt_at: outcome.nextAttemptAt ?? null,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: new Date(),
+      })
+      .where('id', '=', task.id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'fetching')
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) return false;
+    await recordTransition(trx, updated, 'fetching', outcome.state, outcome.reason ?? null);
+    return true;
+  });
+}
+
+/** A worker shutting down hands a claimed task back untouched: it is pending again at once. */
+export async function releaseTask(db: Kysely<DB>, task: ImportTask, owner: string, reason: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('import_tasks')
+      .set({ state: 'pending', lease_owner: null, lease_expires_at: null, updated_at: new Date() })
+      .where('id', '=', task.id)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'fetching')
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) await recordTransition(trx, updated, 'fetching', 'pending', reason);
+  });
+}
+
+async function recordTransition(trx: Transaction<DB>, task: ImportTask, from: ImportTaskState, to: ImportTaskState, reason: string | null): Promise<void> {
+  await trx.insertInto('import_task_events').values({ task_id: task.id, import_id: task.import_id, from_state: from, to_state: to, reason, attempt: task.attempts }).execute();
+}
+
+export async function taskCounts(db: Kysely<DB>, importId: string): Promise<Record<ImportTaskState, number>> {
+  const rows = await db.selectFrom('import_tasks').select(['state', sql<string>`count(*)`.as('n')]).where('import_id', '=', importId).groupBy('state').execute();
+  const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<ImportTaskState, number>;
+  for (const row of rows) counts[row.state] = Number(row.n);
+  return counts;
+}
+
+/** States of the assets the batch created, and how many of them turned out to be duplicates. */
+export async function assetOutcomes(db: Kysely<DB>, importId: string): Promise<{ states: Record<string, number>; duplicates: number }> {
+  const rows = await db
+    .selectFrom('import_tasks as t')
+    .innerJoin('assets as a', 'a.id', 't.asset_id')
+    .select(['a.state', sql<string>`count(*)`.as('n'), sql<string>`count(a.duplicate_of)`.as('duplicates')])
+    .where('t.import_id', '=', importId)
+    .where('t.state', '=', 'uploaded')
+    .groupBy('a.state')
+    .execute();
+  return { states: Object.fromEntries(rows.map((r) => [r.state, Number(r.n)])), duplicates: rows.reduce((sum, r) => sum + Number(r.duplicates), 0) };
+}
+
+export async function throughput(db: Kysely<DB>, importId: string): Promise<{ settled: number; bytes: number; firstClaimAt: Date | null; lastSettledAt: Date | null }> {
+  const events = await db
+    .selectFrom('import_task_events')
+    .select([
+      sql<string>`count(*) filter (where to_state in ('uploaded', 'skipped', 'failed'))`.as('settled'),
+      sql<Date | null>`min(occurred_at) filter (where to_state = 'fetching')`.as('first_claim'),
+      sql<Date | null>`max(occurred_at) filter (where to_state in ('uploaded', 'skipped', 'failed'))`.as('last_settled'),
+    ])
+    .where('import_id', '=', importId)
+    .executeTakeFirstOrThrow();
+  const bytes = await db.selectFrom('import_tasks').select(sql<string | null>`sum(bytes)`.as('bytes')).where('import_id', '=', importId).where('state', '=', 'uploaded').executeTakeFirstOrThrow();
+  return {
+    settled: Number(events.settled),
+    bytes: Number(bytes.bytes ?? 0),
+    firstClaimAt: events.first_claim ? new Date(events.first_claim) : null,
+    lastSettledAt: events.last_settled ? new Date(events.last_settled) : null,
+  };
+}
+
+export type TaskWithAsset = ImportTask & { asset_state: string | null; asset_duplicate_of: string | null; asset_reason: string | null };
+
+/** A page of tasks in source order, after `afterOrdinal`, optionally in one state, with the asset each made. */
+export async function listTasks(db: Kysely<DB>, importId: string, options: { state?: ImportTaskState; afterOrdinal?: number; limit: number }): Promise<TaskWithAsset[]> {
+  let query = db
+    .selectFrom('import_tasks as t')
+    .leftJoin('assets as a', 'a.id', 't.asset_id')
+    .selectAll('t')
+    .select(['a.state as asset_state', 'a.duplicate_of as asset_duplicate_of', 'a.state_reason as asset_reason'])
+    .where('t.import_id', '=', importId)
+    .orderBy('t.ordinal')
+    .limit(options.limit);
+  if (options.state) query = query.where('t.state', '=', options.state);
+  if (options.afterOrdinal !== undefined) query = query.where('t.ordinal', '>', options.afterOrdinal);
+  return query.execute() as Promise<TaskWithAsset[]>;
+}
+
+export async function taskHistory(db: Kysely<DB>, taskId: string) {
+  return db.selectFrom('import_task_events').selectAll().where('task_id', '=', taskId).orderBy('id').execute();
+}
+
+/** Open tasks per state over every running batch (the metrics gauge). */
+export async function openTaskCounts(db: Kysely<DB>): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('import_tasks').select(['state', sql<string>`count(*)`.as('n')]).where('state', 'in', [...OPEN_TASK_STATES]).groupBy('state').execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

@@ -1,0 +1,153 @@
+// One fetched item into the platform, exactly as a hand upload: startUpload (the asset in `uploading`, a
+// presigned PUT or a multipart plan), then the bytes PUT to those URLs as they stream from the source. The
+// bucket notification then reaches upload-complete, which verifies, dedups and starts renditions and indexing.
+// Nothing is buffered beyond one network chunk; nothing touches the disk.
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { findUpload } from '../db/assets.ts';
+import type { ImportItem } from '../db/schema.ts';
+import { Problem } from '../http/problem.ts';
+import type { Platform } from '../platform.ts';
+import { startUpload } from '../uploads/start.ts';
+import { importBytes } from './metrics.ts';
+import { FetchError } from './net.ts';
+import type { FetchedItem } from './providers/provider.ts';
+import { SNIFF_BYTES, contentTypeFor } from './sniff.ts';
+
+export type IngestResult = { kind: 'uploaded'; assetId: string; bytes: number } | { kind: 'duplicate'; duplicateOf: string };
+
+export interface IngestRequest {
+  owner: string;
+  projectId: string;
+  item: ImportItem;
+  defaults: { title?: string; description?: string; tags?: string[] };
+  provider: string;
+  /** called with the new asset's id before any byte is sent, so a restart can find out whether they arrived */
+  onAsset: (assetId: string) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+export async function ingest(platform: Platform, fetched: FetchedItem, request: IngestRequest): Promise<IngestResult> {
+  const { maxItemBytes, requestTimeoutMs } = platform.config.imports;
+  const source = new ByteSource(fetched.body, (n) => importBytes.inc({ provider: request.provider }, n));
+  try {
+    if (fetched.size === undefined) throw new FetchError('the source did not say how large the file is (no Content-Length), so it cannot be planned as an upload', true);
+    if (fetched.size > maxItemBytes) throw new FetchError(`too large: ${fetched.size} bytes, the limit is ${maxItemBytes} bytes`, true);
+    if (fetched.size === 0) throw new FetchError('the file is empty (0 bytes)', true);
+    const size = fetched.size;
+    const head = await source.peek(Math.min(SNIFF_BYTES, size));
+    const { item, defaults } = request;
+    let plan: Awaited<ReturnType<typeof startUpload>>;
+    try {
+      plan = await startUpload(platform, request.owner, {
+        projectId: request.projectId,
+        filename: item.filename ?? fetched.filename,
+        size,
+        contentType: contentTypeFor(head, fetched.contentType),
+        sha256: item.sha256,
+        title: item.title ?? defaults.title,
+        description: item.description ?? defaults.description,
+        tags: [...new Set([...(defaults.tags ?? []), ...(item.tags ?? [])])],
+      });
+    } catch (error) {
+      if (error instanceof Problem && typeof error.extra.duplicateOf === 'string') return { kind: 'duplicate', duplicateOf: error.extra.duplicateOf };
+      if (error instanceof Problem) throw new FetchError(error.detail ?? error.title, true);
+      throw error;
+    }
+    await request.onAsset(plan.assetId);
+    const options = { timeoutMs: requestTimeoutMs, signal: request.signal };
+    if (plan.method === 'PUT') {
+      await put(plan.url, source.take(size), size, { ...plan.headers }, options);
+    } else {
+      const { partSize, parts } = plan.multipart;
+      const completed = [];
+      for (const part of parts) {
+        const length = Math.min(partSize, size - (part.partNumber - 1) * partSize);
+        completed.push({ partNumber: part.partNumber, etag: await put(part.url, source.take(length), length, {}, options) });
+      }
+      const upload = (await findUpload(platform.db, plan.uploadId))!;
+      await platform.store.completeMultipartUpload(upload.bucket, upload.storage_key, upload.multipart_upload_id!, completed);
+    }
+    return { kind: 'uploaded', assetId: plan.assetId, bytes: size };
+  } finally {
+    fetched.body.destroy();
+  }
+}
+
+/** PUT to a presigned URL, streaming; answers the ETag. The store is ours: no SSRF guard, but the same timeout. */
+async function put(url: string, body: AsyncIterable<Buffer>, length: number, headers: Record<string, string>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<string> {
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  const req = client.request(target, { method: 'PUT', headers: { ...headers, 'content-length': String(length) }, timeout: options.timeoutMs, signal: options.signal });
+  req.once('timeout', () => req.destroy(new FetchError(`the object store did not answer within ${options.timeoutMs} ms`, false)));
+  const answered = new Promise<http.IncomingMessage>((resolve, reject) => {
+    req.once('response', resolve);
+    req.once('error', reject);
+  });
+  await Promise.all([pipeline(Readable.from(body), req), answered]).catch((error) => {
+    req.destroy();
+    throw error instanceof FetchError ? error : new FetchError(`upload to the object store failed: ${(error as Error).message}`, false);
+  });
+  const response = await answered;
+  const text = await readAll(response);
+  if ((response.statusCode ?? 0) >= 300) throw new FetchError(`the object store answered ${response.statusCode} to the upload: ${text.slice(0, 300)}`, false, response.statusCode);
+  return String(response.headers.etag ?? '').replace(/"/g, '');
+}
+
+async function readAll(response: http.IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of response) text += chunk;
+  return text;
+}
+
+/** A byte stream read in exact slices (the sniffed head, then each part of a multipart upload). */
+export class ByteSource {
+  private readonly iterator: AsyncIterator<Buffer>;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private received = 0;
+
+  constructor(stream: Readable, private readonly onBytes: (n: number) => void = () => {}) {
+    this.iterator = stream[Symbol.asyncIterator]();
+  }
+
+  /** At least `n` bytes (fewer only at the end of the stream), kept to be read again by `take`. */
+  async peek(n: number): Promise<Buffer> {
+    while (this.pendingBytes < n && (await this.pull())) { /* pulling */ }
+    return Buffer.concat(this.pending).subarray(0, n);
+  }
+
+  /** Exactly `n` bytes; fails if the source ends first. */
+  async *take(n: number): AsyncGenerator<Buffer> {
+    let left = n;
+    while (left > 0) {
+      if (this.pending.length === 0 && !(await this.pull())) {
+        throw new FetchError(`the source ended early, after ${this.received} bytes`, false);
+      }
+      const chunk = this.pending.shift()!;
+      this.pendingBytes -= chunk.length;
+      if (chunk.length > left) {
+        this.pending.unshift(chunk.subarray(left));
+        this.pendingBytes += chunk.length - left;
+        yield chunk.subarray(0, left);
+        left = 0;
+      } else {
+        left -= chunk.length;
+        yield chunk;
+      }
+    }
+  }
+
+  private async pull(): Promise<boolean> {
+    const next = await this.iterator.next();
+    if (next.done) return false;
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    this.received += chunk.length;
+    this.onBytes(chunk.length);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    return true;
+  }
+}
