@@ -1,7 +1,9 @@
 // The dev host: every function mounted in one process, with events dispatched between them.
 // Embedded default: PGlite + filesystem store + in-process dispatch. With NATS_URL, the outbox relay
 // publishes to JetStream and durable consumers feed the functions; with S3_ENDPOINT, Ceph RGW / MinIO
-// holds the objects and its bucket notifications are pushed to /_fn/upload-complete/.
+// holds the objects and its bucket notifications are pushed to /_fn/upload-complete/ (Host.uploadCompleteEndpoint).
+// Every delivery to an event endpoint carries the events secret (shared/events/secret.ts); unknown routes and
+// errors answer problem+json like the functions themselves.
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import { ExponentialBackoff, handleWhenResult, retry } from 'cockatiel';
@@ -20,6 +22,8 @@ import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDead
 import { newEvent } from '../shared/events/envelope.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
+import { pushEndpointWithSecret } from '../shared/events/secret.ts';
+import { Problem, problemResponse } from '../shared/http/problem.ts';
 import { metricsText, registry } from '../shared/observability/metrics.ts';
 import { ImportWorker } from '../shared/import/worker.ts';
 import { type Platform, createPlatform } from '../shared/platform.ts';
@@ -32,14 +36,16 @@ export interface Host {
   functions: Record<string, Hono<any>>;
   /** the in-process import worker (import-worker in a cluster) */
   importWorker: ImportWorker;
+  /** where the object store pushes bucket notifications: upload-complete's endpoint with the events secret */
+  uploadCompleteEndpoint: string;
   stop(): Promise<void>;
 }
 
 export async function startHost(config: Config, port: number): Promise<Host> {
   // Listen first: with port 0 the real port is known only now, and signed URLs must point at it.
-  let handle: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+  let handle: (request: Request, env: unknown) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (request) => handle(request), port, hostname: config.http.host ?? '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: (request, env) => handle(request, env), port, hostname: config.http.host ?? '127.0.0.1' }, () => resolve(s));
   });
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
@@ -62,7 +68,14 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   const targets: Record<string, FunctionTarget> = Object.fromEntries(Object.entries(functions).map(([name, app]) => [name, (request: Request) => Promise.resolve(app.fetch(request))]));
 
   const root = new Hono();
-  const to = (name: string) => (c: { req: { raw: Request } }) => functions[name]!.fetch(c.req.raw);
+  root.notFound((c) => problemResponse(c, new Problem(404, 'Not Found', `no route for ${c.req.method} ${c.req.path}`)));
+  root.onError((error, c) => {
+    if (error instanceof Problem) return problemResponse(c, error);
+    platform.logger.error({ err: error, path: c.req.path }, 'unhandled error in the host');
+    return problemResponse(c, new Problem(500, 'Internal Server Error', 'the server failed to handle this request; it was logged'));
+  });
+  // c.env carries the client's connection, which a function reads for per-IP rate limits.
+  const to = (name: string) => (c: { req: { raw: Request }; env: unknown }) => functions[name]!.fetch(c.req.raw, c.env);
   root.all('/uploads', to('upload'));
   root.all('/uploads/*', to('upload'));
   root.all('/assets/*', to('assets'));
@@ -74,11 +87,12 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   root.all('/imports/*', to('import'));
   // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
   root.all('/_fn/:name/*', (c) => {
-    const app = functions[c.req.param('name')];
-    if (!app) return c.json({ title: 'Not Found', status: 404, detail: 'no such function' }, 404);
+    const name = c.req.param('name');
+    const app = Object.hasOwn(functions, name) ? functions[name] : undefined;
+    if (!app) throw new Problem(404, 'Not Found', `no function named ${name}`);
     const url = new URL(c.req.url);
     url.pathname = url.pathname.replace(/^\/_fn\/[^/]+/, '') || '/';
-    return app.fetch(new Request(url, c.req.raw));
+    return app.fetch(new Request(url, c.req.raw), c.env);
   });
   root.get('/_/health', (c) => c.json({ status: 'ok', functions: Object.keys(functions) }));
   root.get('/_/ready', (c) => functions.assets!.fetch(new Request(new URL('/_/ready', c.req.url))));
@@ -90,8 +104,9 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     root.route('/_store', filesystemStoreRoutes(platform.store));
     const notifyUploadComplete = retryingDelivery(platform, 'upload-complete');
     const inFlight = new Set<Promise<void>>();
+    const endpoint = pushEndpointWithSecret('http://function/', platform.eventsSecret);
     platform.store.onObjectCreated = (notification) => {
-      const delivery = notifyUploadComplete(() => postJson(targets['upload-complete']!, notification)).finally(() => inFlight.delete(delivery));
+      const delivery = notifyUploadComplete(() => postJson(targets['upload-complete']!, endpoint, notification)).finally(() => inFlight.delete(delivery));
       inFlight.add(delivery);
     };
     stoppers.push(async () => { await Promise.allSettled([...inFlight]); });
@@ -107,17 +122,17 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     relay = new OutboxRelay(platform.db, jetStreamSink(jsm.jetstream(), config.natsStream), { logger: platform.logger }).start();
     // Bucket notifications reach upload-complete over HTTP, not through the stream.
     const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, ...eventTargets } = targets;
-    const bridge: RunningConsumer = await runBridge({ nc, stream: config.natsStream, functions: eventTargets, ackWaitMs: 60_000, backoffMs: [500, 2_000, 10_000], logger: platform.logger });
+    const bridge: RunningConsumer = await runBridge({ nc, stream: config.natsStream, functions: eventTargets, eventsSecret: platform.eventsSecret, ackWaitMs: 60_000, backoffMs: [500, 2_000, 10_000], logger: platform.logger });
     stoppers.push(async () => { await bridge.stop(); await nc.drain(); });
   } else {
-    relay = new OutboxRelay(platform.db, inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope), { logger: platform.logger }), { logger: platform.logger }).start();
+    relay = new OutboxRelay(platform.db, inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope, platform.eventsSecret), { logger: platform.logger }), { logger: platform.logger }).start();
   }
   platform.outboxWritten = () => relay.wake();
 
   // Abandoned uploads expire, and the incoming bucket is swept (once now, for what arrived while the host was down,
   // then every interval); in a cluster CronJobs send these events instead.
-  const expiry = scheduled(() => deliverToFunction(targets.upload!, newEvent('io.mediateca.uploads.expire-requested', EVENT_SOURCE, {})), 60_000);
-  const sweep = scheduled(() => deliverToFunction(targets['upload-complete']!, newEvent('io.mediateca.uploads.sweep-requested', EVENT_SOURCE, {})), config.uploads.sweepIntervalSeconds * 1000, { now: true });
+  const expiry = scheduled(() => deliverToFunction(targets.upload!, newEvent('io.mediateca.uploads.expire-requested', EVENT_SOURCE, {}), platform.eventsSecret), 60_000);
+  const sweep = scheduled(() => deliverToFunction(targets['upload-complete']!, newEvent('io.mediateca.uploads.sweep-requested', EVENT_SOURCE, {}), platform.eventsSecret), config.uploads.sweepIntervalSeconds * 1000, { now: true });
 
   handle = root.fetch;
   // Started once the host answers: the worker PUTs the bytes to signed URLs this host serves.
@@ -127,6 +142,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     platform,
     functions,
     importWorker,
+    uploadCompleteEndpoint: pushEndpointWithSecret(`${url}/_fn/upload-complete/`, platform.eventsSecret),
     async stop() {
       await Promise.all([expiry.stop(), sweep.stop()]);
       await importWorker.stop();
@@ -158,7 +174,7 @@ function scheduled(job: () => Promise<unknown>, intervalMs: number, options: { n
 /** Without the incoming bucket's notification no upload leaves `uploading`: wire it (RGW), or say what to do. */
 async function wireBucketNotifications(platform: Platform, hostUrl: string): Promise<void> {
   const { ensureUploadNotifications, uploadCompletePushEndpoint } = await import('../shared/storage/rgw-notifications.ts');
-  const endpoint = uploadCompletePushEndpoint(platform.config, hostUrl);
+  const endpoint = uploadCompletePushEndpoint(platform.config, platform.eventsSecret, hostUrl);
   try {
     await ensureUploadNotifications(platform.config, endpoint);
     platform.logger.info({ bucket: platform.config.buckets.incoming, endpoint: withoutCredentials(endpoint) }, 'bucket notifications wired to upload-complete');
@@ -167,13 +183,14 @@ async function wireBucketNotifications(platform: Platform, hostUrl: string): Pro
   }
 }
 
+/** The endpoint without its query (the events secret) or user info, for logs. */
 function withoutCredentials(url: string): string {
   const { origin, pathname } = new URL(url);
   return origin + pathname;
 }
 
-async function postJson(target: FunctionTarget, body: unknown): Promise<DeliveryResult> {
-  const response = await target(new Request('http://function/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+async function postJson(target: FunctionTarget, url: string, body: unknown): Promise<DeliveryResult> {
+  const response = await target(new Request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
   const text = await response.text();
   if (response.ok) return { outcome: 'ack' };
   return { outcome: response.status >= 500 ? 'retry' : 'dead-letter', reason: `HTTP ${response.status}: ${text.slice(0, 300)}` };

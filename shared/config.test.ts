@@ -138,3 +138,25 @@ describe('loadConfig: browsers and bucket notifications', () => {
     assert.throws(() => loadConfig({ NOTIFY_ENDPOINT: 'upload-complete' }), /NOTIFY_ENDPOINT=upload-complete: not an http\(s\) URL \(or none\)$/);
   });
 });
+
+describe('loadConfig: edge (events secret, tokens, rate limits)', () => {
+  test('defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.eventsSecret, undefined);
+    assert.equal(config.notificationMaxRecords, 100);
+    assert.equal(config.auth.maxLocalTokenLifetimeSeconds, 24 * 3600);
+    assert.deepEqual(config.rateLimits, { perSubject: 3000, perIp: 6000, uploadsPerSubject: 120, keyPrefix: 'mediateca:rate', trustedProxyHops: 0 });
+    assert.equal(config.redisUrl, undefined);
+  });
+
+  test('values and their errors', () => {
+    assert.equal(loadConfig({ AUTH_MAX_TOKEN_LIFETIME: '1h' }).auth.maxLocalTokenLifetimeSeconds, 3600);
+    assert.equal(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimits.perSubject, 0, '0 turns it off');
+    assert.equal(loadConfig({ EVENTS_SECRET: 'a'.repeat(64) }).eventsSecret, 'a'.repeat(64));
+    assert.throws(() => loadConfig({ EVENTS_SECRET: 'short' }), /EVENTS_SECRET=short: not a secret of 16 or more URL-safe characters/);
+    assert.throws(() => loadConfig({ EVENTS_SECRET: 'has spaces and & more than 16' }), /EVENTS_SECRET=/);
+    assert.throws(() => loadConfig({ RATE_LIMIT_UPLOADS_PER_MINUTE: 'lots' }), /RATE_LIMIT_UPLOADS_PER_MINUTE=lots: not a whole number/);
+    assert.throws(() => loadConfig({ REDIS_URL: 'localhost:6379' }), /REDIS_URL=localhost:6379: not a redis:\/\/ or rediss:\/\/ URL/);
+    assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl, 'redis://127.0.0.1:6379');
+  });
+});

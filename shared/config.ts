@@ -77,7 +77,14 @@ export interface Config {
   natsUrl?: string;
   natsStream: string;
   opensearchUrl?: string;
-  auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string };
+  auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string; maxLocalTokenLifetimeSeconds: number };
+  /** shared by every platform delivery to the event endpoints; unset = made once and kept in the data folder */
+  eventsSecret?: string;
+  /** records one bucket notification may carry (more → 413) */
+  notificationMaxRecords: number;
+  /** requests per minute on the HTTP API (0 = no limit); shared through Redis when redisUrl is set */
+  rateLimits: { perSubject: number; perIp: number; uploadsPerSubject: number; keyPrefix: string; trustedProxyHops: number };
+  redisUrl?: string;
   uploads: {
     maxBytes: number;
     multipartThresholdBytes: number;
@@ -246,6 +253,15 @@ const Env = v.object({
   AUTH_ISSUER: v.optional(text, 'mediateca-local'),
   AUTH_AUDIENCE: v.optional(text, 'mediateca'),
   AUTH_ROLES_CLAIM: v.optional(text, 'projects'),
+  AUTH_MAX_TOKEN_LIFETIME: v.optional(duration('s', 's'), '24h'),
+  EVENTS_SECRET: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._~-]{16,}$/, 'not a secret of 16 or more URL-safe characters (openssl rand -hex 32 makes one)'))),
+  NOTIFICATION_MAX_RECORDS: v.optional(integer(1), '100'),
+  RATE_LIMIT_PER_MINUTE: v.optional(integer(0), '3000'),
+  RATE_LIMIT_PER_IP_PER_MINUTE: v.optional(integer(0), '6000'),
+  RATE_LIMIT_UPLOADS_PER_MINUTE: v.optional(integer(0), '120'),
+  RATE_LIMIT_KEY_PREFIX: v.optional(text, 'mediateca:rate'),
+  TRUSTED_PROXY_HOPS: v.optional(integer(0, 10), '0'),
+  REDIS_URL: v.optional(v.pipe(text, v.regex(/^rediss?:\/\/\S+$/, 'not a redis:// or rediss:// URL'))),
   UPLOAD_MAX_BYTES: v.optional(size, '50G'),
   UPLOAD_MULTIPART_THRESHOLD: v.optional(size, '64M'),
   UPLOAD_PART_SIZE: v.optional(size, '32M'),
@@ -333,7 +349,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsUrl: e.NATS_URL,
     natsStream: e.NATS_STREAM,
     opensearchUrl: e.OPENSEARCH_URL,
-    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM },
+    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM, maxLocalTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME },
+    eventsSecret: e.EVENTS_SECRET,
+    notificationMaxRecords: e.NOTIFICATION_MAX_RECORDS,
+    rateLimits: {
+      perSubject: e.RATE_LIMIT_PER_MINUTE,
+      perIp: e.RATE_LIMIT_PER_IP_PER_MINUTE,
+      uploadsPerSubject: e.RATE_LIMIT_UPLOADS_PER_MINUTE,
+      keyPrefix: e.RATE_LIMIT_KEY_PREFIX,
+      trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+    },
+    redisUrl: e.REDIS_URL,
     uploads: {
       maxBytes: e.UPLOAD_MAX_BYTES,
       multipartThresholdBytes: e.UPLOAD_MULTIPART_THRESHOLD,

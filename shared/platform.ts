@@ -4,7 +4,9 @@ import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/connect.ts';
 import type { DB } from './db/schema.ts';
 import { configureMedia } from './media/ffmpeg.ts';
+import { eventsSecretOf } from './events/secret.ts';
 import { type Authenticator, type LocalSigner, createAuthenticator, localSigner, remoteKeys } from './http/auth.ts';
+import { type RateLimits, createRateLimits } from './http/rate-limit.ts';
 import { type Logger, createLogger } from './observability/logger.ts';
 import type { SearchIndex } from './search/search-index.ts';
 import type { ObjectStore } from './storage/object-store.ts';
@@ -18,7 +20,11 @@ export interface Platform {
   auth: Authenticator;
   /** only in the embedded default: mints tokens and serves the JWKS */
   signer?: LocalSigner;
+  /** every platform delivery to an event endpoint carries it (shared/events/secret.ts) */
+  eventsSecret: string;
   logger: Logger;
+  /** API request budgets, in memory or shared through Redis */
+  rateLimits: RateLimits;
   /** called after a transaction wrote outbox rows, so an in-process relay publishes at once */
   outboxWritten: () => void;
   close(): Promise<void>;
@@ -45,8 +51,10 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     auth = createAuthenticator(config.auth, remoteKeys(config.auth.jwksUrl));
   } else {
     signer = await localSigner(`${config.dataDir}/keys/signing-key.json`, config.auth);
-    auth = createAuthenticator(config.auth, signer.keys);
+    auth = createAuthenticator(config.auth, signer.keys, config.auth.maxLocalTokenLifetimeSeconds);
   }
+
+  const rateLimits = createRateLimits(config.rateLimits, config.redisUrl, logger);
 
   const platform: Platform = {
     config,
@@ -56,9 +64,12 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     search,
     auth,
     signer,
+    eventsSecret: eventsSecretOf(config),
     logger,
+    rateLimits,
     outboxWritten: () => {},
     close: async () => {
+      await rateLimits.close();
       if (!options.database) await database.close();
     },
   };

@@ -14,7 +14,7 @@ import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
-import { Problem, conflict, notFound } from '../../shared/http/problem.ts';
+import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
 import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
@@ -42,8 +42,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   thumbnailRoutes(app, platform);
   app.use('/assets/*', requireAuth(platform));
   app.use('/projects/*', requireAuth(platform));
-  app.use('/persons', requireAuth(platform));
-  app.use('/persons/*', requireAuth(platform));
+  app.use('/persons/*', requireAuth(platform)); // also matches /persons itself
   personRoutes(app, platform);
   listingRoutes(app, platform);
 
@@ -188,9 +187,12 @@ async function write(change: () => Promise<Asset>, asset: Asset): Promise<Asset>
   }
 }
 
+/** The version in `If-Match: "<version>"` (the asset's ETag); undefined without the header or with `*`. */
 function versionFromIfMatch(header: string | undefined): number | undefined {
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header?.trim() ?? '');
-  return match ? Number(match[1]) : undefined;
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(header.trim());
+  if (!match) throw badRequest(`If-Match must be the asset's ETag, e.g. "3" from GET /assets/:id; got ${JSON.stringify(header.slice(0, 100))}`);
+  return Number(match[1]);
 }
 
 function preconditionFailed(asset: Asset): Problem {

@@ -55,7 +55,7 @@ describe('index events', () => {
       }, { id: randomUUID(), bucket: 'incoming', storage_key: `newsroom/${assetId}/original.jpg`, multipart_upload_id: null, part_size: null, part_count: null, expires_at: new Date(Date.now() + 60_000) });
       for (const state of ['uploaded', 'ready'] as const) asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state }, history: { type: state, actor: 'test' } });
       const event = newEvent('io.mediateca.asset.rendered', EVENT_SOURCE, { assetId, projectId: 'newsroom', version: asset.version, renditions: [] }, assetId);
-      const result = await deliverToFunction((request) => createApp(platform).fetch(request), event);
+      const result = await deliverToFunction((request) => createApp(platform).fetch(request), event, platform.eventsSecret);
       assert.equal(result.outcome, 'ack', result.reason);
       // xmin is the id of the transaction that wrote the row: one id, one transaction
       const document = await sql<{ xmin: string }>`select xmin::text from search_documents where asset_id = ${assetId}`.execute(platform.db);

@@ -3,6 +3,7 @@
 //  - Knative: every event goes to the Broker (K_SINK, injected by a SinkBinding); Triggers fan out by type.
 //  - OpenFaaS: each consumer in the catalog gets its events at <gateway>/function/<name> (the CE
 //    nats-connector is at-most-once and drops headers, so it cannot be used).
+// Every delivery carries the events secret as a CloudEvent attribute, which the Broker passes on to the Triggers.
 import type { Hono } from 'hono';
 import { CATALOG, OBJECT_CREATED_PREFIX, consumersOf } from '../../shared/events/catalog.ts';
 import { deliverToFunction, remoteFunction } from '../../shared/events/deliver.ts';
@@ -25,11 +26,11 @@ export async function createApp(platform: Platform): Promise<Hono<AppEnv>> {
   let running: RunningConsumer;
   if (kSink) {
     const broker = remoteFunction(kSink, DELIVERY_TIMEOUT_MS);
-    running = await runConsumer({ ...options, consumer: 'broker', types: streamed, handle: (event) => deliverToFunction(broker, event) });
+    running = await runConsumer({ ...options, consumer: 'broker', types: streamed, handle: (event) => deliverToFunction(broker, event, platform.eventsSecret) });
   } else {
     const gateway = openfaasGatewayUrl!.replace(/\/$/, '');
     const consumers = [...new Set(streamed.flatMap((type) => consumersOf(type)))];
-    running = await runBridge({ ...options, functions: Object.fromEntries(consumers.map((fn) => [fn, remoteFunction(`${gateway}/function/${fn}`, DELIVERY_TIMEOUT_MS)])) });
+    running = await runBridge({ ...options, eventsSecret: platform.eventsSecret, functions: Object.fromEntries(consumers.map((fn) => [fn, remoteFunction(`${gateway}/function/${fn}`, DELIVERY_TIMEOUT_MS)])) });
   }
   const closePlatform = platform.close;
   platform.close = async () => {

@@ -8,6 +8,7 @@ import { assetHistory, findAsset } from '../../shared/db/assets.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { deliverToFunction } from '../../shared/events/deliver.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
+import { pushEndpointWithSecret } from '../../shared/events/secret.ts';
 import { createPlatform } from '../../shared/platform.ts';
 import { sweepIncoming } from '../../shared/uploads/sweep.ts';
 import { startUpload } from '../../shared/uploads/start.ts';
@@ -21,6 +22,8 @@ before(async () => {
   app = createApp(platform);
 });
 after(() => platform.dispose());
+/** What the object store is configured to push to: the endpoint with the events secret. */
+const endpoint = () => pushEndpointWithSecret('http://function/', platform.eventsSecret);
 
 async function uploadedObject(bytes: Buffer, sha256?: string) {
   const plan = await startUpload(platform, 'tester', { projectId: 'newsroom', filename: 'a.bin', size: bytes.length, contentType: 'application/octet-stream', sha256, tags: [] });
@@ -36,7 +39,7 @@ const records = (bucket: string, key: string, size: number, eventSource = 'ceph:
 test('Ceph RGW binary-mode CloudEvent (Quincy and later)', async () => {
   const bytes = Buffer.from('binary mode');
   const { assetId, bucket, key } = await uploadedObject(bytes);
-  const response = await app.request('/', {
+  const response = await app.request(endpoint(), {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'rgw-1', 'ce-type': 'com.amazonaws.ObjectCreated:Put', 'ce-source': 'ceph:s3.default.incoming', 'ce-time': new Date().toISOString() },
     body: JSON.stringify(records(bucket, key, bytes.length)),
@@ -50,7 +53,7 @@ test('Ceph RGW binary-mode CloudEvent (Quincy and later)', async () => {
 test('structured-mode CloudEvent already normalised (e.g. relayed through JetStream)', async () => {
   const bytes = Buffer.from('structured mode');
   const { assetId, bucket, key } = await uploadedObject(bytes);
-  const response = await app.request('/', {
+  const response = await app.request(endpoint(), {
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents+json' },
     body: JSON.stringify({ specversion: '1.0', id: 'n-1', type: 'com.amazonaws.s3.ObjectCreated:Put', source: 'minio:s3..incoming', subject: key, datacontenttype: 'application/json', data: { bucket, key, size: bytes.length } }),
@@ -63,10 +66,10 @@ test('MinIO webhook JSON, delivered twice: one state change', async () => {
   const bytes = Buffer.from('minio webhook');
   const { assetId, bucket, key } = await uploadedObject(bytes);
   const body = JSON.stringify({ EventName: 's3:ObjectCreated:Put', Key: `${bucket}/${key}`, ...records(bucket, key, bytes.length, 'minio:s3') });
-  const first = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const first = await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   assert.equal(first.status, 200);
   const version = (await findAsset(platform.db, assetId))!.version;
-  const second = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const second = await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   assert.equal(second.status, 200);
   assert.deepEqual((await second.json()).results.map((r: any) => r.status), ['duplicate']);
   assert.equal((await findAsset(platform.db, assetId))!.version, version);
@@ -75,7 +78,7 @@ test('MinIO webhook JSON, delivered twice: one state change', async () => {
 test('a size mismatch fails the asset with the reason', async () => {
   const { assetId, bucket, key } = await uploadedObject(Buffer.from('12345'));
   await platform.store.put(bucket, key, Buffer.from('123'), 'application/octet-stream');
-  await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(bucket, key, 3)) });
+  await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(bucket, key, 3)) });
   const asset = await findAsset(platform.db, assetId);
   assert.equal(asset?.state, 'failed');
   assert.match(asset!.state_reason!, /5 bytes were declared, 3 arrived/);
@@ -83,17 +86,17 @@ test('a size mismatch fails the asset with the reason', async () => {
 });
 
 test('unusable notifications are answered 422 problem+json (dead-lettered by the sender, not retried)', async () => {
-  const garbage = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":1}' });
+  const garbage = await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":1}' });
   assert.equal(garbage.status, 422);
   assert.equal(garbage.headers.get('content-type'), 'application/problem+json');
-  const notJson = await app.request('/', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'nope' });
+  const notJson = await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'nope' });
   assert.equal(notJson.status, 422);
 });
 
 test('an object that no upload created is acknowledged and deleted', async () => {
   const incoming = platform.store.buckets.incoming;
   await platform.store.put(incoming, 'stray/file.jpg', Buffer.from('0123456789'), 'image/jpeg');
-  const response = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(incoming, 'stray/file.jpg', 10)) });
+  const response = await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(incoming, 'stray/file.jpg', 10)) });
   assert.equal(response.status, 200);
   assert.equal(await platform.store.head(incoming, 'stray/file.jpg'), undefined);
 });
@@ -101,7 +104,7 @@ test('an object that no upload created is acknowledged and deleted', async () =>
 test('a notification naming another bucket touches nothing there', async () => {
   const masters = platform.store.buckets.masters;
   await platform.store.put(masters, 'newsroom/kept/original.jpg', Buffer.from('master'), 'image/jpeg');
-  const response = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(masters, 'newsroom/kept/original.jpg', 6)) });
+  const response = await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(records(masters, 'newsroom/kept/original.jpg', 6)) });
   assert.equal(response.status, 200);
   assert.ok(await platform.store.head(masters, 'newsroom/kept/original.jpg'));
 });
@@ -111,7 +114,7 @@ let sequencer = 0x100;
 function notify(bucket: string, key: string, size: number, options: { again?: boolean } = {}) {
   const body = records(bucket, key, size);
   body.Records[0]!.s3.object.sequencer = (options.again ? sequencer : ++sequencer).toString(16);
-  return app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 async function historyTypes(assetId: string) {
@@ -135,7 +138,7 @@ test('a re-PUT after the upload was verified leaves no object behind (every time
 test('the asset change, the completed upload and the idempotency record commit in one transaction', async () => {
   const bytes = Buffer.from('one transaction');
   const { assetId, bucket, key } = await uploadedObject(bytes);
-  const response = await app.request('/', {
+  const response = await app.request(endpoint(), {
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents+json' },
     body: JSON.stringify({ specversion: '1.0', id: 'tx-1', type: 'com.amazonaws.s3.ObjectCreated:Put', source: 'test', datacontenttype: 'application/json', data: { bucket, key, size: bytes.length } }),
@@ -209,7 +212,7 @@ test('io.mediateca.uploads.sweep-requested runs the sweep', async () => {
   const { assetId } = await uploadedObject(bytes);
   const sweep = newEvent('io.mediateca.uploads.sweep-requested', EVENT_SOURCE, {});
   const fresh = await createPlatform({ name: 'sweep', config: { ...platform.config, uploads: { ...platform.config.uploads, sweepGraceSeconds: 0 } }, database: platform.database, store: platform.store });
-  const result = await deliverToFunction((request) => createApp(fresh).fetch(request), sweep);
+  const result = await deliverToFunction((request) => createApp(fresh).fetch(request), sweep, fresh.eventsSecret);
   assert.equal(result.outcome, 'ack', result.reason);
   assert.equal((await findAsset(platform.db, assetId))?.state, 'uploaded');
 });
@@ -253,3 +256,42 @@ async function readAll(bucket: string, key: string): Promise<Buffer> {
   for await (const chunk of await platform.store.getStream(bucket, key)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
+
+test('a notification without the events secret, or with a wrong one, is refused 401 before anything is read', async () => {
+  const bytes = Buffer.from('forged');
+  const { assetId, bucket, key } = await uploadedObject(bytes);
+  const body = JSON.stringify(records(bucket, key, bytes.length));
+  for (const url of ['http://function/', pushEndpointWithSecret('http://function/', `${platform.eventsSecret}x`), pushEndpointWithSecret('http://function/', '')]) {
+    const response = await app.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(response.status, 401, url);
+    assert.equal(response.headers.get('content-type'), 'application/problem+json');
+    assert.match((await response.json()).detail, /events secret/);
+  }
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploading');
+});
+
+test('a CloudEvent carrying the secret as its mediatecasecret attribute is accepted', async () => {
+  const bytes = Buffer.from('attribute');
+  const { assetId, bucket, key } = await uploadedObject(bytes);
+  const response = await app.request('http://function/', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'rgw-attr', 'ce-type': 'com.amazonaws.ObjectCreated:Put', 'ce-source': 'ceph:s3.default.incoming', 'ce-mediatecasecret': platform.eventsSecret },
+    body: JSON.stringify(records(bucket, key, bytes.length)),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploaded');
+});
+
+test('a notification with more records than NOTIFICATION_MAX_RECORDS is refused 413, none of it handled', async () => {
+  const bytes = Buffer.from('one of many');
+  const { assetId, bucket, key } = await uploadedObject(bytes);
+  const one = records(bucket, key, bytes.length).Records[0]!;
+  const many = { Records: Array.from({ length: platform.config.notificationMaxRecords + 1 }, () => one) };
+  const response = await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(many) });
+  assert.equal(response.status, 413);
+  assert.match((await response.json()).detail, /at most 100 records/);
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploading');
+  const atTheLimit = { Records: Array.from({ length: platform.config.notificationMaxRecords }, () => one) };
+  assert.equal((await app.request(endpoint(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(atTheLimit) })).status, 200);
+  assert.equal((await findAsset(platform.db, assetId))?.state, 'uploaded');
+});

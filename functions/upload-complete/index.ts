@@ -10,7 +10,8 @@ import type { EventEnvelope } from '../../shared/events/envelope.ts';
 import { type ObjectCreated, normaliseS3Notification } from '../../shared/events/s3-notification.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler, type EventHandlers, handleEvent, readCloudEvent } from '../../shared/events/handle.ts';
-import { Problem } from '../../shared/http/problem.ts';
+import { requirePlatformEvent } from '../../shared/http/events.ts';
+import { Problem, payloadTooLarge } from '../../shared/http/problem.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { sweepIncoming } from '../../shared/uploads/sweep.ts';
 import { verifyIncomingObject } from '../../shared/uploads/verify.ts';
@@ -19,8 +20,8 @@ const CONSUMER = 'upload-complete';
 
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, CONSUMER);
-  app.post('/', async (c) => {
-    const events = await incomingEvents(c.req.raw);
+  app.post('/', requirePlatformEvent(platform), async (c) => {
+    const events = await incomingEvents(c.req.raw, platform.config.notificationMaxRecords);
     const results = [];
     for (const event of events) {
       results.push(await handleEvent(platform, CONSUMER, event.type.startsWith(OBJECT_CREATED_PREFIX) ? OBJECT_CREATED_HANDLERS : SWEEP_HANDLERS, event));
@@ -31,13 +32,13 @@ export function createApp(platform: Platform): Hono<AppEnv> {
 }
 
 /** Every shape of notification, reduced to normalised `com.amazonaws.s3.ObjectCreated:*` events; or a sweep request. */
-async function incomingEvents(request: Request): Promise<EventEnvelope<unknown>[]> {
+async function incomingEvents(request: Request, maxRecords: number): Promise<EventEnvelope<unknown>[]> {
   const isCloudEvent = request.headers.has('ce-type') || (request.headers.get('content-type') ?? '').includes('cloudevents');
   if (isCloudEvent) {
     const event = await readCloudEvent(request);
     if (event.type.startsWith(OBJECT_CREATED_PREFIX) && !(event.data as { Records?: unknown })?.Records) return [event];
     if (!event.type.startsWith('com.amazonaws.')) return [event];
-    return normalise(event.data);
+    return normalise(event.data, maxRecords);
   }
   let body: unknown;
   try {
@@ -45,10 +46,15 @@ async function incomingEvents(request: Request): Promise<EventEnvelope<unknown>[
   } catch {
     throw new Problem(422, 'Unprocessable Notification', 'body is neither a CloudEvent nor JSON');
   }
-  return normalise(body);
+  return normalise(body, maxRecords);
 }
 
-function normalise(body: unknown): EventEnvelope<unknown>[] {
+// Each record is one object to verify: a bounded batch keeps one request's work bounded (stores send one or a few).
+function normalise(body: unknown, maxRecords: number): EventEnvelope<unknown>[] {
+  const records = (body as { Records?: unknown })?.Records;
+  if (Array.isArray(records) && records.length > maxRecords) {
+    throw payloadTooLarge(`a notification may carry at most ${maxRecords} records (NOTIFICATION_MAX_RECORDS); this one has ${records.length}`);
+  }
   try {
     return normaliseS3Notification(body);
   } catch (error) {

@@ -2,6 +2,7 @@
 // per deployment — the three buckets, their expiry and CORS rules, and on Ceph RGW the incoming bucket's notification
 // to upload-complete at NOTIFY_ENDPOINT. Idempotent: run it again after changing any of them.
 import type { Config } from '../../shared/config.ts';
+import { eventsSecretOf } from '../../shared/events/secret.ts';
 import { openStore } from '../../shared/platform.ts';
 
 export async function setupObjectStore(config: Config, log: (line: string) => void = console.log): Promise<void> {
@@ -14,6 +15,6 @@ export async function setupObjectStore(config: Config, log: (line: string) => vo
     return;
   }
   const { ensureUploadNotifications, uploadCompletePushEndpoint } = await import('../../shared/storage/rgw-notifications.ts');
-  const { topicArn } = await ensureUploadNotifications(config, uploadCompletePushEndpoint(config));
+  const { topicArn } = await ensureUploadNotifications(config, uploadCompletePushEndpoint(config, eventsSecretOf(config)));
   log(`bucket ${config.buckets.incoming} notifies upload-complete through ${topicArn}`);
 }

@@ -7,6 +7,7 @@ import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/a
 import { authorize } from '../../shared/http/access.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import { badRequest, conflict, notFound } from '../../shared/http/problem.ts';
+import { limitUploads } from '../../shared/http/rate-limit.ts';
 import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { CANCELLED, abandonUpload, expireAbandonedUploads } from '../../shared/uploads/abandon.ts';
@@ -21,10 +22,9 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'upload');
   // Scheduled (e.g. a Knative PingSource) clean-up of uploads that never completed.
   acceptEvents(app, platform, 'upload', { 'io.mediateca.uploads.expire-requested': async () => { await expireAbandonedUploads(platform, new Date()); } });
-  app.use('/uploads/*', requireAuth(platform));
-  app.use('/uploads', requireAuth(platform));
+  app.use('/uploads/*', requireAuth(platform)); // also matches /uploads itself
 
-  app.post('/uploads', async (c) => {
+  app.post('/uploads', limitUploads(platform.rateLimits), async (c) => {
     const input = parseOrProblem(StartUpload, await jsonBody(c.req.raw), 'upload');
     authorize(c, 'asset:upload', input.projectId, 'project');
     return c.json(await startUpload(platform, c.get('principal').subject, input), 201);

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     MEDIATECA_DATA: data,
     // a cluster's configuration; only the database is contacted at start (the S3 client and the JWKS load lazily)
     ...(database
-      ? { DATABASE_URL: database.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', K_SINK: 'http://127.0.0.1:9', S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY: 'cold-start', S3_SECRET_KEY: 'cold-start', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }
+      ? { DATABASE_URL: database.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', EVENTS_SECRET: 'cold-start-bench-secret', K_SINK: 'http://127.0.0.1:9', S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY: 'cold-start', S3_SECRET_KEY: 'cold-start', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }
       : {}),
     ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
   };

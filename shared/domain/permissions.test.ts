@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Principal, can, projectsWhere } from './permissions.ts';
+import { type Principal, can, projectsWhere, roleIn } from './permissions.ts';
 
 const ana: Principal = { subject: 'ana', projects: { newsroom: 'editor', sports: 'viewer', archive: 'admin' } };
 
@@ -16,4 +16,14 @@ test('roles are ordered viewer < editor < producer < admin, per project', () => 
 test('searches are scoped to the projects the caller may read', () => {
   assert.deepEqual(projectsWhere(ana, 'asset:read').sort(), ['archive', 'newsroom', 'sports']);
   assert.deepEqual(projectsWhere(ana, 'asset:upload').sort(), ['archive', 'newsroom']);
+});
+
+test('project ids that are Object.prototype keys are ordinary names: no role unless granted', () => {
+  for (const project of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    assert.equal(roleIn(ana, project), undefined, project);
+    assert.ok(!can(ana, 'asset:read', project), project);
+  }
+  const owner: Principal = { subject: 'o', projects: Object.fromEntries([['constructor', 'admin']]) };
+  assert.equal(roleIn(owner, 'constructor'), 'admin');
+  assert.ok(can(owner, 'project:admin', 'constructor'));
 });

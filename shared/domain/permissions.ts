@@ -24,8 +24,13 @@ export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
 
+/** The caller's role in a project. Own keys only: a project named `constructor` or `__proto__` is just a name. */
+export function roleIn(principal: Principal, projectId: string): Role | undefined {
+  return Object.hasOwn(principal.projects, projectId) ? principal.projects[projectId] : undefined;
+}
+
 export function can(principal: Principal, action: Action, projectId: string): boolean {
-  const role = principal.projects[projectId];
+  const role = roleIn(principal, projectId);
   if (!role) return false;
   return ROLES.indexOf(role) >= ROLES.indexOf(MIN_ROLE[action]);
 }

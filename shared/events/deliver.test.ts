@@ -39,6 +39,14 @@ test('the request is a binary-mode CloudEvent on POST /', async () => {
   assert.deepEqual(await seen?.json(), event.data);
 });
 
+test('the events secret travels as the mediatecasecret extension attribute, which the function reads back out of the event', async () => {
+  const { app, received } = fakeFunction(200);
+  let seen: Request | undefined;
+  await deliverToFunction(async (request) => { seen = request.clone(); return app.fetch(request); }, event, 's3cret');
+  assert.equal(seen?.headers.get('ce-mediatecasecret'), 's3cret');
+  assert.deepEqual(received, [event], 'the secret is not part of the envelope a handler sees');
+});
+
 test('422 is a dead letter, with the problem detail as the reason', async () => {
   const { app } = fakeFunction(422, { type: 'about:blank', title: 'Invalid Event Data', status: 422, detail: 'assetId is not a uuid' });
   assert.deepEqual(await deliverToFunction(app.fetch, event), { outcome: 'dead-letter', reason: 'HTTP 422: assetId is not a uuid' });

@@ -5,6 +5,7 @@ import { Counter } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
 import { registry } from '../observability/metrics.ts';
 import type { EventEnvelope } from './envelope.ts';
+import { EVENTS_SECRET_ATTRIBUTE } from './secret.ts';
 
 export type DeliveryOutcome = 'ack' | 'retry' | 'dead-letter';
 export interface DeliveryResult {
@@ -26,10 +27,11 @@ export const deadLetters = new Counter({
   registers: [registry],
 });
 
-export async function deliverToFunction(target: FunctionTarget, envelope: EventEnvelope<unknown>): Promise<DeliveryResult> {
+/** `eventsSecret` goes along as an extension attribute (shared/events/secret.ts): function endpoints require it. */
+export async function deliverToFunction(target: FunctionTarget, envelope: EventEnvelope<unknown>, eventsSecret?: string): Promise<DeliveryResult> {
   let request: Request;
   try {
-    const { headers, body } = HTTP.binary(new CloudEvent({ ...envelope }));
+    const { headers, body } = HTTP.binary(new CloudEvent({ ...envelope, ...(eventsSecret === undefined ? {} : { [EVENTS_SECRET_ATTRIBUTE]: eventsSecret }) }));
     request = new Request('http://function/', { method: 'POST', headers: headers as Record<string, string>, body: body as string });
   } catch (error) {
     return { outcome: 'dead-letter', reason: `not a valid CloudEvent: ${(error as Error).message}` };

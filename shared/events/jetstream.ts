@@ -205,11 +205,12 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
 }
 
 /** The OpenFaaS bridge: every function (name → target) gets its catalog event types delivered over HTTP. */
-export async function runBridge(options: Omit<ConsumerOptions, 'consumer' | 'types' | 'handle'> & { functions: Record<string, FunctionTarget> }): Promise<RunningConsumer> {
-  const { functions, ...consumerOptions } = options;
+/** `eventsSecret`: what the functions' event endpoints require (shared/events/secret.ts). */
+export async function runBridge(options: Omit<ConsumerOptions, 'consumer' | 'types' | 'handle'> & { functions: Record<string, FunctionTarget>; eventsSecret: string }): Promise<RunningConsumer> {
+  const { functions, eventsSecret, ...consumerOptions } = options;
   const running = await Promise.all(
     Object.entries(functions).map(([fn, target]) =>
-      runConsumer({ ...consumerOptions, consumer: fn, types: typesConsumedBy(fn), handle: (envelope) => deliverToFunction(target, envelope) }),
+      runConsumer({ ...consumerOptions, consumer: fn, types: typesConsumedBy(fn), handle: (envelope) => deliverToFunction(target, envelope, eventsSecret) }),
     ),
   );
   return { stop: async () => { await Promise.all(running.map((consumer) => consumer.stop())); } };

@@ -8,6 +8,7 @@ import type { Platform } from '../platform.ts';
 import { UnusableEvent } from '../events/handle.ts';
 import { httpDuration, httpRequests, metricsText, registry } from '../observability/metrics.ts';
 import { Problem, problemResponse, unauthorized } from './problem.ts';
+import { clientIp, reportRateLimit } from './rate-limit.ts';
 
 export interface AppEnv {
   Variables: { principal: Principal; requestId: string };
@@ -47,13 +48,24 @@ export function createFunctionApp(platform: Platform, fn: string): Hono<AppEnv> 
   return app;
 }
 
-/** Requires a valid bearer token; the caller's roles land in `c.get('principal')`. */
+/**
+ * The gate of every API route: the per-IP rate limit, a valid bearer token (the caller's roles land in
+ * `c.get('principal')`), then the caller's own rate limit (shared/http/rate-limit.ts).
+ */
 export function requireAuth(platform: Platform): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // once per request, however many route patterns put the gate in front of it
+    if (c.get('principal')) return next();
+    const ip = clientIp(c, platform.config.rateLimits.trustedProxyHops);
+    const byIp = ip === undefined ? undefined : await platform.rateLimits.consume('ip', ip);
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw unauthorized('a bearer token is required (Authorization: Bearer <jwt>)');
-    c.set('principal', await platform.auth.verify(match[1]!));
+    const principal = await platform.auth.verify(match[1]!);
+    c.set('principal', principal);
+    const bySubject = await platform.rateLimits.consume('subject', principal.subject);
     await next();
+    reportRateLimit(c.res, byIp);
+    reportRateLimit(c.res, bySubject);
   };
 }

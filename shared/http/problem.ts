@@ -2,6 +2,9 @@
 import type { Context } from 'hono';
 
 export class Problem extends Error {
+  /** header fields that go with the answer (Retry-After…) */
+  readonly headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly title: string,
@@ -31,6 +34,6 @@ export function problemResponse(c: Context, problem: Problem): Response {
   };
   return new Response(JSON.stringify(body), {
     status: problem.status,
-    headers: { 'content-type': 'application/problem+json' },
+    headers: { ...problem.headers, 'content-type': 'application/problem+json' },
   });
 }

@@ -6,6 +6,12 @@ import type { AppEnv } from './app.ts';
 
 export async function runFunction(name: string, createApp: (platform: Platform) => Hono<AppEnv> | Promise<Hono<AppEnv>>): Promise<void> {
   const platform = await createPlatform({ name });
+  // Deployed, a function's events come from other processes (the bridge, the object store, the schedule), which
+  // must carry the same secret: one this process made up alone would refuse them all.
+  if (platform.config.natsUrl && !platform.config.eventsSecret) {
+    await platform.close();
+    throw new Error('EVENTS_SECRET must be set when functions run apart (NATS_URL is set): the same value for every function, worker and bucket notification');
+  }
   const app = await createApp(platform);
   const { port, host = '0.0.0.0' } = platform.config.http;
   const server = serve({ fetch: app.fetch, port, hostname: host }, () => {

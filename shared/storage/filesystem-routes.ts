@@ -1,4 +1,6 @@
 // HTTP face of the filesystem store: what S3 would answer for presigned URLs (PUT, GET/HEAD with Range).
+// It is served on the API's origin, so what users uploaded must never run there: no content sniffing, a
+// sandboxing CSP on every answer, and anything but plain media is a download rather than a page.
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -8,6 +10,12 @@ export function filesystemStoreRoutes(store: FilesystemObjectStore): Hono {
   const app = new Hono();
   // Browsers upload straight to the store: they must be allowed to read the ETag of each part.
   app.use(cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'PUT'], exposeHeaders: ['ETag', 'Content-Range', 'Accept-Ranges'] }));
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    // an uploaded HTML or SVG opened from its URL gets no scripts, no subresources and an opaque origin
+    c.res.headers.set('Content-Security-Policy', "default-src 'none'; sandbox");
+  });
 
   app.put('/*', async (c) => {
     const check = store.verify('PUT', new URL(c.req.url));
@@ -34,6 +42,7 @@ export function filesystemStoreRoutes(store: FilesystemObjectStore): Hono {
       ETag: `"${info.etag}"`,
     });
     if (download) headers.set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(download)}`);
+    else if (!rendersInline(info.contentType)) headers.set('Content-Disposition', 'attachment');
     const range = parseRange(c.req.header('range'), info.size);
     if (range === 'unsatisfiable') {
       headers.set('Content-Range', `bytes */${info.size}`);
@@ -48,6 +57,13 @@ export function filesystemStoreRoutes(store: FilesystemObjectStore): Hono {
     return new Response(Readable.toWeb(stream) as ReadableStream, { status, headers });
   });
   return app;
+}
+
+/** Media a browser shows without running anything: images (not SVG), audio, video, captions, HLS playlists. */
+const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp|avif)|audio\/[\w.+-]+|video\/[\w.+-]+|text\/vtt|application\/(vnd\.apple\.mpegurl|x-mpegurl))(;|$)/i;
+
+function rendersInline(contentType: string | undefined): boolean {
+  return INLINE_TYPES.test(contentType ?? '');
 }
 
 /** A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range; multi-range requests get the whole object. */

@@ -118,3 +118,20 @@ test('list: every object of a bucket with size and time, under a prefix, without
   for await (const object of store.list('in', 'p1/')) after.push(object.key);
   assert.deepEqual(after, ['p1/b/original.mp4']);
 });
+
+test('served objects cannot run on the API origin: nosniff, a sandboxing CSP, active types as downloads', async () => {
+  const html = '<script>alert(document.cookie)</script>';
+  for (const [key, contentType, inline] of [['p/page.html', 'text/html', false], ['p/logo.svg', 'image/svg+xml', false], ['p/photo.jpg', 'image/jpeg', true], ['p/clip.mp4', 'video/mp4', true]] as const) {
+    await store.put('r', key, Buffer.from(html), contentType);
+    for (const method of ['GET', 'HEAD']) {
+      const response = await call(await store.presignGet('r', key, 60), { method });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', `${key} ${method}`);
+      assert.match(response.headers.get('content-security-policy') ?? '', /sandbox/);
+      assert.equal(response.headers.get('content-disposition'), inline ? null : 'attachment', key);
+    }
+  }
+  const refused = await call('http://store.test/_store/r/p/page.html');
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers.get('x-content-type-options'), 'nosniff', 'errors too');
+});

@@ -5,6 +5,7 @@
 import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from '../config.ts';
+import { pushEndpointWithSecret } from '../events/secret.ts';
 import { s3Client } from './s3.ts';
 
 export interface RgwConnection {
@@ -24,12 +25,13 @@ export interface RgwNotificationTarget {
 
 /**
  * The URL the object store pushes the incoming bucket's events to: NOTIFY_ENDPOINT, else (the dev host) its own
- * upload-complete route. The one place that builds it, so whatever authenticates a delivery is added here.
+ * upload-complete route, with the events secret upload-complete requires (shared/events/secret.ts). The one
+ * place that builds it.
  */
-export function uploadCompletePushEndpoint(config: Pick<Config, 'notifyEndpoint'>, hostUrl?: string): string {
+export function uploadCompletePushEndpoint(config: Pick<Config, 'notifyEndpoint'>, eventsSecret: string, hostUrl?: string): string {
   const endpoint = config.notifyEndpoint || (hostUrl && `${hostUrl}/_fn/upload-complete/`);
   if (!endpoint) throw new Error('NOTIFY_ENDPOINT must be set: the URL at which the object store reaches upload-complete');
-  return endpoint;
+  return pushEndpointWithSecret(endpoint, eventsSecret);
 }
 
 /** One topic per incoming bucket: installations sharing an RGW user never overwrite each other's push endpoint. */

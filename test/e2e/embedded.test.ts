@@ -6,6 +6,7 @@ import { after } from 'node:test';
 import { startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { s3RecordFor } from '../../shared/events/s3-notification.ts';
+import { pushEndpointWithSecret } from '../../shared/events/secret.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
 
@@ -27,7 +28,7 @@ async function startEmbedded(): Promise<E2eEnvironment> {
   return {
     host,
     redeliverNotification: async (bucket, key) => {
-      const response = await host.functions['upload-complete']!.fetch(new Request('http://function/', {
+      const response = await host.functions['upload-complete']!.fetch(new Request(pushEndpointWithSecret('http://function/', host.platform.eventsSecret), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(s3RecordFor(bucket, key, 1, 'etag', 'replayed')),

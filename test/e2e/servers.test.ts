@@ -64,7 +64,7 @@ async function startOnServers(): Promise<E2eEnvironment | undefined> {
     redeliverNotification: async (bucket, key) => {
       // The body RGW itself pushes (plain JSON on Ceph 16.2), sent again.
       const body = { Records: [{ eventVersion: '2.2', eventSource: 'ceph:s3', awsRegion: '', eventTime: new Date().toISOString(), eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, size: 1, eTag: 'x', sequencer: 'replayed' } } }] };
-      const response = await fetch(`${host.url}/_fn/upload-complete/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(host.uploadCompleteEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!response.ok) throw new Error(`replay → ${response.status}`);
     },
   };

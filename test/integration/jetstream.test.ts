@@ -257,8 +257,10 @@ describe('JetStream transport', { skip: !available && `NATS is not reachable at 
 
   test('the bridge delivers each catalog type a function consumes to it over HTTP', async () => {
     const received: EventEnvelope<unknown>[] = [];
+    const secrets: (string | undefined)[] = [];
     const all = deferred();
     const app = new Hono().post('/', async (c) => {
+      secrets.push(c.req.header('ce-mediatecasecret'));
       received.push(await readCloudEvent(c.req.raw));
       if (received.length === 2) all.resolve();
       return c.json({ status: 'processed' });
@@ -266,7 +268,7 @@ describe('JetStream transport', { skip: !available && `NATS is not reachable at 
     const assetId = '1b4e28ba-2fa1-41d2-883f-0016d3cca427';
     const updated = newEvent('io.mediateca.asset.updated', 'io.mediateca', { assetId, projectId: 'news', version: 2, fields: ['title'] });
     const deleted = newEvent('io.mediateca.asset.deleted', 'io.mediateca', { assetId, projectId: 'news', version: 3 });
-    const bridge = await runBridge({ nc, stream, logger, functions: { index: app.fetch } });
+    const bridge = await runBridge({ nc, stream, logger, functions: { index: app.fetch }, eventsSecret: 'bridge-secret' });
     try {
       await publishEvent(js, stream, updated);
       await publishEvent(js, stream, deleted);
@@ -275,6 +277,7 @@ describe('JetStream transport', { skip: !available && `NATS is not reachable at 
       await bridge.stop();
     }
     assert.deepEqual(new Set(received.map((e) => e.id)), new Set([updated.id, deleted.id]));
+    assert.deepEqual(secrets, ['bridge-secret', 'bridge-secret'], 'each delivery carries the events secret');
   });
 
   /** A core subscription that collects messages; next(n) waits until n have arrived. */

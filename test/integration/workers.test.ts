@@ -23,6 +23,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-workers-'));
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let relayPlatform: Platform;
 let bridgePlatform: Platform;
+const EVENTS_SECRET = `workers-${Math.random().toString(36).slice(2)}`;
 const received: { path: string; headers: Record<string, unknown>; body: string }[] = [];
 const gateway = createServer((request, response) => {
   let body = '';
@@ -38,7 +39,7 @@ before(async () => {
   database = await createTestDatabase();
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const port = (gateway.address() as { port: number }).port;
-  const config = loadConfig({ MEDIATECA_DATA: dataDir, DATABASE_URL: database.url, NATS_URL, NATS_STREAM: stream, OPENFAAS_GATEWAY_URL: `http://127.0.0.1:${port}` });
+  const config = loadConfig({ MEDIATECA_DATA: dataDir, DATABASE_URL: database.url, NATS_URL, NATS_STREAM: stream, OPENFAAS_GATEWAY_URL: `http://127.0.0.1:${port}`, EVENTS_SECRET });
   relayPlatform = await createPlatform({ name: 'outbox-relay', config });
   bridgePlatform = await createPlatform({ name: 'jetstream-bridge', config });
   await relayApp(relayPlatform);
@@ -68,6 +69,7 @@ test('a committed outbox row reaches the consuming function through JetStream, a
   const delivery = deliveries()[0]!;
   assert.equal(delivery.headers['ce-type'], 'io.mediateca.asset.rendered');
   assert.equal(delivery.headers['ce-subject'], 'asset-1');
+  assert.equal(delivery.headers['ce-mediatecasecret'], EVENTS_SECRET, 'the function accepts it only with the events secret');
   assert.deepEqual(JSON.parse(delivery.body), event.data);
   const published = await relayPlatform.db.selectFrom('outbox').select('published_at').where('event_id', '=', event.id).executeTakeFirstOrThrow();
   assert.ok(published.published_at, 'the row is marked published');
