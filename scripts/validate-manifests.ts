@@ -91,10 +91,10 @@ export function projectContext(root = ROOT): ProjectContext {
   return { functions, catalog: CATALOG, objectCreatedPrefix: OBJECT_CREATED_PREFIX, knownEnv: envNamesReadBy([join(root, 'shared'), functionsDir]) };
 }
 
-/** `env.NAME`, `env['NAME']` and `required(env, 'NAME')` in non-test sources. */
+/** `env.NAME`, `env['NAME']`, `required(env, 'NAME')` and the configuration schema's `NAME: v.…` entries in non-test sources. */
 export function envNamesReadBy(dirs: string[]): Set<string> {
   const names = new Set<string>();
-  const patterns = [/\benv\.([A-Z][A-Z0-9_]*)\b/g, /\benv\[['"]([A-Z][A-Z0-9_]*)['"]\]/g, /\brequired\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g];
+  const patterns = [/\benv\.([A-Z][A-Z0-9_]*)\b/g, /\benv\[['"]([A-Z][A-Z0-9_]*)['"]\]/g, /\brequired\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g, /^\s+([A-Z][A-Z0-9_]*):\s*v\./gm];
   const visit = (dir: string) => {
     if (!existsSync(dir)) return;
     for (const entry of readdirSync(dir)) {

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { createApp as uploadCompleteApp } from '../../functions/upload-complete/index.ts';
 import { createApp as uploadApp } from '../../functions/upload/index.ts';
 import { findAsset } from '../../shared/db/assets.ts';
+import { pushEndpointWithSecret } from '../../shared/events/secret.ts';
 import type { FilesystemObjectStore } from '../../shared/storage/filesystem.ts';
 import type { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { expireAbandonedUploads } from '../../shared/uploads/abandon.ts';
@@ -65,7 +66,7 @@ describe('uploads on PostgreSQL 15', { skip: !postgresUp }, () => {
 
     await put(plan.url, bytes);
     const record = { eventSource: 'ceph:s3', awsRegion: '', eventName: 'ObjectCreated:Put', eventTime: new Date().toISOString(), s3: { bucket: { name: platform.store.buckets.incoming }, object: { key: asset!.storage_key, size: bytes.length, sequencer: '1' } } };
-    const notified = await uploadCompleteApp(platform).request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [record] }) });
+    const notified = await uploadCompleteApp(platform).request(pushEndpointWithSecret('http://function/', platform.eventsSecret), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [record] }) });
     assert.equal(notified.status, 200);
     assert.equal((await findAsset(platform.db, plan.assetId))?.state, 'failed');
     assert.equal(await platform.store.head(platform.store.buckets.incoming, asset!.storage_key), undefined);
