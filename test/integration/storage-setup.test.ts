@@ -21,6 +21,7 @@ describe('setup:storage on Ceph RGW', { skip: !available }, () => {
     BUCKET_INCOMING: `${run}-incoming`, BUCKET_MASTERS: `${run}-masters`, BUCKET_RENDITIONS: `${run}-renditions`,
     PUBLIC_URL: 'https://api.mediateca.test',
     NOTIFY_ENDPOINT: 'http://upload-complete.mediateca.svc.cluster.local/',
+    EVENTS_SECRET: `setup-secret-${run}`,
   };
   const config = loadConfig(env);
   const topicName = uploadNotificationTopic(config.buckets.incoming);
@@ -47,6 +48,7 @@ describe('setup:storage on Ceph RGW', { skip: !available }, () => {
     const sns = new SNSClient({ endpoint: S3.endpoint, region: S3.region, credentials: { accessKeyId: S3.accessKeyId, secretAccessKey: S3.secretAccessKey } });
     const { Attributes = {} } = await sns.send(new GetTopicAttributesCommand({ TopicArn: TopicConfigurations[0]!.TopicArn }));
     assert.match(JSON.stringify(Attributes), /upload-complete\.mediateca\.svc\.cluster\.local/);
+    assert.ok(JSON.stringify(Attributes).includes(`/?secret=setup-secret-${run}`), 'the push endpoint carries the events secret');
   });
 
   test('without NOTIFY_ENDPOINT it says what to set', async () => {
