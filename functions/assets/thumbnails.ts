@@ -3,9 +3,7 @@
 // This route serves the track with every cue pointing at a freshly presigned sprite URL. Players fetch a track
 // (`<track src>`, a thumbnails option) without an Authorization header, so the route's URL is itself signed and
 // expiring, like the store's, and is what the asset's `sprite-vtt` rendition hands out.
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import type { Hono } from 'hono';
 import { findAsset, listRenditions } from '../../shared/db/assets.ts';
@@ -13,6 +11,7 @@ import type { Config } from '../../shared/config.ts';
 import type { AppEnv } from '../../shared/http/app.ts';
 import { Problem, notFound } from '../../shared/http/problem.ts';
 import type { Platform } from '../../shared/platform.ts';
+import { localKey } from '../../shared/secrets/local-key.ts';
 
 export function thumbnailRoutes(app: Hono<AppEnv>, platform: Platform): void {
   // Registered before the bearer-token middleware of /assets/*: the signature is this route's authorisation.
@@ -73,18 +72,8 @@ const keys = new WeakMap<Config, Buffer>();
 function signingKey(config: Config): Buffer {
   let key = keys.get(config);
   if (!key) {
-    key = config.s3 ? Buffer.from(hkdfSync('sha256', config.s3.secretAccessKey, '', 'mediateca signed thumbnails URLs', 32)) : localKey(join(config.dataDir, 'keys', 'url-signing-secret'));
+    key = config.s3 ? Buffer.from(hkdfSync('sha256', config.s3.secretAccessKey, '', 'mediateca signed thumbnails URLs', 32)) : localKey(config.dataDir, 'url-signing-secret');
     keys.set(config, key);
   }
   return key;
-}
-
-function localKey(file: string): Buffer {
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return Buffer.from(readFileSync(file, 'utf8'), 'hex');
 }

@@ -5,10 +5,9 @@
 //    header but keeps the event's attributes.
 //  - Bucket notifications (Ceph RGW topic, MinIO webhook, the filesystem store), whose senders can only be given a
 //    URL, carry it in the push URL's query: `?secret=…` (pushEndpointWithSecret).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.ts';
+import { localKey } from '../secrets/local-key.ts';
 
 export const EVENTS_SECRET_ATTRIBUTE = 'mediatecasecret';
 export const EVENTS_SECRET_HEADER = `ce-${EVENTS_SECRET_ATTRIBUTE}`;
@@ -34,15 +33,5 @@ function sameSecret(presented: string, secret: string): boolean {
 
 /** EVENTS_SECRET, else the embedded default's: made once and kept in the data folder, so processes sharing it agree. */
 export function eventsSecretOf(config: Pick<Config, 'eventsSecret' | 'dataDir'>): string {
-  return config.eventsSecret ?? loadOrCreateEventsSecret(join(config.dataDir, 'keys', 'events-secret'));
-}
-
-function loadOrCreateEventsSecret(file: string): string {
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return readFileSync(file, 'utf8').trim();
+  return config.eventsSecret ?? localKey(config.dataDir, 'events-secret').toString('hex');
 }
