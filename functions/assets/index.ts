@@ -1,20 +1,21 @@
 // assets: list assets (listing.ts); read an asset with its metadata, renditions and short-lived download URLs;
-// edit descriptive fields (optimistic concurrency via If-Match); history; reprocess (admin); soft delete;
-// project settings.
+// edit descriptive fields (optimistic concurrency via If-Match); editorial transitions; history; reprocess (admin);
+// soft delete; project settings. Viewers see approved assets only, unless their project's settings open the rest.
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { spanishLabel } from '../../shared/ai/vision/labels.ts';
 import { ConcurrentModification, assetHistory, changeAsset, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
 import { decideLabel, listFaces, listLabels, removeAssetFaces } from '../../shared/db/enrichment.ts';
-import { projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
+import { approvedOnlyProjects, projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { canTransition } from '../../shared/domain/asset.ts';
-import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
+import { EDITORIAL_STATES, MAX_REASON_LENGTH, type TransitionDecision, decideTransition } from '../../shared/domain/editorial.ts';
+import { EVENT_SOURCE, editorialEventType } from '../../shared/events/catalog.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
-import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
+import { Problem, badRequest, conflict, forbidden, notFound } from '../../shared/http/problem.ts';
 import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
@@ -30,11 +31,18 @@ const EditAsset = v.pipe(
   v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description or tags'),
 );
 
+const EditorialTransition = v.strictObject({
+  to: v.picklist(EDITORIAL_STATES, `to must be one of ${EDITORIAL_STATES.join(', ')}`),
+  reason: v.optional(userText(MAX_REASON_LENGTH)),
+});
+
 const LabelDecision = v.strictObject({ status: v.picklist(['accepted', 'rejected', 'suggested'], 'status must be accepted, rejected or suggested') });
 
 const ProjectSettingsInput = v.strictObject({
   /** adaptive streaming ladder (360p + 720p) for this project's videos */
   hls: v.optional(v.boolean()),
+  /** viewers see every editorial state (otherwise approved assets only) */
+  viewersSeeUnapproved: v.optional(v.boolean()),
 });
 
 export function createApp(platform: Platform): Hono<AppEnv> {
@@ -80,6 +88,28 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       set: edit,
       history: { type: 'edited', actor: c.get('principal').subject, data: { before: pick(asset, Object.keys(edit)), after: edit } },
       events: (version) => [newEvent('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, fields: Object.keys(edit) }, asset.id)],
+    }), asset);
+    platform.outboxWritten();
+    c.header('ETag', `"${updated.version}"`);
+    return c.json(await describeAsset(platform, updated));
+  });
+
+  // draft → in_review → approved → archived, rejected back to draft: the domain decides, the repository writes the
+  // new state, its history and the transition's event in one transaction.
+  app.post('/assets/:id/transitions', async (c) => {
+    const asset = await readableAsset(c, platform, 'asset:read');
+    const { to, reason } = parseOrProblem(EditorialTransition, await jsonBody(c.req.raw), 'transition');
+    const expectedVersion = versionFromIfMatch(c.req.header('if-match')) ?? asset.version;
+    if (expectedVersion !== asset.version) throw preconditionFailed(asset);
+    const principal = c.get('principal');
+    const decision = decideTransition({ asset: { projectId: asset.project_id, state: asset.state, editorialState: asset.editorial_state }, to, reason, principal });
+    if (!decision.ok) throw refusal(decision);
+    const moved = { from: decision.from, to: decision.to, ...(decision.reason ? { reason: decision.reason } : {}) };
+    const updated = await write(() => changeAsset(platform.db, asset, {
+      expectedVersion,
+      set: { editorial_state: decision.to },
+      history: { type: 'editorial-transition', actor: principal.subject, data: moved },
+      events: (version) => [newEvent(editorialEventType(decision.to), EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, ...moved }, asset.id)],
     }), asset);
     platform.outboxWritten();
     c.header('ETag', `"${updated.version}"`);
@@ -140,7 +170,15 @@ async function readableAsset(c: Context<AppEnv>, platform: Platform, action: Par
   const asset = await findAsset(platform.db, c.req.param('id')!);
   if (!asset) throw notFound('asset not found');
   authorize(c, action, asset.project_id, 'asset');
+  // An asset the caller may not see yet (a viewer, before approval) does not exist for them, like another project's.
+  if (asset.editorial_state !== 'approved' && (await approvedOnlyProjects(platform.db, c.get('principal'), [asset.project_id])).length > 0) throw notFound('asset not found');
   return asset;
+}
+
+function refusal(decision: Extract<TransitionDecision, { ok: false }>): Problem {
+  if (decision.problem === 'invalid') return badRequest(decision.reason);
+  if (decision.problem === 'forbidden') return forbidden(decision.reason);
+  return conflict(decision.reason);
 }
 
 export async function describeAsset(platform: Platform, asset: Asset) {

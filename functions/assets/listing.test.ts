@@ -72,6 +72,26 @@ test('another project’s assets are never listed; naming it is 404', async () =
   assert.deepEqual(ids((await get('viewer', '/assets?state=ready')).body), [seeded.ready!.id]);
 });
 
+test('viewers list approved assets only, unless the project lets them see the rest; editorialState filters', async () => {
+  const draft = await seedAsset(platform, { projectId: 'desk', editorialState: 'draft' });
+  const review = await seedAsset(platform, { projectId: 'desk', editorialState: 'in_review' });
+  const approved = await seedAsset(platform, { projectId: 'desk', editorialState: 'approved' });
+  tokens.deskViewer = await platform.signer!.mint('val', { desk: 'viewer' });
+  tokens.deskEditor = await platform.signer!.mint('eli', { desk: 'editor' });
+  assert.deepEqual(ids((await get('deskViewer', '/assets')).body), [approved.id]);
+  assert.equal((await get('deskViewer', `/assets/${draft.id}`)).status, 404, 'an unapproved asset does not exist for a viewer');
+  assert.equal((await get('deskViewer', `/assets/${draft.id}/history`)).status, 404);
+  assert.equal((await get('deskViewer', `/assets/${approved.id}`)).body.editorialState, 'approved');
+  assert.deepEqual(ids((await get('deskEditor', '/assets')).body), [approved.id, review.id, draft.id]);
+  assert.deepEqual(ids((await get('deskEditor', '/assets?editorialState=draft,in_review')).body), [review.id, draft.id]);
+  assert.equal((await get('deskEditor', '/assets?editorialState=published')).status, 400);
+  tokens.deskAdmin = await platform.signer!.mint('adi', { desk: 'admin' });
+  const open = await app.request('/projects/desk/settings', { method: 'PUT', headers: { authorization: `Bearer ${tokens.deskAdmin}`, 'content-type': 'application/json' }, body: JSON.stringify({ viewersSeeUnapproved: true }) });
+  assert.equal(open.status, 200);
+  assert.deepEqual(ids((await get('deskViewer', '/assets')).body), [approved.id, review.id, draft.id]);
+  assert.equal((await get('deskViewer', `/assets/${draft.id}`)).status, 200);
+});
+
 test('cursor paging walks every asset once, also when assets share a creation instant', async () => {
   const walked: string[] = [];
   let cursor: string | undefined;

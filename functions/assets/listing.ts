@@ -4,7 +4,9 @@ import type { Hono } from 'hono';
 import * as v from 'valibot';
 import { type AssetListing, listAssets } from '../../shared/db/assets.ts';
 import type { Asset } from '../../shared/db/schema.ts';
+import { approvedOnlyProjects } from '../../shared/db/projects.ts';
 import { ASSET_STATES, MEDIA_TYPES } from '../../shared/domain/asset.ts';
+import { EDITORIAL_STATES } from '../../shared/domain/editorial.ts';
 import { projectsWhere } from '../../shared/domain/permissions.ts';
 import type { AppEnv } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
@@ -21,6 +23,7 @@ const ListAssetsParams = v.object({
   projectId: commaList(ProjectId),
   state: commaList(v.picklist(LISTED_STATES, `states are ${LISTED_STATES.join(', ')} (deleted assets: deleted=true)`)),
   mediaType: commaList(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`)),
+  editorialState: commaList(v.picklist(EDITORIAL_STATES, `editorial states are ${EDITORIAL_STATES.join(', ')}`)),
   deleted: v.optional(v.picklist(['true', 'false'], 'deleted is true or false')),
   limit: v.pipe(v.optional(v.string(), '20'), v.transform(Number), v.integer('limit must be an integer'), v.minValue(1), v.maxValue(100)),
   cursor: v.optional(v.pipe(v.string(), v.maxLength(1000))),
@@ -39,6 +42,8 @@ export function listingRoutes(app: Hono<AppEnv>, platform: Platform): void {
       projectIds,
       states: deleted ? ['deleted'] : params.state ?? LISTED_STATES,
       mediaTypes: params.mediaType,
+      editorialStates: params.editorialState,
+      approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, c.get('principal'), projectIds),
       after: params.cursor === undefined ? undefined : listingKeyFrom(params.cursor),
       limit: params.limit + 1,
     });
@@ -62,6 +67,7 @@ export function assetSummary(asset: Asset) {
     projectId: asset.project_id,
     state: asset.state,
     stateReason: asset.state_reason,
+    editorialState: asset.editorial_state,
     progress: asset.progress,
     mediaType: asset.media_type,
     title: asset.title,

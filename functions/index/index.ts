@@ -24,6 +24,11 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     'io.mediateca.asset.updated': reindex,
     'io.mediateca.asset.failed': reindex,
     'io.mediateca.asset.deleted': reindex,
+    'io.mediateca.asset.editorial.draft': reindex,
+    'io.mediateca.asset.editorial.in_review': reindex,
+    'io.mediateca.asset.editorial.approved': reindex,
+    'io.mediateca.asset.editorial.rejected': reindex,
+    'io.mediateca.asset.editorial.archived': reindex,
     'io.mediateca.asset.enriched': reindex,
     'io.mediateca.person.updated': async (event, p, context) => projectAssets(p, await assetIdsWithPerson(p.db, event.data.personId), context),
   });
@@ -115,6 +120,7 @@ export function toSearchDocument(asset: Asset, technical: Record<string, any>, t
     projectId: asset.project_id,
     mediaType: asset.media_type,
     state: asset.state,
+    editorialState: asset.editorial_state,
     title: asset.title,
     description: asset.description,
     // assets from before the tag limit may carry thousands

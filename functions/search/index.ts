@@ -2,7 +2,9 @@
 // read model, scoped to the caller's projects.
 import type { Hono } from 'hono';
 import * as v from 'valibot';
+import { approvedOnlyProjects } from '../../shared/db/projects.ts';
 import { MEDIA_TYPES } from '../../shared/domain/asset.ts';
+import { EDITORIAL_STATES } from '../../shared/domain/editorial.ts';
 import { projectsWhere } from '../../shared/domain/permissions.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { badRequest } from '../../shared/http/problem.ts';
@@ -23,6 +25,7 @@ const SearchParams = v.object({
   mediaType: commaList(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`)),
   projectId: commaList(ProjectId),
   state: commaList(SearchableState),
+  editorialState: commaList(v.picklist(EDITORIAL_STATES, `editorial states are ${EDITORIAL_STATES.join(', ')}`)),
   tags: commaList(Tag),
   person: commaList(v.pipe(v.string(), v.uuid('person must be a person id'))),
   from: v.optional(Instant),
@@ -56,10 +59,13 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.get('/search', async (c) => {
     const params = parseOrProblem(SearchParams, c.req.query(), 'search parameters');
     if (params.mode === 'semantic' && !params.q?.trim() && !params.moreLike) throw badRequest('mode=semantic needs q or moreLike');
+    const projectIds = projectsWhere(c.get('principal'), 'asset:read');
     const query: SearchQuery = {
       q: params.q?.trim() || undefined,
-      projectIds: projectsWhere(c.get('principal'), 'asset:read'),
-      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], tags: params.tags, personIds: params.person, from: params.from, to: params.to },
+      projectIds,
+      // viewers find approved assets only, unless their project's settings say otherwise
+      approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, c.get('principal'), projectIds),
+      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], editorialState: params.editorialState, tags: params.tags, personIds: params.person, from: params.from, to: params.to },
       facets: params.facets,
       limit: params.limit,
       cursor: params.cursor,

@@ -2,6 +2,7 @@
 // events, all in one transaction. The unique (asset_id, version) key makes concurrent writers fail loudly.
 import { type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
 import { assertTransition, type AssetState, type MediaType } from '../domain/asset.ts';
+import type { EditorialState } from '../domain/editorial.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
 import type { Insertable } from 'kysely';
@@ -120,6 +121,9 @@ export interface AssetListing {
   projectIds: string[];
   states: AssetState[];
   mediaTypes?: MediaType[];
+  editorialStates?: EditorialState[];
+  /** projects (among projectIds) whose approved assets only are listed: the caller views them (approvedOnlyProjects) */
+  approvedOnlyProjectIds?: string[];
   /** the previous page's last row (its listedAt and id): only rows after it, newest first */
   after?: { listedAt: string; id: string };
   limit: number;
@@ -145,6 +149,9 @@ export async function listAssets(db: Kysely<DB>, listing: AssetListing): Promise
     .where('assets.project_id', 'in', listing.projectIds)
     .where('assets.state', 'in', listing.states);
   if (listing.mediaTypes?.length) query = query.where('assets.media_type', 'in', listing.mediaTypes);
+  if (listing.editorialStates?.length) query = query.where('assets.editorial_state', 'in', listing.editorialStates);
+  const approvedOnly = listing.approvedOnlyProjectIds ?? [];
+  if (approvedOnly.length) query = query.where((eb) => eb.or([eb('assets.project_id', 'not in', approvedOnly), eb('assets.editorial_state', '=', 'approved')]));
   if (listing.after) query = query.where(sql<SqlBool>`(assets.created_at, assets.id) < (${listing.after.listedAt}::timestamptz, ${listing.after.id}::uuid)`);
   return query.orderBy('assets.created_at', 'desc').orderBy('assets.id', 'desc').limit(listing.limit).execute();
 }

@@ -280,6 +280,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('import_task_events_task').on('import_task_events').columns(['task_id', 'id']).execute();
     },
   },
+  '0009_editorial_state': {
+    // The editorial lifecycle (shared/domain/editorial.ts). Assets from before it were visible to every reader of
+    // their project, as approved assets are now: they start approved so an upgrade hides nothing; new ones start
+    // in draft. Their search documents likewise (the index writes the column from then on).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('assets').addColumn('editorial_state', 'text', (c) => c.notNull().defaultTo('approved')).execute();
+      await sql`alter table assets alter column editorial_state set default 'draft'`.execute(db);
+      await db.schema.alterTable('search_documents').addColumn('editorial_state', 'text', (c) => c.notNull().defaultTo('approved')).execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {

@@ -1,6 +1,7 @@
 // Kysely table types: the one description of the database that all code compiles against.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AssetState, MediaType } from '../domain/asset.ts';
+import type { EditorialState } from '../domain/editorial.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
@@ -17,6 +18,8 @@ export interface AssetsTable {
   project_id: string;
   state: AssetState;
   state_reason: string | null;
+  /** the editorial lifecycle (domain/editorial.ts), apart from the processing state; migration 0009 */
+  editorial_state: ColumnType<EditorialState, EditorialState | undefined, EditorialState>;
   media_type: MediaType;
   title: string;
   description: string;
@@ -106,6 +109,8 @@ export interface SearchDocumentsTable {
   /** AI labels (a facet) and person ids (a filter); migration 0004 */
   labels: ColumnType<string[], string[] | undefined, string[]>;
   person_ids: ColumnType<string[], string[] | undefined, string[]>;
+  /** viewers find approved documents only, unless their project lets them see the rest; migration 0009 */
+  editorial_state: ColumnType<string, string | undefined, string>;
   filename: string;
   created_at: Timestamp;
   captured_at: Timestamp | null;

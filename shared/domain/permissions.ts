@@ -3,13 +3,28 @@
 export const ROLES = ['viewer', 'editor', 'producer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Action = 'asset:read' | 'asset:upload' | 'asset:edit' | 'asset:publish' | 'asset:reprocess' | 'project:admin';
+export type Action =
+  | 'asset:read'
+  | 'asset:read-unapproved'
+  | 'asset:upload'
+  | 'asset:edit'
+  | 'asset:submit'
+  | 'asset:approve'
+  | 'asset:publish'
+  | 'asset:archive'
+  | 'asset:reprocess'
+  | 'project:admin';
 
 const MIN_ROLE: Record<Action, Role> = {
   'asset:read': 'viewer',
+  // viewers see approved assets only, unless their project's settings let them see the rest (editorial.ts)
+  'asset:read-unapproved': 'editor',
   'asset:upload': 'editor',
   'asset:edit': 'editor',
+  'asset:submit': 'editor',
+  'asset:approve': 'producer',
   'asset:publish': 'producer',
+  'asset:archive': 'admin',
   'asset:reprocess': 'admin',
   'project:admin': 'admin',
 };

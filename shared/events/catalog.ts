@@ -14,6 +14,10 @@ export const ObjectCreatedData = v.object({
   sequencer: v.optional(v.string()),
 });
 
+const editorialState = v.picklist(['draft', 'in_review', 'approved', 'rejected', 'archived']);
+/** An editorial transition (shared/domain/editorial.ts): one event type per state moved to. */
+const EditorialTransitionData = v.object({ ...assetRef, from: editorialState, to: editorialState, reason: v.optional(v.string()) });
+
 export const CATALOG = {
   'com.amazonaws.s3.ObjectCreated:Put': { data: ObjectCreatedData, consumers: ['upload-complete'] },
   'com.amazonaws.s3.ObjectCreated:Post': { data: ObjectCreatedData, consumers: ['upload-complete'] },
@@ -42,12 +46,23 @@ export const CATALOG = {
   'io.mediateca.uploads.sweep-requested': { data: v.object({}), consumers: ['upload-complete'] },
   'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
   'io.mediateca.asset.deleted': { data: v.object(assetRef), consumers: ['index'] },
+  // editorial transitions: search shows viewers approved assets only; distribution publishes approved ones
+  'io.mediateca.asset.editorial.draft': { data: EditorialTransitionData, consumers: ['index'] },
+  'io.mediateca.asset.editorial.in_review': { data: EditorialTransitionData, consumers: ['index'] },
+  'io.mediateca.asset.editorial.approved': { data: EditorialTransitionData, consumers: ['index'] },
+  'io.mediateca.asset.editorial.rejected': { data: EditorialTransitionData, consumers: ['index'] },
+  'io.mediateca.asset.editorial.archived': { data: EditorialTransitionData, consumers: ['index'] },
   // a person was named or renamed: every asset showing them is indexed again under the new name
   'io.mediateca.person.updated': { data: v.object({ personId: v.pipe(v.string(), v.uuid()), projectId: v.string() }), consumers: ['index'] },
 } as const;
 
 export type EventType = keyof typeof CATALOG;
 export type EventData<T extends EventType> = v.InferOutput<(typeof CATALOG)[T]['data']>;
+
+/** The event an editorial transition to `to` emits. */
+export function editorialEventType<S extends EventData<'io.mediateca.asset.editorial.draft'>['to']>(to: S): `io.mediateca.asset.editorial.${S}` {
+  return `io.mediateca.asset.editorial.${to}`;
+}
 
 export const OBJECT_CREATED_PREFIX = 'com.amazonaws.s3.ObjectCreated:';
 

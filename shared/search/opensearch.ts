@@ -37,7 +37,7 @@ const FACET_FIELDS = { mediaType: 'media_type', projectId: 'project_id', state: 
 /** Top values returned for the many-valued facets. */
 const LIST_FACETS: Facet[] = ['tags', 'labels'];
 /** Keyword fields added after the first release: put into existing indexes' mappings by ensureIndex. */
-const ADDED_KEYWORDS = { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' } } as const;
+const ADDED_KEYWORDS = { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' } } as const;
 const TEXT_WEIGHTS = { title: 10, tags_text: 4, labels: 4, description: 2, extra: 1, ocr_text: 1, transcript: 1 } as const;
 const TEXT_FIELDS = Object.keys(TEXT_WEIGHTS) as (keyof typeof TEXT_WEIGHTS)[];
 const BM25_TIEBREAK = 0.001;
@@ -165,6 +165,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
       project_id: doc.projectId,
       media_type: doc.mediaType,
       state: doc.state,
+      editorial_state: doc.editorialState ?? 'approved',
       tags: doc.tags,
       label_values: doc.labels ?? [],
       person_ids: doc.personIds ?? [],
@@ -314,6 +315,15 @@ function filtersOf(query: SearchQuery): QueryDsl.QueryContainer[] {
   if (filters.mediaType?.length) clauses.push({ terms: { media_type: filters.mediaType } });
   if (filters.projectId?.length) clauses.push({ terms: { project_id: filters.projectId } });
   if (filters.state?.length) clauses.push({ terms: { state: filters.state } });
+  // Documents indexed before editorial states have no editorial_state: they count as approved (search-index.ts).
+  const approved: QueryDsl.QueryContainer = { bool: { should: [{ term: { editorial_state: 'approved' } }, { bool: { must_not: [{ exists: { field: 'editorial_state' } }] } }] } };
+  if (filters.editorialState?.length) {
+    const wanted: QueryDsl.QueryContainer[] = [{ terms: { editorial_state: filters.editorialState } }];
+    if (filters.editorialState.includes('approved')) wanted.push(approved);
+    clauses.push({ bool: { should: wanted } });
+  }
+  const approvedOnly = query.approvedOnlyProjectIds ?? [];
+  if (approvedOnly.length) clauses.push({ bool: { should: [{ bool: { must_not: [{ terms: { project_id: approvedOnly } }] } }, approved] } });
   for (const tag of filters.tags ?? []) clauses.push({ term: { tags: tag } });
   for (const person of filters.personIds ?? []) clauses.push({ term: { person_ids: person } });
   if (filters.from || filters.to) clauses.push({ range: { created_at: { ...(filters.from ? { gte: filters.from.toISOString() } : {}), ...(filters.to ? { lte: filters.to.toISOString() } : {}) } } });

@@ -295,6 +295,9 @@ export class PostgresSearchIndex implements SearchIndex {
     if (filters.mediaType?.length) matches = matches.where('media_type', 'in', filters.mediaType);
     if (filters.projectId?.length) matches = matches.where('project_id', 'in', filters.projectId);
     if (filters.state?.length) matches = matches.where('state', 'in', filters.state);
+    if (filters.editorialState?.length) matches = matches.where('editorial_state', 'in', filters.editorialState);
+    const approvedOnly = query.approvedOnlyProjectIds ?? [];
+    if (approvedOnly.length) matches = matches.where((eb) => eb.or([eb('project_id', 'not in', approvedOnly), eb('editorial_state', '=', 'approved')]));
     // @> lets the GIN index on tags find documents that carry every listed tag.
     if (filters.tags?.length) matches = matches.where(sql<SqlBool>`tags @> ${sql.val(filters.tags)}::text[]`);
     if (filters.personIds?.length) matches = matches.where(sql<SqlBool>`person_ids @> ${sql.val(filters.personIds)}::text[]`);
@@ -339,6 +342,7 @@ function rowOf(doc: SearchDocument, dimensions: number | undefined) {
     project_id: doc.projectId,
     media_type: doc.mediaType,
     state: doc.state,
+    editorial_state: doc.editorialState ?? 'approved',
     title: doc.title,
     tags: doc.tags,
     labels: doc.labels ?? [],

@@ -22,6 +22,11 @@ export interface SearchDocument {
   projectId: string;
   mediaType: string;
   state: string;
+  /**
+   * The editorial state (domain/editorial.ts). Absent on documents indexed before editorial states existed: they
+   * count as approved, as their assets do (migration 0009).
+   */
+  editorialState?: string;
   title: string;
   description: string;
   tags: string[];
@@ -62,10 +67,13 @@ export interface SearchQuery {
   q?: string;
   /** projects the caller may read; the adapter never returns documents outside them */
   projectIds: string[];
+  /** projects (among projectIds) in which only approved documents are returned: the caller is a viewer there */
+  approvedOnlyProjectIds?: string[];
   filters: {
     mediaType?: string[];
     projectId?: string[];
     state?: string[];
+    editorialState?: string[];
     /** every listed tag must be present */
     tags?: string[];
     /** every listed person must be present ("all assets with this person") */

@@ -111,6 +111,25 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
         assert.equal((await search({ projectIds: [] })).total, 0);
       });
 
+      test('approvedOnlyProjectIds keeps approved documents (and those from before editorial states) in those projects only', async () => {
+        const viewed = newProject();
+        const edited = newProject();
+        const docs = {
+          approved: makeDocument(viewed, { title: 'Editorial aprobado', editorialState: 'approved' }),
+          draft: makeDocument(viewed, { title: 'Editorial borrador', editorialState: 'draft' }),
+          legacy: makeDocument(viewed, { title: 'Editorial antiguo' }),
+          review: makeDocument(edited, { title: 'Editorial revision', editorialState: 'in_review' }),
+        };
+        await index.upsertMany(Object.values(docs));
+        const titles = async (query: Partial<SearchQuery>) => (await search({ projectIds: [viewed, edited], ...query })).hits.map((hit) => hit.document.title).sort();
+        assert.deepEqual(await titles({ approvedOnlyProjectIds: [viewed] }), ['Editorial antiguo', 'Editorial aprobado', 'Editorial revision']);
+        assert.deepEqual(await titles({ approvedOnlyProjectIds: [viewed], q: 'editorial borrador' }), []);
+        assert.deepEqual(await titles({ approvedOnlyProjectIds: [viewed, edited] }), ['Editorial antiguo', 'Editorial aprobado']);
+        assert.deepEqual(await titles({}), ['Editorial antiguo', 'Editorial aprobado', 'Editorial borrador', 'Editorial revision']);
+        assert.deepEqual(await titles({ filters: { editorialState: ['draft', 'in_review'] } }), ['Editorial borrador', 'Editorial revision']);
+        assert.deepEqual(await titles({ filters: { editorialState: ['approved'] } }), ['Editorial antiguo', 'Editorial aprobado']);
+      });
+
       test('the projectId filter narrows the scope and never widens it', async () => {
         assert.deepEqual(await found({ projectIds: [projectA, projectB], filters: { projectId: [projectB] } }), ['private']);
         assert.deepEqual(await found({ projectIds: [projectA], filters: { projectId: [projectB] } }), []);

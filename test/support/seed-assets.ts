@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { changeAsset, createUploadingAsset, putRendition } from '../../shared/db/assets.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import type { AssetState, MediaType } from '../../shared/domain/asset.ts';
+import type { EditorialState } from '../../shared/domain/editorial.ts';
 import type { Platform } from '../../shared/platform.ts';
 
 /** How each state is reached from `uploading`. */
@@ -23,6 +24,8 @@ export interface Seed {
   mediaType?: MediaType;
   title?: string;
   tags?: string[];
+  /** 'approved' unless given, so every reader (viewers too) sees the seed; 'draft' is where uploads start */
+  editorialState?: EditorialState;
   /** adds a thumbnail rendition row (key only; no bytes) */
   thumbnail?: boolean;
 }
@@ -44,6 +47,10 @@ export async function seedAsset(platform: Platform, seed: Seed = {}): Promise<As
   for (const state of PATH[seed.state ?? 'ready']) {
     const set = { state, ...(state === 'failed' ? { state_reason: 'seeded failure' } : {}), ...(state === 'deleted' ? { deleted_at: new Date() } : {}), ...(state === 'uploaded' ? { sha256: 'a'.repeat(64) } : {}) };
     asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set, history: { type: state, actor: 'seed' } });
+  }
+  const editorialState = seed.editorialState ?? 'approved';
+  if (editorialState !== asset.editorial_state) {
+    asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { editorial_state: editorialState }, history: { type: 'editorial-transition', actor: 'seed' } });
   }
   if (seed.thumbnail) {
     await putRendition(platform.db, { asset_id: id, name: 'thumbnail', storage_key: `${projectId}/${id}/thumbnail.jpg`, content_type: 'image/jpeg', size_bytes: 1, width: 300, height: 200 });
