@@ -36,7 +36,7 @@ export async function createImport(db: Kysely<DB>, batch: NewImport, tasks: NewT
         id: task.id,
         import_id: batch.id,
         ordinal: start + index,
-        item: JSON.stringify(task.item),
+        item: task.item,
         host: task.host,
         state: task.settled?.state ?? ('pending' as ImportTaskState),
         reason: task.settled?.reason ?? null,
