@@ -133,6 +133,8 @@ export interface ImportConfig {
   maxRedirects: number;
   /** a task held by a worker that stopped is taken again after this */
   leaseSeconds: number;
+  /** AES-256 key sealing S3 source credentials at rest (IMPORT_CREDENTIALS_KEY); unset: a key kept in the data folder */
+  credentialsKey?: Buffer;
   maxItemsPerBatch: number;
 }
 
@@ -312,6 +314,11 @@ const Env = v.object({
   IMPORT_MAX_REDIRECTS: v.optional(integer(0, 20), '5'),
   IMPORT_LEASE_SECONDS: v.optional(duration('s', 's'), '60s'),
   IMPORT_MAX_ITEMS: v.optional(integer(1), '100000'),
+  IMPORT_CREDENTIALS_KEY: v.optional(v.pipe(
+    v.string(),
+    v.check((value) => credentialsKeyBytes(value) !== undefined, 'not a 32-byte key: 64 hex characters or 44 base64 characters (openssl rand -hex 32 makes one)'),
+    v.transform((value) => credentialsKeyBytes(value)!),
+  )),
 });
 
 /** The configuration from an environment (process.env by default; tests pass their own). Throws ConfigError naming every wrong variable. */
@@ -398,6 +405,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.IMPORT_REQUEST_TIMEOUT_MS,
       maxRedirects: e.IMPORT_MAX_REDIRECTS,
       leaseSeconds: e.IMPORT_LEASE_SECONDS,
+      credentialsKey: e.IMPORT_CREDENTIALS_KEY,
       maxItemsPerBatch: e.IMPORT_MAX_ITEMS,
     },
   };
@@ -405,3 +413,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** the token robots.txt groups are matched against */
 const IMPORT_ROBOTS_AGENT = 'MediatecaImport';
+
+/** An AES-256 key written as 64 hex characters or as base64; undefined when it is not 32 bytes. */
+function credentialsKeyBytes(value: string): Buffer | undefined {
+  const trimmed = value.trim();
+  const bytes = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed) ? Buffer.from(trimmed, 'base64') : undefined;
+  return bytes?.length === 32 ? bytes : undefined;
+}

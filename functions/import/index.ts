@@ -11,6 +11,7 @@ import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/a
 import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
 import { jsonBody, parseOrProblem } from '../../shared/http/validate.ts';
+import { credentialsKeyOf, sealSource } from '../../shared/import/credentials.ts';
 import { FetchError } from '../../shared/import/net.ts';
 import { PoliteHttp } from '../../shared/import/polite-http.ts';
 import { providerFor } from '../../shared/import/providers/index.ts';
@@ -45,6 +46,7 @@ export interface ImportAppOptions {
 export function createApp(platform: Platform, options: ImportAppOptions = {}): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'import');
   const http = new PoliteHttp(platform.config.imports);
+  const credentialsKey = credentialsKeyOf(platform.config);
   app.use('/imports', requireAuth(platform));
   app.use('/imports/*', requireAuth(platform));
 
@@ -62,9 +64,11 @@ export function createApp(platform: Platform, options: ImportAppOptions = {}): H
         shown: tasks.slice(0, DRY_RUN_ITEMS_SHOWN).map((t) => ({ url: t.item.url, title: t.item.title, host: t.host, ...(t.settled ? { state: t.settled.state, reason: t.settled.reason } : { state: 'pending' }) })),
       });
     }
+    const id = randomUUID();
     const batch = await createImport(
       platform.db,
-      { id: randomUUID(), project_id: input.projectId, owner: c.get('principal').subject, source_type: input.source.type, source: input.source as Record<string, unknown>, priority: input.priority, defaults: input.defaults },
+      // an S3 source's secret key is stored sealed (shared/import/credentials.ts)
+      { id, project_id: input.projectId, owner: c.get('principal').subject, source_type: input.source.type, source: sealSource(input.source, credentialsKey, id), priority: input.priority, defaults: input.defaults },
       tasks,
     );
     options.onWork?.();

@@ -20,7 +20,7 @@ export const ImportSource = v.variant('type', [UrlsSource, CsvSource, FeedSource
 export type ImportSource = v.InferOutput<typeof ImportSource>;
 export type SourceOf<T extends ImportSource['type']> = Extract<ImportSource, { type: T }>;
 
-/** The source as shown to API clients: no secrets, no whole CSV. */
+/** The source as shown to API clients (as stored: an S3 secret sealed or not): no secrets, no whole CSV. */
 export function describeSource(source: ImportSource): Record<string, unknown> {
   if (source.type === 's3') return { ...source, credentials: { accessKeyId: source.credentials.accessKeyId, secretAccessKey: '***' } };
   if (source.type === 'csv') return { type: 'csv', bytes: Buffer.byteLength(source.csv) };

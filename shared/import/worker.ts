@@ -9,6 +9,7 @@ import * as v from 'valibot';
 import { findAsset } from '../db/assets.ts';
 import { type ClaimedTask, claimTask, openTaskCounts, recordTaskAsset, releaseTask, renewLease, settleTask, type TaskOutcome } from '../db/imports.ts';
 import type { Platform } from '../platform.ts';
+import { credentialsKeyOf, openSource } from './credentials.ts';
 import { ingest } from './ingest.ts';
 import { importFetchDuration, importTasksOpen, importTasksSettled } from './metrics.ts';
 import { FetchError } from './net.ts';
@@ -32,10 +33,12 @@ export class ImportWorker {
   private wakeUp: () => void = () => {};
   private readonly pollIntervalMs: number;
   private gaugeRefreshedAt = 0;
+  private readonly credentialsKey: Buffer;
 
   constructor(private readonly platform: Platform, options: WorkerOptions = {}) {
     this.http = new PoliteHttp(platform.config.imports);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.credentialsKey = credentialsKeyOf(platform.config);
   }
 
   start(): this {
@@ -111,7 +114,7 @@ export class ImportWorker {
       log.info('bytes had already arrived before a restart; not fetched again');
       return;
     }
-    const source = v.parse(ImportSource, task.source);
+    const source = v.parse(ImportSource, openSource(task.source, this.credentialsKey, task.import_id));
     const provider = providerFor(source);
     const started = performance.now();
     let outcome: TaskOutcome;
