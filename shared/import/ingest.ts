@@ -1,7 +1,9 @@
 // One fetched item into the platform, exactly as a hand upload: startUpload (the asset in `uploading`, a
 // presigned PUT or a multipart plan), then the bytes PUT to those URLs as they stream from the source. The
 // bucket notification then reaches upload-complete, which verifies, dedups and starts renditions and indexing.
-// Nothing is buffered beyond one network chunk; nothing touches the disk.
+// Nothing is buffered beyond one network chunk (one part, for a source that does not say its size); nothing
+// touches the disk.
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
@@ -10,7 +12,8 @@ import { findUpload } from '../db/assets.ts';
 import type { ImportItem } from '../db/schema.ts';
 import { Problem } from '../http/problem.ts';
 import type { Platform } from '../platform.ts';
-import { startUpload } from '../uploads/start.ts';
+import { planParts } from '../uploads/parts.ts';
+import { type StartUploadInput, startUpload, storageKeyFor } from '../uploads/start.ts';
 import { importBytes } from './metrics.ts';
 import { FetchError } from './net.ts';
 import type { FetchedItem } from './providers/provider.ts';
@@ -33,28 +36,23 @@ export async function ingest(platform: Platform, fetched: FetchedItem, request: 
   const { maxItemBytes, requestTimeoutMs } = platform.config.imports;
   const source = new ByteSource(fetched.body, (n) => importBytes.inc({ provider: request.provider }, n));
   try {
-    if (fetched.size === undefined) throw new FetchError('the source did not say how large the file is (no Content-Length), so it cannot be planned as an upload', true);
-    if (fetched.size > maxItemBytes) throw new FetchError(`too large: ${fetched.size} bytes, the limit is ${maxItemBytes} bytes`, true);
-    if (fetched.size === 0) throw new FetchError('the file is empty (0 bytes)', true);
-    const size = fetched.size;
+    let size = fetched.size;
+    if (size === undefined) {
+      // No Content-Length: one part is read ahead. A file that ends within it is planned like any other; a longer
+      // one goes out part by part before its size is known (ingestUnknownSize).
+      const partSize = planParts(maxItemBytes, platform.config.uploads.partSizeBytes).partSize;
+      const ahead = await source.fill(partSize + 1);
+      if (ahead > partSize) return await ingestUnknownSize(platform, source, fetched, request, partSize);
+      size = ahead;
+    }
+    if (size > maxItemBytes) throw new FetchError(`too large: ${size} bytes, the limit is ${maxItemBytes} bytes`, true);
+    if (size === 0) throw new FetchError('the file is empty (0 bytes)', true);
     const head = await source.peek(Math.min(SNIFF_BYTES, size));
-    const { item, defaults } = request;
     let plan: Awaited<ReturnType<typeof startUpload>>;
     try {
-      plan = await startUpload(platform, request.owner, {
-        projectId: request.projectId,
-        filename: item.filename ?? fetched.filename,
-        size,
-        contentType: contentTypeFor(head, fetched.contentType),
-        sha256: item.sha256,
-        title: item.title ?? defaults.title,
-        description: item.description ?? defaults.description,
-        tags: [...new Set([...(defaults.tags ?? []), ...(item.tags ?? [])])],
-      });
+      plan = await startUpload(platform, request.owner, uploadInput(request, fetched, size, contentTypeFor(head, fetched.contentType)));
     } catch (error) {
-      if (error instanceof Problem && typeof error.extra.duplicateOf === 'string') return { kind: 'duplicate', duplicateOf: error.extra.duplicateOf };
-      if (error instanceof Problem) throw new FetchError(error.detail ?? error.title, true);
-      throw error;
+      return duplicateOrThrow(error);
     }
     await request.onAsset(plan.assetId);
     const options = { timeoutMs: requestTimeoutMs, signal: request.signal };
@@ -74,6 +72,70 @@ export async function ingest(platform: Platform, fetched: FetchedItem, request: 
   } finally {
     fetched.body.destroy();
   }
+}
+
+/**
+ * A source longer than one part that did not say its size: a multipart upload is begun under the asset's future
+ * key and fed one part at a time (one part in memory, the size limit enforced as the bytes come); at the end the
+ * size is known, the asset and its upload are created for that multipart upload, and it is completed.
+ */
+async function ingestUnknownSize(platform: Platform, source: ByteSource, fetched: FetchedItem, request: IngestRequest, partSize: number): Promise<IngestResult> {
+  const { store, config } = platform;
+  const { maxItemBytes, requestTimeoutMs } = config.imports;
+  const contentType = contentTypeFor(await source.peek(SNIFF_BYTES), fetched.contentType);
+  const input = uploadInput(request, fetched, 0, contentType);
+  const assetId = randomUUID();
+  const bucket = store.buckets.incoming;
+  const storageKey = storageKeyFor(request.projectId, assetId, input.filename);
+  const multipartUploadId = await store.createMultipartUpload(bucket, storageKey, contentType);
+  const options = { timeoutMs: requestTimeoutMs, signal: request.signal };
+  let completed = false;
+  try {
+    const parts = [];
+    let size = 0;
+    for (let partNumber = 1; ; partNumber++) {
+      const length = await source.fill(partSize);
+      if (length === 0) break;
+      if (size + length > maxItemBytes) throw new FetchError(`too large: more than ${maxItemBytes} bytes arrived (no Content-Length was given), the limit is ${maxItemBytes} bytes`, true);
+      const url = await store.presignUploadPart(bucket, storageKey, multipartUploadId, partNumber, config.uploads.urlTtlSeconds);
+      parts.push({ partNumber, etag: await put(url, source.take(length), length, {}, options) });
+      size += length;
+      if (length < partSize) break;
+    }
+    let plan: Awaited<ReturnType<typeof startUpload>>;
+    try {
+      plan = await startUpload(platform, request.owner, { ...input, size }, { assetId, storageKey, multipartUploadId, partSize });
+    } catch (error) {
+      return duplicateOrThrow(error);
+    }
+    await request.onAsset(plan.assetId);
+    await store.completeMultipartUpload(bucket, storageKey, multipartUploadId, parts);
+    completed = true;
+    return { kind: 'uploaded', assetId, bytes: size };
+  } finally {
+    if (!completed) await store.abortMultipartUpload(bucket, storageKey, multipartUploadId).catch(() => {});
+  }
+}
+
+function uploadInput(request: IngestRequest, fetched: FetchedItem, size: number, contentType: string): StartUploadInput {
+  const { item, defaults } = request;
+  return {
+    projectId: request.projectId,
+    filename: item.filename ?? fetched.filename,
+    size,
+    contentType,
+    sha256: item.sha256,
+    title: item.title ?? defaults.title,
+    description: item.description ?? defaults.description,
+    tags: [...new Set([...(defaults.tags ?? []), ...(item.tags ?? [])])],
+  };
+}
+
+/** startUpload refused: a declared SHA-256 already in the project is a duplicate; any other refusal is final. */
+function duplicateOrThrow(error: unknown): IngestResult {
+  if (error instanceof Problem && typeof error.extra.duplicateOf === 'string') return { kind: 'duplicate', duplicateOf: error.extra.duplicateOf };
+  if (error instanceof Problem) throw new FetchError(error.detail ?? error.title, true);
+  throw error;
 }
 
 /** PUT to a presigned URL, streaming; answers the ETag. The store is ours: no SSRF guard, but the same timeout. */
@@ -111,6 +173,12 @@ export class ByteSource {
 
   constructor(stream: Readable, private readonly onBytes: (n: number) => void = () => {}) {
     this.iterator = stream[Symbol.asyncIterator]();
+  }
+
+  /** Reads ahead until `n` bytes are held (fewer only at the end of the stream); answers how many are held, up to `n`. */
+  async fill(n: number): Promise<number> {
+    while (this.pendingBytes < n && (await this.pull())) { /* pulling */ }
+    return Math.min(this.pendingBytes, n);
   }
 
   /** At least `n` bytes (fewer only at the end of the stream), kept to be read again by `take`. */

@@ -25,7 +25,23 @@ export const StartUpload = v.object({
 
 export type StartUploadInput = v.InferOutput<typeof StartUpload>;
 
-export async function startUpload(platform: Platform, owner: string, input: StartUploadInput) {
+/**
+ * A multipart upload the caller already began (and sent parts to) before the size was known: bulk import of a
+ * source without Content-Length. The asset takes this id, the upload that multipart upload and its part size.
+ */
+export interface BegunMultipart {
+  assetId: string;
+  storageKey: string;
+  multipartUploadId: string;
+  partSize: number;
+}
+
+/** Where a file of this project and name is stored: the key begun multipart uploads must use. */
+export function storageKeyFor(projectId: string, assetId: string, filename: string): string {
+  return originalKey(projectId, assetId, extensionOf(safeFilename(filename)));
+}
+
+export async function startUpload(platform: Platform, owner: string, input: StartUploadInput, begun?: BegunMultipart) {
   const { config, store } = platform;
   if (input.size === 0) throw badRequest('the file is empty (0 bytes); there is nothing to upload');
   if (input.size > config.uploads.maxBytes) throw payloadTooLarge(`the file is ${input.size} bytes; the limit is ${config.uploads.maxBytes} bytes`);
@@ -33,15 +49,15 @@ export async function startUpload(platform: Platform, owner: string, input: Star
     const existing = await findDuplicate(platform.db, input.projectId, input.sha256);
     if (existing) throw conflict(`an identical file is already in project ${input.projectId}`, { duplicateOf: existing.id });
   }
-  const assetId = randomUUID();
+  const assetId = begun?.assetId ?? randomUUID();
   const uploadId = randomUUID();
   const filename = safeFilename(input.filename);
-  const key = originalKey(input.projectId, assetId, extensionOf(filename));
+  const key = begun?.storageKey ?? originalKey(input.projectId, assetId, extensionOf(filename));
   const bucket = store.buckets.incoming;
   const expiresAt = new Date(Date.now() + config.uploads.expireAfterSeconds * 1000);
-  const multipart = input.size > config.uploads.multipartThresholdBytes;
-  const plan = multipart ? planParts(input.size, config.uploads.partSizeBytes) : undefined;
-  const multipartUploadId = plan ? await store.createMultipartUpload(bucket, key, input.contentType) : null;
+  const multipart = begun !== undefined || input.size > config.uploads.multipartThresholdBytes;
+  const plan = begun ? { partSize: begun.partSize, partCount: Math.ceil(input.size / begun.partSize) } : multipart ? planParts(input.size, config.uploads.partSizeBytes) : undefined;
+  const multipartUploadId = begun?.multipartUploadId ?? (plan ? await store.createMultipartUpload(bucket, key, input.contentType) : null);
 
   await createUploadingAsset(
     platform.db,

@@ -1,8 +1,9 @@
-// Bulk import on PostgreSQL with an S3 source on Ceph RGW, through the platform's API: the batch's S3 secret is
-// stored sealed (never in the row as posted), the worker opens it and imports every object, and each task's item
-// is stored as a JSON object (postgres.js once wrote it as a JSON string, so every task failed on PostgreSQL).
+// Bulk import on PostgreSQL through the platform's API: an S3 source on Ceph RGW whose secret is stored sealed
+// (never in the row as posted; the worker opens it and imports every object), each task's item stored as a JSON
+// object (postgres.js once wrote it as a JSON string, so every task failed on PostgreSQL), and sources that send
+// no Content-Length (chunked): small and multipart-sized files stream in, one over the limit fails as it streams.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { S3ObjectStore, s3Client } from '../../shared/storage/s3.ts';
 import { Client } from '../support/client.ts';
+import { type Route, type SourceServer, startSourceServer } from '../support/source-server.ts';
 import { makeJpegWithExif } from '../support/images.ts';
 import { POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
 
@@ -21,11 +23,17 @@ const bucket = `import-pg-${randomUUID().slice(0, 8)}`;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let host: Host;
 let client: Client;
+let source: SourceServer;
 
 before(async () => {
   if (!up) return;
   database = await createTestDatabase();
-  host = await startHost(loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', DATABASE_URL: database.url, ENRICH_PARTS: 'none', LOG_LEVEL: 'warn', IMPORT_ALLOW_PRIVATE_NETWORKS: 'true', IMPORT_HOST_RATE: '100' }), 0);
+  host = await startHost(loadConfig({
+    MEDIATECA_DATA: dataDir, PORT: '0', DATABASE_URL: database.url, ENRICH_PARTS: 'none', LOG_LEVEL: 'warn', IMPORT_ALLOW_PRIVATE_NETWORKS: 'true', IMPORT_HOST_RATE: '100',
+    // parts of 5 MiB and a 14 MiB limit: a chunked source of 11 MiB is three parts, one of 20 MiB is too large
+    UPLOAD_PART_SIZE: '5M', IMPORT_MAX_ITEM_BYTES: '14M', IMPORT_MAX_ATTEMPTS: '1',
+  }), 0);
+  source = await startSourceServer();
   client = new Client(host.url, await host.platform.signer!.mint('importer', { newsroom: 'editor' }));
   const s3 = await s3Client(S3, S3.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -33,6 +41,7 @@ before(async () => {
 });
 after(async () => {
   await host?.stop();
+  await source?.close();
   if (up) await emptyAndDeleteBuckets(new S3ObjectStore({ ...S3 }, { incoming: bucket, masters: bucket, renditions: bucket }));
   await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -52,11 +61,48 @@ test('an S3 prefix imports on PostgreSQL with its secret key sealed at rest', { 
   const task = await host.platform.db.selectFrom('import_tasks').select('item').where('import_id', '=', created.body.id).executeTakeFirstOrThrow();
   assert.equal(typeof task.item, 'object');
 
-  const deadline = Date.now() + 60_000;
+  const batch = await completed(created.body.id);
+  assert.deepEqual([batch.state, batch.counts.uploaded, batch.counts.failed], ['completed', 3, 0], JSON.stringify(batch));
+});
+
+async function completed(id: string): Promise<any> {
+  const deadline = Date.now() + 90_000;
   let batch: any;
   do {
     await new Promise((r) => setTimeout(r, 200));
-    batch = (await client.request('GET', `/imports/${created.body.id}`)).body;
+    batch = (await client.request('GET', `/imports/${id}`)).body;
   } while (batch.state !== 'completed' && Date.now() < deadline);
-  assert.deepEqual([batch.state, batch.counts.uploaded, batch.counts.failed], ['completed', 3, 0], JSON.stringify(batch));
+  return batch;
+}
+
+/** Sends the bytes in 64 KiB chunks with no Content-Length (chunked transfer encoding). */
+function chunked(bytes: Buffer): Route {
+  return async (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/octet-stream' });
+    for (let at = 0; at < bytes.length; at += 65536) {
+      if (!response.write(bytes.subarray(at, at + 65536))) await new Promise((r) => response.once('drain', r));
+    }
+    response.end();
+  };
+}
+
+test('sources without Content-Length stream in, small or multipart-sized; too large fails while streaming', { skip: !up }, async () => {
+  const small = await makeJpegWithExif({ width: 40, height: 30, seed: 400 });
+  const large = Buffer.concat([await makeJpegWithExif({ width: 40, height: 30, seed: 401 }), randomBytes(11 * 1024 * 1024)]);
+  const huge = Buffer.concat([await makeJpegWithExif({ width: 40, height: 30, seed: 402 }), randomBytes(20 * 1024 * 1024)]);
+  source.route('/small.jpg', chunked(small));
+  source.route('/large.jpg', chunked(large));
+  source.route('/huge.jpg', chunked(huge));
+  const created = await client.request('POST', '/imports', { projectId: 'newsroom', source: { type: 'urls', urls: ['small', 'large', 'huge'].map((n) => `${source.url}/${n}.jpg`) } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const batch = await completed(created.body.id);
+  assert.deepEqual([batch.counts.uploaded, batch.counts.failed], [2, 1], JSON.stringify(batch));
+  const report = (await client.request('GET', `/imports/${created.body.id}/report`)).body.items as any[];
+  assert.match(report[2].reason, /too large: more than 14680064 bytes arrived/);
+  for (const [row, bytes] of [[report[0], small], [report[1], large]] as const) {
+    const asset = await client.waitForAsset(row.assetId, (a) => a.state === 'ready' || a.state === 'failed');
+    assert.deepEqual([asset.state, asset.size, asset.sha256], ['ready', bytes.length, createHash('sha256').update(bytes).digest('hex')], asset.stateReason);
+  }
+  const open = await host.platform.db.selectFrom('uploads').select('id').where('completed_at', 'is', null).execute();
+  assert.deepEqual(open, [], 'no upload is left open; the failed one never made an asset');
 });
