@@ -3,7 +3,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { ImportConfig } from '../config.ts';
 import { FetchError, type NetPolicy, checkUrl, guardedGet, readText } from './net.ts';
-import { HostGate, RobotsCache } from './politeness.ts';
+import { HostGate, type HostLimiter, RobotsCache } from './politeness.ts';
+import { RedisHostGate } from './redis-host-gate.ts';
 
 export class RobotsDisallowed extends FetchError {
   constructor(url: URL) {
@@ -16,12 +17,15 @@ const DEFAULT_HOST_PAUSE_MS = 5_000;
 
 export class PoliteHttp {
   readonly policy: NetPolicy;
-  readonly gate: HostGate;
+  readonly gate: HostLimiter;
   private readonly robots: RobotsCache;
 
-  constructor(readonly config: ImportConfig) {
+  /** With `redisUrl` (REDIS_URL), the per-host limits are shared by every instance through Redis. */
+  constructor(readonly config: ImportConfig, redisUrl?: string) {
     this.policy = { userAgent: config.userAgent, allowPrivateNetworks: config.allowPrivateNetworks, allowedRanges: config.allowedRanges, requestTimeoutMs: config.requestTimeoutMs, maxRedirects: config.maxRedirects };
-    this.gate = new HostGate(config.hostConcurrency, config.hostRequestsPerSecond);
+    this.gate = redisUrl
+      ? new RedisHostGate(redisUrl, config.hostConcurrency, config.hostRequestsPerSecond)
+      : new HostGate(config.hostConcurrency, config.hostRequestsPerSecond);
     this.robots = new RobotsCache(this.policy, config.robotsAgent, this.gate);
   }
 
@@ -43,9 +47,13 @@ export class PoliteHttp {
       return result;
     } catch (error) {
       release();
-      if (error instanceof FetchError && (error.status === 429 || error.status === 503)) this.gate.pause(host, error.retryAfterMs ?? DEFAULT_HOST_PAUSE_MS);
+      if (error instanceof FetchError && (error.status === 429 || error.status === 503)) await this.gate.pause(host, error.retryAfterMs ?? DEFAULT_HOST_PAUSE_MS).catch(() => {});
       throw error;
     }
+  }
+
+  close(): Promise<void> {
+    return this.gate.close();
   }
 
   async getText(target: string, maxBytes: number, signal?: AbortSignal): Promise<string> {

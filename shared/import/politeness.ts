@@ -13,7 +13,18 @@ interface HostState {
   waiters: (() => void)[];
 }
 
-export class HostGate {
+/** Per-host limits: HostGate in one process's memory, RedisHostGate shared by every instance (REDIS_URL). */
+export interface HostLimiter {
+  /** Hosts where a new request would only wait: all slots taken, or paused at the host's request. */
+  busyHosts(now?: number): string[];
+  /** Waits for a slot and the host's next turn; the returned function gives the slot back. */
+  acquire(host: string, signal?: AbortSignal): Promise<() => void>;
+  /** The host asked us to slow down: no request starts there before `ms` from now. */
+  pause(host: string, ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class HostGate implements HostLimiter {
   private readonly hosts = new Map<string, HostState>();
   private readonly intervalMs: number;
 
@@ -58,11 +69,13 @@ export class HostGate {
   }
 
   /** The host asked us to slow down: no request starts there before `ms` from now. */
-  pause(host: string, ms: number): void {
+  async pause(host: string, ms: number): Promise<void> {
     const state = this.state(host);
     state.pausedUntil = Math.max(state.pausedUntil, Date.now() + ms);
     importThrottled.inc({ host, reason: 'server' });
   }
+
+  async close(): Promise<void> {}
 
   private release(state: HostState): void {
     state.inFlight--;
@@ -89,7 +102,7 @@ const ROBOTS_MAX_BYTES = 512 * 1024;
 export class RobotsCache {
   private readonly cache = new Map<string, { robots: Robots | null; expiresAt: number; pending?: Promise<Robots | null> }>();
 
-  constructor(private readonly policy: NetPolicy, private readonly agent: string, private readonly gate: HostGate) {}
+  constructor(private readonly policy: NetPolicy, private readonly agent: string, private readonly gate: HostLimiter) {}
 
   async isAllowed(url: URL, signal?: AbortSignal): Promise<boolean> {
     const robots = await this.robotsFor(url.origin, url.host, signal);

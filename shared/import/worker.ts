@@ -36,7 +36,7 @@ export class ImportWorker {
   private readonly credentialsKey: Buffer;
 
   constructor(private readonly platform: Platform, options: WorkerOptions = {}) {
-    this.http = new PoliteHttp(platform.config.imports);
+    this.http = new PoliteHttp(platform.config.imports, platform.config.redisUrl);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.credentialsKey = credentialsKeyOf(platform.config);
   }
@@ -60,6 +60,7 @@ export class ImportWorker {
     for (const task of this.inFlight.values()) task.abort('stopping');
     await this.loop;
     await Promise.allSettled([...this.inFlight.values()].map((t) => t.promise));
+    await this.http.close();
   }
 
   private async run(): Promise<void> {
