@@ -72,7 +72,8 @@ export class RedisHostGate implements HostLimiter {
         break;
       }
       waited = true;
-      this.busyUntil.set(host, Date.now() + Math.max(ms, poll));
+      // busy until a while past this poll: claims pass the host over rather than wait on it
+      this.busyUntil.set(host, Date.now() + Math.max(ms, poll) + POLL_MAX_MS);
       await sleep(Math.max(ms, poll), undefined, { signal });
     }
     if (waited) importThrottled.inc({ host, reason: 'limit' });

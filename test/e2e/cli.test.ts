@@ -16,6 +16,7 @@ import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { Client } from '../support/client.ts';
 import { makeJpegWithExif } from '../support/images.ts';
+import { file, startSourceServer } from '../support/source-server.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mediateca-cli-e2e-'));
 const BIN = join(import.meta.dirname, '../../cli/mediateca.js');
@@ -64,6 +65,8 @@ before(async () => {
     PORT: '0',
     ENRICH_PARTS: 'none',
     LOG_LEVEL: 'warn',
+    IMPORT_ALLOW_PRIVATE_NETWORKS: 'true',
+    IMPORT_HOST_RATE: '100',
     // parts of 5 MiB (the S3 minimum), so one file of 16 MiB is a multipart upload of four parts
     UPLOAD_MULTIPART_THRESHOLD: '6M',
     UPLOAD_PART_SIZE: '5M',
@@ -204,4 +207,32 @@ test('download continues a partial file with a Range request and checks the SHA-
   assert.equal(JSON.parse(missing.stdout).status, 404);
   const usage = await cli(['edit', assetId]);
   assert.equal(usage.code, 2);
+});
+
+test('import starts a batch through the imports API, follows it and writes its report', async () => {
+  const source = await startSourceServer();
+  try {
+    for (let i = 0; i < 3; i++) source.route(`/wire/${i}.jpg`, file(await makeJpegWithExif({ width: 40, height: 30, seed: 600 + i }), 'image/jpeg'));
+    const list = join(root, 'urls.txt');
+    writeFileSync(list, `# agency wire\n${[0, 1, 2].map((i) => `${source.url}/wire/${i}.jpg`).join('\n')}\n${source.url}/wire/missing.jpg\n`);
+    const dry = await cli(['--json', 'import', 'urls', list, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual([JSON.parse(dry.stdout).items, source.hits.get('/wire/0.jpg')], [4, undefined]);
+
+    const report = join(root, 'report.csv');
+    const run = await cli(['--json', 'import', 'urls', list, '--tags', 'wire', '--wait', '--report', report]);
+    assert.equal(run.code, 1, 'one item failed: exit code 1');
+    const batch = JSON.parse(run.stdout);
+    assert.deepEqual([batch.state, batch.counts.uploaded, batch.counts.failed], ['completed', 3, 1]);
+    const lines = readFileSync(report, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 5);
+    assert.match(lines[4]!, /missing\.jpg.*404/);
+    const status = await cli(['import', 'status', batch.id]);
+    assert.match(status.stdout, /completed, 4 items/);
+    const refused = await cli(['import', 'resume', batch.id]);
+    assert.equal(refused.code, 1, 'a batch that is not paused cannot be resumed (409)');
+    assert.match(refused.stderr, /409/);
+  } finally {
+    await source.close();
+  }
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { importThrottled } from '../../shared/import/metrics.ts';
 import { RedisHostGate } from '../../shared/import/redis-host-gate.ts';
 import { requireServer } from '../support/servers.ts';
 
@@ -37,6 +38,7 @@ test('two workers share a host\'s slots: the second waits until the first gives 
   (await waiting)();
   assert.deepEqual(events, ['first released', 'second acquired']);
   releases[1]!();
+  assert.equal(await throttled('slots.example', 'limit'), 1, 'the wait is counted in mediateca_import_throttled_total');
 });
 
 test('request starts are spaced 1/rate apart over both workers', { skip: !ready }, async () => {
@@ -52,6 +54,7 @@ test('request starts are spaced 1/rate apart over both workers', { skip: !ready 
 test('a pause one worker was asked for holds the other too', { skip: !ready }, async () => {
   const [first, second] = [gate(2, 1000), gate(2, 1000)];
   await first.pause('paused.example', 60_000);
+  assert.equal(await throttled('paused.example', 'server'), 1);
   const controller = new AbortController();
   const waiting = second.acquire('paused.example', controller.signal);
   await new Promise((r) => setTimeout(r, 200));
@@ -60,3 +63,8 @@ test('a pause one worker was asked for holds the other too', { skip: !ready }, a
   await assert.rejects(waiting, { name: 'AbortError' });
   (await second.acquire('other.example'))(); // other hosts are not held
 });
+
+async function throttled(host: string, reason: string): Promise<number> {
+  const { values } = await importThrottled.get();
+  return values.find((v) => v.labels.host === host && v.labels.reason === reason)?.value ?? 0;
+}

@@ -24,6 +24,9 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let host: Host;
 let client: Client;
 let source: SourceServer;
+let small: Buffer;
+let large: Buffer;
+let huge: Buffer;
 
 before(async () => {
   if (!up) return;
@@ -34,6 +37,10 @@ before(async () => {
     UPLOAD_PART_SIZE: '5M', IMPORT_MAX_ITEM_BYTES: '14M', IMPORT_MAX_ATTEMPTS: '1',
   }), 0);
   source = await startSourceServer();
+  // made here, not in the test: a long pause between requests can meet the server closing a kept-alive connection
+  small = await makeJpegWithExif({ width: 40, height: 30, seed: 400 });
+  large = Buffer.concat([await makeJpegWithExif({ width: 40, height: 30, seed: 401 }), randomBytes(11 * 1024 * 1024)]);
+  huge = Buffer.concat([await makeJpegWithExif({ width: 40, height: 30, seed: 402 }), randomBytes(20 * 1024 * 1024)]);
   client = new Client(host.url, await host.platform.signer!.mint('importer', { newsroom: 'editor' }));
   const s3 = await s3Client(S3, S3.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -87,9 +94,6 @@ function chunked(bytes: Buffer): Route {
 }
 
 test('sources without Content-Length stream in, small or multipart-sized; too large fails while streaming', { skip: !up }, async () => {
-  const small = await makeJpegWithExif({ width: 40, height: 30, seed: 400 });
-  const large = Buffer.concat([await makeJpegWithExif({ width: 40, height: 30, seed: 401 }), randomBytes(11 * 1024 * 1024)]);
-  const huge = Buffer.concat([await makeJpegWithExif({ width: 40, height: 30, seed: 402 }), randomBytes(20 * 1024 * 1024)]);
   source.route('/small.jpg', chunked(small));
   source.route('/large.jpg', chunked(large));
   source.route('/huge.jpg', chunked(huge));
@@ -105,4 +109,12 @@ test('sources without Content-Length stream in, small or multipart-sized; too la
   }
   const open = await host.platform.db.selectFrom('uploads').select('id').where('completed_at', 'is', null).execute();
   assert.deepEqual(open, [], 'no upload is left open; the failed one never made an asset');
+
+  // the import metrics saw both batches: tasks per state, bytes, fetch latency
+  const metrics = await (await fetch(`${host.url}/metrics`)).text();
+  const value = (pattern: RegExp) => Number(metrics.match(pattern)?.[1] ?? Number.NaN);
+  assert.equal(value(/^mediateca_import_tasks_total\{state="uploaded"\} (\d+)/m), 5);
+  assert.equal(value(/^mediateca_import_tasks_total\{state="failed"\} (\d+)/m), 1);
+  assert.ok(value(/^mediateca_import_bytes_total\{provider="urls"\} (\d+)/m) >= small.length + large.length);
+  assert.equal(value(/^mediateca_import_fetch_duration_seconds_count\{provider="urls",outcome="uploaded"\} (\d+)/m), 2);
 });
