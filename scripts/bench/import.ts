@@ -87,7 +87,7 @@ async function main(): Promise<void> {
               }
               return;
             }
-            await new Promise((r) => setTimeout(r, 50));
+            await new Promise((r) => setTimeout(r, 250)); // the status query is work on the same database: not too often
           }
         });
         peaks.import.push(peak);
