@@ -1,7 +1,9 @@
 // Bulk import on PostgreSQL through the platform's API: an S3 source on Ceph RGW whose secret is stored sealed
 // (never in the row as posted; the worker opens it and imports every object), each task's item stored as a JSON
 // object (postgres.js once wrote it as a JSON string, so every task failed on PostgreSQL), and sources that send
-// no Content-Length (chunked): small and multipart-sized files stream in, one over the limit fails as it streams.
+// no Content-Length (chunked): small and multipart-sized files stream in, one over the limit fails as it streams;
+// and a worker that dies without handing its tasks back: they are taken over when their leases lapse, and an item
+// whose bytes had arrived is settled without being fetched again.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +15,11 @@ import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { S3ObjectStore, s3Client } from '../../shared/storage/s3.ts';
 import { Client } from '../support/client.ts';
-import { type Route, type SourceServer, startSourceServer } from '../support/source-server.ts';
+import { type Route, type SourceServer, file, startSourceServer } from '../support/source-server.ts';
+import { claimTask, recordTaskAsset } from '../../shared/db/imports.ts';
+import { ingest } from '../../shared/import/ingest.ts';
+import { PoliteHttp } from '../../shared/import/polite-http.ts';
+import { providerFor } from '../../shared/import/providers/index.ts';
 import { makeJpegWithExif } from '../support/images.ts';
 import { POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
 
@@ -117,4 +123,36 @@ test('sources without Content-Length stream in, small or multipart-sized; too la
   assert.equal(value(/^mediateca_import_tasks_total\{state="failed"\} (\d+)/m), 1);
   assert.ok(value(/^mediateca_import_bytes_total\{provider="urls"\} (\d+)/m) >= small.length + large.length);
   assert.equal(value(/^mediateca_import_fetch_duration_seconds_count\{provider="urls",outcome="uploaded"\} (\d+)/m), 2);
+});
+
+test('a worker that died mid-batch: its tasks are taken over when their leases lapse, and an item whose bytes it had delivered is not fetched again', { skip: !up }, async () => {
+  await host.importWorker.stop();
+  const photos = await Promise.all([0, 1, 2, 3].map((i) => makeJpegWithExif({ width: 40, height: 30, seed: 500 + i })));
+  photos.forEach((bytes, i) => source.route(`/died/${i}.jpg`, file(bytes, 'image/jpeg')));
+  const created = await client.request('POST', '/imports', { projectId: 'newsroom', source: { type: 'urls', urls: photos.map((_, i) => `${source.url}/died/${i}.jpg`) } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+
+  // the dead worker: claimed two tasks with a 1 s lease; sent the first one's bytes but died before settling it,
+  // died while fetching the second
+  const { db } = host.platform;
+  const delivered = (await claimTask(db, 'dead-worker', 1))!;
+  const abandoned = (await claimTask(db, 'dead-worker', 1))!;
+  const http = new PoliteHttp(host.platform.config.imports);
+  const fetched = await providerFor({ type: 'urls', urls: [] }).fetchItem(delivered.item, { type: 'urls', urls: [] }, { http });
+  const result = await ingest(host.platform, fetched, {
+    owner: 'importer', projectId: 'newsroom', item: delivered.item, defaults: {}, provider: 'urls',
+    onAsset: (assetId) => recordTaskAsset(db, delivered.id, 'dead-worker', assetId),
+  });
+  assert.equal(result.kind, 'uploaded');
+
+  host.importWorker.start();
+  const batch = await completed(created.body.id);
+  assert.deepEqual([batch.counts.uploaded, batch.counts.failed], [4, 0], JSON.stringify(batch));
+  for (let i = 0; i < 4; i++) assert.equal(source.hits.get(`/died/${i}.jpg`), 1, `item ${i} fetched once`);
+  const report = (await client.request('GET', `/imports/${created.body.id}/report`)).body.items as any[];
+  assert.equal(report[delivered.ordinal].assetId, (result as { assetId: string }).assetId, 'the delivered item keeps its asset');
+  assert.equal(new Set(report.map((r) => r.assetId)).size, 4);
+  const history = await host.platform.db.selectFrom('import_task_events').select(['to_state', 'reason']).where('task_id', '=', abandoned.id).orderBy('id').execute();
+  assert.ok(history.some((e) => /lease expired/.test(e.reason ?? '')), JSON.stringify(history));
+  for (const row of report) await client.waitForAsset(row.assetId, (a) => a.state === 'ready');
 });
