@@ -3,9 +3,8 @@
 // not open), and opened only in the worker, in memory, for the requests to that source. The key is
 // IMPORT_CREDENTIALS_KEY (32 bytes, hex or base64); the embedded default makes one once in the data folder.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Config } from '../config.ts';
+import { localKey } from '../secrets/local-key.ts';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -18,17 +17,7 @@ export interface SealedCredentials {
 
 /** IMPORT_CREDENTIALS_KEY, else the embedded default's: made once and kept in the data folder. */
 export function credentialsKeyOf(config: Pick<Config, 'dataDir'> & { imports: Pick<Config['imports'], 'credentialsKey'> }): Buffer {
-  return config.imports.credentialsKey ?? loadOrCreateKey(join(config.dataDir, 'keys', 'import-credentials-key'));
-}
-
-function loadOrCreateKey(file: string): Buffer {
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  return config.imports.credentialsKey ?? localKey(config.dataDir, 'import-credentials-key');
 }
 
 export function sealSecret(secret: string, key: Buffer, importId: string): string {
