@@ -91,6 +91,39 @@ export interface OutboxTable {
   data: Json<Record<string, unknown>>;
   created_at: Timestamp;
   published_at: Timestamp | null;
+  /** the inserting transaction's id (xid8, as text); migration 0020: the analytics export reads in (txid, id) order */
+  txid: ColumnType<string, never, never>;
+}
+
+export type ExportBatchState = 'planned' | 'written';
+
+/** The export manifest: one row per batch of the event log, planned before its files are written. */
+export interface ExportBatchesTable {
+  /** dense sequence numbers of the events in the batch, first_seq … last_seq */
+  first_seq: ColumnType<string, number | string, number | string>;
+  last_seq: ColumnType<string, number | string, number | string>;
+  /** the batch's first and last outbox rows in (txid, id) order */
+  from_txid: string;
+  from_id: ColumnType<string, number | string, number | string>;
+  to_txid: string;
+  to_id: ColumnType<string, number | string, number | string>;
+  state: ExportBatchState;
+  planned_at: Timestamp;
+  written_at: Timestamp | null;
+}
+
+/** Every file an export wrote: its key, layer, partition and the event sequence numbers it holds. */
+export interface ExportFilesTable {
+  key: string;
+  /** bronze, silver, gold */
+  layer: string;
+  batch_first_seq: ColumnType<string, number | string, number | string>;
+  partition: Json<Record<string, string>>;
+  row_count: number;
+  bytes: ColumnType<string, number | string, number | string>;
+  min_seq: ColumnType<string, number | string, number | string>;
+  max_seq: ColumnType<string, number | string, number | string>;
+  written_at: Timestamp;
 }
 
 export interface ProcessedEventsTable {
@@ -243,6 +276,8 @@ export interface DB {
   imports: ImportsTable;
   import_tasks: ImportTasksTable;
   import_task_events: ImportTaskEventsTable;
+  export_batches: ExportBatchesTable;
+  export_files: ExportFilesTable;
 }
 
 export type Asset = Selectable<AssetsTable>;
