@@ -16,7 +16,7 @@ try {
   if (!run.ran) {
     console.log('another export is running: nothing done');
   } else {
-    console.log(JSON.stringify({ bucket: config.buckets.analytics, bronze: { batches: run.bronze!.batches, events: run.bronze!.events, files: run.bronze!.files } }, null, 2));
+    console.log(JSON.stringify({ bucket: config.buckets.analytics, bronze: { batches: run.bronze!.batches, events: run.bronze!.events, files: run.bronze!.files }, silver: run.silver ?? 'unchanged' }, null, 2));
   }
 } finally {
   await platform.close();

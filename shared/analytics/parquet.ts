@@ -34,3 +34,23 @@ export async function parquetBuffer(schema: TableSchema, rows: Record<string, un
   await writer.close();
   return Buffer.concat(chunks);
 }
+
+/** Every row of a Parquet file (64-bit integers as numbers, timestamps as Dates, missing optional values as null). */
+export async function readParquet(buffer: Buffer, schema: TableSchema): Promise<Record<string, unknown>[]> {
+  const { default: parquet } = await import('@dsnp/parquetjs');
+  const reader = await parquet.ParquetReader.openBuffer(buffer);
+  const rows: Record<string, unknown>[] = [];
+  try {
+    const cursor = reader.getCursor();
+    for (let row = (await cursor.next()) as Record<string, unknown> | null; row; row = (await cursor.next()) as Record<string, unknown> | null) {
+      rows.push(Object.fromEntries(Object.entries(schema).map(([name, column]) => {
+        const value = row![name];
+        if (value === undefined || value === null) return [name, null];
+        return [name, column.type === 'INT64' ? Number(value) : value];
+      })));
+    }
+  } finally {
+    await reader.close();
+  }
+  return rows;
+}

@@ -127,3 +127,62 @@ export async function withExportLock<T>(db: Kysely<DB>, work: (db: Kysely<DB>) =
 
 /** The advisory lock key of the analytics export (an arbitrary constant: "mtex" in ASCII). */
 const EXPORT_LOCK = 0x6d746578;
+
+/** The bronze sequence number a derived layer was last built up to (0: never). */
+export async function layerBuiltSeq(db: Kysely<DB>, layer: string): Promise<number> {
+  const row = await db.selectFrom('export_layers').select('built_seq').where('layer', '=', layer).executeTakeFirst();
+  return Number(row?.built_seq ?? 0);
+}
+
+export async function recordLayerBuilt(db: Kysely<DB>, layer: string, builtSeq: number): Promise<void> {
+  await db
+    .insertInto('export_layers')
+    .values({ layer, built_seq: builtSeq, built_at: new Date() })
+    .onConflict((oc) => oc.column('layer').doUpdateSet({ built_seq: builtSeq, built_at: new Date() }))
+    .execute();
+}
+
+/** Bronze files holding events after `seq`, oldest first. */
+export async function bronzeFilesAfter(db: Kysely<DB>, seq: number): Promise<ExportFile[]> {
+  return db.selectFrom('export_files').selectAll().where('layer', '=', 'bronze').where('max_seq', '>', String(seq)).orderBy('batch_first_seq').orderBy('key').execute();
+}
+
+/** One asset as the silver catalogue holds it: the row, its technical metadata, labels, people and renditions. */
+export interface CatalogueEntry {
+  asset: Selectable<DB['assets']>;
+  technical: Record<string, unknown> | null;
+  labels: { label: string; status: string; confidence: number }[];
+  personIds: string[];
+  renditions: Selectable<DB['renditions']>[];
+}
+
+/** The current state of these assets (ids not in the database are left out), read in a few queries. */
+export async function catalogueEntries(db: Kysely<DB>, assetIds: string[]): Promise<CatalogueEntry[]> {
+  if (assetIds.length === 0) return [];
+  const entries: CatalogueEntry[] = [];
+  for (let start = 0; start < assetIds.length; start += 1000) {
+    const ids = assetIds.slice(start, start + 1000);
+    // one after the other: the export runs on the one connection that holds its lock
+    const assets = await db.selectFrom('assets').selectAll().where('id', 'in', ids).execute();
+    const technical = await db.selectFrom('asset_metadata').select(['asset_id', 'data']).where('asset_id', 'in', ids).where('kind', '=', 'technical').execute();
+    const labels = await db.selectFrom('ai_labels').select(['asset_id', 'label', 'status', 'confidence']).where('asset_id', 'in', ids).orderBy('asset_id').orderBy('label').execute();
+    const faces = await db.selectFrom('faces').select(['asset_id', 'person_id']).distinct().where('asset_id', 'in', ids).orderBy('asset_id').orderBy('person_id').execute();
+    const renditions = await db.selectFrom('renditions').selectAll().where('asset_id', 'in', ids).orderBy('asset_id').orderBy('name').execute();
+    const by = <T extends { asset_id: string }>(rows: T[]) => {
+      const map = new Map<string, T[]>();
+      for (const row of rows) map.set(row.asset_id, [...(map.get(row.asset_id) ?? []), row]);
+      return map;
+    };
+    const [technicalBy, labelsBy, facesBy, renditionsBy] = [by(technical), by(labels), by(faces), by(renditions)];
+    for (const asset of assets) {
+      entries.push({
+        asset,
+        technical: (technicalBy.get(asset.id)?.[0]?.data as Record<string, unknown> | undefined) ?? null,
+        labels: (labelsBy.get(asset.id) ?? []).map((l) => ({ label: l.label, status: l.status, confidence: l.confidence })),
+        personIds: (facesBy.get(asset.id) ?? []).map((f) => f.person_id),
+        renditions: renditionsBy.get(asset.id) ?? [],
+      });
+    }
+  }
+  return entries;
+}

@@ -325,6 +325,13 @@ const migrations: Record<string, Migration> = {
         .addColumn('written_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
         .execute();
       await db.schema.createIndex('export_files_layer').on('export_files').columns(['layer', 'batch_first_seq']).execute();
+      // how far (bronze sequence number) each derived layer (silver) has been built
+      await db.schema
+        .createTable('export_layers')
+        .addColumn('layer', 'text', (c) => c.primaryKey())
+        .addColumn('built_seq', 'bigint', (c) => c.notNull())
+        .addColumn('built_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
     },
   },
 };

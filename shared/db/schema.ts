@@ -259,6 +259,13 @@ export interface ImportTaskEventsTable {
   occurred_at: Timestamp;
 }
 
+/** How far (bronze sequence number) a derived layer has been built. */
+export interface ExportLayersTable {
+  layer: string;
+  built_seq: ColumnType<string, number | string, number | string>;
+  built_at: Timestamp;
+}
+
 export interface DB {
   projects: ProjectsTable;
   assets: AssetsTable;
@@ -278,6 +285,7 @@ export interface DB {
   import_task_events: ImportTaskEventsTable;
   export_batches: ExportBatchesTable;
   export_files: ExportFilesTable;
+  export_layers: ExportLayersTable;
 }
 
 export type Asset = Selectable<AssetsTable>;
