@@ -27,3 +27,17 @@ export async function runExport(db: Kysely<DB>, store: ObjectStore, settings: An
   });
   return result ?? { ran: false };
 }
+
+/**
+ * The catalogue replayed from the whole of bronze (after a change to what silver holds): new silver and gold files
+ * take the old ones' keys (a PUT replaces an object atomically, so readers see the old files or the new ones).
+ * Bronze is brought up to date first; events arriving meanwhile reach silver in the next run.
+ */
+export async function replayCatalogue(db: Kysely<DB>, store: ObjectStore, settings: AnalyticsConfig): Promise<ExportRun> {
+  const result = await withExportLock(db, async (locked) => {
+    const bronze = await exportBronze(locked, store, { batchEvents: settings.batchEvents, batchMaxAgeSeconds: settings.batchMaxAgeSeconds, flush: true });
+    const silver = await buildSilver(locked, store, (catalogue) => writeGold(store, catalogue), { fromScratch: true });
+    return { ran: true, bronze, silver: silver && { changed: silver.changed, assets: silver.assets, renditions: silver.renditions, builtSeq: silver.builtSeq } };
+  });
+  return result ?? { ran: false };
+}

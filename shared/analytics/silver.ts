@@ -83,9 +83,10 @@ export interface SilverResult {
  * Brings silver up to the last bronze event, then hands the catalogue to `derive` (gold); undefined when bronze
  * has nothing new. The caller holds the export lock.
  */
-export async function buildSilver(db: Kysely<DB>, store: ObjectStore, derive: (catalogue: Row[]) => Promise<unknown>): Promise<SilverResult | undefined> {
+export async function buildSilver(db: Kysely<DB>, store: ObjectStore, derive: (catalogue: Row[]) => Promise<unknown>, options: { fromScratch?: boolean } = {}): Promise<SilverResult | undefined> {
   const bucket = store.buckets.analytics;
-  const builtSeq = await layerBuiltSeq(db, 'silver');
+  // a replay (`npm run replay -- --target catalogue`) builds from every bronze file, ignoring the previous files
+  const builtSeq = options.fromScratch ? 0 : await layerBuiltSeq(db, 'silver');
   const events: Row[] = [];
   for (const file of await bronzeFilesAfter(db, builtSeq)) {
     for (const row of await readParquet(await objectBytes(store, bucket, file.key), BRONZE_EVENT_SCHEMA)) if ((row.seq as number) > builtSeq) events.push(row);
