@@ -7,7 +7,7 @@ import { saveLabels } from '../db/enrichment.ts';
 import { enqueue } from '../db/outbox.ts';
 import type { Asset } from '../db/schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
-import { newEvent } from '../events/envelope.ts';
+import { type EventEnvelope, newEvent } from '../events/envelope.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { duckdbOverBucket, hyparquetRows, query } from '../../test/support/parquet.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
@@ -27,7 +27,7 @@ async function tell(story: Story) {
   const { asset } = story;
   const ref = { assetId: asset.id, projectId: asset.project_id, version: asset.version };
   const at = (ms: number) => new Date(new Date(asset.created_at).getTime() + ms).toISOString();
-  const events = [];
+  const events: EventEnvelope<unknown>[] = [];
   let t = story.uploadMs;
   events.push({ ...newEvent('io.mediateca.asset.uploaded', EVENT_SOURCE, { ...ref, mediaType: 'image', contentType: 'image/jpeg', sha256: 'a'.repeat(64), size: Number(asset.size_bytes) }, asset.id), time: at(t) });
   if (story.failed) {
