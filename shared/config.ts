@@ -109,6 +109,18 @@ export interface Config {
   bridge: { kSink?: string; openfaasGatewayUrl?: string };
   imports: ImportConfig;
   analytics: AnalyticsConfig;
+  /** OpenTelemetry traces over OTLP/HTTP; undefined (off) unless an endpoint is set */
+  tracing?: TracingConfig;
+}
+
+/** From the standard OTEL_* variables. */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces */
+  tracesUrl: string;
+  /** OTEL_SERVICE_NAME; unset = the function's name */
+  serviceName?: string;
+  /** OTEL_EXPORTER_OTLP_HEADERS (key=value,…) */
+  headers: Record<string, string>;
 }
 
 /** The analytics export (functions/export, `npm run export`): the event log as Parquet in the analytics bucket. */
@@ -334,6 +346,17 @@ const Env = v.object({
   EXPORT_BATCH_EVENTS: v.optional(integer(1, 1_000_000), '10000'),
   EXPORT_BATCH_MAX_AGE: v.optional(duration('s', 's'), '5m'),
   EXPORT_INTERVAL: v.optional(duration('s', 's'), '60s'),
+  OTEL_SDK_DISABLED: v.optional(boolean, 'false'),
+  OTEL_TRACES_EXPORTER: v.optional(v.picklist(['otlp', 'none'], 'must be otlp or none (OTLP over HTTP is the exporter here)'), 'otlp'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: v.optional(url),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: v.optional(url),
+  OTEL_SERVICE_NAME: v.optional(text),
+  OTEL_EXPORTER_OTLP_HEADERS: v.optional(v.pipe(
+    v.string(),
+    v.transform((value) => value.split(',').map((pair) => pair.trim()).filter(Boolean)),
+    v.check((pairs) => pairs.every((pair) => /^[^=\s]+=.*$/.test(pair)), 'not a comma list of key=value'),
+    v.transform((pairs) => Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), decodeURIComponent(pair.slice(pair.indexOf('=') + 1))]))),
+  )),
 });
 
 /** The configuration from an environment (process.env by default; tests pass their own). Throws ConfigError naming every wrong variable. */
@@ -424,7 +447,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxItemsPerBatch: e.IMPORT_MAX_ITEMS,
     },
     analytics: { batchEvents: e.EXPORT_BATCH_EVENTS, batchMaxAgeSeconds: e.EXPORT_BATCH_MAX_AGE, intervalSeconds: e.EXPORT_INTERVAL },
+    tracing: tracingOf(e),
   };
+}
+
+function tracingOf(e: v.InferOutput<typeof Env>): TracingConfig | undefined {
+  if (e.OTEL_SDK_DISABLED || e.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const tracesUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+  return tracesUrl ? { tracesUrl, serviceName: e.OTEL_SERVICE_NAME, headers: e.OTEL_EXPORTER_OTLP_HEADERS ?? {} } : undefined;
 }
 
 /** the token robots.txt groups are matched against */

@@ -23,6 +23,9 @@ export const BRONZE_EVENT_SCHEMA: TableSchema = {
   time: { type: 'TIMESTAMP_MILLIS' },
   datacontenttype: { type: 'UTF8' },
   data: { type: 'UTF8' },
+  /** the W3C trace context extensions, when tracing was on */
+  traceparent: { type: 'UTF8', optional: true },
+  tracestate: { type: 'UTF8', optional: true },
 };
 
 export const BRONZE_PREFIX = 'bronze/events/';
@@ -109,6 +112,8 @@ function bronzeRow(event: LoggedEvent, seq: number): Record<string, unknown> {
     time: new Date(event.created_at),
     datacontenttype: 'application/json',
     data: typeof event.data === 'string' ? event.data : JSON.stringify(event.data),
+    traceparent: event.traceparent,
+    tracestate: event.tracestate,
   };
 }
 

@@ -23,6 +23,8 @@ export interface LoggedEvent {
   subject: string | null;
   data: Record<string, unknown>;
   created_at: Date;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** Transactions below this id have all committed or aborted: their rows are final. */
@@ -31,7 +33,7 @@ export async function exportHorizon(db: Kysely<DB>): Promise<string> {
   return rows[0]!.horizon;
 }
 
-const eventColumns = ['id', sql<string>`txid::text`.as('txid'), 'event_id', 'type', 'source', 'subject', 'data', 'created_at'] as const;
+const eventColumns = ['id', sql<string>`txid::text`.as('txid'), 'event_id', 'type', 'source', 'subject', 'data', 'created_at', 'traceparent', 'tracestate'] as const;
 
 /** Up to `limit` final rows after `after` (from the start when undefined), in log order. */
 export async function finalEventsAfter(db: Kysely<DB>, after: LogPosition | undefined, horizon: string, limit: number): Promise<LoggedEvent[]> {

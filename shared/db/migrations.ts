@@ -334,6 +334,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0021_event_trace_context': {
+    // The W3C trace context an event carries (CloudEvents traceparent / tracestate), kept with it in the outbox so
+    // the relay publishes it on and the trace continues in the consumers.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('outbox').addColumn('traceparent', 'text').addColumn('tracestate', 'text').execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {

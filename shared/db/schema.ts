@@ -93,6 +93,9 @@ export interface OutboxTable {
   published_at: Timestamp | null;
   /** the inserting transaction's id (xid8, as text); migration 0020: the analytics export reads in (txid, id) order */
   txid: ColumnType<string, never, never>;
+  /** W3C trace context the event carries (migration 0021) */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
+  tracestate: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type ExportBatchState = 'planned' | 'written';
