@@ -81,8 +81,8 @@ test('silver holds one row per asset that has events, equal to the database; ren
     const db = await platform.db.selectFrom('assets').selectAll().where('id', '=', asset.id).executeTakeFirstOrThrow();
     const renditions = await platform.db.selectFrom('renditions').selectAll().where('asset_id', '=', asset.id).execute();
     assert.deepEqual(
-      { project: row.project_id, state: row.state, reason: row.state_reason, title: row.title, tags: JSON.parse(row.tags as string), size: Number(row.size_bytes), version: Number(row.version), created: (row.created_at as Date).getTime(), count: Number(row.rendition_count), bytes: Number(row.rendition_bytes) },
-      { project: db.project_id, state: db.state, reason: db.state_reason, title: db.title, tags: db.tags, size: Number(db.size_bytes), version: db.version, created: new Date(db.created_at).getTime(), count: renditions.length, bytes: renditions.reduce((s, r) => s + Number(r.size_bytes), 0) },
+      { project: row.project_id, state: row.state, editorial: row.editorial_state, reason: row.state_reason, title: row.title, tags: JSON.parse(row.tags as string), size: Number(row.size_bytes), version: Number(row.version), created: (row.created_at as Date).getTime(), count: Number(row.rendition_count), bytes: Number(row.rendition_bytes) },
+      { project: db.project_id, state: db.state, editorial: db.editorial_state, reason: db.state_reason, title: db.title, tags: db.tags, size: Number(db.size_bytes), version: db.version, created: new Date(db.created_at).getTime(), count: renditions.length, bytes: renditions.reduce((s, r) => s + Number(r.size_bytes), 0) },
     );
   }
   const first = silver.find((r) => r.asset_id === stories[0]!.asset.id)!;

@@ -20,6 +20,8 @@ export const SILVER_ASSET_SCHEMA: TableSchema = {
   project_id: { type: 'UTF8' },
   state: { type: 'UTF8' },
   state_reason: { type: 'UTF8', optional: true },
+  /** the publication status: draft, in_review, approved, rejected, archived */
+  editorial_state: { type: 'UTF8' },
   media_type: { type: 'UTF8' },
   title: { type: 'UTF8' },
   description: { type: 'UTF8' },
@@ -173,6 +175,7 @@ function silverAssetRow({ asset, technical, labels, personIds, renditions }: Cat
     project_id: asset.project_id,
     state: asset.state,
     state_reason: asset.state_reason,
+    editorial_state: asset.editorial_state,
     media_type: asset.media_type,
     title: asset.title,
     description: asset.description,
