@@ -44,8 +44,11 @@ export const RUNTIME_PACKAGES: Record<string, string[]> = {
   'shared/ai/vision/ocr.ts': ['@gutenye/ocr-common'],
 };
 
-/** Required inside try/catch by a dependency that works without them (debug's colours): not installed, not needed. */
-const OPTIONAL_REQUIRES = new Set(['supports-color']);
+/**
+ * Required inside try/catch by a dependency that works without them (debug's colours; ws's native speed-ups, which
+ * @dsnp/parquetjs pulls in through thrift): not installed, not needed.
+ */
+const OPTIONAL_REQUIRES = new Set(['supports-color', 'bufferutil', 'utf-8-validate']);
 
 /** Loading these at start-up costs cold-start time; functions must import them lazily (`await import(...)`). */
 export const HEAVY_PACKAGES = ['sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@vladmandic/human', '@gutenye/ocr-node'];

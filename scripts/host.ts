@@ -10,6 +10,7 @@ import { ExponentialBackoff, handleWhenResult, retry } from 'cockatiel';
 import { Hono } from 'hono';
 import { createApp as assetsApp } from '../functions/assets/index.ts';
 import { createApp as enrichApp } from '../functions/enrich/index.ts';
+import { createApp as exportApp } from '../functions/export/index.ts';
 import { createApp as importApp } from '../functions/import/index.ts';
 import { createApp as indexApp } from '../functions/index/index.ts';
 import { createApp as searchApp } from '../functions/search/index.ts';
@@ -64,6 +65,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     search: searchApp(platform),
     assets: assetsApp(platform),
     import: importApp(platform, { onWork: () => importWorker.wake() }),
+    export: exportApp(platform),
   };
   const targets: Record<string, FunctionTarget> = Object.fromEntries(Object.entries(functions).map(([name, app]) => [name, (request: Request) => Promise.resolve(app.fetch(request))]));
 
@@ -121,7 +123,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     await ensureStream(jsm, config.natsStream);
     relay = new OutboxRelay(platform.db, jetStreamSink(jsm.jetstream(), config.natsStream), { logger: platform.logger }).start();
     // Bucket notifications reach upload-complete over HTTP, not through the stream.
-    const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, ...eventTargets } = targets;
+    const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, export: _e, ...eventTargets } = targets;
     const bridge: RunningConsumer = await runBridge({ nc, stream: config.natsStream, functions: eventTargets, eventsSecret: platform.eventsSecret, ackWaitMs: 60_000, backoffMs: [500, 2_000, 10_000], logger: platform.logger });
     stoppers.push(async () => { await bridge.stop(); await nc.drain(); });
   } else {
@@ -133,6 +135,8 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   // then every interval); in a cluster CronJobs send these events instead.
   const expiry = scheduled(() => deliverToFunction(targets.upload!, newEvent('io.mediateca.uploads.expire-requested', EVENT_SOURCE, {}), platform.eventsSecret), 60_000);
   const sweep = scheduled(() => deliverToFunction(targets['upload-complete']!, newEvent('io.mediateca.uploads.sweep-requested', EVENT_SOURCE, {}), platform.eventsSecret), config.uploads.sweepIntervalSeconds * 1000, { now: true });
+  // The analytics export (bronze Parquet in the analytics bucket), as the export CronJob does in a cluster.
+  const analyticsExport = scheduled(() => deliverToFunction(targets.export!, newEvent('io.mediateca.analytics.export-requested', EVENT_SOURCE, {}), platform.eventsSecret), config.analytics.intervalSeconds * 1000);
 
   handle = root.fetch;
   // Started once the host answers: the worker PUTs the bytes to signed URLs this host serves.
@@ -144,7 +148,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     importWorker,
     uploadCompleteEndpoint: pushEndpointWithSecret(`${url}/_fn/upload-complete/`, platform.eventsSecret),
     async stop() {
-      await Promise.all([expiry.stop(), sweep.stop()]);
+      await Promise.all([expiry.stop(), sweep.stop(), analyticsExport.stop()]);
       await importWorker.stop();
       await new Promise((resolve) => server.close(resolve));
       for (const stop of stoppers) await stop();

@@ -29,7 +29,7 @@ export const Environment = v.strictObject({
   domain: v.pipe(v.string(), v.regex(/^[a-z0-9.-]+$/, 'a DNS domain')),
   publicUrl: url,
   secrets: v.strictObject({ app: name, objectStoreAdmin: name }),
-  buckets: v.strictObject({ incoming: name, masters: name, renditions: name }),
+  buckets: v.strictObject({ incoming: name, masters: name, renditions: name, analytics: v.optional(name) }),
   objectStore: v.strictObject({ kind: v.picklist(['ceph', 'minio']), endpoint: url, publicEndpoint: v.optional(url), region: v.string() }),
   nats: v.strictObject({ url, stream: v.pipe(v.string(), v.regex(/^[A-Z0-9_-]+$/, 'a stream name')), replicas: v.picklist([1, 3, 5]) }),
   opensearch: v.optional(v.strictObject({ url })),
@@ -92,6 +92,11 @@ export function placeholders(env: Environment, platform: Platform): Record<strin
       platform === 'knative'
         ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`
         : `${env.openfaas.gateway.replace(/\/$/, '')}/function/upload-complete`,
+    EXPORT_SINK:
+      platform === 'knative'
+        ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`
+        : `${env.openfaas.gateway.replace(/\/$/, '')}/function/export`,
+    BUCKET_ANALYTICS: env.buckets.analytics ?? '',
     UPLOAD_COMPLETE_URL:
       platform === 'knative'
         ? `http://upload-complete.${namespace}.svc.cluster.local/`

@@ -66,7 +66,7 @@ export interface Config {
   /** pino level (LOG_LEVEL; default info, warn under node:test) */
   logLevel: string;
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; publicEndpoint?: string };
-  buckets: { incoming: string; masters: string; renditions: string };
+  buckets: { incoming: string; masters: string; renditions: string; analytics: string };
   /** origins browsers may upload and download from with presigned URLs (S3 bucket CORS); unset = the PUBLIC_URL origin */
   corsOrigins?: string[];
   /**
@@ -108,6 +108,29 @@ export interface Config {
   /** where jetstream-bridge delivers: a Knative broker (K_SINK, set by a SinkBinding) or an OpenFaaS gateway */
   bridge: { kSink?: string; openfaasGatewayUrl?: string };
   imports: ImportConfig;
+  analytics: AnalyticsConfig;
+  /** OpenTelemetry traces over OTLP/HTTP; undefined (off) unless an endpoint is set */
+  tracing?: TracingConfig;
+}
+
+/** From the standard OTEL_* variables. */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces */
+  tracesUrl: string;
+  /** OTEL_SERVICE_NAME; unset = the function's name */
+  serviceName?: string;
+  /** OTEL_EXPORTER_OTLP_HEADERS (key=value,…) */
+  headers: Record<string, string>;
+}
+
+/** The analytics export (functions/export, `npm run export`): the event log as Parquet in the analytics bucket. */
+export interface AnalyticsConfig {
+  /** a batch is written once it holds this many events… */
+  batchEvents: number;
+  /** …or once its oldest event waited this long (a scheduled run leaves a younger, smaller batch for later) */
+  batchMaxAgeSeconds: number;
+  /** the dev host runs the export this often (a CronJob in a cluster) */
+  intervalSeconds: number;
 }
 
 /** Bulk import (functions/import, functions/import-worker): politeness towards source hosts and limits. */
@@ -238,6 +261,7 @@ const Env = v.object({
   BUCKET_INCOMING: v.optional(text, 'mediateca-incoming'),
   BUCKET_MASTERS: v.optional(text, 'mediateca-masters'),
   BUCKET_RENDITIONS: v.optional(text, 'mediateca-renditions'),
+  BUCKET_ANALYTICS: v.optional(text, 'mediateca-analytics'),
   CORS_ORIGINS: v.optional(v.pipe(
     v.string(),
     v.transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
@@ -319,6 +343,20 @@ const Env = v.object({
     v.check((value) => credentialsKeyBytes(value) !== undefined, 'not a 32-byte key: 64 hex characters or 44 base64 characters (openssl rand -hex 32 makes one)'),
     v.transform((value) => credentialsKeyBytes(value)!),
   )),
+  EXPORT_BATCH_EVENTS: v.optional(integer(1, 1_000_000), '10000'),
+  EXPORT_BATCH_MAX_AGE: v.optional(duration('s', 's'), '5m'),
+  EXPORT_INTERVAL: v.optional(duration('s', 's'), '60s'),
+  OTEL_SDK_DISABLED: v.optional(boolean, 'false'),
+  OTEL_TRACES_EXPORTER: v.optional(v.picklist(['otlp', 'none'], 'must be otlp or none (OTLP over HTTP is the exporter here)'), 'otlp'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: v.optional(url),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: v.optional(url),
+  OTEL_SERVICE_NAME: v.optional(text),
+  OTEL_EXPORTER_OTLP_HEADERS: v.optional(v.pipe(
+    v.string(),
+    v.transform((value) => value.split(',').map((pair) => pair.trim()).filter(Boolean)),
+    v.check((pairs) => pairs.every((pair) => /^[^=\s]+=.*$/.test(pair)), 'not a comma list of key=value'),
+    v.transform((pairs) => Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), decodeURIComponent(pair.slice(pair.indexOf('=') + 1))]))),
+  )),
 });
 
 /** The configuration from an environment (process.env by default; tests pass their own). Throws ConfigError naming every wrong variable. */
@@ -350,7 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     s3: e.S3_ENDPOINT
       ? { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY!, secretAccessKey: e.S3_SECRET_KEY!, publicEndpoint: e.S3_PUBLIC_ENDPOINT }
       : undefined,
-    buckets: { incoming: e.BUCKET_INCOMING, masters: e.BUCKET_MASTERS, renditions: e.BUCKET_RENDITIONS },
+    buckets: { incoming: e.BUCKET_INCOMING, masters: e.BUCKET_MASTERS, renditions: e.BUCKET_RENDITIONS, analytics: e.BUCKET_ANALYTICS },
     corsOrigins: e.CORS_ORIGINS,
     notifyEndpoint: e.NOTIFY_ENDPOINT,
     natsUrl: e.NATS_URL,
@@ -408,7 +446,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       credentialsKey: e.IMPORT_CREDENTIALS_KEY,
       maxItemsPerBatch: e.IMPORT_MAX_ITEMS,
     },
+    analytics: { batchEvents: e.EXPORT_BATCH_EVENTS, batchMaxAgeSeconds: e.EXPORT_BATCH_MAX_AGE, intervalSeconds: e.EXPORT_INTERVAL },
+    tracing: tracingOf(e),
   };
+}
+
+function tracingOf(e: v.InferOutput<typeof Env>): TracingConfig | undefined {
+  if (e.OTEL_SDK_DISABLED || e.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const tracesUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+  return tracesUrl ? { tracesUrl, serviceName: e.OTEL_SERVICE_NAME, headers: e.OTEL_EXPORTER_OTLP_HEADERS ?? {} } : undefined;
 }
 
 /** the token robots.txt groups are matched against */

@@ -8,6 +8,7 @@ import { eventsSecretOf } from './events/secret.ts';
 import { type Authenticator, type LocalSigner, createAuthenticator, localSigner, remoteKeys } from './http/auth.ts';
 import { type RateLimits, createRateLimits } from './http/rate-limit.ts';
 import { type Logger, createLogger } from './observability/logger.ts';
+import { startTracing } from './observability/tracing.ts';
 import type { SearchIndex } from './search/search-index.ts';
 import type { ObjectStore } from './storage/object-store.ts';
 
@@ -55,6 +56,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   }
 
   const rateLimits = createRateLimits(config.rateLimits, config.redisUrl, logger);
+  const tracing = config.tracing ? await startTracing(config.tracing, options.name ?? 'mediateca') : undefined;
 
   const platform: Platform = {
     config,
@@ -70,6 +72,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     outboxWritten: () => {},
     close: async () => {
       await rateLimits.close();
+      await tracing?.shutdown();
       if (!options.database) await database.close();
     },
   };

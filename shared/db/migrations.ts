@@ -290,6 +290,57 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('search_documents').addColumn('editorial_state', 'text', (c) => c.notNull().defaultTo('approved')).execute();
     },
   },
+  '0020_analytics_export': {
+    // The outbox is the event log the analytics export reads. An id (bigserial) is taken when a row is inserted,
+    // not when its transaction commits, so a smaller id can still appear after a bigger one was read: each row
+    // keeps its transaction id (xid8), and the export reads only rows of transactions older than every one still
+    // running (pg_snapshot_xmin), in (txid, id) order, which no later commit can fall behind.
+    // export_batches is the manifest: a batch is planned (its range and dense sequence numbers) before any file is
+    // written, and marked written, with its files, after; a crash in between redoes exactly that range.
+    async up(db: Kysely<any>) {
+      await sql`alter table outbox add column txid xid8 not null default pg_current_xact_id()`.execute(db);
+      await sql`create index outbox_export_order on outbox (txid, id)`.execute(db);
+      await db.schema
+        .createTable('export_batches')
+        .addColumn('first_seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('last_seq', 'bigint', (c) => c.notNull())
+        .addColumn('from_txid', 'text', (c) => c.notNull())
+        .addColumn('from_id', 'bigint', (c) => c.notNull())
+        .addColumn('to_txid', 'text', (c) => c.notNull())
+        .addColumn('to_id', 'bigint', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('planned_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('written_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('export_files')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('layer', 'text', (c) => c.notNull())
+        .addColumn('batch_first_seq', 'bigint', (c) => c.notNull())
+        .addColumn('partition', 'jsonb', (c) => c.notNull())
+        .addColumn('row_count', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .addColumn('min_seq', 'bigint', (c) => c.notNull())
+        .addColumn('max_seq', 'bigint', (c) => c.notNull())
+        .addColumn('written_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('export_files_layer').on('export_files').columns(['layer', 'batch_first_seq']).execute();
+      // how far (bronze sequence number) each derived layer (silver) has been built
+      await db.schema
+        .createTable('export_layers')
+        .addColumn('layer', 'text', (c) => c.primaryKey())
+        .addColumn('built_seq', 'bigint', (c) => c.notNull())
+        .addColumn('built_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+  },
+  '0021_event_trace_context': {
+    // The W3C trace context an event carries (CloudEvents traceparent / tracestate), kept with it in the outbox so
+    // the relay publishes it on and the trace continues in the consumers.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('outbox').addColumn('traceparent', 'text').addColumn('tracestate', 'text').execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {

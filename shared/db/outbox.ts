@@ -7,7 +7,7 @@ export async function enqueue(trx: Transaction<DB> | Kysely<DB>, events: EventEn
   if (events.length === 0) return;
   await trx
     .insertInto('outbox')
-    .values(events.map((e) => ({ event_id: e.id, type: e.type, source: e.source, subject: e.subject ?? null, data: e.data as Record<string, unknown>, created_at: e.time })))
+    .values(events.map((e) => ({ event_id: e.id, type: e.type, source: e.source, subject: e.subject ?? null, data: e.data as Record<string, unknown>, created_at: e.time, traceparent: e.traceparent ?? null, tracestate: e.tracestate ?? null })))
     .onConflict((oc) => oc.column('event_id').doNothing())
     .execute();
 }
@@ -42,5 +42,7 @@ export function toEnvelope(row: OutboxRow): EventEnvelope<Record<string, unknown
     time: new Date(row.created_at).toISOString(),
     datacontenttype: 'application/json',
     data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+    ...(row.tracestate ? { tracestate: row.tracestate } : {}),
   };
 }

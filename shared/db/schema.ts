@@ -91,6 +91,42 @@ export interface OutboxTable {
   data: Json<Record<string, unknown>>;
   created_at: Timestamp;
   published_at: Timestamp | null;
+  /** the inserting transaction's id (xid8, as text); migration 0020: the analytics export reads in (txid, id) order */
+  txid: ColumnType<string, never, never>;
+  /** W3C trace context the event carries (migration 0021) */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
+  tracestate: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export type ExportBatchState = 'planned' | 'written';
+
+/** The export manifest: one row per batch of the event log, planned before its files are written. */
+export interface ExportBatchesTable {
+  /** dense sequence numbers of the events in the batch, first_seq … last_seq */
+  first_seq: ColumnType<string, number | string, number | string>;
+  last_seq: ColumnType<string, number | string, number | string>;
+  /** the batch's first and last outbox rows in (txid, id) order */
+  from_txid: string;
+  from_id: ColumnType<string, number | string, number | string>;
+  to_txid: string;
+  to_id: ColumnType<string, number | string, number | string>;
+  state: ExportBatchState;
+  planned_at: Timestamp;
+  written_at: Timestamp | null;
+}
+
+/** Every file an export wrote: its key, layer, partition and the event sequence numbers it holds. */
+export interface ExportFilesTable {
+  key: string;
+  /** bronze, silver, gold */
+  layer: string;
+  batch_first_seq: ColumnType<string, number | string, number | string>;
+  partition: Json<Record<string, string>>;
+  row_count: number;
+  bytes: ColumnType<string, number | string, number | string>;
+  min_seq: ColumnType<string, number | string, number | string>;
+  max_seq: ColumnType<string, number | string, number | string>;
+  written_at: Timestamp;
 }
 
 export interface ProcessedEventsTable {
@@ -226,6 +262,13 @@ export interface ImportTaskEventsTable {
   occurred_at: Timestamp;
 }
 
+/** How far (bronze sequence number) a derived layer has been built. */
+export interface ExportLayersTable {
+  layer: string;
+  built_seq: ColumnType<string, number | string, number | string>;
+  built_at: Timestamp;
+}
+
 export interface DB {
   projects: ProjectsTable;
   assets: AssetsTable;
@@ -243,6 +286,9 @@ export interface DB {
   imports: ImportsTable;
   import_tasks: ImportTasksTable;
   import_task_events: ImportTaskEventsTable;
+  export_batches: ExportBatchesTable;
+  export_files: ExportFilesTable;
+  export_layers: ExportLayersTable;
 }
 
 export type Asset = Selectable<AssetsTable>;

@@ -22,5 +22,7 @@ export function envelopeFromMessage(headers: Record<string, string>, body: strin
     time: event.time ?? new Date().toISOString(),
     datacontenttype: 'application/json',
     data: typeof event.data === 'string' ? JSON.parse(event.data) : event.data,
+    ...(typeof event.traceparent === 'string' ? { traceparent: event.traceparent } : {}),
+    ...(typeof event.tracestate === 'string' ? { tracestate: event.tracestate } : {}),
   };
 }

@@ -1,5 +1,6 @@
 // Delivering one CloudEvent to a function (`POST /`, HTTP binary mode) and reading what its answer means:
 // 2xx = done, a permanent client error = dead letter, anything else (5xx, 429, network error) = retry later.
+import { SpanKind, contextOf, currentTraceContext, inSpan } from '../observability/tracing.ts';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { Counter } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
@@ -29,6 +30,12 @@ export const deadLetters = new Counter({
 
 /** `eventsSecret` goes along as an extension attribute (shared/events/secret.ts): function endpoints require it. */
 export async function deliverToFunction(target: FunctionTarget, envelope: EventEnvelope<unknown>, eventsSecret?: string): Promise<DeliveryResult> {
+  // one span per delivery, under the span that emitted the event; the consumer's spans come under this one
+  const attributes = { 'cloudevents.event_id': envelope.id, 'cloudevents.event_type': envelope.type };
+  return inSpan(`deliver ${envelope.type}`, { kind: SpanKind.PRODUCER, attributes, parent: contextOf(envelope) }, () => deliver(target, { ...envelope, ...currentTraceContext() }, eventsSecret));
+}
+
+async function deliver(target: FunctionTarget, envelope: EventEnvelope<unknown>, eventsSecret?: string): Promise<DeliveryResult> {
   let request: Request;
   try {
     const { headers, body } = HTTP.binary(new CloudEvent({ ...envelope, ...(eventsSecret === undefined ? {} : { [EVENTS_SECRET_ATTRIBUTE]: eventsSecret }) }));

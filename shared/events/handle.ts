@@ -1,6 +1,7 @@
 // Handling one CloudEvent for a consumer: read it from an HTTP request, drop exact redeliveries, validate its
 // data against the catalog, run the handler and remember the event as processed. Transport-free: the HTTP
 // route (shared/http/events.ts) and upload-complete call it; an UnusableEvent becomes 422 there.
+import { SpanKind, contextOf, inSpan } from '../observability/tracing.ts';
 import type { Transaction } from 'kysely';
 import * as v from 'valibot';
 import { alreadyProcessed, markProcessed } from '../db/processed-events.ts';
@@ -71,7 +72,9 @@ export async function handleEvent(platform: Platform, consumer: string, handlers
     },
   };
   try {
-    await handler({ ...event, data } as EventEnvelope<EventData<EventType>>, platform, context);
+    // the handling span continues the trace the event carries; events the handler emits carry this span
+    const attributes = { 'cloudevents.event_id': event.id, 'cloudevents.event_type': event.type, 'messaging.consumer.group.name': consumer };
+    await inSpan(`${consumer} ${event.type}`, { kind: SpanKind.CONSUMER, attributes, parent: contextOf(event) }, () => handler({ ...event, data } as EventEnvelope<EventData<EventType>>, platform, context));
     if (!markedInTransaction) await markProcessed(platform.db, consumer, event.id);
     outcome = 'ok';
     log.info({ ms: Math.round(performance.now() - started) }, 'event handled');

@@ -42,6 +42,8 @@ export const NEWEST_MATCHES = 250;
 export interface PostgresSearchOptions {
   /** how many newest matches text search ranks and counts (NEWEST_MATCHES); tests make it small */
   newestMatches?: number;
+  /** the table holding the documents: search_documents, or the table a replay builds (REBUILD_TABLE) */
+  table?: string;
 }
 /** Documents per statement in upsertMany: ~25 parameters a row stays far below the protocol's 65,535. */
 const UPSERT_BATCH = 500;
@@ -58,9 +60,12 @@ export class PostgresSearchIndex implements SearchIndex {
   private dimensions?: number;
 
   private readonly newestMatchesLimit: number;
+  /** typed as the live table: a rebuild table is created LIKE it, with the same columns */
+  private readonly table: 'search_documents';
 
   constructor(private readonly db: Kysely<DB>, options: PostgresSearchOptions = {}) {
     this.newestMatchesLimit = options.newestMatches ?? NEWEST_MATCHES;
+    this.table = (options.table ?? 'search_documents') as 'search_documents';
   }
 
   /** vectors is known after the first upsert or search (the column is looked up once). */
@@ -71,7 +76,7 @@ export class PostgresSearchIndex implements SearchIndex {
   /** The embedding column's dimensions (its typmod), or undefined where migration 0003 found no pgvector. */
   private async vectorDimensions(): Promise<number | undefined> {
     this.detection ??= sql<{ dimensions: number }>`select atttypmod as dimensions from pg_attribute
-      where attrelid = 'search_documents'::regclass and attname = 'embedding' and not attisdropped`
+      where attrelid = ${this.table}::regclass and attname = 'embedding' and not attisdropped`
       .execute(this.db)
       .then((result) => result.rows[0]?.dimensions)
       .catch((error) => { this.detection = undefined; throw error; });
@@ -80,7 +85,7 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   inTransaction(trx: Transaction<DB>): PostgresSearchIndex {
-    const bound = new PostgresSearchIndex(trx, { newestMatches: this.newestMatchesLimit });
+    const bound = new PostgresSearchIndex(trx, { newestMatches: this.newestMatchesLimit, table: this.table });
     bound.detection = this.detection;
     bound.dimensions = this.dimensions;
     return bound;
@@ -98,7 +103,7 @@ export class PostgresSearchIndex implements SearchIndex {
     for (let start = 0; start < latest.length; start += UPSERT_BATCH) {
       const rows = latest.slice(start, start + UPSERT_BATCH).map((doc) => rowOf(doc, dimensions));
       await this.db
-        .insertInto('search_documents')
+        .insertInto(this.table)
         .values(rows)
         .onConflict((oc) => oc.column('asset_id').doUpdateSet(Object.fromEntries(Object.keys(rows[0]!).filter((column) => column !== 'asset_id').map((column) => [column, sql.ref(`excluded.${column}`)]))))
         .execute();
@@ -107,7 +112,7 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async remove(assetId: string): Promise<void> {
     if (!isUuid(assetId)) return;
-    await this.db.deleteFrom('search_documents').where('asset_id', '=', assetId).execute();
+    await this.db.deleteFrom(this.table).where('asset_id', '=', assetId).execute();
   }
 
   search(query: SearchQuery): Promise<SearchResult> {
@@ -130,7 +135,7 @@ export class PostgresSearchIndex implements SearchIndex {
     if (like === undefined) return { reason: SEMANTIC_UNAVAILABLE.noQueryVector };
     // Only an asset the caller may read can be the example: its neighbours would tell about it otherwise.
     const row = !isUuid(like) || query.projectIds.length === 0 ? undefined : await this.db
-      .selectFrom('search_documents')
+      .selectFrom(this.table)
       .select(sql<string>`embedding::text`.as('embedding'))
       .where('asset_id', '=', like)
       .where('project_id', 'in', query.projectIds)
@@ -283,14 +288,14 @@ export class PostgresSearchIndex implements SearchIndex {
   /** Stored documents by asset id. */
   private async documents(ids: string[]): Promise<Map<string, SearchDocument>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.selectFrom('search_documents').select(['asset_id', 'document']).where('asset_id', 'in', ids).execute();
+    const rows = await this.db.selectFrom(this.table).select(['asset_id', 'document']).where('asset_id', 'in', ids).execute();
     return new Map(rows.map((row) => [row.asset_id, documentFrom(row.document)]));
   }
 
   /** Every document the query matches (scope, text, filters): the base of the page, the total and the facets. */
   private matches(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined, db: Kysely<DB> = this.db) {
     const { filters } = query;
-    let matches = db.selectFrom('search_documents').where('project_id', 'in', query.projectIds);
+    let matches = db.selectFrom(this.table).where('project_id', 'in', query.projectIds);
     if (tsquery) matches = matches.where(sql<SqlBool>`tsv @@ ${tsquery}`);
     if (filters.mediaType?.length) matches = matches.where('media_type', 'in', filters.mediaType);
     if (filters.projectId?.length) matches = matches.where('project_id', 'in', filters.projectId);
@@ -320,7 +325,7 @@ export class PostgresSearchIndex implements SearchIndex {
   private async facetRows(ids: string[], facets: Facet[]): Promise<FacetColumns[]> {
     if (ids.length === 0 || facets.length === 0) return [];
     const columns = [...new Set(facets.map((facet) => FACET_COLUMNS[facet]))];
-    return (await this.db.selectFrom('search_documents').select(columns).where('asset_id', 'in', ids).execute()) as FacetColumns[];
+    return (await this.db.selectFrom(this.table).select(columns).where('asset_id', 'in', ids).execute()) as FacetColumns[];
   }
 }
 
@@ -473,4 +478,62 @@ export function weightedTsvector(texts: Record<'A' | 'B' | 'C' | 'D', Expression
  */
 function filenameText(filename: string): string {
   return `${filename} ${filename.split(/[_.-]+/).join(' ')}`;
+}
+
+// ---------------------------------------------------------------- replay: rebuild into a new table, then swap
+
+/** The table a replay builds the index into, before it takes the live table's place. */
+export const REBUILD_TABLE = 'search_documents_rebuild';
+
+/**
+ * Creates the rebuild table (LIKE the live one: columns, defaults, indexes) and a trigger that mirrors every write
+ * to the live table into it, so documents the live `index` writes while the replay runs are in both.
+ */
+export async function beginSearchRebuild(db: Kysely<DB>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`drop trigger if exists search_documents_mirror on search_documents`.execute(trx);
+    await sql`drop table if exists ${sql.id(REBUILD_TABLE)}`.execute(trx);
+    await sql`create table ${sql.id(REBUILD_TABLE)} (like search_documents including all)`.execute(trx);
+    await sql.raw(`create or replace function search_documents_mirror() returns trigger language plpgsql as $mirror$
+      begin
+        if tg_op in ('DELETE', 'UPDATE') then delete from ${REBUILD_TABLE} where asset_id = old.asset_id; end if;
+        if tg_op in ('INSERT', 'UPDATE') then
+          delete from ${REBUILD_TABLE} where asset_id = new.asset_id;
+          insert into ${REBUILD_TABLE} select (new).*;
+        end if;
+        return null;
+      end $mirror$`).execute(trx);
+    await sql`create trigger search_documents_mirror after insert or update or delete on search_documents for each row execute function search_documents_mirror()`.execute(trx);
+  });
+}
+
+/**
+ * The rebuilt table becomes search_documents in one transaction (a search waiting on the lock then reads the new
+ * table), and its indexes take the live ones' names back, so later migrations find them.
+ */
+export async function swapSearchRebuild(db: Kysely<DB>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`lock table search_documents in access exclusive mode`.execute(trx);
+    const indexes = async (table: string) =>
+      (await sql<{ indexname: string; indexdef: string }>`select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = ${table}`.execute(trx)).rows
+        .map((index) => ({ name: index.indexname, shape: index.indexdef.replace(/INDEX \S+ ON \S+ USING/, 'INDEX ON t USING') }));
+    const live = await indexes('search_documents');
+    const rebuilt = await indexes(REBUILD_TABLE);
+    await sql`drop table search_documents`.execute(trx);
+    await sql`drop function if exists search_documents_mirror()`.execute(trx);
+    await sql`alter table ${sql.id(REBUILD_TABLE)} rename to search_documents`.execute(trx);
+    for (const index of rebuilt) {
+      const original = live.find((candidate) => candidate.shape === index.shape);
+      if (original && original.name !== index.name) await sql`alter index ${sql.id(index.name)} rename to ${sql.id(original.name)}`.execute(trx);
+    }
+  });
+}
+
+/** Gives up a rebuild: the mirror and the rebuild table go, the live table is untouched. */
+export async function abortSearchRebuild(db: Kysely<DB>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`drop trigger if exists search_documents_mirror on search_documents`.execute(trx);
+    await sql`drop function if exists search_documents_mirror()`.execute(trx);
+    await sql`drop table if exists ${sql.id(REBUILD_TABLE)}`.execute(trx);
+  });
 }

@@ -11,7 +11,7 @@ import { filesystemStoreRoutes, parseRange } from './filesystem-routes.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mediateca-fs-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-const buckets = { incoming: 'in', masters: 'm', renditions: 'r' };
+const buckets = { incoming: 'in', masters: 'm', renditions: 'r', analytics: 'a' };
 const store = new FilesystemObjectStore(join(root, 'objects'), buckets, 'http://store.test', join(root, 'secret'));
 const app = new Hono().route('/_store', filesystemStoreRoutes(store));
 const call = (url: string, init?: RequestInit) => app.fetch(new Request(url, init));

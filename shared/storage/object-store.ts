@@ -7,6 +7,8 @@ export interface Buckets {
   incoming: string;
   masters: string;
   renditions: string;
+  /** the analytics export's Parquet files (bronze/, silver/, gold/) */
+  analytics: string;
 }
 
 export interface ObjectInfo {
@@ -51,4 +53,4 @@ export interface ObjectStore {
   list(bucket: string, prefix?: string): AsyncIterable<ListedObject>;
 }
 
-export const DEFAULT_BUCKETS: Buckets = { incoming: 'mediateca-incoming', masters: 'mediateca-masters', renditions: 'mediateca-renditions' };
+export const DEFAULT_BUCKETS: Buckets = { incoming: 'mediateca-incoming', masters: 'mediateca-masters', renditions: 'mediateca-renditions', analytics: 'mediateca-analytics' };

@@ -55,7 +55,7 @@ before(async () => {
 after(async () => {
   await host?.stop();
   await source?.close();
-  if (up) await emptyAndDeleteBuckets(new S3ObjectStore({ ...S3 }, { incoming: bucket, masters: bucket, renditions: bucket }));
+  if (up) await emptyAndDeleteBuckets(new S3ObjectStore({ ...S3 }, { incoming: bucket, masters: bucket, renditions: bucket, analytics: bucket }));
   await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -206,7 +206,7 @@ contract('s3 prefix on Ceph RGW, with its own credentials', async () => {
   for (const [key, body] of Object.entries(objects)) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   after(async () => {
     const { S3ObjectStore } = await import('../../shared/storage/s3.ts');
-    await emptyAndDeleteBuckets(new S3ObjectStore({ ...S3 }, { incoming: bucket, masters: bucket, renditions: bucket }));
+    await emptyAndDeleteBuckets(new S3ObjectStore({ ...S3 }, { incoming: bucket, masters: bucket, renditions: bucket, analytics: bucket }));
   });
   return {
     source: { type: 's3', endpoint: S3.endpoint, region: S3.region, bucket, prefix: 'agency/', credentials: { accessKeyId: S3.accessKeyId, secretAccessKey: S3.secretAccessKey } },

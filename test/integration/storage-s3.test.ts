@@ -26,7 +26,7 @@ const available = await requireServer('Ceph RGW (S3)', S3.endpoint);
 
 describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
   const run = `mt-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const buckets = { incoming: `${run}-incoming`, masters: `${run}-masters`, renditions: `${run}-renditions` };
+  const buckets = { incoming: `${run}-incoming`, masters: `${run}-masters`, renditions: `${run}-renditions`, analytics: `${run}-analytics` };
   // A low multipart-copy threshold, so that the part-by-part copy (normally above 5 GiB) runs on 11 MiB.
   const webApp = 'https://app.mediateca.test';
   const store = new S3ObjectStore(S3, buckets, { multipartCopyThresholdBytes: 8 * MiB, copyPartSizeBytes: 5 * MiB, corsOrigins: [webApp] });
