@@ -2,9 +2,8 @@
 // so keys can be rotated: the first configured key encrypts, every configured key still decrypts, and
 // `reencrypt` moves a ciphertext onto the current key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Config } from '../config.ts';
+import { localKey } from '../secrets/local-key.ts';
 
 export interface SecretKey {
   id: string;
@@ -47,16 +46,8 @@ export class SecretBox {
   }
 }
 
-/** The configured keys, else the embedded default's: one made once and kept in the data folder. */
+/** The configured keys, else the embedded default's: one made once and kept in the data folder (key id `local`). */
 export function secretBoxOf(config: Pick<Config, 'dataDir' | 'distribution'>): SecretBox {
   if (config.distribution.secretKeys.length > 0) return new SecretBox(config.distribution.secretKeys);
-  const file = join(config.dataDir, 'keys', 'channel-secrets-key');
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    writeFileSync(file, `local:${randomBytes(32).toString('base64')}`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const [id, key] = readFileSync(file, 'utf8').trim().split(':') as [string, string];
-  return new SecretBox([{ id, key: Buffer.from(key, 'base64') }]);
+  return new SecretBox([{ id: 'local', key: localKey(config.dataDir, 'channel-secrets-key') }]);
 }

@@ -27,9 +27,8 @@ export async function deliverToDropFolder(open: () => Promise<DropFolderSession>
       if (placed.has(path)) return;
       delivery.signal.throwIfAborted();
       const temporary = join(directory, `.${filename}.${tag}.part`);
-      await session.write(await source(), temporary);
-      delivery.signal.throwIfAborted();
-      await session.rename(temporary, path);
+      await abortable(session.write(await source(), temporary), delivery.signal);
+      await abortable(session.rename(temporary, path), delivery.signal);
       placed.add(path);
       await delivery.checkpoint({ placed: [...placed] });
     };
@@ -54,6 +53,17 @@ export async function retractFromDropFolder(open: () => Promise<DropFolderSessio
   } finally {
     await session.close().catch(() => {});
   }
+}
+
+/** Settles when the signal fires even if the client's call never does once its connection was closed under it. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {}); // settled later, if ever, after the abort: nobody waits for it any more
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function join(directory: string, name: string): string {
