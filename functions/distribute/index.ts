@@ -1,7 +1,8 @@
 // distribute: gets approved assets out. Channels per project (admins; credentials encrypted at rest and never
 // answered), publications per asset version and channel (producers; exactly once, embargo with `at`, retract,
-// redrive of dead letters), publishing rules evaluated on asset events, and the delivery worker
-// (shared/distribution/worker.ts) that runs each publication through its channel's bulkhead, breaker and timeout.
+// redrive of dead letters) and publishing rules evaluated on approval. The delivery worker
+// (shared/distribution/worker.ts: distribute-worker, or in-process in the dev host) runs each publication through its
+// channel's bulkhead, breaker and timeout.
 import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
@@ -13,7 +14,7 @@ import { channelProblems } from '../../shared/distribution/adapters/index.ts';
 import { CHANNEL_TYPES, type ChannelType } from '../../shared/distribution/channel.ts';
 import { PublishRefused, publish, publishProblem, redrive, retract, rulesMatching } from '../../shared/distribution/publish.ts';
 import { secretBoxOf } from '../../shared/distribution/secrets.ts';
-import { DistributionWorker, channelSettings } from '../../shared/distribution/worker.ts';
+import { type DistributionWorker, channelSettings } from '../../shared/distribution/worker.ts';
 import type { EventHandlers } from '../../shared/events/handle.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
@@ -59,7 +60,7 @@ const PublicationQuery = v.object({
 });
 
 export interface DistributeAppOptions {
-  /** the dev host's (or a test's) worker; else this function starts its own */
+  /** an in-process worker to wake when work is added (the dev host's, a test's); apart, distribute-worker polls */
   worker?: DistributionWorker;
   /** the clock embargoes are read against (tests) */
   now?: () => Date;
@@ -69,17 +70,7 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
   const app = createFunctionApp(platform, 'distribute');
   const secrets = secretBoxOf(platform.config);
   const now = options.now ?? (() => new Date());
-  let worker = options.worker;
-  if (!worker) {
-    const own = new DistributionWorker(platform, secrets, { now }).start();
-    worker = own;
-    const closePlatform = platform.close;
-    platform.close = async () => {
-      await own.stop();
-      await closePlatform();
-    };
-  }
-  const work = () => { worker!.wake(); platform.outboxWritten(); };
+  const work = () => { options.worker?.wake(); platform.outboxWritten(); };
 
   for (const path of ['/projects/:id/channels', '/projects/:id/channels/*', '/projects/:id/distribution-rules', '/projects/:id/distribution-rules/*', '/assets/:id/publications', '/assets/:id/publications/*', '/publications', '/publications/*']) {
     app.use(path, requireAuth(platform));
@@ -208,10 +199,9 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
     return c.json(await publicationWithChannel(redriven), 202);
   });
 
-  // Rules run when an asset's editorial state changes: an approved asset that matches is published to the rule's channels.
+  // Rules run on approval: an approved asset that matches is published to the rule's channels (after its delay).
   const handlers: EventHandlers = {
-    'io.mediateca.asset.updated': async (event) => {
-      if (!event.data.fields.some((f) => f === 'editorialState' || f === 'editorial_state')) return;
+    'io.mediateca.asset.editorial.approved': async (event) => {
       const asset = await findAsset(platform.db, event.data.assetId);
       if (!asset || publishProblem(asset)) return;
       const rules = await rulesMatching(platform.db, await listRules(platform.db, asset.project_id, { enabledOnly: true }), asset);

@@ -18,14 +18,13 @@ export const DISTRIBUTION_EVENTS = {
 } as const;
 
 /**
- * Why this asset may not be published now, or undefined when it may. The one guard: only approved, ready assets
- * that are not deleted (the editorial state belongs to the asset's editorial lifecycle).
+ * Why this asset may not be published now, or undefined when it may. The one guard: only approved (the editorial
+ * lifecycle, shared/domain/editorial.ts), ready assets that are not deleted.
  */
 export function publishProblem(asset: Asset): string | undefined {
   if (asset.deleted_at) return 'the asset is deleted';
   if (asset.state !== 'ready') return `the asset is ${asset.state}; only ready assets are published`;
-  const editorialState = (asset as Asset & { editorial_state?: string }).editorial_state;
-  if (editorialState !== 'approved') return `the asset is ${editorialState ?? 'not approved'}; only approved assets are published`;
+  if (asset.editorial_state !== 'approved') return `the asset is ${asset.editorial_state.replace('_', ' ')}; only approved assets are published`;
   return undefined;
 }
 

@@ -51,3 +51,10 @@ export function secretBoxOf(config: Pick<Config, 'dataDir' | 'distribution'>): S
   if (config.distribution.secretKeys.length > 0) return new SecretBox(config.distribution.secretKeys);
   return new SecretBox([{ id: 'local', key: localKey(config.dataDir, 'channel-secrets-key') }]);
 }
+
+/** Functions running apart each have their own data folder: a key one of them made up could not open the others' ciphertexts. */
+export function requireConfiguredKey(config: Pick<Config, 'distribution' | 'natsUrl'>): void {
+  if (config.natsUrl && config.distribution.secretKeys.length === 0) {
+    throw new Error('CHANNEL_SECRETS_KEY must be set when functions run apart (NATS_URL is set): the same keys for distribute and distribute-worker');
+  }
+}

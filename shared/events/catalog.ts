@@ -46,13 +46,13 @@ export const CATALOG = {
   'io.mediateca.uploads.expire-requested': { data: v.object({}), consumers: ['upload'] },
   // scheduled: verify what arrived in the incoming bucket whatever became of its notification
   'io.mediateca.uploads.sweep-requested': { data: v.object({}), consumers: ['upload-complete'] },
-  // distribute evaluates the project's publishing rules when an asset's editorial state changes
-  'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index', 'distribute'] },
+  'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
   'io.mediateca.asset.deleted': { data: v.object(assetRef), consumers: ['index'] },
   // editorial transitions: search shows viewers approved assets only; distribution publishes approved ones
   'io.mediateca.asset.editorial.draft': { data: EditorialTransitionData, consumers: ['index'] },
   'io.mediateca.asset.editorial.in_review': { data: EditorialTransitionData, consumers: ['index'] },
-  'io.mediateca.asset.editorial.approved': { data: EditorialTransitionData, consumers: ['index'] },
+  // distribute runs the project's publishing rules on approval
+  'io.mediateca.asset.editorial.approved': { data: EditorialTransitionData, consumers: ['index', 'distribute'] },
   'io.mediateca.asset.editorial.rejected': { data: EditorialTransitionData, consumers: ['index'] },
   'io.mediateca.asset.editorial.archived': { data: EditorialTransitionData, consumers: ['index'] },
   // a person was named or renamed: every asset showing them is indexed again under the new name
