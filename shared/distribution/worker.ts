@@ -15,6 +15,7 @@ import {
   CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
+  TaskCancelledError,
   TimeoutStrategy,
   bulkhead,
   circuitBreaker,
@@ -46,6 +47,8 @@ interface ChannelRuntime {
   settings: ChannelSettings;
   bulkhead: BulkheadPolicy;
   breaker: CircuitBreakerPolicy;
+  /** when the breaker last opened: cockatiel half-opens on the first call after the pause, so the probe is ours to send */
+  openedAt: number;
 }
 
 const BREAKER_NAMES: Record<CircuitState, string> = { [CircuitState.Closed]: 'closed', [CircuitState.HalfOpen]: 'half-open', [CircuitState.Open]: 'open', [CircuitState.Isolated]: 'open' };
@@ -106,8 +109,10 @@ export class DistributionWorker {
       const channel = await findChannel(this.platform.db, channel_id);
       if (!channel) continue;
       const runtime = this.runtimeFor(channel);
-      if (runtime.breaker.state === CircuitState.Open) continue;
-      const slots = runtime.breaker.state === CircuitState.HalfOpen ? Math.min(1, runtime.bulkhead.executionSlots) : runtime.bulkhead.executionSlots;
+      const open = runtime.breaker.state === CircuitState.Open || runtime.breaker.state === CircuitState.HalfOpen;
+      if (open && Date.now() - runtime.openedAt < runtime.settings.breakerHalfOpenMs) continue;
+      // an open breaker whose pause is over lets one probe through
+      const slots = open ? Math.min(1, runtime.bulkhead.executionSlots) : runtime.bulkhead.executionSlots;
       if (slots <= 0) continue;
       const claimed = await claimDue(this.platform.db, channel.id, now, this.owner, this.platform.config.distribution.leaseSeconds, slots);
       for (const publication of claimed) {
@@ -147,11 +152,13 @@ export class DistributionWorker {
       distributionBreakerState.set({ channel: channel.name, type: channel.type }, BREAKER_VALUES[state]);
       setBreakerState(this.platform.db, channel.id, BREAKER_NAMES[state]).catch((error) => this.platform.logger.warn({ err: error }, 'could not record the breaker state'));
       this.platform.logger.info({ channel: channel.name, breaker: BREAKER_NAMES[state] }, 'channel breaker changed');
-      if (state === CircuitState.HalfOpen) this.wake();
     });
     // Opening schedules nothing by itself: look again once the breaker may half-open.
-    breaker.onBreak(() => setTimeout(() => this.wake(), settings.breakerHalfOpenMs + 10).unref());
-    const runtime = { version: channel.version, settings, bulkhead: bulkhead(settings.concurrency, 0), breaker };
+    const runtime: ChannelRuntime = { version: channel.version, settings, bulkhead: bulkhead(settings.concurrency, 0), breaker, openedAt: 0 };
+    breaker.onBreak(() => {
+      runtime.openedAt = Date.now();
+      setTimeout(() => this.wake(), settings.breakerHalfOpenMs + 10).unref();
+    });
     this.runtimes.set(channel.id, runtime);
     return runtime;
   }
@@ -271,7 +278,8 @@ export class DistributionWorker {
 
   private async settleFailure(channel: ChannelRow, runtime: ChannelRuntime, publication: Publication, action: 'deliver' | 'retract', error: Error): Promise<void> {
     const labels = { channel: channel.name, type: channel.type, action };
-    const reason = error.name === 'TaskCancelledError' ? `timed out after ${runtime.settings.timeoutMs} ms` : error.message || String(error);
+    // (cockatiel 3.2's isTaskCancelledError tests the bulkhead's marker, so instanceof it is)
+    const reason = error instanceof TaskCancelledError ? `timed out after ${runtime.settings.timeoutMs} ms` : error.message || String(error);
     const attempts = publication.attempts + 1;
     const permanent = error instanceof PermanentDeliveryError;
     const retryAt = new Date(this.now().getTime() + retryDelayMs(runtime.settings, attempts));
