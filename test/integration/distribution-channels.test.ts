@@ -5,7 +5,6 @@
 //   deliver → the files and the sidecar are there, whole; deliver again with the same key → still once;
 //   retract → gone; and per adapter what its protocol adds (resume after a crash, 308/5xx, no half files).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { openChannel } from '../../shared/distribution/adapters/index.ts';
 import type { AssetSidecar, Channel, ChannelType, Delivery, DeliveryFile } from '../../shared/distribution/channel.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { type DropServer, startSshd, startVsftpd } from '../support/drop-servers.ts';
-import { S3, requireServer } from '../support/servers.ts';
+import { S3, createRgwUser, requireServer } from '../support/servers.ts';
 import { type WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver.ts';
 import { YOUTUBE_CREDENTIALS, type YoutubeServer, startYoutubeServer, youtubeTarget } from '../support/youtube-server.ts';
 
@@ -127,7 +126,7 @@ describe('s3 (a second bucket on Ceph RGW, its own credentials)', async () => {
   let store: S3ObjectStore;
   before(async () => {
     if (!available) return;
-    credentials = rgwUser() ?? credentials;
+    credentials = createRgwUser() ?? credentials;
     store = new S3ObjectStore({ endpoint: S3.endpoint, region: S3.region, ...credentials }, { incoming: bucket, masters: bucket, renditions: bucket });
     await (await store.client()).send(new CreateBucketCommand({ Bucket: bucket }));
   });
@@ -236,16 +235,3 @@ describe('youtube (a local server written to the resumable upload protocol)', ()
     await assert.rejects(channel().deliver(delivery([memoryFile('poster', 'jpg', 'image/jpeg', poster)]).value), { name: 'PermanentDeliveryError' });
   });
 });
-
-/**
- * A user of its own on the RGW the tests use, through radosgw-admin and the cluster's ceph.conf (CEPH_DIR, or the
- * folders scripts/services/ceph-rgw.sh uses); undefined when neither is on this machine (a remote RGW), and then the
- * bucket is made with the CI credentials.
- */
-function rgwUser(): { accessKeyId: string; secretAccessKey: string } | undefined {
-  const conf = [process.env.CEPH_DIR, '/tmp/mediateca-ci-ceph', '/tmp/mediateca-ceph', '/tmp/ceph-ci'].filter(Boolean).map((d) => join(d!, 'ceph.conf')).find((c) => existsSync(c));
-  if (!conf) return undefined;
-  const keys = { accessKeyId: `distribute${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('hex') };
-  execFileSync('radosgw-admin', ['-c', conf, 'user', 'create', `--uid=distribute-test-${keys.accessKeyId}`, '--display-name=distribution test', `--access-key=${keys.accessKeyId}`, `--secret-key=${keys.secretAccessKey}`], { stdio: 'ignore' });
-  return keys;
-}
