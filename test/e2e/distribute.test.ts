@@ -41,8 +41,8 @@ describe('distribution end to end (servers)', async () => {
   let bucketStore: S3ObjectStore;
   const bucket = `distribute-e2e-${run}`;
   const channels: Record<string, string> = {};
-  const photo = { bytes: Buffer.alloc(0), id: '' };
-  const video = { bytes: Buffer.alloc(0), id: '' };
+  const photo: { bytes: Buffer; id: string } = { bytes: Buffer.alloc(0), id: '' };
+  const video: { bytes: Buffer; id: string } = { bytes: Buffer.alloc(0), id: '' };
 
   before(async () => {
     if (!available) return;
