@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { putRendition } from '../../shared/db/assets.ts';
 import type { Asset } from '../../shared/db/schema.ts';
-import { secretBoxOf } from '../../shared/distribution/secrets.ts';
+import { SecretBox, secretBoxOf } from '../../shared/distribution/secrets.ts';
+import { localKey } from '../../shared/secrets/local-key.ts';
 import { DistributionWorker } from '../../shared/distribution/worker.ts';
 import { deliverToFunction } from '../../shared/events/deliver.ts';
 import { toEnvelope } from '../../shared/db/outbox.ts';
@@ -101,6 +102,20 @@ describe('channels', () => {
     assert.match(bad.body.detail, /target\.directory/);
     assert.equal((await call('producer', 'GET', '/projects/newsroom/channels')).status, 403);
     assert.equal((await call('admin', 'DELETE', `/projects/newsroom/channels/${channel.id}`)).status, 204);
+  });
+
+  test('rotation: a new CHANNEL_SECRETS_KEY reads the old ciphertexts, and the worker re-seals them with the new key', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('cms-rotation', r);
+    const oldKey = { id: 'local', key: localKey(platform.config.dataDir, 'channel-secrets-key') };
+    const rotated = new SecretBox([{ id: 'k2', key: randomBytes(32) }, oldKey]);
+    const rotatedWorker = new DistributionWorker(platform, rotated);
+    assert.ok((await rotatedWorker.resealCredentials()) >= 1);
+    const row = await platform.db.selectFrom('channels').select('credentials').where('id', '=', channel.id).executeTakeFirstOrThrow();
+    assert.ok(row.credentials.startsWith('k2.'));
+    assert.deepEqual(rotated.decrypt(row.credentials), { secret: r.secret });
+    assert.equal(await rotatedWorker.resealCredentials(), 0);
+    await platform.db.deleteFrom('channels').where('id', '=', channel.id).execute();
   });
 });
 

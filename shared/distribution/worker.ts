@@ -25,7 +25,7 @@ import {
 } from 'cockatiel';
 import type { DistributionConfig } from '../config.ts';
 import { findAsset, getMetadata, listRenditions } from '../db/assets.ts';
-import { changePublication, channelsWithDueWork, claimDue, findChannel, releaseClaim, renewLease, saveCheckpoint, setBreakerState } from '../db/distribution.ts';
+import { changePublication, channelsSealedWithOtherKeys, channelsWithDueWork, claimDue, findChannel, releaseClaim, renewLease, replaceCredentials, saveCheckpoint, setBreakerState } from '../db/distribution.ts';
 import type { ChannelRow, Publication } from '../db/schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
 import { newEvent } from '../events/envelope.ts';
@@ -68,6 +68,7 @@ export class DistributionWorker {
   private polling?: Promise<void>;
   private pollAgain = false;
   private stopping = false;
+  private resealing?: Promise<unknown>;
 
   constructor(
     private readonly platform: Platform,
@@ -80,8 +81,20 @@ export class DistributionWorker {
   start(): this {
     this.timer = setInterval(() => this.wake(), this.platform.config.distribution.pollIntervalMs);
     this.timer.unref();
+    this.resealing = this.resealCredentials().catch((error) => this.platform.logger.error({ err: error }, 'could not re-seal channel credentials with the current key'));
     this.wake();
     return this;
+  }
+
+  /** Key rotation, finished: credentials still sealed with an older key are sealed again with the current one. */
+  async resealCredentials(): Promise<number> {
+    let count = 0;
+    for (const channel of await channelsSealedWithOtherKeys(this.platform.db, this.secrets.currentKeyId)) {
+      await replaceCredentials(this.platform.db, channel.id, channel.credentials, this.secrets.reencrypt(channel.credentials));
+      count++;
+    }
+    if (count) this.platform.logger.info({ channels: count, key: this.secrets.currentKeyId }, 'channel credentials re-sealed with the current key');
+    return count;
   }
 
   /** looks for due work now (a publication was requested, a test moved its clock) */
@@ -133,6 +146,7 @@ export class DistributionWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    await this.resealing;
     await this.idle();
   }
 
