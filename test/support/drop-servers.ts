@@ -24,28 +24,37 @@ export interface DropServer {
   stop(): Promise<void>;
 }
 
-/** Makes the system user once, with a fresh password each run; its home is a temp folder. */
-function ensureDropUser(password: string, home: string): { uid: number; gid: number } {
+/** This process's password and home for the user: servers started side by side share them. */
+let dropUser: { password: string; uid: number; gid: number } | undefined;
+
+/** Makes the system user once (useradd), and gives it a fresh password and home once per process. */
+function ensureDropUser(): { password: string; uid: number; gid: number } {
+  if (dropUser) return dropUser;
+  const home = mkdtempSync(join(tmpdir(), 'mediateca-drop-home-'));
+  chmodSync(home, 0o755);
   try {
     execFileSync('id', ['-u', DROP_USER], { stdio: 'ignore' });
   } catch {
     execFileSync('useradd', ['--no-create-home', '--home-dir', home, '--shell', '/bin/sh', DROP_USER]);
   }
   execFileSync('usermod', ['--home', home, DROP_USER]);
+  const password = randomBytes(12).toString('hex');
   execFileSync('chpasswd', { input: `${DROP_USER}:${password}\n` });
-  return { uid: Number(execFileSync('id', ['-u', DROP_USER]).toString().trim()), gid: Number(execFileSync('id', ['-g', DROP_USER]).toString().trim()) };
+  const uid = Number(execFileSync('id', ['-u', DROP_USER]).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', DROP_USER]).toString().trim());
+  chownSync(home, uid, gid);
+  dropUser = { password, uid, gid };
+  return dropUser;
 }
 
-function workspace(kind: string, password: string) {
+function workspace(kind: string) {
   const root = mkdtempSync(join(tmpdir(), `mediateca-${kind}-`));
   chmodSync(root, 0o755);
-  const home = join(root, 'home');
-  const directory = join(home, 'dropbox');
-  mkdirSync(directory, { recursive: true });
-  const { uid, gid } = ensureDropUser(password, home);
-  chownSync(home, uid, gid);
+  const directory = join(root, 'dropbox');
+  mkdirSync(directory);
+  const { password, uid, gid } = ensureDropUser();
   chownSync(directory, uid, gid);
-  return { root, home, directory, uid, gid };
+  return { root, directory, password };
 }
 
 function run(command: string, args: string[], root: string): ChildProcess {
@@ -80,8 +89,7 @@ function stopper(child: ChildProcess, root: string) {
 }
 
 export async function startSshd(): Promise<DropServer> {
-  const password = randomBytes(12).toString('hex');
-  const { root, directory } = workspace('sshd', password);
+  const { root, directory, password } = workspace('sshd');
   const port = await freePort();
   const hostKey = join(root, 'host_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
@@ -103,10 +111,8 @@ export async function startSshd(): Promise<DropServer> {
 }
 
 export async function startVsftpd(): Promise<DropServer> {
-  const password = randomBytes(12).toString('hex');
-  const { root, directory } = workspace('vsftpd', password);
+  const { root, directory, password } = workspace('vsftpd');
   const port = await freePort();
-  const pasvLow = await freePort();
   const emptyDir = join(root, 'empty');
   mkdirSync(emptyDir, { mode: 0o755 });
   const config = join(root, 'vsftpd.conf');
@@ -114,7 +120,8 @@ export async function startVsftpd(): Promise<DropServer> {
     'listen=YES', 'listen_ipv6=NO', 'listen_address=127.0.0.1', `listen_port=${port}`, 'background=NO',
     'anonymous_enable=NO', 'local_enable=YES', 'write_enable=YES', 'local_umask=022', 'pam_service_name=vsftpd',
     `secure_chroot_dir=${emptyDir}`, 'seccomp_sandbox=NO', 'pasv_enable=YES', 'pasv_address=127.0.0.1',
-    `pasv_min_port=${pasvLow}`, `pasv_max_port=${pasvLow}`, 'port_enable=NO', 'xferlog_enable=NO', 'dual_log_enable=NO',
+    // passive data ports: any free one the kernel gives (several transfers at once)
+    'pasv_min_port=0', 'pasv_max_port=0', 'port_enable=NO', 'xferlog_enable=NO', 'dual_log_enable=NO',
     `vsftpd_log_file=${join(root, 'vsftpd.xfer.log')}`, 'userlist_enable=NO', 'chroot_local_user=NO',
   ].join('\n') + '\n');
   const child = run('/usr/sbin/vsftpd', [config], root);
