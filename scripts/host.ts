@@ -9,6 +9,7 @@ import type { ServerType } from '@hono/node-server';
 import { ExponentialBackoff, handleWhenResult, retry } from 'cockatiel';
 import { Hono } from 'hono';
 import { createApp as assetsApp } from '../functions/assets/index.ts';
+import { createApp as distributeApp } from '../functions/distribute/index.ts';
 import { createApp as enrichApp } from '../functions/enrich/index.ts';
 import { createApp as exportApp } from '../functions/export/index.ts';
 import { createApp as importApp } from '../functions/import/index.ts';
@@ -26,6 +27,8 @@ import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/rela
 import { pushEndpointWithSecret } from '../shared/events/secret.ts';
 import { Problem, problemResponse } from '../shared/http/problem.ts';
 import { metricsText, registry } from '../shared/observability/metrics.ts';
+import { DistributionWorker } from '../shared/distribution/worker.ts';
+import { secretBoxOf } from '../shared/distribution/secrets.ts';
 import { ImportWorker } from '../shared/import/worker.ts';
 import { type Platform, createPlatform } from '../shared/platform.ts';
 import { FilesystemObjectStore } from '../shared/storage/filesystem.ts';
@@ -37,12 +40,19 @@ export interface Host {
   functions: Record<string, Hono<any>>;
   /** the in-process import worker (import-worker in a cluster) */
   importWorker: ImportWorker;
+  /** the in-process delivery worker of distribute */
+  distributionWorker: DistributionWorker;
   /** where the object store pushes bucket notifications: upload-complete's endpoint with the events secret */
   uploadCompleteEndpoint: string;
   stop(): Promise<void>;
 }
 
-export async function startHost(config: Config, port: number): Promise<Host> {
+export interface HostOptions {
+  /** the clock distribute reads embargoes against (tests) */
+  now?: () => Date;
+}
+
+export async function startHost(config: Config, port: number, options: HostOptions = {}): Promise<Host> {
   // Listen first: with port 0 the real port is known only now, and signed URLs must point at it.
   let handle: (request: Request, env: unknown) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
   const server: ServerType = await new Promise((resolve) => {
@@ -56,6 +66,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   await platform.store.ensureBuckets();
   if (config.s3 && config.notifyEndpoint !== false) await wireBucketNotifications(platform, url);
   const importWorker = new ImportWorker(platform);
+  const distributionWorker = new DistributionWorker(platform, secretBoxOf(config), { now: options.now });
   const functions: Record<string, Hono<any>> = {
     upload: uploadApp(platform),
     'upload-complete': uploadCompleteApp(platform),
@@ -66,6 +77,7 @@ export async function startHost(config: Config, port: number): Promise<Host> {
     assets: assetsApp(platform),
     import: importApp(platform, { onWork: () => importWorker.wake() }),
     export: exportApp(platform),
+    distribute: distributeApp(platform, { worker: distributionWorker, now: options.now }),
   };
   const targets: Record<string, FunctionTarget> = Object.fromEntries(Object.entries(functions).map(([name, app]) => [name, (request: Request) => Promise.resolve(app.fetch(request))]));
 
@@ -80,7 +92,16 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   const to = (name: string) => (c: { req: { raw: Request }; env: unknown }) => functions[name]!.fetch(c.req.raw, c.env);
   root.all('/uploads', to('upload'));
   root.all('/uploads/*', to('upload'));
+  // distribute's routes first: the first route matched answers
+  root.all('/assets/:id/publications', to('distribute'));
+  root.all('/assets/:id/publications/*', to('distribute'));
   root.all('/assets/*', to('assets'));
+  root.all('/projects/:id/channels', to('distribute'));
+  root.all('/projects/:id/channels/*', to('distribute'));
+  root.all('/projects/:id/distribution-rules', to('distribute'));
+  root.all('/projects/:id/distribution-rules/*', to('distribute'));
+  root.all('/publications', to('distribute'));
+  root.all('/publications/*', to('distribute'));
   root.all('/projects/*', to('assets'));
   root.all('/persons', to('assets'));
   root.all('/persons/*', to('assets'));
@@ -141,15 +162,18 @@ export async function startHost(config: Config, port: number): Promise<Host> {
   handle = root.fetch;
   // Started once the host answers: the worker PUTs the bytes to signed URLs this host serves.
   importWorker.start();
+  distributionWorker.start();
   return {
     url,
     platform,
     functions,
     importWorker,
+    distributionWorker,
     uploadCompleteEndpoint: pushEndpointWithSecret(`${url}/_fn/upload-complete/`, platform.eventsSecret),
     async stop() {
       await Promise.all([expiry.stop(), sweep.stop(), analyticsExport.stop()]);
       await importWorker.stop();
+      await distributionWorker.stop();
       await new Promise((resolve) => server.close(resolve));
       for (const stop of stoppers) await stop();
       await relay.stop();

@@ -111,6 +111,7 @@ export interface Config {
   analytics: AnalyticsConfig;
   /** OpenTelemetry traces over OTLP/HTTP; undefined (off) unless an endpoint is set */
   tracing?: TracingConfig;
+  distribution: DistributionConfig;
 }
 
 /** From the standard OTEL_* variables. */
@@ -131,6 +132,23 @@ export interface AnalyticsConfig {
   batchMaxAgeSeconds: number;
   /** the dev host runs the export this often (a CronJob in a cluster) */
   intervalSeconds: number;
+}
+
+/** Distribution (functions/distribute): channel credentials at rest and the delivery loop's defaults. */
+export interface DistributionConfig {
+  /**
+   * AES-256-GCM keys for channel credentials, the first one encrypts: CHANNEL_SECRETS_KEY (`<key id>:<32 bytes in
+   * base64>`) then CHANNEL_SECRETS_OLD_KEYS (comma list, still read). Unset: one made in the data folder.
+   */
+  secretKeys: { id: string; key: Buffer }[];
+  /** how often due publications (embargo over, retry time reached, a crashed delivery's lease gone) are looked for */
+  pollIntervalMs: number;
+  /** a publication held by a worker that stopped is taken again after this */
+  leaseSeconds: number;
+  /** how long presigned rendition URLs handed to a channel (webhook bodies) stay valid */
+  urlTtlSeconds: number;
+  /** per-channel defaults a channel's own settings override */
+  defaults: { timeoutMs: number; maxAttempts: number; retryBaseMs: number; retryMaxMs: number; concurrency: number; breakerThreshold: number; breakerHalfOpenMs: number };
 }
 
 /** Bulk import (functions/import, functions/import-worker): politeness towards source hosts and limits. */
@@ -241,6 +259,14 @@ function list<T extends string>(known: readonly T[], what: string) {
     v.transform((items) => items as T[]),
   );
 }
+
+/** `<key id>:<base64 of 32 bytes>` (openssl rand -base64 32 makes the key) */
+const secretKey = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/, 'not <key id>:<32 bytes in base64> (e.g. k1:$(openssl rand -base64 32))'),
+  v.transform((value) => { const [id, key] = value.split(':') as [string, string]; return { id, key: Buffer.from(key, 'base64') }; }),
+);
 
 /** Every variable the platform reads, with its default written as an operator would write it. */
 const Env = v.object({
@@ -357,6 +383,18 @@ const Env = v.object({
     v.check((pairs) => pairs.every((pair) => /^[^=\s]+=.*$/.test(pair)), 'not a comma list of key=value'),
     v.transform((pairs) => Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), decodeURIComponent(pair.slice(pair.indexOf('=') + 1))]))),
   )),
+  CHANNEL_SECRETS_KEY: v.optional(secretKey),
+  CHANNEL_SECRETS_OLD_KEYS: v.optional(v.pipe(v.string(), v.transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)), v.array(secretKey))),
+  DISTRIBUTE_POLL_INTERVAL_MS: v.optional(duration('ms', 'ms'), '1s'),
+  DISTRIBUTE_LEASE_SECONDS: v.optional(duration('s', 's'), '5m'),
+  DISTRIBUTE_URL_TTL: v.optional(duration('s', 's'), '24h'),
+  DISTRIBUTE_TIMEOUT_MS: v.optional(duration('ms', 'ms'), '10m'),
+  DISTRIBUTE_MAX_ATTEMPTS: v.optional(integer(1, 100), '6'),
+  DISTRIBUTE_RETRY_BASE_MS: v.optional(duration('ms', 'ms'), '2s'),
+  DISTRIBUTE_RETRY_MAX_MS: v.optional(duration('ms', 'ms'), '10m'),
+  DISTRIBUTE_CONCURRENCY: v.optional(integer(1, 64), '2'),
+  DISTRIBUTE_BREAKER_THRESHOLD: v.optional(integer(1, 1000), '5'),
+  DISTRIBUTE_BREAKER_HALF_OPEN_MS: v.optional(duration('ms', 'ms'), '30s'),
 });
 
 /** The configuration from an environment (process.env by default; tests pass their own). Throws ConfigError naming every wrong variable. */
@@ -448,6 +486,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     analytics: { batchEvents: e.EXPORT_BATCH_EVENTS, batchMaxAgeSeconds: e.EXPORT_BATCH_MAX_AGE, intervalSeconds: e.EXPORT_INTERVAL },
     tracing: tracingOf(e),
+    distribution: {
+      secretKeys: [...(e.CHANNEL_SECRETS_KEY ? [e.CHANNEL_SECRETS_KEY] : []), ...(e.CHANNEL_SECRETS_OLD_KEYS ?? [])],
+      pollIntervalMs: e.DISTRIBUTE_POLL_INTERVAL_MS,
+      leaseSeconds: e.DISTRIBUTE_LEASE_SECONDS,
+      urlTtlSeconds: e.DISTRIBUTE_URL_TTL,
+      defaults: {
+        timeoutMs: e.DISTRIBUTE_TIMEOUT_MS,
+        maxAttempts: e.DISTRIBUTE_MAX_ATTEMPTS,
+        retryBaseMs: e.DISTRIBUTE_RETRY_BASE_MS,
+        retryMaxMs: e.DISTRIBUTE_RETRY_MAX_MS,
+        concurrency: e.DISTRIBUTE_CONCURRENCY,
+        breakerThreshold: e.DISTRIBUTE_BREAKER_THRESHOLD,
+        breakerHalfOpenMs: e.DISTRIBUTE_BREAKER_HALF_OPEN_MS,
+      },
+    },
   };
 }
 

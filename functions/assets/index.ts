@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { spanishLabel } from '../../shared/ai/vision/labels.ts';
 import { ConcurrentModification, assetHistory, changeAsset, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import { publicationHistory } from '../../shared/db/distribution.ts';
 import { decideLabel, listFaces, listLabels, removeAssetFaces } from '../../shared/db/enrichment.ts';
 import { approvedOnlyProjects, projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
@@ -74,8 +75,13 @@ export function createApp(platform: Platform): Hono<AppEnv> {
 
   app.get('/assets/:id/history', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:read');
-    const events = await assetHistory(platform.db, asset.id);
-    return c.json({ assetId: asset.id, events: events.map((e) => ({ version: e.version, type: e.type, actor: e.actor, data: e.data, occurredAt: e.occurred_at })) });
+    const [events, publications] = await Promise.all([assetHistory(platform.db, asset.id), publicationHistory(platform.db, asset.id)]);
+    return c.json({
+      assetId: asset.id,
+      events: events.map((e) => ({ version: e.version, type: e.type, actor: e.actor, data: e.data, occurredAt: e.occurred_at })),
+      // distribution: every publication's transitions (requested, delivering, delivered, failed, retracted…)
+      publications: publications.map((e) => ({ publicationId: e.publication_id, channel: e.channel_name, assetVersion: e.asset_version, from: e.from_state, to: e.to_state, reason: e.reason, attempt: e.attempt, actor: e.actor, occurredAt: e.occurred_at })),
+    });
   });
 
   app.patch('/assets/:id', async (c) => {

@@ -290,6 +290,96 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('search_documents').addColumn('editorial_state', 'text', (c) => c.notNull().defaultTo('approved')).execute();
     },
   },
+  '0015_distribution': {
+    // Distribution: channels (credentials encrypted), publications (one per asset version and channel, claimed
+    // with a lease like import tasks), their transitions, and versioned publishing rules.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('channels')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('target', 'jsonb', (c) => c.notNull())
+        .addColumn('credentials', 'text', (c) => c.notNull())
+        .addColumn('renditions', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
+        .addColumn('settings', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('breaker_state', 'text', (c) => c.notNull().defaultTo('closed'))
+        .addColumn('breaker_changed_at', 'timestamptz')
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('channels_project_name', ['project_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('publications')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('asset_version', 'integer', (c) => c.notNull())
+        .addColumn('channel_id', 'uuid', (c) => c.notNull().references('channels.id').onDelete('cascade'))
+        .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('not_before', 'timestamptz', (c) => c.notNull())
+        .addColumn('renditions', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('due_at', 'timestamptz')
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_expires_at', 'timestamptz')
+        .addColumn('last_error', 'text')
+        .addColumn('external_id', 'text')
+        .addColumn('external_url', 'text')
+        .addColumn('checkpoint', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('rule_id', 'uuid')
+        .addColumn('delivered_at', 'timestamptz')
+        .addColumn('retracted_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('publications_once', ['channel_id', 'asset_id', 'asset_version'])
+        .execute();
+      await db.schema.createIndex('publications_asset').on('publications').columns(['asset_id', 'created_at']).execute();
+      await db.schema.createIndex('publications_channel_state').on('publications').columns(['channel_id', 'state', 'created_at']).execute();
+      await sql`create index publications_due on publications (due_at) where due_at is not null`.execute(db);
+      await db.schema
+        .createTable('publication_events')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('publication_id', 'uuid', (c) => c.notNull().references('publications.id').onDelete('cascade'))
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('from_state', 'text', (c) => c.notNull())
+        .addColumn('to_state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('occurred_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('publication_events_asset').on('publication_events').columns(['asset_id', 'id']).execute();
+      await db.schema
+        .createTable('distribution_rules')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('match', 'jsonb', (c) => c.notNull())
+        .addColumn('channel_ids', sql`uuid[]`, (c) => c.notNull())
+        .addColumn('delay_minutes', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(true))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('deleted_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('distribution_rules_project').on('distribution_rules').columns(['project_id']).execute();
+      await db.schema
+        .createTable('distribution_rule_versions')
+        .addColumn('rule_id', 'uuid', (c) => c.notNull().references('distribution_rules.id').onDelete('cascade'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'jsonb', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('changed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('distribution_rule_versions_pk', ['rule_id', 'version'])
+        .execute();
+    },
+  },
   '0020_analytics_export': {
     // The outbox is the event log the analytics export reads. An id (bigserial) is taken when a row is inserted,
     // not when its transaction commits, so a smaller id can still appear after a bigger one was read: each row

@@ -269,6 +269,93 @@ export interface ExportLayersTable {
   built_at: Timestamp;
 }
 
+/** A project's way out: where published assets go (migration 0015). Credentials are AES-256-GCM ciphertext. */
+export interface ChannelsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  type: string;
+  target: Json<Record<string, unknown>>;
+  /** `<key id>.<iv>.<tag>.<ciphertext>` (base64url), shared/distribution/secrets.ts */
+  credentials: string;
+  renditions: ColumnType<string[], string[] | undefined, string[]>;
+  /** timeoutMs, maxAttempts, retryBaseMs, retryMaxMs, concurrency, breakerThreshold, breakerHalfOpenMs */
+  settings: Json<Record<string, number>>;
+  breaker_state: ColumnType<string, string | undefined, string>;
+  breaker_changed_at: Timestamp | null;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type PublicationState = 'scheduled' | 'pending' | 'delivering' | 'delivered' | 'failed' | 'retracting' | 'retracted';
+
+export interface PublicationsTable {
+  id: string;
+  project_id: string;
+  asset_id: string;
+  asset_version: number;
+  channel_id: string;
+  /** one per (asset version, channel): the receiver's dedup key and ours */
+  idempotency_key: string;
+  state: PublicationState;
+  /** embargo: nothing is delivered before it */
+  not_before: Timestamp;
+  renditions: ColumnType<string[], string[] | undefined, string[]>;
+  attempts: ColumnType<number, number | undefined, number>;
+  /** when the next step (delivery, retry, retraction) is due; null once nothing is left to do */
+  due_at: Timestamp | null;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  last_error: string | null;
+  external_id: string | null;
+  external_url: string | null;
+  /** what the adapter needs to resume or retract (remote paths, an upload session) */
+  checkpoint: Json<Record<string, unknown>>;
+  requested_by: string;
+  rule_id: string | null;
+  delivered_at: Timestamp | null;
+  retracted_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PublicationEventsTable {
+  id: Generated<string>;
+  publication_id: string;
+  asset_id: string;
+  from_state: string;
+  to_state: string;
+  reason: string | null;
+  attempt: number;
+  actor: string;
+  occurred_at: Timestamp;
+}
+
+/** "when an asset becomes approved and matches, publish to these channels (after N minutes)"; versioned. */
+export interface DistributionRulesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  match: Json<Record<string, unknown>>;
+  channel_ids: ColumnType<string[], string[], string[]>;
+  delay_minutes: number;
+  enabled: boolean;
+  version: number;
+  deleted_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** every version of every rule, with who made it: the audit trail */
+export interface DistributionRuleVersionsTable {
+  rule_id: string;
+  version: number;
+  data: Json<Record<string, unknown>>;
+  actor: string;
+  changed_at: Timestamp;
+}
+
 export interface DB {
   projects: ProjectsTable;
   assets: AssetsTable;
@@ -289,6 +376,11 @@ export interface DB {
   export_batches: ExportBatchesTable;
   export_files: ExportFilesTable;
   export_layers: ExportLayersTable;
+  channels: ChannelsTable;
+  publications: PublicationsTable;
+  publication_events: PublicationEventsTable;
+  distribution_rules: DistributionRulesTable;
+  distribution_rule_versions: DistributionRuleVersionsTable;
 }
 
 export type Asset = Selectable<AssetsTable>;
@@ -299,3 +391,6 @@ export type Upload = Selectable<UploadsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type Import = Selectable<ImportsTable>;
 export type ImportTask = Selectable<ImportTasksTable>;
+export type ChannelRow = Selectable<ChannelsTable>;
+export type Publication = Selectable<PublicationsTable>;
+export type DistributionRule = Selectable<DistributionRulesTable>;

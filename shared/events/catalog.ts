@@ -6,6 +6,8 @@ export const EVENT_SOURCE = 'io.mediateca';
 
 const assetRef = { assetId: v.pipe(v.string(), v.uuid()), projectId: v.string(), version: v.number() };
 
+const publicationRef = { publicationId: v.pipe(v.string(), v.uuid()), channelId: v.pipe(v.string(), v.uuid()), ...assetRef };
+
 export const ObjectCreatedData = v.object({
   bucket: v.string(),
   key: v.string(),
@@ -51,11 +53,18 @@ export const CATALOG = {
   // editorial transitions: search shows viewers approved assets only; distribution publishes approved ones
   'io.mediateca.asset.editorial.draft': { data: EditorialTransitionData, consumers: ['index'] },
   'io.mediateca.asset.editorial.in_review': { data: EditorialTransitionData, consumers: ['index'] },
-  'io.mediateca.asset.editorial.approved': { data: EditorialTransitionData, consumers: ['index'] },
+  // distribute runs the project's publishing rules on approval
+  'io.mediateca.asset.editorial.approved': { data: EditorialTransitionData, consumers: ['index', 'distribute'] },
   'io.mediateca.asset.editorial.rejected': { data: EditorialTransitionData, consumers: ['index'] },
   'io.mediateca.asset.editorial.archived': { data: EditorialTransitionData, consumers: ['index'] },
   // a person was named or renamed: every asset showing them is indexed again under the new name
   'io.mediateca.person.updated': { data: v.object({ personId: v.pipe(v.string(), v.uuid()), projectId: v.string() }), consumers: ['index'] },
+  // Distribution (functions/distribute): every publication state change that matters outside. `version` is the
+  // asset version published; nothing consumes these yet (they are for subscribers: a CMS bridge, notifications).
+  'io.mediateca.distribution.requested': { data: v.object({ ...publicationRef, notBefore: v.string(), renditions: v.array(v.string()) }), consumers: [] },
+  'io.mediateca.distribution.delivered': { data: v.object({ ...publicationRef, externalId: v.string(), externalUrl: v.nullable(v.string()) }), consumers: [] },
+  'io.mediateca.distribution.failed': { data: v.object({ ...publicationRef, reason: v.string(), attempts: v.number() }), consumers: [] },
+  'io.mediateca.distribution.retracted': { data: v.object({ ...publicationRef, reason: v.string() }), consumers: [] },
 } as const;
 
 export type EventType = keyof typeof CATALOG;

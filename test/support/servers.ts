@@ -1,6 +1,10 @@
 // Integration tests run against real servers. Missing server: fail loudly on CI, otherwise skip loudly.
 import { DeleteBucketCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
 import type { S3ObjectStore } from '../../shared/storage/s3.ts';
 
 /**
@@ -90,4 +94,17 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A user of its own on the RGW the tests use, through radosgw-admin and the cluster's ceph.conf (CEPH_DIR, or the
+ * folders scripts/services/ceph-rgw.sh uses); undefined when neither is on this machine (a remote RGW), and then the
+ * bucket is made with the CI credentials.
+ */
+export function createRgwUser(): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const conf = [process.env.CEPH_DIR, '/tmp/mediateca-ci-ceph', '/tmp/mediateca-ceph', '/tmp/ceph-ci'].filter(Boolean).map((d) => join(d!, 'ceph.conf')).find((c) => existsSync(c));
+  if (!conf) return undefined;
+  const keys = { accessKeyId: `distribute${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('hex') };
+  execFileSync('radosgw-admin', ['-c', conf, 'user', 'create', `--uid=distribute-test-${keys.accessKeyId}`, '--display-name=distribution test', `--access-key=${keys.accessKeyId}`, `--secret-key=${keys.secretAccessKey}`], { stdio: 'ignore' });
+  return keys;
 }

@@ -1,0 +1,316 @@
+// distribute at function level (PGlite, filesystem store, a webhook receiver on loopback verifying signatures with
+// `standardwebhooks`), the worker driven by a clock the test controls: channels and their secrets, publications
+// exactly once, embargo, retract, retries into the breaker and out, dead letter and redrive, a hanging channel
+// timing out while another delivers, rules on approval, and the asset's history.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { putRendition } from '../../shared/db/assets.ts';
+import type { Asset } from '../../shared/db/schema.ts';
+import { SecretBox, secretBoxOf } from '../../shared/distribution/secrets.ts';
+import { localKey } from '../../shared/secrets/local-key.ts';
+import { DistributionWorker } from '../../shared/distribution/worker.ts';
+import { deliverToFunction } from '../../shared/events/deliver.ts';
+import { toEnvelope } from '../../shared/db/outbox.ts';
+import { metricsText } from '../../shared/observability/metrics.ts';
+import { createTestPlatform } from '../../test/support/platform.ts';
+import { seedAsset } from '../../test/support/seed-assets.ts';
+import { type WebhookReceiver, startWebhookReceiver } from '../../test/support/webhook-receiver.ts';
+import { createApp as assetsApp } from '../assets/index.ts';
+import { createApp } from './index.ts';
+
+let platform: Awaited<ReturnType<typeof createTestPlatform>>;
+let app: ReturnType<typeof createApp>;
+let assets: ReturnType<typeof assetsApp>;
+let worker: DistributionWorker;
+let clock = new Date('2030-01-01T10:00:00Z');
+const tokens: Record<string, string> = {};
+const receivers: WebhookReceiver[] = [];
+
+before(async () => {
+  platform = await createTestPlatform({ RATE_LIMIT_PER_MINUTE: '0' });
+  worker = new DistributionWorker(platform, secretBoxOf(platform.config), { now: () => clock });
+  app = createApp(platform, { worker, now: () => clock });
+  assets = assetsApp(platform);
+  for (const role of ['viewer', 'editor', 'producer', 'admin'] as const) tokens[role] = await platform.signer!.mint(role, { newsroom: role });
+});
+after(async () => {
+  await worker.stop();
+  for (const r of receivers) await r.close();
+  await platform.dispose();
+});
+
+async function call(role: string, method: string, path: string, body?: unknown, target: { request: typeof app.request } = app) {
+  const response = await target.request(path, { method, headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+async function receiver() {
+  const r = await startWebhookReceiver();
+  receivers.push(r);
+  return r;
+}
+
+async function webhookChannel(name: string, r: WebhookReceiver, settings: Record<string, number> = {}) {
+  const created = await call('admin', 'POST', '/projects/newsroom/channels', { name, type: 'webhook', target: { url: r.url }, credentials: { secret: r.secret }, renditions: ['original', 'preview'], settings });
+  assert.equal(created.status, 201, created.text);
+  return created.body as { id: string };
+}
+
+/** A ready asset with its original and preview bytes in the store, in the given editorial state. */
+async function storedAsset(editorialState: 'approved' | 'in_review' | 'draft' = 'approved', tags: string[] = []): Promise<Asset> {
+  const asset = await seedAsset(platform, { state: 'ready', editorialState, tags });
+  await platform.store.put(platform.config.buckets.masters, asset.storage_key, randomBytes(64), 'image/jpeg');
+  const previewKey = `newsroom/${asset.id}/preview.jpg`;
+  await platform.store.put(platform.config.buckets.renditions, previewKey, randomBytes(32), 'image/jpeg');
+  await putRendition(platform.db, { asset_id: asset.id, name: 'preview', storage_key: previewKey, content_type: 'image/jpeg', size_bytes: 32, width: 10, height: 10 });
+  return asset;
+}
+
+async function run() {
+  await worker.poll();
+  await worker.idle();
+}
+
+async function publications(assetId: string) {
+  return (await call('viewer', 'GET', `/assets/${assetId}/publications`)).body.publications as any[];
+}
+
+describe('channels', () => {
+  test('admins manage channels; credentials are sealed at rest and never answered', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('cms', r);
+    const listed = await call('admin', 'GET', '/projects/newsroom/channels');
+    assert.equal(listed.status, 200);
+    const secretBase64 = r.secret.replace('whsec_', '');
+    assert.ok(!listed.text.includes(secretBase64), 'the secret is not in the answer');
+    const row = await platform.db.selectFrom('channels').select('credentials').where('id', '=', channel.id).executeTakeFirstOrThrow();
+    assert.ok(!row.credentials.includes(secretBase64) && !row.credentials.includes('whsec'), 'nor in the database');
+    const described = listed.body.channels.find((c: any) => c.id === channel.id);
+    assert.deepEqual(described.credentials, { set: true, keyId: 'local' });
+    assert.equal(described.breaker.state, 'closed');
+
+    const patched = await call('admin', 'PATCH', `/projects/newsroom/channels/${channel.id}`, { renditions: ['original'], settings: { timeoutMs: 5000 } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.deepEqual(patched.body.renditions, ['original']);
+    assert.equal(patched.body.settings.timeoutMs, 5000);
+
+    assert.equal((await call('admin', 'POST', '/projects/newsroom/channels', { name: 'cms', type: 'webhook', target: { url: r.url }, credentials: { secret: r.secret } })).status, 409);
+    const bad = await call('admin', 'POST', '/projects/newsroom/channels', { name: 'x', type: 'sftp', target: { host: 'h' }, credentials: {} });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.detail, /target\.directory/);
+    assert.equal((await call('producer', 'GET', '/projects/newsroom/channels')).status, 403);
+    assert.equal((await call('admin', 'DELETE', `/projects/newsroom/channels/${channel.id}`)).status, 204);
+  });
+
+  test('rotation: a new CHANNEL_SECRETS_KEY reads the old ciphertexts, and the worker re-seals them with the new key', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('cms-rotation', r);
+    const oldKey = { id: 'local', key: localKey(platform.config.dataDir, 'channel-secrets-key') };
+    const rotated = new SecretBox([{ id: 'k2', key: randomBytes(32) }, oldKey]);
+    const rotatedWorker = new DistributionWorker(platform, rotated);
+    assert.ok((await rotatedWorker.resealCredentials()) >= 1);
+    const row = await platform.db.selectFrom('channels').select('credentials').where('id', '=', channel.id).executeTakeFirstOrThrow();
+    assert.ok(row.credentials.startsWith('k2.'));
+    assert.deepEqual(rotated.decrypt(row.credentials), { secret: r.secret });
+    assert.equal(await rotatedWorker.resealCredentials(), 0);
+    await platform.db.deleteFrom('channels').where('id', '=', channel.id).execute();
+  });
+});
+
+describe('publications', () => {
+  test('only approved assets are published, by producers', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('cms-guard', r);
+    const draft = await storedAsset('in_review');
+    const refused = await call('producer', 'POST', `/assets/${draft.id}/publications`, { channelId: channel.id });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.detail, /in review; only approved assets are published/);
+    const approved = await storedAsset();
+    assert.equal((await call('editor', 'POST', `/assets/${approved.id}/publications`, { channelId: channel.id })).status, 403);
+    const missing = await call('producer', 'POST', `/assets/${approved.id}/publications`, { channelId: channel.id, renditions: ['hls'] });
+    assert.equal(missing.status, 409);
+    assert.match(missing.body.detail, /no hls/);
+  });
+
+  test('delivered once per asset version and channel, signed, listed, in the history; retract removes it', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('cms-once', r);
+    const asset = await storedAsset();
+    const first = await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id });
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.body.state, 'pending');
+    const repeat = await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id });
+    assert.equal(repeat.status, 200);
+    assert.equal(repeat.body.id, first.body.id);
+    await run();
+    await run();
+    const [publication] = await publications(asset.id);
+    assert.equal(publication.state, 'delivered', publication.lastError);
+    assert.equal(publication.externalId, 'cms-1');
+    assert.equal(publication.externalUrl, 'https://cms.example/items/cms-1');
+    assert.equal(r.received.length, 1, 'one delivery');
+    assert.equal(r.received[0]!.verified, true);
+    assert.equal(r.received[0]!.id, `${asset.id}.v${asset.version}.${channel.id}`);
+    assert.deepEqual(r.received[0]!.body.files.map((f: any) => f.name), ['original', 'preview']);
+
+    const listed = await call('viewer', 'GET', `/publications?channel=${channel.id}&status=delivered`);
+    assert.deepEqual(listed.body.publications.map((p: any) => p.id), [first.body.id]);
+    assert.equal((await call('viewer', 'GET', '/publications?status=nonsense')).status, 400);
+
+    const retracting = await call('producer', 'DELETE', `/assets/${asset.id}/publications/${first.body.id}`);
+    assert.equal(retracting.status, 202);
+    assert.equal(retracting.body.state, 'retracting');
+    await run();
+    assert.equal((await publications(asset.id))[0].state, 'retracted');
+    assert.equal(r.received.at(-1)!.method, 'DELETE');
+    assert.equal(r.published.size, 0);
+
+    const history = await call('viewer', 'GET', `/assets/${asset.id}/history`, undefined, assets);
+    assert.deepEqual(history.body.publications.map((e: any) => e.to), ['pending', 'delivering', 'delivered', 'retracting', 'retracted']);
+    const types = (await platform.db.selectFrom('outbox').select('type').where('subject', '=', asset.id).execute()).map((e) => e.type);
+    for (const type of ['requested', 'delivered', 'retracted']) assert.ok(types.includes(`io.mediateca.distribution.${type}`), type);
+  });
+
+  test('embargo: nothing goes out before `at`, and it goes out after', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('cms-embargo', r);
+    const asset = await storedAsset();
+    const at = new Date(clock.getTime() + 3600_000).toISOString();
+    const created = await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id, at });
+    assert.equal(created.body.state, 'scheduled');
+    await run();
+    clock = new Date(clock.getTime() + 3599_000);
+    await run();
+    assert.equal((await publications(asset.id))[0].state, 'scheduled');
+    assert.equal(r.received.length, 0);
+    clock = new Date(clock.getTime() + 1_000);
+    await run();
+    assert.equal((await publications(asset.id))[0].state, 'delivered');
+    assert.equal(r.received.length, 1);
+  });
+
+  test('a failing receiver is retried, opens the breaker (channels, metrics), and the breaker closes when it recovers', async () => {
+    const r = await receiver();
+    r.mode = 500;
+    const channel = await webhookChannel('cms-breaker', r, { maxAttempts: 10, retryBaseMs: 10, retryMaxMs: 20, breakerThreshold: 2, breakerHalfOpenMs: 300 });
+    const asset = await storedAsset();
+    await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id });
+    await run();
+    let [publication] = await publications(asset.id);
+    assert.equal(publication.state, 'pending');
+    assert.equal(publication.attempts, 1);
+    assert.match(publication.lastError, /HTTP 500/);
+    clock = new Date(clock.getTime() + 1_000);
+    await run();
+    assert.equal(worker.breakerState(channel.id), 'open');
+    await waitFor(async () => (await call('admin', 'GET', '/projects/newsroom/channels')).body.channels.find((c: any) => c.id === channel.id).breaker.state === 'open');
+    assert.match(await metricsText(), /mediateca_distribution_breaker_state\{channel="cms-breaker",type="webhook"\} 2/);
+    clock = new Date(clock.getTime() + 1_000);
+    await run();
+    assert.equal(r.received.length, 2, 'an open breaker sends nothing');
+    r.mode = 'ok';
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the breaker's pause (300 ms) before it lets a probe through
+    await run();
+    [publication] = await publications(asset.id);
+    assert.equal(publication.state, 'delivered');
+    assert.equal(worker.breakerState(channel.id), 'closed');
+  });
+
+  test('after its last attempt a publication is dead-lettered with the reason; redrive delivers it', async () => {
+    const r = await receiver();
+    r.mode = 503;
+    const channel = await webhookChannel('cms-dead', r, { maxAttempts: 2, retryBaseMs: 10, retryMaxMs: 20, breakerThreshold: 100 });
+    const asset = await storedAsset();
+    const created = await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id });
+    await run();
+    clock = new Date(clock.getTime() + 1_000);
+    await run();
+    let [publication] = await publications(asset.id);
+    assert.equal(publication.state, 'failed');
+    assert.match(publication.lastError, /gave up after 2 attempts: .*HTTP 503/);
+    assert.deepEqual((await call('viewer', 'GET', `/publications?status=failed&channel=${channel.id}`)).body.publications.map((p: any) => p.id), [created.body.id]);
+    r.mode = 'ok';
+    assert.equal((await call('viewer', 'POST', `/publications/${created.body.id}/redrive`)).status, 403);
+    const redriven = await call('producer', 'POST', `/publications/${created.body.id}/redrive`);
+    assert.equal(redriven.status, 202);
+    assert.equal(redriven.body.state, 'pending');
+    await run();
+    [publication] = await publications(asset.id);
+    assert.equal(publication.state, 'delivered');
+    assert.equal((await call('producer', 'POST', `/publications/${created.body.id}/redrive`)).status, 409);
+  });
+
+  test('a refusal (4xx) is a dead letter at once', async () => {
+    const r = await receiver();
+    r.mode = 422;
+    const channel = await webhookChannel('cms-refuses', r);
+    const asset = await storedAsset();
+    await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id });
+    await run();
+    const [publication] = await publications(asset.id);
+    assert.equal(publication.state, 'failed');
+    assert.equal(publication.attempts, 1);
+    assert.match(publication.lastError, /HTTP 422/);
+  });
+
+  test('a hanging channel times out while another channel delivers meanwhile', async () => {
+    const hanging = await receiver();
+    hanging.mode = 'hang';
+    const healthy = await receiver();
+    const slow = await webhookChannel('cms-hangs', hanging, { timeoutMs: 800, retryBaseMs: 10, retryMaxMs: 20, maxAttempts: 3 });
+    const fast = await webhookChannel('cms-healthy', healthy);
+    const asset = await storedAsset();
+    await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: slow.id });
+    await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: fast.id });
+    await worker.poll();
+    await waitFor(async () => (await publications(asset.id)).find((p) => p.channel.id === fast.id).state === 'delivered');
+    assert.equal((await publications(asset.id)).find((p) => p.channel.id === slow.id).state, 'delivering', 'the hanging delivery was still in flight');
+    await worker.idle();
+    const timedOut = (await publications(asset.id)).find((p) => p.channel.id === slow.id);
+    assert.equal(timedOut.state, 'pending');
+    assert.equal(timedOut.lastError, 'timed out after 800 ms');
+  });
+});
+
+describe('rules', () => {
+  test('a rule publishes a matching asset on approval (after its delay), versioned and audited; others are left alone', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('cms-rules', r);
+    const created = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'floods to the web', match: { tags: ['flood'], mediaTypes: ['image'] }, channelIds: [channel.id], delayMinutes: 5 });
+    assert.equal(created.status, 201, created.text);
+    const changed = await call('admin', 'PUT', `/projects/newsroom/distribution-rules/${created.body.id}`, { name: 'floods to the web', match: { tags: ['flood'] }, channelIds: [channel.id], delayMinutes: 5 });
+    assert.equal(changed.body.version, 2);
+    const versions = await call('admin', 'GET', `/projects/newsroom/distribution-rules/${created.body.id}/versions`);
+    assert.deepEqual(versions.body.versions.map((v: any) => [v.version, v.actor]), [[1, 'admin'], [2, 'admin']]);
+
+    const matching = await storedAsset('in_review', ['flood']);
+    const other = await storedAsset('in_review', ['sports']);
+    for (const asset of [matching, other]) {
+      const moved = await call('producer', 'POST', `/assets/${asset.id}/transitions`, { to: 'approved' }, assets);
+      assert.equal(moved.status, 200, moved.text);
+    }
+    // the approval events reach distribute as the relay would deliver them (twice: a redelivery publishes nothing more)
+    const approvals = await platform.db.selectFrom('outbox').selectAll().where('type', '=', 'io.mediateca.asset.editorial.approved').where('subject', 'in', [matching.id, other.id]).execute();
+    assert.equal(approvals.length, 2);
+    for (const row of [...approvals, ...approvals]) assert.equal((await deliverToFunction((request) => app.fetch(request), toEnvelope(row), platform.eventsSecret)).outcome, 'ack');
+    const [publication] = await publications(matching.id);
+    assert.equal(publication.state, 'scheduled');
+    assert.equal(publication.ruleId, created.body.id);
+    assert.equal(new Date(publication.at).getTime(), clock.getTime() + 5 * 60_000);
+    assert.equal((await publications(matching.id)).length, 1);
+    assert.deepEqual(await publications(other.id), []);
+    clock = new Date(clock.getTime() + 5 * 60_000);
+    await run();
+    assert.equal((await publications(matching.id))[0].state, 'delivered');
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.fail('the condition never held');
+}

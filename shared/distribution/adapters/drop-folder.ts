@@ -1,0 +1,71 @@
+// What sftp and ftp share: playout drop folders. Each file is written under a hidden temporary name and renamed into
+// place, so a watcher never sees half a file; the sidecar comes last. Every renamed file is checkpointed, so an
+// attempt after a crash skips what is already in place and writes the rest again from the start (a temporary file
+// left behind is overwritten). Retract removes the files; a file already gone is fine.
+import type { Readable } from 'node:stream';
+import { Readable as ReadableStream } from 'node:stream';
+import type { Delivery, DeliveredRef, RetractRequest } from '../channel.ts';
+
+export interface DropFolderSession {
+  write(source: Readable, path: string): Promise<void>;
+  /** replaces `to` if it exists */
+  rename(from: string, to: string): Promise<void>;
+  /** true when it removed something, false when nothing was there */
+  remove(path: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function deliverToDropFolder(open: () => Promise<DropFolderSession>, directory: string, delivery: Delivery, describe: (path: string) => string): Promise<DeliveredRef> {
+  const session = await open();
+  const closeOnAbort = () => { session.close().catch(() => {}); };
+  delivery.signal.addEventListener('abort', closeOnAbort, { once: true });
+  try {
+    const placed = new Set((delivery.resumeFrom.placed as string[] | undefined) ?? []);
+    const tag = delivery.idempotencyKey.replace(/[^A-Za-z0-9]/g, '').slice(-12);
+    const put = async (filename: string, source: () => Promise<Readable>) => {
+      const path = join(directory, filename);
+      if (placed.has(path)) return;
+      delivery.signal.throwIfAborted();
+      const temporary = join(directory, `.${filename}.${tag}.part`);
+      await abortable(session.write(await source(), temporary), delivery.signal);
+      await abortable(session.rename(temporary, path), delivery.signal);
+      placed.add(path);
+      await delivery.checkpoint({ placed: [...placed] });
+    };
+    for (const file of delivery.files) await put(file.filename, () => file.open());
+    const sidecar = `${delivery.asset.id}.json`;
+    await put(sidecar, async () => ReadableStream.from([Buffer.from(JSON.stringify(delivery.asset, null, 2))]));
+    const sidecarPath = join(directory, sidecar);
+    return { externalId: sidecarPath, externalUrl: describe(sidecarPath), ref: { paths: [...placed] } };
+  } finally {
+    delivery.signal.removeEventListener('abort', closeOnAbort);
+    await session.close().catch(() => {});
+  }
+}
+
+export async function retractFromDropFolder(open: () => Promise<DropFolderSession>, request: RetractRequest): Promise<void> {
+  const session = await open();
+  try {
+    for (const path of (request.ref.paths as string[] | undefined) ?? []) {
+      request.signal.throwIfAborted();
+      await session.remove(path);
+    }
+  } finally {
+    await session.close().catch(() => {});
+  }
+}
+
+/** Settles when the signal fires even if the client's call never does once its connection was closed under it. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {}); // settled later, if ever, after the abort: nobody waits for it any more
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function join(directory: string, name: string): string {
+  return `${directory.replace(/\/+$/, '')}/${name}`;
+}

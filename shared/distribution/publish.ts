@@ -1,0 +1,113 @@
+// Publishing as plain functions the HTTP routes, the rule handler and the worker call: the one publishability guard,
+// requesting a publication (exactly once per asset version and channel), retracting, redriving a dead letter,
+// and matching rules against an asset.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { listRenditions } from '../db/assets.ts';
+import { changePublication, requestPublication } from '../db/distribution.ts';
+import { listLabels } from '../db/enrichment.ts';
+import type { Asset, ChannelRow, DB, DistributionRule, Publication } from '../db/schema.ts';
+import { EVENT_SOURCE } from '../events/catalog.ts';
+import { newEvent } from '../events/envelope.ts';
+
+export const DISTRIBUTION_EVENTS = {
+  requested: 'io.mediateca.distribution.requested',
+  delivered: 'io.mediateca.distribution.delivered',
+  failed: 'io.mediateca.distribution.failed',
+  retracted: 'io.mediateca.distribution.retracted',
+} as const;
+
+/**
+ * Why this asset may not be published now, or undefined when it may. The one guard: only approved (the editorial
+ * lifecycle, shared/domain/editorial.ts), ready assets that are not deleted.
+ */
+export function publishProblem(asset: Asset): string | undefined {
+  if (asset.deleted_at) return 'the asset is deleted';
+  if (asset.state !== 'ready') return `the asset is ${asset.state}; only ready assets are published`;
+  if (asset.editorial_state !== 'approved') return `the asset is ${asset.editorial_state.replace('_', ' ')}; only approved assets are published`;
+  return undefined;
+}
+
+export class PublishRefused extends Error {}
+
+export interface PublishRequest {
+  at?: Date;
+  /** overrides the channel's renditions for this publication */
+  renditions?: string[];
+  actor: string;
+  ruleId?: string;
+  now: Date;
+}
+
+/** Creates the publication of this asset version on this channel, or finds the one already there (`created: false`). */
+export async function publish(db: Kysely<DB>, asset: Asset, channel: ChannelRow, request: PublishRequest): Promise<{ publication: Publication; created: boolean }> {
+  const problem = publishProblem(asset);
+  if (problem) throw new PublishRefused(problem);
+  const wanted = request.renditions ?? (channel.renditions.length ? channel.renditions : ['original']);
+  const available = new Set(['original', ...(await listRenditions(db, asset.id)).map((r) => r.name)]);
+  const missing = wanted.filter((name) => !available.has(name));
+  if (missing.length) throw new PublishRefused(`the asset has no ${missing.join(', ')} (it has ${[...available].join(', ')})`);
+  const notBefore = request.at && request.at > request.now ? request.at : request.now;
+  const id = randomUUID();
+  const idempotencyKey = `${asset.id}.v${asset.version}.${channel.id}`;
+  const state = notBefore > request.now ? 'scheduled' : 'pending';
+  return requestPublication(
+    db,
+    { id, project_id: asset.project_id, asset_id: asset.id, asset_version: asset.version, channel_id: channel.id, idempotency_key: idempotencyKey, renditions: wanted, requested_by: request.actor, rule_id: request.ruleId ?? null, not_before: notBefore, state },
+    [newEvent(DISTRIBUTION_EVENTS.requested, EVENT_SOURCE, { ...publicationRef({ id, asset_id: asset.id, project_id: asset.project_id, asset_version: asset.version, channel_id: channel.id }), notBefore: notBefore.toISOString(), renditions: wanted }, asset.id)],
+  );
+}
+
+/**
+ * Retracts a publication: one that never went out is settled at once; a delivered one moves to `retracting` and the
+ * worker removes it from the channel. Undefined when its state does not allow it (delivering: try again shortly).
+ */
+export async function retract(db: Kysely<DB>, publication: Publication, actor: string, reason: string, now: Date): Promise<Publication | undefined> {
+  if (['scheduled', 'pending', 'failed'].includes(publication.state)) {
+    return changePublication(db, publication.id, {
+      from: ['scheduled', 'pending', 'failed'],
+      to: 'retracted',
+      actor,
+      reason,
+      set: { due_at: null, retracted_at: now },
+      events: [retractedEvent(publication, reason)],
+    });
+  }
+  return changePublication(db, publication.id, { from: ['delivered'], to: 'retracting', actor, reason, set: { due_at: now, attempts: 0, last_error: null } });
+}
+
+/** A dead letter goes back to the queue with its attempts reset. */
+export function redrive(db: Kysely<DB>, publication: Publication, actor: string, now: Date): Promise<Publication | undefined> {
+  return changePublication(db, publication.id, { from: ['failed'], to: 'pending', actor, reason: 'redriven', set: { due_at: now, attempts: 0 } });
+}
+
+export function publicationRef(p: Pick<Publication, 'id' | 'asset_id' | 'project_id' | 'asset_version' | 'channel_id'>) {
+  return { publicationId: p.id, assetId: p.asset_id, projectId: p.project_id, version: p.asset_version, channelId: p.channel_id };
+}
+
+export function retractedEvent(publication: Publication, reason: string) {
+  return newEvent(DISTRIBUTION_EVENTS.retracted, EVENT_SOURCE, { ...publicationRef(publication), reason }, publication.asset_id);
+}
+
+/** What a rule can match on: all of the listed media types (any), tags (every one) and accepted labels (every one). */
+export interface RuleMatch {
+  mediaTypes?: string[];
+  tags?: string[];
+  labels?: string[];
+}
+
+export async function rulesMatching(db: Kysely<DB>, rules: DistributionRule[], asset: Asset): Promise<DistributionRule[]> {
+  let labels: Set<string> | undefined;
+  const matching: DistributionRule[] = [];
+  for (const rule of rules) {
+    const match = rule.match as RuleMatch;
+    if (match.mediaTypes?.length && !match.mediaTypes.includes(asset.media_type)) continue;
+    if (match.tags?.length && !match.tags.every((tag) => asset.tags.includes(tag))) continue;
+    if (match.labels?.length) {
+      labels ??= new Set((await listLabels(db, asset.id)).filter((l) => l.status === 'accepted').map((l) => l.label));
+      if (!match.labels.every((label) => labels!.has(label))) continue;
+    }
+    matching.push(rule);
+  }
+  return matching;
+}

@@ -1,0 +1,332 @@
+// The delivery loop: claims due publications per channel and runs each through that channel's policies (cockatiel):
+//   bulkhead (the channel's concurrency: a slow channel fills its own slots, never another channel's)
+//   → circuit breaker (opens after consecutive failures, half-opens after a pause to let one probe through, closes on
+//     success; its state is written to the channel row and to metrics)
+//   → timeout (the channel's delivery timeout; the adapter's AbortSignal fires).
+// Retries are durable: a failed attempt puts the publication back with its next time (exponential backoff with
+// decorrelated jitter), and after the channel's last attempt it is dead-lettered (`failed`, with the reason, until
+// redriven). Claims are leases: a worker that dies mid-delivery leaves the publication to be claimed again, and
+// the adapter resumes from its checkpoint under the same idempotency key.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  isBrokenCircuitError,
+  timeout,
+} from 'cockatiel';
+import type { DistributionConfig } from '../config.ts';
+import { findAsset, getMetadata, listRenditions } from '../db/assets.ts';
+import { changePublication, channelsSealedWithOtherKeys, channelsWithDueWork, claimDue, findChannel, releaseClaim, renewLease, replaceCredentials, saveCheckpoint, setBreakerState } from '../db/distribution.ts';
+import type { ChannelRow, Publication } from '../db/schema.ts';
+import { EVENT_SOURCE } from '../events/catalog.ts';
+import { newEvent } from '../events/envelope.ts';
+import type { Platform } from '../platform.ts';
+import { openChannel } from './adapters/index.ts';
+import { type AssetSidecar, type ChannelType, type DeliveryFile, PermanentDeliveryError, destinationName } from './channel.ts';
+import { distributionAttemptDuration, distributionAttempts, distributionBreakerState, distributionRequestToDelivered } from './metrics.ts';
+import { DISTRIBUTION_EVENTS, publicationRef, publishProblem, retractedEvent } from './publish.ts';
+import type { SecretBox } from './secrets.ts';
+
+export type ChannelSettings = DistributionConfig['defaults'];
+
+export function channelSettings(config: DistributionConfig, channel: Pick<ChannelRow, 'settings'>): ChannelSettings {
+  return { ...config.defaults, ...(channel.settings as Partial<ChannelSettings>) };
+}
+
+interface ChannelRuntime {
+  version: number;
+  settings: ChannelSettings;
+  bulkhead: BulkheadPolicy;
+  breaker: CircuitBreakerPolicy;
+  /** when the breaker last opened: cockatiel half-opens on the first call after the pause, so the probe is ours to send */
+  openedAt: number;
+}
+
+const BREAKER_NAMES: Record<CircuitState, string> = { [CircuitState.Closed]: 'closed', [CircuitState.HalfOpen]: 'half-open', [CircuitState.Open]: 'open', [CircuitState.Isolated]: 'open' };
+const BREAKER_VALUES: Record<CircuitState, number> = { [CircuitState.Closed]: 0, [CircuitState.HalfOpen]: 1, [CircuitState.Open]: 2, [CircuitState.Isolated]: 2 };
+
+export interface WorkerOptions {
+  /** the clock embargoes and retry times are read against (tests pass their own) */
+  now?: () => Date;
+}
+
+export class DistributionWorker {
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly runtimes = new Map<string, ChannelRuntime>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly now: () => Date;
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  private pollAgain = false;
+  private stopping = false;
+  private resealing?: Promise<unknown>;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly secrets: SecretBox,
+    options: WorkerOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  start(): this {
+    this.timer = setInterval(() => this.wake(), this.platform.config.distribution.pollIntervalMs);
+    this.timer.unref();
+    this.resealing = this.resealCredentials().catch((error) => this.platform.logger.error({ err: error }, 'could not re-seal channel credentials with the current key'));
+    this.wake();
+    return this;
+  }
+
+  /** Key rotation, finished: credentials still sealed with an older key are sealed again with the current one. */
+  async resealCredentials(): Promise<number> {
+    let count = 0;
+    for (const channel of await channelsSealedWithOtherKeys(this.platform.db, this.secrets.currentKeyId)) {
+      await replaceCredentials(this.platform.db, channel.id, channel.credentials, this.secrets.reencrypt(channel.credentials));
+      count++;
+    }
+    if (count) this.platform.logger.info({ channels: count, key: this.secrets.currentKeyId }, 'channel credentials re-sealed with the current key');
+    return count;
+  }
+
+  /** looks for due work now (a publication was requested, a test moved its clock) */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = this.poll()
+      .catch((error) => this.platform.logger.error({ err: error }, 'distribution poll failed'))
+      .finally(() => {
+        this.polling = undefined;
+        if (this.pollAgain) {
+          this.pollAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** one pass: claims what is due on every channel, as far as each channel's free slots and breaker allow */
+  async poll(): Promise<void> {
+    const now = this.now();
+    for (const { channel_id } of await channelsWithDueWork(this.platform.db, now)) {
+      const channel = await findChannel(this.platform.db, channel_id);
+      if (!channel) continue;
+      const runtime = this.runtimeFor(channel);
+      const open = runtime.breaker.state === CircuitState.Open || runtime.breaker.state === CircuitState.HalfOpen;
+      if (open && Date.now() - runtime.openedAt < runtime.settings.breakerHalfOpenMs) continue;
+      // an open breaker whose pause is over lets one probe through
+      const slots = open ? Math.min(1, runtime.bulkhead.executionSlots) : runtime.bulkhead.executionSlots;
+      if (slots <= 0) continue;
+      const claimed = await claimDue(this.platform.db, channel.id, now, this.owner, this.platform.config.distribution.leaseSeconds, slots);
+      for (const publication of claimed) {
+        const run = this.run(channel, runtime, publication).finally(() => {
+          this.inFlight.delete(run);
+          this.wake(); // a slot is free again
+        });
+        this.inFlight.add(run);
+      }
+    }
+  }
+
+  /** waits for every attempt in flight (tests, shutdown) */
+  async idle(): Promise<void> {
+    while (this.polling || this.inFlight.size > 0) await Promise.allSettled([this.polling, ...this.inFlight]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await this.resealing;
+    await this.idle();
+  }
+
+  /** the breaker state this process sees for a channel (closed when it has not run anything on it) */
+  breakerState(channelId: string): string {
+    const runtime = this.runtimes.get(channelId);
+    return runtime ? BREAKER_NAMES[runtime.breaker.state] : 'closed';
+  }
+
+  private runtimeFor(channel: ChannelRow): ChannelRuntime {
+    const known = this.runtimes.get(channel.id);
+    if (known && known.version === channel.version) return known;
+    const settings = channelSettings(this.platform.config.distribution, channel);
+    // A refusal (4xx, bad credentials) says nothing about the channel's health: only transient failures count.
+    const breaker = circuitBreaker(handleWhen((error) => !(error instanceof PermanentDeliveryError)), { halfOpenAfter: settings.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(settings.breakerThreshold) });
+    breaker.onStateChange((state) => {
+      distributionBreakerState.set({ channel: channel.name, type: channel.type }, BREAKER_VALUES[state]);
+      setBreakerState(this.platform.db, channel.id, BREAKER_NAMES[state]).catch((error) => this.platform.logger.warn({ err: error }, 'could not record the breaker state'));
+      this.platform.logger.info({ channel: channel.name, breaker: BREAKER_NAMES[state] }, 'channel breaker changed');
+    });
+    // Opening schedules nothing by itself: look again once the breaker may half-open.
+    const runtime: ChannelRuntime = { version: channel.version, settings, bulkhead: bulkhead(settings.concurrency, 0), breaker, openedAt: 0 };
+    breaker.onBreak(() => {
+      runtime.openedAt = Date.now();
+      setTimeout(() => this.wake(), settings.breakerHalfOpenMs + 10).unref();
+    });
+    this.runtimes.set(channel.id, runtime);
+    return runtime;
+  }
+
+  private async run(channel: ChannelRow, runtime: ChannelRuntime, publication: Publication): Promise<void> {
+    const action = publication.state === 'retracting' ? 'retract' : 'deliver';
+    const labels = { channel: channel.name, type: channel.type };
+    const started = performance.now();
+    const leaseMs = this.platform.config.distribution.leaseSeconds * 1000;
+    const renewal = setInterval(() => { renewLease(this.platform.db, publication.id, this.owner, new Date(this.now().getTime() + leaseMs)).catch(() => {}); }, leaseMs / 3);
+    renewal.unref();
+    try {
+      const adapter = openChannel(channel.type as ChannelType, channel.target, this.secrets.decrypt(channel.credentials));
+      const attempt = timeout(runtime.settings.timeoutMs, TimeoutStrategy.Aggressive);
+      await runtime.bulkhead.execute(() =>
+        runtime.breaker.execute(() =>
+          attempt.execute(async ({ signal }) => {
+            if (action === 'retract') {
+              await adapter.retract({ externalId: publication.external_id ?? '', ref: (publication.checkpoint as { ref?: Record<string, unknown> }).ref ?? {}, idempotencyKey: publication.idempotency_key, signal });
+              await this.settleRetracted(publication);
+              return;
+            }
+            const { files, sidecar } = await this.contents(publication);
+            const delivered = await adapter.deliver({
+              idempotencyKey: publication.idempotency_key,
+              asset: sidecar,
+              files,
+              resumeFrom: publication.checkpoint as Record<string, unknown>,
+              checkpoint: (data) => saveCheckpoint(this.platform.db, publication.id, this.owner, data),
+              signal,
+            });
+            await this.settleDelivered(channel, publication, delivered);
+          }),
+        ),
+      );
+      distributionAttempts.inc({ ...labels, action, outcome: 'ok' });
+      distributionAttemptDuration.observe({ ...labels, outcome: 'ok' }, (performance.now() - started) / 1000);
+    } catch (error) {
+      if (isBrokenCircuitError(error)) {
+        distributionAttempts.inc({ ...labels, action, outcome: 'breaker-open' });
+        await releaseClaim(this.platform.db, publication.id, this.owner, new Date(this.now().getTime() + runtime.settings.breakerHalfOpenMs));
+        return;
+      }
+      distributionAttemptDuration.observe({ ...labels, outcome: 'failed' }, (performance.now() - started) / 1000);
+      await this.settleFailure(channel, runtime, publication, action, error as Error);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** The files and the sidecar of the publication's asset; a problem with the asset itself is permanent. */
+  private async contents(publication: Publication): Promise<{ files: DeliveryFile[]; sidecar: AssetSidecar }> {
+    const { db, store, config } = this.platform;
+    const asset = await findAsset(db, publication.asset_id);
+    if (!asset) throw new PermanentDeliveryError('the asset no longer exists');
+    const problem = publishProblem(asset);
+    if (problem) throw new PermanentDeliveryError(`not published: ${problem}`);
+    const renditions = new Map((await listRenditions(db, asset.id)).map((r) => [r.name, r]));
+    const files = publication.renditions.map((name): DeliveryFile => {
+      const source = name === 'original'
+        ? { bucket: config.buckets.masters, key: asset.storage_key, contentType: asset.content_type, size: Number(asset.size_bytes) }
+        : { bucket: config.buckets.renditions, key: renditions.get(name)?.storage_key, contentType: renditions.get(name)?.content_type ?? '', size: Number(renditions.get(name)?.size_bytes ?? 0) };
+      if (!source.key) throw new PermanentDeliveryError(`the asset has no ${name} rendition any more`);
+      const filename = destinationName(asset.id, name, source.key);
+      return {
+        name,
+        filename,
+        contentType: source.contentType,
+        size: source.size,
+        open: (start = 0) => store.getStream(source.bucket, source.key!, start > 0 ? { start, end: source.size - 1 } : undefined),
+        url: () => store.presignGet(source.bucket, source.key!, config.distribution.urlTtlSeconds, filename),
+      };
+    });
+    const metadata = await getMetadata(db, asset.id);
+    const sidecar: AssetSidecar = {
+      id: asset.id,
+      projectId: asset.project_id,
+      version: publication.asset_version,
+      title: asset.title,
+      description: asset.description,
+      tags: asset.tags,
+      mediaType: asset.media_type,
+      filename: asset.filename,
+      metadata: { technical: metadata.technical ?? {}, descriptive: metadata.descriptive ?? {} },
+      publicationId: publication.id,
+      idempotencyKey: publication.idempotency_key,
+      files: files.map(({ name, filename, contentType, size }) => ({ name, filename, contentType, size })),
+    };
+    return { files, sidecar };
+  }
+
+  private async settleDelivered(channel: ChannelRow, publication: Publication, delivered: { externalId: string; externalUrl?: string; ref: Record<string, unknown> }): Promise<void> {
+    const now = this.now();
+    const settled = await changePublication(this.platform.db, publication.id, {
+      from: ['delivering'],
+      to: 'delivered',
+      leaseOwner: this.owner,
+      actor: this.owner,
+      set: { attempts: publication.attempts + 1, external_id: delivered.externalId, external_url: delivered.externalUrl ?? null, delivered_at: now, due_at: null, last_error: null, checkpoint: { ref: delivered.ref } },
+      events: [newEvent(DISTRIBUTION_EVENTS.delivered, EVENT_SOURCE, { ...publicationRef(publication), externalId: delivered.externalId, externalUrl: delivered.externalUrl ?? null }, publication.asset_id)],
+    });
+    if (settled) distributionRequestToDelivered.observe({ type: channel.type }, Math.max(0, now.getTime() - new Date(publication.not_before).getTime()) / 1000);
+    this.platform.outboxWritten();
+  }
+
+  private async settleRetracted(publication: Publication): Promise<void> {
+    await changePublication(this.platform.db, publication.id, {
+      from: ['retracting'],
+      to: 'retracted',
+      leaseOwner: this.owner,
+      actor: this.owner,
+      set: { due_at: null, retracted_at: this.now(), last_error: null },
+      events: [retractedEvent(publication, 'retracted from the channel')],
+    });
+    this.platform.outboxWritten();
+  }
+
+  private async settleFailure(channel: ChannelRow, runtime: ChannelRuntime, publication: Publication, action: 'deliver' | 'retract', error: Error): Promise<void> {
+    const labels = { channel: channel.name, type: channel.type, action };
+    // (cockatiel 3.2's isTaskCancelledError tests the bulkhead's marker, so instanceof it is)
+    const reason = error instanceof TaskCancelledError ? `timed out after ${runtime.settings.timeoutMs} ms` : error.message || String(error);
+    const attempts = publication.attempts + 1;
+    const permanent = error instanceof PermanentDeliveryError;
+    const retryAt = new Date(this.now().getTime() + retryDelayMs(runtime.settings, attempts));
+    this.platform.logger.warn({ channel: channel.name, publication: publication.id, action, attempts, reason }, 'distribution attempt failed');
+    if (action === 'retract') {
+      // A retraction is never given up: a delivered asset must not stay out. It retries on the backoff's ceiling.
+      distributionAttempts.inc({ ...labels, outcome: 'retry' });
+      await changePublication(this.platform.db, publication.id, { from: ['retracting'], to: 'retracting', leaseOwner: this.owner, actor: this.owner, reason, set: { attempts, last_error: reason, due_at: retryAt } });
+      return;
+    }
+    if (permanent || attempts >= runtime.settings.maxAttempts) {
+      distributionAttempts.inc({ ...labels, outcome: 'failed' });
+      const deadLetter = permanent ? reason : `gave up after ${attempts} attempts: ${reason}`;
+      await changePublication(this.platform.db, publication.id, {
+        from: ['delivering'],
+        to: 'failed',
+        leaseOwner: this.owner,
+        actor: this.owner,
+        reason: deadLetter,
+        set: { attempts, last_error: deadLetter, due_at: null },
+        events: [newEvent(DISTRIBUTION_EVENTS.failed, EVENT_SOURCE, { ...publicationRef(publication), reason: deadLetter, attempts }, publication.asset_id)],
+      });
+      this.platform.outboxWritten();
+      return;
+    }
+    distributionAttempts.inc({ ...labels, outcome: 'retry' });
+    await changePublication(this.platform.db, publication.id, { from: ['delivering'], to: 'pending', leaseOwner: this.owner, actor: this.owner, reason, set: { attempts, last_error: reason, due_at: retryAt } });
+  }
+}
+
+/** the pause before attempt `attempts + 1`: exponential from retryBaseMs, capped at retryMaxMs, decorrelated jitter */
+export function retryDelayMs(settings: Pick<ChannelSettings, 'retryBaseMs' | 'retryMaxMs'>, attempts: number): number {
+  let backoff = new ExponentialBackoff({ initialDelay: settings.retryBaseMs, maxDelay: settings.retryMaxMs }).next();
+  for (let i = 1; i < attempts; i++) backoff = backoff.next(undefined);
+  return backoff.duration;
+}
