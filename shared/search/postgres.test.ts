@@ -66,7 +66,7 @@ describe('PostgresSearchIndex', () => {
   });
 });
 
-describe('PostgresSearchIndex beyond newestMatches', () => {
+describe('PostgresSearchIndex beyond newestMatches (approximate: true only)', () => {
   let database: Database;
   let index: PostgresSearchIndex;
   const project = 'big';
@@ -74,10 +74,10 @@ describe('PostgresSearchIndex beyond newestMatches', () => {
     assetId: randomUUID(), projectId: project, mediaType: day % 2 ? 'image' : 'video', state: 'ready', title, description: '', tags,
     filename: `f${day}.jpg`, createdAt: new Date(Date.UTC(2024, 0, day)), fields: {},
   });
-  const query = { projectIds: [project], filters: {}, facets: [] as never[], limit: 10 };
+  const query = { projectIds: [project], filters: {}, facets: [] as never[], limit: 10, approximate: true };
   before(async () => {
     database = await openDatabase('memory://');
-    // Ranks only the 3 newest matches: the oldest document, the best match by title, is never ranked.
+    // Asked for an approximate answer, it ranks only the 3 newest matches: the oldest document, the best match by title, is never ranked.
     index = new PostgresSearchIndex(database.db, { newestMatches: 3 });
     await index.upsert(doc(1, 'Faro faro faro', ['faro']));
     for (let day = 2; day <= 6; day++) await index.upsert(doc(day, `Costa ${day}`, ['faro']));
@@ -89,6 +89,7 @@ describe('PostgresSearchIndex beyond newestMatches', () => {
     const result = await index.search({ ...query, q: 'faro', facets: ['tags'], limit: 3 });
     assert.deepEqual(result.hits.map((hit) => hit.document.title).sort(), ['Costa 4', 'Costa 5', 'Costa 6']);
     assert.equal(result.rankedAmongNewest, 3);
+    assert.equal(result.approximate, true);
     assert.equal(result.totalIsEstimate, true);
     assert.equal(result.facetsApproximate, true);
     assert.ok(result.total > 3);
@@ -114,10 +115,37 @@ describe('PostgresSearchIndex beyond newestMatches', () => {
     assert.equal(titles.length, 7);
   });
 
+  test('without approximate: every match ranked, counted and faceted, whatever newestMatches is', async () => {
+    const exact = { ...query, approximate: undefined };
+    const result = await index.search({ ...exact, q: 'faro', facets: ['tags', 'mediaType'], limit: 3 });
+    assert.equal(result.hits[0]?.document.title, 'Faro faro faro', 'the oldest match, best by title, is ranked');
+    assert.equal(result.total, 6);
+    assert.deepEqual(result.facets, { tags: [{ value: 'faro', count: 6 }], mediaType: [{ value: 'image', count: 3 }, { value: 'video', count: 3 }] });
+    for (const flag of ['approximate', 'totalIsEstimate', 'facetsApproximate', 'rankedAmongNewest'] as const) assert.equal(result[flag], undefined, flag);
+    const listing = await index.search({ ...exact, facets: ['mediaType'] });
+    assert.equal(listing.total, 7);
+    assert.equal(listing.totalIsEstimate, undefined);
+    assert.deepEqual(listing.facets.mediaType, [{ value: 'image', count: 4 }, { value: 'video', count: 3 }]);
+  });
+
+  test('without approximate, text pages cover every match once, best first', async () => {
+    const titles: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await index.search({ ...query, approximate: undefined, q: 'faro', limit: 2, cursor });
+      titles.push(...page.hits.map((hit) => hit.document.title));
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.equal(titles.length, 6);
+    assert.equal(new Set(titles).size, 6);
+    assert.equal(titles[0], 'Faro faro faro');
+  });
+
   test('few enough matches are exact and carry no flags', async () => {
     const result = await index.search({ ...query, q: 'otra', facets: ['mediaType'] });
     assert.equal(result.total, 1);
     assert.deepEqual(result.facets, { mediaType: [{ value: 'image', count: 1 }] });
+    assert.equal(result.approximate, undefined);
     assert.equal(result.totalIsEstimate, undefined);
     assert.equal(result.facetsApproximate, undefined);
     assert.equal(result.rankedAmongNewest, undefined);

@@ -5,10 +5,11 @@
 // Semantic search uses the pgvector `embedding` column and its HNSW index (cosine) where migration 0003 could
 // create them (PGlite); on a server without pgvector (Debian's PostgreSQL 15) the column is absent,
 // capabilities.vectors is false and semantic queries say so instead of answering.
-// Text search and listings read the newest NEWEST_MATCHES matches once and take the ranking, the total and the
-// facets from them, so their cost stays flat as the catalogue grows; beyond that many matches the result says
-// what is approximate (search-index.ts).
-import { type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from 'kysely';
+// Text search and listings are exact by default: one statement collects every match through the GIN indexes,
+// ranks all of them with ts_rank_cd for the top k, counts them and groups their facet values. A caller that
+// asks for an approximate answer (query.approximate) gets the bounded path instead: the newest NEWEST_MATCHES
+// matches only, a flat cost as the catalogue grows, and a result that says what is approximate (search-index.ts).
+import { type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { truncateUtf8 } from '../domain/text.ts';
 import { cursorInstant, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
@@ -32,8 +33,9 @@ const TEXT_CONFIGS = ['mediateca_es', 'mediateca_en'];
 const TAG_FACET_SIZE = 20;
 const FACET_COLUMNS = { mediaType: 'media_type', projectId: 'project_id', state: 'state', tags: 'tags', labels: 'labels' } as const;
 /**
- * Text ranking, totals and facets look at the newest NEWEST_MATCHES matches at most: ranking and counting every
- * one of ~30k matches at 1M assets took ~1 s (DESIGN.md). Fewer matches are exact; more are flagged approximate.
+ * Approximate queries only: text ranking, totals and facets look at the newest NEWEST_MATCHES matches at most
+ * (ranking and counting every one of ~30k matches at 1M assets took ~1 s). Fewer matches are exact; more are
+ * flagged approximate.
  * Finding them walks the created_at index and tests each newer row (~5 µs a row in PGlite): a word in 4 % of
  * the documents costs ~6k rows for 250 matches, ~25k for 1,000 (docs/benchmarks.md).
  */
@@ -167,7 +169,7 @@ export class PostgresSearchIndex implements SearchIndex {
       total: candidates.length,
       facets: facetsOf(query.facets, await this.facetRows(candidates.map((c) => c.id), query.facets), 1),
       nextCursor: last && encodeCursor([mode, last.score, last.id]),
-      ...(rankedAmongNewest ? { rankedAmongNewest } : {}),
+      ...(rankedAmongNewest ? { approximate: true, rankedAmongNewest } : {}),
     };
   }
 
@@ -190,28 +192,110 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   /**
-   * The text ranking's top k asset ids, best first (empty without q), ranked among the newest matches;
-   * rankedAmongNewest is set when there were more matches than those.
+   * The text ranking's top k asset ids, best first (empty without q): ranked among every match, or, when the
+   * query asks for an approximate answer, among the newest matches (rankedAmongNewest says so when there were more).
    */
   private async textTop(query: SearchQuery, k: number): Promise<{ ids: string[]; rankedAmongNewest?: number }> {
     const tsquery = tsqueryFor(query.q?.trim() || undefined);
     if (!tsquery) return { ids: [] };
+    if (!query.approximate) {
+      let ranked = this.matches(query, tsquery).select('asset_id').select(rankOf(tsquery).as('rank'));
+      if (query.moreLikeAssetId) ranked = ranked.where(sql<SqlBool>`asset_id::text <> ${query.moreLikeAssetId}`);
+      const rows = await ranked.orderBy('rank', 'desc').orderBy('asset_id', 'desc').limit(k).execute();
+      return { ids: rows.map((row) => row.asset_id) };
+    }
     const limit = Math.max(this.newestMatchesLimit, k);
     const newest = await this.newestMatches(query, tsquery, [], limit);
     const ids = newest.slice(0, limit).sort(byRank).filter((row) => row.asset_id !== query.moreLikeAssetId).slice(0, k).map((row) => row.asset_id);
     return newest.length > limit ? { ids, rankedAmongNewest: limit } : { ids };
   }
 
-  /**
-   * Text and listings. The newest newestMatchesLimit (or page size, if larger) + 1 matches, read once, give the
-   * total, the facets and (with text) the ranking; when there are more matches than that, the result says which
-   * figures are approximate. A listing pages over every match along the (created_at, asset_id) index.
-   */
+  /** Text and listings: exact, unless the query asks for an approximate answer. */
   private async textSearch(query: SearchQuery): Promise<Omit<SearchResult, 'semantic'>> {
     const text = query.q?.trim() || undefined;
     const after = query.cursor === undefined ? undefined : sortKeyFrom(query.cursor, text !== undefined);
     if (query.projectIds.length === 0) return { hits: [], total: 0, facets: emptyFacets(query) };
+    return query.approximate ? this.boundedTextSearch(query, text, after) : this.exactTextSearch(query, text, after);
+  }
 
+  /**
+   * Every match counted, grouped and (with text) ranked, in one statement: the matching rows are collected once
+   * through the GIN and b-tree indexes (with their rank and the facet columns asked for), then the page is their
+   * top k by rank (a top-N sort, no full sort), the total their count and each facet a GROUP BY over them. A
+   * listing reads its page straight off the (created_at, asset_id) index and counts in a second statement.
+   */
+  private async exactTextSearch(query: SearchQuery, text: string | undefined, after: SortKey | undefined): Promise<Omit<SearchResult, 'semantic'>> {
+    const tsquery = tsqueryFor(text);
+    const columns = [...new Set(query.facets.map((facet) => FACET_COLUMNS[facet]))];
+    if (!tsquery) {
+      const rows = await this.listingPage(query, after);
+      const counted = await this.exactCounts(this.matches(query, undefined).select(['asset_id', ...columns]), query.facets, undefined);
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        hits: rows.slice(0, query.limit).map((row) => ({ assetId: row.asset_id, score: 0, document: documentFrom(row.document) })),
+        total: counted.total,
+        facets: counted.facets,
+        nextCursor: last && encodeCursor([last.created_at.toISOString(), last.asset_id]),
+      };
+    }
+    const matches = this.matches(query, tsquery).select(['asset_id', ...columns]).select(rankOf(tsquery).as('rank'));
+    const counted = await this.exactCounts(matches, query.facets, { limit: query.limit + 1, after });
+    const ranked = counted.page;
+    const page = ranked.slice(0, query.limit);
+    const documentOf = await this.documents(page.map((row) => row.asset_id));
+    const last = ranked.length > query.limit ? page[page.length - 1] : undefined;
+    return {
+      hits: page.filter((row) => documentOf.has(row.asset_id)).map((row) => ({ assetId: row.asset_id, score: row.rank, document: documentOf.get(row.asset_id)! })),
+      total: counted.total,
+      facets: counted.facets,
+      nextCursor: last && encodeCursor([last.rank, last.asset_id]),
+    };
+  }
+
+  /**
+   * One statement over the given matches (asset_id, the facet columns and, for a ranked page, rank): their
+   * count, each facet's values by count (then byte order; the many-valued facets' top TAG_FACET_SIZE) and,
+   * when `ranked` is given, the best `limit` after the cursor by rank then asset id descending.
+   */
+  private async exactCounts(
+    matches: SelectQueryBuilder<DB, 'search_documents', object>,
+    facets: Facet[],
+    ranked: { limit: number; after: SortKey | undefined } | undefined,
+  ): Promise<{ total: number; facets: SearchResult['facets']; page: { asset_id: string; rank: number }[] }> {
+    const facetColumns = facets.map((facet) => {
+      const column = sql.ref(FACET_COLUMNS[facet]);
+      const many = facet === 'tags' || facet === 'labels';
+      const grouped = many
+        ? sql`select value, count(*)::int as n from matches, unnest(${column}) as value group by value order by n desc, value collate "C" limit ${sql.lit(TAG_FACET_SIZE)}`
+        : sql`select ${column} as value, count(*)::int as n from matches group by value`;
+      return sql`(select coalesce(json_agg(json_build_array(value, n)), '[]') from (${grouped}) grouped) as ${sql.ref(`facet_${facet}`)}`;
+    });
+    const afterCursor = ranked?.after ? sql`where (rank, asset_id) < (${ranked.after.value}::float8, ${ranked.after.assetId}::uuid)` : sql``;
+    const pageColumn = ranked
+      ? sql`(select coalesce(json_agg(json_build_array(asset_id, rank) order by rank desc, asset_id desc), '[]') from
+          (select asset_id, rank from matches ${afterCursor} order by rank desc, asset_id desc limit ${sql.lit(ranked.limit)}) best) as page`
+      : sql`'[]'::json as page`;
+    const result = await sql<{ total: number; page: [string, number][] } & Record<string, [string, number][]>>`
+      with matches as materialized (${matches})
+      select (select count(*)::int from matches) as total, ${sql.join([pageColumn, ...facetColumns])}`.execute(this.db);
+    const row = result.rows[0]!;
+    return {
+      total: row.total,
+      page: row.page.map(([asset_id, rank]) => ({ asset_id, rank })),
+      facets: Object.fromEntries(facets.map((facet) => {
+        const values = row[`facet_${facet}`]!.map(([value, count]) => ({ value, count })).sort(byCountThenValue);
+        return [facet, values];
+      })),
+    };
+  }
+
+  /**
+   * The bounded path, only when the query asks for an approximate answer. The newest newestMatchesLimit (or page
+   * size, if larger) + 1 matches, read once, give the total, the facets and (with text) the ranking; when there
+   * are more matches than that, the result says which figures are approximate. A listing pages over every match
+   * along the (created_at, asset_id) index.
+   */
+  private async boundedTextSearch(query: SearchQuery, text: string | undefined, after: SortKey | undefined): Promise<Omit<SearchResult, 'semantic'>> {
     const tsquery = tsqueryFor(text);
     // A page never holds more than the matches ranked.
     const limit = Math.max(this.newestMatchesLimit, query.limit);
@@ -220,7 +304,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const counted = newest.slice(0, limit);
     const total = bounded ? await this.estimatedTotal(query, counted.length, counted[counted.length - 1]!.created_at) : counted.length;
     const facets = facetsOf(query.facets, counted, total / Math.max(1, counted.length));
-    const approximate = bounded ? { totalIsEstimate: true, ...(query.facets.length ? { facetsApproximate: true } : {}) } : {};
+    const approximate = bounded ? { approximate: true, totalIsEstimate: true, ...(query.facets.length ? { facetsApproximate: true } : {}) } : {};
 
     if (!tsquery) {
       const rows = await this.listingPage(query, after);
@@ -376,10 +460,15 @@ function facetsOf(facets: Facet[], rows: FacetColumns[], scale: number): SearchR
     for (const row of rows) {
       for (const value of [row[FACET_COLUMNS[facet]] ?? []].flat()) counts.set(value, (counts.get(value) ?? 0) + 1);
     }
-    const values = [...counts].sort(([a, x], [b, y]) => y - x || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const values = [...counts].map(([value, count]) => ({ value, count })).sort(byCountThenValue);
     const kept = facet === 'tags' || facet === 'labels' ? values.slice(0, TAG_FACET_SIZE) : values;
-    return [facet, kept.map(([value, count]) => ({ value, count: Math.round(count * scale) }))];
+    return [facet, kept.map(({ value, count }) => ({ value, count: Math.round(count * scale) }))];
   }));
+}
+
+/** Facet values by count, then value in byte order (code points, as UTF-8 bytes compare; SQL's collate "C"). */
+function byCountThenValue(a: { value: string; count: number }, b: { value: string; count: number }): number {
+  return b.count - a.count || Buffer.compare(Buffer.from(a.value), Buffer.from(b.value));
 }
 
 type SortKey = { value: number | Date; assetId: string };
@@ -409,7 +498,8 @@ function tsqueryFor(text: string | undefined): RawBuilder<unknown> | undefined {
 
 /** Weights for D, C, B, A: fields/OCR/transcript, description, tags/labels/filename, title. */
 function rankOf(tsquery: RawBuilder<unknown>) {
-  return sql<number>`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, ${tsquery})`;
+  // float8, so a rank goes to JSON, a cursor and back to SQL without changing its value.
+  return sql<number>`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, ${tsquery})::float8`;
 }
 
 function vectorLiteral(vector: number[]): string {

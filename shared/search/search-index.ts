@@ -7,10 +7,12 @@
 // hybrid rank a bounded candidate set (the top K of each ranking), so their totals count candidates, not
 // every document.
 //
-// Large match sets: an adapter may bound its work and say so in the result. The Postgres adapter looks at the
-// newest matches only (250, or a page if larger) when a query matches more: text hits are then ranked among those
+// Text mode is exact: hits ranked among every match, `total` the count of every match and facets counted over
+// all of them. Only a caller that asks (`approximate: true`) may get a bounded answer, and the result then says
+// so: `approximate: true` and the flags of what is approximate. The Postgres adapter then looks at the newest
+// matches only (250, or a page if larger) when a query matches more: text hits are ranked among those
 // (`rankedAmongNewest`), `total` is the planner's estimate (`totalIsEstimate`) and facet counts are estimated
-// from those matches, scaled to the estimated total (`facetsApproximate`). Smaller match sets are exact, and
+// from those matches, scaled to the estimated total (`facetsApproximate`). Smaller match sets stay exact, and
 // the flags are absent. When vectors cannot be used the result says so in `semantic` and never labels text-only
 // hits as semantic: semantic answers no hits, hybrid falls back to text.
 
@@ -94,6 +96,11 @@ export interface SearchQuery {
   moreLikeAssetId?: string;
   /** hybrid only: how much each ranking counts in the fusion; both 1 unless given */
   hybridWeights?: { text: number; semantic: number };
+  /**
+   * The caller accepts a bounded, approximate answer for large match sets (faster where the adapter has such a
+   * path); the result says what is approximate. Unset: exact.
+   */
+  approximate?: boolean;
 }
 
 export interface SearchHit {
@@ -108,6 +115,8 @@ export interface SearchResult {
   total: number;
   /** counted over the same documents as total (estimated when facetsApproximate) */
   facets: Partial<Record<Facet, { value: string; count: number }[]>>;
+  /** true only when the query asked for an approximate answer and some figure below is one */
+  approximate?: boolean;
   /** true when total is an estimate of a large match set, not a count */
   totalIsEstimate?: boolean;
   /** true when the facet counts are estimated from a sample of the matches (the newest ones) */
