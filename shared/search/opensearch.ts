@@ -12,6 +12,7 @@ import { Client } from '@opensearch-project/opensearch';
 import type * as Aggregations from '@opensearch-project/opensearch/api/_types/_common.aggregations.js';
 import type * as QueryDsl from '@opensearch-project/opensearch/api/_types/_common.query_dsl.js';
 import { DEFAULT_EMBEDDING_DIMENSIONS } from '../config.ts';
+import { labelsByConfidence, ocrIndexText } from './analysis.ts';
 import { cursorMillis, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
@@ -160,6 +161,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
     if (embedding && embedding.length !== this.dimensions) {
       throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${this.dimensions}`);
     }
+    const labels = labelsByConfidence(doc);
     return {
       asset_id: doc.assetId,
       project_id: doc.projectId,
@@ -173,10 +175,11 @@ export class OpenSearchSearchIndex implements SearchIndex {
       title: doc.title,
       // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
       tags_text: [...doc.tags, doc.filename, ...doc.filename.split(/[_.-]+/)].join(' '),
-      labels: (doc.labels ?? []).join(' '),
+      labels: labels.strong.join(' '),
       description: doc.description,
-      extra: Object.values(doc.fields).join(' '),
-      ocr_text: doc.ocrText ?? '',
+      // Labels the model is unsure of rank with the lowest weight, like the Postgres adapter's D.
+      extra: [...Object.values(doc.fields), ...labels.weak].join(' '),
+      ocr_text: ocrIndexText(doc.ocrText ?? ''),
       transcript: doc.transcript ?? '',
       ...(embedding ? { embedding } : {}),
       document: JSON.parse(JSON.stringify(stored)),

@@ -151,3 +151,71 @@ describe('PostgresSearchIndex beyond newestMatches (approximate: true only)', ()
     assert.equal(result.rankedAmongNewest, undefined);
   });
 });
+
+describe('PostgresSearchIndex listing counts from the rollup', () => {
+  let database: Database;
+  let index: PostgresSearchIndex;
+  const project = 'rollup';
+  const documents: SearchDocument[] = [];
+  before(async () => {
+    database = await openDatabase('memory://');
+    index = new PostgresSearchIndex(database.db);
+    // 40 documents every 9 days and 7 hours across ~a year, in two projects, with tags and labels of their own.
+    for (let i = 0; i < 40; i++) {
+      documents.push({
+        assetId: randomUUID(), projectId: i % 5 === 0 ? 'other' : project, mediaType: ['image', 'video', 'audio'][i % 3]!, state: i % 7 === 0 ? 'archived' : 'ready',
+        title: `Doc ${i}`, description: '', tags: i % 2 ? ['par', `t${i % 4}`] : ['impar'], labels: i % 3 ? ['dog', 'perro'] : [], filename: `d${i}.jpg`,
+        createdAt: new Date(Date.UTC(2024, 0, 1) + i * (9 * 24 + 7) * 3_600_000), fields: {},
+      });
+    }
+    await index.upsertMany(documents);
+  });
+  after(() => database.close());
+
+  /** The answer counted here from the documents themselves. */
+  function expected(scope: string[], filters: { from?: Date; to?: Date; mediaType?: string[]; state?: string[] }) {
+    const kept = documents.filter((doc) => scope.includes(doc.projectId) && (!filters.from || doc.createdAt >= filters.from) && (!filters.to || doc.createdAt <= filters.to)
+      && (!filters.mediaType || filters.mediaType.includes(doc.mediaType)) && (!filters.state || filters.state.includes(doc.state)));
+    const count = (values: string[]) => {
+      const counts = new Map<string, number>();
+      for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+      return [...counts].map(([value, n]) => ({ value, count: n })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+    };
+    return { total: kept.length, facets: { mediaType: count(kept.map((d) => d.mediaType)), state: count(kept.map((d) => d.state)), tags: count(kept.flatMap((d) => d.tags)), labels: count(kept.flatMap((d) => d.labels ?? [])) } };
+  }
+
+  const ranges: { from?: Date; to?: Date }[] = [
+    {}, { from: new Date('2024-03-17T05:00:00Z') }, { to: new Date('2024-08-09T23:00:00Z') },
+    { from: new Date('2024-02-01T00:00:00Z'), to: new Date('2024-06-30T23:59:59Z') },
+    { from: new Date('2024-04-03T00:00:00Z'), to: new Date('2024-04-28T00:00:00Z') },
+    { from: new Date('2024-04-03T00:00:00Z'), to: new Date('2024-05-02T00:00:00Z') },
+  ];
+
+  test('totals and facets equal counting the documents, whole months and partial ones alike', async () => {
+    for (const range of ranges) {
+      for (const extra of [{}, { mediaType: ['video', 'audio'] }, { state: ['archived'] }]) {
+        const filters = { ...range, ...extra };
+        const result = await index.search({ projectIds: [project, 'other'], filters, facets: ['mediaType', 'state', 'tags', 'labels'], limit: 5 });
+        const { total, facets } = expected([project, 'other'], filters);
+        assert.equal(result.total, total, JSON.stringify(filters));
+        assert.deepEqual(result.facets, facets, JSON.stringify(filters));
+        const scoped = await index.search({ projectIds: [project, 'other'], filters: { ...filters, projectId: ['other'] }, facets: ['tags'], limit: 5 });
+        assert.equal(scoped.total, expected(['other'], filters).total);
+      }
+    }
+  });
+
+  test('updates and removals keep the rollup exact', async () => {
+    const [first, second] = documents.filter((doc) => doc.projectId === project);
+    await index.upsert({ ...first!, state: 'archived', tags: ['nueva'], mediaType: 'document' });
+    await index.remove(second!.assetId);
+    const result = await index.search({ projectIds: [project], filters: {}, facets: ['mediaType', 'state', 'tags'], limit: 5 });
+    const changed = documents.filter((doc) => doc.projectId === project && doc !== second).map((doc) => (doc === first ? { ...doc, state: 'archived', tags: ['nueva'], mediaType: 'document' } : doc));
+    assert.equal(result.total, changed.length);
+    assert.deepEqual(result.facets.tags?.find((bucket) => bucket.value === 'nueva'), { value: 'nueva', count: 1 });
+    assert.deepEqual(result.facets.mediaType?.find((bucket) => bucket.value === 'document'), { value: 'document', count: 1 });
+    assert.equal(result.facets.state?.find((bucket) => bucket.value === 'archived')?.count, changed.filter((doc) => doc.state === 'archived').length);
+    // Put back for the other test's expectations.
+    await index.upsertMany([first!, second!]);
+  });
+});

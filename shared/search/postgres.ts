@@ -12,6 +12,7 @@
 import { type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { truncateUtf8 } from '../domain/text.ts';
+import { labelsByConfidence, ocrIndexText } from './analysis.ts';
 import { cursorInstant, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
@@ -229,7 +230,9 @@ export class PostgresSearchIndex implements SearchIndex {
     const columns = [...new Set(query.facets.map((facet) => FACET_COLUMNS[facet]))];
     if (!tsquery) {
       const rows = await this.listingPage(query, after);
-      const counted = await this.exactCounts(this.matches(query, undefined).select(['asset_id', ...columns]), query.facets, undefined);
+      const counted = rollupAnswers(query)
+        ? await this.rollupCounts(query)
+        : await this.exactCounts(this.matches(query, undefined).select(['asset_id', ...columns]), query.facets, undefined);
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         hits: rows.slice(0, query.limit).map((row) => ({ assetId: row.asset_id, score: 0, document: documentFrom(row.document) })),
@@ -279,14 +282,52 @@ export class PostgresSearchIndex implements SearchIndex {
       with matches as materialized (${matches})
       select (select count(*)::int from matches) as total, ${sql.join([pageColumn, ...facetColumns])}`.execute(this.db);
     const row = result.rows[0]!;
-    return {
-      total: row.total,
-      page: row.page.map(([asset_id, rank]) => ({ asset_id, rank })),
-      facets: Object.fromEntries(facets.map((facet) => {
-        const values = row[`facet_${facet}`]!.map(([value, count]) => ({ value, count })).sort(byCountThenValue);
-        return [facet, values];
-      })),
-    };
+    return { total: row.total, page: row.page.map(([asset_id, rank]) => ({ asset_id, rank })), facets: facetsFromRows(facets, row) };
+  }
+
+  /**
+   * A listing's exact total and facets from the rollup table (migration 0008) instead of every document: whole
+   * UTC months inside from..to come from the rollup; the partial months at the edges of the range are counted
+   * from their documents. Only for filters the rollup keeps (rollupAnswers).
+   */
+  private async rollupCounts(query: SearchQuery): Promise<{ total: number; facets: SearchResult['facets'] }> {
+    const { filters } = query;
+    const projects = filters.projectId?.length ? query.projectIds.filter((id) => filters.projectId!.includes(id)) : query.projectIds;
+    if (projects.length === 0) return { total: 0, facets: emptyFacets(query) };
+    const wholeFrom = filters.from && nextMonthStart(filters.from, true);
+    const wholeTo = filters.to && monthStart(filters.to);
+    const whole = !wholeFrom || !wholeTo || wholeFrom < wholeTo;
+    let rollup = this.db.selectFrom('search_facet_rollup')
+      .select(['facet', 'value', 'media_type', 'state', 'project_id', sql<number>`n`.as('n')])
+      .where('project_id', 'in', projects);
+    if (filters.mediaType?.length) rollup = rollup.where('media_type', 'in', filters.mediaType);
+    if (filters.state?.length) rollup = rollup.where('state', 'in', filters.state);
+    if (wholeFrom) rollup = rollup.where('month', '>=', wholeFrom);
+    if (wholeTo) rollup = rollup.where('month', '<', wholeTo);
+    // The documents of the partial months: [from, first whole month) and [last month start, to]; all of from..to without whole months.
+    const edges: [Date | undefined, Date | undefined][] = whole
+      ? [...(filters.from && wholeFrom && filters.from < wholeFrom ? [[filters.from, wholeFrom] as [Date, Date]] : []), ...(wholeTo ? [[wholeTo, undefined] as [Date, undefined]] : [])]
+      : [[filters.from, undefined]];
+    const edgeParts = edges.map(([from, before]) => {
+      let rows = this.matches(query, undefined).select(['media_type', 'state', 'project_id', 'tags', 'labels']);
+      if (from) rows = rows.where('created_at', '>=', from);
+      if (before) rows = rows.where('created_at', '<', before);
+      return sql`select f.facet, f.value, e.media_type, e.state, e.project_id, 1::bigint as n from (${rows}) e,
+        lateral (select '' as facet, '' as value union all select 'tags', unnest(e.tags) union all select 'labels', unnest(e.labels)) f`;
+    });
+    const parts = sql.join([...(whole ? [sql`${rollup}`] : []), ...edgeParts], sql` union all `);
+    const facetColumns = query.facets.map((facet) => {
+      const many = facet === 'tags' || facet === 'labels';
+      const grouped = many
+        ? sql`select value, sum(n)::int as n from parts where facet = ${facet} group by value having sum(n) > 0 order by n desc, value collate "C" limit ${sql.lit(TAG_FACET_SIZE)}`
+        : sql`select ${sql.ref(FACET_COLUMNS[facet])} as value, sum(n)::int as n from parts where facet = '' group by 1 having sum(n) > 0`;
+      return sql`(select coalesce(json_agg(json_build_array(value, n)), '[]') from (${grouped}) grouped) as ${sql.ref(`facet_${facet}`)}`;
+    });
+    const result = await sql<{ total: number } & Record<string, [string, number][]>>`
+      with parts as materialized (${parts})
+      select (select coalesce(sum(n), 0)::int from parts where facet = '') as total ${sql.join(facetColumns.map((column) => sql`, ${column}`), sql``)}`.execute(this.db);
+    const row = result.rows[0]!;
+    return { total: row.total, facets: facetsFromRows(query.facets, row) };
   }
 
   /**
@@ -420,7 +461,7 @@ function rowOf(doc: SearchDocument, dimensions: number | undefined) {
     throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${dimensions}`);
   }
   const text = indexedText(doc);
-  const aiText = [text.labels.join(' '), text.ocrText, text.transcript].filter(Boolean);
+  const aiText = [[...text.labels, ...text.weakLabels].join(' '), text.ocrText, text.transcript].filter(Boolean);
   return {
     asset_id: doc.assetId,
     project_id: doc.projectId,
@@ -464,6 +505,31 @@ function facetsOf(facets: Facet[], rows: FacetColumns[], scale: number): SearchR
     const kept = facet === 'tags' || facet === 'labels' ? values.slice(0, TAG_FACET_SIZE) : values;
     return [facet, kept.map(({ value, count }) => ({ value, count: Math.round(count * scale) }))];
   }));
+}
+
+/** Facets from a counting statement's facet_<name> columns of [value, count] pairs. */
+function facetsFromRows(facets: Facet[], row: Record<string, unknown>): SearchResult['facets'] {
+  return Object.fromEntries(facets.map((facet) => [facet, (row[`facet_${facet}`] as [string, number][]).map(([value, count]) => ({ value, count })).sort(byCountThenValue)]));
+}
+
+/**
+ * Whether the rollup table can count a listing: it keeps project, state, media type and month, not which
+ * documents carry a tag or person (those filters count documents).
+ */
+function rollupAnswers(query: SearchQuery): boolean {
+  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.moreLikeAssetId;
+}
+
+/** The start of the instant's UTC month. */
+function monthStart(instant: Date): Date {
+  return new Date(Date.UTC(instant.getUTCFullYear(), instant.getUTCMonth(), 1));
+}
+
+/** The start of the next UTC month; the instant itself when it is a month start and `orSame`. */
+function nextMonthStart(instant: Date, orSame: boolean): Date {
+  const start = monthStart(instant);
+  if (orSame && start.getTime() === instant.getTime()) return start;
+  return new Date(Date.UTC(instant.getUTCFullYear(), instant.getUTCMonth() + 1, 1));
 }
 
 /** Facet values by count, then value in byte order (code points, as UTF-8 bytes compare; SQL's collate "C"). */
@@ -517,6 +583,7 @@ export const MAX_INDEXED_TEXT_BYTES = 256 * 1024;
 
 /** The document's searchable text within MAX_INDEXED_TEXT_BYTES, spent in order of weight: title first, transcript last. */
 function indexedText(doc: SearchDocument) {
+  const labels = labelsByConfidence(doc);
   let left = MAX_INDEXED_TEXT_BYTES;
   const take = (text: string) => {
     const kept = truncateUtf8(text, left);
@@ -527,25 +594,27 @@ function indexedText(doc: SearchDocument) {
   return {
     title: take(doc.title),
     tags: takeEach(doc.tags),
-    labels: takeEach(doc.labels ?? []),
+    labels: takeEach(labels.strong),
+    weakLabels: takeEach(labels.weak),
     filename: take(doc.filename),
     description: take(doc.description),
     fields: takeEach(Object.values(doc.fields)),
-    ocrText: take(doc.ocrText ?? ''),
+    ocrText: take(ocrIndexText(doc.ocrText ?? '')),
     transcript: take(doc.transcript ?? ''),
   };
 }
 
 /**
- * Title A; tags, AI labels and filename B; description C; extra fields (EXIF camera, lens...), OCR text and
- * transcript D; each in both languages. Postgres has four weights, so labels share B with tags.
+ * Title A; tags, AI labels and filename B; description C; extra fields (EXIF camera, lens...), labels the model
+ * is unsure of, OCR text and transcript D; each in both languages. Postgres has four weights, so labels share B
+ * with tags.
  */
 function weightedVector(text: ReturnType<typeof indexedText>): Expression<unknown> {
   return weightedTsvector({
     A: sql`${text.title}::text`,
     B: sql`${[...text.tags, ...text.labels, filenameText(text.filename)].join(' ')}::text`,
     C: sql`${text.description}::text`,
-    D: sql`${[...text.fields, text.ocrText, text.transcript].join(' ')}::text`,
+    D: sql`${[...text.fields, ...text.weakLabels, text.ocrText, text.transcript].join(' ')}::text`,
   });
 }
 

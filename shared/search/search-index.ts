@@ -42,9 +42,14 @@ export interface SearchDocument {
   thumbnailKey?: string;
   /** AI labels in English and Spanish forms ("dog", "perro"); weighted like tags; a facet */
   labels?: string[];
+  /**
+   * The model's confidence (0..1) per label value, either language form: a label below WEAK_LABEL_CONFIDENCE
+   * (analysis.ts) ranks like OCR text; a label without one (an editor's) ranks like a tag.
+   */
+  labelConfidence?: Record<string, number>;
   /** people recognised in the media (face cluster ids, uuids); a filter, not searchable text */
   personIds?: string[];
-  /** text read in the image or video frames; lowest weight */
+  /** text read in the image or video frames; lowest weight; single characters and symbol runs are not indexed */
   ocrText?: string;
   /** speech to text; lowest weight */
   transcript?: string;
