@@ -147,6 +147,8 @@ export interface SearchIndex {
    * transaction, so a projection commits with the caller's other writes (its idempotency record).
    */
   inTransaction?(trx: Transaction<DB>): SearchIndex;
+  /** Adapters with a connection of their own (OpenSearch) close it; the platform calls this when it closes. */
+  close?(): Promise<void>;
 }
 
 export class InvalidCursor extends Error {}
