@@ -124,7 +124,7 @@ export interface SearchDocumentsTable {
 
 /**
  * Counts of search documents per project, state, media type and UTC month: the whole ('' / '') and per tag and
- * label value (facet 'tags' / 'labels'); kept by triggers on search_documents (migration 0008).
+ * label value (facet 'tags' / 'labels'); kept by triggers on search_documents (migration 0010).
  */
 export interface SearchFacetRollupTable {
   project_id: string;

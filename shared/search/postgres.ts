@@ -286,7 +286,7 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   /**
-   * A listing's exact total and facets from the rollup table (migration 0008) instead of every document: whole
+   * A listing's exact total and facets from the rollup table (migration 0010) instead of every document: whole
    * UTC months inside from..to come from the rollup; the partial months at the edges of the range are counted
    * from their documents. Only for filters the rollup keeps (rollupAnswers).
    */
