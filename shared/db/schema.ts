@@ -123,12 +123,13 @@ export interface SearchDocumentsTable {
 }
 
 /**
- * Counts of search documents per project, state, media type and UTC month: the whole ('' / '') and per tag and
+ * Counts of search documents per project, state, editorial state, media type and UTC month: the whole ('' / '') and per tag and
  * label value (facet 'tags' / 'labels'); kept by triggers on search_documents (migration 0010).
  */
 export interface SearchFacetRollupTable {
   project_id: string;
   state: string;
+  editorial_state: string;
   media_type: string;
   month: Timestamp;
   facet: string;

@@ -91,7 +91,7 @@ describe('OpenSearch contract: index template, alias, mappings', () => {
     assert.equal(mappings.dynamic, 'strict');
     assert.deepEqual(mappings.properties.embedding, { type: 'knn_vector', dimension: DIMENSIONS, method: { name: 'hnsw', engine: 'lucene', space_type: 'cosinesimil', parameters: { m: 16, ef_construction: 128 } } });
     assert.deepEqual(mappings.properties.title, { type: 'text', analyzer: 'mediateca_es', fields: { en: { type: 'text', analyzer: 'mediateca_en' } } });
-    for (const keyword of ['asset_id', 'project_id', 'media_type', 'state', 'tags', 'label_values', 'person_ids']) assert.deepEqual(mappings.properties[keyword], { type: 'keyword' }, keyword);
+    for (const keyword of ['asset_id', 'project_id', 'media_type', 'state', 'editorial_state', 'tags', 'label_values', 'person_ids']) assert.deepEqual(mappings.properties[keyword], { type: 'keyword' }, keyword);
     assert.deepEqual(mappings.properties.created_at, { type: 'date' });
     assert.deepEqual(mappings.properties.document, { type: 'object', enabled: false });
     assert.deepEqual([exists!.method, exists!.path], ['HEAD', '/contract']);
@@ -109,7 +109,7 @@ describe('OpenSearch contract: index template, alias, mappings', () => {
     const again = await OpenSearchSearchIndex.open(url, { index: ALIAS, dimensions: DIMENSIONS });
     assert.deepEqual(requests.map((r) => r.path), ['/_index_template/contract-template', '/contract', '/contract/_mapping']);
     assert.equal(requests[1]!.method, 'HEAD');
-    assert.deepEqual(requests[2]!.json, { properties: { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' } } });
+    assert.deepEqual(requests[2]!.json, { properties: { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' } } });
     await again.close();
   });
 });

@@ -164,6 +164,7 @@ describe('PostgresSearchIndex listing counts from the rollup', () => {
     for (let i = 0; i < 40; i++) {
       documents.push({
         assetId: randomUUID(), projectId: i % 5 === 0 ? 'other' : project, mediaType: ['image', 'video', 'audio'][i % 3]!, state: i % 7 === 0 ? 'archived' : 'ready',
+        ...(i % 4 === 0 ? { editorialState: 'draft' } : i % 4 === 1 ? {} : { editorialState: 'approved' }),
         title: `Doc ${i}`, description: '', tags: i % 2 ? ['par', `t${i % 4}`] : ['impar'], labels: i % 3 ? ['dog', 'perro'] : [], filename: `d${i}.jpg`,
         createdAt: new Date(Date.UTC(2024, 0, 1) + i * (9 * 24 + 7) * 3_600_000), fields: {},
       });
@@ -173,9 +174,11 @@ describe('PostgresSearchIndex listing counts from the rollup', () => {
   after(() => database.close());
 
   /** The answer counted here from the documents themselves. */
-  function expected(scope: string[], filters: { from?: Date; to?: Date; mediaType?: string[]; state?: string[] }) {
+  function expected(scope: string[], filters: { from?: Date; to?: Date; mediaType?: string[]; state?: string[]; editorialState?: string[] }, approvedOnly: string[] = []) {
+    const editorial = (doc: SearchDocument) => doc.editorialState ?? 'approved';
     const kept = documents.filter((doc) => scope.includes(doc.projectId) && (!filters.from || doc.createdAt >= filters.from) && (!filters.to || doc.createdAt <= filters.to)
-      && (!filters.mediaType || filters.mediaType.includes(doc.mediaType)) && (!filters.state || filters.state.includes(doc.state)));
+      && (!filters.mediaType || filters.mediaType.includes(doc.mediaType)) && (!filters.state || filters.state.includes(doc.state))
+      && (!filters.editorialState || filters.editorialState.includes(editorial(doc))) && (!approvedOnly.includes(doc.projectId) || editorial(doc) === 'approved'));
     const count = (values: string[]) => {
       const counts = new Map<string, number>();
       for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
@@ -193,7 +196,7 @@ describe('PostgresSearchIndex listing counts from the rollup', () => {
 
   test('totals and facets equal counting the documents, whole months and partial ones alike', async () => {
     for (const range of ranges) {
-      for (const extra of [{}, { mediaType: ['video', 'audio'] }, { state: ['archived'] }]) {
+      for (const extra of [{}, { mediaType: ['video', 'audio'] }, { state: ['archived'] }, { editorialState: ['draft'] }]) {
         const filters = { ...range, ...extra };
         const result = await index.search({ projectIds: [project, 'other'], filters, facets: ['mediaType', 'state', 'tags', 'labels'], limit: 5 });
         const { total, facets } = expected([project, 'other'], filters);
@@ -201,6 +204,11 @@ describe('PostgresSearchIndex listing counts from the rollup', () => {
         assert.deepEqual(result.facets, facets, JSON.stringify(filters));
         const scoped = await index.search({ projectIds: [project, 'other'], filters: { ...filters, projectId: ['other'] }, facets: ['tags'], limit: 5 });
         assert.equal(scoped.total, expected(['other'], filters).total);
+        // A viewer of `project` sees its approved documents only; `other` whole.
+        const viewer = await index.search({ projectIds: [project, 'other'], approvedOnlyProjectIds: [project], filters, facets: ['labels'], limit: 5 });
+        const seen = expected([project, 'other'], filters, [project]);
+        assert.equal(viewer.total, seen.total, `viewer ${JSON.stringify(filters)}`);
+        assert.deepEqual(viewer.facets.labels, seen.facets.labels);
       }
     }
   });

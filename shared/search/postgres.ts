@@ -302,6 +302,9 @@ export class PostgresSearchIndex implements SearchIndex {
       .where('project_id', 'in', projects);
     if (filters.mediaType?.length) rollup = rollup.where('media_type', 'in', filters.mediaType);
     if (filters.state?.length) rollup = rollup.where('state', 'in', filters.state);
+    if (filters.editorialState?.length) rollup = rollup.where('editorial_state', 'in', filters.editorialState);
+    const approvedOnly = query.approvedOnlyProjectIds ?? [];
+    if (approvedOnly.length) rollup = rollup.where((eb) => eb.or([eb('project_id', 'not in', approvedOnly), eb('editorial_state', '=', 'approved')]));
     if (wholeFrom) rollup = rollup.where('month', '>=', wholeFrom);
     if (wholeTo) rollup = rollup.where('month', '<', wholeTo);
     // The documents of the partial months: [from, first whole month) and [last month start, to]; all of from..to without whole months.
