@@ -299,7 +299,9 @@ export class PostgresSearchIndex implements SearchIndex {
     const whole = !wholeFrom || !wholeTo || wholeFrom < wholeTo;
     let rollup = this.db.selectFrom('search_facet_rollup')
       .select(['facet', 'value', 'media_type', 'state', 'project_id', sql<number>`n`.as('n')])
-      .where('project_id', 'in', projects);
+      .where('project_id', 'in', projects)
+      // only the levels asked for: the whole ('') always, tag and label rows (most of the table) when their facet is
+      .where('facet', 'in', ['', ...query.facets.filter((facet) => facet === 'tags' || facet === 'labels')]);
     if (filters.mediaType?.length) rollup = rollup.where('media_type', 'in', filters.mediaType);
     if (filters.state?.length) rollup = rollup.where('state', 'in', filters.state);
     if (filters.editorialState?.length) rollup = rollup.where('editorial_state', 'in', filters.editorialState);
@@ -315,8 +317,9 @@ export class PostgresSearchIndex implements SearchIndex {
       let rows = this.matches(query, undefined).select(['media_type', 'state', 'project_id', 'tags', 'labels']);
       if (from) rows = rows.where('created_at', '>=', from);
       if (before) rows = rows.where('created_at', '<', before);
+      const valued = query.facets.filter((facet) => facet === 'tags' || facet === 'labels').map((facet) => sql`union all select ${facet}, unnest(e.${sql.ref(facet)})`);
       return sql`select f.facet, f.value, e.media_type, e.state, e.project_id, 1::bigint as n from (${rows}) e,
-        lateral (select '' as facet, '' as value union all select 'tags', unnest(e.tags) union all select 'labels', unnest(e.labels)) f`;
+        lateral (select '' as facet, '' as value ${sql.join(valued, sql` `)}) f`;
     });
     const parts = sql.join([...(whole ? [sql`${rollup}`] : []), ...edgeParts], sql` union all `);
     const facetColumns = query.facets.map((facet) => {
