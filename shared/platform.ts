@@ -73,6 +73,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     close: async () => {
       await rateLimits.close();
       await tracing?.shutdown();
+      await search.close?.();
       if (!options.database) await database.close();
     },
   };
@@ -88,7 +89,12 @@ export async function openStore(config: Config): Promise<ObjectStore> {
   return new FilesystemObjectStore(`${config.dataDir}/objects`, config.buckets, config.publicUrl, `${config.dataDir}/keys/store-secret`);
 }
 
+/** OpenSearch when OPENSEARCH_URL is set (clusters); else the Postgres adapter in the platform's database. */
 async function openSearch(config: Config, database: Database): Promise<SearchIndex> {
+  if (config.opensearchUrl) {
+    const { OpenSearchSearchIndex } = await import('./search/opensearch.ts');
+    return OpenSearchSearchIndex.open(config.opensearchUrl, { dimensions: config.search.embeddingDimensions });
+  }
   const { PostgresSearchIndex } = await import('./search/postgres.ts');
   return new PostgresSearchIndex(database.db);
 }

@@ -56,3 +56,15 @@ test('bad mode, moreLike or weights are 400', async () => {
     assert.equal((await get(`/search?${query}`)).status, 400, query);
   }
 });
+
+test('exact by default: no approximation flags; approximate=true is accepted, anything else is 400', async () => {
+  const exact = await get('/search?q=faro&facets=mediaType');
+  assert.equal(exact.body.total, 2);
+  for (const flag of ['approximate', 'totalIsEstimate', 'facetsApproximate', 'rankedAmongNewest']) assert.equal(exact.body[flag], undefined, flag);
+  const asked = await get('/search?q=faro&approximate=true');
+  assert.equal(asked.status, 200);
+  // Two matches are far below the bounded path's limit: still exact, so still no flags.
+  assert.equal(asked.body.total, 2);
+  assert.equal(asked.body.approximate, undefined);
+  assert.equal((await get('/search?q=faro&approximate=maybe')).status, 400);
+});

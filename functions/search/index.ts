@@ -37,6 +37,8 @@ const SearchParams = v.object({
   moreLike: v.optional(v.pipe(v.string(), v.uuid('moreLike must be an asset id'))),
   wText: weight,
   wSemantic: weight,
+  // Exact unless the caller asks: a bounded answer is faster on large catalogues and says what it estimated.
+  approximate: v.optional(v.pipe(v.picklist(['true', 'false'], 'approximate is true or false'), v.transform((s) => s === 'true'))),
 });
 
 /** Embeds q with the CLIP text encoder; undefined when no CLIP model is configured. The model loads on first use. */
@@ -72,6 +74,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       mode: params.mode,
       moreLikeAssetId: params.moreLike,
       hybridWeights: params.wText === undefined && params.wSemantic === undefined ? undefined : { text: params.wText ?? 1, semantic: params.wSemantic ?? 1 },
+      approximate: params.approximate,
     };
     const wantsVector = (query.mode === 'semantic' || query.mode === 'hybrid') && query.q && !query.moreLikeAssetId && platform.search.capabilities.vectors;
     if (wantsVector) query.vector = await embedQuery(query.q!);
@@ -94,7 +97,9 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     return c.json({
       backend: platform.search.backend,
       total: result.total,
-      // set only when the catalogue is too large to count and rank every match (see search-index.ts)
+      // set only when the caller asked for approximate=true and the match set was too large to count and rank
+      // every match (see search-index.ts)
+      approximate: result.approximate,
       totalIsEstimate: result.totalIsEstimate,
       facetsApproximate: result.facetsApproximate,
       rankedAmongNewest: result.rankedAmongNewest,

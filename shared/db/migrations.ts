@@ -290,6 +290,60 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('search_documents').addColumn('editorial_state', 'text', (c) => c.notNull().defaultTo('approved')).execute();
     },
   },
+  '0010_search_rollup': {
+    // Exact listing totals and facets without reading every document: counts per project, state, editorial state,
+    // media type and month (UTC), as a whole ('' / '') and per tag and label, kept by statement-level triggers on search_documents
+    // (one grouped upsert per statement, in key order so concurrent writers lock rows in the same order).
+    async up(db: Kysely<any>) {
+      await sql`create table search_facet_rollup (
+        project_id text not null, state text not null, editorial_state text not null, media_type text not null, month timestamptz not null,
+        facet text not null, value text not null, n bigint not null,
+        primary key (project_id, state, editorial_state, media_type, month, facet, value))`.execute(db);
+      await sql`create function search_facet_rollup_apply() returns trigger language plpgsql as $$
+        begin
+          insert into search_facet_rollup as r (project_id, state, editorial_state, media_type, month, facet, value, n)
+          select project_id, state, editorial_state, media_type, month, facet, value, sum(sign) from (
+            select d.project_id, d.state, d.editorial_state, d.media_type, date_trunc('month', d.created_at, 'UTC') as month, f.facet, f.value, d.sign
+            from (
+              select project_id, state, editorial_state, media_type, created_at, tags, labels, 1 as sign from new_rows
+              union all
+              select project_id, state, editorial_state, media_type, created_at, tags, labels, -1 from old_rows
+            ) d, lateral (select '' as facet, '' as value union all select 'tags', unnest(d.tags) union all select 'labels', unnest(d.labels)) f
+          ) changes
+          group by 1, 2, 3, 4, 5, 6, 7 having sum(sign) <> 0 order by 1, 2, 3, 4, 5, 6, 7
+          on conflict (project_id, state, editorial_state, media_type, month, facet, value) do update set n = r.n + excluded.n;
+          return null;
+        end $$`.execute(db);
+      await sql`create function search_facet_rollup_inserted() returns trigger language plpgsql as $$
+        begin
+          insert into search_facet_rollup as r (project_id, state, editorial_state, media_type, month, facet, value, n)
+          select d.project_id, d.state, d.editorial_state, d.media_type, date_trunc('month', d.created_at, 'UTC'), f.facet, f.value, count(*)
+          from new_rows d, lateral (select '' as facet, '' as value union all select 'tags', unnest(d.tags) union all select 'labels', unnest(d.labels)) f
+          group by 1, 2, 3, 4, 5, 6, 7 order by 1, 2, 3, 4, 5, 6, 7
+          on conflict (project_id, state, editorial_state, media_type, month, facet, value) do update set n = r.n + excluded.n;
+          return null;
+        end $$`.execute(db);
+      await sql`create function search_facet_rollup_deleted() returns trigger language plpgsql as $$
+        begin
+          insert into search_facet_rollup as r (project_id, state, editorial_state, media_type, month, facet, value, n)
+          select d.project_id, d.state, d.editorial_state, d.media_type, date_trunc('month', d.created_at, 'UTC'), f.facet, f.value, -count(*)
+          from old_rows d, lateral (select '' as facet, '' as value union all select 'tags', unnest(d.tags) union all select 'labels', unnest(d.labels)) f
+          group by 1, 2, 3, 4, 5, 6, 7 order by 1, 2, 3, 4, 5, 6, 7
+          on conflict (project_id, state, editorial_state, media_type, month, facet, value) do update set n = r.n + excluded.n;
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger search_facet_rollup_insert after insert on search_documents referencing new table as new_rows
+        for each statement execute function search_facet_rollup_inserted()`.execute(db);
+      await sql`create trigger search_facet_rollup_update after update on search_documents referencing old table as old_rows new table as new_rows
+        for each statement execute function search_facet_rollup_apply()`.execute(db);
+      await sql`create trigger search_facet_rollup_delete after delete on search_documents referencing old table as old_rows
+        for each statement execute function search_facet_rollup_deleted()`.execute(db);
+      await sql`insert into search_facet_rollup (project_id, state, editorial_state, media_type, month, facet, value, n)
+        select d.project_id, d.state, d.editorial_state, d.media_type, date_trunc('month', d.created_at, 'UTC'), f.facet, f.value, count(*)
+        from search_documents d, lateral (select '' as facet, '' as value union all select 'tags', unnest(d.tags) union all select 'labels', unnest(d.labels)) f
+        group by 1, 2, 3, 4, 5, 6, 7`.execute(db);
+    },
+  },
   '0015_distribution': {
     // Distribution: channels (credentials encrypted), publications (one per asset version and channel, claimed
     // with a lease like import tasks), their transitions, and versioned publishing rules.

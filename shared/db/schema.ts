@@ -158,6 +158,21 @@ export interface SearchDocumentsTable {
   indexed_at: Timestamp;
 }
 
+/**
+ * Counts of search documents per project, state, editorial state, media type and UTC month: the whole ('' / '') and per tag and
+ * label value (facet 'tags' / 'labels'); kept by triggers on search_documents (migration 0010).
+ */
+export interface SearchFacetRollupTable {
+  project_id: string;
+  state: string;
+  editorial_state: string;
+  media_type: string;
+  month: Timestamp;
+  facet: string;
+  value: string;
+  n: ColumnType<number, never, never>;
+}
+
 export type LabelStatus = 'suggested' | 'accepted' | 'rejected';
 
 export interface AiLabelsTable {
@@ -366,6 +381,7 @@ export interface DB {
   outbox: OutboxTable;
   processed_events: ProcessedEventsTable;
   search_documents: SearchDocumentsTable;
+  search_facet_rollup: SearchFacetRollupTable;
   ai_labels: AiLabelsTable;
   persons: PersonsTable;
   faces: FacesTable;

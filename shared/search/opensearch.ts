@@ -11,7 +11,9 @@
 import { Client } from '@opensearch-project/opensearch';
 import type * as Aggregations from '@opensearch-project/opensearch/api/_types/_common.aggregations.js';
 import type * as QueryDsl from '@opensearch-project/opensearch/api/_types/_common.query_dsl.js';
+import type { IndexTemplateMapping } from '@opensearch-project/opensearch/api/_types/indices.put_index_template.js';
 import { DEFAULT_EMBEDDING_DIMENSIONS } from '../config.ts';
+import { labelsByConfidence, ocrIndexText } from './analysis.ts';
 import { cursorMillis, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
@@ -43,7 +45,7 @@ const TEXT_FIELDS = Object.keys(TEXT_WEIGHTS) as (keyof typeof TEXT_WEIGHTS)[];
 const BM25_TIEBREAK = 0.001;
 
 export interface OpenSearchOptions {
-  /** index name; 'mediateca-assets' unless given */
+  /** the alias searches and writes use ('mediateca-assets' unless given); index versions are `<index>-<timestamp>` */
   index?: string;
   /** embedding length; SEARCH_EMBEDDING_DIMENSIONS (512) unless given */
   dimensions?: number;
@@ -60,6 +62,8 @@ export class OpenSearchSearchIndex implements SearchIndex {
   readonly index: string;
   private readonly dimensions: number;
   private readonly refresh: boolean | 'wait_for';
+  /** The version a running reindex() is filling: writes go there too, so it misses none. */
+  private alsoWriteTo?: string;
 
   constructor(private readonly client: Client, options: OpenSearchOptions = {}) {
     this.index = options.index ?? 'mediateca-assets';
@@ -78,75 +82,139 @@ export class OpenSearchSearchIndex implements SearchIndex {
     await this.client.close();
   }
 
-  /** Deletes the whole index (tests' throwaway indexes). */
+  /** Deletes the index: every version behind the alias, the alias and the template (tests' throwaway indexes). */
   async dropIndex(): Promise<void> {
+    for (const version of await this.versions()) await this.client.indices.delete({ index: version }, { ignore: [404] });
     await this.client.indices.delete({ index: this.index }, { ignore: [404] });
+    await this.client.indices.deleteIndexTemplate({ name: this.templateName }, { ignore: [404] });
   }
 
+  private get templateName(): string {
+    return `${this.index}-template`;
+  }
+
+  /**
+   * The index template (settings and mappings of every index version, `<index>-<timestamp>`), then the alias
+   * `<index>` over a first version when neither exists. Searches and writes go through the alias, so a reindex
+   * (reindex()) swaps versions with no downtime. An index named `<index>` from before aliases keeps working, and
+   * its first reindex turns the name into the alias.
+   */
   async ensureIndex(): Promise<void> {
+    await this.client.indices.putIndexTemplate({ name: this.templateName, body: { index_patterns: [`${this.index}-*`], template: this.indexDefinition() } });
     const exists = await this.client.indices.exists({ index: this.index });
     if (exists.body) {
       // Adding fields to a mapping is allowed in place; the strict mapping would reject documents carrying them otherwise.
       await this.client.indices.putMapping({ index: this.index, body: { properties: ADDED_KEYWORDS } });
       return;
     }
+    await this.client.indices.create({ index: this.newVersionName(), body: { aliases: { [this.index]: {} } } });
+  }
+
+  /**
+   * Rebuilds the index from the documents with no downtime: a new version is created from the template and
+   * bulk-filled while searches still read the old one; then one _aliases request moves the alias atomically and
+   * the old versions are deleted. Writes through this instance meanwhile go to both versions. Returns the new
+   * version's name.
+   */
+  async reindex(batches: AsyncIterable<SearchDocument[]> | Iterable<SearchDocument[]>): Promise<string> {
+    const next = this.newVersionName();
+    await this.client.indices.create({ index: next });
+    const previous = await this.versions();
+    const aliasIsIndex = previous.length === 0 && (await this.client.indices.exists({ index: this.index })).body;
+    this.alsoWriteTo = next;
+    try {
+      for await (const batch of batches) await this.bulk(batch, next);
+      await this.client.indices.refresh({ index: next });
+      const actions = [
+        ...previous.map((index) => ({ remove: { index, alias: this.index } })),
+        // A concrete index of the alias's name (before aliases) is deleted in the same atomic step.
+        ...(aliasIsIndex ? [{ remove_index: { index: this.index } }] : []),
+        { add: { index: next, alias: this.index } },
+      ];
+      await this.client.indices.updateAliases({ body: { actions } });
+    } catch (error) {
+      await this.client.indices.delete({ index: next }, { ignore: [404] });
+      throw error;
+    } finally {
+      this.alsoWriteTo = undefined;
+    }
+    for (const index of previous) await this.client.indices.delete({ index }, { ignore: [404] });
+    return next;
+  }
+
+  /** The index versions the alias points at (none when there is no alias). */
+  private async versions(): Promise<string[]> {
+    const response = await this.client.indices.getAlias({ name: this.index }, { ignore: [404] });
+    return response.statusCode === 404 ? [] : Object.keys(response.body as Record<string, unknown>);
+  }
+
+  /** `<index>-<UTC timestamp, milliseconds>`: index names are lower case. */
+  private newVersionName(): string {
+    return `${this.index}-${new Date().toISOString().replace(/[-:.]/g, '').toLowerCase()}`;
+  }
+
+  /** Settings (Spanish and English analysers with ASCII folding, k-NN on) and the strict mapping of an index version. */
+  private indexDefinition(): IndexTemplateMapping {
     const text = { type: 'text', analyzer: 'mediateca_es', fields: { en: { type: 'text', analyzer: 'mediateca_en' } } } as const;
     const keyword = { type: 'keyword' } as const;
-    await this.client.indices.create({
-      index: this.index,
-      body: {
-        settings: {
-          index: { knn: true },
-          analysis: {
-            filter: {
-              mediateca_es_stop: { type: 'stop', stopwords: '_spanish_' },
-              mediateca_es_stemmer: { type: 'stemmer', language: 'light_spanish' },
-              mediateca_en_stop: { type: 'stop', stopwords: '_english_' },
-              mediateca_en_possessive: { type: 'stemmer', language: 'possessive_english' },
-              mediateca_en_stemmer: { type: 'stemmer', language: 'english' },
-            },
-            analyzer: {
-              // Stop words are listed with accents: remove them before asciifolding.
-              mediateca_es: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'mediateca_es_stop', 'asciifolding', 'mediateca_es_stemmer'] },
-              mediateca_en: { type: 'custom', tokenizer: 'standard', filter: ['mediateca_en_possessive', 'lowercase', 'mediateca_en_stop', 'asciifolding', 'mediateca_en_stemmer'] },
-            },
+    return {
+      settings: {
+        index: { knn: true },
+        analysis: {
+          filter: {
+            mediateca_es_stop: { type: 'stop', stopwords: '_spanish_' },
+            mediateca_es_stemmer: { type: 'stemmer', language: 'light_spanish' },
+            mediateca_en_stop: { type: 'stop', stopwords: '_english_' },
+            mediateca_en_possessive: { type: 'stemmer', language: 'possessive_english' },
+            mediateca_en_stemmer: { type: 'stemmer', language: 'english' },
           },
-        },
-        mappings: {
-          dynamic: 'strict',
-          properties: {
-            asset_id: keyword,
-            project_id: keyword,
-            media_type: keyword,
-            state: keyword,
-            tags: keyword,
-            ...ADDED_KEYWORDS,
-            created_at: { type: 'date' },
-            ...Object.fromEntries(TEXT_FIELDS.map((field) => [field, text])),
-            embedding: {
-              type: 'knn_vector',
-              dimension: this.dimensions,
-              // Lucene's HNSW filters during the graph walk, so filtered k-NN still finds k neighbours.
-              method: { name: 'hnsw', engine: 'lucene', space_type: 'cosinesimil', parameters: { m: 16, ef_construction: 128 } },
-            },
-            // Returned with hits, never searched.
-            document: { type: 'object', enabled: false },
+          analyzer: {
+            // Stop words are listed with accents: remove them before asciifolding.
+            mediateca_es: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'mediateca_es_stop', 'asciifolding', 'mediateca_es_stemmer'] },
+            mediateca_en: { type: 'custom', tokenizer: 'standard', filter: ['mediateca_en_possessive', 'lowercase', 'mediateca_en_stop', 'asciifolding', 'mediateca_en_stemmer'] },
           },
         },
       },
-    });
+      mappings: {
+        dynamic: 'strict',
+        properties: {
+          asset_id: keyword,
+          project_id: keyword,
+          media_type: keyword,
+          state: keyword,
+          tags: keyword,
+          ...ADDED_KEYWORDS,
+          created_at: { type: 'date' },
+          ...Object.fromEntries(TEXT_FIELDS.map((field) => [field, text])),
+          embedding: {
+            type: 'knn_vector',
+            dimension: this.dimensions,
+            // Lucene's HNSW filters during the graph walk, so filtered k-NN still finds k neighbours.
+            method: { name: 'hnsw', engine: 'lucene', space_type: 'cosinesimil', parameters: { m: 16, ef_construction: 128 } },
+          },
+          // Returned with hits, never searched.
+          document: { type: 'object', enabled: false },
+        },
+      },
+    };
   }
 
   async upsert(doc: SearchDocument): Promise<void> {
     await this.client.index({ index: this.index, id: doc.assetId, refresh: this.refresh, body: this.sourceOf(doc) });
+    if (this.alsoWriteTo) await this.client.index({ index: this.alsoWriteTo, id: doc.assetId, body: this.sourceOf(doc) });
   }
 
   /** One bulk request; fails with the first document OpenSearch refused. */
   async upsertMany(documents: SearchDocument[]): Promise<void> {
+    await this.bulk(documents, this.index, this.refresh);
+    if (this.alsoWriteTo) await this.bulk(documents, this.alsoWriteTo);
+  }
+
+  private async bulk(documents: SearchDocument[], index: string, refresh: boolean | 'wait_for' = false): Promise<void> {
     if (documents.length === 0) return;
     const response = await this.client.bulk({
-      refresh: this.refresh,
-      body: documents.flatMap((doc) => [{ index: { _index: this.index, _id: doc.assetId } }, this.sourceOf(doc)]),
+      refresh,
+      body: documents.flatMap((doc) => [{ index: { _index: index, _id: doc.assetId } }, this.sourceOf(doc)]),
     });
     if (response.body.errors) {
       const failed = response.body.items.map((item) => item.index).find((result) => result?.error);
@@ -160,6 +228,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
     if (embedding && embedding.length !== this.dimensions) {
       throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${this.dimensions}`);
     }
+    const labels = labelsByConfidence(doc);
     return {
       asset_id: doc.assetId,
       project_id: doc.projectId,
@@ -173,10 +242,11 @@ export class OpenSearchSearchIndex implements SearchIndex {
       title: doc.title,
       // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
       tags_text: [...doc.tags, doc.filename, ...doc.filename.split(/[_.-]+/)].join(' '),
-      labels: (doc.labels ?? []).join(' '),
+      labels: labels.strong.join(' '),
       description: doc.description,
-      extra: Object.values(doc.fields).join(' '),
-      ocr_text: doc.ocrText ?? '',
+      // Labels the model is unsure of rank with the lowest weight, like the Postgres adapter's D.
+      extra: [...Object.values(doc.fields), ...labels.weak].join(' '),
+      ocr_text: ocrIndexText(doc.ocrText ?? ''),
       transcript: doc.transcript ?? '',
       ...(embedding ? { embedding } : {}),
       document: JSON.parse(JSON.stringify(stored)),
@@ -185,6 +255,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
 
   async remove(assetId: string): Promise<void> {
     await this.client.delete({ index: this.index, id: assetId, refresh: this.refresh }, { ignore: [404] });
+    if (this.alsoWriteTo) await this.client.delete({ index: this.alsoWriteTo, id: assetId }, { ignore: [404] });
   }
 
   search(query: SearchQuery): Promise<SearchResult> {

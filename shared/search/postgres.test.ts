@@ -66,7 +66,7 @@ describe('PostgresSearchIndex', () => {
   });
 });
 
-describe('PostgresSearchIndex beyond newestMatches', () => {
+describe('PostgresSearchIndex beyond newestMatches (approximate: true only)', () => {
   let database: Database;
   let index: PostgresSearchIndex;
   const project = 'big';
@@ -74,10 +74,10 @@ describe('PostgresSearchIndex beyond newestMatches', () => {
     assetId: randomUUID(), projectId: project, mediaType: day % 2 ? 'image' : 'video', state: 'ready', title, description: '', tags,
     filename: `f${day}.jpg`, createdAt: new Date(Date.UTC(2024, 0, day)), fields: {},
   });
-  const query = { projectIds: [project], filters: {}, facets: [] as never[], limit: 10 };
+  const query = { projectIds: [project], filters: {}, facets: [] as never[], limit: 10, approximate: true };
   before(async () => {
     database = await openDatabase('memory://');
-    // Ranks only the 3 newest matches: the oldest document, the best match by title, is never ranked.
+    // Asked for an approximate answer, it ranks only the 3 newest matches: the oldest document, the best match by title, is never ranked.
     index = new PostgresSearchIndex(database.db, { newestMatches: 3 });
     await index.upsert(doc(1, 'Faro faro faro', ['faro']));
     for (let day = 2; day <= 6; day++) await index.upsert(doc(day, `Costa ${day}`, ['faro']));
@@ -89,6 +89,7 @@ describe('PostgresSearchIndex beyond newestMatches', () => {
     const result = await index.search({ ...query, q: 'faro', facets: ['tags'], limit: 3 });
     assert.deepEqual(result.hits.map((hit) => hit.document.title).sort(), ['Costa 4', 'Costa 5', 'Costa 6']);
     assert.equal(result.rankedAmongNewest, 3);
+    assert.equal(result.approximate, true);
     assert.equal(result.totalIsEstimate, true);
     assert.equal(result.facetsApproximate, true);
     assert.ok(result.total > 3);
@@ -114,12 +115,115 @@ describe('PostgresSearchIndex beyond newestMatches', () => {
     assert.equal(titles.length, 7);
   });
 
+  test('without approximate: every match ranked, counted and faceted, whatever newestMatches is', async () => {
+    const exact = { ...query, approximate: undefined };
+    const result = await index.search({ ...exact, q: 'faro', facets: ['tags', 'mediaType'], limit: 3 });
+    assert.equal(result.hits[0]?.document.title, 'Faro faro faro', 'the oldest match, best by title, is ranked');
+    assert.equal(result.total, 6);
+    assert.deepEqual(result.facets, { tags: [{ value: 'faro', count: 6 }], mediaType: [{ value: 'image', count: 3 }, { value: 'video', count: 3 }] });
+    for (const flag of ['approximate', 'totalIsEstimate', 'facetsApproximate', 'rankedAmongNewest'] as const) assert.equal(result[flag], undefined, flag);
+    const listing = await index.search({ ...exact, facets: ['mediaType'] });
+    assert.equal(listing.total, 7);
+    assert.equal(listing.totalIsEstimate, undefined);
+    assert.deepEqual(listing.facets.mediaType, [{ value: 'image', count: 4 }, { value: 'video', count: 3 }]);
+  });
+
+  test('without approximate, text pages cover every match once, best first', async () => {
+    const titles: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await index.search({ ...query, approximate: undefined, q: 'faro', limit: 2, cursor });
+      titles.push(...page.hits.map((hit) => hit.document.title));
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.equal(titles.length, 6);
+    assert.equal(new Set(titles).size, 6);
+    assert.equal(titles[0], 'Faro faro faro');
+  });
+
   test('few enough matches are exact and carry no flags', async () => {
     const result = await index.search({ ...query, q: 'otra', facets: ['mediaType'] });
     assert.equal(result.total, 1);
     assert.deepEqual(result.facets, { mediaType: [{ value: 'image', count: 1 }] });
+    assert.equal(result.approximate, undefined);
     assert.equal(result.totalIsEstimate, undefined);
     assert.equal(result.facetsApproximate, undefined);
     assert.equal(result.rankedAmongNewest, undefined);
+  });
+});
+
+describe('PostgresSearchIndex listing counts from the rollup', () => {
+  let database: Database;
+  let index: PostgresSearchIndex;
+  const project = 'rollup';
+  const documents: SearchDocument[] = [];
+  before(async () => {
+    database = await openDatabase('memory://');
+    index = new PostgresSearchIndex(database.db);
+    // 40 documents every 9 days and 7 hours across ~a year, in two projects, with tags and labels of their own.
+    for (let i = 0; i < 40; i++) {
+      documents.push({
+        assetId: randomUUID(), projectId: i % 5 === 0 ? 'other' : project, mediaType: ['image', 'video', 'audio'][i % 3]!, state: i % 7 === 0 ? 'archived' : 'ready',
+        ...(i % 4 === 0 ? { editorialState: 'draft' } : i % 4 === 1 ? {} : { editorialState: 'approved' }),
+        title: `Doc ${i}`, description: '', tags: i % 2 ? ['par', `t${i % 4}`] : ['impar'], labels: i % 3 ? ['dog', 'perro'] : [], filename: `d${i}.jpg`,
+        createdAt: new Date(Date.UTC(2024, 0, 1) + i * (9 * 24 + 7) * 3_600_000), fields: {},
+      });
+    }
+    await index.upsertMany(documents);
+  });
+  after(() => database.close());
+
+  /** The answer counted here from the documents themselves. */
+  function expected(scope: string[], filters: { from?: Date; to?: Date; mediaType?: string[]; state?: string[]; editorialState?: string[] }, approvedOnly: string[] = []) {
+    const editorial = (doc: SearchDocument) => doc.editorialState ?? 'approved';
+    const kept = documents.filter((doc) => scope.includes(doc.projectId) && (!filters.from || doc.createdAt >= filters.from) && (!filters.to || doc.createdAt <= filters.to)
+      && (!filters.mediaType || filters.mediaType.includes(doc.mediaType)) && (!filters.state || filters.state.includes(doc.state))
+      && (!filters.editorialState || filters.editorialState.includes(editorial(doc))) && (!approvedOnly.includes(doc.projectId) || editorial(doc) === 'approved'));
+    const count = (values: string[]) => {
+      const counts = new Map<string, number>();
+      for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+      return [...counts].map(([value, n]) => ({ value, count: n })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+    };
+    return { total: kept.length, facets: { mediaType: count(kept.map((d) => d.mediaType)), state: count(kept.map((d) => d.state)), tags: count(kept.flatMap((d) => d.tags)), labels: count(kept.flatMap((d) => d.labels ?? [])) } };
+  }
+
+  const ranges: { from?: Date; to?: Date }[] = [
+    {}, { from: new Date('2024-03-17T05:00:00Z') }, { to: new Date('2024-08-09T23:00:00Z') },
+    { from: new Date('2024-02-01T00:00:00Z'), to: new Date('2024-06-30T23:59:59Z') },
+    { from: new Date('2024-04-03T00:00:00Z'), to: new Date('2024-04-28T00:00:00Z') },
+    { from: new Date('2024-04-03T00:00:00Z'), to: new Date('2024-05-02T00:00:00Z') },
+  ];
+
+  test('totals and facets equal counting the documents, whole months and partial ones alike', async () => {
+    for (const range of ranges) {
+      for (const extra of [{}, { mediaType: ['video', 'audio'] }, { state: ['archived'] }, { editorialState: ['draft'] }]) {
+        const filters = { ...range, ...extra };
+        const result = await index.search({ projectIds: [project, 'other'], filters, facets: ['mediaType', 'state', 'tags', 'labels'], limit: 5 });
+        const { total, facets } = expected([project, 'other'], filters);
+        assert.equal(result.total, total, JSON.stringify(filters));
+        assert.deepEqual(result.facets, facets, JSON.stringify(filters));
+        const scoped = await index.search({ projectIds: [project, 'other'], filters: { ...filters, projectId: ['other'] }, facets: ['tags'], limit: 5 });
+        assert.equal(scoped.total, expected(['other'], filters).total);
+        // A viewer of `project` sees its approved documents only; `other` whole.
+        const viewer = await index.search({ projectIds: [project, 'other'], approvedOnlyProjectIds: [project], filters, facets: ['labels'], limit: 5 });
+        const seen = expected([project, 'other'], filters, [project]);
+        assert.equal(viewer.total, seen.total, `viewer ${JSON.stringify(filters)}`);
+        assert.deepEqual(viewer.facets.labels, seen.facets.labels);
+      }
+    }
+  });
+
+  test('updates and removals keep the rollup exact', async () => {
+    const [first, second] = documents.filter((doc) => doc.projectId === project);
+    await index.upsert({ ...first!, state: 'archived', tags: ['nueva'], mediaType: 'document' });
+    await index.remove(second!.assetId);
+    const result = await index.search({ projectIds: [project], filters: {}, facets: ['mediaType', 'state', 'tags'], limit: 5 });
+    const changed = documents.filter((doc) => doc.projectId === project && doc !== second).map((doc) => (doc === first ? { ...doc, state: 'archived', tags: ['nueva'], mediaType: 'document' } : doc));
+    assert.equal(result.total, changed.length);
+    assert.deepEqual(result.facets.tags?.find((bucket) => bucket.value === 'nueva'), { value: 'nueva', count: 1 });
+    assert.deepEqual(result.facets.mediaType?.find((bucket) => bucket.value === 'document'), { value: 'document', count: 1 });
+    assert.equal(result.facets.state?.find((bucket) => bucket.value === 'archived')?.count, changed.filter((doc) => doc.state === 'archived').length);
+    // Put back for the other test's expectations.
+    await index.upsertMany([first!, second!]);
   });
 });

@@ -5,12 +5,14 @@
 // Semantic search uses the pgvector `embedding` column and its HNSW index (cosine) where migration 0003 could
 // create them (PGlite); on a server without pgvector (Debian's PostgreSQL 15) the column is absent,
 // capabilities.vectors is false and semantic queries say so instead of answering.
-// Text search and listings read the newest NEWEST_MATCHES matches once and take the ranking, the total and the
-// facets from them, so their cost stays flat as the catalogue grows; beyond that many matches the result says
-// what is approximate (search-index.ts).
-import { type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from 'kysely';
+// Text search and listings are exact by default: one statement collects every match through the GIN indexes,
+// ranks all of them with ts_rank_cd for the top k, counts them and groups their facet values. A caller that
+// asks for an approximate answer (query.approximate) gets the bounded path instead: the newest NEWEST_MATCHES
+// matches only, a flat cost as the catalogue grows, and a result that says what is approximate (search-index.ts).
+import { type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { truncateUtf8 } from '../domain/text.ts';
+import { labelsByConfidence, ocrIndexText } from './analysis.ts';
 import { cursorInstant, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
@@ -32,8 +34,9 @@ const TEXT_CONFIGS = ['mediateca_es', 'mediateca_en'];
 const TAG_FACET_SIZE = 20;
 const FACET_COLUMNS = { mediaType: 'media_type', projectId: 'project_id', state: 'state', tags: 'tags', labels: 'labels' } as const;
 /**
- * Text ranking, totals and facets look at the newest NEWEST_MATCHES matches at most: ranking and counting every
- * one of ~30k matches at 1M assets took ~1 s (DESIGN.md). Fewer matches are exact; more are flagged approximate.
+ * Approximate queries only: text ranking, totals and facets look at the newest NEWEST_MATCHES matches at most
+ * (ranking and counting every one of ~30k matches at 1M assets took ~1 s). Fewer matches are exact; more are
+ * flagged approximate.
  * Finding them walks the created_at index and tests each newer row (~5 µs a row in PGlite): a word in 4 % of
  * the documents costs ~6k rows for 250 matches, ~25k for 1,000 (docs/benchmarks.md).
  */
@@ -172,7 +175,7 @@ export class PostgresSearchIndex implements SearchIndex {
       total: candidates.length,
       facets: facetsOf(query.facets, await this.facetRows(candidates.map((c) => c.id), query.facets), 1),
       nextCursor: last && encodeCursor([mode, last.score, last.id]),
-      ...(rankedAmongNewest ? { rankedAmongNewest } : {}),
+      ...(rankedAmongNewest ? { approximate: true, rankedAmongNewest } : {}),
     };
   }
 
@@ -195,28 +198,156 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   /**
-   * The text ranking's top k asset ids, best first (empty without q), ranked among the newest matches;
-   * rankedAmongNewest is set when there were more matches than those.
+   * The text ranking's top k asset ids, best first (empty without q): ranked among every match, or, when the
+   * query asks for an approximate answer, among the newest matches (rankedAmongNewest says so when there were more).
    */
   private async textTop(query: SearchQuery, k: number): Promise<{ ids: string[]; rankedAmongNewest?: number }> {
     const tsquery = tsqueryFor(query.q?.trim() || undefined);
     if (!tsquery) return { ids: [] };
+    if (!query.approximate) {
+      let ranked = this.matches(query, tsquery).select('asset_id').select(rankOf(tsquery).as('rank'));
+      if (query.moreLikeAssetId) ranked = ranked.where(sql<SqlBool>`asset_id::text <> ${query.moreLikeAssetId}`);
+      const rows = await ranked.orderBy('rank', 'desc').orderBy('asset_id', 'desc').limit(k).execute();
+      return { ids: rows.map((row) => row.asset_id) };
+    }
     const limit = Math.max(this.newestMatchesLimit, k);
     const newest = await this.newestMatches(query, tsquery, [], limit);
     const ids = newest.slice(0, limit).sort(byRank).filter((row) => row.asset_id !== query.moreLikeAssetId).slice(0, k).map((row) => row.asset_id);
     return newest.length > limit ? { ids, rankedAmongNewest: limit } : { ids };
   }
 
-  /**
-   * Text and listings. The newest newestMatchesLimit (or page size, if larger) + 1 matches, read once, give the
-   * total, the facets and (with text) the ranking; when there are more matches than that, the result says which
-   * figures are approximate. A listing pages over every match along the (created_at, asset_id) index.
-   */
+  /** Text and listings: exact, unless the query asks for an approximate answer. */
   private async textSearch(query: SearchQuery): Promise<Omit<SearchResult, 'semantic'>> {
     const text = query.q?.trim() || undefined;
     const after = query.cursor === undefined ? undefined : sortKeyFrom(query.cursor, text !== undefined);
     if (query.projectIds.length === 0) return { hits: [], total: 0, facets: emptyFacets(query) };
+    return query.approximate ? this.boundedTextSearch(query, text, after) : this.exactTextSearch(query, text, after);
+  }
 
+  /**
+   * Every match counted, grouped and (with text) ranked, in one statement: the matching rows are collected once
+   * through the GIN and b-tree indexes (with their rank and the facet columns asked for), then the page is their
+   * top k by rank (a top-N sort, no full sort), the total their count and each facet a GROUP BY over them. A
+   * listing reads its page straight off the (created_at, asset_id) index and counts in a second statement.
+   */
+  private async exactTextSearch(query: SearchQuery, text: string | undefined, after: SortKey | undefined): Promise<Omit<SearchResult, 'semantic'>> {
+    const tsquery = tsqueryFor(text);
+    const columns = [...new Set(query.facets.map((facet) => FACET_COLUMNS[facet]))];
+    if (!tsquery) {
+      const rows = await this.listingPage(query, after);
+      const counted = rollupAnswers(query)
+        ? await this.rollupCounts(query)
+        : await this.exactCounts(this.matches(query, undefined).select(['asset_id', ...columns]), query.facets, undefined);
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return {
+        hits: rows.slice(0, query.limit).map((row) => ({ assetId: row.asset_id, score: 0, document: documentFrom(row.document) })),
+        total: counted.total,
+        facets: counted.facets,
+        nextCursor: last && encodeCursor([last.created_at.toISOString(), last.asset_id]),
+      };
+    }
+    const matches = this.matches(query, tsquery).select(['asset_id', ...columns]).select(rankOf(tsquery).as('rank'));
+    const counted = await this.exactCounts(matches, query.facets, { limit: query.limit + 1, after });
+    const ranked = counted.page;
+    const page = ranked.slice(0, query.limit);
+    const documentOf = await this.documents(page.map((row) => row.asset_id));
+    const last = ranked.length > query.limit ? page[page.length - 1] : undefined;
+    return {
+      hits: page.filter((row) => documentOf.has(row.asset_id)).map((row) => ({ assetId: row.asset_id, score: row.rank, document: documentOf.get(row.asset_id)! })),
+      total: counted.total,
+      facets: counted.facets,
+      nextCursor: last && encodeCursor([last.rank, last.asset_id]),
+    };
+  }
+
+  /**
+   * One statement over the given matches (asset_id, the facet columns and, for a ranked page, rank): their
+   * count, each facet's values by count (then byte order; the many-valued facets' top TAG_FACET_SIZE) and,
+   * when `ranked` is given, the best `limit` after the cursor by rank then asset id descending.
+   */
+  private async exactCounts(
+    matches: SelectQueryBuilder<DB, 'search_documents', object>,
+    facets: Facet[],
+    ranked: { limit: number; after: SortKey | undefined } | undefined,
+  ): Promise<{ total: number; facets: SearchResult['facets']; page: { asset_id: string; rank: number }[] }> {
+    const facetColumns = facets.map((facet) => {
+      const column = sql.ref(FACET_COLUMNS[facet]);
+      const many = facet === 'tags' || facet === 'labels';
+      const grouped = many
+        ? sql`select value, count(*)::int as n from matches, unnest(${column}) as value group by value order by n desc, value collate "C" limit ${sql.lit(TAG_FACET_SIZE)}`
+        : sql`select ${column} as value, count(*)::int as n from matches group by value`;
+      return sql`(select coalesce(json_agg(json_build_array(value, n)), '[]') from (${grouped}) grouped) as ${sql.ref(`facet_${facet}`)}`;
+    });
+    const afterCursor = ranked?.after ? sql`where (rank, asset_id) < (${ranked.after.value}::float8, ${ranked.after.assetId}::uuid)` : sql``;
+    const pageColumn = ranked
+      ? sql`(select coalesce(json_agg(json_build_array(asset_id, rank) order by rank desc, asset_id desc), '[]') from
+          (select asset_id, rank from matches ${afterCursor} order by rank desc, asset_id desc limit ${sql.lit(ranked.limit)}) best) as page`
+      : sql`'[]'::json as page`;
+    const result = await sql<{ total: number; page: [string, number][] } & Record<string, [string, number][]>>`
+      with matches as materialized (${matches})
+      select (select count(*)::int from matches) as total, ${sql.join([pageColumn, ...facetColumns])}`.execute(this.db);
+    const row = result.rows[0]!;
+    return { total: row.total, page: row.page.map(([asset_id, rank]) => ({ asset_id, rank })), facets: facetsFromRows(facets, row) };
+  }
+
+  /**
+   * A listing's exact total and facets from the rollup table (migration 0010) instead of every document: whole
+   * UTC months inside from..to come from the rollup; the partial months at the edges of the range are counted
+   * from their documents. Only for filters the rollup keeps (rollupAnswers).
+   */
+  private async rollupCounts(query: SearchQuery): Promise<{ total: number; facets: SearchResult['facets'] }> {
+    const { filters } = query;
+    const projects = filters.projectId?.length ? query.projectIds.filter((id) => filters.projectId!.includes(id)) : query.projectIds;
+    if (projects.length === 0) return { total: 0, facets: emptyFacets(query) };
+    const wholeFrom = filters.from && nextMonthStart(filters.from, true);
+    const wholeTo = filters.to && monthStart(filters.to);
+    const whole = !wholeFrom || !wholeTo || wholeFrom < wholeTo;
+    let rollup = this.db.selectFrom('search_facet_rollup')
+      .select(['facet', 'value', 'media_type', 'state', 'project_id', sql<number>`n`.as('n')])
+      .where('project_id', 'in', projects)
+      // only the levels asked for: the whole ('') always, tag and label rows (most of the table) when their facet is
+      .where('facet', 'in', ['', ...query.facets.filter((facet) => facet === 'tags' || facet === 'labels')]);
+    if (filters.mediaType?.length) rollup = rollup.where('media_type', 'in', filters.mediaType);
+    if (filters.state?.length) rollup = rollup.where('state', 'in', filters.state);
+    if (filters.editorialState?.length) rollup = rollup.where('editorial_state', 'in', filters.editorialState);
+    const approvedOnly = query.approvedOnlyProjectIds ?? [];
+    if (approvedOnly.length) rollup = rollup.where((eb) => eb.or([eb('project_id', 'not in', approvedOnly), eb('editorial_state', '=', 'approved')]));
+    if (wholeFrom) rollup = rollup.where('month', '>=', wholeFrom);
+    if (wholeTo) rollup = rollup.where('month', '<', wholeTo);
+    // The documents of the partial months: [from, first whole month) and [last month start, to]; all of from..to without whole months.
+    const edges: [Date | undefined, Date | undefined][] = whole
+      ? [...(filters.from && wholeFrom && filters.from < wholeFrom ? [[filters.from, wholeFrom] as [Date, Date]] : []), ...(wholeTo ? [[wholeTo, undefined] as [Date, undefined]] : [])]
+      : [[filters.from, undefined]];
+    const edgeParts = edges.map(([from, before]) => {
+      let rows = this.matches(query, undefined).select(['media_type', 'state', 'project_id', 'tags', 'labels']);
+      if (from) rows = rows.where('created_at', '>=', from);
+      if (before) rows = rows.where('created_at', '<', before);
+      const valued = query.facets.filter((facet) => facet === 'tags' || facet === 'labels').map((facet) => sql`union all select ${facet}, unnest(e.${sql.ref(facet)})`);
+      return sql`select f.facet, f.value, e.media_type, e.state, e.project_id, 1::bigint as n from (${rows}) e,
+        lateral (select '' as facet, '' as value ${sql.join(valued, sql` `)}) f`;
+    });
+    const parts = sql.join([...(whole ? [sql`${rollup}`] : []), ...edgeParts], sql` union all `);
+    const facetColumns = query.facets.map((facet) => {
+      const many = facet === 'tags' || facet === 'labels';
+      const grouped = many
+        ? sql`select value, sum(n)::int as n from parts where facet = ${facet} group by value having sum(n) > 0 order by n desc, value collate "C" limit ${sql.lit(TAG_FACET_SIZE)}`
+        : sql`select ${sql.ref(FACET_COLUMNS[facet])} as value, sum(n)::int as n from parts where facet = '' group by 1 having sum(n) > 0`;
+      return sql`(select coalesce(json_agg(json_build_array(value, n)), '[]') from (${grouped}) grouped) as ${sql.ref(`facet_${facet}`)}`;
+    });
+    const result = await sql<{ total: number } & Record<string, [string, number][]>>`
+      with parts as materialized (${parts})
+      select (select coalesce(sum(n), 0)::int from parts where facet = '') as total ${sql.join(facetColumns.map((column) => sql`, ${column}`), sql``)}`.execute(this.db);
+    const row = result.rows[0]!;
+    return { total: row.total, facets: facetsFromRows(query.facets, row) };
+  }
+
+  /**
+   * The bounded path, only when the query asks for an approximate answer. The newest newestMatchesLimit (or page
+   * size, if larger) + 1 matches, read once, give the total, the facets and (with text) the ranking; when there
+   * are more matches than that, the result says which figures are approximate. A listing pages over every match
+   * along the (created_at, asset_id) index.
+   */
+  private async boundedTextSearch(query: SearchQuery, text: string | undefined, after: SortKey | undefined): Promise<Omit<SearchResult, 'semantic'>> {
     const tsquery = tsqueryFor(text);
     // A page never holds more than the matches ranked.
     const limit = Math.max(this.newestMatchesLimit, query.limit);
@@ -225,7 +356,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const counted = newest.slice(0, limit);
     const total = bounded ? await this.estimatedTotal(query, counted.length, counted[counted.length - 1]!.created_at) : counted.length;
     const facets = facetsOf(query.facets, counted, total / Math.max(1, counted.length));
-    const approximate = bounded ? { totalIsEstimate: true, ...(query.facets.length ? { facetsApproximate: true } : {}) } : {};
+    const approximate = bounded ? { approximate: true, totalIsEstimate: true, ...(query.facets.length ? { facetsApproximate: true } : {}) } : {};
 
     if (!tsquery) {
       const rows = await this.listingPage(query, after);
@@ -341,7 +472,7 @@ function rowOf(doc: SearchDocument, dimensions: number | undefined) {
     throw new Error(`embedding of asset ${doc.assetId} has ${embedding.length} dimensions, the index stores ${dimensions}`);
   }
   const text = indexedText(doc);
-  const aiText = [text.labels.join(' '), text.ocrText, text.transcript].filter(Boolean);
+  const aiText = [[...text.labels, ...text.weakLabels].join(' '), text.ocrText, text.transcript].filter(Boolean);
   return {
     asset_id: doc.assetId,
     project_id: doc.projectId,
@@ -381,10 +512,40 @@ function facetsOf(facets: Facet[], rows: FacetColumns[], scale: number): SearchR
     for (const row of rows) {
       for (const value of [row[FACET_COLUMNS[facet]] ?? []].flat()) counts.set(value, (counts.get(value) ?? 0) + 1);
     }
-    const values = [...counts].sort(([a, x], [b, y]) => y - x || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const values = [...counts].map(([value, count]) => ({ value, count })).sort(byCountThenValue);
     const kept = facet === 'tags' || facet === 'labels' ? values.slice(0, TAG_FACET_SIZE) : values;
-    return [facet, kept.map(([value, count]) => ({ value, count: Math.round(count * scale) }))];
+    return [facet, kept.map(({ value, count }) => ({ value, count: Math.round(count * scale) }))];
   }));
+}
+
+/** Facets from a counting statement's facet_<name> columns of [value, count] pairs. */
+function facetsFromRows(facets: Facet[], row: Record<string, unknown>): SearchResult['facets'] {
+  return Object.fromEntries(facets.map((facet) => [facet, (row[`facet_${facet}`] as [string, number][]).map(([value, count]) => ({ value, count })).sort(byCountThenValue)]));
+}
+
+/**
+ * Whether the rollup table can count a listing: it keeps project, state, media type and month, not which
+ * documents carry a tag or person (those filters count documents).
+ */
+function rollupAnswers(query: SearchQuery): boolean {
+  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.moreLikeAssetId;
+}
+
+/** The start of the instant's UTC month. */
+function monthStart(instant: Date): Date {
+  return new Date(Date.UTC(instant.getUTCFullYear(), instant.getUTCMonth(), 1));
+}
+
+/** The start of the next UTC month; the instant itself when it is a month start and `orSame`. */
+function nextMonthStart(instant: Date, orSame: boolean): Date {
+  const start = monthStart(instant);
+  if (orSame && start.getTime() === instant.getTime()) return start;
+  return new Date(Date.UTC(instant.getUTCFullYear(), instant.getUTCMonth() + 1, 1));
+}
+
+/** Facet values by count, then value in byte order (code points, as UTF-8 bytes compare; SQL's collate "C"). */
+function byCountThenValue(a: { value: string; count: number }, b: { value: string; count: number }): number {
+  return b.count - a.count || Buffer.compare(Buffer.from(a.value), Buffer.from(b.value));
 }
 
 type SortKey = { value: number | Date; assetId: string };
@@ -414,7 +575,8 @@ function tsqueryFor(text: string | undefined): RawBuilder<unknown> | undefined {
 
 /** Weights for D, C, B, A: fields/OCR/transcript, description, tags/labels/filename, title. */
 function rankOf(tsquery: RawBuilder<unknown>) {
-  return sql<number>`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, ${tsquery})`;
+  // float8, so a rank goes to JSON, a cursor and back to SQL without changing its value.
+  return sql<number>`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, ${tsquery})::float8`;
 }
 
 function vectorLiteral(vector: number[]): string {
@@ -432,6 +594,7 @@ export const MAX_INDEXED_TEXT_BYTES = 256 * 1024;
 
 /** The document's searchable text within MAX_INDEXED_TEXT_BYTES, spent in order of weight: title first, transcript last. */
 function indexedText(doc: SearchDocument) {
+  const labels = labelsByConfidence(doc);
   let left = MAX_INDEXED_TEXT_BYTES;
   const take = (text: string) => {
     const kept = truncateUtf8(text, left);
@@ -442,25 +605,27 @@ function indexedText(doc: SearchDocument) {
   return {
     title: take(doc.title),
     tags: takeEach(doc.tags),
-    labels: takeEach(doc.labels ?? []),
+    labels: takeEach(labels.strong),
+    weakLabels: takeEach(labels.weak),
     filename: take(doc.filename),
     description: take(doc.description),
     fields: takeEach(Object.values(doc.fields)),
-    ocrText: take(doc.ocrText ?? ''),
+    ocrText: take(ocrIndexText(doc.ocrText ?? '')),
     transcript: take(doc.transcript ?? ''),
   };
 }
 
 /**
- * Title A; tags, AI labels and filename B; description C; extra fields (EXIF camera, lens...), OCR text and
- * transcript D; each in both languages. Postgres has four weights, so labels share B with tags.
+ * Title A; tags, AI labels and filename B; description C; extra fields (EXIF camera, lens...), labels the model
+ * is unsure of, OCR text and transcript D; each in both languages. Postgres has four weights, so labels share B
+ * with tags.
  */
 function weightedVector(text: ReturnType<typeof indexedText>): Expression<unknown> {
   return weightedTsvector({
     A: sql`${text.title}::text`,
     B: sql`${[...text.tags, ...text.labels, filenameText(text.filename)].join(' ')}::text`,
     C: sql`${text.description}::text`,
-    D: sql`${[...text.fields, text.ocrText, text.transcript].join(' ')}::text`,
+    D: sql`${[...text.fields, ...text.weakLabels, text.ocrText, text.transcript].join(' ')}::text`,
   });
 }
 

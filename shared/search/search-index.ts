@@ -7,10 +7,12 @@
 // hybrid rank a bounded candidate set (the top K of each ranking), so their totals count candidates, not
 // every document.
 //
-// Large match sets: an adapter may bound its work and say so in the result. The Postgres adapter looks at the
-// newest matches only (250, or a page if larger) when a query matches more: text hits are then ranked among those
+// Text mode is exact: hits ranked among every match, `total` the count of every match and facets counted over
+// all of them. Only a caller that asks (`approximate: true`) may get a bounded answer, and the result then says
+// so: `approximate: true` and the flags of what is approximate. The Postgres adapter then looks at the newest
+// matches only (250, or a page if larger) when a query matches more: text hits are ranked among those
 // (`rankedAmongNewest`), `total` is the planner's estimate (`totalIsEstimate`) and facet counts are estimated
-// from those matches, scaled to the estimated total (`facetsApproximate`). Smaller match sets are exact, and
+// from those matches, scaled to the estimated total (`facetsApproximate`). Smaller match sets stay exact, and
 // the flags are absent. When vectors cannot be used the result says so in `semantic` and never labels text-only
 // hits as semantic: semantic answers no hits, hybrid falls back to text.
 
@@ -40,9 +42,14 @@ export interface SearchDocument {
   thumbnailKey?: string;
   /** AI labels in English and Spanish forms ("dog", "perro"); weighted like tags; a facet */
   labels?: string[];
+  /**
+   * The model's confidence (0..1) per label value, either language form: a label below WEAK_LABEL_CONFIDENCE
+   * (analysis.ts) ranks like OCR text; a label without one (an editor's) ranks like a tag.
+   */
+  labelConfidence?: Record<string, number>;
   /** people recognised in the media (face cluster ids, uuids); a filter, not searchable text */
   personIds?: string[];
-  /** text read in the image or video frames; lowest weight */
+  /** text read in the image or video frames; lowest weight; single characters and symbol runs are not indexed */
   ocrText?: string;
   /** speech to text; lowest weight */
   transcript?: string;
@@ -94,6 +101,11 @@ export interface SearchQuery {
   moreLikeAssetId?: string;
   /** hybrid only: how much each ranking counts in the fusion; both 1 unless given */
   hybridWeights?: { text: number; semantic: number };
+  /**
+   * The caller accepts a bounded, approximate answer for large match sets (faster where the adapter has such a
+   * path); the result says what is approximate. Unset: exact.
+   */
+  approximate?: boolean;
 }
 
 export interface SearchHit {
@@ -108,6 +120,8 @@ export interface SearchResult {
   total: number;
   /** counted over the same documents as total (estimated when facetsApproximate) */
   facets: Partial<Record<Facet, { value: string; count: number }[]>>;
+  /** true only when the query asked for an approximate answer and some figure below is one */
+  approximate?: boolean;
   /** true when total is an estimate of a large match set, not a count */
   totalIsEstimate?: boolean;
   /** true when the facet counts are estimated from a sample of the matches (the newest ones) */
@@ -133,6 +147,8 @@ export interface SearchIndex {
    * transaction, so a projection commits with the caller's other writes (its idempotency record).
    */
   inTransaction?(trx: Transaction<DB>): SearchIndex;
+  /** Adapters with a connection of their own (OpenSearch) close it; the platform calls this when it closes. */
+  close?(): Promise<void>;
 }
 
 export class InvalidCursor extends Error {}

@@ -355,6 +355,50 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
       });
     });
 
+    describe('Spanish and English analysis, label confidence, OCR noise', () => {
+      async function analysisCorpus() {
+        const project = newProject();
+        const docs = {
+          signal: makeDocument(project, { title: 'Señal de tráfico', description: 'Calle cortada por obras' }),
+          boy: makeDocument(project, { title: 'Niño con cometa', tags: ['infancia'] }),
+          dog: makeDocument(project, { title: 'A dog runs on the beach' }),
+          sure: makeDocument(project, { title: 'Parque', labels: ['kite', 'cometa'], labelConfidence: { kite: 0.92, cometa: 0.92 } }),
+          unsure: makeDocument(project, { title: 'Parque', labels: ['kite', 'cometa'], labelConfidence: { kite: 0.21, cometa: 0.21 } }),
+          ocr: makeDocument(project, { title: 'Puerta', ocrText: 'q w | ~~== l •• SALIDA' }),
+        };
+        for (const doc of Object.values(docs)) await index.upsert(doc);
+        const label = new Map(Object.entries(docs).map(([key, doc]) => [doc.assetId, key]));
+        const labelsOf = async (q: string) => (await search({ projectIds: [project], q })).hits.map((hit) => label.get(hit.assetId));
+        return { project, docs, labelsOf };
+      }
+
+      test('accents fold both ways: "senal de trafico" finds "Señal de tráfico"', async () => {
+        const { labelsOf } = await analysisCorpus();
+        assert.deepEqual(await labelsOf('senal de trafico'), ['signal']);
+        assert.deepEqual(await labelsOf('SEÑAL DE TRÁFICO'), ['signal']);
+        assert.deepEqual(await labelsOf('señal tráfico'), ['signal']);
+      });
+
+      test('Spanish and English stemming: "niños" finds "Niño", "dogs running" finds "A dog runs"', async () => {
+        const { labelsOf } = await analysisCorpus();
+        assert.deepEqual(await labelsOf('niños'), ['boy']);
+        assert.deepEqual(await labelsOf('nino'), ['boy']);
+        assert.deepEqual(await labelsOf('dogs running'), ['dog']);
+      });
+
+      test('a label the model is sure of outranks the same label it is unsure of; both are found', async () => {
+        const { labelsOf } = await analysisCorpus();
+        assert.deepEqual(await labelsOf('kite'), ['sure', 'unsure']);
+        assert.deepEqual((await labelsOf('cometa')).filter((name) => name !== 'boy'), ['sure', 'unsure']);
+      });
+
+      test('OCR noise (single characters, symbol runs) is not indexed; OCR words are', async () => {
+        const { labelsOf } = await analysisCorpus();
+        assert.deepEqual(await labelsOf('salida'), ['ocr']);
+        for (const noise of ['q', 'w', 'l']) assert.deepEqual(await labelsOf(noise), [], noise);
+      });
+    });
+
     describe('people and labels', () => {
       const [ana, luis, eva] = [randomUUID(), randomUUID(), randomUUID()];
 
