@@ -684,6 +684,9 @@ export async function swapSearchRebuild(db: Kysely<DB>): Promise<void> {
         .map((index) => ({ name: index.indexname, shape: index.indexdef.replace(/INDEX \S+ ON \S+ USING/, 'INDEX ON t USING') }));
     const live = await indexes('search_documents');
     const rebuilt = await indexes(REBUILD_TABLE);
+    // The live table's own triggers (the facet rollup's) go with it; they are made again on the rebuilt table.
+    const triggers = (await sql<{ definition: string }>`select pg_get_triggerdef(t.oid) as definition from pg_trigger t
+      where t.tgrelid = 'search_documents'::regclass and not t.tgisinternal and t.tgname <> 'search_documents_mirror'`.execute(trx)).rows;
     await sql`drop table search_documents`.execute(trx);
     await sql`drop function if exists search_documents_mirror()`.execute(trx);
     await sql`alter table ${sql.id(REBUILD_TABLE)} rename to search_documents`.execute(trx);
@@ -691,6 +694,13 @@ export async function swapSearchRebuild(db: Kysely<DB>): Promise<void> {
       const original = live.find((candidate) => candidate.shape === index.shape);
       if (original && original.name !== index.name) await sql`alter index ${sql.id(index.name)} rename to ${sql.id(original.name)}`.execute(trx);
     }
+    for (const trigger of triggers) await sql.raw(trigger.definition).execute(trx);
+    // the rebuilt documents were written without the rollup's triggers: count them again
+    await sql`delete from search_facet_rollup`.execute(trx);
+    await sql`insert into search_facet_rollup (project_id, state, editorial_state, media_type, month, facet, value, n)
+      select d.project_id, d.state, d.editorial_state, d.media_type, date_trunc('month', d.created_at, 'UTC'), f.facet, f.value, count(*)
+      from search_documents d, lateral (select '' as facet, '' as value union all select 'tags', unnest(d.tags) union all select 'labels', unnest(d.labels)) f
+      group by 1, 2, 3, 4, 5, 6, 7`.execute(trx);
   });
 }
 

@@ -30,7 +30,7 @@ describe('search replay on PostgreSQL', { skip: !postgresUp && `PostgreSQL is no
     await created?.drop();
   });
 
-  const total = async (q: string) => (await platform.search.search({ q, projectIds: ['newsroom'], filters: {}, facets: [], limit: 1 })).total;
+  const total = async (q?: string) => (await platform.search.search({ q, projectIds: ['newsroom'], filters: {}, facets: [], limit: 1 })).total;
   const indexNames = async () => (await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = 'search_documents' order by 1`.execute(platform.db)).rows.map((r) => r.indexname);
 
   /** The new document shape: every document carries an edition field (searchable, lowest weight). */
@@ -87,5 +87,10 @@ describe('search replay on PostgreSQL', { skip: !postgresUp && `PostgreSQL is no
     await changeAsset(platform.db, quay, { expectedVersion: quay.version, set: { title: 'quay beacon' }, history: { type: 'updated', actor: 'test' } });
     await projectAsset(platform.db, platform.search, quay.id);
     assert.equal(await total('beacon'), 1);
+    // listings count from the facet rollup, whose triggers the swapped table must carry too
+    assert.equal(await total(), ASSETS + 1, 'the listing total counts the rebuilt documents');
+    const late = await seedAsset(platform, { title: 'late arrival' });
+    await projectAsset(platform.db, platform.search, late.id);
+    assert.equal(await total(), ASSETS + 2, 'a document indexed after the swap is counted');
   });
 });
