@@ -2,6 +2,7 @@
 // events, all in one transaction. The unique (asset_id, version) key makes concurrent writers fail loudly.
 import { type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
 import { assertTransition, type AssetState, type MediaType } from '../domain/asset.ts';
+import type { AssetChanges, AssetFacts } from '../domain/asset-commands.ts';
 import type { EditorialState } from '../domain/editorial.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
@@ -102,6 +103,32 @@ export async function changeAsset(db: Kysely<DB>, asset: Asset, change: AssetCha
     await change.alsoInTransaction?.(trx);
     return updated;
   });
+}
+
+/** What the aggregate's commands (domain/asset-commands.ts) read of an asset row. */
+export function factsOf(asset: Asset): AssetFacts {
+  return {
+    id: asset.id, projectId: asset.project_id, state: asset.state, editorialState: asset.editorial_state, mediaType: asset.media_type, contentType: asset.content_type,
+    sha256: asset.sha256, size: Number(asset.size_bytes), title: asset.title, description: asset.description, tags: asset.tags,
+  };
+}
+
+/** A decision's changes as asset columns. */
+export function columnsOf(changes: AssetChanges): AssetUpdate {
+  const columns: AssetUpdate = {};
+  if (changes.state !== undefined) columns.state = changes.state;
+  if (changes.stateReason !== undefined) columns.state_reason = changes.stateReason;
+  if (changes.editorialState !== undefined) columns.editorial_state = changes.editorialState;
+  if (changes.sha256 !== undefined) columns.sha256 = changes.sha256;
+  if (changes.storageKey !== undefined) columns.storage_key = changes.storageKey;
+  if (changes.contentType !== undefined) columns.content_type = changes.contentType;
+  if (changes.mediaType !== undefined) columns.media_type = changes.mediaType;
+  if (changes.duplicateOf !== undefined) columns.duplicate_of = changes.duplicateOf;
+  if (changes.title !== undefined) columns.title = changes.title;
+  if (changes.description !== undefined) columns.description = changes.description;
+  if (changes.tags !== undefined) columns.tags = changes.tags;
+  if (changes.deletedAt !== undefined) columns.deleted_at = changes.deletedAt;
+  return columns;
 }
 
 function inTransaction<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
