@@ -5,17 +5,21 @@ import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { spanishLabel } from '../../shared/ai/vision/labels.ts';
+import { loadAsset, rebuildAssets } from '../../shared/db/asset-log.ts';
 import { ConcurrentModification, assetHistory, factsOf, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import { enqueue } from '../../shared/db/outbox.ts';
 import { decideLabel, listFaces, listLabels, removeAssetFaces } from '../../shared/db/enrichment.ts';
 import { approvedOnlyProjects, projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { CommandRefused, type Decision, decideLabel as labelDecided, deleteAsset, editMetadata, requestReprocess, transitionEditorial } from '../../shared/domain/asset-commands.ts';
 import { EDITORIAL_STATES, MAX_REASON_LENGTH } from '../../shared/domain/editorial.ts';
 import { type RecordOptions, recordDecision } from '../../shared/events/asset-decisions.ts';
+import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
+import { newEvent } from '../../shared/events/envelope.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, forbidden, notFound } from '../../shared/http/problem.ts';
-import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
+import { Instant, Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
@@ -34,6 +38,14 @@ const EditorialTransition = v.strictObject({
   to: v.picklist(EDITORIAL_STATES, `to must be one of ${EDITORIAL_STATES.join(', ')}`),
   reason: v.optional(userText(MAX_REASON_LENGTH)),
 });
+
+const TimeTravel = v.pipe(
+  v.object({
+    version: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'version must be a positive integer'), v.transform(Number), v.minValue(1, 'version must be a positive integer'))),
+    asOf: v.optional(Instant),
+  }),
+  v.check((q) => q.version === undefined || q.asOf === undefined, 'ask for a version or an instant (asOf), not both'),
+);
 
 const LabelDecision = v.strictObject({ status: v.picklist(['accepted', 'rejected', 'suggested'], 'status must be accepted, rejected or suggested') });
 
@@ -65,8 +77,29 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     return c.json(settings);
   });
 
+  // An admin rebuilds the project's asset rows from their events; index projects each into search again.
+  app.post('/projects/:id/rebuild', async (c) => {
+    const projectId = c.req.param('id');
+    authorize(c, 'project:admin', projectId, 'project');
+    const outcome = await rebuildAssets(platform.db, {
+      projectId,
+      onRebuilt: (asset) => enqueue(platform.db, [newEvent('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: asset.id, projectId, version: asset.version, fields: ['rebuilt'] }, asset.id)]),
+    });
+    platform.outboxWritten();
+    return c.json(outcome);
+  });
+
   app.get('/assets/:id', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:read');
+    const { version, asOf } = parseOrProblem(TimeTravel, c.req.query(), 'time travel');
+    // time travel: the asset's own fields as they were (metadata, renditions and URLs are today's, so left out)
+    if (version !== undefined || asOf !== undefined) {
+      const past = await loadAsset(platform.db, asset.id, { version, asOf });
+      if (!past.found && past.reason === 'unrecorded') throw conflict(`the history of asset ${asset.id} before version ${past.version} does not record its changes (it predates event-sourced assets)`);
+      if (!past.found) throw notFound(version !== undefined ? `asset ${asset.id} has no version ${version}` : `asset ${asset.id} did not exist at ${asOf!.toISOString()}`);
+      c.header('ETag', `"${past.asset.version}"`);
+      return c.json(assetSummary(past.asset));
+    }
     c.header('ETag', `"${asset.version}"`);
     return c.json(await describeAsset(platform, asset));
   });

@@ -24,8 +24,13 @@ export interface NewUpload {
 export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload): Promise<Asset> {
   return db.transaction().execute(async (trx) => {
     await trx.insertInto('projects').values({ id: asset.project_id, name: asset.project_id, settings: {} }).onConflict((oc) => oc.column('id').doNothing()).execute();
-    const created = await trx.insertInto('assets').values({ ...asset, state: 'uploading', version: 1 }).returningAll().executeTakeFirstOrThrow();
-    await trx.insertInto('asset_events').values({ asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: { filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type } }).execute();
+    const now = new Date();
+    const created = await trx.insertInto('assets').values({ created_at: now, updated_at: now, ...asset, state: 'uploading', version: 1 }).returningAll().executeTakeFirstOrThrow();
+    await trx.insertInto('asset_events').values({
+      asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: { filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type },
+      changes: recordedChanges(created),
+    }).execute();
+    await snapshotIfDue(trx, created);
     await trx.insertInto('uploads').values({ ...upload, asset_id: created.id, project_id: created.project_id }).execute();
     return created;
   });
@@ -90,15 +95,17 @@ export async function changeAsset(db: Kysely<DB>, asset: Asset, change: AssetCha
   if (change.set.state && change.set.state !== asset.state) assertTransition(asset.state, change.set.state as AssetState);
   return inTransaction(db, async (trx) => {
     const version = change.expectedVersion + 1;
+    const set = { ...change.set, updated_at: new Date() };
     const updated = await trx
       .updateTable('assets')
-      .set({ ...change.set, version, updated_at: new Date() })
+      .set({ ...set, version })
       .where('id', '=', asset.id)
       .where('version', '=', change.expectedVersion)
       .returningAll()
       .executeTakeFirst();
     if (!updated) throw new ConcurrentModification(`asset ${asset.id} changed since version ${change.expectedVersion}`);
-    await trx.insertInto('asset_events').values({ asset_id: asset.id, version, type: change.history.type, actor: change.history.actor, data: change.history.data ?? {} }).execute();
+    await trx.insertInto('asset_events').values({ asset_id: asset.id, version, type: change.history.type, actor: change.history.actor, data: change.history.data ?? {}, changes: recordedChanges(set) }).execute();
+    await snapshotIfDue(trx, updated);
     await enqueue(trx, change.events?.(version) ?? []);
     await change.alsoInTransaction?.(trx);
     return updated;
@@ -129,6 +136,27 @@ export function columnsOf(changes: AssetChanges): AssetUpdate {
   if (changes.tags !== undefined) columns.tags = changes.tags;
   if (changes.deletedAt !== undefined) columns.deleted_at = changes.deletedAt;
   return columns;
+}
+
+/**
+ * The columns an event set, as its history entry records them (JSON, dates as ISO strings): the asset row is their
+ * fold (asset-log.ts). Not the id, the version (the entry's own) or progress (ephemeral, not history).
+ */
+function recordedChanges(columns: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, version: _version, progress: _progress, ...recorded } = columns;
+  return JSON.parse(JSON.stringify(recorded));
+}
+
+let snapshotEvery = 100;
+
+/** SNAPSHOT_EVERY (configuration), set once at start by the platform. */
+export function configureSnapshots(every: number): void {
+  snapshotEvery = every;
+}
+
+async function snapshotIfDue(trx: Transaction<DB>, asset: Asset): Promise<void> {
+  if (asset.version % snapshotEvery !== 0) return;
+  await trx.insertInto('asset_snapshots').values({ asset_id: asset.id, version: asset.version, state: recordedChanges(asset) }).execute();
 }
 
 function inTransaction<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {

@@ -290,6 +290,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('search_documents').addColumn('editorial_state', 'text', (c) => c.notNull().defaultTo('approved')).execute();
     },
   },
+  '0010_event_changes': {
+    // Each history entry records the columns it changed, so the asset row is a projection of its events (replay,
+    // time travel, rebuild). Entries from before carry none: their assets replay only from a later snapshot.
+    // Snapshots: the whole row every SNAPSHOT_EVERY versions, so a load replays at most that many events.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('asset_events').addColumn('changes', 'jsonb').execute();
+      await db.schema
+        .createTable('asset_snapshots')
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('state', 'jsonb', (c) => c.notNull())
+        .addColumn('taken_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('asset_snapshots_pk', ['asset_id', 'version'])
+        .execute();
+    },
+  },
   '0020_analytics_export': {
     // The outbox is the event log the analytics export reads. An id (bigserial) is taken when a row is inserted,
     // not when its transaction commits, so a smaller id can still appear after a bigger one was read: each row
