@@ -4,6 +4,7 @@ import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/connect.ts';
 import type { DB } from './db/schema.ts';
 import { configureMedia } from './media/ffmpeg.ts';
+import { configureSnapshots } from './db/assets.ts';
 import { eventsSecretOf } from './events/secret.ts';
 import { type Authenticator, type LocalSigner, createAuthenticator, localSigner, remoteKeys } from './http/auth.ts';
 import { type RateLimits, createRateLimits } from './http/rate-limit.ts';
@@ -42,6 +43,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   const config = options.config ?? loadConfig();
   const logger = createLogger(options.name ?? 'mediateca', config.logLevel);
   configureMedia(config.media);
+  configureSnapshots(config.snapshotEvery);
   const database = options.database ?? (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, embeddingDimensions: config.search.embeddingDimensions }));
   const store = options.store ?? (await openStore(config));
   const search = await openSearch(config, database);

@@ -5,19 +5,22 @@ import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { spanishLabel } from '../../shared/ai/vision/labels.ts';
-import { ConcurrentModification, assetHistory, changeAsset, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import { loadAsset, rebuildAssets } from '../../shared/db/asset-log.ts';
+import { ConcurrentModification, assetHistory, factsOf, findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
 import { publicationHistory } from '../../shared/db/distribution.ts';
 import { decideLabel, listFaces, listLabels, removeAssetFaces } from '../../shared/db/enrichment.ts';
+import { enqueue } from '../../shared/db/outbox.ts';
 import { approvedOnlyProjects, projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
-import { canTransition } from '../../shared/domain/asset.ts';
-import { EDITORIAL_STATES, MAX_REASON_LENGTH, type TransitionDecision, decideTransition } from '../../shared/domain/editorial.ts';
-import { EVENT_SOURCE, editorialEventType } from '../../shared/events/catalog.ts';
+import { CommandRefused, type Decision, decideLabel as labelDecided, deleteAsset, editMetadata, requestReprocess, transitionEditorial } from '../../shared/domain/asset-commands.ts';
+import { EDITORIAL_STATES, MAX_REASON_LENGTH } from '../../shared/domain/editorial.ts';
+import { type RecordOptions, recordDecision } from '../../shared/events/asset-decisions.ts';
+import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, forbidden, notFound } from '../../shared/http/problem.ts';
-import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
+import { Instant, Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
@@ -36,6 +39,14 @@ const EditorialTransition = v.strictObject({
   to: v.picklist(EDITORIAL_STATES, `to must be one of ${EDITORIAL_STATES.join(', ')}`),
   reason: v.optional(userText(MAX_REASON_LENGTH)),
 });
+
+const TimeTravel = v.pipe(
+  v.object({
+    version: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'version must be a positive integer'), v.transform(Number), v.minValue(1, 'version must be a positive integer'))),
+    asOf: v.optional(Instant),
+  }),
+  v.check((q) => q.version === undefined || q.asOf === undefined, 'ask for a version or an instant (asOf), not both'),
+);
 
 const LabelDecision = v.strictObject({ status: v.picklist(['accepted', 'rejected', 'suggested'], 'status must be accepted, rejected or suggested') });
 
@@ -67,8 +78,29 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     return c.json(settings);
   });
 
+  // An admin rebuilds the project's asset rows from their events; index projects each into search again.
+  app.post('/projects/:id/rebuild', async (c) => {
+    const projectId = c.req.param('id');
+    authorize(c, 'project:admin', projectId, 'project');
+    const outcome = await rebuildAssets(platform.db, {
+      projectId,
+      onRebuilt: (asset) => enqueue(platform.db, [newEvent('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: asset.id, projectId, version: asset.version, fields: ['rebuilt'] }, asset.id)]),
+    });
+    platform.outboxWritten();
+    return c.json(outcome);
+  });
+
   app.get('/assets/:id', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:read');
+    const { version, asOf } = parseOrProblem(TimeTravel, c.req.query(), 'time travel');
+    // time travel: the asset's own fields as they were (metadata, renditions and URLs are today's, so left out)
+    if (version !== undefined || asOf !== undefined) {
+      const past = await loadAsset(platform.db, asset.id, { version, asOf });
+      if (!past.found && past.reason === 'unrecorded') throw conflict(`the history of asset ${asset.id} before version ${past.version} does not record its changes (it predates event-sourced assets)`);
+      if (!past.found) throw notFound(version !== undefined ? `asset ${asset.id} has no version ${version}` : `asset ${asset.id} did not exist at ${asOf!.toISOString()}`);
+      c.header('ETag', `"${past.asset.version}"`);
+      return c.json(assetSummary(past.asset));
+    }
     c.header('ETag', `"${asset.version}"`);
     return c.json(await describeAsset(platform, asset));
   });
@@ -87,15 +119,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.patch('/assets/:id', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:edit');
     const edit = parseOrProblem(EditAsset, await jsonBody(c.req.raw), 'edit');
-    const expectedVersion = versionFromIfMatch(c.req.header('if-match')) ?? asset.version;
-    if (expectedVersion !== asset.version) throw preconditionFailed(asset);
-    const updated = await write(() => changeAsset(platform.db, asset, {
-      expectedVersion,
-      set: edit,
-      history: { type: 'edited', actor: c.get('principal').subject, data: { before: pick(asset, Object.keys(edit)), after: edit } },
-      events: (version) => [newEvent('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, fields: Object.keys(edit) }, asset.id)],
-    }), asset);
-    platform.outboxWritten();
+    const updated = await decideAndRecord(c, platform, asset, () => editMetadata(factsOf(asset), edit));
     c.header('ETag', `"${updated.version}"`);
     return c.json(await describeAsset(platform, updated));
   });
@@ -105,19 +129,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.post('/assets/:id/transitions', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:read');
     const { to, reason } = parseOrProblem(EditorialTransition, await jsonBody(c.req.raw), 'transition');
-    const expectedVersion = versionFromIfMatch(c.req.header('if-match')) ?? asset.version;
-    if (expectedVersion !== asset.version) throw preconditionFailed(asset);
-    const principal = c.get('principal');
-    const decision = decideTransition({ asset: { projectId: asset.project_id, state: asset.state, editorialState: asset.editorial_state }, to, reason, principal });
-    if (!decision.ok) throw refusal(decision);
-    const moved = { from: decision.from, to: decision.to, ...(decision.reason ? { reason: decision.reason } : {}) };
-    const updated = await write(() => changeAsset(platform.db, asset, {
-      expectedVersion,
-      set: { editorial_state: decision.to },
-      history: { type: 'editorial-transition', actor: principal.subject, data: moved },
-      events: (version) => [newEvent(editorialEventType(decision.to), EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, ...moved }, asset.id)],
-    }), asset);
-    platform.outboxWritten();
+    const updated = await decideAndRecord(c, platform, asset, () => transitionEditorial(factsOf(asset), to, reason, c.get('principal')));
     c.header('ETag', `"${updated.version}"`);
     return c.json(await describeAsset(platform, updated));
   });
@@ -130,43 +142,21 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     const actor = c.get('principal').subject;
     const decided = await decideLabel(platform.db, asset.id, label, status, actor);
     if (!decided) throw notFound(`asset has no label "${label}"`);
-    await write(() => changeAsset(platform.db, asset, {
-      expectedVersion: asset.version,
-      set: {},
-      history: { type: 'label-decided', actor, data: { label, status } },
-      events: (version) => [newEvent('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, fields: ['labels'] }, asset.id)],
-    }), asset);
-    platform.outboxWritten();
+    await decideAndRecord(c, platform, asset, () => labelDecided(factsOf(asset), label, status));
     return c.json(describeLabel(decided));
   });
 
   app.post('/assets/:id/reprocess', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:reprocess');
-    if (!canTransition(asset.state, 'processing') || !asset.sha256) throw conflict(`an asset in state ${asset.state} cannot be reprocessed`);
-    const updated = await write(() => changeAsset(platform.db, asset, {
-      expectedVersion: asset.version,
-      set: { state: 'processing', state_reason: null },
-      history: { type: 'reprocess-requested', actor: c.get('principal').subject },
-      events: (version) => [newEvent('io.mediateca.asset.uploaded', EVENT_SOURCE, {
-        assetId: asset.id, projectId: asset.project_id, version, mediaType: asset.media_type, contentType: asset.content_type,
-        sha256: asset.sha256!, size: Number(asset.size_bytes), reprocess: true,
-      }, asset.id)],
-    }), asset);
-    platform.outboxWritten();
+    const updated = await decideAndRecord(c, platform, asset, () => requestReprocess(factsOf(asset)));
     return c.json({ assetId: updated.id, state: updated.state, version: updated.version }, 202);
   });
 
   app.delete('/assets/:id', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:edit');
-    if (asset.state === 'deleted') return c.body(null, 204);
-    await write(() => changeAsset(platform.db, asset, {
-      expectedVersion: asset.version,
-      set: { state: 'deleted', deleted_at: new Date() },
-      history: { type: 'deleted', actor: c.get('principal').subject, data: { previousState: asset.state } },
-      events: (version) => [newEvent('io.mediateca.asset.deleted', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version }, asset.id)],
-      alsoInTransaction: (trx) => removeAssetFaces(trx, asset.project_id, asset.id, reclusterFaces),
-    }), asset);
-    platform.outboxWritten();
+    const decision = deleteAsset(factsOf(asset), new Date());
+    if (!decision) return c.body(null, 204);
+    await decideAndRecord(c, platform, asset, () => decision, { alsoInTransaction: (trx) => removeAssetFaces(trx, asset.project_id, asset.id, reclusterFaces) });
     return c.body(null, 204);
   });
   return app;
@@ -181,10 +171,35 @@ async function readableAsset(c: Context<AppEnv>, platform: Platform, action: Par
   return asset;
 }
 
-function refusal(decision: Extract<TransitionDecision, { ok: false }>): Problem {
-  if (decision.problem === 'invalid') return badRequest(decision.reason);
-  if (decision.problem === 'forbidden') return forbidden(decision.reason);
-  return conflict(decision.reason);
+/**
+ * Decides a command on the asset as read and records it at that version (or at the client's If-Match). A stale
+ * If-Match is 412; losing a race without one is 409: either way nothing is written.
+ */
+async function decideAndRecord(c: Context<AppEnv>, platform: Platform, asset: Asset, command: () => Decision, options: Partial<RecordOptions> = {}): Promise<Asset> {
+  const ifMatch = versionFromIfMatch(c.req.header('if-match'));
+  if (ifMatch !== undefined && ifMatch !== asset.version) throw preconditionFailed(asset);
+  let decision: Decision;
+  try {
+    decision = command();
+  } catch (error) {
+    if (error instanceof CommandRefused) throw refusal(error);
+    throw error;
+  }
+  try {
+    const updated = await recordDecision(platform.db, asset, decision, { ...options, actor: c.get('principal').subject, expectedVersion: asset.version });
+    platform.outboxWritten();
+    return updated;
+  } catch (error) {
+    if (!(error instanceof ConcurrentModification)) throw error;
+    if (ifMatch !== undefined) throw preconditionFailed(asset);
+    throw conflict(`asset ${asset.id} was changed by someone else while this request ran; reload it and try again`);
+  }
+}
+
+function refusal(refused: CommandRefused): Problem {
+  if (refused.problem === 'invalid') return badRequest(refused.message);
+  if (refused.problem === 'forbidden') return forbidden(refused.message);
+  return conflict(refused.message);
 }
 
 export async function describeAsset(platform: Platform, asset: Asset) {
@@ -222,15 +237,6 @@ function describeLabel(row: Awaited<ReturnType<typeof listLabels>>[number]) {
   return { label: row.label, labelEs: spanishLabel(row.label), confidence: row.confidence, status: row.status, decidedBy: row.decided_by, detections: row.detections };
 }
 
-async function write(change: () => Promise<Asset>, asset: Asset): Promise<Asset> {
-  try {
-    return await change();
-  } catch (error) {
-    if (error instanceof ConcurrentModification) throw preconditionFailed(asset);
-    throw error;
-  }
-}
-
 /** The version in `If-Match: "<version>"` (the asset's ETag); undefined without the header or with `*`. */
 function versionFromIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
@@ -241,8 +247,4 @@ function versionFromIfMatch(header: string | undefined): number | undefined {
 
 function preconditionFailed(asset: Asset): Problem {
   return new Problem(412, 'Precondition Failed', `asset ${asset.id} was changed by someone else; reload it and try again`);
-}
-
-function pick(asset: Asset, keys: string[]): Record<string, unknown> {
-  return Object.fromEntries(keys.map((k) => [k, (asset as unknown as Record<string, unknown>)[k]]));
 }

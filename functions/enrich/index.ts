@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import type { EnrichPart } from '../../shared/config.ts';
-import { changeAsset, findAsset, getMetadata, listRenditions, putMetadata, setProgress } from '../../shared/db/assets.ts';
+import { factsOf, findAsset, getMetadata, listRenditions, putMetadata, setProgress } from '../../shared/db/assets.ts';
 import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { replaceFaces, saveEmbedding, saveLabels } from '../../shared/db/enrichment.ts';
 import type { Asset, Rendition } from '../../shared/db/schema.ts';
-import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
-import { newEvent } from '../../shared/events/envelope.ts';
+import { recordEnriched as enrichedDecision } from '../../shared/domain/asset-commands.ts';
+import { recordDecision } from '../../shared/events/asset-decisions.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
@@ -104,11 +104,6 @@ async function recordEnriched(platform: Platform, asset: Asset, parts: Record<st
   const summary = Object.fromEntries(Object.entries(parts).map(([part, { status, reason }]) => [part, reason ? { status, reason } : { status }]));
   // re-read: an editor may have changed the asset while the models ran
   const current = (await findAsset(platform.db, asset.id)) ?? asset;
-  await changeAsset(platform.db, current, {
-    expectedVersion: current.version,
-    set: {},
-    history: { type: 'enriched', actor: CONSUMER, data: { parts } },
-    events: (version) => [newEvent('io.mediateca.asset.enriched', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, parts: summary }, asset.id)],
-  });
+  await recordDecision(platform.db, current, enrichedDecision(factsOf(current), parts, summary), { actor: CONSUMER });
   platform.outboxWritten();
 }

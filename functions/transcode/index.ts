@@ -5,11 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { changeAsset, findAsset, listRenditions, putMetadata, putRendition, setProgress } from '../../shared/db/assets.ts';
+import { factsOf, findAsset, listRenditions, putMetadata, putRendition, setProgress } from '../../shared/db/assets.ts';
 import { projectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
-import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
-import { newEvent } from '../../shared/events/envelope.ts';
+import { failAsset as failedDecision, recordRendered, startProcessing } from '../../shared/domain/asset-commands.ts';
+import { recordDecision } from '../../shared/events/asset-decisions.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
@@ -31,7 +31,7 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
   if (!asset || !['uploaded', 'processing', 'failed'].includes(asset.state)) return;
   if (asset.state === 'failed' && !event.data.reprocess) return;
   if (asset.state !== 'processing') {
-    asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state: 'processing', state_reason: null }, history: { type: 'processing', actor: CONSUMER } });
+    asset = await recordDecision(platform.db, asset, startProcessing(factsOf(asset)), { actor: CONSUMER });
   }
   const existing = event.data.reprocess ? [] : await listRenditions(platform.db, asset.id);
   const workDir = await mkdtemp(join(tmpdir(), 'mediateca-transcode-'));
@@ -98,22 +98,12 @@ function progressWriter(platform: Platform, assetId: string) {
 }
 
 async function finish(platform: Platform, asset: Asset, renditions: string[], skipped: Record<string, string>): Promise<void> {
-  await changeAsset(platform.db, asset, {
-    expectedVersion: asset.version,
-    set: { state: 'ready', state_reason: Object.keys(skipped).length ? `renditions not made: ${Object.entries(skipped).map(([n, why]) => `${n} (${why})`).join(', ')}` : null },
-    history: { type: 'rendered', actor: CONSUMER, data: { renditions, skipped } },
-    events: (version) => [newEvent('io.mediateca.asset.rendered', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, renditions }, asset.id)],
-  });
+  await recordDecision(platform.db, asset, recordRendered(factsOf(asset), renditions, skipped), { actor: CONSUMER });
   platform.outboxWritten();
 }
 
 async function failAsset(platform: Platform, asset: Asset, reason: string): Promise<void> {
-  await changeAsset(platform.db, asset, {
-    expectedVersion: asset.version,
-    set: { state: 'failed', state_reason: reason },
-    history: { type: 'failed', actor: CONSUMER, data: { reason } },
-    events: (version) => [newEvent('io.mediateca.asset.failed', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, reason }, asset.id)],
-  });
+  await recordDecision(platform.db, asset, failedDecision(factsOf(asset), reason), { actor: CONSUMER });
   platform.outboxWritten();
   platform.logger.warn({ assetId: asset.id, reason }, 'transcode failed permanently');
 }

@@ -15,7 +15,7 @@ import { parquetBuffer } from '../../shared/analytics/parquet.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { enqueue } from '../../shared/db/outbox.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
-import { newEvent } from '../../shared/events/envelope.ts';
+import { envelopeOf } from '../../shared/events/envelope.ts';
 import { createPlatform } from '../../shared/platform.ts';
 import { machineLine, median, table, timeMs } from './lib.ts';
 
@@ -35,7 +35,7 @@ const TYPES = ['io.mediateca.asset.uploaded', 'io.mediateca.asset.rendered', 'io
 function makeEvents(count: number) {
   return Array.from({ length: count }, (_, i) => {
     const assetId = crypto.randomUUID();
-    return newEvent(TYPES[i % TYPES.length]!, EVENT_SOURCE, { assetId, projectId: `p${i % 5}`, version: 1, fields: ['title'], size: 1000 + i }, assetId);
+    return envelopeOf(TYPES[i % TYPES.length]!, EVENT_SOURCE, { assetId, projectId: `p${i % 5}`, version: 1, fields: ['title'], size: 1000 + i }, assetId);
   });
 }
 

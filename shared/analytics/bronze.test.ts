@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { exportedFiles } from '../db/analytics-export.ts';
 import { enqueue } from '../db/outbox.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
-import { newEvent } from '../events/envelope.ts';
+import { envelopeOf } from '../events/envelope.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { duckdbOverBucket, hyparquetRows, listKeys, objectBytes, query } from '../../test/support/parquet.ts';
 import { BRONZE_PREFIX, exportBronze, nextBatch } from './bronze.ts';
@@ -24,7 +24,7 @@ async function emit(count: number, day = '2026-03-01', spread = true) {
   const types = ['io.mediateca.asset.uploaded', 'io.mediateca.asset.rendered', 'io.mediateca.asset.updated'];
   const events = Array.from({ length: count }, (_, i) => {
     const assetId = randomUUID();
-    const event = newEvent(types[i % types.length]!, EVENT_SOURCE, { assetId, projectId: i % 2 ? 'newsroom' : 'sport', version: i + 1, note: `é ${i}` }, assetId);
+    const event = envelopeOf(types[i % types.length]!, EVENT_SOURCE, { assetId, projectId: i % 2 ? 'newsroom' : 'sport', version: i + 1, note: `é ${i}` }, assetId);
     event.time = new Date(`${spread && i % 4 === 0 ? '2026-02-28' : day}T10:00:${String(i % 60).padStart(2, '0')}Z`).toISOString();
     return event;
   });

@@ -2,6 +2,7 @@
 // events, all in one transaction. The unique (asset_id, version) key makes concurrent writers fail loudly.
 import { type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
 import { assertTransition, type AssetState, type MediaType } from '../domain/asset.ts';
+import type { AssetChanges, AssetFacts } from '../domain/asset-commands.ts';
 import type { EditorialState } from '../domain/editorial.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
@@ -23,8 +24,13 @@ export interface NewUpload {
 export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload): Promise<Asset> {
   return db.transaction().execute(async (trx) => {
     await trx.insertInto('projects').values({ id: asset.project_id, name: asset.project_id, settings: {} }).onConflict((oc) => oc.column('id').doNothing()).execute();
-    const created = await trx.insertInto('assets').values({ ...asset, state: 'uploading', version: 1 }).returningAll().executeTakeFirstOrThrow();
-    await trx.insertInto('asset_events').values({ asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: { filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type } }).execute();
+    const now = new Date();
+    const created = await trx.insertInto('assets').values({ created_at: now, updated_at: now, ...asset, state: 'uploading', version: 1 }).returningAll().executeTakeFirstOrThrow();
+    await trx.insertInto('asset_events').values({
+      asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: { filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type },
+      changes: recordedChanges(created),
+    }).execute();
+    await snapshotIfDue(trx, created);
     await trx.insertInto('uploads').values({ ...upload, asset_id: created.id, project_id: created.project_id }).execute();
     return created;
   });
@@ -89,19 +95,68 @@ export async function changeAsset(db: Kysely<DB>, asset: Asset, change: AssetCha
   if (change.set.state && change.set.state !== asset.state) assertTransition(asset.state, change.set.state as AssetState);
   return inTransaction(db, async (trx) => {
     const version = change.expectedVersion + 1;
+    const set = { ...change.set, updated_at: new Date() };
     const updated = await trx
       .updateTable('assets')
-      .set({ ...change.set, version, updated_at: new Date() })
+      .set({ ...set, version })
       .where('id', '=', asset.id)
       .where('version', '=', change.expectedVersion)
       .returningAll()
       .executeTakeFirst();
     if (!updated) throw new ConcurrentModification(`asset ${asset.id} changed since version ${change.expectedVersion}`);
-    await trx.insertInto('asset_events').values({ asset_id: asset.id, version, type: change.history.type, actor: change.history.actor, data: change.history.data ?? {} }).execute();
+    await trx.insertInto('asset_events').values({ asset_id: asset.id, version, type: change.history.type, actor: change.history.actor, data: change.history.data ?? {}, changes: recordedChanges(set) }).execute();
+    await snapshotIfDue(trx, updated);
     await enqueue(trx, change.events?.(version) ?? []);
     await change.alsoInTransaction?.(trx);
     return updated;
   });
+}
+
+/** What the aggregate's commands (domain/asset-commands.ts) read of an asset row. */
+export function factsOf(asset: Asset): AssetFacts {
+  return {
+    id: asset.id, projectId: asset.project_id, state: asset.state, editorialState: asset.editorial_state, mediaType: asset.media_type, contentType: asset.content_type,
+    sha256: asset.sha256, size: Number(asset.size_bytes), title: asset.title, description: asset.description, tags: asset.tags,
+  };
+}
+
+/** A decision's changes as asset columns. */
+export function columnsOf(changes: AssetChanges): AssetUpdate {
+  const columns: AssetUpdate = {};
+  if (changes.state !== undefined) columns.state = changes.state;
+  if (changes.stateReason !== undefined) columns.state_reason = changes.stateReason;
+  if (changes.editorialState !== undefined) columns.editorial_state = changes.editorialState;
+  if (changes.sha256 !== undefined) columns.sha256 = changes.sha256;
+  if (changes.storageKey !== undefined) columns.storage_key = changes.storageKey;
+  if (changes.contentType !== undefined) columns.content_type = changes.contentType;
+  if (changes.mediaType !== undefined) columns.media_type = changes.mediaType;
+  if (changes.duplicateOf !== undefined) columns.duplicate_of = changes.duplicateOf;
+  if (changes.title !== undefined) columns.title = changes.title;
+  if (changes.description !== undefined) columns.description = changes.description;
+  if (changes.tags !== undefined) columns.tags = changes.tags;
+  if (changes.deletedAt !== undefined) columns.deleted_at = changes.deletedAt;
+  return columns;
+}
+
+/**
+ * The columns an event set, as its history entry records them (JSON, dates as ISO strings): the asset row is their
+ * fold (asset-log.ts). Not the id, the version (the entry's own) or progress (ephemeral, not history).
+ */
+function recordedChanges(columns: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, version: _version, progress: _progress, ...recorded } = columns;
+  return JSON.parse(JSON.stringify(recorded));
+}
+
+let snapshotEvery = 100;
+
+/** SNAPSHOT_EVERY (configuration), set once at start by the platform. */
+export function configureSnapshots(every: number): void {
+  snapshotEvery = every;
+}
+
+async function snapshotIfDue(trx: Transaction<DB>, asset: Asset): Promise<void> {
+  if (asset.version % snapshotEvery !== 0) return;
+  await trx.insertInto('asset_snapshots').values({ asset_id: asset.id, version: asset.version, state: recordedChanges(asset) }).execute();
 }
 
 function inTransaction<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {

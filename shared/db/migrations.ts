@@ -290,6 +290,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('search_documents').addColumn('editorial_state', 'text', (c) => c.notNull().defaultTo('approved')).execute();
     },
   },
+  '0010_event_changes': {
+    // Each history entry records the columns it changed, so the asset row is a projection of its events (replay,
+    // time travel, rebuild). Entries from before carry none: their assets replay only from a later snapshot.
+    // Snapshots: the whole row every SNAPSHOT_EVERY versions, so a load replays at most that many events.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('asset_events').addColumn('changes', 'jsonb').execute();
+      await db.schema
+        .createTable('asset_snapshots')
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('state', 'jsonb', (c) => c.notNull())
+        .addColumn('taken_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('asset_snapshots_pk', ['asset_id', 'version'])
+        .execute();
+    },
+  },
   '0010_search_rollup': {
     // Exact listing totals and facets without reading every document: counts per project, state, editorial state,
     // media type and month (UTC), as a whole ('' / '') and per tag and label, kept by statement-level triggers on search_documents

@@ -45,7 +45,17 @@ export interface AssetEventsTable {
   type: string;
   actor: string;
   data: Json<Record<string, unknown>>;
+  /** the columns this event set (JSON; dates as ISO strings); null on entries from before migration 0010 */
+  changes: Json<Record<string, unknown> | null>;
   occurred_at: Timestamp;
+}
+
+export interface AssetSnapshotsTable {
+  asset_id: string;
+  version: number;
+  /** the whole asset row at that version (JSON) */
+  state: Json<Record<string, unknown>>;
+  taken_at: Timestamp;
 }
 
 export interface AssetMetadataTable {
@@ -382,6 +392,7 @@ export interface DB {
   processed_events: ProcessedEventsTable;
   search_documents: SearchDocumentsTable;
   search_facet_rollup: SearchFacetRollupTable;
+  asset_snapshots: AssetSnapshotsTable;
   ai_labels: AiLabelsTable;
   persons: PersonsTable;
   faces: FacesTable;

@@ -70,11 +70,6 @@ export const CATALOG = {
 export type EventType = keyof typeof CATALOG;
 export type EventData<T extends EventType> = v.InferOutput<(typeof CATALOG)[T]['data']>;
 
-/** The event an editorial transition to `to` emits. */
-export function editorialEventType<S extends EventData<'io.mediateca.asset.editorial.draft'>['to']>(to: S): `io.mediateca.asset.editorial.${S}` {
-  return `io.mediateca.asset.editorial.${to}`;
-}
-
 export const OBJECT_CREATED_PREFIX = 'com.amazonaws.s3.ObjectCreated:';
 
 export function isKnownEventType(type: string): type is EventType {

@@ -9,7 +9,7 @@ import { deliverToFunction, recordDeadLetter, remoteFunction } from './deliver.t
 import { type EventEnvelope, newEvent } from './envelope.ts';
 import pino from 'pino';
 
-const event = newEvent('io.mediateca.asset.deleted', 'io.mediateca', { assetId: 'a-1', projectId: 'news', version: 3 }, 'assets/a-1');
+const event = newEvent('io.mediateca.asset.deleted', 'io.mediateca', { assetId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', projectId: 'news', version: 3 }, 'assets/1b4e28ba');
 
 /** A function that answers `POST /` with the status it is told to, and remembers what it received. */
 function fakeFunction(status: number, body: unknown = { ok: true }) {

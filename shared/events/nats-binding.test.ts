@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { subjectFor } from './catalog.ts';
-import { newEvent } from './envelope.ts';
+import { envelopeOf } from './envelope.ts';
 import { fromNatsMessage, toNatsMessage } from './nats-binding.ts';
 
-const event = newEvent(
+const event = envelopeOf(
   'io.mediateca.asset.uploaded',
   'io.mediateca',
   { assetId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', projectId: 'news', version: 2, title: 'Canción del árbol' },
@@ -32,7 +32,7 @@ test('the round trip gives back the same envelope', () => {
 });
 
 test('an event without a subject has no ce-subject header and comes back without one', () => {
-  const plain = newEvent('io.mediateca.asset.deleted', 'io.mediateca', { assetId: 'x' });
+  const plain = envelopeOf('io.mediateca.asset.deleted', 'io.mediateca', { assetId: 'x' });
   const message = toNatsMessage(plain);
   assert.equal(message.headers.has('ce-subject'), false);
   assert.equal(fromNatsMessage(message.headers, message.data).subject, undefined);

@@ -1,8 +1,8 @@
 // Uploads that end without a file: cancelled by the client, or expired before the file arrived.
-import { changeAsset, deleteOpenUpload, expiredUploads, findAsset } from '../db/assets.ts';
+import { deleteOpenUpload, expiredUploads, factsOf, findAsset } from '../db/assets.ts';
 import type { Upload } from '../db/schema.ts';
-import { EVENT_SOURCE } from '../events/catalog.ts';
-import { newEvent } from '../events/envelope.ts';
+import { failAsset } from '../domain/asset-commands.ts';
+import { recordDecision } from '../events/asset-decisions.ts';
 import type { Platform } from '../platform.ts';
 import { verifyIncomingObject } from './verify.ts';
 
@@ -20,12 +20,7 @@ export async function abandonUpload(platform: Platform, upload: Upload, reason: 
   const closed = await platform.db.transaction().execute(async (trx) => {
     if (!(await deleteOpenUpload(trx, upload.id))) return false;
     if (asset?.state === 'uploading') {
-      await changeAsset(trx, asset, {
-        expectedVersion: asset.version,
-        set: { state: 'failed', state_reason: reason },
-        history: { type: 'failed', actor, data: { reason } },
-        events: (version) => [newEvent('io.mediateca.asset.failed', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, reason }, asset.id)],
-      });
+      await recordDecision(trx, asset, failAsset(factsOf(asset), reason), { actor });
     }
     return true;
   });

@@ -8,11 +8,11 @@
 // An object that no open upload wants (cancelled, expired, unknown, or already verified: a re-PUT after `ready`)
 // is deleted, so an old presigned URL can never bring bytes into the pipeline.
 import type { Transaction } from 'kysely';
-import { ConcurrentModification, changeAsset, deleteOpenUpload, findAsset, findDuplicate, findUpload, findUploadByKey, markUploadCompleted } from '../db/assets.ts';
+import { ConcurrentModification, deleteOpenUpload, factsOf, findAsset, findDuplicate, findUpload, findUploadByKey, markUploadCompleted } from '../db/assets.ts';
 import type { Asset, DB, Upload } from '../db/schema.ts';
 import { checkContentType } from '../domain/asset.ts';
-import { EVENT_SOURCE } from '../events/catalog.ts';
-import { newEvent } from '../events/envelope.ts';
+import { failAsset, verifyUpload } from '../domain/asset-commands.ts';
+import { recordDecision } from '../events/asset-decisions.ts';
 import { SNIFF_BYTES, readHead, sniff } from '../media/sniff.ts';
 import type { Platform } from '../platform.ts';
 import { sha256Of } from '../storage/checksum.ts';
@@ -57,7 +57,7 @@ export async function verifyIncomingObject(platform: Platform, object: { bucket:
     log.info('no object at this key (already handled or expired)');
     return 'absent';
   }
-  const reject = (reason: string, extra: Partial<Asset> = {}) => rejectUpload(platform, asset, upload, reason, extra, options);
+  const reject = (reason: string, extra: Parameters<typeof failAsset>[2] = {}) => rejectUpload(platform, asset, upload, reason, extra, options);
   const declared = Number(asset.size_bytes);
   if (info.size === 0) return reject('the uploaded file is empty (0 bytes)');
   if (info.size !== declared) return reject(`size mismatch: ${declared} bytes were declared, ${info.size} arrived`);
@@ -71,29 +71,14 @@ export async function verifyIncomingObject(platform: Platform, object: { bucket:
     return reject(`checksum mismatch: expected SHA-256 ${asset.expected_sha256}, received ${sha256}`);
   }
   const duplicate = await findDuplicate(db, asset.project_id, sha256, asset.id);
-  if (duplicate) return reject(`duplicate of asset ${duplicate.id} (identical SHA-256)`, { duplicate_of: duplicate.id, sha256 });
+  if (duplicate) return reject(`duplicate of asset ${duplicate.id} (identical SHA-256)`, { duplicateOf: duplicate.id, sha256 });
 
   const master = { bucket: store.buckets.masters, key: masterKey(key) };
   await store.copy({ bucket, key }, master, info.size);
-  const typeChange = type.corrected ? { content_type: type.contentType, media_type: type.mediaType } : {};
   try {
     await db.transaction().execute(async (trx) => {
-      await changeAsset(trx, asset, {
-        expectedVersion: asset.version,
-        set: { state: 'uploaded', sha256, storage_key: master.key, state_reason: null, ...typeChange },
-        history: { type: 'uploaded', actor: options.actor, data: { sha256, size: info.size, ...(type.corrected ? { declaredContentType: asset.content_type, contentType: type.contentType } : {}) } },
-        events: (version) => [
-          newEvent('io.mediateca.asset.uploaded', EVENT_SOURCE, {
-            assetId: asset.id,
-            projectId: asset.project_id,
-            version,
-            mediaType: type.mediaType,
-            contentType: type.contentType,
-            sha256,
-            size: info.size,
-          }, asset.id),
-        ],
-      });
+      const verified = verifyUpload(factsOf(asset), { sha256, size: info.size, storageKey: master.key, contentType: type.contentType, mediaType: type.mediaType });
+      await recordDecision(trx, asset, verified, { actor: options.actor });
       await markUploadCompleted(trx, upload.id);
       await options.markProcessed?.(trx);
     });
@@ -113,14 +98,9 @@ export async function verifyIncomingObject(platform: Platform, object: { bucket:
 }
 
 /** A permanent problem with the file: the asset fails with a reason (kept, visible), the upload closes, the bytes go. */
-async function rejectUpload(platform: Platform, asset: Asset, upload: Upload, reason: string, extra: Partial<Asset>, options: VerifyOptions): Promise<VerifyOutcome> {
+async function rejectUpload(platform: Platform, asset: Asset, upload: Upload, reason: string, extra: Parameters<typeof failAsset>[2], options: VerifyOptions): Promise<VerifyOutcome> {
   await platform.db.transaction().execute(async (trx) => {
-    await changeAsset(trx, asset, {
-      expectedVersion: asset.version,
-      set: { state: 'failed', state_reason: reason, ...extra },
-      history: { type: 'failed', actor: options.actor, data: { reason } },
-      events: (version) => [newEvent('io.mediateca.asset.failed', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version, reason }, asset.id)],
-    });
+    await recordDecision(trx, asset, failAsset(factsOf(asset), reason, extra), { actor: options.actor });
     await deleteOpenUpload(trx, upload.id);
     await options.markProcessed?.(trx);
   });

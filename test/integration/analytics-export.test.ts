@@ -15,7 +15,7 @@ import { enqueue } from '../../shared/db/outbox.ts';
 import { BRONZE_PREFIX } from '../../shared/analytics/bronze.ts';
 import { runExport } from '../../shared/analytics/export.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
-import { newEvent } from '../../shared/events/envelope.ts';
+import { envelopeOf } from '../../shared/events/envelope.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { duckdbOverBucket, hyparquetRows, query } from '../support/parquet.ts';
 import { POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
@@ -28,7 +28,7 @@ const settings = { batchEvents: 4, batchMaxAgeSeconds: 300, intervalSeconds: 60 
 function events(count: number, type = 'io.mediateca.asset.updated') {
   return Array.from({ length: count }, (_, i) => {
     const assetId = randomUUID();
-    return newEvent(['io.mediateca.asset.uploaded', 'io.mediateca.asset.rendered', type][i % 3]!, EVENT_SOURCE, { assetId, projectId: i % 2 ? 'newsroom' : 'sport', version: 1, fields: ['title'] }, assetId);
+    return envelopeOf(['io.mediateca.asset.uploaded', 'io.mediateca.asset.rendered', type][i % 3]!, EVENT_SOURCE, { assetId, projectId: i % 2 ? 'newsroom' : 'sport', version: 1, fields: ['title'] }, assetId);
   });
 }
 

@@ -8,7 +8,7 @@ import { type Msg, type NatsConnection, connect } from '@nats-io/transport-node'
 import { Hono } from 'hono';
 import pino from 'pino';
 import { deliverToFunction } from '../../shared/events/deliver.ts';
-import { type EventEnvelope, newEvent } from '../../shared/events/envelope.ts';
+import { type EventEnvelope, envelopeOf, newEvent } from '../../shared/events/envelope.ts';
 import {
   DLQ_REASON_HEADER,
   type ConsumerOptions,
@@ -46,7 +46,7 @@ describe('JetStream transport', { skip: !available && `NATS is not reachable at 
     await nc.drain();
   });
 
-  const event = (name: string) => newEvent(`io.mediateca.test.${name}`, 'io.mediateca', { name, at: Date.now() }, `tests/${name}`);
+  const event = (name: string) => envelopeOf(`io.mediateca.test.${name}`, 'io.mediateca', { name, at: Date.now() }, `tests/${name}`);
 
   async function consume(options: Omit<ConsumerOptions, 'nc' | 'stream' | 'logger'> & { nc?: NatsConnection }) {
     return runConsumer({ nc, stream, logger, ...options });

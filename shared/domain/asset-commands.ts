@@ -1,0 +1,160 @@
+// The asset aggregate's commands: each one decides, from the asset as it is, what changes, what its history
+// says and which catalog events it emits, or refuses with the reason. No I/O: the repository (shared/db/assets.ts,
+// recordDecision) writes a decision, its history row and its outbox events in one transaction, against the version
+// the command was decided on (a stale decision is refused there, never applied).
+import { type AssetState, type MediaType, canTransition } from './asset.ts';
+import { type EditorialState, decideTransition } from './editorial.ts';
+import type { Principal } from './permissions.ts';
+
+/** What the commands read of an asset. */
+export interface AssetFacts {
+  id: string;
+  projectId: string;
+  state: AssetState;
+  editorialState: EditorialState;
+  mediaType: MediaType;
+  contentType: string;
+  sha256: string | null;
+  size: number;
+  title: string;
+  description: string;
+  tags: string[];
+}
+
+/** The asset's fields a decision changes (only those present). */
+export interface AssetChanges {
+  state?: AssetState;
+  stateReason?: string | null;
+  editorialState?: EditorialState;
+  sha256?: string;
+  storageKey?: string;
+  contentType?: string;
+  mediaType?: MediaType;
+  duplicateOf?: string;
+  title?: string;
+  description?: string;
+  tags?: string[];
+  deletedAt?: Date;
+}
+
+type Parts = Record<string, { status: 'done' | 'skipped' | 'unavailable' | 'failed'; reason?: string }>;
+
+/**
+ * The events the aggregate emits, without the asset reference (assetId, projectId, version) the repository adds;
+ * the repository proves at compile time that each, with that reference, is its catalog type's data.
+ */
+export type AssetEvent =
+  | { type: 'io.mediateca.asset.uploaded'; data: { mediaType: string; contentType: string; sha256: string; size: number; reprocess?: boolean } }
+  | { type: 'io.mediateca.asset.rendered'; data: { renditions: string[] } }
+  | { type: 'io.mediateca.asset.enriched'; data: { parts: Parts } }
+  | { type: 'io.mediateca.asset.failed'; data: { reason: string } }
+  | { type: 'io.mediateca.asset.updated'; data: { fields: string[] } }
+  | { type: 'io.mediateca.asset.deleted'; data: Record<string, never> }
+  | { type: `io.mediateca.asset.editorial.${EditorialState}`; data: { from: EditorialState; to: EditorialState; reason?: string } };
+
+export interface Decision {
+  changes: AssetChanges;
+  /** the history entry (asset_events) the change appends */
+  history: { type: string; data?: Record<string, unknown> };
+  events: AssetEvent[];
+}
+
+/** A command the asset's state or the caller's role does not allow: invalid (400), forbidden (403), conflict (409). */
+export class CommandRefused extends Error {
+  constructor(readonly problem: 'invalid' | 'forbidden' | 'conflict', reason: string) {
+    super(reason);
+  }
+}
+
+function moveTo(asset: AssetFacts, to: AssetState, command: string): void {
+  if (asset.state !== to && !canTransition(asset.state, to)) throw new CommandRefused('conflict', `an asset in state ${asset.state} cannot be ${command}`);
+}
+
+/** The file arrived whole and is what it claims: the master is kept and processing can start. */
+export function verifyUpload(asset: AssetFacts, verified: { sha256: string; size: number; storageKey: string; contentType: string; mediaType: MediaType }): Decision {
+  if (asset.state !== 'uploading') throw new CommandRefused('conflict', `an asset in state ${asset.state} was already verified or closed`);
+  const corrected = verified.contentType !== asset.contentType;
+  return {
+    changes: { state: 'uploaded', sha256: verified.sha256, storageKey: verified.storageKey, stateReason: null, ...(corrected ? { contentType: verified.contentType, mediaType: verified.mediaType } : {}) },
+    history: { type: 'uploaded', data: { sha256: verified.sha256, size: verified.size, ...(corrected ? { declaredContentType: asset.contentType, contentType: verified.contentType } : {}) } },
+    events: [{ type: 'io.mediateca.asset.uploaded', data: { mediaType: verified.mediaType, contentType: verified.contentType, sha256: verified.sha256, size: verified.size } }],
+  };
+}
+
+/** A permanent problem (the file, the upload, the media): the asset fails with the reason, kept and shown. */
+export function failAsset(asset: AssetFacts, reason: string, also: { duplicateOf?: string; sha256?: string } = {}): Decision {
+  moveTo(asset, 'failed', 'failed');
+  return {
+    changes: { state: 'failed', stateReason: reason, ...also },
+    history: { type: 'failed', data: { reason } },
+    events: [{ type: 'io.mediateca.asset.failed', data: { reason } }],
+  };
+}
+
+export function startProcessing(asset: AssetFacts): Decision {
+  moveTo(asset, 'processing', 'processed');
+  return { changes: { state: 'processing', stateReason: null }, history: { type: 'processing' }, events: [] };
+}
+
+/** Renditions are made: the asset is ready; what could not be made is its state reason. */
+export function recordRendered(asset: AssetFacts, renditions: string[], skipped: Record<string, string>): Decision {
+  moveTo(asset, 'ready', 'made ready');
+  const notMade = Object.entries(skipped).map(([name, why]) => `${name} (${why})`);
+  return {
+    changes: { state: 'ready', stateReason: notMade.length ? `renditions not made: ${notMade.join(', ')}` : null },
+    history: { type: 'rendered', data: { renditions, skipped } },
+    events: [{ type: 'io.mediateca.asset.rendered', data: { renditions } }],
+  };
+}
+
+/** What the models found (history keeps every part's outcome; the event its summary). */
+export function recordEnriched(_asset: AssetFacts, parts: Record<string, unknown>, summary: Parts): Decision {
+  return { changes: {}, history: { type: 'enriched', data: { parts } }, events: [{ type: 'io.mediateca.asset.enriched', data: { parts: summary } }] };
+}
+
+export interface MetadataEdit {
+  title?: string;
+  description?: string;
+  tags?: string[];
+}
+
+export function editMetadata(asset: AssetFacts, edit: MetadataEdit): Decision {
+  if (asset.state === 'deleted') throw new CommandRefused('conflict', 'a deleted asset cannot be edited: restore it first');
+  const fields = Object.keys(edit) as (keyof MetadataEdit)[];
+  if (fields.length === 0) throw new CommandRefused('invalid', 'nothing to change: send title, description or tags');
+  return {
+    changes: { ...edit },
+    history: { type: 'edited', data: { before: Object.fromEntries(fields.map((field) => [field, asset[field]])), after: edit } },
+    events: [{ type: 'io.mediateca.asset.updated', data: { fields } }],
+  };
+}
+
+/** An editor's word on a model's label (the label itself is written beside the decision). */
+export function decideLabel(_asset: AssetFacts, label: string, status: string): Decision {
+  return { changes: {}, history: { type: 'label-decided', data: { label, status } }, events: [{ type: 'io.mediateca.asset.updated', data: { fields: ['labels'] } }] };
+}
+
+/** submit, withdraw, approve, reject, archive, reopen: the editorial rules of editorial.ts. */
+export function transitionEditorial(asset: AssetFacts, to: EditorialState, reason: string | undefined, principal: Principal): Decision {
+  const decision = decideTransition({ asset: { projectId: asset.projectId, state: asset.state, editorialState: asset.editorialState }, to, reason, principal });
+  if (!decision.ok) throw new CommandRefused(decision.problem, decision.reason);
+  const moved = { from: decision.from, to: decision.to, ...(decision.reason ? { reason: decision.reason } : {}) };
+  return { changes: { editorialState: decision.to }, history: { type: 'editorial-transition', data: moved }, events: [{ type: `io.mediateca.asset.editorial.${decision.to}`, data: moved }] };
+}
+
+/** An admin asks for every rendition again. */
+export function requestReprocess(asset: AssetFacts): Decision {
+  if (!canTransition(asset.state, 'processing') || !asset.sha256) throw new CommandRefused('conflict', `an asset in state ${asset.state} cannot be reprocessed`);
+  return {
+    changes: { state: 'processing', stateReason: null },
+    history: { type: 'reprocess-requested' },
+    events: [{ type: 'io.mediateca.asset.uploaded', data: { mediaType: asset.mediaType, contentType: asset.contentType, sha256: asset.sha256, size: asset.size, reprocess: true } }],
+  };
+}
+
+/** Soft delete; undefined when the asset is deleted already (deleting twice changes nothing). */
+export function deleteAsset(asset: AssetFacts, now: Date): Decision | undefined {
+  if (asset.state === 'deleted') return undefined;
+  moveTo(asset, 'deleted', 'deleted');
+  return { changes: { state: 'deleted', deletedAt: now }, history: { type: 'deleted', data: { previousState: asset.state } }, events: [{ type: 'io.mediateca.asset.deleted', data: {} }] };
+}
