@@ -9,8 +9,14 @@ after(() => platform.dispose());
 
 test('health, readiness and Prometheus metrics on every function', async () => {
   const app = createFunctionApp(platform, 'probe');
-  assert.deepEqual(await (await app.request('/_/health')).json(), { status: 'ok', fn: 'probe' });
-  assert.equal((await app.request('/_/ready')).status, 200);
+  const health = await (await app.request('/_/health')).json();
+  assert.equal(health.status, 'ok');
+  assert.equal(health.fn, 'probe');
+  const ready = await app.request('/_/ready');
+  assert.equal(ready.status, 200);
+  const readiness = await ready.json();
+  assert.deepEqual(Object.keys(readiness.dependencies).sort(), ['database', 'storage']);
+  assert.ok(readiness.dependencies.database.ok && readiness.dependencies.storage.ok);
   const metrics = await (await app.request('/metrics')).text();
   assert.match(metrics, /mediateca_http_requests_total\{fn="probe",method="GET",route="\/_\/health",status="200"\} \d/);
   assert.match(metrics, /mediateca_outbox_lag_seconds/);
