@@ -1,6 +1,6 @@
 // One Kysely<DB> over two drivers: postgres.js for servers, PGlite for the embedded default.
 import { mkdirSync } from 'node:fs';
-import { Kysely, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, Kysely, sql } from 'kysely';
 import { DEFAULT_DATABASE_POOL_SIZE } from '../config.ts';
 import type { Sql, ReservedSql } from 'postgres';
 import type { DB } from './schema.ts';
@@ -35,7 +35,7 @@ const CONNECT_TIMEOUT_SECONDS = 10;
 const reconnectDelaySeconds = (attempt: number) => Math.min(0.05 * 2 ** attempt, 2) * (0.5 + Math.random() / 2);
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const { PostgresJSDialect } = await import('kysely-postgres-js');
+  const { PostgresJSDialect, PostgresJSDriver } = await import('kysely-postgres-js');
   const postgres = (await import('postgres')).default;
   const client = postgres(url, {
     max: poolSize,
@@ -44,7 +44,21 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
     backoff: reconnectDelaySeconds,
   });
-  const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: guardReservations(client) }) });
+  const guarded = guardReservations(client);
+  // kysely 0.28's rollback calls a discard method kysely-postgres-js's connections lack, so a rollback that fails
+  // (the connection is gone) would end in a TypeError hiding the real error; the guard already keeps a lost
+  // connection out of the pool, so the error is all there is to report.
+  class Driver extends PostgresJSDriver {
+    override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    }
+  }
+  class Dialect extends PostgresJSDialect {
+    override createDriver() {
+      return new Driver({ postgres: guarded });
+    }
+  }
+  const db = new Kysely<DB>({ dialect: new Dialect({ postgres: guarded }) });
   return { db, driver: 'postgres', ping: () => ping(db), close: () => db.destroy() };
 }
 
