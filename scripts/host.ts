@@ -165,6 +165,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
       maxDeliver: 5,
       concurrency: (fn) => deliveryConcurrency(config, fn),
       health: platform.health,
+      retention: config.retention,
       logger: platform.logger,
     });
     stoppers.push(async () => { await bridge.stop(); await nc.drain().catch(() => nc.close()); });

@@ -25,7 +25,7 @@ export async function createApp(platform: Platform): Promise<Hono<AppEnv>> {
   if (!kSink && !openfaasGatewayUrl) throw new Error('jetstream-bridge needs K_SINK (Knative SinkBinding) or OPENFAAS_GATEWAY_URL');
   const { nc, connected } = await connectEvents(config.natsUrl, config.natsStream, 'jetstream-bridge', { retention: config.retention, logger: platform.logger });
   platform.health.dependency('nats', natsDependency(nc, connected));
-  const options = { nc, stream: config.natsStream, logger: platform.logger, health: platform.health, ackWaitMs: 60_000 };
+  const options = { nc, stream: config.natsStream, logger: platform.logger, health: platform.health, retention: config.retention, ackWaitMs: 60_000 };
   // Bucket notifications reach upload-complete straight from the object store, never through the stream.
   const streamed = Object.keys(CATALOG).filter((type) => !type.startsWith(OBJECT_CREATED_PREFIX));
   let running: RunningConsumer;

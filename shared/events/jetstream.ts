@@ -169,6 +169,8 @@ export interface ConsumerOptions {
   concurrency?: number | ((type: string) => number);
   /** each pull loop reports its successful passes here (liveness) */
   health?: Health;
+  /** the streams' retention (EVENTS_RETENTION, DEAD_LETTER_RETENTION), applied if the consumer creates them */
+  retention?: StreamRetention;
   logger?: Logger;
 }
 
@@ -186,7 +188,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   const logger = (options.logger ?? createLogger('events')).child({ consumer: fn });
   const jsm = await jetstreamManager(nc);
   const js = jsm.jetstream();
-  await ensureStream(jsm, stream);
+  await ensureStream(jsm, stream, options.retention);
 
   const process = async (message: JsMsg, durable: string, beat: LoopHeartbeat | undefined): Promise<void> => {
     const count = message.info.deliveryCount;

@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 import pino from 'pino';
 import { type Database, openDatabase } from '../../shared/db/connect.ts';
 import { enqueue } from '../../shared/db/outbox.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
-import { type RunningConsumer, deadLetterStreamName, publishEvent, runConsumer } from '../../shared/events/jetstream.ts';
+import { type RunningConsumer, deadLetterStreamName, deleteStream, ensureStream, publishEvent, runConsumer } from '../../shared/events/jetstream.ts';
 import { connectEvents, connectNats, natsDependency } from '../../shared/events/nats-connection.ts';
 import { OutboxRelay, jetStreamSink } from '../../shared/events/relay.ts';
 import { Health } from '../../shared/observability/health.ts';
@@ -91,6 +92,27 @@ describe('NATS restarts', { skip: !available && 'no nats-server binary' }, () =>
     } finally {
       await consumer?.stop();
       await relay.stop();
+      await nc.close();
+    }
+  });
+
+  test('a stream made before dead letters had their own stream gives them up to <STREAM>_DLQ, keeping its events', async () => {
+    const { nc } = await connectNats(server.url, 'test-upgrade', logger);
+    const jsm = await jetstreamManager(nc);
+    const old = 'MT_OLD';
+    try {
+      await jsm.streams.add({ name: old, subjects: ['mt_old.events.>', 'mt_old.dlq.>'], max_age: nanos(7 * 86_400_000) });
+      await publishEvent(jsm.jetstream(), old, newEvent('io.mediateca.test.kept', 'io.mediateca', {}, 'tests/kept'));
+      await ensureStream(jsm, old, { eventsSeconds: 30 * 86_400, deadLettersSeconds: 365 * 86_400 });
+      const events = await jsm.streams.info(old);
+      assert.deepEqual(events.config.subjects, ['mt_old.events.>']);
+      assert.equal(events.config.max_age, nanos(30 * 86_400_000));
+      assert.equal(events.state.messages, 1, 'the events it held are still there');
+      const deadLetters = await jsm.streams.info(deadLetterStreamName(old));
+      assert.deepEqual(deadLetters.config.subjects, ['mt_old.dlq.>']);
+      assert.equal(deadLetters.config.max_age, nanos(365 * 86_400_000));
+    } finally {
+      await deleteStream(jsm, old);
       await nc.close();
     }
   });
