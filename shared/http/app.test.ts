@@ -48,3 +48,24 @@ test('unexpected errors are logged and answered 500 without leaking internals', 
   assert.doesNotMatch(JSON.stringify(body), /secret/);
   assert.ok(body.requestId);
 });
+
+test('a loop without a successful pass for LOOP_STALL_SECONDS fails /_/health and /_/ready with its name and error', async () => {
+  const stalling = await createTestPlatform({ LOOP_STALL_SECONDS: '1s' });
+  try {
+    const app = createFunctionApp(stalling, 'probe');
+    const relay = stalling.health.loop('outbox relay');
+    relay.failed(new Error('connection refused'));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const health = await app.request('/_/health');
+    assert.equal(health.status, 503);
+    const body = await health.json();
+    assert.equal(body.status, 'stalled');
+    assert.equal(body.loops['outbox relay'].stalled, true);
+    assert.equal(body.loops['outbox relay'].lastError, 'connection refused');
+    assert.equal((await app.request('/_/ready')).status, 503);
+    relay.passed();
+    assert.equal((await app.request('/_/health')).status, 200);
+  } finally {
+    await stalling.dispose();
+  }
+});
