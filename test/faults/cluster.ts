@@ -51,6 +51,10 @@ interface Supervised {
   failedProbes: number;
   /** ready once since its start: only then does the liveness probe watch it (a startup probe's job) */
   started: boolean;
+  /** scaled to zero on purpose: not restarted */
+  held: boolean;
+  /** variables of this process only (a different setting for one run) */
+  env: Record<string, string>;
 }
 
 export class Cluster {
@@ -126,7 +130,7 @@ export class Cluster {
     this.gateway = await this.startGateway(gatewayPort);
     // a test run that is cut short leaves no function processes behind
     process.once('exit', () => { for (const p of this.processes.values()) p.child?.kill('SIGKILL'); });
-    for (const name of PIPELINE) this.processes.set(name, { name, port: await freePort(), crashes: 0, livenessKills: 0, expectedExit: false, failedProbes: 0, started: false });
+    for (const name of PIPELINE) this.processes.set(name, { name, port: await freePort(), crashes: 0, livenessKills: 0, expectedExit: false, failedProbes: 0, started: false, held: false, env: {} });
     await Promise.all([...this.processes.values()].map((p) => this.spawn(p)));
     await Promise.all([...this.processes.values()].map((p) => this.untilReady(p)));
     await this.wireNotifications();
@@ -166,7 +170,7 @@ export class Cluster {
     const child = spawn(process.execPath, ['--import', 'tsx', `functions/${p.name}/main.ts`], {
       cwd: new URL('../../', import.meta.url).pathname,
       // uploads expire 5 s after their plan, so the expiry scenario need not wait a day (expiry runs only when it asks)
-      env: { ...this.env, PORT: String(p.port), PUBLIC_URL: `${this.gatewayUrl}/function/upload`, ...(p.name === 'upload' ? { UPLOAD_EXPIRE_AFTER: '5s' } : {}) },
+      env: { ...this.env, PORT: String(p.port), PUBLIC_URL: `${this.gatewayUrl}/function/upload`, ...(p.name === 'upload' ? { UPLOAD_EXPIRE_AFTER: '5s' } : {}), ...p.env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     p.child = child;
@@ -179,7 +183,7 @@ export class Cluster {
         this.log(`[${p.name}] exited unexpectedly (${signal ?? code})`);
       }
       // the kubelet's restart (without its growing back-off)
-      if (this.supervising) setTimeout(() => { if (this.supervising && !p.child) void this.spawn(p); }, 300);
+      if (this.supervising && !p.held) setTimeout(() => { if (this.supervising && !p.held && !p.child) void this.spawn(p); }, 300);
     });
     void this.untilReady(p).then(() => { if (p.child === child) p.started = true; }, () => {
       this.log(`[${p.name}] never became ready: killing it`);
@@ -240,6 +244,27 @@ export class Cluster {
 
   async dropNotifications(): Promise<void> {
     await removeRgwNotifications(S3, this.notificationTarget());
+  }
+
+  /** Stops a function for good (SIGTERM), until startFunction. */
+  async stopFunction(name: FunctionName): Promise<void> {
+    const p = this.processes.get(name)!;
+    p.held = true;
+    const child = p.child;
+    if (!child) return;
+    p.expectedExit = true;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Starts a stopped function, with `env` on top of the cluster's variables; resolves once it is ready. */
+  async startFunction(name: FunctionName, env: Record<string, string> = {}): Promise<void> {
+    const p = this.processes.get(name)!;
+    p.held = false;
+    p.env = env;
+    await this.spawn(p);
+    await this.untilReady(p);
   }
 
   /** kill -9, as a node failure or the OOM killer would; the supervisor starts it again. */

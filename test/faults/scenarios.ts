@@ -113,7 +113,7 @@ async function uniqueJpeg(): Promise<Buffer> {
     .toBuffer();
 }
 
-interface Uploaded {
+export interface Uploaded {
   assetId: string;
   sha256: string;
 }
@@ -139,6 +139,23 @@ async function uploadOne(cluster: Cluster, index: number, deadline: number): Pro
   return undefined;
 }
 
+/** `count` uploads by `clients` clients at once; `beforeEach(index)` runs as each one starts. */
+export async function uploadAll(cluster: Cluster, count: number, clients = 4, beforeEach: (index: number) => void = () => {}): Promise<Uploaded[]> {
+  const uploaded: Uploaded[] = [];
+  const deadline = Date.now() + 15 * 60_000;
+  let planned = 0;
+  const client = async () => {
+    while (planned < count) {
+      const index = planned++;
+      beforeEach(index);
+      const done = await uploadOne(cluster, index, deadline);
+      if (done) uploaded.push(done);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return uploaded;
+}
+
 export interface BatchOptions {
   uploads: number;
   clients?: number;
@@ -153,23 +170,14 @@ export async function runScenario(cluster: Cluster, scenario: Scenario, options:
   const before = cluster.stats();
   await scenario.setUp?.(cluster);
   const started = Date.now();
-  const uploaded: Uploaded[] = [];
-  let planned = 0;
   let fault: Promise<void> | undefined;
   const faultAt = Math.floor(uploads * (scenario.at ?? 0));
-  const uploadDeadline = Date.now() + 15 * 60_000;
-  const client = async () => {
-    while (planned < uploads) {
-      const index = planned++;
-      if (scenario.fault && !fault && index >= faultAt) {
-        log(`${scenario.name}: fault starts after ${index} uploads`);
-        fault = scenario.fault(cluster);
-      }
-      const done = await uploadOne(cluster, index, uploadDeadline);
-      if (done) uploaded.push(done);
+  const uploaded = await uploadAll(cluster, uploads, clients, (index) => {
+    if (scenario.fault && !fault && index >= faultAt) {
+      log(`${scenario.name}: fault starts after ${index} uploads`);
+      fault = scenario.fault(cluster);
     }
-  };
-  await Promise.all(Array.from({ length: clients }, client));
+  });
   await fault;
   await scenario.afterUploads?.(cluster);
   const faultEnded = Date.now();
