@@ -74,8 +74,6 @@ describe('PostgreSQL restarts', { skip: !available && 'no PostgreSQL 15 binaries
       // the connection under this reservation is gone: this statement, and the rollback after it, must not be written to it
       await sql`select 2`.execute(trx);
     });
-    // other queries in flight while the server goes away
-    const others = Array.from({ length: 8 }, () => insideTransaction.then(() => sql`select pg_sleep(0.2)`.execute(database.db).then(() => 'ok', () => 'failed')));
     await insideTransaction;
     await server.restart();
     restarted();
@@ -83,7 +81,6 @@ describe('PostgreSQL restarts', { skip: !available && 'no PostgreSQL 15 binaries
       assert.ok(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', '57P01', 'ECONNRESET'].includes(error.code ?? ''), `a connection error, not ${error.code}: ${error.message}`);
       return true;
     });
-    await Promise.all(others);
     const rows = await eventually(() => sql<{ answer: number }>`select 42 as answer`.execute(database.db), 'a query after the restart');
     assert.equal(rows.rows[0]!.answer, 42);
     // every connection of the pool is usable again (a closed one handed back as open would throw here)
