@@ -32,6 +32,9 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
 // A server that is down or restarting: each connect gives up after 10 s and the next try follows within ~2 s
 // (postgres.js's default waits up to 20 s between tries once a few have failed, and 30 s per connect).
 const CONNECT_TIMEOUT_SECONDS = 10;
+// close() waits this long for queries in flight, then drops the connections (a connection left half-open by a
+// restart would otherwise keep it waiting for good)
+const CLOSE_TIMEOUT_SECONDS = 5;
 const reconnectDelaySeconds = (attempt: number) => Math.min(0.05 * 2 ** attempt, 2) * (0.5 + Math.random() / 2);
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
@@ -101,7 +104,7 @@ function guardReservations(client: Sql): Sql {
     };
     return guarded as unknown as ReservedSql;
   };
-  return Object.assign((...args: unknown[]) => (client as any)(...args), { reserve, end: (options?: { timeout?: number }) => client.end(options) }) as unknown as Sql;
+  return Object.assign((...args: unknown[]) => (client as any)(...args), { reserve, end: () => client.end({ timeout: CLOSE_TIMEOUT_SECONDS }) }) as unknown as Sql;
 }
 
 /** One round trip (readiness). */
