@@ -18,14 +18,16 @@ import { createApp as searchApp } from '../functions/search/index.ts';
 import { createApp as transcodeApp } from '../functions/transcode/index.ts';
 import { createApp as uploadCompleteApp } from '../functions/upload-complete/index.ts';
 import { createApp as uploadApp } from '../functions/upload/index.ts';
-import type { Config } from '../shared/config.ts';
+import { type Config, deliveryConcurrency } from '../shared/config.ts';
 import { EVENT_SOURCE } from '../shared/events/catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from '../shared/events/deliver.ts';
 import { newEvent } from '../shared/events/envelope.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
+import { connectNats, natsDependency } from '../shared/events/nats-connection.ts';
 import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
 import { pushEndpointWithSecret } from '../shared/events/secret.ts';
 import { Problem, problemResponse } from '../shared/http/problem.ts';
+import type { LoopHeartbeat } from '../shared/observability/health.ts';
 import { metricsText, registry } from '../shared/observability/metrics.ts';
 import { DistributionWorker } from '../shared/distribution/worker.ts';
 import { secretBoxOf } from '../shared/distribution/secrets.ts';
@@ -117,8 +119,15 @@ export async function startHost(config: Config, port: number, options: HostOptio
     url.pathname = url.pathname.replace(/^\/_fn\/[^/]+/, '') || '/';
     return app.fetch(new Request(url, c.req.raw), c.env);
   });
-  root.get('/_/health', (c) => c.json({ status: 'ok', functions: Object.keys(functions) }));
-  root.get('/_/ready', (c) => functions.assets!.fetch(new Request(new URL('/_/ready', c.req.url))));
+  // One platform for every function: its dependencies and the host's loops (relay, consumers, sweep, expiry).
+  root.get('/_/health', async (c) => {
+    const report = await platform.health.report({ checkDependencies: false });
+    return c.json({ status: report.live ? 'ok' : 'stalled', functions: Object.keys(functions), ...report }, report.live ? 200 : 503);
+  });
+  root.get('/_/ready', async (c) => {
+    const report = await platform.health.report();
+    return c.json({ status: report.ready ? 'ready' : 'not ready', functions: Object.keys(functions), ...report }, report.ready ? 200 : 503);
+  });
   root.get('/metrics', async (c) => c.text(await metricsText(), 200, { 'content-type': registry.contentType }));
   if (platform.signer) root.get('/.well-known/jwks.json', (c) => c.json(platform.signer!.jwks));
 
@@ -137,27 +146,46 @@ export async function startHost(config: Config, port: number, options: HostOptio
 
   let relay: OutboxRelay;
   if (config.natsUrl) {
-    const { connect } = await import('@nats-io/transport-node');
     const { jetstreamManager } = await import('@nats-io/jetstream');
-    const nc = await connect({ servers: config.natsUrl, name: 'mediateca-dev-host' });
+    const { nc, connected } = await connectNats(config.natsUrl, 'mediateca-dev-host', platform.logger);
+    platform.health.dependency('nats', natsDependency(nc, connected));
     const jsm = await jetstreamManager(nc);
-    await ensureStream(jsm, config.natsStream);
-    relay = new OutboxRelay(platform.db, jetStreamSink(jsm.jetstream(), config.natsStream), { logger: platform.logger }).start();
+    await ensureStream(jsm, config.natsStream, config.retention);
+    relay = new OutboxRelay(platform.db, jetStreamSink(jsm.jetstream(), config.natsStream, { connected }), { logger: platform.logger, health: platform.health }).start();
     // Bucket notifications reach upload-complete over HTTP, not through the stream.
     const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, export: _e, ...eventTargets } = targets;
-    const bridge: RunningConsumer = await runBridge({ nc, stream: config.natsStream, functions: eventTargets, eventsSecret: platform.eventsSecret, ackWaitMs: 60_000, backoffMs: [500, 2_000, 10_000], logger: platform.logger });
-    stoppers.push(async () => { await bridge.stop(); await nc.drain(); });
+    // every function is in this process: a failure is a bug or a database outage, retried briefly, then dead-lettered
+    const bridge: RunningConsumer = await runBridge({
+      nc,
+      stream: config.natsStream,
+      functions: eventTargets,
+      eventsSecret: platform.eventsSecret,
+      ackWaitMs: 60_000,
+      backoffMs: [500, 2_000, 10_000],
+      maxDeliver: 5,
+      concurrency: (fn) => deliveryConcurrency(config, fn),
+      health: platform.health,
+      retention: config.retention,
+      logger: platform.logger,
+    });
+    stoppers.push(async () => { await bridge.stop(); await nc.drain().catch(() => nc.close()); });
   } else {
-    relay = new OutboxRelay(platform.db, inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope, platform.eventsSecret), { logger: platform.logger }), { logger: platform.logger }).start();
+    const sink = inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope, platform.eventsSecret), { logger: platform.logger, concurrency: config.delivery.concurrency });
+    relay = new OutboxRelay(platform.db, sink, { logger: platform.logger, health: platform.health }).start();
   }
   platform.outboxWritten = () => relay.wake();
 
   // Abandoned uploads expire, and the incoming bucket is swept (once now, for what arrived while the host was down,
   // then every interval); in a cluster CronJobs send these events instead.
-  const expiry = scheduled(() => deliverToFunction(targets.upload!, newEvent('io.mediateca.uploads.expire-requested', EVENT_SOURCE, {}), platform.eventsSecret), 60_000);
-  const sweep = scheduled(() => deliverToFunction(targets['upload-complete']!, newEvent('io.mediateca.uploads.sweep-requested', EVENT_SOURCE, {}), platform.eventsSecret), config.uploads.sweepIntervalSeconds * 1000, { now: true });
+  const request = (fn: string, type: string) => async () => {
+    const result = await deliverToFunction(targets[fn]!, newEvent(type, EVENT_SOURCE, {}), platform.eventsSecret);
+    if (result.outcome !== 'ack') throw new Error(`${type}: ${result.reason ?? result.outcome}`);
+  };
+  const expiry = scheduled(request('upload', 'io.mediateca.uploads.expire-requested'), 60_000, { beat: platform.health.loop('upload expiry', { stallSeconds: 3 * 60 }) });
+  const sweepMs = config.uploads.sweepIntervalSeconds * 1000;
+  const sweep = scheduled(request('upload-complete', 'io.mediateca.uploads.sweep-requested'), sweepMs, { now: true, beat: platform.health.loop('upload sweep', { stallSeconds: 3 * config.uploads.sweepIntervalSeconds }) });
   // The analytics export (bronze Parquet in the analytics bucket), as the export CronJob does in a cluster.
-  const analyticsExport = scheduled(() => deliverToFunction(targets.export!, newEvent('io.mediateca.analytics.export-requested', EVENT_SOURCE, {}), platform.eventsSecret), config.analytics.intervalSeconds * 1000);
+  const analyticsExport = scheduled(request('export', 'io.mediateca.analytics.export-requested'), config.analytics.intervalSeconds * 1000, { beat: platform.health.loop('analytics export', { stallSeconds: 3 * config.analytics.intervalSeconds }) });
 
   handle = root.fetch;
   // Started once the host answers: the worker PUTs the bytes to signed URLs this host serves.
@@ -182,11 +210,11 @@ export async function startHost(config: Config, port: number, options: HostOptio
   };
 }
 
-/** Runs `job` every `intervalMs`, never two at once; `stop()` waits for a run in progress. */
-function scheduled(job: () => Promise<unknown>, intervalMs: number, options: { now?: boolean } = {}) {
+/** Runs `job` every `intervalMs`, never two at once, reporting each run to `beat`; `stop()` waits for a run in progress. */
+function scheduled(job: () => Promise<unknown>, intervalMs: number, options: { now?: boolean; beat: LoopHeartbeat }) {
   let running: Promise<unknown> | undefined;
   const run = () => {
-    running ??= job().catch(() => {}).finally(() => { running = undefined; });
+    running ??= job().then(() => options.beat.passed(), (error) => options.beat.failed(error)).finally(() => { running = undefined; });
   };
   const timer = setInterval(run, intervalMs);
   timer.unref();
@@ -195,6 +223,7 @@ function scheduled(job: () => Promise<unknown>, intervalMs: number, options: { n
     async stop() {
       clearInterval(timer);
       await running;
+      options.beat.stopped();
     },
   };
 }

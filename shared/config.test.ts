@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
-import { ENRICH_PARTS, loadConfig } from './config.ts';
+import { ENRICH_PARTS, deliveryConcurrency, loadConfig } from './config.ts';
 
 describe('loadConfig: defaults', () => {
   test('an empty environment is the embedded default', () => {
@@ -158,5 +158,28 @@ describe('loadConfig: edge (events secret, tokens, rate limits)', () => {
     assert.throws(() => loadConfig({ RATE_LIMIT_UPLOADS_PER_MINUTE: 'lots' }), /RATE_LIMIT_UPLOADS_PER_MINUTE=lots: not a whole number/);
     assert.throws(() => loadConfig({ REDIS_URL: 'localhost:6379' }), /REDIS_URL=localhost:6379: not a redis:\/\/ or rediss:\/\/ URL/);
     assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl, 'redis://127.0.0.1:6379');
+  });
+});
+
+describe('loadConfig: reliability settings', () => {
+  test('retention, delivery concurrency and loop limits have their defaults', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.retention, { eventsSeconds: 30 * 86_400, deadLettersSeconds: 365 * 86_400 });
+    assert.deepEqual(config.delivery, { concurrency: 4, perFunction: {} });
+    assert.deepEqual(config.loops, { stallSeconds: 120, shutdownTimeoutMs: 25_000 });
+  });
+
+  test('a function of its own concurrency overrides DELIVERY_CONCURRENCY; durations take units', () => {
+    const config = loadConfig({ DELIVERY_CONCURRENCY: '2', DELIVERY_CONCURRENCY_TRANSCODE: '8', DELIVERY_CONCURRENCY_UPLOAD_COMPLETE: '3', EVENTS_RETENTION: '14d', LOOP_STALL_SECONDS: '5m', SHUTDOWN_TIMEOUT_MS: '10s' });
+    assert.equal(deliveryConcurrency(config, 'transcode'), 8);
+    assert.equal(deliveryConcurrency(config, 'upload-complete'), 3);
+    assert.equal(deliveryConcurrency(config, 'index'), 2);
+    assert.equal(config.retention.eventsSeconds, 14 * 86_400);
+    assert.deepEqual(config.loops, { stallSeconds: 300, shutdownTimeoutMs: 10_000 });
+  });
+
+  test('a concurrency of 0 or above 256 is refused with the variable named', () => {
+    assert.throws(() => loadConfig({ DELIVERY_CONCURRENCY: '0' }), /DELIVERY_CONCURRENCY=0: must be at least 1/);
+    assert.throws(() => loadConfig({ DELIVERY_CONCURRENCY_INDEX: '1000' }), /DELIVERY_CONCURRENCY_INDEX=1000: must be at most 256/);
   });
 });

@@ -76,6 +76,20 @@ export interface Config {
   notifyEndpoint?: string | false;
   natsUrl?: string;
   natsStream: string;
+  /** how long the event stream keeps events (replay) and its `<stream>_DLQ` keeps dead letters */
+  retention: { eventsSeconds: number; deadLettersSeconds: number };
+  /**
+   * events one consumer (bridge or in-process host) delivers at once, per event type and per replica;
+   * `perFunction` overrides it for one function (DELIVERY_CONCURRENCY_<FN>)
+   */
+  delivery: { concurrency: number; perFunction: Record<string, number> };
+  /** long-running loops (relay, bridges, consumers, sweep): liveness and shutdown */
+  loops: {
+    /** a loop without a successful pass for this long fails /_/health, so the platform restarts the process */
+    stallSeconds: number;
+    /** SIGTERM: how long loops and requests in flight get before the process exits anyway */
+    shutdownTimeoutMs: number;
+  };
   opensearchUrl?: string;
   auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string; maxLocalTokenLifetimeSeconds: number };
   /** shared by every platform delivery to the event endpoints; unset = made once and kept in the data folder */
@@ -302,6 +316,16 @@ const Env = v.object({
   )),
   NATS_URL: v.optional(text),
   NATS_STREAM: v.optional(text, 'MEDIATECA'),
+  EVENTS_RETENTION: v.optional(duration('s', 's'), '30d'),
+  DEAD_LETTER_RETENTION: v.optional(duration('s', 's'), '365d'),
+  DELIVERY_CONCURRENCY: v.optional(integer(1, 256), '4'),
+  DELIVERY_CONCURRENCY_UPLOAD: v.optional(integer(1, 256)),
+  DELIVERY_CONCURRENCY_UPLOAD_COMPLETE: v.optional(integer(1, 256)),
+  DELIVERY_CONCURRENCY_TRANSCODE: v.optional(integer(1, 256)),
+  DELIVERY_CONCURRENCY_ENRICH: v.optional(integer(1, 256)),
+  DELIVERY_CONCURRENCY_INDEX: v.optional(integer(1, 256)),
+  LOOP_STALL_SECONDS: v.optional(duration('s', 's'), '120s'),
+  SHUTDOWN_TIMEOUT_MS: v.optional(duration('ms', 'ms'), '25s'),
   OPENSEARCH_URL: v.optional(url),
   AUTH_JWKS_URL: v.optional(url),
   AUTH_ISSUER: v.optional(text, 'mediateca-local'),
@@ -434,6 +458,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyEndpoint: e.NOTIFY_ENDPOINT,
     natsUrl: e.NATS_URL,
     natsStream: e.NATS_STREAM,
+    retention: { eventsSeconds: e.EVENTS_RETENTION, deadLettersSeconds: e.DEAD_LETTER_RETENTION },
+    delivery: {
+      concurrency: e.DELIVERY_CONCURRENCY,
+      perFunction: Object.fromEntries(Object.entries({
+        upload: e.DELIVERY_CONCURRENCY_UPLOAD,
+        'upload-complete': e.DELIVERY_CONCURRENCY_UPLOAD_COMPLETE,
+        transcode: e.DELIVERY_CONCURRENCY_TRANSCODE,
+        enrich: e.DELIVERY_CONCURRENCY_ENRICH,
+        index: e.DELIVERY_CONCURRENCY_INDEX,
+      }).filter((entry): entry is [string, number] => entry[1] !== undefined)),
+    },
+    loops: { stallSeconds: e.LOOP_STALL_SECONDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     opensearchUrl: e.OPENSEARCH_URL,
     auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM, maxLocalTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME },
     eventsSecret: e.EVENTS_SECRET,
@@ -512,6 +548,11 @@ function tracingOf(e: v.InferOutput<typeof Env>): TracingConfig | undefined {
   if (e.OTEL_SDK_DISABLED || e.OTEL_TRACES_EXPORTER === 'none') return undefined;
   const tracesUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
   return tracesUrl ? { tracesUrl, serviceName: e.OTEL_SERVICE_NAME, headers: e.OTEL_EXPORTER_OTLP_HEADERS ?? {} } : undefined;
+}
+
+/** Events a consumer of `fn` delivers at once: DELIVERY_CONCURRENCY_<FN>, else DELIVERY_CONCURRENCY. */
+export function deliveryConcurrency(config: Pick<Config, 'delivery'>, fn: string): number {
+  return config.delivery.perFunction[fn] ?? config.delivery.concurrency;
 }
 
 /** the token robots.txt groups are matched against */

@@ -8,6 +8,7 @@ import { configureSnapshots } from './db/assets.ts';
 import { eventsSecretOf } from './events/secret.ts';
 import { type Authenticator, type LocalSigner, createAuthenticator, localSigner, remoteKeys } from './http/auth.ts';
 import { type RateLimits, createRateLimits } from './http/rate-limit.ts';
+import { Health } from './observability/health.ts';
 import { type Logger, createLogger } from './observability/logger.ts';
 import { startTracing } from './observability/tracing.ts';
 import type { SearchIndex } from './search/search-index.ts';
@@ -29,6 +30,8 @@ export interface Platform {
   rateLimits: RateLimits;
   /** called after a transaction wrote outbox rows, so an in-process relay publishes at once */
   outboxWritten: () => void;
+  /** dependencies and loops, reported by /_/ready and /_/health */
+  health: Health;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,10 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
 
   const rateLimits = createRateLimits(config.rateLimits, config.redisUrl, logger);
   const tracing = config.tracing ? await startTracing(config.tracing, options.name ?? 'mediateca') : undefined;
+  const health = new Health(config.loops.stallSeconds);
+  health.dependency('database', () => database.ping());
+  // a key nobody writes: any answer (found or not) shows the store is reachable
+  health.dependency('storage', () => store.head(config.buckets.incoming, '.health-probe'));
 
   const platform: Platform = {
     config,
@@ -72,6 +79,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
     logger,
     rateLimits,
     outboxWritten: () => {},
+    health,
     close: async () => {
       await rateLimits.close();
       await tracing?.shutdown();

@@ -1,7 +1,9 @@
-// Events on NATS JetStream. One stream holds every event and every dead letter; each function reads
+// Events on NATS JetStream. One stream holds every event (30 days by default, for replay); each function reads
 // its event types through durable pull consumers; a message is acked, retried with backoff, or moved to
-// `<root>.dlq.<function>` with a reason. Deliveries that run out (max_deliver) raise an advisory, which a
-// second stream captures so a router can move the original message to the dead-letter subject too.
+// `<root>.dlq.<function>` with a reason, held by its own stream `<STREAM>_DLQ` (a year by default). Deliveries
+// that run out (max_deliver) raise an advisory, which a third stream captures so a router can move the original
+// message to the dead-letter subject too. Pull loops survive broker restarts: after a failed pull they look
+// their consumer up again (re-creating it if the server lost it) and go on, with backoff.
 //
 // nats-server 2.9 has no `filter_subjects` (plural), so a function consuming several types gets one
 // durable consumer per type, named `<function>__<type token>`.
@@ -22,6 +24,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import { type MsgHdrs, type NatsConnection, headers as natsHeaders, nanos } from '@nats-io/transport-node';
+import type { Health, LoopHeartbeat } from '../observability/health.ts';
 import { type Logger, createLogger } from '../observability/logger.ts';
 import { subjectFor, typesConsumedBy } from './catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from './deliver.ts';
@@ -31,11 +34,29 @@ import { fromNatsMessage, toNatsMessage } from './nats-binding.ts';
 export const DLQ_REASON_HEADER = 'mediateca-dlq-reason';
 export const DLQ_CONSUMER_HEADER = 'mediateca-dlq-consumer';
 
-const RETENTION_MS = 7 * 24 * 3600_000;
+/** How long the streams keep events and dead letters (EVENTS_RETENTION, DEAD_LETTER_RETENTION). */
+export interface StreamRetention {
+  eventsSeconds: number;
+  deadLettersSeconds: number;
+}
+export const DEFAULT_RETENTION: StreamRetention = { eventsSeconds: 30 * 86_400, deadLettersSeconds: 365 * 86_400 };
+
+/**
+ * Delays before each retry of a delivery that keeps failing: quick at first, then hourly, for about 9 hours in
+ * all (1 s + 5 s + 30 s + 2 min + 10 min + 30 min + 8 × 1 h), so a consumer that is down for a night shift
+ * catches up instead of dead-lettering. DEFAULT_MAX_DELIVER is the first delivery plus one per delay.
+ */
+export const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, ...Array<number>(8).fill(3_600_000)];
+export const DEFAULT_MAX_DELIVER = DEFAULT_BACKOFF_MS.length + 1;
+
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 const ROUTER_CONSUMER = 'dead-letter-router';
 // How long one pull request waits on the server for a message before the loop asks again.
 const PULL_EXPIRES_MS = 30_000;
+// A pull that neither yields nor ends this long after it expired on the server is given up (a lost connection).
+const PULL_GRACE_MS = 15_000;
+// After a failed pull: 0.5 s doubling to 5 s.
+const PULL_RETRY_MS = { initial: 500, max: 5_000 };
 
 /**
  * Each stream owns the subjects under its lower-cased name, so several streams (tests, tenants) can share
@@ -53,6 +74,10 @@ export function advisoryStreamName(stream: string): string {
   return `${stream}_ADVISORIES`;
 }
 
+export function deadLetterStreamName(stream: string): string {
+  return `${stream}_DLQ`;
+}
+
 export function consumerName(fn: string, type: string): string {
   return `${fn}__${typeToken(type)}`;
 }
@@ -65,38 +90,60 @@ function typeToken(type: string): string {
   return subjectFor(type).split('.').pop()!;
 }
 
-/** Creates the event stream and its advisory stream if missing; an existing stream keeps its settings. */
-export async function ensureStream(jsm: JetStreamManager, stream: string): Promise<void> {
+/**
+ * Creates the event stream, its dead-letter stream and its advisory stream, or brings existing ones to these
+ * subjects and retention (a stream made before dead letters had their own stream gives up `<root>.dlq.>`; the
+ * dead letters it holds stay there until they age out). Replicas, storage and limits set by hand are kept.
+ */
+export async function ensureStream(jsm: JetStreamManager, stream: string, retention: StreamRetention = DEFAULT_RETENTION): Promise<void> {
   const root = stream.toLowerCase();
-  await addStreamIfMissing(jsm, {
+  await addOrUpdateStream(jsm, {
     name: stream,
-    subjects: [`${root}.events.>`, `${root}.dlq.>`],
+    subjects: [`${root}.events.>`],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
-    max_age: nanos(RETENTION_MS),
+    max_age: nanos(retention.eventsSeconds * 1000),
     max_msg_size: 1024 * 1024,
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     num_replicas: 1,
   });
-  await addStreamIfMissing(jsm, {
+  await addOrUpdateStream(jsm, {
+    name: deadLetterStreamName(stream),
+    subjects: [`${root}.dlq.>`],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(retention.deadLettersSeconds * 1000),
+    max_msg_size: 1024 * 1024,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    num_replicas: 1,
+  });
+  await addOrUpdateStream(jsm, {
     name: advisoryStreamName(stream),
     subjects: [`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.*`],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
-    max_age: nanos(RETENTION_MS),
+    max_age: nanos(retention.eventsSeconds * 1000),
     num_replicas: 1,
   });
 }
 
-/** Deletes the event stream and its advisory stream (tests, teardown). */
+/** Deletes the event stream, its dead-letter stream and its advisory stream (tests, teardown). */
 export async function deleteStream(jsm: JetStreamManager, stream: string): Promise<void> {
-  for (const name of [stream, advisoryStreamName(stream)]) await jsm.streams.delete(name).catch(() => false);
+  for (const name of [stream, deadLetterStreamName(stream), advisoryStreamName(stream)]) await jsm.streams.delete(name).catch(() => false);
 }
 
-async function addStreamIfMissing(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
-  const exists = await jsm.streams.info(config.name).then(() => true, () => false);
-  if (!exists) await jsm.streams.add(config);
+async function addOrUpdateStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string; subjects: string[] }): Promise<void> {
+  const existing = await jsm.streams.info(config.name).catch(() => null);
+  if (!existing) {
+    await jsm.streams.add(config);
+    return;
+  }
+  const sameSubjects = existing.config.subjects.length === config.subjects.length && config.subjects.every((subject) => existing.config.subjects.includes(subject));
+  if (!sameSubjects || existing.config.max_age !== config.max_age) {
+    await jsm.streams.update(config.name, { ...existing.config, subjects: config.subjects, max_age: config.max_age! });
+  }
 }
 
 /** Publishes with `msgID = envelope.id`: a second publish of the same event within 2 minutes is dropped. */
@@ -118,8 +165,12 @@ export interface ConsumerOptions {
   maxDeliver?: number;
   /** delay before the n-th retry; the last value repeats */
   backoffMs?: number[];
-  /** messages handled at once per event type */
-  concurrency?: number;
+  /** messages handled at once per event type (a number, or one per type) */
+  concurrency?: number | ((type: string) => number);
+  /** each pull loop reports its successful passes here (liveness) */
+  health?: Health;
+  /** the streams' retention (EVENTS_RETENTION, DEAD_LETTER_RETENTION), applied if the consumer creates them */
+  retention?: StreamRetention;
   logger?: Logger;
 }
 
@@ -131,14 +182,15 @@ export interface RunningConsumer {
 export async function runConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const { nc, stream, consumer: fn, types, handle } = options;
   const ackWaitMs = options.ackWaitMs ?? 30_000;
-  const maxDeliver = options.maxDeliver ?? 5;
-  const backoffMs = options.backoffMs ?? [1_000, 5_000, 30_000, 120_000];
+  const maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
+  const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+  const concurrencyOf = (type: string) => (typeof options.concurrency === 'function' ? options.concurrency(type) : options.concurrency ?? 1);
   const logger = (options.logger ?? createLogger('events')).child({ consumer: fn });
   const jsm = await jetstreamManager(nc);
   const js = jsm.jetstream();
-  await ensureStream(jsm, stream);
+  await ensureStream(jsm, stream, options.retention);
 
-  const process = async (message: JsMsg, durable: string): Promise<void> => {
+  const process = async (message: JsMsg, durable: string, beat: LoopHeartbeat | undefined): Promise<void> => {
     const count = message.info.deliveryCount;
     let envelope: EventEnvelope<unknown>;
     try {
@@ -151,6 +203,8 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     }
     // A long job (a transcode) tells the server it is still working, so the message is not handed to another worker.
     const heartbeat = setInterval(() => {
+      // a loop waiting on its handler is busy, not stalled: the delivery's own timeout bounds the wait
+      beat?.passed();
       try {
         message.working();
       } catch {
@@ -188,7 +242,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   const loops: PullLoop[] = [];
   for (const type of types) {
     const durable = consumerName(fn, type);
-    await ensureConsumer(jsm, stream, {
+    const config = {
       durable_name: durable,
       description: `${fn} consumes ${type}`,
       filter_subject: eventSubject(stream, type),
@@ -196,21 +250,30 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(ackWaitMs),
       max_deliver: maxDeliver,
-    });
-    const pullConsumer = await js.consumers.get(stream, durable);
-    for (let i = 0; i < (options.concurrency ?? 1); i++) loops.push(pullLoop(nc, pullConsumer, (m) => process(m, durable), logger));
+    };
+    // Looked up again after a failed pull: a broker that lost its state gets the consumer back.
+    const open = async () => {
+      await ensureConsumer(jsm, stream, config);
+      return js.consumers.get(stream, durable);
+    };
+    const pullConsumer = await open();
+    const beat = options.health?.loop(`consumer ${durable}`);
+    for (let i = 0; i < concurrencyOf(type); i++) {
+      loops.push(pullLoop({ nc, consumer: pullConsumer, reopen: open, handle: (m) => process(m, durable, beat), logger, beat }));
+    }
   }
-  loops.push(await routeExhaustedDeliveries(nc, jsm, stream, logger));
+  loops.push(await routeExhaustedDeliveries(nc, jsm, stream, logger, options.health));
   return { stop: async () => { await Promise.all(loops.map((loop) => loop.stop())); } };
 }
 
 /** The OpenFaaS bridge: every function (name → target) gets its catalog event types delivered over HTTP. */
 /** `eventsSecret`: what the functions' event endpoints require (shared/events/secret.ts). */
-export async function runBridge(options: Omit<ConsumerOptions, 'consumer' | 'types' | 'handle'> & { functions: Record<string, FunctionTarget>; eventsSecret: string }): Promise<RunningConsumer> {
-  const { functions, eventsSecret, ...consumerOptions } = options;
+/** `concurrency`: events delivered at once to each function, per event type (DELIVERY_CONCURRENCY[_<FN>]). */
+export async function runBridge(options: Omit<ConsumerOptions, 'consumer' | 'types' | 'handle' | 'concurrency'> & { functions: Record<string, FunctionTarget>; eventsSecret: string; concurrency?: (fn: string) => number }): Promise<RunningConsumer> {
+  const { functions, eventsSecret, concurrency, ...consumerOptions } = options;
   const running = await Promise.all(
     Object.entries(functions).map(([fn, target]) =>
-      runConsumer({ ...consumerOptions, consumer: fn, types: typesConsumedBy(fn), handle: (envelope) => deliverToFunction(target, envelope, eventsSecret) }),
+      runConsumer({ ...consumerOptions, consumer: fn, types: typesConsumedBy(fn), concurrency: concurrency?.(fn), handle: (envelope) => deliverToFunction(target, envelope, eventsSecret) }),
     ),
   );
   return { stop: async () => { await Promise.all(running.map((consumer) => consumer.stop())); } };
@@ -226,13 +289,16 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Par
 }
 
 /** Captured MAX_DELIVERIES advisories → the original message, republished to its function's dead-letter subject. */
-async function routeExhaustedDeliveries(nc: NatsConnection, jsm: JetStreamManager, stream: string, logger: Logger): Promise<PullLoop> {
+async function routeExhaustedDeliveries(nc: NatsConnection, jsm: JetStreamManager, stream: string, logger: Logger, health: Health | undefined): Promise<PullLoop> {
   const advisories = advisoryStreamName(stream);
-  // Every process runs a router; they share one durable consumer, so each advisory is handled once.
-  await ensureConsumer(jsm, advisories, { durable_name: ROUTER_CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(30_000), max_deliver: -1 });
   const js = jsm.jetstream();
-  const routerConsumer = await js.consumers.get(advisories, ROUTER_CONSUMER);
-  return pullLoop(nc, routerConsumer, async (message) => {
+  // Every process runs a router; they share one durable consumer, so each advisory is handled once.
+  const open = async () => {
+    await ensureConsumer(jsm, advisories, { durable_name: ROUTER_CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: nanos(30_000), max_deliver: -1 });
+    return js.consumers.get(advisories, ROUTER_CONSUMER);
+  };
+  const routerConsumer = await open();
+  const handle = async (message: JsMsg) => {
     let advisory: { stream: string; consumer: string; stream_seq: number; deliveries: number };
     try {
       advisory = message.json();
@@ -251,7 +317,8 @@ async function routeExhaustedDeliveries(nc: NatsConnection, jsm: JetStreamManage
       recordDeadLetter(logger, functionOf(advisory.consumer), envelope, reason);
     }
     message.ack();
-  }, logger);
+  };
+  return pullLoop({ nc, consumer: routerConsumer, reopen: open, handle, logger, beat: health?.loop('dead-letter router') });
 }
 
 /**
@@ -267,31 +334,65 @@ async function publishDeadLetter(js: JetStreamClient, stream: string, durable: s
   }
   hdrs.set(DLQ_REASON_HEADER, reason.replace(/[\r\n]+/g, ' '));
   hdrs.set(DLQ_CONSUMER_HEADER, durable);
-  await js.publish(deadLetterSubject(stream, functionOf(durable)), data, { headers: hdrs, msgID: `dlq:${durable}:${seq}`, expect: { streamName: stream } });
+  await js.publish(deadLetterSubject(stream, functionOf(durable)), data, { headers: hdrs, msgID: `dlq:${durable}:${seq}`, expect: { streamName: deadLetterStreamName(stream) } });
 }
 
 interface PullLoop {
   stop(): Promise<void>;
 }
 
-/** Pulls one message at a time, so nothing waits in a local buffer while its ack timer runs. */
-function pullLoop(nc: NatsConnection, consumer: Consumer, handle: (message: JsMsg) => Promise<void>, logger: Logger): PullLoop {
+interface PullLoopOptions {
+  nc: NatsConnection;
+  consumer: Consumer;
+  /** the consumer again, after a pull failed (broker restarted, consumer lost) */
+  reopen: () => Promise<Consumer>;
+  handle: (message: JsMsg) => Promise<void>;
+  logger: Logger;
+  beat?: LoopHeartbeat;
+}
+
+/**
+ * Pulls one message at a time, so nothing waits in a local buffer while its ack timer runs. Never ends on its
+ * own: a failed pull (disconnected, consumer gone) waits with backoff, looks the consumer up again and goes on;
+ * only stop() or a connection closed for good ends it.
+ */
+function pullLoop({ nc, consumer, reopen, handle, logger, beat }: PullLoopOptions): PullLoop {
   let stopped = false;
   let batch: ConsumerMessages | undefined;
+  let wake: (() => void) | undefined;
+  let failures = 0;
+  const pause = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake = () => { clearTimeout(timer); resolve(); };
+  });
   const finished = (async () => {
     while (!stopped && !nc.isClosed()) {
       try {
-        batch = await consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
+        if (failures > 0) consumer = await reopen();
+        batch = await consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS, idle_heartbeat: 5_000 });
         if (stopped) batch.stop();
-        for await (const message of batch) {
-          // Pulled while stopping: hand it straight back to another worker.
-          if (stopped) message.nak();
-          else await handle(message);
+        // a pull whose connection went away without closing the iterator is given up, and the loop pulls again
+        const current = batch;
+        const watchdog = setTimeout(() => current.stop(), PULL_EXPIRES_MS + PULL_GRACE_MS);
+        try {
+          for await (const message of current) {
+            clearTimeout(watchdog);
+            // Pulled while stopping: hand it straight back to another worker.
+            if (stopped) message.nak();
+            else await handle(message);
+          }
+        } finally {
+          clearTimeout(watchdog);
         }
+        failures = 0;
+        beat?.passed();
       } catch (error) {
         if (stopped || nc.isClosed()) break;
-        logger.error({ err: error }, 'consumer loop failed; pulling again in 1 s');
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        failures++;
+        beat?.failed(error);
+        const delay = Math.min(PULL_RETRY_MS.initial * 2 ** (failures - 1), PULL_RETRY_MS.max);
+        logger.warn({ err: error, failures }, `pull failed; looking the consumer up again in ${delay} ms`);
+        await pause(delay);
       }
     }
   })();
@@ -299,6 +400,7 @@ function pullLoop(nc: NatsConnection, consumer: Consumer, handle: (message: JsMs
     stop: async () => {
       stopped = true;
       batch?.stop();
+      wake?.();
       await finished;
     },
   };

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { markPublished, outboxBacklog, toEnvelope, unpublished } from '../db/outbox.ts';
 import type { DB, OutboxRow } from '../db/schema.ts';
+import type { Health, LoopHeartbeat } from '../observability/health.ts';
 import { type Logger, createLogger } from '../observability/logger.ts';
 import { outboxLag, outboxPending } from '../observability/metrics.ts';
 import { consumersOf } from './catalog.ts';
@@ -24,13 +25,25 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** how often to look for rows when nobody called wake() */
   pollIntervalMs?: number;
+  /** a pass (read, send, mark) that takes longer is abandoned and reported as failed */
+  passTimeoutMs?: number;
+  /** reports each successful pass (liveness: a relay stuck on a dead connection gets restarted) */
+  health?: Health;
   logger?: Logger;
 }
+
+// After a failed pass (database or broker down): 0.2 s doubling to 5 s, so the relay is back within seconds of them.
+const RETRY_DELAY_MS = { initial: 200, max: 5_000 };
 
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly passTimeoutMs: number;
+  private readonly beat?: LoopHeartbeat;
   private readonly logger: Logger;
+  private failures = 0;
+  /** the last pass left rows the sink refused (broker down): back off like a failed pass */
+  private sinkRefused = false;
   private stopped = true;
   private woken = false;
   private wakeSleeper?: () => void;
@@ -44,6 +57,8 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.passTimeoutMs = options.passTimeoutMs ?? 60_000;
+    this.beat = options.health?.loop('outbox relay');
     this.logger = options.logger ?? createLogger('outbox-relay');
   }
 
@@ -66,29 +81,42 @@ export class OutboxRelay {
     return this.draining;
   }
 
+  /** Stops polling and waits for the pass in progress (the process's shutdown timeout bounds the wait). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeSleeper?.();
     await this.loop;
     await this.draining.catch(() => 0);
+    this.beat?.stopped();
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       this.woken = false;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await this.drain();
+        await Promise.race([
+          this.drain(),
+          new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`outbox relay pass took over ${this.passTimeoutMs} ms`)), this.passTimeoutMs); }),
+        ]);
+        if (this.sinkRefused) throw new Error('the sink refused events (see the errors above); they stay in the outbox');
+        this.failures = 0;
+        this.beat?.passed();
       } catch (error) {
-        this.logger.error({ err: error }, 'outbox relay pass failed; trying again at the next poll');
+        this.failures++;
+        this.beat?.failed(error);
+        this.logger.error({ err: error, failures: this.failures }, 'outbox relay pass failed; trying again with backoff');
+      } finally {
+        clearTimeout(timer);
       }
-      await this.sleep();
+      await this.sleep(this.failures === 0 ? this.pollIntervalMs : Math.min(RETRY_DELAY_MS.initial * 2 ** (this.failures - 1), RETRY_DELAY_MS.max));
     }
   }
 
-  private sleep(): Promise<void> {
-    if (this.woken || this.stopped) return Promise.resolve();
+  private sleep(ms: number): Promise<void> {
+    if ((this.woken && this.failures === 0) || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollIntervalMs);
+      const timer = setTimeout(done, ms);
       this.wakeSleeper = done;
       function done(): void {
         clearTimeout(timer);
@@ -99,6 +127,7 @@ export class OutboxRelay {
 
   private async drainNow(): Promise<number> {
     let published = 0;
+    this.sinkRefused = false;
     try {
       for (;;) {
         const rows = await unpublished(this.db, this.batchSize);
@@ -107,7 +136,10 @@ export class OutboxRelay {
         await markPublished(this.db, sent);
         published += sent.length;
         // A sink failure leaves rows behind: wait for the next poll rather than spin on them.
-        if (sent.length < rows.length) break;
+        if (sent.length < rows.length) {
+          this.sinkRefused = true;
+          break;
+        }
       }
     } finally {
       await this.updateGauges();
@@ -145,9 +177,20 @@ export class OutboxRelay {
   }
 }
 
-/** Publishes to JetStream with `msgID = event id`; pipelined publishes keep id order on one connection. */
-export function jetStreamSink(js: JetStreamClient, stream: string, concurrency = 256): OutboxSink {
-  return { concurrency, send: async (envelope) => { await publishEvent(js, stream, envelope); } };
+/**
+ * Publishes to JetStream with `msgID = event id`; pipelined publishes keep id order on one connection. While the
+ * connection is down (`connected` says so) it refuses at once: the rows wait in the outbox rather than in the
+ * client's unbounded reconnect buffer, so what is buffered is bounded by `concurrency` publishes.
+ */
+export function jetStreamSink(js: JetStreamClient, stream: string, options: { concurrency?: number; connected?: () => boolean } = {}): OutboxSink {
+  const { concurrency = 256, connected = () => true } = options;
+  return {
+    concurrency,
+    send: async (envelope) => {
+      if (!connected()) throw new Error('NATS is disconnected; the event stays in the outbox');
+      await publishEvent(js, stream, envelope);
+    },
+  };
 }
 
 export interface InProcessSinkOptions {

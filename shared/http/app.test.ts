@@ -9,8 +9,14 @@ after(() => platform.dispose());
 
 test('health, readiness and Prometheus metrics on every function', async () => {
   const app = createFunctionApp(platform, 'probe');
-  assert.deepEqual(await (await app.request('/_/health')).json(), { status: 'ok', fn: 'probe' });
-  assert.equal((await app.request('/_/ready')).status, 200);
+  const health = await (await app.request('/_/health')).json();
+  assert.equal(health.status, 'ok');
+  assert.equal(health.fn, 'probe');
+  const ready = await app.request('/_/ready');
+  assert.equal(ready.status, 200);
+  const readiness = await ready.json();
+  assert.deepEqual(Object.keys(readiness.dependencies).sort(), ['database', 'storage']);
+  assert.ok(readiness.dependencies.database.ok && readiness.dependencies.storage.ok);
   const metrics = await (await app.request('/metrics')).text();
   assert.match(metrics, /mediateca_http_requests_total\{fn="probe",method="GET",route="\/_\/health",status="200"\} \d/);
   assert.match(metrics, /mediateca_outbox_lag_seconds/);
@@ -41,4 +47,25 @@ test('unexpected errors are logged and answered 500 without leaking internals', 
   const body = await response.json();
   assert.doesNotMatch(JSON.stringify(body), /secret/);
   assert.ok(body.requestId);
+});
+
+test('a loop without a successful pass for LOOP_STALL_SECONDS fails /_/health and /_/ready with its name and error', async () => {
+  const stalling = await createTestPlatform({ LOOP_STALL_SECONDS: '1s' });
+  try {
+    const app = createFunctionApp(stalling, 'probe');
+    const relay = stalling.health.loop('outbox relay');
+    relay.failed(new Error('connection refused'));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const health = await app.request('/_/health');
+    assert.equal(health.status, 503);
+    const body = await health.json();
+    assert.equal(body.status, 'stalled');
+    assert.equal(body.loops['outbox relay'].stalled, true);
+    assert.equal(body.loops['outbox relay'].lastError, 'connection refused');
+    assert.equal((await app.request('/_/ready')).status, 503);
+    relay.passed();
+    assert.equal((await app.request('/_/health')).status, 200);
+  } finally {
+    await stalling.dispose();
+  }
 });

@@ -35,14 +35,15 @@ export function createFunctionApp(platform: Platform, fn: string): Hono<AppEnv> 
     return problemResponse(c, new Problem(500, 'Internal Server Error', 'the server failed to handle this request; it was logged with the request id'));
   });
   app.notFound((c) => problemResponse(c, new Problem(404, 'Not Found', `no route for ${c.req.method} ${c.req.path}`)));
-  app.get('/_/health', (c) => c.json({ status: 'ok', fn }));
+  // Liveness: fails only when one of this process's loops stalled (a restart is what it needs).
+  app.get('/_/health', async (c) => {
+    const report = await platform.health.report({ checkDependencies: false });
+    return c.json({ status: report.live ? 'ok' : 'stalled', fn, ...report }, report.live ? 200 : 503);
+  });
+  // Readiness: every dependency answers now, and no loop stalled.
   app.get('/_/ready', async (c) => {
-    try {
-      await platform.db.selectFrom('projects').select('id').limit(1).execute();
-      return c.json({ status: 'ready', fn });
-    } catch (error) {
-      return c.json({ status: 'not ready', fn, reason: (error as Error).message }, 503);
-    }
+    const report = await platform.health.report();
+    return c.json({ status: report.ready ? 'ready' : 'not ready', fn, ...report }, report.ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => c.text(await metricsText(), 200, { 'content-type': registry.contentType }));
   return app;

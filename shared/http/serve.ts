@@ -17,9 +17,23 @@ export async function runFunction(name: string, createApp: (platform: Platform) 
   const server = serve({ fetch: app.fetch, port, hostname: host }, () => {
     platform.logger.info({ port }, `${name} listening`);
   });
+  // SIGTERM: stop taking requests, let loops finish their pass, and exit; whatever is still running after
+  // SHUTDOWN_TIMEOUT_MS is abandoned (its events come back from the stream or the outbox), before the platform's
+  // own grace period ends in SIGKILL.
   const shutdown = () => {
+    const deadline = setTimeout(() => {
+      platform.logger.error({ timeoutMs: platform.config.loops.shutdownTimeoutMs }, `${name} did not stop within the shutdown timeout; exiting anyway`);
+      process.exit(1);
+    }, platform.config.loops.shutdownTimeoutMs);
+    deadline.unref();
     server.close();
-    platform.close().finally(() => process.exit(0));
+    platform.close().then(
+      () => process.exit(0),
+      (error) => {
+        platform.logger.error({ err: error }, `${name} failed to stop cleanly`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
