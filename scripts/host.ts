@@ -21,6 +21,7 @@ import { createApp as uploadApp } from '../functions/upload/index.ts';
 import { type Config, deliveryConcurrency } from '../shared/config.ts';
 import { EVENT_SOURCE } from '../shared/events/catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from '../shared/events/deliver.ts';
+import type { EventType } from '../shared/events/catalog.ts';
 import { newEvent } from '../shared/events/envelope.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { connectNats, natsDependency } from '../shared/events/nats-connection.ts';
@@ -177,7 +178,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
 
   // Abandoned uploads expire, and the incoming bucket is swept (once now, for what arrived while the host was down,
   // then every interval); in a cluster CronJobs send these events instead.
-  const request = (fn: string, type: string) => async () => {
+  const request = (fn: string, type: EventType) => async () => {
     const result = await deliverToFunction(targets[fn]!, newEvent(type, EVENT_SOURCE, {}), platform.eventsSecret);
     if (result.outcome !== 'ack') throw new Error(`${type}: ${result.reason ?? result.outcome}`);
   };

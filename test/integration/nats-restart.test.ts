@@ -8,7 +8,7 @@ import { nanos } from '@nats-io/transport-node';
 import pino from 'pino';
 import { type Database, openDatabase } from '../../shared/db/connect.ts';
 import { enqueue } from '../../shared/db/outbox.ts';
-import { newEvent } from '../../shared/events/envelope.ts';
+import { envelopeOf } from '../../shared/events/envelope.ts';
 import { type RunningConsumer, deadLetterStreamName, deleteStream, ensureStream, publishEvent, runConsumer } from '../../shared/events/jetstream.ts';
 import { connectEvents, connectNats, natsDependency } from '../../shared/events/nats-connection.ts';
 import { OutboxRelay, jetStreamSink } from '../../shared/events/relay.ts';
@@ -68,7 +68,7 @@ describe('NATS restarts', { skip: !available && 'no nats-server binary' }, () =>
         },
       });
       relay.start();
-      const event = (i: number) => newEvent(type, 'io.mediateca', { i }, `tests/${i}`);
+      const event = (i: number) => envelopeOf(type, 'io.mediateca', { i }, `tests/${i}`);
       await enqueue(database.db, Array.from({ length: 10 }, (_, i) => event(i)));
       await until(() => received.size === 10, 'events before the restart');
 
@@ -102,7 +102,7 @@ describe('NATS restarts', { skip: !available && 'no nats-server binary' }, () =>
     const old = 'MT_OLD';
     try {
       await jsm.streams.add({ name: old, subjects: ['mt_old.events.>', 'mt_old.dlq.>'], max_age: nanos(7 * 86_400_000) });
-      await publishEvent(jsm.jetstream(), old, newEvent('io.mediateca.test.kept', 'io.mediateca', {}, 'tests/kept'));
+      await publishEvent(jsm.jetstream(), old, envelopeOf('io.mediateca.test.kept', 'io.mediateca', {}, 'tests/kept'));
       await ensureStream(jsm, old, { eventsSeconds: 30 * 86_400, deadLettersSeconds: 365 * 86_400 });
       const events = await jsm.streams.info(old);
       assert.deepEqual(events.config.subjects, ['mt_old.events.>']);
@@ -135,13 +135,13 @@ describe('NATS restarts', { skip: !available && 'no nats-server binary' }, () =>
     });
     try {
       const js = jsm.jetstream();
-      await publishEvent(js, STREAM, newEvent(type, 'io.mediateca', { refuse: true }, 'tests/refused'));
+      await publishEvent(js, STREAM, envelopeOf(type, 'io.mediateca', { refuse: true }, 'tests/refused'));
       await until(() => seen.length === 1, 'the refused event');
       await until(async () => (await jsm.streams.info(deadLetterStreamName(STREAM))).state.messages === 1, 'the dead letter in the DLQ stream');
       // the durable disappears (an operator, a broker that lost its store): the pull fails and the loop re-creates it
       await jsm.consumers.delete(STREAM, 'forgetful__io_mediateca_test_lost');
       await until(() => connected(), 'connected');
-      const after = newEvent(type, 'io.mediateca', {}, 'tests/after');
+      const after = envelopeOf(type, 'io.mediateca', {}, 'tests/after');
       await publishEvent(js, STREAM, after);
       await until(() => seen.includes(after.id), 'the event after the consumer was lost');
     } finally {

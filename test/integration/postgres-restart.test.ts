@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { type Database, openDatabase } from '../../shared/db/connect.ts';
 import { enqueue } from '../../shared/db/outbox.ts';
-import { newEvent } from '../../shared/events/envelope.ts';
+import { envelopeOf } from '../../shared/events/envelope.ts';
 import type { EventEnvelope } from '../../shared/events/envelope.ts';
 import { OutboxRelay } from '../../shared/events/relay.ts';
 import { Health } from '../../shared/observability/health.ts';
@@ -94,7 +94,7 @@ describe('PostgreSQL restarts', { skip: !available && 'no PostgreSQL 15 binaries
     const health = new Health(120);
     const relay = new OutboxRelay(database.db, sink, { logger, pollIntervalMs: 100, health }).start();
     try {
-      const event = (i: number) => newEvent('io.mediateca.test.restart', 'io.mediateca', { i }, `tests/${i}`);
+      const event = (i: number) => envelopeOf('io.mediateca.test.restart', 'io.mediateca', { i }, `tests/${i}`);
       const before = Array.from({ length: 20 }, (_, i) => event(i));
       await enqueue(database.db, before);
       await untilReached(() => received.size, 20, 'rows before the restart');
