@@ -18,12 +18,14 @@ import { createApp as searchApp } from '../functions/search/index.ts';
 import { createApp as transcodeApp } from '../functions/transcode/index.ts';
 import { createApp as uploadCompleteApp } from '../functions/upload-complete/index.ts';
 import { createApp as uploadApp } from '../functions/upload/index.ts';
+import { createApp as webApp } from '../functions/web/index.ts';
 import type { Config } from '../shared/config.ts';
 import { EVENT_SOURCE } from '../shared/events/catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from '../shared/events/deliver.ts';
 import { newEvent } from '../shared/events/envelope.ts';
+import { LiveChanges } from '../shared/events/live.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
-import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
+import { type OutboxSink, OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
 import { pushEndpointWithSecret } from '../shared/events/secret.ts';
 import { Problem, problemResponse } from '../shared/http/problem.ts';
 import { metricsText, registry } from '../shared/observability/metrics.ts';
@@ -42,6 +44,8 @@ export interface Host {
   importWorker: ImportWorker;
   /** the in-process delivery worker of distribute */
   distributionWorker: DistributionWorker;
+  /** every asset change the relay hands over, for the workspace's server-sent events */
+  live: LiveChanges;
   /** where the object store pushes bucket notifications: upload-complete's endpoint with the events secret */
   uploadCompleteEndpoint: string;
   stop(): Promise<void>;
@@ -67,6 +71,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
   if (config.s3 && config.notifyEndpoint !== false) await wireBucketNotifications(platform, url);
   const importWorker = new ImportWorker(platform);
   const distributionWorker = new DistributionWorker(platform, secretBoxOf(config), { now: options.now });
+  const live = new LiveChanges();
   const functions: Record<string, Hono<any>> = {
     upload: uploadApp(platform),
     'upload-complete': uploadCompleteApp(platform),
@@ -78,6 +83,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     import: importApp(platform, { onWork: () => importWorker.wake() }),
     export: exportApp(platform),
     distribute: distributeApp(platform, { worker: distributionWorker, now: options.now }),
+    web: webApp(platform, { live }),
   };
   const targets: Record<string, FunctionTarget> = Object.fromEntries(Object.entries(functions).map(([name, app]) => [name, (request: Request) => Promise.resolve(app.fetch(request))]));
 
@@ -108,6 +114,8 @@ export async function startHost(config: Config, port: number, options: HostOptio
   root.all('/search', to('search'));
   root.all('/imports', to('import'));
   root.all('/imports/*', to('import'));
+  // the workspace, the API document and reference, the live feed
+  for (const path of ['/', '/static/*', '/openapi.json', '/docs', '/docs/*', '/events']) root.all(path, to('web'));
   // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
   root.all('/_fn/:name/*', (c) => {
     const name = c.req.param('name');
@@ -142,13 +150,13 @@ export async function startHost(config: Config, port: number, options: HostOptio
     const nc = await connect({ servers: config.natsUrl, name: 'mediateca-dev-host' });
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, config.natsStream);
-    relay = new OutboxRelay(platform.db, jetStreamSink(jsm.jetstream(), config.natsStream), { logger: platform.logger }).start();
+    relay = new OutboxRelay(platform.db, tellLive(jetStreamSink(jsm.jetstream(), config.natsStream), live), { logger: platform.logger }).start();
     // Bucket notifications reach upload-complete over HTTP, not through the stream.
-    const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, export: _e, ...eventTargets } = targets;
+    const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, export: _e, web: _w, ...eventTargets } = targets;
     const bridge: RunningConsumer = await runBridge({ nc, stream: config.natsStream, functions: eventTargets, eventsSecret: platform.eventsSecret, ackWaitMs: 60_000, backoffMs: [500, 2_000, 10_000], logger: platform.logger });
     stoppers.push(async () => { await bridge.stop(); await nc.drain(); });
   } else {
-    relay = new OutboxRelay(platform.db, inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope, platform.eventsSecret), { logger: platform.logger }), { logger: platform.logger }).start();
+    relay = new OutboxRelay(platform.db, tellLive(inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope, platform.eventsSecret), { logger: platform.logger }), live), { logger: platform.logger }).start();
   }
   platform.outboxWritten = () => relay.wake();
 
@@ -169,6 +177,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     functions,
     importWorker,
     distributionWorker,
+    live,
     uploadCompleteEndpoint: pushEndpointWithSecret(`${url}/_fn/upload-complete/`, platform.eventsSecret),
     async stop() {
       await Promise.all([expiry.stop(), sweep.stop(), analyticsExport.stop()]);
@@ -180,6 +189,11 @@ export async function startHost(config: Config, port: number, options: HostOptio
       await platform.close();
     },
   };
+}
+
+/** The sink, telling the live feed once each event is handed over (consumers have it; a re-read sees the change). */
+function tellLive(sink: OutboxSink, live: LiveChanges): OutboxSink {
+  return { concurrency: sink.concurrency, send: async (envelope) => { await sink.send(envelope); live.publish(envelope); } };
 }
 
 /** Runs `job` every `intervalMs`, never two at once; `stop()` waits for a run in progress. */
