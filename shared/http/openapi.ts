@@ -94,7 +94,6 @@ export function openApiDocument(routes: readonly ApiRoute[], info: { title: stri
   return {
     openapi: '3.1.0',
     info,
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ bearer: [] }],
     paths,
     components: {
