@@ -174,6 +174,9 @@ export const ImportItem = v.object({
 export const ImportTasks = v.object({ tasks: v.array(ImportItem), nextCursor: nullableString });
 export const ImportReport = v.object({ import: Import, items: v.array(ImportItem) });
 
+/** An answer whose fields are not described yet (distribution): a JSON object. */
+export const Described = v.looseObject({});
+
 /** A change to an asset, pushed to the workspace over server-sent events (GET /events). */
 export const LiveEvent = v.object({ type: v.string(), assetId: v.string(), projectId: v.string(), time: v.string() });
 

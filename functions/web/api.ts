@@ -7,6 +7,7 @@ import { EditAsset, EditorialTransition, LabelDecision, ProjectSettingsInput } f
 import { ListAssetsParams } from '../assets/listing.ts';
 import { NamePerson, PersonsQuery } from '../assets/people.ts';
 import { SignedTrackQuery } from '../assets/thumbnails.ts';
+import { ChannelPatch, NewChannel, NewPublication, PublicationQuery, RuleBody } from '../distribute/index.ts';
 import { ReportQuery, StartImport, TaskQuery } from '../import/index.ts';
 import { SearchParams } from '../search/index.ts';
 import { CompleteUpload } from '../upload/index.ts';
@@ -43,6 +44,21 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'post', path: '/imports/:id/resume', tag: 'imports', role: 'editor', summary: 'Resume an import', responses: { 200: S.Import } },
   { method: 'post', path: '/imports/:id/cancel', tag: 'imports', role: 'editor', summary: 'Cancel an import', responses: { 200: S.Import } },
   { method: 'get', path: '/imports/:id/report', tag: 'imports', role: 'editor', summary: 'Every source item and what became of it (JSON, or CSV)', query: ReportQuery, responses: { 200: S.ImportReport } },
+  // distribution (functions/distribute): answers described as open objects until their schemas are written
+  { method: 'get', path: '/projects/:id/channels', tag: 'distribution', role: 'admin', summary: "The project's distribution channels", responses: { 200: S.Described } },
+  { method: 'post', path: '/projects/:id/channels', tag: 'distribution', role: 'admin', summary: 'Add a channel', body: NewChannel, responses: { 201: S.Described } },
+  { method: 'patch', path: '/projects/:id/channels/:channelId', tag: 'distribution', role: 'admin', summary: 'Change a channel', body: ChannelPatch, responses: { 200: S.Described } },
+  { method: 'delete', path: '/projects/:id/channels/:channelId', tag: 'distribution', role: 'admin', summary: 'Remove a channel', responses: { 204: null } },
+  { method: 'get', path: '/projects/:id/distribution-rules', tag: 'distribution', role: 'admin', summary: "The project's distribution rules", responses: { 200: S.Described } },
+  { method: 'post', path: '/projects/:id/distribution-rules', tag: 'distribution', role: 'admin', summary: 'Add a rule', body: RuleBody, responses: { 201: S.Described } },
+  { method: 'put', path: '/projects/:id/distribution-rules/:ruleId', tag: 'distribution', role: 'admin', summary: 'Replace a rule', body: RuleBody, responses: { 200: S.Described } },
+  { method: 'delete', path: '/projects/:id/distribution-rules/:ruleId', tag: 'distribution', role: 'admin', summary: 'Remove a rule', responses: { 204: null } },
+  { method: 'get', path: '/projects/:id/distribution-rules/:ruleId/versions', tag: 'distribution', role: 'admin', summary: "A rule's versions", responses: { 200: S.Described } },
+  { method: 'post', path: '/assets/:id/publications', tag: 'distribution', role: 'editor', summary: 'Publish an asset to a channel', body: NewPublication, responses: { 201: S.Described, 200: S.Described } },
+  { method: 'get', path: '/assets/:id/publications', tag: 'distribution', role: 'viewer', summary: "An asset's publications", responses: { 200: S.Described } },
+  { method: 'delete', path: '/assets/:id/publications/:publicationId', tag: 'distribution', role: 'editor', summary: 'Retract a publication', responses: { 202: S.Described } },
+  { method: 'get', path: '/publications', tag: 'distribution', role: 'viewer', summary: 'Publications of your projects', query: PublicationQuery, responses: { 200: S.Described } },
+  { method: 'post', path: '/publications/:id/redrive', tag: 'distribution', role: 'editor', summary: 'Try a failed publication again', responses: { 202: S.Described } },
   { method: 'get', path: '/events', tag: 'events', role: 'viewer', summary: 'Server-sent events: a `change` event (LiveEvent JSON) each time an asset of your projects changes', query: LiveEventsQuery, responses: { 200: { contentType: 'text/event-stream' } } },
 ];
 
