@@ -209,6 +209,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{id}/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild the project's projections from its events
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postProjectsIdRebuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{id}/settings": {
         parameters: {
             query?: never;
@@ -1429,6 +1449,37 @@ export interface operations {
             };
         };
     };
+    postProjectsIdRebuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProjectsIdSettings: {
         parameters: {
             query?: never;
@@ -1622,6 +1673,7 @@ export interface operations {
                 moreLike?: string;
                 wText?: string;
                 wSemantic?: string;
+                approximate?: "true" | "false";
             };
             header?: never;
             path?: never;
