@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newEvent } from './envelope.ts';
+import { envelopeOf } from './envelope.ts';
 import { LiveChanges } from './live.ts';
 
 test('asset events reach every listener until it stops; events about no asset do not', () => {
@@ -9,11 +9,11 @@ test('asset events reach every listener until it stops; events about no asset do
   const second: string[] = [];
   const stopFirst = live.subscribe((change) => first.push(`${change.type} ${change.assetId} ${change.projectId}`));
   live.subscribe((change) => second.push(change.assetId));
-  live.publish(newEvent('io.mediateca.asset.rendered', 'test', { assetId: 'a1', projectId: 'newsroom', version: 1, renditions: [] }));
-  live.publish(newEvent('io.mediateca.uploads.sweep-requested', 'test', {}));
-  live.publish(newEvent('io.mediateca.person.updated', 'test', { personId: 'p1', projectId: 'newsroom' }));
+  live.publish(envelopeOf('io.mediateca.asset.rendered', 'test', { assetId: 'a1', projectId: 'newsroom', version: 1, renditions: [] }));
+  live.publish(envelopeOf('io.mediateca.uploads.sweep-requested', 'test', {}));
+  live.publish(envelopeOf('io.mediateca.person.updated', 'test', { personId: 'p1', projectId: 'newsroom' }));
   stopFirst();
-  live.publish(newEvent('io.mediateca.asset.updated', 'test', { assetId: 'a2', projectId: 'sports', version: 1, fields: ['title'] }));
+  live.publish(envelopeOf('io.mediateca.asset.updated', 'test', { assetId: 'a2', projectId: 'sports', version: 1, fields: ['title'] }));
   assert.deepEqual(first, ['io.mediateca.asset.rendered a1 newsroom']);
   assert.deepEqual(second, ['a1', 'a2']);
   assert.equal(live.listenerCount, 1);
