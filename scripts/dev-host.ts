@@ -10,6 +10,7 @@ if (host.platform.signer) {
   const project = process.env.MEDIATECA_PROJECT ?? 'newsroom';
   const token = await host.platform.signer.mint('dev', { [project]: 'admin' });
   console.log(`  development token (admin of project "${project}", valid ${host.platform.signer.defaultTtlSeconds / 3600} h):\n\n${token}\n`);
+  console.log(`  workspace (signs you in with this token; the part after # never reaches a server):\n  ${host.url}/#token=${token}\n  API reference: ${host.url}/docs\n`);
   console.log(`  try: curl -H "Authorization: Bearer $TOKEN" '${host.url}/search?q=photo'\n  more tokens: npm run token -- <subject> <project>=<role> ...\n`);
 }
 const shutdown = async () => { await host.stop(); process.exit(0); };

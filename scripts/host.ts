@@ -18,14 +18,16 @@ import { createApp as searchApp } from '../functions/search/index.ts';
 import { createApp as transcodeApp } from '../functions/transcode/index.ts';
 import { createApp as uploadCompleteApp } from '../functions/upload-complete/index.ts';
 import { createApp as uploadApp } from '../functions/upload/index.ts';
+import { createApp as webApp } from '../functions/web/index.ts';
 import { type Config, deliveryConcurrency } from '../shared/config.ts';
 import { EVENT_SOURCE } from '../shared/events/catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from '../shared/events/deliver.ts';
 import type { EventType } from '../shared/events/catalog.ts';
 import { newEvent } from '../shared/events/envelope.ts';
+import { LiveChanges } from '../shared/events/live.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { connectNats, natsDependency } from '../shared/events/nats-connection.ts';
-import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
+import { type OutboxSink, OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
 import { pushEndpointWithSecret } from '../shared/events/secret.ts';
 import { Problem, problemResponse } from '../shared/http/problem.ts';
 import type { LoopHeartbeat } from '../shared/observability/health.ts';
@@ -45,6 +47,8 @@ export interface Host {
   importWorker: ImportWorker;
   /** the in-process delivery worker of distribute */
   distributionWorker: DistributionWorker;
+  /** every asset change the relay hands over, for the workspace's server-sent events */
+  live: LiveChanges;
   /** where the object store pushes bucket notifications: upload-complete's endpoint with the events secret */
   uploadCompleteEndpoint: string;
   stop(): Promise<void>;
@@ -70,6 +74,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
   if (config.s3 && config.notifyEndpoint !== false) await wireBucketNotifications(platform, url);
   const importWorker = new ImportWorker(platform);
   const distributionWorker = new DistributionWorker(platform, secretBoxOf(config), { now: options.now });
+  const live = new LiveChanges();
   const functions: Record<string, Hono<any>> = {
     upload: uploadApp(platform),
     'upload-complete': uploadCompleteApp(platform),
@@ -81,6 +86,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     import: importApp(platform, { onWork: () => importWorker.wake() }),
     export: exportApp(platform),
     distribute: distributeApp(platform, { worker: distributionWorker, now: options.now }),
+    web: webApp(platform, { live }),
   };
   const targets: Record<string, FunctionTarget> = Object.fromEntries(Object.entries(functions).map(([name, app]) => [name, (request: Request) => Promise.resolve(app.fetch(request))]));
 
@@ -111,6 +117,8 @@ export async function startHost(config: Config, port: number, options: HostOptio
   root.all('/search', to('search'));
   root.all('/imports', to('import'));
   root.all('/imports/*', to('import'));
+  // the workspace, the API document and reference, the live feed
+  for (const path of ['/', '/static/*', '/openapi.json', '/docs', '/docs/*', '/events']) root.all(path, to('web'));
   // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
   root.all('/_fn/:name/*', (c) => {
     const name = c.req.param('name');
@@ -152,9 +160,9 @@ export async function startHost(config: Config, port: number, options: HostOptio
     platform.health.dependency('nats', natsDependency(nc, connected));
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, config.natsStream, config.retention);
-    relay = new OutboxRelay(platform.db, jetStreamSink(jsm.jetstream(), config.natsStream, { connected }), { logger: platform.logger, health: platform.health }).start();
+    relay = new OutboxRelay(platform.db, tellLive(jetStreamSink(jsm.jetstream(), config.natsStream, { connected }), live), { logger: platform.logger, health: platform.health }).start();
     // Bucket notifications reach upload-complete over HTTP, not through the stream.
-    const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, export: _e, ...eventTargets } = targets;
+    const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, export: _e, web: _w, ...eventTargets } = targets;
     // every function is in this process: a failure is a bug or a database outage, retried briefly, then dead-lettered
     const bridge: RunningConsumer = await runBridge({
       nc,
@@ -172,7 +180,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     stoppers.push(async () => { await bridge.stop(); await nc.drain().catch(() => nc.close()); });
   } else {
     const sink = inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope, platform.eventsSecret), { logger: platform.logger, concurrency: config.delivery.concurrency });
-    relay = new OutboxRelay(platform.db, sink, { logger: platform.logger, health: platform.health }).start();
+    relay = new OutboxRelay(platform.db, tellLive(sink, live), { logger: platform.logger, health: platform.health }).start();
   }
   platform.outboxWritten = () => relay.wake();
 
@@ -198,6 +206,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     functions,
     importWorker,
     distributionWorker,
+    live,
     uploadCompleteEndpoint: pushEndpointWithSecret(`${url}/_fn/upload-complete/`, platform.eventsSecret),
     async stop() {
       await Promise.all([expiry.stop(), sweep.stop(), analyticsExport.stop()]);
@@ -209,6 +218,11 @@ export async function startHost(config: Config, port: number, options: HostOptio
       await platform.close();
     },
   };
+}
+
+/** The sink, telling the live feed once each event is handed over (consumers have it; a re-read sees the change). */
+function tellLive(sink: OutboxSink, live: LiveChanges): OutboxSink {
+  return { concurrency: sink.concurrency, send: async (envelope) => { await sink.send(envelope); live.publish(envelope); } };
 }
 
 /** Runs `job` every `intervalMs`, never two at once, reporting each run to `beat`; `stop()` waits for a run in progress. */

@@ -26,16 +26,16 @@ import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
 
-const EditAsset = v.pipe(
+export const EditAsset = v.pipe(
   v.strictObject({
-    title: v.optional(v.pipe(userText(500), v.trim(), v.minLength(1))),
+    title: v.optional(v.pipe(userText(500), v.trim(), v.minLength(1, 'title must not be blank'))),
     description: v.optional(userText(20000)),
     tags: v.optional(Tags),
   }),
   v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description or tags'),
 );
 
-const EditorialTransition = v.strictObject({
+export const EditorialTransition = v.strictObject({
   to: v.picklist(EDITORIAL_STATES, `to must be one of ${EDITORIAL_STATES.join(', ')}`),
   reason: v.optional(userText(MAX_REASON_LENGTH)),
 });
@@ -48,9 +48,9 @@ const TimeTravel = v.pipe(
   v.check((q) => q.version === undefined || q.asOf === undefined, 'ask for a version or an instant (asOf), not both'),
 );
 
-const LabelDecision = v.strictObject({ status: v.picklist(['accepted', 'rejected', 'suggested'], 'status must be accepted, rejected or suggested') });
+export const LabelDecision = v.strictObject({ status: v.picklist(['accepted', 'rejected', 'suggested'], 'status must be accepted, rejected or suggested') });
 
-const ProjectSettingsInput = v.strictObject({
+export const ProjectSettingsInput = v.strictObject({
   /** adaptive streaming ladder (360p + 720p) for this project's videos */
   hls: v.optional(v.boolean()),
   /** viewers see every editorial state (otherwise approved assets only) */

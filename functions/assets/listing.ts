@@ -19,7 +19,7 @@ import { InvalidCursor } from '../../shared/search/search-index.ts';
 /** Soft-deleted assets are listed apart (deleted=true, editors): every other state can be asked for. */
 const LISTED_STATES = ASSET_STATES.filter((state) => state !== 'deleted');
 
-const ListAssetsParams = v.object({
+export const ListAssetsParams = v.object({
   projectId: commaList(ProjectId),
   state: commaList(v.picklist(LISTED_STATES, `states are ${LISTED_STATES.join(', ')} (deleted assets: deleted=true)`)),
   mediaType: commaList(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`)),

@@ -12,14 +12,16 @@ import { notFound } from '../../shared/http/problem.ts';
 import { jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 
-const NamePerson = v.strictObject({
+export const NamePerson = v.strictObject({
   name: v.nullable(v.pipe(userText(200), v.trim(), v.minLength(1, 'name must not be blank (null unnames)'))),
 });
+
+export const PersonsQuery = v.object({ projectId: v.optional(v.string()) });
 
 export function personRoutes(app: Hono<AppEnv>, platform: Platform): void {
   app.get('/persons', async (c) => {
     const readable = projectsWhere(c.get('principal'), 'asset:read');
-    const wanted = c.req.query('projectId');
+    const wanted = parseOrProblem(PersonsQuery, c.req.query(), 'query').projectId;
     return c.json({ persons: await listPersons(platform.db, wanted ? readable.filter((p) => p === wanted) : readable) });
   });
 

@@ -6,12 +6,16 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import type { Hono } from 'hono';
+import * as v from 'valibot';
 import { findAsset, listRenditions } from '../../shared/db/assets.ts';
 import type { Config } from '../../shared/config.ts';
 import type { AppEnv } from '../../shared/http/app.ts';
 import { Problem, notFound } from '../../shared/http/problem.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { localKey } from '../../shared/secrets/local-key.ts';
+
+/** The signature is checked by hand (a wrong one answers 403, not 400); this describes the query for the API document. */
+export const SignedTrackQuery = v.object({ expires: v.string(), signature: v.string() });
 
 export function thumbnailRoutes(app: Hono<AppEnv>, platform: Platform): void {
   // Registered before the bearer-token middleware of /assets/*: the signature is this route's authorisation.

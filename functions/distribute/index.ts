@@ -35,7 +35,7 @@ const Settings = v.strictObject({
   breakerHalfOpenMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(24 * 3600 * 1000))),
 });
 const ChannelName = v.pipe(userText(100), v.minLength(1, 'name is required'));
-const NewChannel = v.object({
+export const NewChannel = v.object({
   name: ChannelName,
   type: v.picklist(CHANNEL_TYPES, `type is one of ${CHANNEL_TYPES.join(', ')}`),
   target: v.record(v.string(), v.unknown()),
@@ -43,16 +43,16 @@ const NewChannel = v.object({
   renditions: v.optional(RenditionNames, ['original']),
   settings: v.optional(Settings, {}),
 });
-const ChannelPatch = v.object({ name: v.optional(ChannelName), target: v.optional(v.record(v.string(), v.unknown())), credentials: v.optional(v.record(v.string(), v.unknown())), renditions: v.optional(RenditionNames), settings: v.optional(Settings) });
-const NewPublication = v.object({ channelId: v.pipe(v.string(), v.uuid('channelId is a channel id')), at: v.optional(Instant), renditions: v.optional(RenditionNames) });
-const RuleBody = v.object({
+export const ChannelPatch = v.object({ name: v.optional(ChannelName), target: v.optional(v.record(v.string(), v.unknown())), credentials: v.optional(v.record(v.string(), v.unknown())), renditions: v.optional(RenditionNames), settings: v.optional(Settings) });
+export const NewPublication = v.object({ channelId: v.pipe(v.string(), v.uuid('channelId is a channel id')), at: v.optional(Instant), renditions: v.optional(RenditionNames) });
+export const RuleBody = v.object({
   name: ChannelName,
   match: v.optional(v.strictObject({ mediaTypes: v.optional(v.array(v.picklist(['image', 'video', 'audio', 'document']))), tags: v.optional(v.array(v.string())), labels: v.optional(v.array(v.string())) }), {}),
   channelIds: v.pipe(v.array(v.pipe(v.string(), v.uuid())), v.minLength(1, 'a rule publishes to one channel or more')),
   delayMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60 * 24 * 365)), 0),
   enabled: v.optional(v.boolean(), true),
 });
-const PublicationQuery = v.object({
+export const PublicationQuery = v.object({
   channel: v.optional(v.pipe(v.string(), v.uuid('channel is a channel id'))),
   status: v.optional(v.pipe(v.string(), v.transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)), v.array(v.picklist(PUBLICATION_STATES, `status is a comma list of ${PUBLICATION_STATES.join(', ')}`)))),
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'limit is a number'), v.transform(Number), v.minValue(1), v.maxValue(500)), '100'),

@@ -21,7 +21,7 @@ import { ProjectId } from '../../shared/http/validate.ts';
 
 const Tags = v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(100)));
 
-const StartImport = v.object({
+export const StartImport = v.object({
   projectId: ProjectId,
   source: ImportSource,
   priority: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'priority is 1 (highest) … 5'), v.maxValue(5, 'priority is 1 (highest) … 5')), 3),
@@ -29,11 +29,13 @@ const StartImport = v.object({
   dryRun: v.optional(v.boolean(), false),
 });
 
-const TaskQuery = v.object({
+export const TaskQuery = v.object({
   state: v.optional(v.picklist(TASK_STATES as ImportTaskState[], `state is one of ${TASK_STATES.join(', ')}`)),
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'limit is a number'), v.transform(Number), v.minValue(1), v.maxValue(1000)), '100'),
   cursor: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'cursor comes from nextCursor'), v.transform(Number))),
 });
+
+export const ReportQuery = v.object({ format: v.optional(v.picklist(['json', 'csv'], 'format is json or csv (or send Accept: text/csv)')) });
 
 const DRY_RUN_ITEMS_SHOWN = 1000;
 const REPORT_PAGE = 500;
@@ -100,7 +102,8 @@ export function createApp(platform: Platform, options: ImportAppOptions = {}): H
 
   app.get('/imports/:id/report', async (c) => {
     const batch = await importFor(c, platform);
-    const csv = c.req.query('format') === 'csv' || (c.req.query('format') === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
+    const { format } = parseOrProblem(ReportQuery, c.req.query(), 'query');
+    const csv = format === 'csv' || (format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
     if (!csv) {
       const items = [];
       for await (const page of reportPages(platform, batch.id)) items.push(...page.map(reportRow));

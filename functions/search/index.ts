@@ -20,7 +20,7 @@ const weight = v.optional(v.pipe(v.string(), v.transform(Number), v.number('weig
 /** Semantic and hybrid search embed q with the CLIP text encoder, into the space of the assets' image embeddings. */
 const NO_TEXT_EMBEDDING = 'no CLIP model configured to embed the query (see docs/models.md)';
 
-const SearchParams = v.object({
+export const SearchParams = v.object({
   q: v.optional(userText(500)),
   mediaType: commaList(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`)),
   projectId: commaList(ProjectId),

@@ -14,7 +14,7 @@ import { CANCELLED, abandonUpload, expireAbandonedUploads } from '../../shared/u
 import { completionProblem } from '../../shared/uploads/parts.ts';
 import { StartUpload, describeUpload, startUpload, storedParts } from '../../shared/uploads/start.ts';
 
-const CompleteUpload = v.object({
+export const CompleteUpload = v.object({
   parts: v.pipe(v.array(v.object({ partNumber: v.pipe(v.number(), v.integer(), v.minValue(1)), etag: v.pipe(v.string(), v.minLength(1)) })), v.minLength(1)),
 });
 

@@ -1,0 +1,78 @@
+// The API's routes in one table: method, path, who may call it, the valibot schemas that validate the request
+// (imported from the functions that use them) and the schemas of what it answers (api-schemas.ts). The OpenAPI
+// document at /openapi.json is generated from it; openapi.test.ts fails when a Hono route is missing here or a
+// real answer does not match.
+import * as v from 'valibot';
+import { EditAsset, EditorialTransition, LabelDecision, ProjectSettingsInput } from '../assets/index.ts';
+import { ListAssetsParams } from '../assets/listing.ts';
+import { NamePerson, PersonsQuery } from '../assets/people.ts';
+import { SignedTrackQuery } from '../assets/thumbnails.ts';
+import { ChannelPatch, NewChannel, NewPublication, PublicationQuery, RuleBody } from '../distribute/index.ts';
+import { ReportQuery, StartImport, TaskQuery } from '../import/index.ts';
+import { SearchParams } from '../search/index.ts';
+import { CompleteUpload } from '../upload/index.ts';
+import { type ApiRoute, openApiDocument } from '../../shared/http/openapi.ts';
+import { StartUpload } from '../../shared/uploads/start.ts';
+import * as S from './api-schemas.ts';
+
+const LiveEventsQuery = v.object({ projectId: v.optional(v.string()) });
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: 'post', path: '/uploads', tag: 'uploads', role: 'editor', summary: 'Start an upload: one presigned PUT, or a multipart plan above the threshold', body: StartUpload, responses: { 201: S.UploadPlan } },
+  { method: 'get', path: '/uploads/:id', tag: 'uploads', role: 'editor', summary: 'The plan again, with fresh URLs for the parts still missing (resume)', responses: { 200: S.UploadPlan } },
+  { method: 'post', path: '/uploads/:id/complete', tag: 'uploads', role: 'editor', summary: 'Complete a multipart upload', body: CompleteUpload, responses: { 202: S.UploadCompleted } },
+  { method: 'delete', path: '/uploads/:id', tag: 'uploads', role: 'editor', summary: 'Cancel an open upload', responses: { 204: null } },
+  { method: 'get', path: '/assets', tag: 'assets', role: 'viewer', summary: 'Every asset of your projects, newest first, cursor paged', query: ListAssetsParams, responses: { 200: S.AssetListing } },
+  { method: 'get', path: '/assets/:id', tag: 'assets', role: 'viewer', summary: 'An asset with metadata, AI results, renditions and presigned URLs', responses: { 200: S.Asset } },
+  { method: 'patch', path: '/assets/:id', tag: 'assets', role: 'editor', summary: 'Edit title, description, tags (If-Match for optimistic concurrency)', body: EditAsset, responses: { 200: S.Asset } },
+  { method: 'delete', path: '/assets/:id', tag: 'assets', role: 'editor', summary: 'Soft delete', responses: { 204: null } },
+  { method: 'get', path: '/assets/:id/history', tag: 'assets', role: 'viewer', summary: 'Every change, versioned', responses: { 200: S.AssetHistory } },
+  { method: 'post', path: '/assets/:id/reprocess', tag: 'assets', role: 'admin', summary: 'Make every rendition again', responses: { 202: S.Reprocessing } },
+  { method: 'post', path: '/assets/:id/transitions', tag: 'assets', role: 'editor', summary: 'Move an asset through the editorial workflow (draft → in review → approved…)', body: EditorialTransition, responses: { 200: S.Asset } },
+  { method: 'put', path: '/assets/:id/labels/:label', tag: 'assets', role: 'editor', summary: "Accept or reject a model's label", body: LabelDecision, responses: { 200: S.Label } },
+  { method: 'get', path: '/assets/:id/thumbnails.vtt', tag: 'assets', role: 'public', summary: "A video's scrubbing thumbnails track (signed URL from the sprite-vtt rendition)", query: SignedTrackQuery, responses: { 200: { contentType: 'text/vtt' } } },
+  { method: 'post', path: '/projects/:id/rebuild', tag: 'projects', role: 'admin', summary: "Rebuild the project's projections from its events", responses: { 200: S.Described } },
+  { method: 'get', path: '/projects/:id/settings', tag: 'projects', role: 'viewer', summary: 'Project settings', responses: { 200: S.ProjectSettings } },
+  { method: 'put', path: '/projects/:id/settings', tag: 'projects', role: 'admin', summary: 'Change project settings', body: ProjectSettingsInput, responses: { 200: S.ProjectSettings } },
+  { method: 'get', path: '/persons', tag: 'people', role: 'viewer', summary: 'People found by face clustering', query: PersonsQuery, responses: { 200: S.PersonList } },
+  { method: 'get', path: '/persons/:id', tag: 'people', role: 'viewer', summary: 'One person', responses: { 200: S.Person } },
+  { method: 'patch', path: '/persons/:id', tag: 'people', role: 'editor', summary: 'Name a person (null unnames)', body: NamePerson, responses: { 200: S.Person } },
+  { method: 'get', path: '/search', tag: 'search', role: 'viewer', summary: 'Text, semantic and hybrid search with filters, facets and cursor paging', query: SearchParams, responses: { 200: S.SearchResults } },
+  { method: 'post', path: '/imports', tag: 'imports', role: 'editor', summary: 'Start a bulk import (or list it with dryRun)', body: StartImport, responses: { 201: S.Import, 200: S.ImportDryRun } },
+  { method: 'get', path: '/imports/:id', tag: 'imports', role: 'editor', summary: 'State, counts and throughput of an import', responses: { 200: S.Import } },
+  { method: 'get', path: '/imports/:id/tasks', tag: 'imports', role: 'editor', summary: 'Tasks in source order', query: TaskQuery, responses: { 200: S.ImportTasks } },
+  { method: 'post', path: '/imports/:id/pause', tag: 'imports', role: 'editor', summary: 'Pause an import', responses: { 200: S.Import } },
+  { method: 'post', path: '/imports/:id/resume', tag: 'imports', role: 'editor', summary: 'Resume an import', responses: { 200: S.Import } },
+  { method: 'post', path: '/imports/:id/cancel', tag: 'imports', role: 'editor', summary: 'Cancel an import', responses: { 200: S.Import } },
+  { method: 'get', path: '/imports/:id/report', tag: 'imports', role: 'editor', summary: 'Every source item and what became of it (JSON, or CSV)', query: ReportQuery, responses: { 200: S.ImportReport } },
+  // distribution (functions/distribute): answers described as open objects until their schemas are written
+  { method: 'get', path: '/projects/:id/channels', tag: 'distribution', role: 'admin', summary: "The project's distribution channels", responses: { 200: S.Described } },
+  { method: 'post', path: '/projects/:id/channels', tag: 'distribution', role: 'admin', summary: 'Add a channel', body: NewChannel, responses: { 201: S.Described } },
+  { method: 'patch', path: '/projects/:id/channels/:channelId', tag: 'distribution', role: 'admin', summary: 'Change a channel', body: ChannelPatch, responses: { 200: S.Described } },
+  { method: 'delete', path: '/projects/:id/channels/:channelId', tag: 'distribution', role: 'admin', summary: 'Remove a channel', responses: { 204: null } },
+  { method: 'get', path: '/projects/:id/distribution-rules', tag: 'distribution', role: 'admin', summary: "The project's distribution rules", responses: { 200: S.Described } },
+  { method: 'post', path: '/projects/:id/distribution-rules', tag: 'distribution', role: 'admin', summary: 'Add a rule', body: RuleBody, responses: { 201: S.Described } },
+  { method: 'put', path: '/projects/:id/distribution-rules/:ruleId', tag: 'distribution', role: 'admin', summary: 'Replace a rule', body: RuleBody, responses: { 200: S.Described } },
+  { method: 'delete', path: '/projects/:id/distribution-rules/:ruleId', tag: 'distribution', role: 'admin', summary: 'Remove a rule', responses: { 204: null } },
+  { method: 'get', path: '/projects/:id/distribution-rules/:ruleId/versions', tag: 'distribution', role: 'admin', summary: "A rule's versions", responses: { 200: S.Described } },
+  { method: 'post', path: '/assets/:id/publications', tag: 'distribution', role: 'editor', summary: 'Publish an asset to a channel', body: NewPublication, responses: { 201: S.Described, 200: S.Described } },
+  { method: 'get', path: '/assets/:id/publications', tag: 'distribution', role: 'viewer', summary: "An asset's publications", responses: { 200: S.Described } },
+  { method: 'delete', path: '/assets/:id/publications/:publicationId', tag: 'distribution', role: 'editor', summary: 'Retract a publication', responses: { 202: S.Described } },
+  { method: 'get', path: '/publications', tag: 'distribution', role: 'viewer', summary: 'Publications of your projects', query: PublicationQuery, responses: { 200: S.Described } },
+  { method: 'post', path: '/publications/:id/redrive', tag: 'distribution', role: 'editor', summary: 'Try a failed publication again', responses: { 202: S.Described } },
+  { method: 'get', path: '/events', tag: 'events', role: 'viewer', summary: 'Server-sent events: a `change` event (LiveEvent JSON) each time an asset of your projects changes', query: LiveEventsQuery, responses: { 200: { contentType: 'text/event-stream' } } },
+];
+
+export { LiveEventsQuery };
+
+let document: ReturnType<typeof openApiDocument> | undefined;
+
+/** The OpenAPI 3.1 document of the routes above (built once). */
+export function apiDocument() {
+  document ??= openApiDocument(API_ROUTES, {
+    title: 'Mediateca API',
+    version: '0.1.0',
+    description: 'Digital asset management: uploads straight to object storage, assets, search, people, bulk imports. Errors are RFC 9457 problem details.',
+  }, S.COMPONENTS);
+  return document;
+}

@@ -1,0 +1,20 @@
+import type { ComponentChildren } from 'preact';
+import { session } from './api';
+
+export function Header({ children, onSignOut }: { children?: ComponentChildren; onSignOut: () => void }) {
+  const claims = session.claims();
+  return (
+    <header class="top">
+      <a class="brand" href="#/">Mediateca</a>
+      <div class="header-main">{children}</div>
+      <span class="who" title="signed in as">{claims?.sub ?? ''}</span>
+      <a class="docs-link" href="/docs" target="_blank" rel="noopener">API</a>
+      <button type="button" class="link" onClick={onSignOut}>Sign out</button>
+    </header>
+  );
+}
+
+/** The projects the token grants, first the ones it may upload to. */
+export function projects(): { id: string; role: string }[] {
+  return Object.entries(session.claims()?.projects ?? {}).map(([id, role]) => ({ id, role }));
+}
