@@ -24,6 +24,8 @@ RUN ONNXRUNTIME_NODE_INSTALL=skip npm install --omit=dev --no-audit --no-fund \
  && npm cache clean --force \
  && rm -rf node_modules/onnxruntime-node/bin/napi-v6/darwin node_modules/onnxruntime-node/bin/napi-v6/win32
 COPY dist/ ./dist/
+# the workspace the web function serves (npm run build:web)
+COPY web/dist/ ./web/dist/
 
 ENV NODE_ENV=production \
     PORT=8080

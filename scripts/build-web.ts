@@ -14,6 +14,8 @@ export async function buildWeb(options: { quiet?: boolean } = {}): Promise<void>
   const types = astToString(await openapiTS(apiDocument() as never));
   writeFileSync(join(ROOT, 'web', 'src', 'api-schema.d.ts'), `// Generated from the OpenAPI document by scripts/build-web.ts: do not edit.\n${types}`);
   await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: options.quiet ? 'warn' : 'info' });
+  // served by the deployed web function, which cannot generate it (that reads every function's schemas)
+  writeFileSync(join(ROOT, 'web', 'dist', 'openapi.json'), JSON.stringify(apiDocument()));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildWeb();

@@ -44,6 +44,8 @@ export const RUNTIME_PACKAGES: Record<string, string[]> = {
   'shared/ai/vision/human.ts': ['@vladmandic/human', '@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm'],
   // imports the text detector from the installed @gutenye/ocr-common
   'shared/ai/vision/ocr.ts': ['@gutenye/ocr-common'],
+  // serves Swagger UI's files from the installed package
+  'functions/web/index.ts': ['swagger-ui-dist'],
 };
 
 /**

@@ -18,6 +18,7 @@ import { createApp as searchApp } from '../functions/search/index.ts';
 import { createApp as transcodeApp } from '../functions/transcode/index.ts';
 import { createApp as uploadCompleteApp } from '../functions/upload-complete/index.ts';
 import { createApp as uploadApp } from '../functions/upload/index.ts';
+import { apiDocument } from '../functions/web/api.ts';
 import { createApp as webApp } from '../functions/web/index.ts';
 import { type Config, deliveryConcurrency } from '../shared/config.ts';
 import { EVENT_SOURCE } from '../shared/events/catalog.ts';
@@ -86,7 +87,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     import: importApp(platform, { onWork: () => importWorker.wake() }),
     export: exportApp(platform),
     distribute: distributeApp(platform, { worker: distributionWorker, now: options.now }),
-    web: webApp(platform, { live }),
+    web: webApp(platform, { live, apiDocument: apiDocument() }),
   };
   const targets: Record<string, FunctionTarget> = Object.fromEntries(Object.entries(functions).map(([name, app]) => [name, (request: Request) => Promise.resolve(app.fetch(request))]));
 

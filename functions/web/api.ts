@@ -2,7 +2,6 @@
 // (imported from the functions that use them) and the schemas of what it answers (api-schemas.ts). The OpenAPI
 // document at /openapi.json is generated from it; openapi.test.ts fails when a Hono route is missing here or a
 // real answer does not match.
-import * as v from 'valibot';
 import { EditAsset, EditorialTransition, LabelDecision, ProjectSettingsInput } from '../assets/index.ts';
 import { ListAssetsParams } from '../assets/listing.ts';
 import { NamePerson, PersonsQuery } from '../assets/people.ts';
@@ -14,8 +13,7 @@ import { CompleteUpload } from '../upload/index.ts';
 import { type ApiRoute, openApiDocument } from '../../shared/http/openapi.ts';
 import { StartUpload } from '../../shared/uploads/start.ts';
 import * as S from './api-schemas.ts';
-
-const LiveEventsQuery = v.object({ projectId: v.optional(v.string()) });
+import { LiveEventsQuery } from './index.ts';
 
 export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'post', path: '/uploads', tag: 'uploads', role: 'editor', summary: 'Start an upload: one presigned PUT, or a multipart plan above the threshold', body: StartUpload, responses: { 201: S.UploadPlan } },

@@ -7,12 +7,13 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import * as v from 'valibot';
 import { projectsWhere } from '../../shared/domain/permissions.ts';
 import type { LiveChanges } from '../../shared/events/live.ts';
 import { type AppEnv, createFunctionApp, requireAuth } from '../../shared/http/app.ts';
+import { notFound } from '../../shared/http/problem.ts';
 import { parseOrProblem } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
-import { LiveEventsQuery, apiDocument } from './api.ts';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
 
@@ -35,14 +36,28 @@ export interface WebAppOptions {
   live?: LiveChanges;
   /** the built workspace (default web/dist) */
   distDir?: string;
+  /**
+   * The OpenAPI document. The dev host passes the one it generates from the routes (functions/web/api.ts, which
+   * reads every function's schemas); a deployed web function, which must not import other functions' code, serves
+   * the copy `npm run build:web` wrote beside the workspace (web/dist/openapi.json).
+   */
+  apiDocument?: object;
 }
+
+export const LiveEventsQuery = v.object({ projectId: v.optional(v.string()) });
 
 export function createApp(platform: Platform, options: WebAppOptions = {}): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'web');
-  const files = builtFiles(options.distDir ?? WEB_DIST);
   const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-  app.get('/openapi.json', (c) => c.json(apiDocument()));
+  const distDir = options.distDir ?? WEB_DIST;
+  let document = options.apiDocument;
+  app.get('/openapi.json', (c) => {
+    if (!document && !existsSync(join(distDir, 'openapi.json'))) throw notFound('the API document is written by npm run build:web, which has not run');
+    document ??= JSON.parse(readFileSync(join(distDir, 'openapi.json'), 'utf8')) as object;
+    return c.json(document);
+  });
+  const files = builtFiles(distDir);
   app.get('/docs', (c) => c.html(DOCS_PAGE));
   for (const name of ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js']) {
     app.get(`/docs/${name}`, (c) => c.body(readFileSync(join(swaggerDir, name)), 200, { 'content-type': CONTENT_TYPES[extname(name)]!, 'cache-control': 'public, max-age=3600' }));

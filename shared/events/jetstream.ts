@@ -66,6 +66,11 @@ export function eventSubject(stream: string, type: string): string {
   return `${stream.toLowerCase()}.events.${typeToken(type)}`;
 }
 
+/** Every event subject of a stream, for a subscription that follows them all. */
+export function streamSubjects(stream: string): string {
+  return `${stream.toLowerCase()}.events.>`;
+}
+
 export function deadLetterSubject(stream: string, consumer: string): string {
   return `${stream.toLowerCase()}.dlq.${consumer}`;
 }
@@ -99,7 +104,7 @@ export async function ensureStream(jsm: JetStreamManager, stream: string, retent
   const root = stream.toLowerCase();
   await addOrUpdateStream(jsm, {
     name: stream,
-    subjects: [`${root}.events.>`],
+    subjects: [streamSubjects(stream)],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,

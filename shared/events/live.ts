@@ -24,7 +24,7 @@ export class LiveChanges {
   }
 
   /** Events about one asset (uploaded, rendered, enriched, updated, failed, deleted) reach the listeners; others do not. */
-  publish(envelope: EventEnvelope): void {
+  publish(envelope: EventEnvelope<unknown>): void {
     const data = envelope.data as { assetId?: unknown; projectId?: unknown };
     if (typeof data?.assetId !== 'string' || typeof data.projectId !== 'string') return;
     const change = { type: envelope.type, assetId: data.assetId, projectId: data.projectId, time: envelope.time };
