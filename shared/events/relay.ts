@@ -94,15 +94,25 @@ export class OutboxRelay {
     while (!this.stopped) {
       this.woken = false;
       let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
       try {
         await Promise.race([
           this.drain(),
-          new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`outbox relay pass took over ${this.passTimeoutMs} ms`)), this.passTimeoutMs); }),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => {
+              timedOut = true;
+              reject(new Error(`outbox relay pass took over ${this.passTimeoutMs} ms`));
+            }, this.passTimeoutMs);
+          }),
         ]);
         if (this.sinkRefused) throw new Error('the sink refused events (see the errors above); they stay in the outbox');
         this.failures = 0;
         this.beat?.passed();
       } catch (error) {
+        // A pass that never settles (a query lost with a connection the database closed under it) is abandoned:
+        // the next pass must not queue behind it, or the relay stalls for good. Rows it had not marked are sent
+        // again; JetStream's message-id dedup and the consumers' processed_events keep that to once.
+        if (timedOut) this.draining = Promise.resolve(0);
         this.failures++;
         this.beat?.failed(error);
         this.logger.error({ err: error, failures: this.failures }, 'outbox relay pass failed; trying again with backoff');
