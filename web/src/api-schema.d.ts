@@ -1142,6 +1142,7 @@ export interface operations {
                 mediaType?: string;
                 editorialState?: string;
                 deleted?: "true" | "false";
+                sort?: "newest" | "oldest" | "title";
                 limit?: string;
                 cursor?: string;
             };
