@@ -119,7 +119,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
   root.all('/imports', to('import'));
   root.all('/imports/*', to('import'));
   // the workspace, the API document and reference, the live feed
-  for (const path of ['/', '/static/*', '/openapi.json', '/docs', '/docs/*', '/events']) root.all(path, to('web'));
+  for (const path of ['/', '/static/*', '/openapi.json', '/docs', '/docs/*', '/events', '/auth/config']) root.all(path, to('web'));
   // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
   root.all('/_fn/:name/*', (c) => {
     const name = c.req.param('name');

@@ -183,3 +183,19 @@ describe('loadConfig: reliability settings', () => {
     assert.throws(() => loadConfig({ DELIVERY_CONCURRENCY_INDEX: '1000' }), /DELIVERY_CONCURRENCY_INDEX=1000: must be at most 256/);
   });
 });
+
+describe('loadConfig: the workspace’s OIDC sign-in', () => {
+  test('off unless WEB_OIDC_CLIENT_ID is set; the issuer is WEB_OIDC_ISSUER, else AUTH_ISSUER', () => {
+    assert.equal(loadConfig({}).webOidc, undefined);
+    const jwks = { AUTH_JWKS_URL: 'https://sso.example/realms/news/protocol/openid-connect/certs' };
+    assert.deepEqual(loadConfig({ ...jwks, AUTH_ISSUER: 'https://sso.example/realms/news', WEB_OIDC_CLIENT_ID: 'mediateca-web' }).webOidc,
+      { issuer: 'https://sso.example/realms/news', clientId: 'mediateca-web', scope: 'openid profile' });
+    assert.equal(loadConfig({ ...jwks, WEB_OIDC_ISSUER: 'https://other.example/x', WEB_OIDC_CLIENT_ID: 'web', WEB_OIDC_SCOPE: 'openid email' }).webOidc?.scope, 'openid email');
+  });
+  test('a client id needs a provider URL as issuer and the JWKS the API verifies its tokens with', () => {
+    assert.throws(() => loadConfig({ AUTH_JWKS_URL: 'https://sso.example/certs', WEB_OIDC_CLIENT_ID: 'web' }), /WEB_OIDC_ISSUER must be set/);
+    assert.throws(() => loadConfig({ AUTH_ISSUER: 'https://sso.example/realms/news', WEB_OIDC_CLIENT_ID: 'web' }), /AUTH_JWKS_URL must be set/);
+    assert.throws(() => loadConfig({ WEB_OIDC_CLIENT_ID: 'has space' }), /WEB_OIDC_CLIENT_ID=has space: not an OAuth client id/);
+    assert.throws(() => loadConfig({ WEB_OIDC_SCOPE: 'profile' }), /the scope must include openid/);
+  });
+});

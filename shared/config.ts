@@ -92,6 +92,11 @@ export interface Config {
   };
   opensearchUrl?: string;
   auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string; maxLocalTokenLifetimeSeconds: number };
+  /**
+   * The workspace's sign-in through an OIDC provider (authorization code + PKCE, a public client): offered when a
+   * client id is set; the issuer is WEB_OIDC_ISSUER, else AUTH_ISSUER (which must then be the provider's URL).
+   */
+  webOidc?: { issuer: string; clientId: string; scope: string };
   /** shared by every platform delivery to the event endpoints; unset = made once and kept in the data folder */
   eventsSecret?: string;
   /** records one bucket notification may carry (more → 413) */
@@ -332,6 +337,9 @@ const Env = v.object({
   AUTH_AUDIENCE: v.optional(text, 'mediateca'),
   AUTH_ROLES_CLAIM: v.optional(text, 'projects'),
   AUTH_MAX_TOKEN_LIFETIME: v.optional(duration('s', 's'), '24h'),
+  WEB_OIDC_CLIENT_ID: v.optional(v.pipe(text, v.regex(/^[\x21-\x7e]{1,200}$/, 'not an OAuth client id (printable ASCII, no spaces)'))),
+  WEB_OIDC_ISSUER: v.optional(url),
+  WEB_OIDC_SCOPE: v.optional(v.pipe(text, v.regex(/(^| )openid( |$)/, 'the scope must include openid')), 'openid profile'),
   EVENTS_SECRET: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._~-]{16,}$/, 'not a secret of 16 or more URL-safe characters (openssl rand -hex 32 makes one)'))),
   NOTIFICATION_MAX_RECORDS: v.optional(integer(1), '100'),
   RATE_LIMIT_PER_MINUTE: v.optional(integer(0), '3000'),
@@ -440,6 +448,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.S3_ENDPOINT) {
     for (const name of ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) if (!e[name]) problems.push(`${name} must be set when S3_ENDPOINT is`);
   }
+  const oidcIssuer = e.WEB_OIDC_ISSUER ?? e.AUTH_ISSUER;
+  if (e.WEB_OIDC_CLIENT_ID && !/^https?:\/\/[^/\s]+/.test(oidcIssuer)) problems.push(`WEB_OIDC_ISSUER must be set when WEB_OIDC_CLIENT_ID is and AUTH_ISSUER (${oidcIssuer}) is not the provider's URL`);
+  if (e.WEB_OIDC_CLIENT_ID && !e.AUTH_JWKS_URL) problems.push('AUTH_JWKS_URL must be set when WEB_OIDC_CLIENT_ID is: the API verifies the tokens the provider issues');
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = resolve(e.MEDIATECA_DATA);
@@ -472,6 +483,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loops: { stallSeconds: e.LOOP_STALL_SECONDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     opensearchUrl: e.OPENSEARCH_URL,
     auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM, maxLocalTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME },
+    webOidc: e.WEB_OIDC_CLIENT_ID ? { issuer: oidcIssuer, clientId: e.WEB_OIDC_CLIENT_ID, scope: e.WEB_OIDC_SCOPE } : undefined,
     eventsSecret: e.EVENTS_SECRET,
     notificationMaxRecords: e.NOTIFICATION_MAX_RECORDS,
     rateLimits: {

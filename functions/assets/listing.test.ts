@@ -6,7 +6,7 @@ import type { Asset } from '../../shared/db/schema.ts';
 import { encodeCursor } from '../../shared/search/cursor.ts';
 import type { AppEnv } from '../../shared/http/app.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
-import { seedAsset } from '../../test/support/seed-assets.ts';
+import { seedAsset, seedAssetsInBulk } from '../../test/support/seed-assets.ts';
 import { createApp } from './index.ts';
 
 let platform: Awaited<ReturnType<typeof createTestPlatform>>;
@@ -112,6 +112,36 @@ test('cursor paging walks every asset once, also when assets share a creation in
   const third = (await get('twins', `/assets?limit=1&cursor=${second.nextCursor}`)).body;
   assert.deepEqual([...ids(first), ...ids(second), ...ids(third)], twins.map((a) => a.id).sort().reverse());
   assert.equal(third.nextCursor, undefined);
+});
+
+test('sort: oldest first and by title (then id), each paged by its own cursor; a cursor of another order is 400', async () => {
+  tokens.sorted = await platform.signer!.mint('sol', { sorted: 'viewer' });
+  // bulk-created (one instant): "same" twice, so the title order falls back to the id
+  const bulk = await seedAssetsInBulk(platform, ['delta', 'alpha', 'same', 'charlie', 'same'].map((title) => ({ projectId: 'sorted', title, thumbnailBytes: Buffer.from('jpeg') })));
+  const walk = async (sort: string) => {
+    const walked: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const { status, body } = await get('sorted', `/assets?sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(status, 200, JSON.stringify(body));
+      walked.push(...ids(body));
+      cursor = body.nextCursor;
+    } while (cursor);
+    return walked;
+  };
+  const byTitle = [...bulk].sort((a, b) => (a.title === b.title ? (a.id < b.id ? -1 : 1) : a.title < b.title ? -1 : 1)).map((a) => a.id);
+  assert.deepEqual(await walk('title'), byTitle);
+  const newest = await walk('newest');
+  assert.deepEqual(newest, bulk.map((a) => a.id).sort().reverse(), 'one instant: newest first falls back to the id, descending');
+  assert.deepEqual(await walk('oldest'), [...newest].reverse());
+  // every row listed with the thumbnail it was given
+  const listed = (await get('sorted', '/assets?sort=title')).body.assets;
+  assert.ok(listed.every((a: { thumbnailUrl?: string }) => a.thumbnailUrl), JSON.stringify(listed));
+  const titleCursor = (await get('sorted', '/assets?sort=title&limit=1')).body.nextCursor;
+  const newestCursor = (await get('sorted', '/assets?limit=1')).body.nextCursor;
+  assert.equal((await get('sorted', `/assets?sort=oldest&cursor=${titleCursor}`)).status, 400);
+  assert.equal((await get('sorted', `/assets?sort=title&cursor=${newestCursor}`)).status, 400);
+  assert.equal((await get('sorted', '/assets?sort=size')).status, 400);
 });
 
 test('bad parameters and cursors are 400s, never 500s', async () => {

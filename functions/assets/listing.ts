@@ -2,7 +2,7 @@
 // newest first with cursor paging. Search finds what is indexed; this lists what exists.
 import type { Hono } from 'hono';
 import * as v from 'valibot';
-import { type AssetListing, listAssets } from '../../shared/db/assets.ts';
+import { type AssetListing, LISTING_SORTS, type ListingSort, listAssets } from '../../shared/db/assets.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { approvedOnlyProjects } from '../../shared/db/projects.ts';
 import { ASSET_STATES, MEDIA_TYPES } from '../../shared/domain/asset.ts';
@@ -25,6 +25,7 @@ export const ListAssetsParams = v.object({
   mediaType: commaList(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`)),
   editorialState: commaList(v.picklist(EDITORIAL_STATES, `editorial states are ${EDITORIAL_STATES.join(', ')}`)),
   deleted: v.optional(v.picklist(['true', 'false'], 'deleted is true or false')),
+  sort: v.optional(v.picklist(LISTING_SORTS, `sort is one of ${LISTING_SORTS.join(', ')}`)),
   limit: v.pipe(v.optional(v.string(), '20'), v.transform(Number), v.integer('limit must be an integer'), v.minValue(1), v.maxValue(100)),
   cursor: v.optional(v.pipe(v.string(), v.maxLength(1000))),
 });
@@ -38,13 +39,15 @@ export function listingRoutes(app: Hono<AppEnv>, platform: Platform): void {
     for (const projectId of params.projectId ?? []) authorize(c, action, projectId, 'project');
     const projectIds = params.projectId ?? projectsWhere(c.get('principal'), action);
     if (deleted && projectIds.length === 0) throw forbidden('listing deleted assets needs the editor role in a project');
+    const sort = params.sort ?? 'newest';
     const rows = await listAssets(platform.db, {
       projectIds,
       states: deleted ? ['deleted'] : params.state ?? LISTED_STATES,
       mediaTypes: params.mediaType,
       editorialStates: params.editorialState,
       approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, c.get('principal'), projectIds),
-      after: params.cursor === undefined ? undefined : listingKeyFrom(params.cursor),
+      sort,
+      after: params.cursor === undefined ? undefined : listingKeyFrom(params.cursor, sort),
       limit: params.limit + 1,
     });
     const page = rows.slice(0, params.limit);
@@ -55,7 +58,7 @@ export function listingRoutes(app: Hono<AppEnv>, platform: Platform): void {
         ...assetSummary(row),
         thumbnailUrl: row.thumbnail_key ? await platform.store.presignGet(platform.store.buckets.renditions, row.thumbnail_key, ttl) : undefined,
       }))),
-      nextCursor: last && encodeCursor([last.listed_at, last.id]),
+      nextCursor: last && encodeCursor(sort === 'newest' ? [last.listed_at, last.id] : [sort, sort === 'title' ? last.title : last.listed_at, last.id]),
     });
   });
 }
@@ -86,13 +89,17 @@ export function assetSummary(asset: Asset) {
   };
 }
 
-/** A listing cursor is [listedAt, assetId]; anything else is 400, never a database error. */
-function listingKeyFrom(cursor: string): AssetListing['after'] {
+/**
+ * A listing cursor is [listedAt, assetId] newest first, else [sort, key, assetId] (the key a listedAt, or a title):
+ * a cursor of another order, or anything else, is 400, never a database error.
+ */
+function listingKeyFrom(cursor: string, sort: ListingSort): AssetListing['after'] {
   try {
     const key = decodeCursor(cursor);
-    const [listedAt, id] = key;
-    if (key.length !== 2 || typeof listedAt !== 'string' || !cursorInstant(listedAt) || !isUuid(id)) throw new InvalidCursor('cursor does not belong to this listing');
-    return { listedAt, id };
+    const [ofSort, value, id] = key.length === 2 ? ['newest', ...key] : key;
+    const fits = key.length <= 3 && ofSort === sort && typeof value === 'string' && isUuid(id) && (sort === 'title' || Boolean(cursorInstant(value)));
+    if (!fits) throw new InvalidCursor(`cursor does not belong to this listing (sort=${sort})`);
+    return { key: value as string, id: id as string };
   } catch (error) {
     if (error instanceof InvalidCursor) throw badRequest(`invalid cursor: ${error.message}`);
     throw error;

@@ -180,5 +180,14 @@ export const Described = v.looseObject({});
 /** A change to an asset, pushed to the workspace over server-sent events (GET /events). */
 export const LiveEvent = v.object({ type: v.string(), assetId: v.string(), projectId: v.string(), time: v.string() });
 
+/** How the workspace signs in: the development token (embedded default), an OIDC provider (authorization code + PKCE), or both. */
+export const SignInOptions = v.object({
+  /** tokens from `npm start` / `npm run token` are accepted (the platform signs its own) */
+  devToken: v.boolean(),
+  /** the claim that maps project ids to roles in an access token */
+  rolesClaim: v.string(),
+  oidc: v.optional(v.object({ issuer: v.string(), clientId: v.string(), scope: v.string() })),
+});
+
 /** Named in the document's components; routes that use them point there. */
-export const COMPONENTS = { AssetSummary, ListedAsset, AssetListing, Asset, Label, Face, Rendition, AssetHistory, Person, UploadPlan, SearchHit, SearchResults, Import, ImportItem, LiveEvent };
+export const COMPONENTS = { AssetSummary, ListedAsset, AssetListing, Asset, Label, Face, Rendition, AssetHistory, Person, UploadPlan, SearchHit, SearchResults, Import, ImportItem, LiveEvent, SignInOptions };

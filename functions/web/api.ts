@@ -58,6 +58,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'delete', path: '/assets/:id/publications/:publicationId', tag: 'distribution', role: 'editor', summary: 'Retract a publication', responses: { 202: S.Described } },
   { method: 'get', path: '/publications', tag: 'distribution', role: 'viewer', summary: 'Publications of your projects', query: PublicationQuery, responses: { 200: S.Described } },
   { method: 'post', path: '/publications/:id/redrive', tag: 'distribution', role: 'editor', summary: 'Try a failed publication again', responses: { 202: S.Described } },
+  { method: 'get', path: '/auth/config', tag: 'auth', role: 'public', summary: 'How the workspace signs in (development token, OIDC provider for authorization code + PKCE)', responses: { 200: S.SignInOptions } },
   { method: 'get', path: '/events', tag: 'events', role: 'viewer', summary: 'Server-sent events: a `change` event (LiveEvent JSON) each time an asset of your projects changes', query: LiveEventsQuery, responses: { 200: { contentType: 'text/event-stream' } } },
 ];
 

@@ -63,6 +63,9 @@ export function createApp(platform: Platform, options: WebAppOptions = {}): Hono
     app.get(`/docs/${name}`, (c) => c.body(readFileSync(join(swaggerDir, name)), 200, { 'content-type': CONTENT_TYPES[extname(name)]!, 'cache-control': 'public, max-age=3600' }));
   }
 
+  // what the sign-in page offers: public, and only what a browser must know anyway (no secret: PKCE, a public client)
+  app.get('/auth/config', (c) => c.json({ devToken: Boolean(platform.signer), rolesClaim: platform.config.auth.rolesClaim, oidc: platform.config.webOidc }, 200, { 'cache-control': 'no-cache' }));
+
   app.use('/events', requireAuth(platform));
   app.get('/events', (c) => {
     const { projectId } = parseOrProblem(LiveEventsQuery, c.req.query(), 'query');

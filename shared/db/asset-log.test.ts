@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { editMetadata, transitionEditorial } from '../domain/asset-commands.ts';
 import { recordDecision } from '../events/asset-decisions.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
-import { seedAsset } from '../../test/support/seed-assets.ts';
+import { seedAsset, seedAssetsInBulk } from '../../test/support/seed-assets.ts';
 import { loadAsset, rebuildAssets } from './asset-log.ts';
 import { factsOf, findAsset } from './assets.ts';
 import type { Asset } from './schema.ts';
@@ -37,6 +37,16 @@ test('the replayed asset equals the row, field by field, at its latest version',
   const loaded = await loadAsset(platform.db, current.id);
   assert.ok(loaded.found);
   assert.deepEqual(loaded.asset, { ...current, progress: null });
+});
+
+test('assets created in bulk (createAssetsInBulk) replay to their rows too: one created entry records every column', async () => {
+  const bulk = await seedAssetsInBulk(platform, [{ title: 'one', tags: ['a'] }, { title: 'two', state: 'archived' }]);
+  for (const row of bulk) {
+    const loaded = await loadAsset(platform.db, row.id);
+    assert.ok(loaded.found);
+    assert.deepEqual(loaded.asset, { ...row, progress: null });
+    assert.equal(loaded.replayedEvents, 1);
+  }
 });
 
 test('time travel: ?version=n and asOf give each earlier state; a version that never was is not found', async () => {

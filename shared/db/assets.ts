@@ -36,6 +36,40 @@ export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset,
   });
 }
 
+/** One asset of a bulk load: the row as it is now, and its renditions (keys to objects already in storage). */
+export interface BulkAsset {
+  asset: Omit<NewAsset, 'version'>;
+  renditions: Omit<Insertable<RenditionsTable>, 'asset_id'>[];
+}
+
+const BULK_CHUNK = 500;
+
+/**
+ * Many assets already past processing (catalogue migrations, large benchmarks): each row with a single `created`
+ * history entry recording every column, so the row stays the fold of its history (asset-log.ts), and its
+ * renditions; a few hundred rows per statement, one transaction per chunk. No outbox events: the caller indexes.
+ */
+export async function createAssetsInBulk(db: Kysely<DB>, assets: BulkAsset[]): Promise<Asset[]> {
+  const all: Asset[] = [];
+  for (let start = 0; start < assets.length; start += BULK_CHUNK) {
+    const chunk = assets.slice(start, start + BULK_CHUNK);
+    await db.transaction().execute(async (trx) => {
+      const projectIds = [...new Set(chunk.map((a) => a.asset.project_id))];
+      await trx.insertInto('projects').values(projectIds.map((id) => ({ id, name: id, settings: {} }))).onConflict((oc) => oc.column('id').doNothing()).execute();
+      const now = new Date();
+      const created = await trx.insertInto('assets').values(chunk.map(({ asset }) => ({ created_at: now, updated_at: now, ...asset, version: 1 }))).returningAll().execute();
+      await trx.insertInto('asset_events').values(created.map((row) => ({
+        asset_id: row.id, version: 1, type: 'created', actor: row.owner, data: { filename: row.filename, size: Number(row.size_bytes), contentType: row.content_type, bulk: true },
+        changes: recordedChanges(row), occurred_at: row.created_at,
+      }))).execute();
+      const renditions = chunk.flatMap(({ asset, renditions: list }) => list.map((r) => ({ ...r, asset_id: asset.id! })));
+      if (renditions.length) await trx.insertInto('renditions').values(renditions).execute();
+      all.push(...created);
+    });
+  }
+  return all;
+}
+
 export async function findAsset(db: Kysely<DB> | Transaction<DB>, id: string): Promise<Asset | undefined> {
   if (!isUuid(id)) return undefined;
   return db.selectFrom('assets').selectAll().where('id', '=', id).executeTakeFirst();
@@ -172,6 +206,10 @@ export async function assetHistory(db: Kysely<DB>, assetId: string) {
   return db.selectFrom('asset_events').selectAll().where('asset_id', '=', assetId).orderBy('version').execute();
 }
 
+/** The orders a listing can take; each pages by keyset on its own key and the id. */
+export const LISTING_SORTS = ['newest', 'oldest', 'title'] as const;
+export type ListingSort = (typeof LISTING_SORTS)[number];
+
 export interface AssetListing {
   projectIds: string[];
   states: AssetState[];
@@ -179,8 +217,13 @@ export interface AssetListing {
   editorialStates?: EditorialState[];
   /** projects (among projectIds) whose approved assets only are listed: the caller views them (approvedOnlyProjects) */
   approvedOnlyProjectIds?: string[];
-  /** the previous page's last row (its listedAt and id): only rows after it, newest first */
-  after?: { listedAt: string; id: string };
+  /** newest first unless asked */
+  sort?: ListingSort;
+  /**
+   * the previous page's last row: its key in the listing's order (listedAt for newest/oldest, the title for title)
+   * and its id; only rows after it
+   */
+  after?: { key: string; id: string };
   limit: number;
 }
 
@@ -190,25 +233,40 @@ export type ListedAsset = Asset & {
   thumbnail_key: string | null;
 };
 
-/** Assets newest first, search_after style on (created_at, id), so rows written between pages never repeat or shift. */
+/**
+ * Assets in the listing's order, search_after style on (created_at, id) or (title, id), so rows written between
+ * pages never repeat or shift. The page is cut before the thumbnails are joined, so a page costs its own rows
+ * whatever the catalogue's size (and whatever the planner's statistics say: PGlite has no autovacuum to gather them).
+ */
 export async function listAssets(db: Kysely<DB>, listing: AssetListing): Promise<ListedAsset[]> {
   if (listing.projectIds.length === 0 || listing.states.length === 0) return [];
-  let query = db
+  const sort = listing.sort ?? 'newest';
+  let page = db
     .selectFrom('assets')
-    .leftJoin('renditions', (join) => join.onRef('renditions.asset_id', '=', 'assets.id').on('renditions.name', '=', 'thumbnail'))
     .selectAll('assets')
-    .select([
-      sql<string>`to_char(assets.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('listed_at'),
-      'renditions.storage_key as thumbnail_key',
-    ])
+    .select(sql<string>`to_char(assets.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('listed_at'))
     .where('assets.project_id', 'in', listing.projectIds)
     .where('assets.state', 'in', listing.states);
-  if (listing.mediaTypes?.length) query = query.where('assets.media_type', 'in', listing.mediaTypes);
-  if (listing.editorialStates?.length) query = query.where('assets.editorial_state', 'in', listing.editorialStates);
+  if (listing.mediaTypes?.length) page = page.where('assets.media_type', 'in', listing.mediaTypes);
+  if (listing.editorialStates?.length) page = page.where('assets.editorial_state', 'in', listing.editorialStates);
   const approvedOnly = listing.approvedOnlyProjectIds ?? [];
-  if (approvedOnly.length) query = query.where((eb) => eb.or([eb('assets.project_id', 'not in', approvedOnly), eb('assets.editorial_state', '=', 'approved')]));
-  if (listing.after) query = query.where(sql<SqlBool>`(assets.created_at, assets.id) < (${listing.after.listedAt}::timestamptz, ${listing.after.id}::uuid)`);
-  return query.orderBy('assets.created_at', 'desc').orderBy('assets.id', 'desc').limit(listing.limit).execute();
+  if (approvedOnly.length) page = page.where((eb) => eb.or([eb('assets.project_id', 'not in', approvedOnly), eb('assets.editorial_state', '=', 'approved')]));
+  const after = listing.after;
+  if (after && sort === 'newest') page = page.where(sql<SqlBool>`(assets.created_at, assets.id) < (${after.key}::timestamptz, ${after.id}::uuid)`);
+  if (after && sort === 'oldest') page = page.where(sql<SqlBool>`(assets.created_at, assets.id) > (${after.key}::timestamptz, ${after.id}::uuid)`);
+  if (after && sort === 'title') page = page.where(sql<SqlBool>`(assets.title, assets.id) > (${after.key}, ${after.id}::uuid)`);
+  page = sort === 'title'
+    ? page.orderBy('assets.title', 'asc').orderBy('assets.id', 'asc')
+    : page.orderBy('assets.created_at', sort === 'newest' ? 'desc' : 'asc').orderBy('assets.id', sort === 'newest' ? 'desc' : 'asc');
+  let query = db
+    .selectFrom(page.limit(listing.limit).as('page'))
+    .leftJoin('renditions', (join) => join.onRef('renditions.asset_id', '=', 'page.id').on('renditions.name', '=', 'thumbnail'))
+    .selectAll('page')
+    .select('renditions.storage_key as thumbnail_key');
+  query = sort === 'title'
+    ? query.orderBy('page.title', 'asc').orderBy('page.id', 'asc')
+    : query.orderBy('page.created_at', sort === 'newest' ? 'desc' : 'asc').orderBy('page.id', sort === 'newest' ? 'desc' : 'asc');
+  return query.execute();
 }
 
 export async function putMetadata(db: Kysely<DB>, assetId: string, kind: 'technical' | 'descriptive' | 'ai', data: Record<string, unknown>): Promise<void> {

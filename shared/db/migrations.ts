@@ -501,6 +501,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('outbox').addColumn('traceparent', 'text').addColumn('tracestate', 'text').execute();
     },
   },
+  '0037_listing_by_title': {
+    // GET /assets?sort=title pages by keyset on (title, id) within the caller's projects.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('assets_project_title').on('assets').columns(['project_id', 'title', 'id']).execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {

@@ -1,7 +1,7 @@
 // Assets in any state, made through the repositories as the functions make them (no HTTP, no media), for
 // function-level tests of what reads assets: listings, search projection, input limits.
 import { randomUUID } from 'node:crypto';
-import { changeAsset, createUploadingAsset, putRendition } from '../../shared/db/assets.ts';
+import { changeAsset, createAssetsInBulk, createUploadingAsset, putRendition } from '../../shared/db/assets.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import type { AssetState, MediaType } from '../../shared/domain/asset.ts';
 import type { EditorialState } from '../../shared/domain/editorial.ts';
@@ -56,4 +56,34 @@ export async function seedAsset(platform: Platform, seed: Seed = {}): Promise<As
     await putRendition(platform.db, { asset_id: id, name: 'thumbnail', storage_key: `${projectId}/${id}/thumbnail.jpg`, content_type: 'image/jpeg', size_bytes: 1, width: 300, height: 200 });
   }
   return asset;
+}
+
+/**
+ * Many ready assets at once (createAssetsInBulk: a few hundred rows a statement), for benchmarks at catalogue
+ * scale; each with a thumbnail rendition row when `thumbnailBytes` gives its bytes (then also put in storage).
+ */
+export async function seedAssetsInBulk(platform: Platform, seeds: (Seed & { thumbnailBytes?: Buffer })[]): Promise<Asset[]> {
+  const rows = seeds.map((seed) => {
+    const id = randomUUID();
+    const projectId = seed.projectId ?? 'newsroom';
+    const mediaType = seed.mediaType ?? 'image';
+    return {
+      seed,
+      asset: {
+        id, project_id: projectId, media_type: mediaType, title: seed.title ?? `asset ${id.slice(0, 8)}`, description: '', tags: seed.tags ?? [],
+        filename: 'file.bin', content_type: `${mediaType}/x-test`, size_bytes: 1, expected_sha256: null, sha256: 'a'.repeat(64), storage_key: `${projectId}/${id}/original.bin`,
+        duplicate_of: null, state_reason: null, progress: null, owner: 'seed', state: seed.state ?? 'ready', editorial_state: seed.editorialState ?? 'approved',
+        deleted_at: seed.state === 'deleted' ? new Date() : null,
+      },
+      renditions: seed.thumbnailBytes || seed.thumbnail
+        ? [{ name: 'thumbnail', storage_key: `${projectId}/${id}/thumbnail.jpg`, content_type: 'image/jpeg', size_bytes: seed.thumbnailBytes?.length ?? 1, width: 300, height: 200 }]
+        : [],
+    };
+  });
+  for (let start = 0; start < rows.length; start += 64) {
+    await Promise.all(rows.slice(start, start + 64).flatMap(({ seed, renditions }) => (seed.thumbnailBytes
+      ? renditions.map((r) => platform.store.put(platform.store.buckets.renditions, r.storage_key, seed.thumbnailBytes!, 'image/jpeg'))
+      : [])));
+  }
+  return createAssetsInBulk(platform.db, rows);
 }

@@ -657,6 +657,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the workspace signs in (development token, OIDC provider for authorization code + PKCE) */
+        get: operations["getAuthConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -965,6 +982,15 @@ export interface components {
             projectId: string;
             time: string;
         };
+        SignInOptions: {
+            devToken: boolean;
+            rolesClaim: string;
+            oidc?: {
+                issuer: string;
+                clientId: string;
+                scope: string;
+            };
+        };
         Problem: {
             type: string;
             title: string;
@@ -1142,6 +1168,7 @@ export interface operations {
                 mediaType?: string;
                 editorialState?: string;
                 deleted?: "true" | "false";
+                sort?: "newest" | "oldest" | "title";
                 limit?: string;
                 cursor?: string;
             };
@@ -2529,6 +2556,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInOptions"];
                 };
             };
             /** @description an error, as RFC 9457 problem details */

@@ -14,7 +14,11 @@ export interface Problem { title: string; status: number; detail?: string; issue
 
 const TOKEN_KEY = 'mediateca.token';
 
+export type SignInOptions = components['schemas']['SignInOptions'];
+
 export const session = {
+  /** the claim mapping projects to roles (GET /auth/config; `projects` unless configured) */
+  rolesClaim: 'projects',
   get token(): string | null {
     return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
   },
@@ -26,10 +30,11 @@ export const session = {
     localStorage.removeItem(TOKEN_KEY);
   },
   /** The token's claims (not verified here: the API does that); undefined when it is not a JWT. */
-  claims(): { sub?: string; exp?: number; projects?: Record<string, string> } | undefined {
+  claims(): { sub?: string; exp?: number; projects?: Record<string, string>; preferred_username?: string } | undefined {
     try {
       const payload = this.token!.split('.')[1]!;
-      return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+      const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+      return { ...claims, projects: claims[this.rolesClaim] };
     } catch {
       return undefined;
     }

@@ -7,7 +7,7 @@ export function Header({ children, onSignOut }: { children?: ComponentChildren; 
     <header class="top">
       <a class="brand" href="#/">Mediateca</a>
       <div class="header-main">{children}</div>
-      <span class="who" title="signed in as">{claims?.sub ?? ''}</span>
+      <span class="who" title="signed in as">{claims?.preferred_username ?? claims?.sub ?? ''}</span>
       <a class="docs-link" href="/docs" target="_blank" rel="noopener">API</a>
       <button type="button" class="link" onClick={onSignOut}>Sign out</button>
     </header>

@@ -5,8 +5,12 @@ import { api, describeProblem, type ListedAsset, type SearchHit, type SearchResu
 import { Header, projects } from './header';
 import { listenForChanges } from './live';
 import { Uploads } from './uploads';
+import { type BatchAction, type BatchOutcome, runBatch } from './batch';
 
 type Mode = 'text' | 'semantic' | 'hybrid';
+type Sort = 'newest' | 'oldest' | 'title';
+const SORTS: Record<Sort, string> = { newest: 'Newest first', oldest: 'Oldest first', title: 'Title A–Z' };
+const TRANSITIONS = ['draft', 'in_review', 'approved', 'rejected', 'archived'] as const;
 interface Filters { mediaType: string[]; tags: string[]; state: string[] }
 interface Card { id: string; title: string; mediaType: string; state: string; thumbnailUrl?: string; progress?: string }
 
@@ -21,6 +25,10 @@ const fromHit = (h: SearchHit): Card => ({ id: h.assetId, title: h.title, mediaT
 export function Library({ onSignOut }: { onSignOut: () => void }) {
   const [q, setQ] = useState(() => sessionStorage.getItem('mediateca.q') ?? '');
   const [mode, setMode] = useState<Mode>('text');
+  const [sort, setSort] = useState<Sort>(() => (sessionStorage.getItem('mediateca.sort') as Sort | null) ?? 'newest');
+  /** the assets picked for a batch action (ids, in the order picked) */
+  const [selected, setSelected] = useState<string[]>([]);
+  const anchor = useRef<number | undefined>(undefined);
   const [filters, setFilters] = useState<Filters>({ mediaType: [], tags: [], state: [] });
   const [cards, setCards] = useState<Card[]>([]);
   const [cursor, setCursor] = useState<string | undefined>();
@@ -63,7 +71,7 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
       } else {
         // the grid shows as soon as its page arrives; the facets follow
         if (!after) void api.GET('/search', { params: { query: searchQuery(1) } }).then(({ data: facetData }) => { if (facetData && mine === generation.current) setFacets(facetData.facets); });
-        const { data, error: problem } = await api.GET('/assets', { params: { query: { limit: String(PAGE), cursor: after } } });
+        const { data, error: problem } = await api.GET('/assets', { params: { query: { limit: String(PAGE), cursor: after, sort } } });
         if (mine !== generation.current) return;
         if (!data) throw problem;
         setCards((previous) => (after ? [...previous, ...data.assets.map(fromListing)] : data.assets.map(fromListing)));
@@ -78,11 +86,12 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
     } finally {
       setLoading(false);
     }
-  }, [searchQuery, searching, mode, q]);
+  }, [searchQuery, searching, mode, q, sort]);
 
   // a new question: first page again (typing waits for a pause)
   useEffect(() => {
     sessionStorage.setItem('mediateca.q', q);
+    sessionStorage.setItem('mediateca.sort', sort);
     // typing: a short pause groups fast keystrokes; an answer to an older question is dropped (generation)
     const timer = setTimeout(() => void load(), q ? 60 : 0);
     return () => clearTimeout(timer);
@@ -99,6 +108,21 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
     }, setLive);
   }, []);
 
+  /** A click picks one card; with Shift, every card from the last one picked to this one. */
+  const pick = (index: number, range: boolean) => {
+    const card = cards[index];
+    if (!card) return;
+    if (range && anchor.current !== undefined) {
+      const [from, to] = [Math.min(anchor.current, index), Math.max(anchor.current, index)];
+      const ids = cards.slice(from, to + 1).map((c) => c.id);
+      setSelected((previous) => [...previous, ...ids.filter((id) => !previous.includes(id))]);
+    } else {
+      setSelected((previous) => (previous.includes(card.id) ? previous.filter((id) => id !== card.id) : [...previous, card.id]));
+    }
+    anchor.current = index;
+  };
+  const titles = useMemo(() => new Map(cards.map((c) => [c.id, c.title])), [cards]);
+
   const toggle = (facet: keyof Filters, value: string) => setFilters((f) => ({ ...f, [facet]: f[facet].includes(value) ? f[facet].filter((v) => v !== value) : [...f[facet], value] }));
 
   return (
@@ -107,6 +131,11 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
         <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); void load(); }}>
           <label for="q" class="visually-hidden">Search</label>
           <input id="q" type="search" placeholder="Search titles, tags, text in images, speech…" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+          <label for="sort" class="visually-hidden">Sort</label>
+          <select id="sort" value={searching ? 'relevance' : sort} disabled={searching} title={searching ? 'search results are ranked by relevance' : undefined} onChange={(e) => setSort(e.currentTarget.value as Sort)}>
+            {searching && <option value="relevance">Relevance</option>}
+            {Object.entries(SORTS).map(([value, name]) => <option key={value} value={value}>{name}</option>)}
+          </select>
           <label for="mode" class="visually-hidden">Search mode</label>
           <select id="mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as Mode)}>
             <option value="text">Text</option>
@@ -141,13 +170,21 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
         </aside>
         <main class="library">
           <Uploads projectId={projects().find((p) => p.role !== 'viewer')?.id} onChange={() => void reload.current()} />
-          <p class="summary" role="status" aria-live="polite" data-query={loading ? undefined : shownQuery}>
-            {loading ? 'Loading…' : searching ? `${total ?? cards.length} found` : `${cards.length}${cursor ? '+' : ''} assets, newest first`}
+          <p class="summary" role="status" aria-live="polite" data-query={loading ? undefined : shownQuery} data-sort={searching ? 'relevance' : sort}>
+            {loading ? 'Loading…' : searching ? `${total ?? cards.length} found` : `${cards.length}${cursor ? '+' : ''} assets, ${SORTS[sort].toLowerCase()}`}
             {' · '}<span class={live ? 'live on' : 'live'}>{live ? 'live' : 'offline'}</span>
             {semanticNote && <span class="note"> · semantic search unavailable: {semanticNote}</span>}
           </p>
           {error && <p class="error" role="alert">{error}</p>}
-          <Grid cards={cards} onEnd={() => cursor && !loading && void load(cursor)} />
+          <SelectionBar
+            selected={selected}
+            titles={titles}
+            onSelectAll={() => setSelected(cards.map((c) => c.id))}
+            onClear={() => { setSelected([]); anchor.current = undefined; }}
+            onDone={() => void reload.current()}
+            onSelectOnly={(ids) => setSelected(ids)}
+          />
+          <Grid cards={cards} selected={selected} onPick={pick} onClear={() => setSelected([])} onEnd={() => cursor && !loading && void load(cursor)} />
         </main>
       </div>
     </div>
@@ -155,7 +192,7 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
 }
 
 /** Only the rows in view (and a few around) are in the DOM; reaching the end asks for the next page. */
-function Grid({ cards, onEnd }: { cards: Card[]; onEnd: () => void }) {
+function Grid({ cards, selected, onPick, onClear, onEnd }: { cards: Card[]; selected: string[]; onPick: (index: number, range: boolean) => void; onClear: () => void; onEnd: () => void }) {
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 800, width: 1000 });
   useLayoutEffect(() => {
@@ -174,11 +211,20 @@ function Grid({ cards, onEnd }: { cards: Card[]; onEnd: () => void }) {
   useEffect(() => { if (last >= rows - 1 && cards.length > 0) onEnd(); }, [last, rows, cards.length]);
   const visible = useMemo(() => cards.slice(first * columns, last * columns), [cards, first, last, columns]);
   return (
-    <div class="grid-scroller" ref={scroller} tabIndex={-1}>
+    <div class="grid-scroller" ref={scroller} tabIndex={-1} onKeyDown={(e) => { if (e.key === 'Escape') onClear(); }}>
       {cards.length === 0 && <p class="empty">Nothing here yet: drop photos, videos or audio above.</p>}
       <ul class="grid" style={{ height: `${rows * ROW_HEIGHT}px`, gridTemplateColumns: `repeat(${columns}, 1fr)`, paddingTop: `${first * ROW_HEIGHT}px` }} aria-label="Assets">
-        {visible.map((card) => (
-          <li key={card.id} class="cell" style={{ height: `${ROW_HEIGHT}px` }}>
+        {visible.map((card, i) => (
+          <li key={card.id} class={selected.includes(card.id) ? 'cell selected' : 'cell'} style={{ height: `${ROW_HEIGHT}px` }}>
+            <input
+              type="checkbox"
+              class="pick"
+              data-asset-id={card.id}
+              aria-label={`Select ${card.title}`}
+              checked={selected.includes(card.id)}
+              onClick={(e) => { e.preventDefault(); onPick(first * columns + i, e.shiftKey); }}
+              onKeyDown={(e) => { if (e.key === ' ') { e.preventDefault(); onPick(first * columns + i, e.shiftKey); } }}
+            />
             <a href={`#/asset/${card.id}`} class="card" data-asset-id={card.id} data-state={card.state}>
               <div class="thumb">
                 {card.thumbnailUrl ? <img src={card.thumbnailUrl} alt="" decoding="async" /> : <span class="placeholder">{card.mediaType}</span>}
@@ -190,5 +236,70 @@ function Grid({ cards, onEnd }: { cards: Card[]; onEnd: () => void }) {
         ))}
       </ul>
     </div>
+  );
+}
+
+/** What can be done to every selected asset at once: add or remove a tag, move them through the editorial workflow. */
+function SelectionBar({ selected, titles, onSelectAll, onClear, onDone, onSelectOnly }: {
+  selected: string[];
+  titles: Map<string, string>;
+  onSelectAll: () => void;
+  onClear: () => void;
+  /** after a batch (the selection stays, for the next action) */
+  onDone: () => void;
+  onSelectOnly: (ids: string[]) => void;
+}) {
+  const [tag, setTag] = useState('');
+  const [to, setTo] = useState<(typeof TRANSITIONS)[number]>('in_review');
+  const [running, setRunning] = useState<{ done: number; of: number }>();
+  const [result, setResult] = useState<{ text: string; failed: BatchOutcome[] }>();
+  if (selected.length === 0 && !result) return null;
+  const run = async (action: BatchAction, what: string) => {
+    const ids = [...selected];
+    setResult(undefined);
+    setRunning({ done: 0, of: ids.length });
+    const outcomes = await runBatch(ids, action, (done) => setRunning({ done, of: ids.length }));
+    const failed = outcomes.filter((o) => !o.ok);
+    setRunning(undefined);
+    setResult({ text: `${what}: ${ids.length - failed.length} of ${ids.length} assets`, failed });
+    onDone();
+  };
+  return (
+    <section class="selection" aria-label="Selected assets" data-testid="selection-bar">
+      <p>
+        <strong data-testid="selected-count">{selected.length}</strong> selected
+        {' '}<button type="button" class="link" onClick={onSelectAll}>Select all shown</button>
+        {' '}<button type="button" class="link" onClick={() => { onClear(); setResult(undefined); }}>Clear</button>
+      </p>
+      {selected.length > 0 && (
+        <div class="batch">
+          <form onSubmit={(e) => { e.preventDefault(); const t = tag.trim(); if (t) void run({ kind: 'add-tag', tag: t }, `Tag “${t}” added`); }}>
+            <label for="batch-tag">Tag</label>
+            <input id="batch-tag" value={tag} onInput={(e) => setTag(e.currentTarget.value)} maxLength={100} />
+            <button type="submit" disabled={Boolean(running) || !tag.trim()}>Add tag</button>
+            <button type="button" disabled={Boolean(running) || !tag.trim()} onClick={() => { const t = tag.trim(); void run({ kind: 'remove-tag', tag: t }, `Tag “${t}” removed`); }}>Remove tag</button>
+          </form>
+          <form onSubmit={(e) => { e.preventDefault(); void run({ kind: 'transition', to }, `Moved to ${to.replace('_', ' ')}`); }}>
+            <label for="batch-to">Move to</label>
+            <select id="batch-to" value={to} onChange={(e) => setTo(e.currentTarget.value as typeof to)}>
+              {TRANSITIONS.map((state) => <option key={state} value={state}>{state.replace('_', ' ')}</option>)}
+            </select>
+            <button type="submit" disabled={Boolean(running)}>Move</button>
+          </form>
+        </div>
+      )}
+      {running && <p role="status"><progress max={running.of} value={running.done} /> {running.done} / {running.of}</p>}
+      {result && (
+        <div role="status" data-testid="batch-result">
+          <p class={result.failed.length ? 'error' : 'saved'}>{result.text}{result.failed.length ? `; ${result.failed.length} failed` : ''}</p>
+          {result.failed.length > 0 && (
+            <ul class="batch-failures">
+              {result.failed.map((f) => <li key={f.id} data-asset-id={f.id}>{titles.get(f.id) ?? f.id}: {f.reason}</li>)}
+            </ul>
+          )}
+          {result.failed.length > 0 && <button type="button" class="link" data-testid="select-failed" onClick={() => onSelectOnly(result.failed.map((f) => f.id))}>Select only the failed ones</button>}
+        </div>
+      )}
+    </section>
   );
 }

@@ -1,7 +1,8 @@
 // The workspace: sign in, then the library (search, facets, grid, uploads) or one asset (#/asset/<id>).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { session } from './api';
+import { api, describeProblem, session, type SignInOptions } from './api';
+import { finishSignIn, startSignIn } from './oidc';
 import { AssetPage } from './asset';
 import { Library } from './library';
 import './style.css';
@@ -24,13 +25,46 @@ function useRoute(): string {
   return hash;
 }
 
-function SignIn({ onSignedIn, reason }: { onSignedIn: () => void; reason?: string }) {
+/** What GET /auth/config says; if it cannot be read, the token form (the embedded default's way) is offered. */
+function useSignInOptions(): SignInOptions | undefined {
+  const [options, setOptions] = useState<SignInOptions>();
+  useEffect(() => {
+    void api.GET('/auth/config').then(({ data }) => {
+      const found = data ?? { devToken: true, rolesClaim: 'projects' };
+      session.rolesClaim = found.rolesClaim;
+      setOptions(found);
+    });
+  }, []);
+  return options;
+}
+
+function SignIn({ onSignedIn, reason, options }: { onSignedIn: () => void; reason?: string; options?: SignInOptions }) {
   const [token, setToken] = useState('');
   const [remember, setRemember] = useState(false);
+  const [leaving, setLeaving] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const oidc = options?.oidc;
   return (
     <main class="signin">
       <h1>Mediateca</h1>
-      <form
+      {(reason || problem) && <p class="error" role="alert">{problem ?? reason}</p>}
+      {oidc && (
+        <p>
+          <button
+            type="button"
+            data-testid="oidc-sign-in"
+            disabled={leaving}
+            onClick={() => {
+              setLeaving(true);
+              startSignIn(oidc).catch((error) => { setLeaving(false); setProblem(`Sign-in could not start: ${(error as Error).message}`); });
+            }}
+          >
+            Sign in with {new URL(oidc.issuer).host}
+          </button>
+        </p>
+      )}
+      {options && !options.devToken && !oidc && <p class="error">This deployment names no way to sign in (set WEB_OIDC_CLIENT_ID).</p>}
+      {options?.devToken && <form
         onSubmit={(e) => {
           e.preventDefault();
           session.signIn(token, remember);
@@ -38,20 +72,28 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: () => void; reason?: strin
         }}
       >
         <p>Sign in with a token: on <code>npm start</code> the development token it prints (or open the link it prints); more with <code>npm run token</code>.</p>
-        {reason && <p class="error" role="alert">{reason}</p>}
         <label for="token">Access token</label>
         <textarea id="token" name="token" rows={4} required value={token} onInput={(e) => setToken(e.currentTarget.value)} autoFocus />
         <label class="inline"><input type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} /> Keep me signed in on this device</label>
         <button type="submit">Sign in</button>
-      </form>
+      </form>}
     </main>
   );
 }
 
-function App() {
+function App({ returned }: { returned: Promise<string | undefined> }) {
   const route = useRoute();
+  const options = useSignInOptions();
   const [signedIn, setSignedIn] = useState(() => Boolean(session.token));
+  const [finishing, setFinishing] = useState(true);
   const [reason, setReason] = useState<string>();
+  useEffect(() => {
+    // back from the OIDC provider: its access token signs this tab in
+    returned.then(
+      (token) => { if (token) { session.signIn(token, false); setSignedIn(true); } },
+      (error) => setReason(`Sign-in failed: ${describeProblem(error) === 'the request failed' ? (error as Error).message : describeProblem(error)}`),
+    ).finally(() => setFinishing(false));
+  }, []);
   useEffect(() => {
     const expired = () => {
       session.signOut();
@@ -61,11 +103,14 @@ function App() {
     window.addEventListener('mediateca:unauthorized', expired);
     return () => window.removeEventListener('mediateca:unauthorized', expired);
   }, []);
-  if (!signedIn) return <SignIn reason={reason} onSignedIn={() => { setReason(undefined); setSignedIn(true); }} />;
+  if (finishing) return <main class="signin" aria-busy="true"><h1>Mediateca</h1><p>Signing in…</p></main>;
+  if (!signedIn) return <SignIn reason={reason} options={options} onSignedIn={() => { setReason(undefined); setSignedIn(true); }} />;
   const signOut = () => { session.signOut(); setSignedIn(false); };
   const asset = /^#\/asset\/([\w-]+)/.exec(route);
   return asset ? <AssetPage key={asset[1]} id={asset[1]!} onSignOut={signOut} /> : <Library onSignOut={signOut} />;
 }
 
 tokenFromFragment();
-render(<App />, document.getElementById('app')!);
+const returned = finishSignIn();
+returned.catch(() => {}); // shown by App once it renders
+render(<App returned={returned} />, document.getElementById('app')!);
