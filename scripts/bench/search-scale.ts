@@ -26,6 +26,8 @@ const ROUNDS = envNumber('BENCH_SEARCH_ROUNDS', 5);
 const HNSW_MAX_ROWS = envNumber('BENCH_SEARCH_HNSW_MAX_ROWS', 300_000);
 const BATCH = 10_000;
 const INDEXING_DOCUMENTS = envNumber('BENCH_SEARCH_INDEXING_DOCUMENTS', 2000);
+/** BENCH_SEARCH_BUILD_ONLY=1: build (or reuse) the catalogues of BENCH_SEARCH_SIZES and stop, no queries. */
+const BUILD_ONLY = process.env.BENCH_SEARCH_BUILD_ONLY === '1';
 const DIMENSIONS = 512;
 const CLUSTERS = 256;
 const NOISE_VECTORS = 4096;
@@ -422,6 +424,10 @@ async function indexingThroughput(): Promise<void> {
 }
 
 console.log(machineLine());
-await indexingThroughput();
-for (const size of SIZES) await measure(size);
+if (BUILD_ONLY) {
+  for (const size of SIZES) await (await openCatalogue(size)).close();
+} else {
+  await indexingThroughput();
+  for (const size of SIZES) await measure(size);
+}
 console.log(machineLine());
