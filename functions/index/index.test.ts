@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { changeAsset, createUploadingAsset } from '../../shared/db/assets.ts';
+import { saveLabels } from '../../shared/db/enrichment.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { deliverToFunction } from '../../shared/events/deliver.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
@@ -21,6 +22,13 @@ describe('withAiFields', () => {
     assert.deepEqual(doc.labels, ['dog', 'perro', 'car', 'coche']);
     assert.match(doc.fields.labelAliases!, /cachorro/, 'synonyms are searchable text');
     assert.doesNotMatch(doc.fields.labelAliases!, /gatito|kitten/, 'not those of a rejected label');
+  });
+
+  test('the model\'s confidence per label, in both languages; a label an editor accepted counts as certain', () => {
+    const labels = [{ label: 'kite', status: 'suggested', confidence: 0.2 }, { label: 'dog', status: 'accepted', confidence: 0.3 }, { label: 'cat', status: 'rejected', confidence: 0.9 }];
+    const doc = withAiFields(base, {}, labels, []);
+    assert.deepEqual(doc.labelConfidence, { kite: 0.2, cometa: 0.2, dog: 1, perro: 1 });
+    assert.equal(withAiFields(base, {}, [], []).labelConfidence, undefined, 'no labels, no confidences');
   });
 
   test('people by id, and by name once named, without repeats', () => {
@@ -44,17 +52,44 @@ describe('withAiFields', () => {
   });
 });
 
+/** A ready asset in project newsroom, and its asset.rendered event. */
+async function readyAsset(platform: Awaited<ReturnType<typeof createTestPlatform>>, title = 'Pleno') {
+  const assetId = randomUUID();
+  let asset = await createUploadingAsset(platform.db, {
+    id: assetId, project_id: 'newsroom', media_type: 'image', title, description: '', tags: [], filename: 'pleno.jpg', content_type: 'image/jpeg',
+    size_bytes: 3, expected_sha256: null, sha256: 'ab', storage_key: 'newsroom/x/original.jpg', duplicate_of: null, state_reason: null, progress: null, owner: 'tester',
+  }, { id: randomUUID(), bucket: 'incoming', storage_key: `newsroom/${assetId}/original.jpg`, multipart_upload_id: null, part_size: null, part_count: null, expires_at: new Date(Date.now() + 60_000) });
+  for (const state of ['uploaded', 'ready'] as const) asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state }, history: { type: state, actor: 'test' } });
+  const event = newEvent('io.mediateca.asset.rendered', EVENT_SOURCE, { assetId, projectId: 'newsroom', version: asset.version, renditions: [] }, assetId);
+  return { assetId, event };
+}
+
 describe('index events', () => {
+  test('the model\'s label confidence reaches the index: a label it is unsure of ranks below a sure one', async () => {
+    const platform = await createTestPlatform();
+    try {
+      const unsure = await readyAsset(platform, 'Parque');
+      const sure = await readyAsset(platform, 'Parque');
+      const box = { x: 0, y: 0, width: 1, height: 1 };
+      await saveLabels(platform.db, unsure.assetId, 'test', [{ label: 'kite', confidence: 0.21, detections: [{ box, confidence: 0.21 }] }]);
+      await saveLabels(platform.db, sure.assetId, 'test', [{ label: 'kite', confidence: 0.92, detections: [{ box, confidence: 0.92 }] }]);
+      for (const { event } of [unsure, sure]) {
+        const result = await deliverToFunction((request) => createApp(platform).fetch(request), event, platform.eventsSecret);
+        assert.equal(result.outcome, 'ack', result.reason);
+      }
+      const found = await platform.search.search({ q: 'cometa', projectIds: ['newsroom'], filters: {}, facets: [], limit: 10 });
+      assert.deepEqual(found.hits.map((hit) => hit.assetId), [sure.assetId, unsure.assetId]);
+      assert.ok(found.hits[0]!.score > found.hits[1]!.score, 'the sure label scores higher');
+      assert.ok(Math.abs(found.hits[1]!.document.labelConfidence!.kite! - 0.21) < 1e-6, 'the document carries the confidence (a real)');
+    } finally {
+      await platform.dispose();
+    }
+  });
+
   test('the projection and the event\'s idempotency record commit in one transaction', async () => {
     const platform = await createTestPlatform();
     try {
-      const assetId = randomUUID();
-      let asset = await createUploadingAsset(platform.db, {
-        id: assetId, project_id: 'newsroom', media_type: 'image', title: 'Pleno', description: '', tags: [], filename: 'pleno.jpg', content_type: 'image/jpeg',
-        size_bytes: 3, expected_sha256: null, sha256: 'ab', storage_key: 'newsroom/x/original.jpg', duplicate_of: null, state_reason: null, progress: null, owner: 'tester',
-      }, { id: randomUUID(), bucket: 'incoming', storage_key: `newsroom/${assetId}/original.jpg`, multipart_upload_id: null, part_size: null, part_count: null, expires_at: new Date(Date.now() + 60_000) });
-      for (const state of ['uploaded', 'ready'] as const) asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state }, history: { type: state, actor: 'test' } });
-      const event = newEvent('io.mediateca.asset.rendered', EVENT_SOURCE, { assetId, projectId: 'newsroom', version: asset.version, renditions: [] }, assetId);
+      const { assetId, event } = await readyAsset(platform);
       const result = await deliverToFunction((request) => createApp(platform).fetch(request), event, platform.eventsSecret);
       assert.equal(result.outcome, 'ack', result.reason);
       // xmin is the id of the transaction that wrote the row: one id, one transaction

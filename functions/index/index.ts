@@ -82,17 +82,26 @@ export const MAX_AI_TEXT_BYTES = 128 * 1024;
 
 /**
  * What enrich found, as searchable fields: labels an editor has not rejected, in English and Spanish (a query
- * in either language finds them) and their synonyms; people by id (the faces filter) and by name once named; OCR text and
- * transcript; the embedding.
+ * in either language finds them) with the model's confidence (labelConfidence: a label the model is unsure of
+ * ranks lower, shared/search/analysis.ts; one an editor accepted counts as certain) and their synonyms; people
+ * by id (the faces filter) and by name once named; OCR text and transcript; the embedding.
  */
 export function withAiFields(
   document: SearchDocument,
   ai: Record<string, any>,
-  labels: { label: string; status: string }[],
+  labels: { label: string; status: string; confidence?: number | string | null }[],
   faces: { personId: string; name: string | null }[],
   embedding?: number[],
 ): SearchDocument {
-  const kept = labels.filter((l) => l.status !== 'rejected').map((l) => l.label);
+  const keptLabels = labels.filter((l) => l.status !== 'rejected');
+  const kept = keptLabels.map((l) => l.label);
+  // the same confidence for the label's English and Spanish names; the best one where a name comes twice
+  const labelConfidence: Record<string, number> = {};
+  for (const l of keptLabels) {
+    const confidence = l.status === 'accepted' ? 1 : Number(l.confidence ?? 1);
+    if (!Number.isFinite(confidence)) continue;
+    for (const name of [l.label, spanishLabel(l.label)]) labelConfidence[name] = Math.max(labelConfidence[name] ?? 0, confidence);
+  }
   const names = [...new Set(faces.map((f) => f.name).filter((name): name is string => Boolean(name)))];
   // synonyms ("moto", "cachorro") are found by text but kept out of the labels facet
   const aliases = kept.flatMap((label) => findLabel(label)?.aliases ?? []);
@@ -101,6 +110,7 @@ export function withAiFields(
     ...document,
     fields,
     labels: [...new Set(kept.flatMap((label) => [label, spanishLabel(label)]))],
+    ...(keptLabels.length ? { labelConfidence } : {}),
     personIds: [...new Set(faces.map((f) => f.personId))],
     ocrText: typeof ai.ocr?.text === 'string' ? truncateUtf8(ai.ocr.text, MAX_AI_TEXT_BYTES) : undefined,
     transcript: typeof ai.transcript?.text === 'string' ? truncateUtf8(ai.transcript.text, MAX_AI_TEXT_BYTES) : undefined,

@@ -2,6 +2,13 @@
 // (a) renderVideo (full set, HLS on) against the very same ffmpeg commands run directly: the library's overhead;
 // (b) realtime factor (media seconds per wall second) of each rendition and of the whole set;
 // (c) one decode feeding preview + proxy + sprite + HLS against a separate pass per rendition.
+// (d) the pipeline where users wait (issue 15): a clip uploaded through the HTTP API of the embedded host (enrich
+//     off), from the upload's end to the moment search finds it (time-to-searchable; goal < 5 s) and to the moment
+//     its preview rendition exists (time-to-playable; goal ≤ 1× the clip's duration), each round interleaved with
+//     its raw baselines on the same clip: ffprobe + the poster command run straight (what searchable needs at the
+//     least) and the preview encode run straight (what playable needs at the least).
+// BENCH_VIDEO_PARTS (renditions,pipeline) picks the sections; BENCH_VIDEO_E2E_ROUNDS (3, after 1 warm-up) and
+// BENCH_VIDEO_E2E_SECONDS (20, a 1080p30 clip like the issue's) size (d).
 // The source is a 1080p30 H.264 + AAC clip at 16 Mbit/s (test pattern with grain, 60 s; BENCH_VIDEO_SECONDS changes it),
 // generated once into the temp folder.
 import { execFile, spawn } from 'node:child_process';
@@ -10,15 +17,22 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startHost } from '../host.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { Client } from '../../test/support/client.ts';
+import { envNumber, percentile } from './lib.ts';
 import { ffmpegPath, ffmpegThreads } from '../../shared/media/ffmpeg.ts';
 import { probeMedia } from '../../shared/media/probe.ts';
 import { renderVideo, VIDEO_RENDITION_GROUPS, type VideoRenderOptions } from '../../shared/media/video.ts';
 
 const seconds = Number(process.env.BENCH_VIDEO_SECONDS ?? 60);
+const parts = new Set((process.env.BENCH_VIDEO_PARTS ?? 'renditions,pipeline').split(','));
+const e2eRounds = envNumber('BENCH_VIDEO_E2E_ROUNDS', 3);
+const e2eSeconds = envNumber('BENCH_VIDEO_E2E_SECONDS', 20);
 const groups = Object.keys(VIDEO_RENDITION_GROUPS) as (keyof typeof VIDEO_RENDITION_GROUPS)[];
 const allNames = Object.values(VIDEO_RENDITION_GROUPS).flat();
 
-async function source(): Promise<string> {
+async function source(seconds: number): Promise<string> {
   const file = join(tmpdir(), `mediateca-bench-${seconds}s-1080p30-16M.mp4`);
   if (existsSync(file)) return file;
   console.log(`generating a ${seconds} s 1080p30 source (once) …`);
@@ -108,10 +122,91 @@ function table(rows: Array<Array<string | number>>): void {
   console.log();
 }
 
+/**
+ * (d) Upload → searchable and upload → playable through the embedded host, each round after its raw baselines on
+ * the same clip (a distinct copy per round: the same bytes twice would be refused as a duplicate).
+ */
+async function pipeline(work: string): Promise<void> {
+  const clip = await source(e2eSeconds);
+  const duration = (await probeMedia(clip)).durationSeconds!;
+  // the exact poster and preview commands renderVideo runs, captured once, for the raw baselines
+  const posterOnly = await timedRender(clip, join(work, 'capture-poster'), { skip: onlyGroup('poster') });
+  const previewOnly = await timedRender(clip, join(work, 'capture-preview'), { skip: onlyGroup('preview') });
+  const host = await startHost(loadConfig({ LOG_LEVEL: 'warn', ...process.env, MEDIATECA_DATA: join(work, 'host'), PORT: '0', ENRICH_PARTS: 'none' }), 0);
+  const samples: Record<string, number[]> = {};
+  const record = (name: string, ms: number) => (samples[name] ??= []).push(ms);
+  try {
+    const editor = new Client(host.url, await host.platform.signer!.mint('bench', { newsroom: 'editor' }));
+    for (let round = 0; round <= e2eRounds; round++) {
+      const counted = round > 0;
+      const posterStarted = performance.now();
+      await probeMedia(clip);
+      for (const { args } of posterOnly.commands) await runDirect(args, join(work, `raw-poster-${round}`));
+      const posterMs = performance.now() - posterStarted;
+      const previewStarted = performance.now();
+      for (const { args } of previewOnly.commands) await runDirect(args, join(work, `raw-preview-${round}`));
+      const previewMs = performance.now() - previewStarted;
+
+      const copy = join(work, `upload-${round}.mp4`);
+      await promisify(execFile)(ffmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-i', clip, '-c', 'copy', '-metadata', `comment=round ${round} ${Date.now()}`, copy]);
+      const word = `benchclip${round}x${Date.now().toString(36)}`;
+      const { assetId } = await editor.upload(readFileSync(copy), `${word}.mp4`, 'video/mp4', { title: word });
+      const uploaded = performance.now();
+      let searchable: number | undefined;
+      let playable: number | undefined;
+      let poster = false;
+      const deadline = Date.now() + 30 * 60_000;
+      while (searchable === undefined || playable === undefined) {
+        if (searchable === undefined) {
+          const hit = (await editor.request('GET', `/search?q=${word}&facets=`)).body.hits?.find((h: any) => h.assetId === assetId);
+          if (hit) { searchable = performance.now() - uploaded; poster = Boolean(hit.thumbnailUrl); }
+        }
+        if (playable === undefined) {
+          const asset = (await editor.request('GET', `/assets/${assetId}`)).body;
+          if (asset.renditions?.some((r: { name: string }) => r.name === 'preview')) playable = performance.now() - uploaded;
+          if (asset.state === 'failed') throw new Error(`clip ${round} failed: ${asset.stateReason ?? JSON.stringify(asset).slice(0, 300)}`);
+        }
+        if (Date.now() > deadline) throw new Error(`clip ${round} was not searchable and playable within 30 min`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      console.error(`  clip ${round}${counted ? '' : ' (warm-up)'}: searchable ${Math.round(searchable)} ms${poster ? ' with its poster' : ''}, playable ${Math.round(playable)} ms`);
+      if (!counted) continue;
+      record('upload → searchable', searchable);
+      record('baseline: ffprobe + poster command', posterMs);
+      record('upload → playable (preview stored)', playable);
+      record('baseline: preview encode command', previewMs);
+    }
+  } finally {
+    await host.stop();
+  }
+  const p = (name: string, q: number) => percentile(samples[name]!, q);
+  const durationMs = duration * 1000;
+  console.log(`(d) pipeline where users wait: a ${duration.toFixed(1)} s 1080p30 clip, ${e2eRounds} rounds after 1 warm-up, each after its raw baselines; embedded host, ENRICH_PARTS none`);
+  table([
+    ['per clip', 'p50 s', 'p95 s', 'p50 × raw', 'p95 × raw', 'p50 × clip duration'],
+    ['upload → searchable', p('upload → searchable', 50) / 1000, p('upload → searchable', 95) / 1000, p('upload → searchable', 50) / p('baseline: ffprobe + poster command', 50), p('upload → searchable', 95) / p('baseline: ffprobe + poster command', 95), p('upload → searchable', 50) / durationMs],
+    ['baseline: ffprobe + poster command', p('baseline: ffprobe + poster command', 50) / 1000, p('baseline: ffprobe + poster command', 95) / 1000, 1, 1, p('baseline: ffprobe + poster command', 50) / durationMs],
+    ['upload → playable (preview stored)', p('upload → playable (preview stored)', 50) / 1000, p('upload → playable (preview stored)', 95) / 1000, p('upload → playable (preview stored)', 50) / p('baseline: preview encode command', 50), p('upload → playable (preview stored)', 95) / p('baseline: preview encode command', 95), p('upload → playable (preview stored)', 50) / durationMs],
+    ['baseline: preview encode command', p('baseline: preview encode command', 50) / 1000, p('baseline: preview encode command', 95) / 1000, 1, 1, p('baseline: preview encode command', 50) / durationMs],
+  ]);
+  const verdict = (met: boolean) => (met ? 'met' : 'not met');
+  console.log(`goals (issue 15), p95 in this run: searchable < 5 s: ${verdict(p('upload → searchable', 95) < 5000)}; playable ≤ 1× duration (${duration.toFixed(1)} s): ${verdict(p('upload → playable (preview stored)', 95) <= durationMs)}; preview encode ≥ 2× realtime: ${(duration / (p('baseline: preview encode command', 50) / 1000)).toFixed(2)}× (${verdict(duration / (p('baseline: preview encode command', 50) / 1000) >= 2)})`);
+  console.log(`load average at the end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`);
+}
+
 async function main(): Promise<void> {
-  const file = await source();
   const work = await mkdtemp(join(tmpdir(), 'mediateca-bench-video-'));
   try {
+    if (parts.has('pipeline')) await pipeline(work);
+    if (parts.has('renditions')) await renditions(work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function renditions(work: string): Promise<void> {
+  const file = await source(seconds);
+  {
     console.log(`source: ${seconds} s 1080p30 H.264 + AAC · ffmpeg threads ${ffmpegThreads()} · ${cpus().length} CPUs · load ${loadavg()[0]!.toFixed(2)}`);
     console.log('wall time suffers from whatever else runs on the machine; CPU time much less so.\n');
 
@@ -156,8 +251,6 @@ async function main(): Promise<void> {
       ['separate / single', separateEncodes.wall / encode.wall, separateEncodes.cpu / encode.cpu],
     ]);
     console.log(`load average at the end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
-  } finally {
-    await rm(work, { recursive: true, force: true });
   }
 }
 

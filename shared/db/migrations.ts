@@ -501,6 +501,44 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('outbox').addColumn('traceparent', 'text').addColumn('tracestate', 'text').execute();
     },
   },
+  '0036_search_rollup_coarse': {
+    // A coarser level of the listing rollup (0010) for listings without a date range, the usual browse: counts over
+    // all time per project, state and editorial state; the whole ('' / '') also per media type, the tag and label
+    // values not (media_type ''). Its size grows with projects × values, not with months × media types, so such a
+    // listing reads a few thousand rows at 100k or 1M documents alike. Kept by statement triggers like 0010's.
+    async up(db: Kysely<any>) {
+      await sql`create table search_facet_rollup_coarse (
+        project_id text not null, state text not null, editorial_state text not null, media_type text not null,
+        facet text not null, value text not null, n bigint not null,
+        primary key (project_id, state, editorial_state, media_type, facet, value))`.execute(db);
+      // the rows of a set of documents: media type on the whole, '' on its tag and label values
+      const rowsOf = (documents: string, sign: string) => `select d.project_id, d.state, d.editorial_state, f.media_type, f.facet, f.value, ${sign}
+        from ${documents} d, lateral (select d.media_type, '' as facet, '' as value
+          union all select '', 'tags', unnest(d.tags) union all select '', 'labels', unnest(d.labels)) f`;
+      const upsert = (select: string) => `insert into search_facet_rollup_coarse as r (project_id, state, editorial_state, media_type, facet, value, n)
+        select project_id, state, editorial_state, media_type, facet, value, sum(sign) from (${select}) changes (project_id, state, editorial_state, media_type, facet, value, sign)
+        group by 1, 2, 3, 4, 5, 6 having sum(sign) <> 0 order by 1, 2, 3, 4, 5, 6
+        on conflict (project_id, state, editorial_state, media_type, facet, value) do update set n = r.n + excluded.n`;
+      const changes = {
+        inserted: rowsOf('new_rows', '1'),
+        deleted: rowsOf('old_rows', '-1'),
+        updated: `${rowsOf('new_rows', '1')} union all ${rowsOf('old_rows', '-1')}`,
+      };
+      for (const [name, select] of Object.entries(changes)) {
+        await sql.raw(`create function search_facet_rollup_coarse_${name}() returns trigger language plpgsql as $$
+          begin ${upsert(select)}; return null; end $$`).execute(db);
+      }
+      await sql`create trigger search_facet_rollup_coarse_insert after insert on search_documents referencing new table as new_rows
+        for each statement execute function search_facet_rollup_coarse_inserted()`.execute(db);
+      await sql`create trigger search_facet_rollup_coarse_update after update on search_documents referencing old table as old_rows new table as new_rows
+        for each statement execute function search_facet_rollup_coarse_updated()`.execute(db);
+      await sql`create trigger search_facet_rollup_coarse_delete after delete on search_documents referencing old table as old_rows
+        for each statement execute function search_facet_rollup_coarse_deleted()`.execute(db);
+      await sql.raw(`insert into search_facet_rollup_coarse (project_id, state, editorial_state, media_type, facet, value, n)
+        select project_id, state, editorial_state, media_type, facet, value, sum(sign) from (${rowsOf('search_documents', '1')}) d (project_id, state, editorial_state, media_type, facet, value, sign)
+        group by 1, 2, 3, 4, 5, 6`).execute(db);
+    },
+  },
   '0037_listing_by_title': {
     // GET /assets?sort=title pages by keyset on (title, id) within the caller's projects.
     async up(db: Kysely<any>) {

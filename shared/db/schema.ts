@@ -183,6 +183,20 @@ export interface SearchFacetRollupTable {
   n: ColumnType<number, never, never>;
 }
 
+/**
+ * The rollup's coarse level (migration 0036): counts over all time per project, state and editorial state; the whole
+ * ('' / '') per media type too, tag and label values with media_type ''. Listings without a date range count from it.
+ */
+export interface SearchFacetRollupCoarseTable {
+  project_id: string;
+  state: string;
+  editorial_state: string;
+  media_type: string;
+  facet: string;
+  value: string;
+  n: ColumnType<number, never, never>;
+}
+
 export type LabelStatus = 'suggested' | 'accepted' | 'rejected';
 
 export interface AiLabelsTable {
@@ -392,6 +406,7 @@ export interface DB {
   processed_events: ProcessedEventsTable;
   search_documents: SearchDocumentsTable;
   search_facet_rollup: SearchFacetRollupTable;
+  search_facet_rollup_coarse: SearchFacetRollupCoarseTable;
   asset_snapshots: AssetSnapshotsTable;
   ai_labels: AiLabelsTable;
   persons: PersonsTable;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { openDatabase, type Database } from '../db/connect.ts';
 import { searchConformanceSuite } from '../../test/support/search-conformance.ts';
 import { encodeCursor } from './cursor.ts';
-import { PostgresSearchIndex } from './postgres.ts';
+import { PostgresSearchIndex, recountSearchRollups } from './postgres.ts';
 import { InvalidCursor, type SearchDocument } from './search-index.ts';
 
 searchConformanceSuite('Postgres on PGlite', async () => {
@@ -225,5 +226,31 @@ describe('PostgresSearchIndex listing counts from the rollup', () => {
     assert.equal(result.facets.state?.find((bucket) => bucket.value === 'archived')?.count, changed.filter((doc) => doc.state === 'archived').length);
     // Put back for the other test's expectations.
     await index.upsertMany([first!, second!]);
+  });
+
+  test('a listing without a date range counts from the coarse level, one with a range or a media type and value facets from the monthly one', async () => {
+    const facets = ['mediaType', 'state', 'tags', 'labels'] as const;
+    const listing = (filters: { from?: Date; mediaType?: string[] }, asked: readonly ('mediaType' | 'state' | 'tags' | 'labels')[] = facets) =>
+      index.search({ projectIds: [project, 'other'], filters, facets: [...asked], limit: 5 });
+    // Both levels hold the same counts as the documents...
+    const sums = async (table: 'search_facet_rollup' | 'search_facet_rollup_coarse') =>
+      (await sql<{ facet: string; value: string; n: number }>`select facet, value, sum(n)::int as n from ${sql.table(table)} group by 1, 2 having sum(n) <> 0 order by 1, 2`.execute(database.db)).rows;
+    assert.deepEqual(await sums('search_facet_rollup_coarse'), await sums('search_facet_rollup'));
+    // ...so a count skewed on purpose in one level shows which level a listing read.
+    await sql`update search_facet_rollup_coarse set n = n + 1000 where facet = '' and project_id = ${project} and state = 'ready' and editorial_state = 'approved' and media_type = 'image'`.execute(database.db);
+    try {
+      const exact = expected([project, 'other'], {});
+      assert.equal((await listing({})).total, exact.total + 1000, 'no range: the coarse level');
+      assert.equal((await listing({ mediaType: ['image'] }, ['mediaType', 'state'])).total, expected([project, 'other'], { mediaType: ['image'] }).total + 1000, 'a media type without value facets: the coarse level');
+      assert.equal((await listing({ mediaType: ['image'] })).total, expected([project, 'other'], { mediaType: ['image'] }).total, 'a media type with value facets: the monthly level');
+      const from = new Date('2024-03-17T05:00:00Z');
+      assert.equal((await listing({ from })).total, expected([project, 'other'], { from }).total, 'a range: the monthly level');
+    } finally {
+      await recountSearchRollups(database.db);
+    }
+    const { total, facets: counted } = expected([project, 'other'], {});
+    const recounted = await listing({});
+    assert.equal(recounted.total, total, 'counted again from the documents');
+    assert.deepEqual(recounted.facets, counted);
   });
 });

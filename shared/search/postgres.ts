@@ -291,29 +291,36 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   /**
-   * A listing's exact total and facets from the rollup table (migration 0010) instead of every document: whole
-   * UTC months inside from..to come from the rollup; the partial months at the edges of the range are counted
-   * from their documents. Only for filters the rollup keeps (rollupAnswers).
+   * A listing's exact total and facets from the rollup (migrations 0010, 0036) instead of every document. Without a
+   * date range the coarse level answers (all time per project, state and editorial state: a few rows per project
+   * and value, however many documents and months), unless a media type filter meets a tag or label facet (the
+   * coarse level keeps values without their media type). Otherwise whole UTC months inside from..to come from the
+   * monthly level and the partial months at the edges of the range are counted from their documents. Only for
+   * filters the rollup keeps (rollupAnswers).
    */
   private async rollupCounts(query: SearchQuery): Promise<{ total: number; facets: SearchResult['facets'] }> {
     const { filters } = query;
     const projects = filters.projectId?.length ? query.projectIds.filter((id) => filters.projectId!.includes(id)) : query.projectIds;
     if (projects.length === 0) return { total: 0, facets: emptyFacets(query) };
+    const valueFacets = query.facets.filter((facet) => facet === 'tags' || facet === 'labels');
+    // the same conditions on either level; only the levels asked for: the whole ('') always, tag and label rows
+    // (most of the table) when their facet is
+    const scope: RawBuilder<SqlBool>[] = [sql`project_id in (${sql.join(projects)})`, sql`facet in (${sql.join(['', ...valueFacets])})`];
+    if (filters.mediaType?.length) scope.push(sql`media_type in (${sql.join(filters.mediaType)})`);
+    if (filters.state?.length) scope.push(sql`state in (${sql.join(filters.state)})`);
+    if (filters.editorialState?.length) scope.push(sql`editorial_state in (${sql.join(filters.editorialState)})`);
+    const approvedOnly = query.approvedOnlyProjectIds ?? [];
+    if (approvedOnly.length) scope.push(sql`(project_id not in (${sql.join(approvedOnly)}) or editorial_state = 'approved')`);
+    const inScope = sql.join(scope, sql` and `);
+    const coarse = !filters.from && !filters.to && !(filters.mediaType?.length && valueFacets.length);
+    if (coarse) {
+      return this.sumRollupParts(query, sql`select facet, value, media_type, state, project_id, n from search_facet_rollup_coarse where ${inScope}`);
+    }
     const wholeFrom = filters.from && nextMonthStart(filters.from, true);
     const wholeTo = filters.to && monthStart(filters.to);
     const whole = !wholeFrom || !wholeTo || wholeFrom < wholeTo;
-    let rollup = this.db.selectFrom('search_facet_rollup')
-      .select(['facet', 'value', 'media_type', 'state', 'project_id', sql<number>`n`.as('n')])
-      .where('project_id', 'in', projects)
-      // only the levels asked for: the whole ('') always, tag and label rows (most of the table) when their facet is
-      .where('facet', 'in', ['', ...query.facets.filter((facet) => facet === 'tags' || facet === 'labels')]);
-    if (filters.mediaType?.length) rollup = rollup.where('media_type', 'in', filters.mediaType);
-    if (filters.state?.length) rollup = rollup.where('state', 'in', filters.state);
-    if (filters.editorialState?.length) rollup = rollup.where('editorial_state', 'in', filters.editorialState);
-    const approvedOnly = query.approvedOnlyProjectIds ?? [];
-    if (approvedOnly.length) rollup = rollup.where((eb) => eb.or([eb('project_id', 'not in', approvedOnly), eb('editorial_state', '=', 'approved')]));
-    if (wholeFrom) rollup = rollup.where('month', '>=', wholeFrom);
-    if (wholeTo) rollup = rollup.where('month', '<', wholeTo);
+    const months = [...(wholeFrom ? [sql`month >= ${wholeFrom}`] : []), ...(wholeTo ? [sql`month < ${wholeTo}`] : [])];
+    const rollup = sql`select facet, value, media_type, state, project_id, n from search_facet_rollup where ${sql.join([inScope, ...months], sql` and `)}`;
     // The documents of the partial months: [from, first whole month) and [last month start, to]; all of from..to without whole months.
     const edges: [Date | undefined, Date | undefined][] = whole
       ? [...(filters.from && wholeFrom && filters.from < wholeFrom ? [[filters.from, wholeFrom] as [Date, Date]] : []), ...(wholeTo ? [[wholeTo, undefined] as [Date, undefined]] : [])]
@@ -326,7 +333,11 @@ export class PostgresSearchIndex implements SearchIndex {
       return sql`select f.facet, f.value, e.media_type, e.state, e.project_id, 1::bigint as n from (${rows}) e,
         lateral (select '' as facet, '' as value ${sql.join(valued, sql` `)}) f`;
     });
-    const parts = sql.join([...(whole ? [sql`${rollup}`] : []), ...edgeParts], sql` union all `);
+    return this.sumRollupParts(query, sql.join([...(whole ? [rollup] : []), ...edgeParts], sql` union all `));
+  }
+
+  /** Total and facets summed over rollup rows and edge documents (facet, value, media_type, state, project_id, n). */
+  private async sumRollupParts(query: SearchQuery, parts: RawBuilder<unknown>): Promise<{ total: number; facets: SearchResult['facets'] }> {
     const facetColumns = query.facets.map((facet) => {
       const many = facet === 'tags' || facet === 'labels';
       const grouped = many
@@ -696,12 +707,26 @@ export async function swapSearchRebuild(db: Kysely<DB>): Promise<void> {
     }
     for (const trigger of triggers) await sql.raw(trigger.definition).execute(trx);
     // the rebuilt documents were written without the rollup's triggers: count them again
-    await sql`delete from search_facet_rollup`.execute(trx);
-    await sql`insert into search_facet_rollup (project_id, state, editorial_state, media_type, month, facet, value, n)
-      select d.project_id, d.state, d.editorial_state, d.media_type, date_trunc('month', d.created_at, 'UTC'), f.facet, f.value, count(*)
-      from search_documents d, lateral (select '' as facet, '' as value union all select 'tags', unnest(d.tags) union all select 'labels', unnest(d.labels)) f
-      group by 1, 2, 3, 4, 5, 6, 7`.execute(trx);
+    await recountSearchRollups(trx);
   });
+}
+
+/**
+ * Counts both rollup levels (migrations 0010 and 0036) again from search_documents, one GROUP BY each: after a
+ * rebuild, and after a bulk load that ran with the triggers off (cheaper than a grouped upsert per statement).
+ */
+export async function recountSearchRollups(db: Kysely<DB>): Promise<void> {
+  await sql`delete from search_facet_rollup`.execute(db);
+  await sql`insert into search_facet_rollup (project_id, state, editorial_state, media_type, month, facet, value, n)
+    select d.project_id, d.state, d.editorial_state, d.media_type, date_trunc('month', d.created_at, 'UTC'), f.facet, f.value, count(*)
+    from search_documents d, lateral (select '' as facet, '' as value union all select 'tags', unnest(d.tags) union all select 'labels', unnest(d.labels)) f
+    group by 1, 2, 3, 4, 5, 6, 7`.execute(db);
+  await sql`delete from search_facet_rollup_coarse`.execute(db);
+  await sql`insert into search_facet_rollup_coarse (project_id, state, editorial_state, media_type, facet, value, n)
+    select d.project_id, d.state, d.editorial_state, f.media_type, f.facet, f.value, count(*)
+    from search_documents d, lateral (select d.media_type, '' as facet, '' as value
+      union all select '', 'tags', unnest(d.tags) union all select '', 'labels', unnest(d.labels)) f
+    group by 1, 2, 3, 4, 5, 6`.execute(db);
 }
 
 /** Gives up a rebuild: the mirror and the rebuild table go, the live table is untouched. */
