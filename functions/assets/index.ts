@@ -12,7 +12,8 @@ import { decideLabel, listFaces, listLabels, removeAssetFaces } from '../../shar
 import { enqueue } from '../../shared/db/outbox.ts';
 import { approvedOnlyProjects, projectSettings, updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
-import { CommandRefused, type Decision, decideLabel as labelDecided, deleteAsset, editMetadata, requestReprocess, transitionEditorial } from '../../shared/domain/asset-commands.ts';
+import { CommandRefused, type Decision, decideLabel as labelDecided, deleteAsset, editAssetMetadata, requestReprocess, transitionEditorialChecked } from '../../shared/domain/asset-commands.ts';
+import { currentSchema } from '../../shared/db/metadata-schemas.ts';
 import { EDITORIAL_STATES, MAX_REASON_LENGTH } from '../../shared/domain/editorial.ts';
 import { type RecordOptions, recordDecision } from '../../shared/events/asset-decisions.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
@@ -24,6 +25,7 @@ import { Instant, Tags, jsonBody, parseOrProblem, userText } from '../../shared/
 import type { Platform } from '../../shared/platform.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
+import { refusalProblem, schemaRoutes } from './schemas.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
 
 export const EditAsset = v.pipe(
@@ -31,8 +33,10 @@ export const EditAsset = v.pipe(
     title: v.optional(v.pipe(userText(500), v.trim(), v.minLength(1, 'title must not be blank'))),
     description: v.optional(userText(20000)),
     tags: v.optional(Tags),
+    /** schema field values by name (GET /projects/:id/schema); null clears one; checked against the schema */
+    fields: v.optional(v.record(v.string(), v.unknown())),
   }),
-  v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description or tags'),
+  v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description, tags or fields'),
 );
 
 export const EditorialTransition = v.strictObject({
@@ -65,6 +69,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.use('/persons/*', requireAuth(platform)); // also matches /persons itself
   personRoutes(app, platform);
   listingRoutes(app, platform);
+  schemaRoutes(app, platform);
 
   app.get('/projects/:id/settings', async (c) => {
     authorize(c, 'asset:read', c.req.param('id'), 'project');
@@ -119,7 +124,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.patch('/assets/:id', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:edit');
     const edit = parseOrProblem(EditAsset, await jsonBody(c.req.raw), 'edit');
-    const updated = await decideAndRecord(c, platform, asset, () => editMetadata(factsOf(asset), edit));
+    const schema = await currentSchema(platform.db, asset.project_id);
+    const updated = await decideAndRecord(c, platform, asset, () => editAssetMetadata(factsOf(asset), edit, schema, new Date()));
     c.header('ETag', `"${updated.version}"`);
     return c.json(await describeAsset(platform, updated));
   });
@@ -129,7 +135,9 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.post('/assets/:id/transitions', async (c) => {
     const asset = await readableAsset(c, platform, 'asset:read');
     const { to, reason } = parseOrProblem(EditorialTransition, await jsonBody(c.req.raw), 'transition');
-    const updated = await decideAndRecord(c, platform, asset, () => transitionEditorial(factsOf(asset), to, reason, c.get('principal')));
+    // required schema fields filled before review and approval; never approved past the rights expiry
+    const schema = await currentSchema(platform.db, asset.project_id);
+    const updated = await decideAndRecord(c, platform, asset, () => transitionEditorialChecked(factsOf(asset), to, reason, c.get('principal'), schema, new Date()));
     c.header('ETag', `"${updated.version}"`);
     return c.json(await describeAsset(platform, updated));
   });
@@ -197,9 +205,7 @@ async function decideAndRecord(c: Context<AppEnv>, platform: Platform, asset: As
 }
 
 function refusal(refused: CommandRefused): Problem {
-  if (refused.problem === 'invalid') return badRequest(refused.message);
-  if (refused.problem === 'forbidden') return forbidden(refused.message);
-  return conflict(refused.message);
+  return refusalProblem(refused);
 }
 
 export async function describeAsset(platform: Platform, asset: Asset) {

@@ -86,6 +86,10 @@ export function assetSummary(asset: Asset) {
     createdAt: asset.created_at,
     updatedAt: asset.updated_at,
     deletedAt: asset.deleted_at,
+    /** schema field values by name (GET /projects/:id/schema), rights included */
+    fields: asset.fields ?? {},
+    /** when the rights expiry began and its event was raised; null while the rights are current */
+    rightsExpiredAt: asset.rights_expired_at ?? null,
   };
 }
 

@@ -4,6 +4,7 @@
 import * as v from 'valibot';
 import { ASSET_STATES, MEDIA_TYPES } from '../../shared/domain/asset.ts';
 import { EDITORIAL_STATES } from '../../shared/domain/editorial.ts';
+import { FIELD_TYPES } from '../../shared/domain/metadata-schema.ts';
 
 const nullableString = v.nullable(v.string());
 const Box = v.object({ x: v.number(), y: v.number(), width: v.number(), height: v.number() });
@@ -31,6 +32,10 @@ export const AssetSummary = v.object({
   createdAt: v.string(),
   updatedAt: v.string(),
   deletedAt: nullableString,
+  /** schema field values by name (GET /projects/:id/schema), the built-in rights fields included */
+  fields: v.record(v.string(), v.unknown()),
+  /** when the rights expiry began and the rights-expired event was raised; null while the rights are current */
+  rightsExpiredAt: nullableString,
 });
 
 export const ListedAsset = v.object({ ...AssetSummary.entries, thumbnailUrl: v.optional(v.string()) });
@@ -190,4 +195,46 @@ export const SignInOptions = v.object({
 });
 
 /** Named in the document's components; routes that use them point there. */
-export const COMPONENTS = { AssetSummary, ListedAsset, AssetListing, Asset, Label, Face, Rendition, AssetHistory, Person, UploadPlan, SearchHit, SearchResults, Import, ImportItem, LiveEvent, SignInOptions };
+/** A field of a project's metadata schema (shared/domain/metadata-schema.ts). */
+export const FieldDefinition = v.object({
+  name: v.string(),
+  type: v.picklist(FIELD_TYPES),
+  label: v.optional(v.string()),
+  help: v.optional(v.string()),
+  required: v.optional(v.boolean()),
+  default: v.optional(v.unknown()),
+  /** enum and multi-enum */
+  options: v.optional(v.array(v.string())),
+  /** text */
+  maxLength: v.optional(v.number()),
+  /** number */
+  min: v.optional(v.number()),
+  max: v.optional(v.number()),
+});
+export const MetadataSchema = v.object({
+  /** 0 until an admin defines one */
+  version: v.number(),
+  /** rights and descriptive fields every project has */
+  builtIn: v.array(FieldDefinition),
+  fields: v.array(FieldDefinition),
+  createdBy: nullableString,
+  createdAt: nullableString,
+});
+export const SchemaVersions = v.object({ versions: v.array(v.object({ version: v.number(), createdBy: v.string(), createdAt: v.string() })) });
+export const RightsSweep = v.object({ expired: v.array(v.string()), skipped: v.array(v.string()) });
+export const BatchResults = v.object({
+  succeeded: v.number(),
+  failed: v.number(),
+  /** in the order of the request's ids */
+  results: v.array(v.object({
+    id: v.string(),
+    /** what the asset's own request would have answered: 200, or 400 (issues name each bad field), 403, 404, 409, 412 */
+    status: v.number(),
+    version: v.optional(v.number()),
+    editorialState: v.optional(v.picklist(EDITORIAL_STATES)),
+    problem: v.optional(v.object({ title: v.string(), detail: v.optional(v.string()), issues: v.optional(v.array(v.object({ path: v.string(), message: v.string(), field: v.optional(v.string()) }))) })),
+  })),
+});
+
+/** Named in the document's components; routes that use them point there. */
+export const COMPONENTS = { FieldDefinition, MetadataSchema, BatchResults, AssetSummary, ListedAsset, AssetListing, Asset, Label, Face, Rendition, AssetHistory, Person, UploadPlan, SearchHit, SearchResults, Import, ImportItem, LiveEvent, SignInOptions };

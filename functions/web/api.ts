@@ -5,6 +5,7 @@
 import { EditAsset, EditorialTransition, LabelDecision, ProjectSettingsInput } from '../assets/index.ts';
 import { ListAssetsParams } from '../assets/listing.ts';
 import { NamePerson, PersonsQuery } from '../assets/people.ts';
+import { BatchInput, SchemaInput } from '../assets/schemas.ts';
 import { SignedTrackQuery } from '../assets/thumbnails.ts';
 import { ChannelPatch, NewChannel, NewPublication, PublicationQuery, RuleBody } from '../distribute/index.ts';
 import { ReportQuery, StartImport, TaskQuery } from '../import/index.ts';
@@ -22,7 +23,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'delete', path: '/uploads/:id', tag: 'uploads', role: 'editor', summary: 'Cancel an open upload', responses: { 204: null } },
   { method: 'get', path: '/assets', tag: 'assets', role: 'viewer', summary: 'Every asset of your projects, newest first, cursor paged', query: ListAssetsParams, responses: { 200: S.AssetListing } },
   { method: 'get', path: '/assets/:id', tag: 'assets', role: 'viewer', summary: 'An asset with metadata, AI results, renditions and presigned URLs', responses: { 200: S.Asset } },
-  { method: 'patch', path: '/assets/:id', tag: 'assets', role: 'editor', summary: 'Edit title, description, tags (If-Match for optimistic concurrency)', body: EditAsset, responses: { 200: S.Asset } },
+  { method: 'patch', path: '/assets/:id', tag: 'assets', role: 'editor', summary: 'Edit title, description, tags and schema fields (If-Match for optimistic concurrency; a bad field is 400 naming it)', body: EditAsset, responses: { 200: S.Asset } },
   { method: 'delete', path: '/assets/:id', tag: 'assets', role: 'editor', summary: 'Soft delete', responses: { 204: null } },
   { method: 'get', path: '/assets/:id/history', tag: 'assets', role: 'viewer', summary: 'Every change, versioned', responses: { 200: S.AssetHistory } },
   { method: 'post', path: '/assets/:id/reprocess', tag: 'assets', role: 'admin', summary: 'Make every rendition again', responses: { 202: S.Reprocessing } },
@@ -32,6 +33,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'post', path: '/projects/:id/rebuild', tag: 'projects', role: 'admin', summary: "Rebuild the project's projections from its events", responses: { 200: S.Described } },
   { method: 'get', path: '/projects/:id/settings', tag: 'projects', role: 'viewer', summary: 'Project settings', responses: { 200: S.ProjectSettings } },
   { method: 'put', path: '/projects/:id/settings', tag: 'projects', role: 'admin', summary: 'Change project settings', body: ProjectSettingsInput, responses: { 200: S.ProjectSettings } },
+  { method: 'post', path: '/assets/batch', tag: 'assets', role: 'editor', summary: 'One metadata patch or editorial transition for many assets, each its own decision, a result per asset', body: BatchInput, responses: { 200: S.BatchResults } },
+  { method: 'get', path: '/projects/:id/schema', tag: 'projects', role: 'viewer', summary: "The project's metadata schema: built-in rights fields and its own typed fields (ETag: its version)", responses: { 200: S.MetadataSchema } },
+  { method: 'put', path: '/projects/:id/schema', tag: 'projects', role: 'admin', summary: 'Save a new schema version (expectedVersion or If-Match; stored values are never lost)', body: SchemaInput, responses: { 200: S.MetadataSchema } },
+  { method: 'get', path: '/projects/:id/schema/versions', tag: 'projects', role: 'viewer', summary: "The schema's versions, newest first", responses: { 200: S.SchemaVersions } },
+  { method: 'get', path: '/projects/:id/schema/versions/:version', tag: 'projects', role: 'viewer', summary: 'One schema version', responses: { 200: S.MetadataSchema } },
+  { method: 'post', path: '/projects/:id/rights/expire', tag: 'projects', role: 'admin', summary: 'Raise rights-expired for every asset whose rights expiry has begun (also run on a schedule)', responses: { 200: S.RightsSweep } },
   { method: 'get', path: '/persons', tag: 'people', role: 'viewer', summary: 'People found by face clustering', query: PersonsQuery, responses: { 200: S.PersonList } },
   { method: 'get', path: '/persons/:id', tag: 'people', role: 'viewer', summary: 'One person', responses: { 200: S.Person } },
   { method: 'patch', path: '/persons/:id', tag: 'people', role: 'editor', summary: 'Name a person (null unnames)', body: NamePerson, responses: { 200: S.Person } },

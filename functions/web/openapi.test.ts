@@ -152,6 +152,15 @@ test('real answers match the declared schemas', async () => {
   await call('get', '/persons', '/persons');
   await call('get', '/projects/:id/settings', '/projects/newsroom/settings');
   await call('put', '/projects/:id/settings', '/projects/newsroom/settings', { hls: false });
+  // metadata schema, fields, batch, rights sweep
+  await call('get', '/projects/:id/schema', '/projects/newsroom/schema');
+  await call('put', '/projects/:id/schema', '/projects/newsroom/schema', { fields: [{ name: 'section', type: 'enum', options: ['politics', 'sport'], help: 'where it runs' }, { name: 'rating', type: 'number', min: 0, max: 5 }] });
+  await call('get', '/projects/:id/schema/versions', '/projects/newsroom/schema/versions');
+  await call('get', '/projects/:id/schema/versions/:version', '/projects/newsroom/schema/versions/1');
+  await call('patch', '/assets/:id', `/assets/${assetId}`, { fields: { section: 'sport', credit: 'EFE', rightsExpiry: '2999-01-01' } });
+  await call('patch', '/assets/:id', `/assets/${assetId}`, { fields: { rating: 9 } });
+  await call('post', '/assets/batch', '/assets/batch', { ids: [assetId, '00000000-0000-4000-8000-000000000000'], edit: { fields: { rating: 3 } } });
+  await call('post', '/projects/:id/rights/expire', '/projects/newsroom/rights/expire');
   await call('post', '/assets/:id/reprocess', `/assets/${assetId}/reprocess`);
   await client.waitForAsset(assetId, (a) => a.state === 'ready');
 

@@ -49,6 +49,9 @@ function rowOf(id: string, version: number, state: Record<string, unknown>): Ass
     created_at: date(state.created_at)!,
     updated_at: date(state.updated_at)!,
     deleted_at: date(state.deleted_at),
+    // migration 0030: rows replayed from before it have neither
+    fields: (state.fields ?? {}) as Asset['fields'],
+    rights_expired_at: date(state.rights_expired_at),
   };
 }
 

@@ -151,6 +151,7 @@ export function factsOf(asset: Asset): AssetFacts {
   return {
     id: asset.id, projectId: asset.project_id, state: asset.state, editorialState: asset.editorial_state, mediaType: asset.media_type, contentType: asset.content_type,
     sha256: asset.sha256, size: Number(asset.size_bytes), title: asset.title, description: asset.description, tags: asset.tags,
+    fields: asset.fields ?? {}, rightsExpiredAt: asset.rights_expired_at ?? null,
   };
 }
 
@@ -169,6 +170,9 @@ export function columnsOf(changes: AssetChanges): AssetUpdate {
   if (changes.description !== undefined) columns.description = changes.description;
   if (changes.tags !== undefined) columns.tags = changes.tags;
   if (changes.deletedAt !== undefined) columns.deleted_at = changes.deletedAt;
+  // an object (never an array, which node-postgres would send as a PostgreSQL array): JSON on both drivers
+  if (changes.fields !== undefined) columns.fields = { ...changes.fields };
+  if (changes.rightsExpiredAt !== undefined) columns.rights_expired_at = changes.rightsExpiredAt;
   return columns;
 }
 

@@ -501,6 +501,27 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('outbox').addColumn('traceparent', 'text').addColumn('tracestate', 'text').execute();
     },
   },
+  '0030_metadata_schemas': {
+    // Per-project metadata schemas (shared/domain/metadata-schema.ts), every version kept: a change never rewrites
+    // the values stored. The values live on the asset (`fields`, JSON by field name) and travel in its events like
+    // every column, so a rebuild from events restores them; `rights_expired_at` records that the rights-expired
+    // event was raised. Search filters on fields read the document's `schemaFields` through a GIN index.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('metadata_schemas')
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('fields', 'jsonb', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('metadata_schemas_pk', ['project_id', 'version'])
+        .execute();
+      await db.schema.alterTable('assets').addColumn('fields', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`)).execute();
+      await db.schema.alterTable('assets').addColumn('rights_expired_at', 'timestamptz').execute();
+      await sql`create index assets_rights_expiry on assets ((fields->>'rightsExpiry')) where rights_expired_at is null and fields ? 'rightsExpiry'`.execute(db);
+      await sql`create index search_documents_schema_fields on search_documents using gin ((document->'schemaFields') jsonb_path_ops)`.execute(db);
+    },
+  },
   '0036_search_rollup_coarse': {
     // A coarser level of the listing rollup (0010) for listings without a date range, the usual browse: counts over
     // all time per project, state and editorial state; the whole ('' / '') also per media type, the tag and label

@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AssetState, MediaType } from '../domain/asset.ts';
 import type { EditorialState } from '../domain/editorial.ts';
+import type { FieldDefinition, FieldValue } from '../domain/metadata-schema.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
@@ -37,6 +38,19 @@ export interface AssetsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Timestamp | null;
+  /** schema field values by name (domain/metadata-schema.ts); migration 0030 */
+  fields: ColumnType<Record<string, FieldValue>, Record<string, FieldValue> | string | undefined, Record<string, FieldValue> | string>;
+  /** when the rights-expired event was raised (the rights expiry had begun); null while the rights are current */
+  rights_expired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** A project's metadata schema, one row per version (migration 0030). */
+export interface MetadataSchemasTable {
+  project_id: string;
+  version: number;
+  fields: Json<FieldDefinition[]>;
+  created_by: string;
+  created_at: Timestamp;
 }
 
 export interface AssetEventsTable {
@@ -398,6 +412,7 @@ export interface DistributionRuleVersionsTable {
 export interface DB {
   projects: ProjectsTable;
   assets: AssetsTable;
+  metadata_schemas: MetadataSchemasTable;
   asset_events: AssetEventsTable;
   asset_metadata: AssetMetadataTable;
   renditions: RenditionsTable;

@@ -4,6 +4,7 @@
 // the command was decided on (a stale decision is refused there, never applied).
 import { type AssetState, type MediaType, canTransition } from './asset.ts';
 import { type EditorialState, decideTransition } from './editorial.ts';
+import { type FieldValues, type MetadataSchema, applyFieldPatch, dayOf, defaultsFor, missingRequired, rightsExpired } from './metadata-schema.ts';
 import type { Principal } from './permissions.ts';
 
 /** What the commands read of an asset. */
@@ -19,6 +20,10 @@ export interface AssetFacts {
   title: string;
   description: string;
   tags: string[];
+  /** schema field values (metadata-schema.ts); none when absent */
+  fields?: FieldValues;
+  /** when the rights expiry was recorded as passed (the rights-expired event), if it was */
+  rightsExpiredAt?: Date | null;
 }
 
 /** The asset's fields a decision changes (only those present). */
@@ -35,6 +40,8 @@ export interface AssetChanges {
   description?: string;
   tags?: string[];
   deletedAt?: Date;
+  fields?: FieldValues;
+  rightsExpiredAt?: Date | null;
 }
 
 type Parts = Record<string, { status: 'done' | 'skipped' | 'unavailable' | 'failed'; reason?: string }>;
@@ -50,6 +57,7 @@ export type AssetEvent =
   | { type: 'io.mediateca.asset.failed'; data: { reason: string } }
   | { type: 'io.mediateca.asset.updated'; data: { fields: string[] } }
   | { type: 'io.mediateca.asset.deleted'; data: Record<string, never> }
+  | { type: 'io.mediateca.asset.rights-expired'; data: { rightsExpiry: string } }
   | { type: `io.mediateca.asset.editorial.${EditorialState}`; data: { from: EditorialState; to: EditorialState; reason?: string } };
 
 export interface Decision {
@@ -157,4 +165,140 @@ export function deleteAsset(asset: AssetFacts, now: Date): Decision | undefined 
   if (asset.state === 'deleted') return undefined;
   moveTo(asset, 'deleted', 'deleted');
   return { changes: { state: 'deleted', deletedAt: now }, history: { type: 'deleted', data: { previousState: asset.state } }, events: [{ type: 'io.mediateca.asset.deleted', data: {} }] };
+}
+
+// Metadata schemas and rights (metadata-schema.ts): descriptive fields and schema field values in one edit, the
+// editorial rules that depend on them, the rights-expired event and what embedded metadata fills on ingest.
+
+export interface FullMetadataEdit extends MetadataEdit {
+  /** schema field values by name; null clears one */
+  fields?: Record<string, unknown>;
+}
+
+/** A field a schema refuses, named; the route answers 400 with every issue. */
+export class FieldsRefused extends CommandRefused {
+  constructor(readonly issues: { field: string; reason: string }[]) {
+    super('invalid', `invalid fields: ${issues.map((issue) => `${issue.field} ${issue.reason}`).join('; ')}`);
+  }
+}
+
+/**
+ * Title, description, tags and schema fields in one decision, validated against the project's schema. Setting a
+ * rights expiry that has already begun records the rights-expired event with the edit; moving it later (or clearing
+ * it) makes the asset's rights current again.
+ */
+export function editAssetMetadata(asset: AssetFacts, edit: FullMetadataEdit, schema: MetadataSchema, now: Date): Decision {
+  if (asset.state === 'deleted') throw new CommandRefused('conflict', 'a deleted asset cannot be edited: restore it first');
+  const { fields: patch, ...descriptive } = edit;
+  const names = Object.keys(descriptive) as (keyof MetadataEdit)[];
+  if (names.length === 0 && (patch === undefined || Object.keys(patch).length === 0)) throw new CommandRefused('invalid', 'nothing to change: send title, description, tags or fields');
+  const before: Record<string, unknown> = Object.fromEntries(names.map((name) => [name, asset[name]]));
+  const after: Record<string, unknown> = { ...descriptive };
+  const changes: AssetChanges = { ...descriptive };
+  const changed: string[] = [...names];
+  const events: AssetEvent[] = [];
+  if (patch && Object.keys(patch).length) {
+    const current = asset.fields ?? {};
+    const applied = applyFieldPatch(schema, current, patch);
+    if (!applied.ok) throw new FieldsRefused(applied.issues);
+    const { values, changed: fieldNames } = applied.value;
+    if (fieldNames.length) {
+      changes.fields = values;
+      before.fields = Object.fromEntries(fieldNames.map((name) => [name, current[name] ?? null]));
+      after.fields = Object.fromEntries(fieldNames.map((name) => [name, values[name] ?? null]));
+      changed.push(...fieldNames.map((name) => `fields.${name}`));
+      if (fieldNames.includes('rightsExpiry')) {
+        const expired = rightsExpired(values, now);
+        if (expired && !asset.rightsExpiredAt) {
+          changes.rightsExpiredAt = now;
+          events.push({ type: 'io.mediateca.asset.rights-expired', data: { rightsExpiry: values.rightsExpiry as string } });
+        } else if (!expired && asset.rightsExpiredAt) changes.rightsExpiredAt = null;
+      }
+    }
+  }
+  return {
+    changes,
+    history: { type: 'edited', data: { before, after, ...(schema.version ? { schemaVersion: schema.version } : {}) } },
+    events: [{ type: 'io.mediateca.asset.updated', data: { fields: changed } }, ...events],
+  };
+}
+
+/**
+ * transitionEditorial, with the schema's rules: an asset goes to review and is approved only with its required
+ * fields filled, and is never approved past its rights expiry.
+ */
+export function transitionEditorialChecked(asset: AssetFacts, to: EditorialState, reason: string | undefined, principal: Principal, schema: MetadataSchema, now: Date): Decision {
+  const decision = transitionEditorial(asset, to, reason, principal); // role and graph first: a refusal for them says nothing of the fields
+  const values = asset.fields ?? {};
+  if (to === 'in_review' || to === 'approved') {
+    const missing = missingRequired(schema, values);
+    if (missing.length) throw new FieldsRefused(missing.map((field) => ({ field, reason: `is required before moving to ${to}` })));
+  }
+  if (to === 'approved' && rightsExpired(values, now)) {
+    throw new CommandRefused('conflict', `the asset's rights expired on ${String(values.rightsExpiry)} (rightsExpiry): it cannot be approved for publishing`);
+  }
+  return decision;
+}
+
+/** The sweep's decision: the rights expiry has begun and was not yet recorded; undefined otherwise (idempotent). */
+export function expireRights(asset: AssetFacts, now: Date): Decision | undefined {
+  const values = asset.fields ?? {};
+  if (asset.rightsExpiredAt || !rightsExpired(values, now) || asset.state === 'deleted') return undefined;
+  const rightsExpiry = values.rightsExpiry as string;
+  return {
+    changes: { rightsExpiredAt: now },
+    history: { type: 'rights-expired', data: { rightsExpiry, on: dayOf(now) } },
+    events: [{ type: 'io.mediateca.asset.rights-expired', data: { rightsExpiry } }, { type: 'io.mediateca.asset.updated', data: { fields: ['rightsExpired'] } }],
+  };
+}
+
+/** Descriptive metadata embedded in the file (IPTC, XMP, EXIF), as read on ingest. */
+export interface EmbeddedMetadata {
+  headline?: string;
+  caption?: string;
+  keywords?: string[];
+  /** credit, copyright, creator, location, usageTerms… by built-in field name */
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * On ingest: what the file says fills what the uploader left empty (a headline the title still the filename's
+ * stem, the caption an empty description, keywords empty tags, each field with no value), and the schema's
+ * defaults fill the rest. Never overwrites what someone typed; an embedded value the schema refuses is left out.
+ * Undefined when nothing would change.
+ */
+export function fillFromEmbedded(asset: AssetFacts, embedded: EmbeddedMetadata, schema: MetadataSchema, defaultTitle: string): Decision | undefined {
+  const changes: AssetChanges = {};
+  const filled: string[] = [];
+  if (embedded.headline && asset.title === defaultTitle) {
+    changes.title = embedded.headline;
+    filled.push('title');
+  }
+  if (embedded.caption && asset.description === '') {
+    changes.description = embedded.caption;
+    filled.push('description');
+  }
+  if (embedded.keywords?.length && asset.tags.length === 0) {
+    changes.tags = embedded.keywords;
+    filled.push('tags');
+  }
+  const current = asset.fields ?? {};
+  const offered = Object.fromEntries(Object.entries(embedded.fields ?? {}).filter(([name]) => current[name] === undefined));
+  let values: FieldValues = { ...current };
+  for (const [name, value] of Object.entries(offered)) {
+    const applied = applyFieldPatch(schema, values, { [name]: value });
+    if (applied.ok) values = applied.value.values;
+  }
+  values = { ...defaultsFor(schema, values), ...values };
+  const fieldNames = Object.keys(values).filter((name) => current[name] === undefined);
+  if (fieldNames.length) {
+    changes.fields = values;
+    filled.push(...fieldNames.map((name) => `fields.${name}`));
+  }
+  if (filled.length === 0) return undefined;
+  return {
+    changes,
+    history: { type: 'metadata-embedded', data: { filled, from: 'embedded metadata and schema defaults' } },
+    events: [{ type: 'io.mediateca.asset.updated', data: { fields: filled } }],
+  };
 }

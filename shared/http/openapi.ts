@@ -30,7 +30,7 @@ export const ProblemSchema = v.looseObject({
   detail: v.optional(v.string()),
   instance: v.optional(v.string()),
   requestId: v.optional(v.string()),
-  issues: v.optional(v.array(v.object({ path: v.string(), message: v.string() }))),
+  issues: v.optional(v.array(v.object({ path: v.string(), message: v.string(), /** a metadata schema field the issue is about */ field: v.optional(v.string()) }))),
   /** 409 on an upload whose SHA-256 is already in the project: that asset */
   duplicateOf: v.optional(v.string()),
 });

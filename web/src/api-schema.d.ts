@@ -106,7 +106,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Edit title, description, tags (If-Match for optimistic concurrency)
+         * Edit title, description, tags and schema fields (If-Match for optimistic concurrency; a bad field is 400 naming it)
          * @description Needs the editor role in the project.
          */
         patch: operations["patchAssetsId"];
@@ -247,6 +247,110 @@ export interface paths {
          */
         put: operations["putProjectsIdSettings"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One metadata patch or editorial transition for many assets, each its own decision, a result per asset
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's metadata schema: built-in rights fields and its own typed fields (ETag: its version)
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getProjectsIdSchema"];
+        /**
+         * Save a new schema version (expectedVersion or If-Match; stored values are never lost)
+         * @description Needs the admin role in the project.
+         */
+        put: operations["putProjectsIdSchema"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/schema/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The schema's versions, newest first
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getProjectsIdSchemaVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/schema/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One schema version
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getProjectsIdSchemaVersionsVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/rights/expire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Raise rights-expired for every asset whose rights expiry has begun (also run on a schedule)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postProjectsIdRightsExpire"];
         delete?: never;
         options?: never;
         head?: never;
@@ -698,6 +802,46 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        FieldDefinition: {
+            name: string;
+            /** @enum {string} */
+            type: "text" | "keyword" | "number" | "date" | "enum" | "multi-enum" | "boolean" | "url" | "person";
+            label?: string;
+            help?: string;
+            required?: boolean;
+            default?: unknown;
+            options?: string[];
+            maxLength?: number;
+            min?: number;
+            max?: number;
+        };
+        MetadataSchema: {
+            version: number;
+            builtIn: components["schemas"]["FieldDefinition"][];
+            fields: components["schemas"]["FieldDefinition"][];
+            createdBy: string | null;
+            createdAt: string | null;
+        };
+        BatchResults: {
+            succeeded: number;
+            failed: number;
+            results: {
+                id: string;
+                status: number;
+                version?: number;
+                /** @enum {string} */
+                editorialState?: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                problem?: {
+                    title: string;
+                    detail?: string;
+                    issues?: {
+                        path: string;
+                        message: string;
+                        field?: string;
+                    }[];
+                };
+            }[];
+        };
         AssetSummary: {
             id: string;
             projectId: string;
@@ -725,6 +869,10 @@ export interface components {
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
+            fields: {
+                [key: string]: unknown;
+            };
+            rightsExpiredAt: string | null;
         };
         ListedAsset: {
             id: string;
@@ -753,6 +901,10 @@ export interface components {
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
+            fields: {
+                [key: string]: unknown;
+            };
+            rightsExpiredAt: string | null;
             thumbnailUrl?: string;
         };
         AssetListing: {
@@ -786,6 +938,10 @@ export interface components {
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
+            fields: {
+                [key: string]: unknown;
+            };
+            rightsExpiredAt: string | null;
             metadata: {
                 [key: string]: {
                     [key: string]: unknown;
@@ -1001,6 +1157,7 @@ export interface components {
             issues?: {
                 path: string;
                 message: string;
+                field?: string;
             }[];
             duplicateOf?: string;
         };
@@ -1273,6 +1430,9 @@ export interface operations {
                     title?: string;
                     description?: string;
                     tags?: string[];
+                    fields?: {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
@@ -1566,6 +1726,229 @@ export interface operations {
                 content: {
                     "application/json": {
                         hls?: boolean;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                    expectedVersions?: {
+                        [key: string]: number;
+                    };
+                    edit?: {
+                        title?: string;
+                        description?: string;
+                        tags?: string[];
+                        fields?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                    transition?: {
+                        /** @enum {string} */
+                        to: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                        reason?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResults"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadataSchema"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putProjectsIdSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expectedVersion?: number;
+                    fields: unknown[];
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadataSchema"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdSchemaVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            createdBy: string;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdSchemaVersionsVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadataSchema"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postProjectsIdRightsExpire: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expired: string[];
+                        skipped: string[];
                     };
                 };
             };

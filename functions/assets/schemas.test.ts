@@ -1,0 +1,177 @@
+// Metadata schemas, rights and batch edit through HTTP: an admin defines the fields, editors fill them (a bad
+// field refused by name), the rules gate review and approval, values survive schema changes and a rebuild from
+// events, and a batch applies one change to many assets with a result per asset.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { loadAsset, rebuildAssets } from '../../shared/db/asset-log.ts';
+import { findAsset } from '../../shared/db/assets.ts';
+import { parseEventData } from '../../shared/events/catalog.ts';
+import { createTestPlatform } from '../../test/support/platform.ts';
+import { seedAsset } from '../../test/support/seed-assets.ts';
+import { createApp } from './index.ts';
+
+let platform: Awaited<ReturnType<typeof createTestPlatform>>;
+let app: ReturnType<typeof createApp>;
+const tokens: Record<string, string> = {};
+const PROJECT = 'schemas';
+
+before(async () => {
+  platform = await createTestPlatform();
+  app = createApp(platform);
+  for (const role of ['viewer', 'editor', 'producer', 'admin'] as const) tokens[role] = await platform.signer!.mint(role, { [PROJECT]: role, other: role === 'admin' ? 'viewer' : role });
+});
+after(() => platform.dispose());
+
+const call = async (who: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const response = await app.request(path, {
+    method,
+    headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, etag: response.headers.get('etag'), type: response.headers.get('content-type'), body: await response.json() };
+};
+
+const FIELDS = [
+  { name: 'section', type: 'enum', options: ['politics', 'sport', 'culture'], required: true, help: 'where it runs' },
+  { name: 'topics', type: 'multi-enum', options: ['election', 'budget', 'football'] },
+  { name: 'rating', type: 'number', min: 0, max: 5 },
+  { name: 'eventDate', type: 'date' },
+  { name: 'source', type: 'url' },
+  { name: 'agency', type: 'keyword', default: 'EFE' },
+];
+
+test('schema: admins define it (versioned, stale saves refused); editors read it; a bad definition names its field', async () => {
+  const empty = await call('editor', 'GET', `/projects/${PROJECT}/schema`);
+  assert.equal(empty.status, 200);
+  assert.equal(empty.body.version, 0);
+  assert.ok(empty.body.builtIn.some((f: { name: string }) => f.name === 'rightsExpiry'));
+  assert.equal((await call('editor', 'PUT', `/projects/${PROJECT}/schema`, { fields: FIELDS })).status, 403);
+  const bad = await call('admin', 'PUT', `/projects/${PROJECT}/schema`, { fields: [{ name: 'rating', type: 'number', min: 5, max: 1 }, { name: 'credit', type: 'text' }] });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.type, 'application/problem+json');
+  assert.deepEqual(bad.body.issues.map((i: { field: string }) => i.field), ['rating', 'credit']);
+  const saved = await call('admin', 'PUT', `/projects/${PROJECT}/schema`, { expectedVersion: 0, fields: FIELDS });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  assert.equal(saved.body.version, 1);
+  assert.equal(saved.etag, '"1"');
+  assert.equal((await call('admin', 'PUT', `/projects/${PROJECT}/schema`, { expectedVersion: 0, fields: FIELDS })).status, 409, 'a save on a stale version');
+  assert.equal((await call('admin', 'PUT', `/projects/${PROJECT}/schema`, { fields: FIELDS }, { 'if-match': '"0"' })).status, 409);
+  const read = await call('viewer', 'GET', `/projects/${PROJECT}/schema`);
+  assert.deepEqual(read.body.fields.map((f: { name: string }) => f.name), FIELDS.map((f) => f.name));
+  const events = await platform.db.selectFrom('outbox').select(['type', 'data']).where('type', '=', 'io.mediateca.project.schema-changed').execute();
+  assert.deepEqual(parseEventData('io.mediateca.project.schema-changed', events.at(-1)!.data), { projectId: PROJECT, version: 1, fields: FIELDS.map((f) => f.name) });
+  assert.equal((await call('viewer', 'GET', `/projects/${PROJECT}/schema/versions/1`)).body.version, 1);
+  assert.equal((await call('viewer', 'GET', `/projects/${PROJECT}/schema/versions/9`)).status, 404);
+});
+
+test('editors fill fields; a bad field is 400 naming it; the values are history, events, and survive a rebuild and time travel', async () => {
+  const asset = await seedAsset(platform, { projectId: PROJECT, editorialState: 'draft' });
+  const filled = await call('editor', 'PATCH', `/assets/${asset.id}`, { title: 'Pleno', fields: { section: 'politics', topics: ['budget'], rating: 4, eventDate: '2026-05-01', credit: 'EFE / Ana' } });
+  assert.equal(filled.status, 200, JSON.stringify(filled.body));
+  assert.deepEqual(filled.body.fields, { section: 'politics', topics: ['budget'], rating: 4, eventDate: '2026-05-01', credit: 'EFE / Ana' });
+  const bad = await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { rating: 9, source: 'ftp://x', section: null, colour: 'red' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.type, 'application/problem+json');
+  assert.deepEqual(bad.body.issues.map((i: { field: string }) => i.field), ['rating', 'source', 'section', 'colour']);
+  assert.match(bad.body.detail, /rating must be at most 5/);
+  assert.equal((await call('editor', 'GET', `/assets/${asset.id}`)).body.version, filled.body.version, 'nothing written');
+  assert.equal((await call('viewer', 'PATCH', `/assets/${asset.id}`, { fields: { rating: 1 } })).status, 403, 'viewers do not edit');
+
+  const history = (await call('editor', 'GET', `/assets/${asset.id}/history`)).body.events.at(-1);
+  assert.equal(history.type, 'edited');
+  assert.deepEqual(history.data.after.fields, filled.body.fields);
+  const event = await platform.db.selectFrom('outbox').select(['type', 'data']).where('subject', '=', asset.id).where('type', '=', 'io.mediateca.asset.updated').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  assert.deepEqual(parseEventData('io.mediateca.asset.updated', event.data).fields, ['title', 'fields.section', 'fields.topics', 'fields.rating', 'fields.eventDate', 'fields.credit']);
+
+  await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { rating: null, topics: ['budget', 'election'] } });
+  const before = await findAsset(platform.db, asset.id);
+  await platform.db.updateTable('assets').set({ fields: {}, title: 'lost' }).where('id', '=', asset.id).execute();
+  await rebuildAssets(platform.db, { projectId: PROJECT });
+  const rebuilt = await findAsset(platform.db, asset.id);
+  assert.deepEqual(rebuilt, before, 'the row rebuilt from its events, field by field');
+  const past = await loadAsset(platform.db, asset.id, { version: filled.body.version });
+  assert.ok(past.found);
+  assert.deepEqual(past.asset.fields, filled.body.fields);
+  assert.equal((await call('editor', 'GET', `/assets/${asset.id}?version=${filled.body.version}`)).body.fields.rating, 4);
+});
+
+test('a schema change never loses stored values; required fields gate review; expired rights block approval and raise an event', async () => {
+  const asset = await seedAsset(platform, { projectId: PROJECT, editorialState: 'draft' });
+  const refused = await call('editor', 'POST', `/assets/${asset.id}/transitions`, { to: 'in_review' });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(refused.body.issues, [{ path: 'fields.section', message: 'is required before moving to in_review', field: 'section' }]);
+  await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { section: 'sport', rating: 2 } });
+  // version 2 drops rating: the stored value stays (and can still be cleared)
+  const v2 = await call('admin', 'PUT', `/projects/${PROJECT}/schema`, { fields: FIELDS.filter((f) => f.name !== 'rating') });
+  assert.equal(v2.body.version, 2);
+  assert.deepEqual((await call('editor', 'GET', `/assets/${asset.id}`)).body.fields, { section: 'sport', rating: 2 });
+  assert.equal((await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { rating: 3 } })).status, 400, 'no longer a field');
+  assert.equal((await call('editor', 'POST', `/assets/${asset.id}/transitions`, { to: 'in_review' })).status, 200);
+
+  const expiry = await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { rightsExpiry: '2020-01-01', license: 'rights-managed' } });
+  assert.equal(expiry.status, 200);
+  assert.ok(expiry.body.rightsExpiredAt, 'the expiry had begun: recorded with the edit');
+  const approve = await call('producer', 'POST', `/assets/${asset.id}/transitions`, { to: 'approved' });
+  assert.equal(approve.status, 409);
+  assert.match(approve.body.detail, /rights expired on 2020-01-01/);
+  const expiredEvents = await platform.db.selectFrom('outbox').select('data').where('subject', '=', asset.id).where('type', '=', 'io.mediateca.asset.rights-expired').execute();
+  assert.equal(expiredEvents.length, 1);
+  assert.equal(parseEventData('io.mediateca.asset.rights-expired', expiredEvents[0]!.data).rightsExpiry, '2020-01-01');
+  await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { rightsExpiry: '2999-12-31' } });
+  const approved = await call('producer', 'POST', `/assets/${asset.id}/transitions`, { to: 'approved' });
+  assert.equal(approved.status, 200);
+  assert.equal(approved.body.rightsExpiredAt, null);
+});
+
+test('the rights sweep raises rights-expired once per asset whose expiry has begun (admins only)', async () => {
+  const due = await seedAsset(platform, { projectId: PROJECT });
+  const later = await seedAsset(platform, { projectId: PROJECT });
+  // set directly as an older edit would have left them: the expiry day arrives after the edit
+  await platform.db.updateTable('assets').set({ fields: { rightsExpiry: '2021-01-01' } }).where('id', '=', due.id).execute();
+  await platform.db.updateTable('assets').set({ fields: { rightsExpiry: '2999-01-01' } }).where('id', '=', later.id).execute();
+  assert.equal((await call('editor', 'POST', `/projects/${PROJECT}/rights/expire`)).status, 403);
+  const swept = await call('admin', 'POST', `/projects/${PROJECT}/rights/expire`);
+  assert.equal(swept.status, 200);
+  assert.ok(swept.body.expired.includes(due.id));
+  assert.ok(!swept.body.expired.includes(later.id));
+  assert.deepEqual((await call('admin', 'POST', `/projects/${PROJECT}/rights/expire`)).body.expired, [], 'idempotent');
+  const history = (await call('editor', 'GET', `/assets/${due.id}/history`)).body.events.at(-1);
+  assert.deepEqual(history.data, { rightsExpiry: '2021-01-01', on: new Date().toISOString().slice(0, 10) });
+});
+
+test('batch: one patch or transition for many assets, each its own decision at its own version, a result per asset', async () => {
+  const a = await seedAsset(platform, { projectId: PROJECT, editorialState: 'draft' });
+  const b = await seedAsset(platform, { projectId: PROJECT, editorialState: 'draft' });
+  const elsewhere = await seedAsset(platform, { projectId: 'hidden' });
+  const stale = await seedAsset(platform, { projectId: PROJECT, editorialState: 'draft' });
+  const edited = await call('editor', 'POST', '/assets/batch', {
+    ids: [a.id, b.id, elsewhere.id, stale.id],
+    expectedVersions: { [stale.id]: stale.version - 1 },
+    edit: { tags: ['pleno'], fields: { section: 'politics', agency: 'EFE' } },
+  });
+  assert.equal(edited.status, 200, JSON.stringify(edited.body));
+  assert.deepEqual(edited.body.results.map((r: { status: number }) => r.status), [200, 200, 404, 412]);
+  assert.equal(edited.body.succeeded, 2);
+  assert.equal(edited.body.failed, 2);
+  assert.equal(edited.body.results[0].version, a.version + 1);
+  for (const id of [a.id, b.id]) assert.deepEqual((await findAsset(platform.db, id))!.fields, { section: 'politics', agency: 'EFE' });
+  assert.equal((await findAsset(platform.db, stale.id))!.version, stale.version, 'the stale one untouched');
+
+  const bad = await call('editor', 'POST', '/assets/batch', { ids: [a.id], edit: { fields: { section: 'weather' } } });
+  assert.equal(bad.body.results[0].status, 400);
+  assert.deepEqual(bad.body.results[0].problem.issues.map((i: { field: string }) => i.field), ['section']);
+
+  const moved = await call('editor', 'POST', '/assets/batch', { ids: [a.id, b.id, stale.id], transition: { to: 'in_review' } });
+  assert.deepEqual(moved.body.results.map((r: { status: number }) => r.status), [200, 200, 400], 'stale has no section yet');
+  assert.equal(moved.body.results[2].problem.issues[0].field, 'section');
+  const byEditor = await call('editor', 'POST', '/assets/batch', { ids: [a.id], transition: { to: 'approved' } });
+  assert.equal(byEditor.body.results[0].status, 403);
+  const events = await platform.db.selectFrom('outbox').select('subject').where('type', '=', 'io.mediateca.asset.editorial.in_review').where('subject', 'in', [a.id, b.id, stale.id]).execute();
+  assert.equal(events.length, 2);
+
+  for (const body of [{ ids: [], edit: { tags: [] } }, { ids: [a.id], edit: {} }, { ids: [a.id] }, { ids: [a.id, a.id], edit: { tags: [] } }, { ids: [a.id], edit: { tags: [] }, transition: { to: 'draft' } }, { ids: Array(501).fill(a.id), edit: { tags: [] } }]) {
+    const refused = await call('editor', 'POST', '/assets/batch', body);
+    assert.equal(refused.status, 400, JSON.stringify(body).slice(0, 100));
+    assert.equal(refused.type, 'application/problem+json');
+  }
+});

@@ -1,0 +1,225 @@
+// Metadata schemas, rights and batch edit: an admin defines the project's typed fields (GET/PUT
+// /projects/:id/schema, every version kept), an admin raises the rights-expired events of the assets whose rights
+// expiry has begun (POST /projects/:id/rights/expire; the host runs it on a schedule), and POST /assets/batch
+// applies one metadata patch or one editorial transition to many assets, each its own decision at its own version,
+// with a result per asset.
+import type { Context, Hono } from 'hono';
+import * as v from 'valibot';
+import { ConcurrentModification, factsOf, findAsset } from '../../shared/db/assets.ts';
+import { SchemaVersionConflict, assetsWithExpiredRights, currentSchema, saveSchema, schemaVersion, schemaVersions } from '../../shared/db/metadata-schemas.ts';
+import { approvedOnlyProjects } from '../../shared/db/projects.ts';
+import type { Asset } from '../../shared/db/schema.ts';
+import { CommandRefused, type Decision, FieldsRefused, editAssetMetadata, expireRights, transitionEditorialChecked } from '../../shared/domain/asset-commands.ts';
+import { EDITORIAL_STATES, MAX_REASON_LENGTH } from '../../shared/domain/editorial.ts';
+import { BUILT_IN_FIELDS, type MetadataSchema, checkSchemaDefinition } from '../../shared/domain/metadata-schema.ts';
+import type { Action } from '../../shared/domain/permissions.ts';
+import { recordDecision } from '../../shared/events/asset-decisions.ts';
+import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
+import { newEvent } from '../../shared/events/envelope.ts';
+import type { AppEnv } from '../../shared/http/app.ts';
+import { authorize } from '../../shared/http/access.ts';
+import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
+import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
+import type { Platform } from '../../shared/platform.ts';
+
+/** Assets one batch request may name. */
+export const MAX_BATCH = 500;
+
+export const SchemaInput = v.strictObject({
+  /** the version the admin edited (0 when the project had none): a save on a stale version is 409 */
+  expectedVersion: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  fields: v.array(v.unknown(), 'fields must be a list of field definitions'),
+});
+
+const Version = v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'version must be a positive integer'), v.transform(Number), v.minValue(1, 'version must be a positive integer'));
+
+/** The patch PATCH /assets/:id takes, for many assets. */
+export const BatchEdit = v.pipe(
+  v.strictObject({
+    title: v.optional(v.pipe(userText(500), v.trim(), v.minLength(1, 'title must not be blank'))),
+    description: v.optional(userText(20000)),
+    tags: v.optional(Tags),
+    fields: v.optional(v.record(v.string(), v.unknown())),
+  }),
+  v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description, tags or fields'),
+);
+
+export const BatchInput = v.pipe(
+  v.strictObject({
+    ids: v.pipe(v.array(v.pipe(v.string(), v.uuid('ids are asset ids'))), v.minLength(1, 'ids must name at least one asset'), v.maxLength(MAX_BATCH, `at most ${MAX_BATCH} assets a request`)),
+    /** the version each asset was read at (its ETag), by id: an asset changed since is not touched (412) */
+    expectedVersions: v.optional(v.record(v.pipe(v.string(), v.uuid('expectedVersions is keyed by asset id')), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+    edit: v.optional(BatchEdit),
+    transition: v.optional(v.strictObject({
+      to: v.picklist(EDITORIAL_STATES, `to must be one of ${EDITORIAL_STATES.join(', ')}`),
+      reason: v.optional(userText(MAX_REASON_LENGTH)),
+    })),
+  }),
+  v.check((batch) => (batch.edit === undefined) !== (batch.transition === undefined), 'send either edit or transition'),
+  v.check((batch) => new Set(batch.ids).size === batch.ids.length, 'ids must not repeat'),
+);
+
+export interface BatchResult {
+  id: string;
+  status: number;
+  version?: number;
+  editorialState?: string;
+  /** why the asset was not changed (the problem its own request would have answered) */
+  problem?: { title: string; detail?: string; issues?: unknown };
+}
+
+export function describeSchema(schema: MetadataSchema & { createdBy?: string; createdAt?: Date }) {
+  return { version: schema.version, builtIn: BUILT_IN_FIELDS, fields: schema.fields, createdBy: schema.createdBy ?? null, createdAt: schema.createdAt ?? null };
+}
+
+export function schemaRoutes(app: Hono<AppEnv>, platform: Platform): void {
+  // Editors read the schema to fill its fields; the ETag is its version.
+  app.get('/projects/:id/schema', async (c) => {
+    const projectId = c.req.param('id');
+    authorize(c, 'asset:read', projectId, 'project');
+    const schema = await currentSchema(platform.db, projectId);
+    c.header('ETag', `"${schema.version}"`);
+    return c.json(describeSchema(schema));
+  });
+
+  app.get('/projects/:id/schema/versions', async (c) => {
+    const projectId = c.req.param('id');
+    authorize(c, 'asset:read', projectId, 'project');
+    const versions = await schemaVersions(platform.db, projectId);
+    return c.json({ versions: versions.map((row) => ({ version: row.version, createdBy: row.created_by, createdAt: row.created_at })) });
+  });
+
+  app.get('/projects/:id/schema/versions/:version', async (c) => {
+    const projectId = c.req.param('id');
+    authorize(c, 'asset:read', projectId, 'project');
+    const version = parseOrProblem(Version, c.req.param('version'), 'schema version');
+    const schema = await schemaVersion(platform.db, projectId, version);
+    if (!schema) throw notFound(`project ${projectId} has no schema version ${version}`);
+    return c.json(describeSchema(schema));
+  });
+
+  // A new version; the values assets hold are never touched (a removed field's values stay, shown as such).
+  app.put('/projects/:id/schema', async (c) => {
+    const projectId = c.req.param('id');
+    authorize(c, 'project:admin', projectId, 'project');
+    const input = parseOrProblem(SchemaInput, await jsonBody(c.req.raw), 'schema');
+    const checked = checkSchemaDefinition(input.fields);
+    if (!checked.ok) throw badRequest(`invalid schema: ${checked.issues.map((issue) => `${issue.field}: ${issue.reason}`).join('; ')}`, { issues: problemIssues(checked.issues) });
+    const ifMatch = c.req.header('if-match')?.match(/^(?:W\/)?"?(\d{1,9})"?$/)?.[1];
+    const expectedVersion = input.expectedVersion ?? (ifMatch === undefined ? undefined : Number(ifMatch));
+    let saved: MetadataSchema;
+    try {
+      saved = await saveSchema(platform.db, projectId, checked.value, {
+        actor: c.get('principal').subject,
+        expectedVersion,
+        events: (version) => [newEvent('io.mediateca.project.schema-changed', EVENT_SOURCE, { projectId, version, fields: checked.value.map((field) => field.name) }, projectId)],
+      });
+    } catch (error) {
+      if (!(error instanceof SchemaVersionConflict)) throw error;
+      throw conflict(`the schema of project ${projectId} was changed by someone else${error.current >= 0 ? ` (it is at version ${error.current})` : ''}; reload it and try again`);
+    }
+    platform.outboxWritten();
+    c.header('ETag', `"${saved.version}"`);
+    return c.json(describeSchema(await currentSchema(platform.db, projectId)));
+  });
+
+  // Raises rights-expired for every asset of the project whose rights expiry has begun (idempotent).
+  app.post('/projects/:id/rights/expire', async (c) => {
+    const projectId = c.req.param('id');
+    authorize(c, 'project:admin', projectId, 'project');
+    return c.json(await expireDueRights(platform, new Date(), { projectId, actor: c.get('principal').subject }));
+  });
+
+  app.post('/assets/batch', async (c) => {
+    const batch = parseOrProblem(BatchInput, await jsonBody(c.req.raw), 'batch');
+    const now = new Date();
+    const schemas = new Map<string, Promise<MetadataSchema>>();
+    const schemaOf = (projectId: string) => {
+      if (!schemas.has(projectId)) schemas.set(projectId, currentSchema(platform.db, projectId));
+      return schemas.get(projectId)!;
+    };
+    const results: BatchResult[] = [];
+    for (const id of batch.ids) {
+      results.push(await batchOne(c, platform, id, batch.expectedVersions?.[id], async (asset) => {
+        const schema = await schemaOf(asset.project_id);
+        if (batch.edit) return editAssetMetadata(factsOf(asset), batch.edit, schema, now);
+        return transitionEditorialChecked(factsOf(asset), batch.transition!.to, batch.transition!.reason, c.get('principal'), schema, now);
+      }, batch.edit ? 'asset:edit' : 'asset:read'));
+    }
+    platform.outboxWritten();
+    const succeeded = results.filter((result) => result.status === 200).length;
+    return c.json({ succeeded, failed: results.length - succeeded, results });
+  });
+}
+
+/** One asset of a batch: its own read, permission check, decision and write; whatever refuses it is its result. */
+async function batchOne(c: Context<AppEnv>, platform: Platform, id: string, expectedVersion: number | undefined, decide: (asset: Asset) => Promise<Decision>, action: Action): Promise<BatchResult> {
+  try {
+    const asset = await findAsset(platform.db, id);
+    if (!asset) throw notFound('asset not found');
+    authorize(c, action, asset.project_id, 'asset');
+    if (asset.editorial_state !== 'approved' && (await approvedOnlyProjects(platform.db, c.get('principal'), [asset.project_id])).length > 0) throw notFound('asset not found');
+    if (expectedVersion !== undefined && expectedVersion !== asset.version) throw new Problem(412, 'Precondition Failed', `asset ${id} is at version ${asset.version}, not ${expectedVersion}: it was changed by someone else`);
+    let decision: Decision;
+    try {
+      decision = await decide(asset);
+    } catch (error) {
+      if (error instanceof CommandRefused) throw refusalProblem(error);
+      throw error;
+    }
+    try {
+      const updated = await recordDecision(platform.db, asset, decision, { actor: c.get('principal').subject, expectedVersion: asset.version });
+      return { id, status: 200, version: updated.version, editorialState: updated.editorial_state };
+    } catch (error) {
+      if (error instanceof ConcurrentModification) throw conflict(`asset ${id} was changed by someone else while this request ran; reload it and try again`);
+      throw error;
+    }
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    return { id, status: error.status, problem: { title: error.title, detail: error.detail, ...(error.extra.issues ? { issues: error.extra.issues } : {}) } };
+  }
+}
+
+/** A refused command as the problem its request answers: 400 naming each bad field, 403, 409. */
+export function refusalProblem(refused: CommandRefused): Problem {
+  if (refused instanceof FieldsRefused) return badRequest(refused.message, { issues: problemIssues(refused.issues) });
+  if (refused.problem === 'invalid') return badRequest(refused.message);
+  if (refused.problem === 'forbidden') return new Problem(403, 'Forbidden', refused.message);
+  return conflict(refused.message);
+}
+
+/** Field issues in the shape of every 400's issues (path, message), each naming its field. */
+export function problemIssues(issues: { field: string; reason: string }[]) {
+  return issues.map((issue) => ({ path: issue.field.startsWith('fields[') ? issue.field : `fields.${issue.field}`, message: issue.reason, field: issue.field }));
+}
+
+/**
+ * The rights sweep: every asset (of one project, or all) whose rights expiry has begun gets its rights-expired
+ * decision, a page at a time; an asset changed meanwhile is left for the next run.
+ */
+export async function expireDueRights(platform: Platform, now: Date, options: { projectId?: string; actor: string; pageSize?: number }): Promise<{ expired: string[]; skipped: string[] }> {
+  const outcome = { expired: [] as string[], skipped: [] as string[] };
+  const today = now.toISOString().slice(0, 10);
+  for (;;) {
+    const page = await assetsWithExpiredRights(platform.db, today, { projectId: options.projectId, limit: options.pageSize ?? 200 });
+    const fresh = page.filter((asset) => !outcome.skipped.includes(asset.id));
+    if (fresh.length === 0) break;
+    for (const asset of fresh) {
+      const decision = expireRights(factsOf(asset), now);
+      if (!decision) {
+        outcome.skipped.push(asset.id);
+        continue;
+      }
+      try {
+        await recordDecision(platform.db, asset, decision, { actor: options.actor });
+        outcome.expired.push(asset.id);
+      } catch (error) {
+        if (!(error instanceof ConcurrentModification)) throw error;
+        outcome.skipped.push(asset.id);
+      }
+    }
+    if (page.length < (options.pageSize ?? 200)) break;
+  }
+  if (outcome.expired.length) platform.outboxWritten();
+  return outcome;
+}
