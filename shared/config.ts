@@ -78,6 +78,8 @@ export interface Config {
   natsStream: string;
   /** how long the event stream keeps events (replay) and its `<stream>_DLQ` keeps dead letters */
   retention: { eventsSeconds: number; deadLettersSeconds: number };
+  /** how long the audit log (audit_log table) keeps its entries */
+  auditRetentionSeconds: number;
   /**
    * events one consumer (bridge or in-process host) delivers at once, per event type and per replica;
    * `perFunction` overrides it for one function (DELIVERY_CONCURRENCY_<FN>)
@@ -323,6 +325,7 @@ const Env = v.object({
   NATS_STREAM: v.optional(text, 'MEDIATECA'),
   EVENTS_RETENTION: v.optional(duration('s', 's'), '30d'),
   DEAD_LETTER_RETENTION: v.optional(duration('s', 's'), '365d'),
+  AUDIT_RETENTION: v.optional(duration('s', 's'), '365d'),
   DELIVERY_CONCURRENCY: v.optional(integer(1, 256), '4'),
   DELIVERY_CONCURRENCY_UPLOAD: v.optional(integer(1, 256)),
   DELIVERY_CONCURRENCY_UPLOAD_COMPLETE: v.optional(integer(1, 256)),
@@ -470,6 +473,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsUrl: e.NATS_URL,
     natsStream: e.NATS_STREAM,
     retention: { eventsSeconds: e.EVENTS_RETENTION, deadLettersSeconds: e.DEAD_LETTER_RETENTION },
+    auditRetentionSeconds: e.AUDIT_RETENTION,
     delivery: {
       concurrency: e.DELIVERY_CONCURRENCY,
       perFunction: Object.fromEntries(Object.entries({

@@ -23,7 +23,10 @@ import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, forbidden, notFound } from '../../shared/http/problem.ts';
 import { Instant, Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
+import { auditRoutes, auditTrail } from './audit.ts';
+import { collectionRoutes } from './collections.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
+import { shareRoutes } from './shares.ts';
 import { personRoutes } from './people.ts';
 import { refusalProblem, schemaRoutes } from './schemas.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
@@ -63,13 +66,21 @@ export const ProjectSettingsInput = v.strictObject({
 
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'assets');
+  // the audit log records the asset routes' reads and changes once they answered (audit.ts)
+  app.use('*', auditTrail(platform));
   thumbnailRoutes(app, platform);
   app.use('/assets/*', requireAuth(platform));
   app.use('/projects/*', requireAuth(platform));
   app.use('/persons/*', requireAuth(platform)); // also matches /persons itself
+  app.use('/collections/*', requireAuth(platform));
+  app.use('/shares/*', requireAuth(platform));
   personRoutes(app, platform);
   listingRoutes(app, platform);
   schemaRoutes(app, platform);
+  collectionRoutes(app, platform);
+  // share links: managed with a token; opened without one (GET /s/:token), the link's token its authorisation
+  shareRoutes(app, platform);
+  auditRoutes(app, platform);
 
   app.get('/projects/:id/settings', async (c) => {
     authorize(c, 'asset:read', c.req.param('id'), 'project');

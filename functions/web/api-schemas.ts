@@ -238,3 +238,77 @@ export const BatchResults = v.object({
 
 /** Named in the document's components; routes that use them point there. */
 export const COMPONENTS = { FieldDefinition, MetadataSchema, BatchResults, AssetSummary, ListedAsset, AssetListing, Asset, Label, Face, Rendition, AssetHistory, Person, UploadPlan, SearchHit, SearchResults, Import, ImportItem, LiveEvent, SignInOptions };
+
+// Collections, share links and the audit log (functions/assets/collections.ts, shares.ts, audit.ts)
+export const Collection = v.object({
+  id: v.string(),
+  projectId: v.string(),
+  name: v.string(),
+  description: v.string(),
+  assetCount: v.number(),
+  version: v.number(),
+  createdBy: v.string(),
+  createdAt: v.string(),
+  updatedAt: v.string(),
+});
+export const CollectionList = v.object({ collections: v.array(Collection), nextCursor: v.optional(v.string()) });
+export const CollectionAssets = v.object({
+  collectionId: v.string(),
+  assets: v.array(v.object({ ...ListedAsset.entries, position: v.number() })),
+  nextCursor: v.optional(v.string()),
+});
+export const CollectionAdded = v.object({ collection: Collection, added: v.array(v.string()), alreadyIn: v.array(v.string()) });
+export const CollectionMoved = v.object({ collection: Collection, order: v.array(v.string()) });
+
+export const ShareLink = v.object({
+  id: v.string(),
+  projectId: v.string(),
+  targetType: v.picklist(['asset', 'collection']),
+  targetId: v.string(),
+  expiresAt: nullableString,
+  hasPassword: v.boolean(),
+  /** null: every rendition */
+  renditions: v.nullable(v.array(v.string())),
+  allowOriginal: v.boolean(),
+  createdBy: v.string(),
+  createdAt: v.string(),
+  revokedAt: nullableString,
+  revokedBy: nullableString,
+  accessCount: v.number(),
+  lastAccessAt: nullableString,
+});
+/** the token and the link's URL are shown once, on creation */
+export const ShareLinkCreated = v.object({ ...ShareLink.entries, token: v.string(), url: v.string() });
+export const ShareLinkList = v.object({ shares: v.array(ShareLink), nextCursor: v.optional(v.string()) });
+
+const SharedAsset = v.object({
+  id: v.string(),
+  title: v.string(),
+  description: v.string(),
+  mediaType: v.picklist(MEDIA_TYPES),
+  contentType: v.string(),
+  tags: v.array(v.string()),
+  /** each url is the link's own download route: it records the download and redirects to a short-lived presigned URL */
+  renditions: v.array(v.object({ name: v.string(), contentType: v.string(), size: v.number(), width: v.nullable(v.number()), height: v.nullable(v.number()), duration: v.nullable(v.number()), url: v.string() })),
+  originalUrl: v.optional(v.string()),
+});
+export const SharedContent = v.object({
+  share: v.object({ id: v.string(), targetType: v.picklist(['asset', 'collection']), expiresAt: nullableString, renditions: v.nullable(v.array(v.string())), allowOriginal: v.boolean() }),
+  asset: v.optional(SharedAsset),
+  collection: v.optional(v.object({ id: v.string(), name: v.string(), description: v.string(), assets: v.array(SharedAsset), nextCursor: v.optional(v.string()) })),
+});
+
+export const AuditLog = v.object({
+  entries: v.array(v.object({
+    id: v.string(),
+    occurredAt: v.string(),
+    actor: v.string(),
+    via: v.picklist(['api', 'share-link']),
+    action: v.string(),
+    targetType: v.string(),
+    targetId: v.string(),
+    address: nullableString,
+    details: v.record(v.string(), v.unknown()),
+  })),
+  nextCursor: v.optional(v.string()),
+});

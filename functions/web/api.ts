@@ -3,7 +3,10 @@
 // document at /openapi.json is generated from it; openapi.test.ts fails when a Hono route is missing here or a
 // real answer does not match.
 import { EditAsset, EditorialTransition, LabelDecision, ProjectSettingsInput } from '../assets/index.ts';
+import { AuditQueryParams } from '../assets/audit.ts';
+import { AddToCollection, CollectionPatch, MoveInCollection, NewCollection, PageParams } from '../assets/collections.ts';
 import { ListAssetsParams } from '../assets/listing.ts';
+import { NewShareLink, OpenShare, ShareDownloadParams, ShareListParams, SharePageParams } from '../assets/shares.ts';
 import { NamePerson, PersonsQuery } from '../assets/people.ts';
 import { BatchInput, SchemaInput } from '../assets/schemas.ts';
 import { SignedTrackQuery } from '../assets/thumbnails.ts';
@@ -66,6 +69,26 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/publications', tag: 'distribution', role: 'viewer', summary: 'Publications of your projects', query: PublicationQuery, responses: { 200: S.Described } },
   { method: 'post', path: '/publications/:id/redrive', tag: 'distribution', role: 'editor', summary: 'Try a failed publication again', responses: { 202: S.Described } },
   { method: 'get', path: '/auth/config', tag: 'auth', role: 'public', summary: 'How the workspace signs in (development token, OIDC provider for authorization code + PKCE)', responses: { 200: S.SignInOptions } },
+  // collections (albums): ordered, per project; viewers see the assets they may see
+  { method: 'post', path: '/projects/:id/collections', tag: 'collections', role: 'editor', summary: 'Create a collection', body: NewCollection, responses: { 201: S.Collection } },
+  { method: 'get', path: '/projects/:id/collections', tag: 'collections', role: 'viewer', summary: "The project's collections, newest first, cursor paged", query: PageParams, responses: { 200: S.CollectionList } },
+  { method: 'get', path: '/collections/:id', tag: 'collections', role: 'viewer', summary: 'A collection', responses: { 200: S.Collection } },
+  { method: 'patch', path: '/collections/:id', tag: 'collections', role: 'editor', summary: 'Rename a collection or change its description (If-Match for optimistic concurrency)', body: CollectionPatch, responses: { 200: S.Collection } },
+  { method: 'delete', path: '/collections/:id', tag: 'collections', role: 'editor', summary: 'Delete a collection (its assets stay; its share links stop working)', responses: { 204: null } },
+  { method: 'get', path: '/collections/:id/assets', tag: 'collections', role: 'viewer', summary: "The collection's assets in order, cursor paged", query: PageParams, responses: { 200: S.CollectionAssets } },
+  { method: 'post', path: '/collections/:id/assets', tag: 'collections', role: 'editor', summary: 'Add assets at a position (the end by default)', body: AddToCollection, responses: { 200: S.CollectionAdded } },
+  { method: 'patch', path: '/collections/:id/assets/:assetId', tag: 'collections', role: 'editor', summary: 'Move an asset to a position', body: MoveInCollection, responses: { 200: S.CollectionMoved } },
+  { method: 'delete', path: '/collections/:id/assets/:assetId', tag: 'collections', role: 'editor', summary: 'Remove an asset from the collection', responses: { 204: null } },
+  // share links: made and revoked with a token, opened without one
+  { method: 'post', path: '/assets/:id/shares', tag: 'shares', role: 'editor', summary: 'Share an approved asset through a link (expiry, password, renditions, original)', body: NewShareLink, responses: { 201: S.ShareLinkCreated } },
+  { method: 'post', path: '/collections/:id/shares', tag: 'shares', role: 'editor', summary: 'Share a collection through a link', body: NewShareLink, responses: { 201: S.ShareLinkCreated } },
+  { method: 'get', path: '/projects/:id/shares', tag: 'shares', role: 'editor', summary: "The project's share links, revoked ones included", query: ShareListParams, responses: { 200: S.ShareLinkList } },
+  { method: 'delete', path: '/shares/:id', tag: 'shares', role: 'editor', summary: 'Revoke a share link (it then answers 410)', responses: { 204: null } },
+  { method: 'get', path: '/s/:token', tag: 'shares', role: 'public', summary: 'Open a share link: the shared asset or collection, read-only (Share-Password header for a protected link); recorded in the audit log', query: SharePageParams, responses: { 200: S.SharedContent } },
+  { method: 'post', path: '/s/:token', tag: 'shares', role: 'public', summary: 'Open a password-protected share link', body: OpenShare, query: SharePageParams, responses: { 200: S.SharedContent } },
+  { method: 'get', path: '/s/:token/assets/:assetId/renditions/:name', tag: 'shares', role: 'public', summary: 'Download a shared rendition: recorded, then redirected (302) to a short-lived presigned URL', query: ShareDownloadParams, responses: { 302: null } },
+  { method: 'get', path: '/s/:token/assets/:assetId/original', tag: 'shares', role: 'public', summary: 'Download the shared original, where the link allows it (302 to a presigned URL)', query: ShareDownloadParams, responses: { 302: null } },
+  { method: 'get', path: '/projects/:id/audit', tag: 'audit', role: 'admin', summary: 'The audit log: reads, downloads, share-link accesses, changes and admin actions, newest first, filtered, cursor paged', query: AuditQueryParams, responses: { 200: S.AuditLog } },
   { method: 'get', path: '/events', tag: 'events', role: 'viewer', summary: 'Server-sent events: a `change` event (LiveEvent JSON) each time an asset of your projects changes', query: LiveEventsQuery, responses: { 200: { contentType: 'text/event-stream' } } },
 ];
 

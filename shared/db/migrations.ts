@@ -522,6 +522,77 @@ const migrations: Record<string, Migration> = {
       await sql`create index search_documents_schema_fields on search_documents using gin ((document->'schemaFields') jsonb_path_ops)`.execute(db);
     },
   },
+  '0031_collections_sharing_audit': {
+    // Collections (ordered sets of a project's assets), share links (a random token, stored as its SHA-256 only;
+    // optional expiry, scrypt password hash, renditions and original allowed; revocable) and the audit log: an
+    // append-only table of who did what, when and from which address, pruned after AUDIT_RETENTION. Search
+    // documents carry the ids of the collections holding their asset (the `collection` filter).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('collections')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('collections_project').on('collections').columns(['project_id', 'created_at', 'id']).execute();
+      await db.schema
+        .createTable('collection_items')
+        .addColumn('collection_id', 'uuid', (c) => c.notNull().references('collections.id').onDelete('cascade'))
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('added_by', 'text', (c) => c.notNull())
+        .addColumn('added_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('collection_items_pk', ['collection_id', 'asset_id'])
+        .execute();
+      await db.schema.createIndex('collection_items_order').on('collection_items').columns(['collection_id', 'position']).execute();
+      await db.schema.createIndex('collection_items_asset').on('collection_items').columns(['asset_id']).execute();
+      await db.schema
+        .createTable('share_links')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+        .addColumn('target_type', 'text', (c) => c.notNull())
+        .addColumn('target_id', 'uuid', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('password_hash', 'text')
+        .addColumn('renditions', sql`text[]`)
+        .addColumn('allow_original', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('revoked_at', 'timestamptz')
+        .addColumn('revoked_by', 'text')
+        .addColumn('access_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_access_at', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('share_links_project').on('share_links').columns(['project_id', 'created_at']).execute();
+      await db.schema.createIndex('share_links_target').on('share_links').columns(['target_id']).execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('occurred_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target_type', 'text', (c) => c.notNull())
+        .addColumn('target_id', 'text', (c) => c.notNull())
+        .addColumn('address', 'text')
+        .addColumn('details', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+        .execute();
+      await db.schema.createIndex('audit_log_project').on('audit_log').columns(['project_id', 'id']).execute();
+      await db.schema.createIndex('audit_log_action').on('audit_log').columns(['project_id', 'action', 'id']).execute();
+      await db.schema.createIndex('audit_log_target').on('audit_log').columns(['project_id', 'target_id', 'id']).execute();
+      await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['project_id', 'actor', 'id']).execute();
+      await db.schema.createIndex('audit_log_occurred').on('audit_log').columns(['occurred_at']).execute();
+      await sql`alter table search_documents add column collection_ids text[] not null default '{}'`.execute(db);
+      await sql`create index search_documents_collection_ids on search_documents using gin (collection_ids)`.execute(db);
+    },
+  },
   '0036_search_rollup_coarse': {
     // A coarser level of the listing rollup (0010) for listings without a date range, the usual browse: counts over
     // all time per project, state and editorial state; the whole ('' / '') also per media type, the tag and label

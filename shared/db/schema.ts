@@ -177,6 +177,8 @@ export interface SearchDocumentsTable {
   document: Json<Record<string, unknown>>;
   search_text: string;
   tsv: ColumnType<string, never, never>;
+  /** the collections holding the asset (a filter); migration 0031 */
+  collection_ids: ColumnType<string[], string[] | undefined, string[]>;
   /** pgvector text form '[0.1,0.2,...]'; the column exists only where pgvector is installed (migration 0003) */
   embedding: ColumnType<string | null, string | null | undefined, string | null>;
   indexed_at: Timestamp;
@@ -409,7 +411,68 @@ export interface DistributionRuleVersionsTable {
   changed_at: Timestamp;
 }
 
+/** An ordered set of a project's assets (migration 0031). */
+export interface CollectionsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  version: number;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CollectionItemsTable {
+  collection_id: string;
+  asset_id: string;
+  /** 0-based place in the collection, dense */
+  position: number;
+  added_by: string;
+  added_at: Timestamp;
+}
+
+/** A link that opens an asset or a collection without a token; the link's token is kept as its SHA-256 only. */
+export interface ShareLinksTable {
+  id: string;
+  project_id: string;
+  token_sha256: string;
+  target_type: 'asset' | 'collection';
+  target_id: string;
+  expires_at: Timestamp | null;
+  /** scrypt (functions/assets/shares.ts); null: no password */
+  password_hash: string | null;
+  /** renditions the link hands out; null: every one */
+  renditions: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  allow_original: ColumnType<boolean, boolean | undefined, boolean>;
+  created_by: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  access_count: ColumnType<number, number | undefined, number>;
+  last_access_at: Timestamp | null;
+}
+
+/** Append-only: who did what to which target, when and from which address (migration 0031). */
+export interface AuditLogTable {
+  id: Generated<string>;
+  project_id: string;
+  occurred_at: Timestamp;
+  actor: string;
+  /** 'api' (a bearer token) or 'share-link' */
+  via: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  address: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
 export interface DB {
+  collections: CollectionsTable;
+  collection_items: CollectionItemsTable;
+  share_links: ShareLinksTable;
+  audit_log: AuditLogTable;
   projects: ProjectsTable;
   assets: AssetsTable;
   metadata_schemas: MetadataSchemasTable;
@@ -451,3 +514,6 @@ export type ImportTask = Selectable<ImportTasksTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
 export type Publication = Selectable<PublicationsTable>;
 export type DistributionRule = Selectable<DistributionRulesTable>;
+export type Collection = Selectable<CollectionsTable>;
+export type ShareLink = Selectable<ShareLinksTable>;
+export type AuditEntry = Selectable<AuditLogTable>;

@@ -13,7 +13,10 @@ export type Action =
   | 'asset:publish'
   | 'asset:archive'
   | 'asset:reprocess'
-  | 'project:admin';
+  | 'project:admin'
+  | 'collection:edit'
+  | 'share:manage'
+  | 'audit:read';
 
 const MIN_ROLE: Record<Action, Role> = {
   'asset:read': 'viewer',
@@ -27,6 +30,10 @@ const MIN_ROLE: Record<Action, Role> = {
   'asset:archive': 'admin',
   'asset:reprocess': 'admin',
   'project:admin': 'admin',
+  // collections, share links and the audit log (domain/collections.ts, share-links.ts, audit.ts)
+  'collection:edit': 'editor',
+  'share:manage': 'editor',
+  'audit:read': 'admin',
 };
 
 export interface Principal {

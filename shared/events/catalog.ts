@@ -20,6 +20,10 @@ const editorialState = v.picklist(['draft', 'in_review', 'approved', 'rejected',
 /** An editorial transition (shared/domain/editorial.ts): one event type per state moved to. */
 const EditorialTransitionData = v.object({ ...assetRef, from: editorialState, to: editorialState, reason: v.optional(v.string()) });
 
+const collectionRef = { collectionId: v.pipe(v.string(), v.uuid()), projectId: v.string(), version: v.number() };
+const assetIds = v.array(v.pipe(v.string(), v.uuid()));
+const shareRef = { shareId: v.pipe(v.string(), v.uuid()), projectId: v.string(), targetType: v.picklist(['asset', 'collection']), targetId: v.pipe(v.string(), v.uuid()) };
+
 export const CATALOG = {
   'com.amazonaws.s3.ObjectCreated:Put': { data: ObjectCreatedData, consumers: ['upload-complete'] },
   'com.amazonaws.s3.ObjectCreated:Post': { data: ObjectCreatedData, consumers: ['upload-complete'] },
@@ -70,6 +74,17 @@ export const CATALOG = {
   'io.mediateca.distribution.delivered': { data: v.object({ ...publicationRef, externalId: v.string(), externalUrl: v.nullable(v.string()) }), consumers: [] },
   'io.mediateca.distribution.failed': { data: v.object({ ...publicationRef, reason: v.string(), attempts: v.number() }), consumers: [] },
   'io.mediateca.distribution.retracted': { data: v.object({ ...publicationRef, reason: v.string() }), consumers: [] },
+  // Collections (functions/assets/collections.ts): membership is a search filter, so index projects the assets
+  // that entered or left a collection (or whose collection was deleted) again.
+  'io.mediateca.collection.created': { data: v.object({ ...collectionRef, name: v.string() }), consumers: [] },
+  'io.mediateca.collection.renamed': { data: v.object({ ...collectionRef, name: v.string(), previousName: v.string() }), consumers: [] },
+  'io.mediateca.collection.deleted': { data: v.object({ ...collectionRef, assetIds }), consumers: ['index'] },
+  'io.mediateca.collection.assets-added': { data: v.object({ ...collectionRef, assetIds, position: v.number() }), consumers: ['index'] },
+  'io.mediateca.collection.assets-removed': { data: v.object({ ...collectionRef, assetIds }), consumers: ['index'] },
+  'io.mediateca.collection.asset-moved': { data: v.object({ ...collectionRef, assetId: v.pipe(v.string(), v.uuid()), position: v.number() }), consumers: [] },
+  // Share links (functions/assets/shares.ts); their accesses are in the audit log, not events
+  'io.mediateca.share.created': { data: v.object({ ...shareRef, expiresAt: v.nullable(v.string()) }), consumers: [] },
+  'io.mediateca.share.revoked': { data: v.object(shareRef), consumers: [] },
 } as const;
 
 export type EventType = keyof typeof CATALOG;

@@ -1,0 +1,54 @@
+// The audit log: what is recorded and how an API request maps to an audit action. Pure; the records are written
+// by db/audit.ts. Collections and share links write their own entries where they act (with their details); the
+// asset routes are recorded by a middleware through auditedRequest below.
+
+export const AUDIT_ACTIONS = [
+  'asset.read',
+  'asset.edited',
+  'asset.transitioned',
+  'asset.deleted',
+  'asset.reprocessed',
+  'asset.label-decided',
+  'project.settings-changed',
+  'project.rebuilt',
+  'collection.created',
+  'collection.renamed',
+  'collection.deleted',
+  'collection.assets-added',
+  'collection.assets-removed',
+  'collection.asset-moved',
+  'share.created',
+  'share.revoked',
+  'share.opened',
+  'share.refused',
+  'share.downloaded',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export function isAuditAction(value: string): value is AuditAction {
+  return (AUDIT_ACTIONS as readonly string[]).includes(value);
+}
+
+/** Asset API routes (method and Hono route path) and the action a successful call records. */
+const AUDITED_ROUTES: Record<string, { action: AuditAction; target: 'asset' | 'project' }> = {
+  'GET /assets/:id': { action: 'asset.read', target: 'asset' },
+  'PATCH /assets/:id': { action: 'asset.edited', target: 'asset' },
+  'DELETE /assets/:id': { action: 'asset.deleted', target: 'asset' },
+  'POST /assets/:id/transitions': { action: 'asset.transitioned', target: 'asset' },
+  'POST /assets/:id/reprocess': { action: 'asset.reprocessed', target: 'asset' },
+  'PUT /assets/:id/labels/:label': { action: 'asset.label-decided', target: 'asset' },
+  'PUT /projects/:id/settings': { action: 'project.settings-changed', target: 'project' },
+  'POST /projects/:id/rebuild': { action: 'project.rebuilt', target: 'project' },
+};
+
+/** The audit action of an answered request, or undefined when it is not audited (or did not succeed). */
+export function auditedRequest(method: string, routePath: string, status: number): { action: AuditAction; target: 'asset' | 'project' } | undefined {
+  if (status < 200 || status >= 300) return undefined;
+  return AUDITED_ROUTES[`${method.toUpperCase()} ${routePath}`];
+}
+
+/** Entries older than this instant are pruned (retention in seconds; 0 keeps everything). */
+export function auditCutoff(now: Date, retentionSeconds: number): Date | undefined {
+  if (retentionSeconds <= 0) return undefined;
+  return new Date(now.getTime() - retentionSeconds * 1000);
+}
