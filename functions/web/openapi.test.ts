@@ -175,6 +175,12 @@ test('real answers match the declared schemas', async () => {
   await call('put', '/assets/:id/labels/:label', `/assets/${assetId}/labels/dog`, { status: 'rejected' });
   await call('get', '/persons/:id', '/persons/00000000-0000-4000-8000-000000000000');
   await call('delete', '/assets/:id', `/assets/${assetId}`);
+  // the trash: listed, restored, deleted again, swept (nothing due) and purged
+  await call('get', '/projects/:id/trash', '/projects/newsroom/trash');
+  await call('post', '/assets/:id/restore', `/assets/${assetId}/restore`);
+  await call('delete', '/assets/:id', `/assets/${assetId}`);
+  await call('post', '/projects/:id/trash/purge-due', '/projects/newsroom/trash/purge-due');
+  await call('post', '/assets/:id/purge', `/assets/${assetId}/purge`);
 
   const missing = API_ROUTES.map(operationId).filter((id) => !exercised.has(id) && !NOT_EXERCISED_HERE.has(id));
   assert.deepEqual(missing, [], 'routes whose success answer this test never checked');

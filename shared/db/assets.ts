@@ -117,6 +117,7 @@ export function factsOf(asset: Asset): AssetFacts {
   return {
     id: asset.id, projectId: asset.project_id, state: asset.state, editorialState: asset.editorial_state, mediaType: asset.media_type, contentType: asset.content_type,
     sha256: asset.sha256, size: Number(asset.size_bytes), title: asset.title, description: asset.description, tags: asset.tags,
+    fileVersion: asset.file_version ?? 1,
   };
 }
 
@@ -135,6 +136,9 @@ export function columnsOf(changes: AssetChanges): AssetUpdate {
   if (changes.description !== undefined) columns.description = changes.description;
   if (changes.tags !== undefined) columns.tags = changes.tags;
   if (changes.deletedAt !== undefined) columns.deleted_at = changes.deletedAt;
+  if (changes.size !== undefined) columns.size_bytes = changes.size;
+  if (changes.filename !== undefined) columns.filename = changes.filename;
+  if (changes.fileVersion !== undefined) columns.file_version = changes.fileVersion;
   return columns;
 }
 

@@ -50,6 +50,9 @@ export const CATALOG = {
   'io.mediateca.analytics.export-requested': { data: v.object({}), consumers: ['export'] },
   'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
   'io.mediateca.asset.deleted': { data: v.object(assetRef), consumers: ['index'] },
+  // purged from the trash (admin, or past the project's retention): the tombstone; objects, search document and
+  // faces went with the transaction that wrote it, so nothing consumes it yet (it is for subscribers)
+  'io.mediateca.asset.purged': { data: v.object({ ...assetRef, reason: v.string() }), consumers: [] },
   // editorial transitions: search shows viewers approved assets only; distribution publishes approved ones
   'io.mediateca.asset.editorial.draft': { data: EditorialTransitionData, consumers: ['index'] },
   'io.mediateca.asset.editorial.in_review': { data: EditorialTransitionData, consumers: ['index'] },
