@@ -26,6 +26,7 @@ import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
 import { trashRoutes } from './trash.ts';
+import { versionRoutes } from './versions.ts';
 
 export const EditAsset = v.pipe(
   v.strictObject({
@@ -69,6 +70,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   personRoutes(app, platform);
   listingRoutes(app, platform);
   trashRoutes(app, platform);
+  versionRoutes(app, platform);
 
   app.get('/projects/:id/settings', async (c) => {
     authorize(c, 'asset:read', c.req.param('id'), 'project');

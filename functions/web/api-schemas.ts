@@ -182,6 +182,26 @@ export const Described = v.looseObject({});
 /** the trash (functions/assets/trash.ts): deleted assets, newest deletion first, and when each is purged (null: kept until an admin purges it) */
 export const Trash = v.object({ assets: v.array(v.object({ ...AssetSummary.entries, purgeAt: nullableString })) });
 export const Purged = v.object({ assetId: v.string(), purged: v.literal(true), objectsRemoved: v.number() });
+/** an asset's file versions (functions/assets/versions.ts), oldest first */
+export const FileVersions = v.object({
+  assetId: v.string(),
+  current: v.number(),
+  versions: v.array(v.object({
+    fileVersion: v.number(),
+    state: v.picklist(['uploading', 'current', 'previous', 'failed']),
+    current: v.boolean(),
+    filename: v.string(),
+    contentType: v.string(),
+    mediaType: v.picklist(MEDIA_TYPES),
+    size: v.number(),
+    sha256: nullableString,
+    reason: nullableString,
+    createdBy: v.string(),
+    createdAt: v.string(),
+    downloadUrl: v.optional(v.string()),
+    renditions: v.array(Rendition),
+  })),
+});
 export const TrashSweep = v.object({ purged: v.number(), skipped: v.number(), errors: v.number() });
 
 /** A change to an asset, pushed to the workspace over server-sent events (GET /events). */

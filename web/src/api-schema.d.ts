@@ -192,6 +192,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/assets/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every file version with its master and renditions, downloadable
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getAssetsIdVersions"];
+        put?: never;
+        /**
+         * Upload a new file version of the asset (an upload plan; verified and rendered like any upload)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdVersions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/versions/{n}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make an earlier file version current again (its renditions come back with it)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdVersionsNRevert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{id}/history": {
         parameters: {
             query?: never;
@@ -1506,6 +1550,129 @@ export interface operations {
                         skipped: number;
                         errors: number;
                     };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssetsIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assetId: string;
+                        current: number;
+                        versions: {
+                            fileVersion: number;
+                            /** @enum {string} */
+                            state: "uploading" | "current" | "previous" | "failed";
+                            current: boolean;
+                            filename: string;
+                            contentType: string;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            size: number;
+                            sha256: string | null;
+                            reason: string | null;
+                            createdBy: string;
+                            createdAt: string;
+                            downloadUrl?: string;
+                            renditions: components["schemas"]["Rendition"][];
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    filename: string;
+                    size: number;
+                    contentType: string;
+                    sha256?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadPlan"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdVersionsNRevert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"];
                 };
             };
             /** @description an error, as RFC 9457 problem details */
