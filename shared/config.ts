@@ -123,6 +123,8 @@ export interface Config {
   enrich: { parts: EnrichPart[]; maxKeyframes: number };
   /** an asset's state is snapshotted every this many events, so loading it replays at most that many */
   snapshotEvery: number;
+  /** days a deleted asset stays in the trash before the sweep purges it (a project's trashRetentionDays wins) */
+  trashRetentionDays: number;
   downloadUrlTtlSeconds: number;
   search: { embeddingDimensions: number };
   media: MediaConfig;
@@ -366,6 +368,7 @@ const Env = v.object({
   ENRICH_PARTS: v.optional(v.pipe(list([...ENRICH_PARTS, 'none'], 'part'), v.transform((parts) => parts.filter((part): part is EnrichPart => part !== 'none'))), ENRICH_PARTS.join(',')),
   ENRICH_MAX_KEYFRAMES: v.optional(integer(1), '12'),
   SNAPSHOT_EVERY: v.optional(integer(1), '100'),
+  TRASH_RETENTION_DAYS: v.optional(integer(0), '30'),
   DOWNLOAD_URL_TTL: v.optional(duration('s', 's'), '15m'),
   SEARCH_EMBEDDING_DIMENSIONS: v.optional(integer(1, 16_000), String(DEFAULT_EMBEDDING_DIMENSIONS)),
   FFMPEG_PATH: v.optional(text, DEFAULT_MEDIA.ffmpegPath),
@@ -511,6 +514,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transcode: { timeoutMs: e.TRANSCODE_TIMEOUT_MS, maxDurationSeconds: e.MEDIA_MAX_DURATION_SECONDS, maxPixels: e.VIDEO_MAX_PIXELS },
     enrich: { parts: e.ENRICH_PARTS, maxKeyframes: e.ENRICH_MAX_KEYFRAMES },
     snapshotEvery: e.SNAPSHOT_EVERY,
+    trashRetentionDays: e.TRASH_RETENTION_DAYS,
     downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL,
     search: { embeddingDimensions: e.SEARCH_EMBEDDING_DIMENSIONS },
     media: { ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH, ffmpegThreads: e.FFMPEG_THREADS },

@@ -30,6 +30,8 @@ import { shareRoutes } from './shares.ts';
 import { personRoutes } from './people.ts';
 import { refusalProblem, schemaRoutes } from './schemas.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
+import { trashRoutes } from './trash.ts';
+import { versionRoutes } from './versions.ts';
 
 export const EditAsset = v.pipe(
   v.strictObject({
@@ -62,6 +64,8 @@ export const ProjectSettingsInput = v.strictObject({
   hls: v.optional(v.boolean()),
   /** viewers see every editorial state (otherwise approved assets only) */
   viewersSeeUnapproved: v.optional(v.boolean()),
+  /** days a deleted asset stays in the trash before it is purged for good (0: until an admin purges it) */
+  trashRetentionDays: v.optional(v.pipe(v.number(), v.integer('trashRetentionDays must be a whole number of days'), v.minValue(0), v.maxValue(36500))),
 });
 
 export function createApp(platform: Platform): Hono<AppEnv> {
@@ -81,6 +85,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   // share links: managed with a token; opened without one (GET /s/:token), the link's token its authorisation
   shareRoutes(app, platform);
   auditRoutes(app, platform);
+  trashRoutes(app, platform);
+  versionRoutes(app, platform);
 
   app.get('/projects/:id/settings', async (c) => {
     authorize(c, 'asset:read', c.req.param('id'), 'project');
@@ -181,7 +187,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   return app;
 }
 
-async function readableAsset(c: Context<AppEnv>, platform: Platform, action: Parameters<typeof authorize>[1]): Promise<Asset> {
+export async function readableAsset(c: Context<AppEnv>, platform: Platform, action: Parameters<typeof authorize>[1]): Promise<Asset> {
   const asset = await findAsset(platform.db, c.req.param('id')!);
   if (!asset) throw notFound('asset not found');
   authorize(c, action, asset.project_id, 'asset');
@@ -194,7 +200,7 @@ async function readableAsset(c: Context<AppEnv>, platform: Platform, action: Par
  * Decides a command on the asset as read and records it at that version (or at the client's If-Match). A stale
  * If-Match is 412; losing a race without one is 409: either way nothing is written.
  */
-async function decideAndRecord(c: Context<AppEnv>, platform: Platform, asset: Asset, command: () => Decision, options: Partial<RecordOptions> = {}): Promise<Asset> {
+export async function decideAndRecord(c: Context<AppEnv>, platform: Platform, asset: Asset, command: () => Decision, options: Partial<RecordOptions> = {}): Promise<Asset> {
   const ifMatch = versionFromIfMatch(c.req.header('if-match'));
   if (ifMatch !== undefined && ifMatch !== asset.version) throw preconditionFailed(asset);
   let decision: Decision;
@@ -215,7 +221,7 @@ async function decideAndRecord(c: Context<AppEnv>, platform: Platform, asset: As
   }
 }
 
-function refusal(refused: CommandRefused): Problem {
+export function refusal(refused: CommandRefused): Problem {
   return refusalProblem(refused);
 }
 

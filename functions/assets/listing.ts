@@ -83,6 +83,7 @@ export function assetSummary(asset: Asset) {
     duplicateOf: asset.duplicate_of,
     owner: asset.owner,
     version: asset.version,
+    fileVersion: asset.file_version ?? 1,
     createdAt: asset.created_at,
     updatedAt: asset.updated_at,
     deletedAt: asset.deleted_at,

@@ -15,7 +15,7 @@ import { type EventHandler } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { downloadToFile } from '../../shared/storage/download.ts';
-import { renditionKey } from '../../shared/storage/keys.ts';
+import { versionRenditionKey } from '../../shared/storage/keys.ts';
 import { PermanentMediaError, type RenderedFile, renderAsset } from './render.ts';
 
 const CONSUMER = 'transcode';
@@ -42,7 +42,7 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
     await downloadToFile(platform.store, platform.store.buckets.masters, asset.storage_key, master);
     const made: string[] = [];
     const store = async (main: RenderedFile, extraFiles: RenderedFile[] = []) => {
-      const key = (path: string) => renditionKey(asset!.project_id, asset!.id, path);
+      const key = (path: string) => versionRenditionKey(asset!.project_id, asset!.id, asset!.file_version, path);
       for (const file of [...extraFiles, main]) {
         const body = typeof file.body === 'string' ? createReadStream(file.body) : file.body;
         await platform.store.put(platform.store.buckets.renditions, key(file.path), body, file.contentType, file.size);

@@ -29,6 +29,8 @@ export const AssetSummary = v.object({
   duplicateOf: nullableString,
   owner: v.string(),
   version: v.number(),
+  /** the file version shown (1 until a new file is uploaded: GET /assets/:id/versions) */
+  fileVersion: v.optional(v.number()),
   createdAt: v.string(),
   updatedAt: v.string(),
   deletedAt: nullableString,
@@ -181,6 +183,31 @@ export const ImportReport = v.object({ import: Import, items: v.array(ImportItem
 
 /** An answer whose fields are not described yet (distribution): a JSON object. */
 export const Described = v.looseObject({});
+
+/** the trash (functions/assets/trash.ts): deleted assets, newest deletion first, and when each is purged (null: kept until an admin purges it) */
+export const Trash = v.object({ assets: v.array(v.object({ ...AssetSummary.entries, purgeAt: nullableString })) });
+export const Purged = v.object({ assetId: v.string(), purged: v.literal(true), objectsRemoved: v.number() });
+/** an asset's file versions (functions/assets/versions.ts), oldest first */
+export const FileVersions = v.object({
+  assetId: v.string(),
+  current: v.number(),
+  versions: v.array(v.object({
+    fileVersion: v.number(),
+    state: v.picklist(['uploading', 'current', 'previous', 'failed']),
+    current: v.boolean(),
+    filename: v.string(),
+    contentType: v.string(),
+    mediaType: v.picklist(MEDIA_TYPES),
+    size: v.number(),
+    sha256: nullableString,
+    reason: nullableString,
+    createdBy: v.string(),
+    createdAt: v.string(),
+    downloadUrl: v.optional(v.string()),
+    renditions: v.array(Rendition),
+  })),
+});
+export const TrashSweep = v.object({ purged: v.number(), skipped: v.number(), errors: v.number() });
 
 /** A change to an asset, pushed to the workspace over server-sent events (GET /events). */
 export const LiveEvent = v.object({ type: v.string(), assetId: v.string(), projectId: v.string(), time: v.string() });

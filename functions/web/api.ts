@@ -10,6 +10,8 @@ import { NewShareLink, OpenShare, ShareDownloadParams, ShareListParams, SharePag
 import { NamePerson, PersonsQuery } from '../assets/people.ts';
 import { BatchInput, SchemaInput } from '../assets/schemas.ts';
 import { SignedTrackQuery } from '../assets/thumbnails.ts';
+import { TrashQuery } from '../assets/trash.ts';
+import { NewFileVersion } from '../assets/versions.ts';
 import { ChannelPatch, NewChannel, NewPublication, PublicationQuery, RuleBody } from '../distribute/index.ts';
 import { ReportQuery, StartImport, TaskQuery } from '../import/index.ts';
 import { SearchParams } from '../search/index.ts';
@@ -28,6 +30,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/assets/:id', tag: 'assets', role: 'viewer', summary: 'An asset with metadata, AI results, renditions and presigned URLs', responses: { 200: S.Asset } },
   { method: 'patch', path: '/assets/:id', tag: 'assets', role: 'editor', summary: 'Edit title, description, tags and schema fields (If-Match for optimistic concurrency; a bad field is 400 naming it)', body: EditAsset, responses: { 200: S.Asset } },
   { method: 'delete', path: '/assets/:id', tag: 'assets', role: 'editor', summary: 'Soft delete', responses: { 204: null } },
+  { method: 'get', path: '/projects/:id/trash', tag: 'assets', role: 'editor', summary: "The project's deleted assets, newest deletion first, with when each is purged", query: TrashQuery, responses: { 200: S.Trash } },
+  { method: 'post', path: '/assets/:id/restore', tag: 'assets', role: 'editor', summary: 'Bring a deleted asset back from the trash, to the state it was deleted in', responses: { 200: S.Asset } },
+  { method: 'post', path: '/assets/:id/purge', tag: 'assets', role: 'admin', summary: 'Remove a trashed asset for good: objects, search document, faces; the history keeps a tombstone', responses: { 200: S.Purged } },
+  { method: 'post', path: '/projects/:id/trash/purge-due', tag: 'assets', role: 'admin', summary: "Purge now what is past the project's trash retention (the scheduled sweep does the same)", responses: { 200: S.TrashSweep } },
+  { method: 'post', path: '/assets/:id/versions', tag: 'assets', role: 'editor', summary: 'Upload a new file version of the asset (an upload plan; verified and rendered like any upload)', body: NewFileVersion, responses: { 201: S.UploadPlan } },
+  { method: 'get', path: '/assets/:id/versions', tag: 'assets', role: 'viewer', summary: 'Every file version with its master and renditions, downloadable', responses: { 200: S.FileVersions } },
+  { method: 'post', path: '/assets/:id/versions/:n/revert', tag: 'assets', role: 'editor', summary: 'Make an earlier file version current again (its renditions come back with it)', responses: { 200: S.Asset } },
   { method: 'get', path: '/assets/:id/history', tag: 'assets', role: 'viewer', summary: 'Every change, versioned', responses: { 200: S.AssetHistory } },
   { method: 'post', path: '/assets/:id/reprocess', tag: 'assets', role: 'admin', summary: 'Make every rendition again', responses: { 202: S.Reprocessing } },
   { method: 'post', path: '/assets/:id/transitions', tag: 'assets', role: 'editor', summary: 'Move an asset through the editorial workflow (draft → in review → approved…)', body: EditorialTransition, responses: { 200: S.Asset } },

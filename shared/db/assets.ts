@@ -152,6 +152,7 @@ export function factsOf(asset: Asset): AssetFacts {
     id: asset.id, projectId: asset.project_id, state: asset.state, editorialState: asset.editorial_state, mediaType: asset.media_type, contentType: asset.content_type,
     sha256: asset.sha256, size: Number(asset.size_bytes), title: asset.title, description: asset.description, tags: asset.tags,
     fields: asset.fields ?? {}, rightsExpiredAt: asset.rights_expired_at ?? null,
+    fileVersion: asset.file_version ?? 1,
   };
 }
 
@@ -173,6 +174,9 @@ export function columnsOf(changes: AssetChanges): AssetUpdate {
   // an object (never an array, which node-postgres would send as a PostgreSQL array): JSON on both drivers
   if (changes.fields !== undefined) columns.fields = { ...changes.fields };
   if (changes.rightsExpiredAt !== undefined) columns.rights_expired_at = changes.rightsExpiredAt;
+  if (changes.size !== undefined) columns.size_bytes = changes.size;
+  if (changes.filename !== undefined) columns.filename = changes.filename;
+  if (changes.fileVersion !== undefined) columns.file_version = changes.fileVersion;
   return columns;
 }
 

@@ -593,6 +593,36 @@ const migrations: Record<string, Migration> = {
       await sql`create index search_documents_collection_ids on search_documents using gin (collection_ids)`.execute(db);
     },
   },
+  '0032_asset_lifecycle': {
+    // File versions (shared/domain/asset-lifecycle.ts): the asset's current version number, and every version's
+    // master with the renditions and technical metadata it had while another one is current (revert restores them).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('assets').addColumn('file_version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .createTable('asset_file_versions')
+        .addColumn('asset_id', 'uuid', (c) => c.notNull())
+        .addColumn('file_version', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('upload_id', 'uuid')
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('expected_sha256', 'text')
+        .addColumn('sha256', 'text')
+        .addColumn('storage_key', 'text', (c) => c.notNull())
+        .addColumn('renditions', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('technical', 'jsonb')
+        .addColumn('reason', 'text')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('asset_file_versions_pk', ['asset_id', 'file_version'])
+        .execute();
+      await db.schema.createIndex('asset_file_versions_upload').on('asset_file_versions').column('upload_id').unique().execute();
+      // the trash sweep reads deleted assets by when they were deleted
+      await sql`create index assets_trash on assets (deleted_at) where state = 'deleted'`.execute(db);
+    },
+  },
   '0036_search_rollup_coarse': {
     // A coarser level of the listing rollup (0010) for listings without a date range, the usual browse: counts over
     // all time per project, state and editorial state; the whole ('' / '') also per media type, the tag and label

@@ -8,6 +8,8 @@ export interface ProjectSettings {
   hls?: boolean;
   /** viewers see every editorial state, not only approved assets */
   viewersSeeUnapproved?: boolean;
+  /** days a deleted asset stays in the trash before it is purged (0: until an admin purges it); TRASH_RETENTION_DAYS otherwise */
+  trashRetentionDays?: number;
 }
 
 export async function projectSettings(db: Kysely<DB>, projectId: string): Promise<ProjectSettings> {

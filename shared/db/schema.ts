@@ -38,6 +38,8 @@ export interface AssetsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Timestamp | null;
+  /** the file version whose master and renditions the asset shows (asset_file_versions); migration 0032 */
+  file_version: ColumnType<number, number | undefined, number>;
   /** schema field values by name (domain/metadata-schema.ts); migration 0030 */
   fields: ColumnType<Record<string, FieldValue>, Record<string, FieldValue> | string | undefined, Record<string, FieldValue> | string>;
   /** when the rights-expired event was raised (the rights expiry had begun); null while the rights are current */
@@ -77,6 +79,31 @@ export interface AssetMetadataTable {
   kind: 'technical' | 'descriptive' | 'ai';
   data: Json<Record<string, unknown>>;
   updated_at: Timestamp;
+}
+
+export type FileVersionState = 'uploading' | 'current' | 'previous' | 'failed';
+
+/** One file of an asset: every version's master and, once another is current, the renditions it had; migration 0032. */
+export interface AssetFileVersionsTable {
+  asset_id: string;
+  file_version: number;
+  state: FileVersionState;
+  /** the upload that brings this version's file (null for version 1, recorded when version 2 starts) */
+  upload_id: string | null;
+  filename: string;
+  content_type: string;
+  media_type: MediaType;
+  size_bytes: ColumnType<string, number | bigint | string, number | bigint | string>;
+  expected_sha256: string | null;
+  sha256: string | null;
+  storage_key: string;
+  /** the version's rendition rows, kept while another version is current (restored on revert) */
+  renditions: Json<Record<string, unknown>[]>;
+  /** the version's technical metadata, likewise */
+  technical: Json<Record<string, unknown> | null>;
+  reason: string | null;
+  created_by: string;
+  created_at: Timestamp;
 }
 
 export interface RenditionsTable {
@@ -486,6 +513,7 @@ export interface DB {
   search_facet_rollup: SearchFacetRollupTable;
   search_facet_rollup_coarse: SearchFacetRollupCoarseTable;
   asset_snapshots: AssetSnapshotsTable;
+  asset_file_versions: AssetFileVersionsTable;
   ai_labels: AiLabelsTable;
   persons: PersonsTable;
   faces: FacesTable;
@@ -507,6 +535,7 @@ export type Asset = Selectable<AssetsTable>;
 export type NewAsset = Insertable<AssetsTable>;
 export type AssetUpdate = Updateable<AssetsTable>;
 export type Rendition = Selectable<RenditionsTable>;
+export type FileVersion = Selectable<AssetFileVersionsTable>;
 export type Upload = Selectable<UploadsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type Import = Selectable<ImportsTable>;

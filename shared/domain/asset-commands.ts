@@ -24,6 +24,8 @@ export interface AssetFacts {
   fields?: FieldValues;
   /** when the rights expiry was recorded as passed (the rights-expired event), if it was */
   rightsExpiredAt?: Date | null;
+  /** the current file version (1 until a new file is uploaded for the asset) */
+  fileVersion?: number;
 }
 
 /** The asset's fields a decision changes (only those present). */
@@ -39,9 +41,13 @@ export interface AssetChanges {
   title?: string;
   description?: string;
   tags?: string[];
-  deletedAt?: Date;
   fields?: FieldValues;
   rightsExpiredAt?: Date | null;
+  deletedAt?: Date | null;
+  /** a new or reverted file version: the master's size, name and number (lifecycle commands below) */
+  size?: number;
+  filename?: string;
+  fileVersion?: number;
 }
 
 type Parts = Record<string, { status: 'done' | 'skipped' | 'unavailable' | 'failed'; reason?: string }>;
@@ -58,7 +64,8 @@ export type AssetEvent =
   | { type: 'io.mediateca.asset.updated'; data: { fields: string[] } }
   | { type: 'io.mediateca.asset.deleted'; data: Record<string, never> }
   | { type: 'io.mediateca.asset.rights-expired'; data: { rightsExpiry: string } }
-  | { type: `io.mediateca.asset.editorial.${EditorialState}`; data: { from: EditorialState; to: EditorialState; reason?: string } };
+  | { type: `io.mediateca.asset.editorial.${EditorialState}`; data: { from: EditorialState; to: EditorialState; reason?: string } }
+  | { type: 'io.mediateca.asset.purged'; data: { reason: string } };
 
 export interface Decision {
   changes: AssetChanges;

@@ -15,9 +15,11 @@ const TRANSITIONS: Record<AssetState, readonly AssetState[]> = {
   processing: ['ready', 'failed', 'archived', 'deleted'],
   ready: ['processing', 'archived', 'deleted'],
   // A failed asset keeps its reason and can be reprocessed.
-  failed: ['processing', 'uploaded', 'archived', 'deleted'],
+  // ready again by reverting to an earlier file version (its renditions exist)
+  failed: ['processing', 'uploaded', 'archived', 'deleted', 'ready'],
   archived: ['ready', 'deleted'],
-  deleted: ['ready'],
+  // restored from the trash to where it was (a half-processed asset comes back failed and is processed again)
+  deleted: ['ready', 'failed', 'archived'],
 };
 
 export class InvalidTransition extends Error {

@@ -59,6 +59,9 @@ export const CATALOG = {
   'io.mediateca.asset.rights-expired': { data: v.object({ ...assetRef, rightsExpiry: v.pipe(v.string(), v.isoDate()) }), consumers: [] },
   // an admin saved a new version of the project's metadata schema (GET/PUT /projects/:id/schema)
   'io.mediateca.project.schema-changed': { data: v.object({ projectId: v.string(), version: v.pipe(v.number(), v.integer(), v.minValue(1)), fields: v.array(v.string()) }), consumers: [] },
+  // purged from the trash (admin, or past the project's retention): the tombstone; objects, search document and
+  // faces went with the transaction that wrote it, so nothing consumes it yet (it is for subscribers)
+  'io.mediateca.asset.purged': { data: v.object({ ...assetRef, reason: v.string() }), consumers: [] },
   // editorial transitions: search shows viewers approved assets only; distribution publishes approved ones
   'io.mediateca.asset.editorial.draft': { data: EditorialTransitionData, consumers: ['index'] },
   'io.mediateca.asset.editorial.in_review': { data: EditorialTransitionData, consumers: ['index'] },

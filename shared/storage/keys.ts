@@ -28,3 +28,18 @@ export function renditionKey(projectId: string, assetId: string, path: string): 
   }
   return `${assetPrefix(projectId, assetId)}/${path}`;
 }
+
+/** Every object of an asset, in every bucket, lies under this prefix (a purge lists and deletes them). */
+export function assetObjectsPrefix(projectId: string, assetId: string): string {
+  return `${assetPrefix(projectId, assetId)}/`;
+}
+
+/** Where the master of file version `n` (2 and up) is uploaded; its renditions go under the same folder. */
+export function versionOriginalKey(projectId: string, assetId: string, fileVersion: number, extension: string): string {
+  return `${assetPrefix(projectId, assetId)}/v${fileVersion}/original.${extension}`;
+}
+
+/** A rendition of file version `n`: version 1's at the asset's folder (as before versions), later ones under v<n>/. */
+export function versionRenditionKey(projectId: string, assetId: string, fileVersion: number, path: string): string {
+  return renditionKey(projectId, assetId, fileVersion > 1 ? `v${fileVersion}/${path}` : path);
+}

@@ -1,6 +1,7 @@
 // Uploads that end without a file: cancelled by the client, or expired before the file arrived.
 import { deleteOpenUpload, expiredUploads, factsOf, findAsset } from '../db/assets.ts';
 import type { Upload } from '../db/schema.ts';
+import { fileVersionOfUpload, setFileVersionState } from '../db/asset-lifecycle.ts';
 import { failAsset } from '../domain/asset-commands.ts';
 import { recordDecision } from '../events/asset-decisions.ts';
 import type { Platform } from '../platform.ts';
@@ -17,8 +18,14 @@ export const EXPIRED = 'upload expired before the file arrived';
  */
 export async function abandonUpload(platform: Platform, upload: Upload, reason: string, actor: string): Promise<boolean> {
   const asset = await findAsset(platform.db, upload.asset_id);
+  const version = await fileVersionOfUpload(platform.db, upload.id);
   const closed = await platform.db.transaction().execute(async (trx) => {
     if (!(await deleteOpenUpload(trx, upload.id))) return false;
+    // a new file version's upload: the version fails, the asset stays as it is
+    if (version) {
+      await setFileVersionState(trx, upload.asset_id, version.file_version, 'failed', { reason });
+      return true;
+    }
     if (asset?.state === 'uploading') {
       await recordDecision(trx, asset, failAsset(factsOf(asset), reason), { actor });
     }

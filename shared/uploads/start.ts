@@ -11,6 +11,7 @@ import type { Platform } from '../platform.ts';
 import { originalKey } from '../storage/keys.ts';
 import type { CompletedPart } from '../storage/object-store.ts';
 import { planParts } from './parts.ts';
+import { fileVersionOfUpload } from '../db/asset-lifecycle.ts';
 
 export const StartUpload = v.object({
   projectId: ProjectId,
@@ -88,13 +89,15 @@ export async function startUpload(platform: Platform, owner: string, input: Star
 export async function describeUpload(platform: Platform, uploadId: string) {
   const upload = (await findUpload(platform.db, uploadId))!;
   const asset = (await findAsset(platform.db, upload.asset_id))!;
+  // a new file version declares its own type (versions.ts)
+  const contentType = (await fileVersionOfUpload(platform.db, uploadId))?.content_type ?? asset.content_type;
   const { store, config } = platform;
   const ttl = config.uploads.urlTtlSeconds;
   const urlsExpireAt = new Date(Date.now() + ttl * 1000).toISOString();
   const base = { uploadId, assetId: asset.id, state: asset.state, expiresAt: new Date(upload.expires_at).toISOString(), urlsExpireAt };
   if (!upload.multipart_upload_id) {
-    const url = await store.presignPut(upload.bucket, upload.storage_key, asset.content_type, ttl);
-    return { ...base, method: 'PUT' as const, url, headers: { 'content-type': asset.content_type } };
+    const url = await store.presignPut(upload.bucket, upload.storage_key, contentType, ttl);
+    return { ...base, method: 'PUT' as const, url, headers: { 'content-type': contentType } };
   }
   // undefined once the parts are assembled: nothing is left to send
   const stored = upload.completed_at ? undefined : await storedParts(platform, upload);

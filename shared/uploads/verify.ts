@@ -17,6 +17,7 @@ import { SNIFF_BYTES, readHead, sniff } from '../media/sniff.ts';
 import type { Platform } from '../platform.ts';
 import { sha256Of } from '../storage/checksum.ts';
 import { masterKey } from '../storage/keys.ts';
+import { fileVersionOfUpload, verifyVersionObject } from './versions.ts';
 
 export type VerifyOutcome =
   /** asset → uploaded, master in place */
@@ -46,6 +47,9 @@ export async function verifyIncomingObject(platform: Platform, object: { bucket:
     return 'ignored';
   }
   const upload = await findUploadByKey(db, bucket, key);
+  // a new file for an asset that has one already (versions.ts)
+  const version = upload ? await fileVersionOfUpload(db, upload.id) : undefined;
+  if (upload && version) return verifyVersionObject(platform, object, upload, version, options);
   const asset = upload ? await findAsset(db, upload.asset_id) : undefined;
   if (!upload || !asset || upload.completed_at || asset.state !== 'uploading') {
     await store.delete(bucket, key);

@@ -112,6 +112,130 @@ export interface paths {
         patch: operations["patchAssetsId"];
         trace?: never;
     };
+    "/projects/{id}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's deleted assets, newest deletion first, with when each is purged
+         * @description Needs the editor role in the project.
+         */
+        get: operations["getProjectsIdTrash"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring a deleted asset back from the trash, to the state it was deleted in
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a trashed asset for good: objects, search document, faces; the history keeps a tombstone
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAssetsIdPurge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/trash/purge-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Purge now what is past the project's trash retention (the scheduled sweep does the same)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postProjectsIdTrashPurgeDue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every file version with its master and renditions, downloadable
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getAssetsIdVersions"];
+        put?: never;
+        /**
+         * Upload a new file version of the asset (an upload plan; verified and rendered like any upload)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdVersions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/versions/{n}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make an earlier file version current again (its renditions come back with it)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdVersionsNRevert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{id}/history": {
         parameters: {
             query?: never;
@@ -866,6 +990,7 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
@@ -898,6 +1023,7 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
@@ -935,6 +1061,7 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
@@ -1457,6 +1584,295 @@ export interface operations {
             };
         };
     };
+    getProjectsIdTrash: {
+        parameters: {
+            query?: {
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assets: {
+                            id: string;
+                            projectId: string;
+                            /** @enum {string} */
+                            state: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "deleted";
+                            stateReason: string | null;
+                            progress: {
+                                stage: string;
+                                percent: number;
+                            } | null;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            /** @enum {string} */
+                            editorialState: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                            title: string;
+                            description: string;
+                            tags: string[];
+                            filename: string;
+                            contentType: string;
+                            size: number;
+                            sha256: string | null;
+                            duplicateOf: string | null;
+                            owner: string;
+                            version: number;
+                            fileVersion?: number;
+                            createdAt: string;
+                            updatedAt: string;
+                            deletedAt: string | null;
+                            purgeAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdPurge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assetId: string;
+                        /** @constant */
+                        purged: true;
+                        objectsRemoved: number;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postProjectsIdTrashPurgeDue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        purged: number;
+                        skipped: number;
+                        errors: number;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssetsIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assetId: string;
+                        current: number;
+                        versions: {
+                            fileVersion: number;
+                            /** @enum {string} */
+                            state: "uploading" | "current" | "previous" | "failed";
+                            current: boolean;
+                            filename: string;
+                            contentType: string;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            size: number;
+                            sha256: string | null;
+                            reason: string | null;
+                            createdBy: string;
+                            createdAt: string;
+                            downloadUrl?: string;
+                            renditions: components["schemas"]["Rendition"][];
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    filename: string;
+                    size: number;
+                    contentType: string;
+                    sha256?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadPlan"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdVersionsNRevert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getAssetsIdHistory: {
         parameters: {
             query?: never;
@@ -1714,6 +2130,7 @@ export interface operations {
                 "application/json": {
                     hls?: boolean;
                     viewersSeeUnapproved?: boolean;
+                    trashRetentionDays?: number;
                 };
             };
         };
