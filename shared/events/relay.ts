@@ -9,6 +9,7 @@ import type { DB, OutboxRow } from '../db/schema.ts';
 import type { Health, LoopHeartbeat } from '../observability/health.ts';
 import { type Logger, createLogger } from '../observability/logger.ts';
 import { outboxLag, outboxPending } from '../observability/metrics.ts';
+import { SpanKind, contextOf, currentTraceContext, inSpan } from '../observability/tracing.ts';
 import { consumersOf } from './catalog.ts';
 import { type DeliveryResult, recordDeadLetter } from './deliver.ts';
 import type { EventEnvelope } from './envelope.ts';
@@ -198,7 +199,10 @@ export function jetStreamSink(js: JetStreamClient, stream: string, options: { co
     concurrency,
     send: async (envelope) => {
       if (!connected()) throw new Error('NATS is disconnected; the event stays in the outbox');
-      await publishEvent(js, stream, envelope);
+      // a producer span under the one that emitted the event; the message carries it, so the consumers' deliveries
+      // come under the publish, across JetStream
+      const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': stream, 'messaging.message.id': envelope.id, 'cloudevents.event_type': envelope.type };
+      await inSpan(`publish ${envelope.type}`, { kind: SpanKind.PRODUCER, attributes, parent: contextOf(envelope) }, () => publishEvent(js, stream, { ...envelope, ...currentTraceContext() }));
     },
   };
 }
