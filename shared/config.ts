@@ -91,7 +91,8 @@ export interface Config {
     shutdownTimeoutMs: number;
   };
   opensearchUrl?: string;
-  auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string; maxLocalTokenLifetimeSeconds: number };
+  /** operationsProject: its admins operate the whole platform (dead letters, replay: /admin/*) */
+  auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string; maxLocalTokenLifetimeSeconds: number; operationsProject: string };
   /** shared by every platform delivery to the event endpoints; unset = made once and kept in the data folder */
   eventsSecret?: string;
   /** records one bucket notification may carry (more → 413) */
@@ -331,6 +332,7 @@ const Env = v.object({
   AUTH_ISSUER: v.optional(text, 'mediateca-local'),
   AUTH_AUDIENCE: v.optional(text, 'mediateca'),
   AUTH_ROLES_CLAIM: v.optional(text, 'projects'),
+  AUTH_OPERATIONS_PROJECT: v.optional(text, 'operations'),
   AUTH_MAX_TOKEN_LIFETIME: v.optional(duration('s', 's'), '24h'),
   EVENTS_SECRET: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._~-]{16,}$/, 'not a secret of 16 or more URL-safe characters (openssl rand -hex 32 makes one)'))),
   NOTIFICATION_MAX_RECORDS: v.optional(integer(1), '100'),
@@ -471,7 +473,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     loops: { stallSeconds: e.LOOP_STALL_SECONDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     opensearchUrl: e.OPENSEARCH_URL,
-    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM, maxLocalTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME },
+    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM, maxLocalTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME, operationsProject: e.AUTH_OPERATIONS_PROJECT },
     eventsSecret: e.EVENTS_SECRET,
     notificationMaxRecords: e.NOTIFICATION_MAX_RECORDS,
     rateLimits: {

@@ -215,6 +215,8 @@ export interface InProcessSinkOptions {
   /** rows delivered at once */
   concurrency?: number;
   logger?: Logger;
+  /** keeps what was given up on (the dead_letters table), for listing and redrive */
+  onDeadLetter?: (consumer: string, envelope: EventEnvelope, reason: string) => Promise<void>;
 }
 
 /**
@@ -224,8 +226,12 @@ export interface InProcessSinkOptions {
 export function inProcessSink(
   deliverTo: (consumer: string, envelope: EventEnvelope) => Promise<DeliveryResult>,
   options: InProcessSinkOptions = {},
-): OutboxSink {
+): OutboxSink & { redeliver(consumer: string, envelope: EventEnvelope): Promise<void> } {
   const logger = options.logger ?? createLogger('outbox-relay');
+  const giveUp = async (consumer: string, envelope: EventEnvelope, reason: string) => {
+    recordDeadLetter(logger, consumer, envelope, reason);
+    await options.onDeadLetter?.(consumer, envelope, reason).catch((error) => logger.error({ err: error, consumer, eventId: envelope.id }, 'could not keep the dead letter'));
+  };
   const policy = retry(handleWhenResult((result) => (result as DeliveryResult).outcome === 'retry'), {
     maxAttempts: options.maxRetries ?? 5,
     backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 200, maxDelay: options.maxDelayMs ?? 30_000 }),
@@ -238,10 +244,11 @@ export function inProcessSink(
         return { outcome: 'retry', reason: (error as Error).message };
       }
     });
-    if (result.outcome === 'retry') recordDeadLetter(logger, consumer, envelope, `still failing after retries: ${result.reason ?? 'unknown'}`);
-    if (result.outcome === 'dead-letter') recordDeadLetter(logger, consumer, envelope, result.reason ?? 'rejected by the consumer');
+    if (result.outcome === 'retry') await giveUp(consumer, envelope, `still failing after retries: ${result.reason ?? 'unknown'}`);
+    if (result.outcome === 'dead-letter') await giveUp(consumer, envelope, result.reason ?? 'rejected by the consumer');
   };
   return {
+    redeliver: deliver,
     concurrency: options.concurrency ?? 4,
     send: async (envelope) => { await Promise.all(consumersOf(envelope.type).map((consumer) => deliver(consumer, envelope))); },
   };
