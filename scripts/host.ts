@@ -24,9 +24,10 @@ import { type Config, deliveryConcurrency } from '../shared/config.ts';
 import { EVENT_SOURCE } from '../shared/events/catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from '../shared/events/deliver.ts';
 import type { EventType } from '../shared/events/catalog.ts';
-import { newEvent } from '../shared/events/envelope.ts';
+import { type EventEnvelope, newEvent } from '../shared/events/envelope.ts';
 import { LiveChanges } from '../shared/events/live.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
+import { embeddedDeadLetters, jetStreamDeadLetters } from '../shared/events/dead-letters.ts';
 import { connectNats, natsDependency } from '../shared/events/nats-connection.ts';
 import { type OutboxSink, OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
 import { pushEndpointWithSecret } from '../shared/events/secret.ts';
@@ -121,6 +122,8 @@ export async function startHost(config: Config, port: number, options: HostOptio
   root.all('/search', to('search'));
   root.all('/imports', to('import'));
   root.all('/imports/*', to('import'));
+  // operators: dead letters and replay (functions/index/admin.ts)
+  root.all('/admin/*', to('index'));
   // the workspace, the API document and reference, the live feed
   for (const path of ['/', '/static/*', '/openapi.json', '/docs', '/docs/*', '/events', '/auth/config']) root.all(path, to('web'));
   // Each function's own routes (CloudEvents on POST /, health), as a deployed function would expose them.
@@ -182,8 +185,14 @@ export async function startHost(config: Config, port: number, options: HostOptio
       logger: platform.logger,
     });
     stoppers.push(async () => { await bridge.stop(); await nc.drain().catch(() => nc.close()); });
+    platform.deadLetters = jetStreamDeadLetters(jsm, config.natsStream);
   } else {
-    const sink = inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope, platform.eventsSecret), { logger: platform.logger, concurrency: config.delivery.concurrency });
+    let deadLetters: ReturnType<typeof embeddedDeadLetters> | undefined;
+    const sink = inProcessSink((consumer, envelope) => deliverToFunction(targets[consumer]!, envelope, platform.eventsSecret), {
+      logger: platform.logger, concurrency: config.delivery.concurrency, onDeadLetter: (consumer, envelope, reason) => deadLetters!.record(consumer, envelope, reason),
+    });
+    deadLetters = embeddedDeadLetters(platform.db, (consumer, envelope) => sink.redeliver(consumer, envelope as EventEnvelope));
+    platform.deadLetters = deadLetters;
     relay = new OutboxRelay(platform.db, tellLive(sink, live), { logger: platform.logger, health: platform.health }).start();
   }
   platform.outboxWritten = () => relay.wake();

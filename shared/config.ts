@@ -93,7 +93,8 @@ export interface Config {
     shutdownTimeoutMs: number;
   };
   opensearchUrl?: string;
-  auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string; maxLocalTokenLifetimeSeconds: number };
+  /** operationsProject: its admins operate the whole platform (dead letters, replay: /admin/*) */
+  auth: { jwksUrl?: string; issuer: string; audience: string; rolesClaim: string; maxLocalTokenLifetimeSeconds: number; operationsProject: string };
   /**
    * The workspace's sign-in through an OIDC provider (authorization code + PKCE, a public client): offered when a
    * client id is set; the issuer is WEB_OIDC_ISSUER, else AUTH_ISSUER (which must then be the provider's URL).
@@ -341,6 +342,7 @@ const Env = v.object({
   AUTH_ISSUER: v.optional(text, 'mediateca-local'),
   AUTH_AUDIENCE: v.optional(text, 'mediateca'),
   AUTH_ROLES_CLAIM: v.optional(text, 'projects'),
+  AUTH_OPERATIONS_PROJECT: v.optional(text, 'operations'),
   AUTH_MAX_TOKEN_LIFETIME: v.optional(duration('s', 's'), '24h'),
   WEB_OIDC_CLIENT_ID: v.optional(v.pipe(text, v.regex(/^[\x21-\x7e]{1,200}$/, 'not an OAuth client id (printable ASCII, no spaces)'))),
   WEB_OIDC_ISSUER: v.optional(url),
@@ -489,7 +491,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     loops: { stallSeconds: e.LOOP_STALL_SECONDS, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     opensearchUrl: e.OPENSEARCH_URL,
-    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM, maxLocalTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME },
+    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, rolesClaim: e.AUTH_ROLES_CLAIM, maxLocalTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME, operationsProject: e.AUTH_OPERATIONS_PROJECT },
     webOidc: e.WEB_OIDC_CLIENT_ID ? { issuer: oidcIssuer, clientId: e.WEB_OIDC_CLIENT_ID, scope: e.WEB_OIDC_SCOPE } : undefined,
     eventsSecret: e.EVENTS_SECRET,
     notificationMaxRecords: e.NOTIFICATION_MAX_RECORDS,

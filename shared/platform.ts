@@ -11,6 +11,7 @@ import { type RateLimits, createRateLimits } from './http/rate-limit.ts';
 import { Health } from './observability/health.ts';
 import { type Logger, createLogger } from './observability/logger.ts';
 import { startTracing } from './observability/tracing.ts';
+import type { DeadLetterQueue } from './events/dead-letters.ts';
 import type { SearchIndex } from './search/search-index.ts';
 import type { ObjectStore } from './storage/object-store.ts';
 
@@ -30,6 +31,8 @@ export interface Platform {
   rateLimits: RateLimits;
   /** called after a transaction wrote outbox rows, so an in-process relay publishes at once */
   outboxWritten: () => void;
+  /** where dead letters are listed and redriven (/admin/dead-letters): set by the host; a function alone opens the JetStream one */
+  deadLetters?: DeadLetterQueue;
   /** dependencies and loops, reported by /_/ready and /_/health */
   health: Health;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import type { EventContext } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
+import { adminRoutes } from './admin.ts';
 import { INDEXED_STATES, type SearchDocument, type SearchIndex } from '../../shared/search/search-index.ts';
 
 const CONSUMER = 'index';
@@ -32,6 +33,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     'io.mediateca.asset.enriched': reindex,
     'io.mediateca.person.updated': async (event, p, context) => projectAssets(p, await assetIdsWithPerson(p.db, event.data.personId), context),
   });
+  adminRoutes(app, platform);
   return app;
 }
 

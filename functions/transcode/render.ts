@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Asset } from '../../shared/db/schema.ts';
 import type { Rendition } from '../../shared/media/ffmpeg.ts';
+import { SpanKind, inSpan } from '../../shared/observability/tracing.ts';
 import type { Platform } from '../../shared/platform.ts';
 
 /** A problem with the file itself: retrying cannot help, the asset fails with this reason. */
@@ -32,8 +33,10 @@ export interface RenderOutcome {
 export type Progress = (stage: string, percent: number) => void;
 export type Store = (rendition: RenderedFile, extraFiles?: RenderedFile[]) => Promise<void>;
 
-export async function renderAsset(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, store: Store, options: { hls: boolean }): Promise<RenderOutcome> {
+export async function renderAsset(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, untracedStore: Store, options: { hls: boolean }): Promise<RenderOutcome> {
   if ((await stat(master)).size === 0) throw new PermanentMediaError('the master file is empty');
+  // each finished rendition's upload (and its rows) is one span in the asset's trace
+  const store: Store = (rendition, extraFiles) => inSpan(`rendition ${rendition.name}`, { kind: SpanKind.INTERNAL, attributes: { 'mediateca.rendition': rendition.name, 'mediateca.rendition.bytes': rendition.size } }, () => untracedStore(rendition, extraFiles));
   if (asset.media_type === 'image') return renderImageAsset(platform, master, existing, progress, store);
   if (asset.media_type === 'video' || asset.media_type === 'audio') return renderTimeBased(platform, asset, master, workDir, existing, progress, store, options);
   // Documents and other files are kept and searchable by their descriptive metadata; no renditions.

@@ -14,6 +14,7 @@ import { TrashQuery } from '../assets/trash.ts';
 import { NewFileVersion } from '../assets/versions.ts';
 import { ChannelPatch, NewChannel, NewPublication, PublicationQuery, RuleBody } from '../distribute/index.ts';
 import { ReportQuery, StartImport, TaskQuery } from '../import/index.ts';
+import { BulkRedrive, DeadLetterAnswer, DeadLetterPageAnswer, DeadLetterQuery, RedriveAnswer, ReplayRunAnswer, StartReplay } from '../index/admin.ts';
 import { SearchParams } from '../search/index.ts';
 import { CompleteUpload } from '../upload/index.ts';
 import { type ApiRoute, openApiDocument } from '../../shared/http/openapi.ts';
@@ -98,6 +99,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/s/:token/assets/:assetId/renditions/:name', tag: 'shares', role: 'public', summary: 'Download a shared rendition: recorded, then redirected (302) to a short-lived presigned URL', query: ShareDownloadParams, responses: { 302: null } },
   { method: 'get', path: '/s/:token/assets/:assetId/original', tag: 'shares', role: 'public', summary: 'Download the shared original, where the link allows it (302 to a presigned URL)', query: ShareDownloadParams, responses: { 302: null } },
   { method: 'get', path: '/projects/:id/audit', tag: 'audit', role: 'admin', summary: 'The audit log: reads, downloads, share-link accesses, changes and admin actions, newest first, filtered, cursor paged', query: AuditQueryParams, responses: { 200: S.AuditLog } },
+  // operations (functions/index/admin.ts): admins of the operations project (AUTH_OPERATIONS_PROJECT) only
+  { method: 'get', path: '/admin/dead-letters', tag: 'operations', role: 'admin', summary: 'Dead letters (the <STREAM>_DLQ stream, or the in-process ones), filtered by consumer, type and reason, paged', query: DeadLetterQuery, responses: { 200: DeadLetterPageAnswer } },
+  { method: 'get', path: '/admin/dead-letters/:id', tag: 'operations', role: 'admin', summary: 'One dead letter with its event', responses: { 200: DeadLetterAnswer } },
+  { method: 'post', path: '/admin/dead-letters/:id/redrive', tag: 'operations', role: 'admin', summary: 'Send a dead letter back to its consumer (processed once)', responses: { 202: RedriveAnswer } },
+  { method: 'post', path: '/admin/dead-letters/redrive', tag: 'operations', role: 'admin', summary: 'Redrive every dead letter of a consumer, type or reason (all with an empty filter)', body: BulkRedrive, responses: { 202: RedriveAnswer } },
+  { method: 'post', path: '/admin/replays', tag: 'operations', role: 'admin', summary: 'Rebuild a read model from the event log with no downtime (search, catalogue or all)', body: StartReplay, responses: { 202: ReplayRunAnswer } },
+  { method: 'get', path: '/admin/replays/:id', tag: 'operations', role: 'admin', summary: 'How a replay is going', responses: { 200: ReplayRunAnswer } },
   { method: 'get', path: '/events', tag: 'events', role: 'viewer', summary: 'Server-sent events: a `change` event (LiveEvent JSON) each time an asset of your projects changes', query: LiveEventsQuery, responses: { 200: { contentType: 'text/event-stream' } } },
 ];
 

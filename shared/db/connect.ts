@@ -5,6 +5,7 @@ import { DEFAULT_DATABASE_POOL_SIZE } from '../config.ts';
 import type { Sql, ReservedSql } from 'postgres';
 import type { DB } from './schema.ts';
 import { migrate } from './migrations.ts';
+import { traceQueries } from '../observability/tracing.ts';
 
 export interface Database {
   db: Kysely<DB>;
@@ -52,6 +53,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // (the connection is gone) would end in a TypeError hiding the real error; the guard already keeps a lost
   // connection out of the pool, so the error is all there is to report.
   class Driver extends PostgresJSDriver {
+    // each query a client span under the active one (tracing on)
+    override async acquireConnection() {
+      return traceQueries(await super.acquireConnection());
+    }
     override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
       await connection.executeQuery(CompiledQuery.raw('rollback'));
     }

@@ -623,6 +623,38 @@ const migrations: Record<string, Migration> = {
       await sql`create index assets_trash on assets (deleted_at) where state = 'deleted'`.execute(db);
     },
   },
+  '0035_dead_letters_and_replays': {
+    // Dead letters of the embedded default (in-process delivery; on JetStream they live in the <STREAM>_DLQ stream),
+    // for GET /admin/dead-letters and redrive; and the runs of the admin replay endpoint (POST /admin/replays).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('dead_letters')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('consumer', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text')
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('event', 'jsonb', (c) => c.notNull())
+        .addColumn('dead_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('dead_letters_consumer').on('dead_letters').columns(['consumer', 'id']).execute();
+      await db.schema
+        .createTable('replay_runs')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('finished_at', 'timestamptz')
+        .addColumn('result', 'jsonb')
+        .addColumn('error', 'text')
+        .addColumn('heartbeat_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // one replay at a time
+      await sql`create unique index replay_runs_one_running on replay_runs (state) where state = 'running'`.execute(db);
+    },
+  },
   '0036_search_rollup_coarse': {
     // A coarser level of the listing rollup (0010) for listings without a date range, the usual browse: counts over
     // all time per project, state and editorial state; the whole ('' / '') also per media type, the tag and label

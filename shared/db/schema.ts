@@ -529,6 +529,35 @@ export interface DB {
   publication_events: PublicationEventsTable;
   distribution_rules: DistributionRulesTable;
   distribution_rule_versions: DistributionRuleVersionsTable;
+  dead_letters: DeadLettersTable;
+  replay_runs: ReplayRunsTable;
+}
+
+/** An event the embedded default's in-process delivery gave up on, per consumer (migration 0035). */
+export interface DeadLettersTable {
+  id: Generated<string>;
+  consumer: string;
+  event_id: string;
+  type: string;
+  subject: string | null;
+  reason: string;
+  /** the CloudEvent as it was delivered */
+  event: Json<Record<string, unknown>>;
+  dead_at: Timestamp;
+}
+
+/** A replay started through POST /admin/replays (migration 0035). */
+export interface ReplayRunsTable {
+  id: string;
+  target: string;
+  state: 'running' | 'done' | 'failed';
+  requested_by: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  result: Json<Record<string, unknown> | null>;
+  error: string | null;
+  /** the runner touches it while it works; a run whose heartbeat stopped belongs to a process that died */
+  heartbeat_at: Timestamp;
 }
 
 export type Asset = Selectable<AssetsTable>;

@@ -9,6 +9,7 @@ import type { DB, OutboxRow } from '../db/schema.ts';
 import type { Health, LoopHeartbeat } from '../observability/health.ts';
 import { type Logger, createLogger } from '../observability/logger.ts';
 import { outboxLag, outboxPending } from '../observability/metrics.ts';
+import { SpanKind, contextOf, currentTraceContext, inSpan } from '../observability/tracing.ts';
 import { consumersOf } from './catalog.ts';
 import { type DeliveryResult, recordDeadLetter } from './deliver.ts';
 import type { EventEnvelope } from './envelope.ts';
@@ -198,7 +199,10 @@ export function jetStreamSink(js: JetStreamClient, stream: string, options: { co
     concurrency,
     send: async (envelope) => {
       if (!connected()) throw new Error('NATS is disconnected; the event stays in the outbox');
-      await publishEvent(js, stream, envelope);
+      // a producer span under the one that emitted the event; the message carries it, so the consumers' deliveries
+      // come under the publish, across JetStream
+      const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': stream, 'messaging.message.id': envelope.id, 'cloudevents.event_type': envelope.type };
+      await inSpan(`publish ${envelope.type}`, { kind: SpanKind.PRODUCER, attributes, parent: contextOf(envelope) }, () => publishEvent(js, stream, { ...envelope, ...currentTraceContext() }));
     },
   };
 }
@@ -211,6 +215,8 @@ export interface InProcessSinkOptions {
   /** rows delivered at once */
   concurrency?: number;
   logger?: Logger;
+  /** keeps what was given up on (the dead_letters table), for listing and redrive */
+  onDeadLetter?: (consumer: string, envelope: EventEnvelope, reason: string) => Promise<void>;
 }
 
 /**
@@ -220,8 +226,12 @@ export interface InProcessSinkOptions {
 export function inProcessSink(
   deliverTo: (consumer: string, envelope: EventEnvelope) => Promise<DeliveryResult>,
   options: InProcessSinkOptions = {},
-): OutboxSink {
+): OutboxSink & { redeliver(consumer: string, envelope: EventEnvelope): Promise<void> } {
   const logger = options.logger ?? createLogger('outbox-relay');
+  const giveUp = async (consumer: string, envelope: EventEnvelope, reason: string) => {
+    recordDeadLetter(logger, consumer, envelope, reason);
+    await options.onDeadLetter?.(consumer, envelope, reason).catch((error) => logger.error({ err: error, consumer, eventId: envelope.id }, 'could not keep the dead letter'));
+  };
   const policy = retry(handleWhenResult((result) => (result as DeliveryResult).outcome === 'retry'), {
     maxAttempts: options.maxRetries ?? 5,
     backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 200, maxDelay: options.maxDelayMs ?? 30_000 }),
@@ -234,10 +244,11 @@ export function inProcessSink(
         return { outcome: 'retry', reason: (error as Error).message };
       }
     });
-    if (result.outcome === 'retry') recordDeadLetter(logger, consumer, envelope, `still failing after retries: ${result.reason ?? 'unknown'}`);
-    if (result.outcome === 'dead-letter') recordDeadLetter(logger, consumer, envelope, result.reason ?? 'rejected by the consumer');
+    if (result.outcome === 'retry') await giveUp(consumer, envelope, `still failing after retries: ${result.reason ?? 'unknown'}`);
+    if (result.outcome === 'dead-letter') await giveUp(consumer, envelope, result.reason ?? 'rejected by the consumer');
   };
   return {
+    redeliver: deliver,
     concurrency: options.concurrency ?? 4,
     send: async (envelope) => { await Promise.all(consumersOf(envelope.type).map((consumer) => deliver(consumer, envelope))); },
   };

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MEDIA, type MediaConfig } from '../config.ts';
+import { SpanKind, inSpan } from '../observability/tracing.ts';
 
 let tools: MediaConfig = DEFAULT_MEDIA;
 
@@ -89,8 +90,12 @@ const INPUT_ENDED_EARLY = /partial file|File ended prematurely|Truncating packet
 
 const BASE_ARGS = ['-hide_banner', '-nostdin', '-nostats', '-y', '-v', 'error', '-progress', 'pipe:3'];
 
-/** Runs ffmpeg with `args` (after the common flags), reporting progress from `-progress pipe:3`. */
+/** Runs ffmpeg with `args` (after the common flags), reporting progress from `-progress pipe:3`; one span per run. */
 export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return inSpan('ffmpeg', { kind: SpanKind.INTERNAL, attributes: { 'process.command_args': args.join(' ').slice(0, 1000) } }, () => ffmpeg(args, options));
+}
+
+function ffmpeg(args: string[], options: RunOptions): Promise<RunResult> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {

@@ -71,3 +71,24 @@ export async function inSpan<T>(name: string, options: { kind: SpanKind; attribu
     }
   });
 }
+
+/**
+ * Wraps a database connection's queries in client spans (`db SELECT`, the SQL text without its parameters), so a
+ * trace shows each round trip to PostgreSQL under the handler that made it. No-op spans when tracing is off.
+ */
+export function traceQueries<C extends { executeQuery(query: { sql: string }): Promise<unknown> }>(connection: C): C {
+  const execute = connection.executeQuery.bind(connection);
+  connection.executeQuery = ((query: { sql: string }) => {
+    if (!trace.getActiveSpan()) return execute(query);
+    const verb = /^\s*(\w+)/.exec(query.sql)?.[1]?.toUpperCase() ?? 'QUERY';
+    return inSpan(`db ${verb}`, { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.operation.name': verb, 'db.query.text': query.sql.slice(0, 1000) } }, () => execute(query));
+  }) as C['executeQuery'];
+  return connection;
+}
+
+/** One object-store request as a client span (`s3 PutObject`), when a span is active (no root spans for background calls). */
+export function traceStorageCall<T>(operation: string, bucket: string | undefined, key: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!trace.getActiveSpan()) return work();
+  const attributes: Attributes = { 'rpc.system': 'aws-api', 'rpc.service': 'S3', 'rpc.method': operation, ...(bucket ? { 'aws.s3.bucket': bucket } : {}), ...(key ? { 'aws.s3.key': key } : {}) };
+  return inSpan(`s3 ${operation}`, { kind: SpanKind.CLIENT, attributes }, work);
+}

@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.ts';
+import { traceStorageCall } from '../observability/tracing.ts';
 import type { Buckets, CompletedPart, ListedObject, ObjectInfo, ObjectStore } from './object-store.ts';
 
 export type S3Settings = NonNullable<Config['s3']>;
@@ -25,7 +26,7 @@ const CORS_ALLOWED_HEADERS = ['content-type', 'content-md5', 'range', 'x-amz-*']
 
 export async function s3Client(settings: Pick<S3Settings, 'region' | 'accessKeyId' | 'secretAccessKey'>, endpoint: string): Promise<S3Client> {
   const { S3Client } = await import('./s3-sdk.ts');
-  return new S3Client({
+  const client = new S3Client({
     endpoint,
     region: settings.region,
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
@@ -34,6 +35,12 @@ export async function s3Client(settings: Pick<S3Settings, 'region' | 'accessKeyI
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  // each request a client span (`s3 GetObject`) under the active one, when tracing is on
+  client.middlewareStack.add((next, context) => (args) => {
+    const input = args.input as { Bucket?: string; Key?: string };
+    return traceStorageCall(String(context.commandName ?? 'request').replace(/Command$/, ''), input.Bucket, input.Key, () => next(args));
+  }, { step: 'initialize', name: 'mediatecaTracing' });
+  return client;
 }
 
 export class S3ObjectStore implements ObjectStore {
