@@ -186,8 +186,10 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'mediateca-bench-enrich-'));
   try {
     console.log(machineLine());
-    console.log(`per model: ${imageCount} photos (${PHOTOS.join(', ')} in turn, 0.6–1.5 MP), 1 warm-up call each\n`);
-    if (only.includes('models')) await perModel(work, imageCount, speechRounds, loadConfig(env));
+    if (only.includes('models')) {
+      console.log(`per model: ${imageCount} photos (${PHOTOS.join(', ')} in turn, 0.6–1.5 MP), 1 warm-up call each\n`);
+      await perModel(work, imageCount, speechRounds, loadConfig(env));
+    }
     if (only.includes('e2e')) await endToEnd(work, photos, env, megapixels);
   } finally {
     await rm(work, { recursive: true, force: true });
