@@ -134,7 +134,10 @@ async function endToEnd(work: string, count: number, env: NodeJS.ProcessEnv, meg
       let searchableAt = 0;
       const deadline = Date.now() + 300_000;
       for (;;) {
-        const hit = (await editor.request('GET', `/search?q=${word}&facets=`)).body.hits?.find((h: any) => h.assetId === assetId);
+        // enrich runs in this process and holds its event loop for seconds at a time: a kept-alive socket the
+        // server timed out meanwhile can reset under the next poll, which then simply polls again
+        const found = await editor.request('GET', `/search?q=${word}&facets=`).catch(() => undefined);
+        const hit = found?.body.hits?.find((h: any) => h.assetId === assetId);
         if (hit?.labels?.length) { searchableAt = Date.now(); break; }
         if (Date.now() > deadline) throw new Error(`photo ${i} never became searchable with labels`);
         await new Promise((r) => setTimeout(r, 25));
