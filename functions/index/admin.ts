@@ -141,7 +141,7 @@ async function runReplay(platform: Platform, id: string, target: (typeof REPLAY_
       const { replayCatalogue } = await import('../../shared/analytics/export.ts');
       const run = await replayCatalogue(platform.db, platform.store, platform.config.analytics);
       if (!run.ran) throw new Error('an analytics export was running; the catalogue was not rebuilt (try again)');
-      result.catalogue = { assets: run.silver?.assets ?? 0, renditions: run.silver?.renditions ?? 0 };
+      result.catalogue = { bronzeEvents: run.bronze?.events ?? 0, assets: run.silver?.assets ?? 0, renditions: run.silver?.renditions ?? 0 };
     }
     await finishReplayRun(platform.db, id, { result });
     platform.logger.info({ replay: id, target, result }, 'replay done');

@@ -13,6 +13,7 @@ import type { EventContext } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { adminRoutes } from './admin.ts';
+import { observeStageEnd, reportCatalogueGauges } from '../../shared/analytics/metrics.ts';
 import { INDEXED_STATES, type SearchDocument, type SearchIndex } from '../../shared/search/search-index.ts';
 
 const CONSUMER = 'index';
@@ -21,7 +22,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, CONSUMER);
   const reindex = (event: { data: { assetId: string } }, p: Platform, context: EventContext) => projectAssets(p, [event.data.assetId], context);
   acceptEvents(app, platform, CONSUMER, {
-    'io.mediateca.asset.rendered': reindex,
+    'io.mediateca.asset.rendered': async (event, p, context) => { await reindex(event, p, context); await observeStages(p, event); },
     'io.mediateca.asset.updated': reindex,
     'io.mediateca.asset.failed': reindex,
     'io.mediateca.asset.deleted': reindex,
@@ -30,11 +31,17 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     'io.mediateca.asset.editorial.approved': reindex,
     'io.mediateca.asset.editorial.rejected': reindex,
     'io.mediateca.asset.editorial.archived': reindex,
-    'io.mediateca.asset.enriched': reindex,
+    'io.mediateca.asset.enriched': async (event, p, context) => { await reindex(event, p, context); await observeStages(p, event); },
     'io.mediateca.person.updated': async (event, p, context) => projectAssets(p, await assetIdsWithPerson(p.db, event.data.personId), context),
   });
   adminRoutes(app, platform);
+  reportCatalogueGauges(platform.db);
   return app;
+}
+
+/** Business metrics: the stages this event ends (shared/analytics/metrics.ts); a failure to observe is only logged. */
+async function observeStages(platform: Platform, event: Parameters<typeof observeStageEnd>[1]): Promise<void> {
+  await observeStageEnd(platform.db, event).catch((error) => platform.logger.warn({ err: error, eventId: event.id }, 'stage metrics not observed'));
 }
 
 /**

@@ -1,5 +1,6 @@
 // search: text, semantic and hybrid search, "more like this", filters, facets and cursor pagination over the
 // read model, scoped to the caller's projects.
+import { countSearch } from '../../shared/analytics/metrics.ts';
 import type { Hono } from 'hono';
 import * as v from 'valibot';
 import { approvedOnlyProjects } from '../../shared/db/projects.ts';
@@ -81,6 +82,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     let result: SearchResult;
     try {
       result = await platform.search.search(query);
+      countSearch(query.mode, result.total);
     } catch (error) {
       if (error instanceof InvalidCursor) throw badRequest(`invalid cursor: ${error.message}`);
       throw error;

@@ -3,12 +3,13 @@
 // runs never plan the same range.
 import type { Kysely } from 'kysely';
 import type { AnalyticsConfig } from '../config.ts';
-import { withExportLock } from '../db/analytics-export.ts';
+import { exportedFiles, withExportLock } from '../db/analytics-export.ts';
 import type { DB } from '../db/schema.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
-import { type BronzeResult, exportBronze } from './bronze.ts';
-import { writeGold } from './gold.ts';
-import { type SilverResult, buildSilver } from './silver.ts';
+import { BRONZE_EVENT_SCHEMA, type BronzeResult, exportBronze } from './bronze.ts';
+import { PUBLICATION_OUTCOMES, writeGold } from './gold.ts';
+import { readParquet } from './parquet.ts';
+import { type Row, type SilverResult, buildSilver, objectBytes } from './silver.ts';
 
 export interface ExportRun {
   /** false when another export held the lock (this run did nothing) */
@@ -22,7 +23,7 @@ export async function runExport(db: Kysely<DB>, store: ObjectStore, settings: An
   const result = await withExportLock(db, async (locked) => {
     const bronze = await exportBronze(locked, store, { batchEvents: settings.batchEvents, batchMaxAgeSeconds: settings.batchMaxAgeSeconds, flush: options.flush });
     // gold is derived from the whole catalogue, so it changes exactly when silver does
-    const silver = await buildSilver(locked, store, (catalogue) => writeGold(store, catalogue));
+    const silver = await buildSilver(locked, store, async (catalogue) => writeGold(store, catalogue, await distributionEvents(locked, store)));
     return { ran: true, bronze, silver: silver && { changed: silver.changed, assets: silver.assets, renditions: silver.renditions, builtSeq: silver.builtSeq } };
   });
   return result ?? { ran: false };
@@ -36,8 +37,19 @@ export async function runExport(db: Kysely<DB>, store: ObjectStore, settings: An
 export async function replayCatalogue(db: Kysely<DB>, store: ObjectStore, settings: AnalyticsConfig): Promise<ExportRun> {
   const result = await withExportLock(db, async (locked) => {
     const bronze = await exportBronze(locked, store, { batchEvents: settings.batchEvents, batchMaxAgeSeconds: settings.batchMaxAgeSeconds, flush: true });
-    const silver = await buildSilver(locked, store, (catalogue) => writeGold(store, catalogue), { fromScratch: true });
+    const silver = await buildSilver(locked, store, async (catalogue) => writeGold(store, catalogue, await distributionEvents(locked, store)), { fromScratch: true });
     return { ran: true, bronze, silver: silver && { changed: silver.changed, assets: silver.assets, renditions: silver.renditions, builtSeq: silver.builtSeq } };
   });
   return result ?? { ran: false };
+}
+
+/** Every distribution event in bronze (their partitions only), for gold/publications.parquet. */
+async function distributionEvents(db: Kysely<DB>, store: ObjectStore): Promise<Row[]> {
+  const events: Row[] = [];
+  for (const file of await exportedFiles(db, 'bronze')) {
+    const partition = (typeof file.partition === 'string' ? JSON.parse(file.partition) : file.partition) as Record<string, string>;
+    if (!Object.hasOwn(PUBLICATION_OUTCOMES, partition.type ?? '')) continue;
+    events.push(...await readParquet(await objectBytes(store, store.buckets.analytics, file.key), BRONZE_EVENT_SCHEMA));
+  }
+  return events;
 }

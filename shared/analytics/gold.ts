@@ -8,6 +8,24 @@ import type { Row } from './silver.ts';
 
 export const GOLD_DAILY_KEY = 'gold/daily.parquet';
 export const GOLD_ENRICHMENT_KEY = 'gold/enrichment.parquet';
+export const GOLD_PUBLICATIONS_KEY = 'gold/publications.parquet';
+
+/** Distribution event type → the outcome gold/publications.parquet counts it as. */
+export const PUBLICATION_OUTCOMES: Record<string, string> = {
+  'io.mediateca.distribution.requested': 'requested',
+  'io.mediateca.distribution.delivered': 'delivered',
+  'io.mediateca.distribution.failed': 'failed',
+  'io.mediateca.distribution.retracted': 'retracted',
+};
+
+export const GOLD_PUBLICATIONS_SCHEMA: TableSchema = {
+  project_id: { type: 'UTF8' },
+  day: { type: 'UTF8' },
+  channel_id: { type: 'UTF8' },
+  /** requested, delivered, failed (gave up), retracted */
+  outcome: { type: 'UTF8' },
+  publications: { type: 'INT64' },
+};
 
 /** Stage → [start, end] columns of the silver catalogue. */
 export const STAGES = {
@@ -87,8 +105,27 @@ export function goldTables(catalogue: Row[]): GoldTables {
   return { daily: daily.sort(order), enrichment: [...outcomes.values()].sort(order) };
 }
 
-export async function writeGold(store: ObjectStore, catalogue: Row[]): Promise<GoldTables> {
+/** Publications per project, day (of the event), channel and outcome, from the bronze distribution events. */
+export function publicationTable(events: Row[]): Row[] {
+  const counts = new Map<string, Row>();
+  for (const event of events) {
+    const outcome = PUBLICATION_OUTCOMES[event.type as string];
+    if (!outcome) continue;
+    const data = JSON.parse(event.data as string) as { projectId: string; channelId: string };
+    const day = new Date(event.time as string).toISOString().slice(0, 10);
+    const key = [data.projectId, day, data.channelId, outcome].join('\u0000');
+    const row = counts.get(key) ?? { project_id: data.projectId, day, channel_id: data.channelId, outcome, publications: 0 };
+    row.publications = (row.publications as number) + 1;
+    counts.set(key, row);
+  }
+  const key = (r: Row) => [r.project_id, r.day, r.channel_id, r.outcome].join('\u0000');
+  return [...counts.values()].sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+export async function writeGold(store: ObjectStore, catalogue: Row[], distributionEvents: Row[] = []): Promise<GoldTables> {
   const tables = goldTables(catalogue);
+  const publications = await parquetBuffer(GOLD_PUBLICATIONS_SCHEMA, publicationTable(distributionEvents));
+  await store.put(store.buckets.analytics, GOLD_PUBLICATIONS_KEY, publications, 'application/vnd.apache.parquet', publications.length);
   const daily = await parquetBuffer(GOLD_DAILY_SCHEMA, tables.daily);
   const enrichment = await parquetBuffer(GOLD_ENRICHMENT_SCHEMA, tables.enrichment);
   await store.put(store.buckets.analytics, GOLD_DAILY_KEY, daily, 'application/vnd.apache.parquet', daily.length);

@@ -1,6 +1,7 @@
 // Silver and gold on the embedded default: the catalogue matches the database row for row, a later run re-reads
 // only the assets its new events name, and gold matches numbers computed here from the inputs and by DuckDB.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { changeAsset, putMetadata, putRendition } from '../db/assets.ts';
 import { saveLabels } from '../db/enrichment.ts';
@@ -172,6 +173,46 @@ test('gold matches the numbers computed from the inputs and by DuckDB over silve
     const counted = new Map<string, number>();
     for (const story of stories) for (const [part, status] of Object.entries(story.parts ?? {})) counted.set(`${part}|${status}`, (counted.get(`${part}|${status}`) ?? 0) + 1);
     assert.deepEqual(outcomes.map((o) => [`${o.part}|${o.status}`, o.n]), [...counted].sort(([a], [b]) => a.localeCompare(b)));
+  } finally {
+    duck.close();
+  }
+});
+
+test('gold counts publications per channel and outcome, as DuckDB counts the distribution events in bronze', async () => {
+  const [channelA, channelB] = [randomUUID(), randomUUID()];
+  const plan: [string, string, Asset][] = [
+    ['requested', channelA, stories[0]!.asset], ['delivered', channelA, stories[0]!.asset],
+    ['requested', channelA, stories[1]!.asset], ['failed', channelA, stories[1]!.asset],
+    ['requested', channelA, stories[2]!.asset], ['delivered', channelA, stories[2]!.asset],
+    ['requested', channelB, stories[0]!.asset], ['delivered', channelB, stories[0]!.asset], ['retracted', channelB, stories[0]!.asset],
+  ];
+  const events = plan.map(([outcome, channelId, asset]) => {
+    const ref = { publicationId: randomUUID(), channelId, assetId: asset.id, projectId: asset.project_id, version: asset.version };
+    if (outcome === 'requested') return newEvent('io.mediateca.distribution.requested', EVENT_SOURCE, { ...ref, notBefore: new Date().toISOString(), renditions: ['preview'] }, asset.id);
+    if (outcome === 'delivered') return newEvent('io.mediateca.distribution.delivered', EVENT_SOURCE, { ...ref, externalId: 'x', externalUrl: null }, asset.id);
+    if (outcome === 'failed') return newEvent('io.mediateca.distribution.failed', EVENT_SOURCE, { ...ref, reason: 'HTTP 500', attempts: 8 }, asset.id);
+    return newEvent('io.mediateca.distribution.retracted', EVENT_SOURCE, { ...ref, reason: 'taken down' }, asset.id);
+  });
+  await enqueue(platform.db, events);
+  const run = await runExport(platform.db, platform.store, settings, { flush: true });
+  assert.equal(run.bronze?.events, plan.length);
+
+  const gold = await hyparquetRows(platform.store, bucket(), 'gold/publications.parquet');
+  const expected = new Map<string, number>();
+  for (const [outcome, channelId, asset] of plan) {
+    const key = `${asset.project_id}|${channelId}|${outcome}`;
+    expected.set(key, (expected.get(key) ?? 0) + 1);
+  }
+  assert.deepEqual(new Map(gold.map((r) => [`${r.project_id}|${r.channel_id}|${r.outcome}`, Number(r.publications)])), expected);
+  const duck = await duckdbOverBucket(platform.store, bucket(), '');
+  try {
+    const independent = await query(duck.connection, `
+      select json_extract_string(data, '$.projectId') as project_id, json_extract_string(data, '$.channelId') as channel_id,
+             split_part(type, '.', 4) as outcome, count(*)::integer as n
+      from read_parquet('${duck.root}/bronze/events/*/*/*.parquet', hive_partitioning = true)
+      where type like 'io.mediateca.distribution.%' group by all order by all`);
+    assert.deepEqual(new Map(independent.map((r) => [`${r.project_id}|${r.channel_id}|${r.outcome}`, r.n])), expected);
+    assert.equal(gold.filter((r) => r.outcome === 'failed').length, 1, 'one failure, on channel A');
   } finally {
     duck.close();
   }

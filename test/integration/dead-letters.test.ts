@@ -5,6 +5,9 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, connect } from '@nats-io/transport-node';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as v from 'valibot';
 import { DeadLetterAnswer, DeadLetterPageAnswer, RedriveAnswer } from '../../functions/index/admin.ts';
@@ -12,7 +15,11 @@ import { createApp as indexApp, projectAsset } from '../../functions/index/index
 import { jetStreamDeadLetters } from '../../shared/events/dead-letters.ts';
 import { deliverToFunction } from '../../shared/events/deliver.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
-import { newEvent } from '../../shared/events/envelope.ts';
+import { envelopeOf, newEvent } from '../../shared/events/envelope.ts';
+import { type Host, startHost } from '../../scripts/host.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { insertDeadLetter } from '../../shared/db/dead-letters.ts';
+import { enqueue } from '../../shared/db/outbox.ts';
 import { type RunningConsumer, deadLetterStreamName, deleteStream, ensureStream, publishEvent, runConsumer } from '../../shared/events/jetstream.ts';
 import { createTestPlatform } from '../support/platform.ts';
 import { seedAsset } from '../support/seed-assets.ts';
@@ -138,5 +145,65 @@ describe('dead letters on JetStream: list and redrive', { skip: !up && 'PostgreS
       assert.equal(handled.get(event.id), 1, `${event.id} was handled once`);
       assert.equal(await processedRows(event.id), 1, `${event.id} is recorded processed once`);
     }
+  });
+});
+
+describe('dead letters of the embedded default (in-process delivery)', () => {
+  let host: Host;
+  let dataDir: string;
+  let operator: string;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mediateca-dead-letters-'));
+    host = await startHost(loadConfig({ MEDIATECA_DATA: dataDir, DATABASE_URL: 'memory://', PUBLIC_URL: 'http://127.0.0.1:0', ENRICH_PARTS: 'none' }), 0);
+    operator = await host.platform.signer!.mint('operator', { operations: 'admin' });
+  });
+  after(async () => {
+    await host?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${host.url}${path}`, { method, headers: { authorization: `Bearer ${operator}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, body: await response.json() as any };
+  };
+  const until = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      assert.ok(Date.now() < deadline, what);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  test('a refused event is kept, listed, and a redrive delivers it to its consumer again', async () => {
+    const { db } = host.platform;
+    // index refuses it (422: the asset id is no uuid): a dead letter at once
+    const broken = envelopeOf('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: 'not-a-uuid', projectId: 'newsroom', version: 1, fields: ['title'] });
+    await enqueue(db, [broken]);
+    host.platform.outboxWritten();
+    const first = await until('index dead-letters the event', async () => (await call('GET', '/admin/dead-letters?consumer=index')).body.deadLetters[0]);
+    v.parse(DeadLetterAnswer, first);
+    assert.equal(first.event.id, broken.id);
+    assert.match(first.reason, /HTTP 422/);
+    assert.equal((await call('GET', '/admin/dead-letters')).body.store, 'embedded');
+
+    // redriven while still broken: delivered again, refused again, kept again (a new dead letter)
+    assert.equal((await call('POST', `/admin/dead-letters/${first.id}/redrive`)).status, 202);
+    const again = (await call('GET', '/admin/dead-letters?consumer=index')).body.deadLetters;
+    assert.deepEqual(again.map((d: any) => d.event.id), [broken.id]);
+    assert.notEqual(again[0].id, first.id);
+    assert.equal((await call('POST', `/admin/dead-letters/${first.id}/redrive`)).status, 404, 'the old one is gone');
+
+    // one kept from an outage (its consumer never handled it): a bulk redrive delivers it, and index processes it once
+    const asset = await seedAsset(host.platform, { title: 'lighthouse keeper' });
+    const missed = newEvent('io.mediateca.asset.updated', EVENT_SOURCE, { assetId: asset.id, projectId: asset.project_id, version: asset.version, fields: ['title'] }, asset.id);
+    await insertDeadLetter(db, 'index', missed, 'still failing after retries: HTTP 503');
+    const bulk = await call('POST', '/admin/dead-letters/redrive', { reason: 'HTTP 503' });
+    assert.deepEqual(bulk.body.redriven, 1);
+    assert.ok(await db.selectFrom('search_documents').select('asset_id').where('asset_id', '=', asset.id).executeTakeFirst(), 'index projected the asset');
+    assert.equal((await db.selectFrom('processed_events').select('consumer').where('event_id', '=', missed.id).execute()).length, 1);
+    assert.deepEqual((await call('GET', '/admin/dead-letters')).body.deadLetters.map((d: any) => d.event.id), [broken.id]);
   });
 });
