@@ -25,6 +25,8 @@ const files = envNumber('BENCH_IMPORT_FILES', 1000);
 const fileBytes = Math.round(envNumber('BENCH_IMPORT_MB', 2) * 1e6);
 const rounds = envNumber('BENCH_IMPORT_ROUNDS', 2);
 const IN_FLIGHT = 8;
+/** items the import worker holds at once: the source host still sees at most IN_FLIGHT requests */
+const WORKER_SLOTS = envNumber('BENCH_IMPORT_SLOTS', 2 * IN_FLIGHT);
 
 const body = randomBytes(fileBytes);
 
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
     dataDir,
     nats: false,
     notifications: false,
-    env: { IMPORT_ALLOW_PRIVATE_NETWORKS: 'true', IMPORT_HOST_CONCURRENCY: String(IN_FLIGHT), IMPORT_CONCURRENCY: String(IN_FLIGHT), IMPORT_HOST_RATE: '100000', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0' },
+    env: { LOG_LEVEL: process.env.LOG_LEVEL!, IMPORT_ALLOW_PRIVATE_NETWORKS: 'true', IMPORT_HOST_CONCURRENCY: String(IN_FLIGHT), IMPORT_CONCURRENCY: String(WORKER_SLOTS), IMPORT_HOST_RATE: '100000', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0' },
   });
   if (!server) return;
   const { host } = server;

@@ -21,7 +21,8 @@ export interface NewUpload {
   expires_at: Date;
 }
 
-export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload): Promise<Asset> {
+/** `alsoInTransaction`: the caller's own write, committed with the asset or not at all (bulk import notes its task's asset). */
+export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload, alsoInTransaction?: (trx: Transaction<DB>) => Promise<void>): Promise<Asset> {
   return db.transaction().execute(async (trx) => {
     await trx.insertInto('projects').values({ id: asset.project_id, name: asset.project_id, settings: {} }).onConflict((oc) => oc.column('id').doNothing()).execute();
     const now = new Date();
@@ -32,6 +33,7 @@ export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset,
     }).execute();
     await snapshotIfDue(trx, created);
     await trx.insertInto('uploads').values({ ...upload, asset_id: created.id, project_id: created.project_id }).execute();
+    await alsoInTransaction?.(trx);
     return created;
   });
 }
