@@ -501,6 +501,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('outbox').addColumn('traceparent', 'text').addColumn('tracestate', 'text').execute();
     },
   },
+  '0034_import_task_events_by_import': {
+    // A batch's status (GET /imports/:id: throughput from its transitions) read its own events through an index,
+    // not by scanning every batch's history.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('import_task_events_import').on('import_task_events').columns(['import_id', 'to_state']).execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {
