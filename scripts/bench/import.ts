@@ -3,8 +3,10 @@
 // A loopback source host serves BENCH_IMPORT_FILES files (1,000) of BENCH_IMPORT_MB MB (2) each; every file is one
 // shared random buffer behind its own 16-byte header, so the files differ and the host holds one buffer only.
 //   import     a URL-list batch through the platform: POST /imports, the import worker claims each task, fetches it
-//              politely (limits raised for a loopback host: 8 in flight, no rate limit), starts an upload and
-//              streams the bytes to the presigned URL; timed until GET /imports/:id says completed.
+//              politely (limits raised for a loopback host: 8 requests in flight, no rate limit; the worker holds
+//              BENCH_IMPORT_SLOTS items, 16, so an item's database writes overlap the next item's fetch), starts an
+//              upload and streams the bytes to the presigned URL; timed until GET /imports/:id (asked every
+//              500 ms) says completed.
 //   baseline   the same files fetched and PUT into the incoming bucket by a plain loop, 8 in flight (fetch →
 //              ObjectStore.put, streaming).
 // Both run BENCH_IMPORT_ROUNDS times (2), interleaved. No bucket notifications: only the import path is timed, not
@@ -25,6 +27,8 @@ const files = envNumber('BENCH_IMPORT_FILES', 1000);
 const fileBytes = Math.round(envNumber('BENCH_IMPORT_MB', 2) * 1e6);
 const rounds = envNumber('BENCH_IMPORT_ROUNDS', 2);
 const IN_FLIGHT = 8;
+/** items the import worker holds at once: the source host still sees at most IN_FLIGHT requests */
+const WORKER_SLOTS = envNumber('BENCH_IMPORT_SLOTS', 2 * IN_FLIGHT);
 
 const body = randomBytes(fileBytes);
 
@@ -56,14 +60,14 @@ async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peak: nu
 
 async function main(): Promise<void> {
   console.log(`bench:import — ${machineLine()}`);
-  console.log(`${files} files × ${(fileBytes / 1e6).toFixed(1)} MB from a loopback host, ${rounds} rounds interleaved, ${IN_FLIGHT} in flight\n`);
+  console.log(`${files} files × ${(fileBytes / 1e6).toFixed(1)} MB from a loopback host, ${rounds} rounds interleaved, ${IN_FLIGHT} requests in flight (import: ${WORKER_SLOTS} items held)\n`);
   const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-bench-import-'));
   const source = await startSource();
   const server = await startServerHost({
     dataDir,
     nats: false,
     notifications: false,
-    env: { IMPORT_ALLOW_PRIVATE_NETWORKS: 'true', IMPORT_HOST_CONCURRENCY: String(IN_FLIGHT), IMPORT_CONCURRENCY: String(IN_FLIGHT), IMPORT_HOST_RATE: '100000', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0' },
+    env: { LOG_LEVEL: process.env.LOG_LEVEL!, IMPORT_ALLOW_PRIVATE_NETWORKS: 'true', IMPORT_HOST_CONCURRENCY: String(IN_FLIGHT), IMPORT_CONCURRENCY: String(WORKER_SLOTS), IMPORT_HOST_RATE: '100000', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0' },
   });
   if (!server) return;
   const { host } = server;
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
               }
               return;
             }
-            await new Promise((r) => setTimeout(r, 250)); // the status query is work on the same database: not too often
+            await new Promise((r) => setTimeout(r, 500)); // the status query is work on the same database: not too often
           }
         });
         peaks.import.push(peak);

@@ -21,17 +21,22 @@ export interface NewUpload {
   expires_at: Date;
 }
 
-export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload): Promise<Asset> {
+/** `alsoInTransaction`: the caller's own write, committed with the asset or not at all (bulk import notes its task's asset). */
+export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload, alsoInTransaction?: (trx: Transaction<DB>) => Promise<void>): Promise<Asset> {
+  // two statements (each a few inserts joined as common table expressions): fewer round trips, the same rows
   return db.transaction().execute(async (trx) => {
-    await trx.insertInto('projects').values({ id: asset.project_id, name: asset.project_id, settings: {} }).onConflict((oc) => oc.column('id').doNothing()).execute();
     const now = new Date();
-    const created = await trx.insertInto('assets').values({ created_at: now, updated_at: now, ...asset, state: 'uploading', version: 1 }).returningAll().executeTakeFirstOrThrow();
-    await trx.insertInto('asset_events').values({
-      asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: { filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type },
-      changes: recordedChanges(created),
-    }).execute();
+    const created = await trx
+      .with('project', (q) => q.insertInto('projects').values({ id: asset.project_id, name: asset.project_id, settings: {} }).onConflict((oc) => oc.column('id').doNothing()).returning('id'))
+      .insertInto('assets').values({ created_at: now, updated_at: now, ...asset, state: 'uploading', version: 1 }).returningAll().executeTakeFirstOrThrow();
+    await trx
+      .with('created_event', (q) => q.insertInto('asset_events').values({
+        asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: { filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type },
+        changes: recordedChanges(created),
+      }).returning('asset_id'))
+      .insertInto('uploads').values({ ...upload, asset_id: created.id, project_id: created.project_id }).execute();
     await snapshotIfDue(trx, created);
-    await trx.insertInto('uploads').values({ ...upload, asset_id: created.id, project_id: created.project_id }).execute();
+    await alsoInTransaction?.(trx);
     return created;
   });
 }

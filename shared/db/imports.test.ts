@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Database, openDatabase } from './connect.ts';
-import { cancelImport, claimTask, createImport, listTasks, renewLease, setImportState, settleTask, taskCounts, taskHistory } from './imports.ts';
+import { cancelImport, claimTask, claimTasks, createImport, listTasks, renewLease, setImportState, settleTask, taskCounts, taskHistory } from './imports.ts';
 
 let database: Database;
 before(async () => { database = await openDatabase('memory://'); });
@@ -81,4 +81,25 @@ test('hosts the worker is busy with are skipped', async () => {
   assert.equal(task?.import_id, free);
   await settleTask(database.db, task!, 'w1', { state: 'uploaded' });
   assert.equal((await claimTask(database.db, 'w1', 60))?.import_id, busy);
+});
+
+test('one claim takes every free slot: priority first, batches of one priority task by task, at most perHost per host', async () => {
+  const low = await batch(4, 2, 'low.example');
+  const a = await batch(3, 3, 'a.example');
+  const b = await batch(3, 3, 'b.example');
+  const claimed = await claimTasks(database.db, 'w1', 60, { limit: 5 });
+  assert.deepEqual(claimed.map((t) => [t.import_id, t.ordinal]), [[a, 0], [b, 0], [a, 1], [b, 1], [a, 2]]);
+  const history = await database.db.selectFrom('import_task_events').select('task_id').where('to_state', '=', 'fetching').where('import_id', 'in', [a, b]).orderBy('id').execute();
+  assert.deepEqual(history.map((e) => e.task_id), claimed.map((t) => t.id), 'transitions recorded in claim order');
+  for (const task of claimed) await settleTask(database.db, task, 'w1', { state: 'uploaded' });
+  const rest = await claimTasks(database.db, 'w1', 60, { limit: 10 });
+  assert.deepEqual(rest.map((t) => t.import_id), [b, low, low]);
+  for (const task of rest) await settleTask(database.db, task, 'w1', { state: 'uploaded' });
+
+  const crowded = await batch(2, 5, 'crowded.example');
+  const capped = await claimTasks(database.db, 'w1', 60, { limit: 5, perHost: 2 });
+  assert.deepEqual(capped.map((t) => [t.import_id, t.ordinal]), [[crowded, 0], [crowded, 1]]);
+  assert.equal((await claimTasks(database.db, 'w1', 60, { limit: 5, busyHosts: ['crowded.example'] })).length, 0);
+  for (const task of capped) await settleTask(database.db, task, 'w1', { state: 'uploaded' });
+  assert.equal((await claimTasks(database.db, 'w1', 60, { limit: 5 })).length, 3);
 });

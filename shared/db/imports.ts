@@ -1,7 +1,7 @@
 // The import repository: batches, their tasks (one per source item) and every task transition.
 // Workers claim tasks with FOR UPDATE SKIP LOCKED under a lease, so several workers never take the same task
 // and a task held by a dead worker is taken again once its lease runs out.
-import { type Kysely, type Transaction, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, Import, ImportItem, ImportState, ImportTask, ImportTaskState } from './schema.ts';
 
 export const TASK_STATES: readonly ImportTaskState[] = ['pending', 'fetching', 'retrying', 'uploaded', 'skipped', 'failed', 'cancelled'];
@@ -76,37 +76,80 @@ export async function cancelImport(db: Kysely<DB>, id: string): Promise<boolean>
   });
 }
 
-export type ClaimedTask = ImportTask & { previous_state: ImportTaskState; project_id: string; owner: string; source: Record<string, unknown>; defaults: Import['defaults'] };
+/** A claimed task with what the worker needs of its batch (not the source: see `findImportSource`). */
+export type ClaimedTask = ImportTask & { previous_state: ImportTaskState; project_id: string; owner: string; source_type: string; defaults: Import['defaults'] };
+
+/** One task: `claimTasks` with a limit of one. */
+export async function claimTask(db: Kysely<DB>, owner: string, leaseSeconds: number, busyHosts: string[] = []): Promise<ClaimedTask | undefined> {
+  return (await claimTasks(db, owner, leaseSeconds, { limit: 1, busyHosts }))[0];
+}
+
+export interface ClaimOptions {
+  /** how many tasks at most (the worker's free slots) */
+  limit: number;
+  /** hosts this worker has as many requests in flight at as it may: left for later */
+  busyHosts?: string[];
+  /** at most this many of the tasks taken at once for one host (its concurrency) */
+  perHost?: number;
+}
 
 /**
- * Claims the next task: highest priority (1) first; among batches of one priority, the one served longest ago
- * (round robin); within a batch, source order. Pending tasks, retries that are due, and tasks whose lease ran out.
- * `busyHosts` are left for later (this worker already has as many requests in flight there as it may).
+ * Claims up to `limit` tasks in one statement (one round trip: the tasks taken, their batches marked served,
+ * the transitions recorded). Highest priority (1) first; batches of one priority take turns, task by task,
+ * starting with the one served longest ago; within a batch, source order. Pending tasks, retries that are due,
+ * and tasks whose lease ran out. Rows another worker holds are skipped, never waited for.
  */
-export async function claimTask(db: Kysely<DB>, owner: string, leaseSeconds: number, busyHosts: string[] = []): Promise<ClaimedTask | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const hostFilter = busyHosts.length ? sql`and t.host not in (${sql.join(busyHosts)})` : sql``;
-    const claimed = await sql<ImportTask & { previous_state: ImportTaskState }>`
-      with next as (
-        select t.id, t.state as previous_state from import_tasks t join imports i on i.id = t.import_id
-        where i.state = 'running'
+export async function claimTasks(db: Kysely<DB>, owner: string, leaseSeconds: number, options: ClaimOptions): Promise<ClaimedTask[]> {
+  const busyHosts = options.busyHosts ?? [];
+  const hostFilter = busyHosts.length ? sql`and t.host not in (${sql.join(busyHosts)})` : sql``;
+  const limit = Math.max(1, Math.floor(options.limit));
+  const perHost = Math.max(1, Math.floor(options.perHost ?? limit));
+  const claimed = await sql<ClaimedTask>`
+    with candidates as (
+      select c.*, b.priority, b.last_claimed_at, b.created_at as batch_created_at
+      from imports b cross join lateral (
+        select t.id, t.import_id, t.host, t.ordinal, t.state as previous_state from import_tasks t
+        where t.import_id = b.id
           and (t.state = 'pending' or (t.state = 'retrying' and t.next_attempt_at <= now()) or (t.state = 'fetching' and t.lease_expires_at < now()))
           ${hostFilter}
-        order by i.priority, i.last_claimed_at nulls first, i.created_at, t.ordinal
-        limit 1
+        order by t.ordinal
+        limit ${limit}
         for update of t skip locked
-      )
+      ) c
+      where b.state = 'running'
+    ), turns as (
+      select *, row_number() over (partition by import_id order by ordinal) as turn from candidates
+    ), next as (
+      select id, previous_state, priority, turn, last_claimed_at, batch_created_at, ordinal from (
+        select *, row_number() over (partition by host order by priority, turn, last_claimed_at nulls first, batch_created_at, ordinal) as host_turn from turns
+      ) ranked
+      where host_turn <= ${perHost}
+      order by priority, turn, last_claimed_at nulls first, batch_created_at, ordinal
+      limit ${limit}
+    ), claimed as (
       update import_tasks t set state = 'fetching', attempts = t.attempts + 1, lease_owner = ${owner},
         lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), next_attempt_at = null, updated_at = now()
       from next where t.id = next.id
-      returning t.*, next.previous_state`.execute(trx);
-    const task = claimed.rows[0];
-    if (!task) return undefined;
-    const batch = await trx.updateTable('imports').set({ last_claimed_at: sql`clock_timestamp()` }).where('id', '=', task.import_id).returningAll().executeTakeFirstOrThrow();
-    const reason = task.previous_state === 'fetching' ? 'lease expired: a worker stopped while fetching' : null;
-    await recordTransition(trx, task, task.previous_state, 'fetching', reason);
-    return { ...task, project_id: batch.project_id, owner: batch.owner, source: batch.source, defaults: batch.defaults };
-  });
+      returning t.*, next.previous_state, next.priority, next.turn, next.last_claimed_at as batch_last_claimed_at, next.batch_created_at
+    ), batch as (
+      update imports i set last_claimed_at = clock_timestamp() where i.id in (select import_id from claimed)
+      returning i.id, i.project_id, i.owner, i.source_type, i.defaults
+    ), event as (
+      insert into import_task_events (task_id, import_id, from_state, to_state, reason, attempt)
+      select id, import_id, previous_state, 'fetching',
+        case when previous_state = 'fetching' then 'lease expired: a worker stopped while fetching' end, attempts
+      from claimed
+      order by priority, turn, batch_last_claimed_at nulls first, batch_created_at, ordinal
+    )
+    select claimed.*, batch.project_id, batch.owner, batch.source_type, batch.defaults from claimed join batch on batch.id = claimed.import_id
+    order by claimed.priority, claimed.turn, claimed.batch_last_claimed_at nulls first, claimed.batch_created_at, claimed.ordinal`.execute(db);
+  return claimed.rows.map(({ priority: _p, turn: _t, batch_last_claimed_at: _l, batch_created_at: _c, ...task }: any) => task as ClaimedTask);
+}
+
+/** The batch's source as stored (an S3 secret sealed): read once per batch by a worker, not with every claim. */
+export async function findImportSource(db: Kysely<DB>, importId: string): Promise<Record<string, unknown> | undefined> {
+  const row = await db.selectFrom('imports').select('source').where('id', '=', importId).executeTakeFirst();
+  return row?.source;
 }
 
 export type LeaseStatus = 'held' | 'lost' | 'cancelled';
@@ -140,50 +183,35 @@ export interface TaskOutcome {
   nextAttemptAt?: Date | null;
 }
 
-/** Settles a claimed task (only while this worker holds it); false when the lease was lost meanwhile. */
+/** Settles a claimed task (only while this worker holds it); false when the lease was lost meanwhile. One statement. */
 export async function settleTask(db: Kysely<DB>, task: ImportTask, owner: string, outcome: TaskOutcome): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('import_tasks')
-      .set({
-        state: outcome.state,
-        reason: outcome.reason ?? null,
-        ...(outcome.assetId !== undefined ? { asset_id: outcome.assetId } : {}),
-        duplicate_of: outcome.duplicateOf ?? null,
-        bytes: outcome.bytes ?? null,
-        next_attempt_at: outcome.nextAttemptAt ?? null,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: new Date(),
-      })
-      .where('id', '=', task.id)
-      .where('lease_owner', '=', owner)
-      .where('state', '=', 'fetching')
-      .returningAll()
-      .executeTakeFirst();
-    if (!updated) return false;
-    await recordTransition(trx, updated, 'fetching', outcome.state, outcome.reason ?? null);
-    return true;
-  });
+  const reason = outcome.reason ?? null;
+  const assetId = outcome.assetId === undefined ? sql`t.asset_id` : sql`${outcome.assetId}::uuid`;
+  const settled = await sql<{ id: string }>`
+    with settled as (
+      update import_tasks t set state = ${outcome.state}, reason = ${reason}, asset_id = ${assetId},
+        duplicate_of = ${outcome.duplicateOf ?? null}::uuid, bytes = ${outcome.bytes ?? null}::bigint,
+        next_attempt_at = ${outcome.nextAttemptAt ?? null}::timestamptz, lease_owner = null, lease_expires_at = null, updated_at = now()
+      where t.id = ${task.id} and t.lease_owner = ${owner} and t.state = 'fetching'
+      returning t.id, t.import_id, t.attempts
+    ), event as (
+      insert into import_task_events (task_id, import_id, from_state, to_state, reason, attempt)
+      select id, import_id, 'fetching', ${outcome.state}, ${reason}, attempts from settled
+    )
+    select id from settled`.execute(db);
+  return settled.rows.length > 0;
 }
 
 /** A worker shutting down hands a claimed task back untouched: it is pending again at once. */
 export async function releaseTask(db: Kysely<DB>, task: ImportTask, owner: string, reason: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('import_tasks')
-      .set({ state: 'pending', lease_owner: null, lease_expires_at: null, updated_at: new Date() })
-      .where('id', '=', task.id)
-      .where('lease_owner', '=', owner)
-      .where('state', '=', 'fetching')
-      .returningAll()
-      .executeTakeFirst();
-    if (updated) await recordTransition(trx, updated, 'fetching', 'pending', reason);
-  });
-}
-
-async function recordTransition(trx: Transaction<DB>, task: ImportTask, from: ImportTaskState, to: ImportTaskState, reason: string | null): Promise<void> {
-  await trx.insertInto('import_task_events').values({ task_id: task.id, import_id: task.import_id, from_state: from, to_state: to, reason, attempt: task.attempts }).execute();
+  await sql`
+    with released as (
+      update import_tasks t set state = 'pending', lease_owner = null, lease_expires_at = null, updated_at = now()
+      where t.id = ${task.id} and t.lease_owner = ${owner} and t.state = 'fetching'
+      returning t.id, t.import_id, t.attempts
+    )
+    insert into import_task_events (task_id, import_id, from_state, to_state, reason, attempt)
+    select id, import_id, 'fetching', 'pending', ${reason}, attempts from released`.execute(db);
 }
 
 export async function taskCounts(db: Kysely<DB>, importId: string): Promise<Record<ImportTaskState, number>> {

@@ -623,6 +623,13 @@ const migrations: Record<string, Migration> = {
       await sql`create index assets_trash on assets (deleted_at) where state = 'deleted'`.execute(db);
     },
   },
+  '0034_import_task_events_by_import': {
+    // A batch's status (GET /imports/:id: throughput from its transitions) read its own events through an index,
+    // not by scanning every batch's history.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('import_task_events_import').on('import_task_events').columns(['import_id', 'to_state']).execute();
+    },
+  },
   '0035_dead_letters_and_replays': {
     // Dead letters of the embedded default (in-process delivery; on JetStream they live in the <STREAM>_DLQ stream),
     // for GET /admin/dead-letters and redrive; and the runs of the admin replay endpoint (POST /admin/replays).

@@ -1,5 +1,6 @@
-// One fetched item into the platform, exactly as a hand upload: startUpload (the asset in `uploading`, a
-// presigned PUT or a multipart plan), then the bytes PUT to those URLs as they stream from the source. The
+// One fetched item into the platform, exactly as a hand upload: an upload plan (the asset in `uploading`, a
+// presigned PUT or a multipart plan), then the bytes PUT to those URLs as they stream from the source. For one
+// PUT the asset's rows are written while the bytes flow, and the last chunk waits for them (planUpload). The
 // bucket notification then reaches upload-complete, which verifies, dedups and starts renditions and indexing.
 // Nothing is buffered beyond one network chunk (one part, for a source that does not say its size); nothing
 // touches the disk.
@@ -8,12 +9,13 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Transaction } from 'kysely';
 import { findUpload } from '../db/assets.ts';
-import type { ImportItem } from '../db/schema.ts';
+import type { DB, ImportItem } from '../db/schema.ts';
 import { Problem } from '../http/problem.ts';
 import type { Platform } from '../platform.ts';
 import { planParts } from '../uploads/parts.ts';
-import { type StartUploadInput, startUpload, storageKeyFor } from '../uploads/start.ts';
+import { type StartUploadInput, describeUpload, planUpload, storageKeyFor } from '../uploads/start.ts';
 import { importBytes } from './metrics.ts';
 import { FetchError } from './net.ts';
 import type { FetchedItem } from './providers/provider.ts';
@@ -27,8 +29,11 @@ export interface IngestRequest {
   item: ImportItem;
   defaults: { title?: string; description?: string; tags?: string[] };
   provider: string;
-  /** called with the new asset's id before any byte is sent, so a restart can find out whether they arrived */
-  onAsset: (assetId: string) => Promise<void>;
+  /**
+   * called with the new asset's id in the transaction that creates the asset, committed before the last byte
+   * is sent, so a restart can find out whether they arrived
+   */
+  onAsset: (assetId: string, trx: Transaction<DB>) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -48,18 +53,30 @@ export async function ingest(platform: Platform, fetched: FetchedItem, request: 
     if (size > maxItemBytes) throw new FetchError(`too large: ${size} bytes, the limit is ${maxItemBytes} bytes`, true);
     if (size === 0) throw new FetchError('the file is empty (0 bytes)', true);
     const head = await source.peek(Math.min(SNIFF_BYTES, size));
-    let plan: Awaited<ReturnType<typeof startUpload>>;
+    let plan: Awaited<ReturnType<typeof planUpload>>;
     try {
-      plan = await startUpload(platform, request.owner, uploadInput(request, fetched, size, contentTypeFor(head, fetched.contentType)));
+      plan = await planUpload(platform, request.owner, uploadInput(request, fetched, size, contentTypeFor(head, fetched.contentType)));
     } catch (error) {
       return duplicateOrThrow(error);
     }
-    await request.onAsset(plan.assetId);
+    const assetId = plan.assetId;
     const options = { timeoutMs: requestTimeoutMs, signal: request.signal };
-    if (plan.method === 'PUT') {
-      await put(plan.url, source.take(size), size, { ...plan.headers }, options);
+    if (plan.answer) {
+      // the rows are written while the bytes stream; the last chunk waits for them
+      const recorded = plan.record((trx) => request.onAsset(assetId, trx));
+      recorded.catch(() => {}); // awaited below; a failure also stops the upload at its last chunk
+      try {
+        await put(plan.answer.url, holdLast(source.take(size), size, recorded, () => source.end()), size, { ...plan.answer.headers }, options);
+      } catch (error) {
+        await recorded; // the rows' failure, when that is what stopped the upload
+        throw error;
+      }
+      await recorded;
     } else {
-      const { partSize, parts } = plan.multipart;
+      await plan.record((trx) => request.onAsset(assetId, trx));
+      const described = await describeUpload(platform, plan.uploadId);
+      if (described.method !== 'MULTIPART') throw new Error('a multipart upload was planned');
+      const { partSize, parts } = described.multipart;
       const completed = [];
       for (const part of parts) {
         const length = Math.min(partSize, size - (part.partNumber - 1) * partSize);
@@ -68,7 +85,7 @@ export async function ingest(platform: Platform, fetched: FetchedItem, request: 
       const upload = (await findUpload(platform.db, plan.uploadId))!;
       await platform.store.completeMultipartUpload(upload.bucket, upload.storage_key, upload.multipart_upload_id!, completed);
     }
-    return { kind: 'uploaded', assetId: plan.assetId, bytes: size };
+    return { kind: 'uploaded', assetId, bytes: size };
   } finally {
     fetched.body.destroy();
   }
@@ -102,13 +119,12 @@ async function ingestUnknownSize(platform: Platform, source: ByteSource, fetched
       size += length;
       if (length < partSize) break;
     }
-    let plan: Awaited<ReturnType<typeof startUpload>>;
     try {
-      plan = await startUpload(platform, request.owner, { ...input, size }, { assetId, storageKey, multipartUploadId, partSize });
+      const plan = await planUpload(platform, request.owner, { ...input, size }, { assetId, storageKey, multipartUploadId, partSize });
+      await plan.record((trx) => request.onAsset(assetId, trx));
     } catch (error) {
       return duplicateOrThrow(error);
     }
-    await request.onAsset(plan.assetId);
     await store.completeMultipartUpload(bucket, storageKey, multipartUploadId, parts);
     completed = true;
     return { kind: 'uploaded', assetId, bytes: size };
@@ -136,6 +152,22 @@ function duplicateOrThrow(error: unknown): IngestResult {
   if (error instanceof Problem && typeof error.extra.duplicateOf === 'string') return { kind: 'duplicate', duplicateOf: error.extra.duplicateOf };
   if (error instanceof Problem) throw new FetchError(error.detail ?? error.title, true);
   throw error;
+}
+
+/**
+ * The bytes of `body` (`length` in all), the last chunk only once `until` resolved (its rejection ends the
+ * stream); `whileHeld` runs first (the source is read to its end, so its host's slot goes back meanwhile).
+ */
+async function* holdLast(body: AsyncIterable<Buffer>, length: number, until: Promise<unknown>, whileHeld: () => Promise<void>): AsyncGenerator<Buffer> {
+  let sent = 0;
+  for await (const chunk of body) {
+    if (sent + chunk.length >= length) {
+      await whileHeld();
+      await until;
+    }
+    sent += chunk.length;
+    yield chunk;
+  }
 }
 
 /** PUT to a presigned URL, streaming; answers the ETag. The store is ours: no SSRF guard, but the same timeout. */
@@ -206,6 +238,11 @@ export class ByteSource {
         yield chunk;
       }
     }
+  }
+
+  /** Reads the source to its end after the last expected byte (its connection is free then); more bytes fail. */
+  async end(): Promise<void> {
+    if (this.pendingBytes > 0 || (await this.pull())) throw new FetchError(`the source sent more bytes than it said (${this.received} or more)`, true);
   }
 
   private async pull(): Promise<boolean> {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import * as v from 'valibot';
 import { findAsset } from '../db/assets.ts';
-import { type ClaimedTask, claimTask, openTaskCounts, recordTaskAsset, releaseTask, renewLease, settleTask, type TaskOutcome } from '../db/imports.ts';
+import { type ClaimedTask, claimTasks, findImportSource, openTaskCounts, recordTaskAsset, releaseTask, renewLease, settleTask, type TaskOutcome } from '../db/imports.ts';
 import type { Platform } from '../platform.ts';
 import { credentialsKeyOf, openSource } from './credentials.ts';
 import { ingest } from './ingest.ts';
@@ -16,6 +16,8 @@ import { FetchError } from './net.ts';
 import { PoliteHttp, RobotsDisallowed } from './polite-http.ts';
 import { providerFor } from './providers/index.ts';
 import { ImportSource } from './sources.ts';
+
+const SOURCE_CACHE_SIZE = 32;
 
 type StopReason = 'stopping' | 'cancelled' | 'lease lost';
 
@@ -34,6 +36,8 @@ export class ImportWorker {
   private readonly pollIntervalMs: number;
   private gaugeRefreshedAt = 0;
   private readonly credentialsKey: Buffer;
+  /** each batch's source, read and opened once (a URL list or CSV can be large: not re-read with every task) */
+  private readonly sources = new Map<string, Promise<ImportSource>>();
 
   constructor(private readonly platform: Platform, options: WorkerOptions = {}) {
     this.http = new PoliteHttp(platform.config.imports, platform.config.redisUrl);
@@ -64,13 +68,15 @@ export class ImportWorker {
   }
 
   private async run(): Promise<void> {
-    const { concurrency, leaseSeconds } = this.platform.config.imports;
+    const { concurrency, leaseSeconds, hostConcurrency } = this.platform.config.imports;
     while (this.running) {
       try {
+        // every free slot in one claim; fewer tasks than asked means nothing more is ready now
         while (this.running && this.inFlight.size < concurrency) {
-          const task = await claimTask(this.platform.db, this.id, leaseSeconds, this.http.gate.busyHosts());
-          if (!task) break;
-          this.track(task);
+          const free = concurrency - this.inFlight.size;
+          const tasks = await claimTasks(this.platform.db, this.id, leaseSeconds, { limit: free, busyHosts: this.http.gate.busyHosts(), perHost: hostConcurrency });
+          for (const task of tasks) this.track(task);
+          if (tasks.length < free) break;
         }
         await this.refreshOpenGauge();
       } catch (error) {
@@ -115,11 +121,11 @@ export class ImportWorker {
       log.info('bytes had already arrived before a restart; not fetched again');
       return;
     }
-    const source = v.parse(ImportSource, openSource(task.source, this.credentialsKey, task.import_id));
-    const provider = providerFor(source);
     const started = performance.now();
     let outcome: TaskOutcome;
     try {
+      const source = await this.sourceOf(task.import_id);
+      const provider = providerFor(source);
       const fetched = await provider.fetchItem(task.item, source, { http: this.http, signal });
       const result = await ingest(this.platform, fetched, {
         owner: task.owner,
@@ -128,7 +134,7 @@ export class ImportWorker {
         defaults: task.defaults,
         provider: source.type,
         signal,
-        onAsset: (assetId) => recordTaskAsset(db, task.id, this.id, assetId),
+        onAsset: (assetId, trx) => recordTaskAsset(trx, task.id, this.id, assetId),
       });
       outcome = result.kind === 'uploaded'
         ? { state: 'uploaded', assetId: result.assetId, bytes: result.bytes }
@@ -142,9 +148,24 @@ export class ImportWorker {
       if (stop === 'lease lost') return; // another worker holds it now
       outcome = stop === 'cancelled' ? { state: 'cancelled', reason: 'the import was cancelled' } : this.failure(task, error);
     }
-    importFetchDuration.observe({ provider: source.type, outcome: outcome.state }, (performance.now() - started) / 1000);
+    importFetchDuration.observe({ provider: task.source_type, outcome: outcome.state }, (performance.now() - started) / 1000);
     await this.settle(task, outcome);
     if (outcome.state !== 'uploaded') log.info({ state: outcome.state, reason: outcome.reason }, 'import task settled');
+  }
+
+  /** The batch's source, from the cache or read once (the few most recent batches are kept). */
+  private sourceOf(importId: string): Promise<ImportSource> {
+    let source = this.sources.get(importId);
+    if (!source) {
+      source = findImportSource(this.platform.db, importId).then((stored) => {
+        if (!stored) throw new Error(`import ${importId} is gone`);
+        return v.parse(ImportSource, openSource(stored, this.credentialsKey, importId));
+      });
+      source.catch(() => this.sources.delete(importId));
+      this.sources.set(importId, source);
+      if (this.sources.size > SOURCE_CACHE_SIZE) this.sources.delete(this.sources.keys().next().value!);
+    }
+    return source;
   }
 
   /** Robots: skipped. Permanent: failed at once. Otherwise retried after backoff (or the host's Retry-After) until attempts run out. */

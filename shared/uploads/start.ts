@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { createUploadingAsset, findAsset, findDuplicate, findUpload } from '../db/assets.ts';
-import type { Upload } from '../db/schema.ts';
+import type { Transaction } from 'kysely';
+import type { DB, Upload } from '../db/schema.ts';
 import { extensionOf, mediaTypeOf, safeFilename } from '../domain/asset.ts';
 import { badRequest, conflict, payloadTooLarge } from '../http/problem.ts';
 import { ProjectId, Tags, userText } from '../http/validate.ts';
@@ -43,6 +44,19 @@ export function storageKeyFor(projectId: string, assetId: string, filename: stri
 }
 
 export async function startUpload(platform: Platform, owner: string, input: StartUploadInput, begun?: BegunMultipart) {
+  const planned = await planUpload(platform, owner, input, begun);
+  await planned.record();
+  return planned.answer ?? describeUpload(platform, planned.uploadId);
+}
+
+/**
+ * An upload in two steps, for a caller that streams the bytes itself (bulk import): the checks, the ids and, for
+ * one PUT, the presigned URL first; then `record()` writes the asset and its upload row (with `alsoInTransaction`
+ * in the same transaction). Bytes may flow to the URL while `record()` runs as long as the last byte is held back
+ * until it resolved: the object is complete in the store, and its notification can fire, only after the rows exist.
+ * `answer` is the client's instructions for one PUT; undefined for multipart (describeUpload reads them back).
+ */
+export async function planUpload(platform: Platform, owner: string, input: StartUploadInput, begun?: BegunMultipart) {
   const { config, store } = platform;
   if (input.size === 0) throw badRequest('the file is empty (0 bytes); there is nothing to upload');
   if (input.size > config.uploads.maxBytes) throw payloadTooLarge(`the file is ${input.size} bytes; the limit is ${config.uploads.maxBytes} bytes`);
@@ -60,29 +74,38 @@ export async function startUpload(platform: Platform, owner: string, input: Star
   const plan = begun ? { partSize: begun.partSize, partCount: Math.ceil(input.size / begun.partSize) } : multipart ? planParts(input.size, config.uploads.partSizeBytes) : undefined;
   const multipartUploadId = begun?.multipartUploadId ?? (plan ? await store.createMultipartUpload(bucket, key, input.contentType) : null);
 
-  await createUploadingAsset(
-    platform.db,
-    {
-      id: assetId,
-      project_id: input.projectId,
-      media_type: mediaTypeOf(input.contentType),
-      title: input.title ?? filename.replace(/\.[^.]+$/, ''),
-      description: input.description ?? '',
-      tags: input.tags,
-      filename,
-      content_type: input.contentType,
-      size_bytes: input.size,
-      expected_sha256: input.sha256 ?? null,
-      sha256: null,
-      storage_key: key,
-      duplicate_of: null,
-      state_reason: null,
-      progress: null,
-      owner,
-    },
-    { id: uploadId, bucket, storage_key: key, multipart_upload_id: multipartUploadId, part_size: plan?.partSize ?? null, part_count: plan?.partCount ?? null, expires_at: expiresAt },
-  );
-  return describeUpload(platform, uploadId);
+  const record = async (alsoInTransaction?: (trx: Transaction<DB>) => Promise<void>) => {
+    await createUploadingAsset(
+      platform.db,
+      {
+        id: assetId,
+        project_id: input.projectId,
+        media_type: mediaTypeOf(input.contentType),
+        title: input.title ?? filename.replace(/\.[^.]+$/, ''),
+        description: input.description ?? '',
+        tags: input.tags,
+        filename,
+        content_type: input.contentType,
+        size_bytes: input.size,
+        expected_sha256: input.sha256 ?? null,
+        sha256: null,
+        storage_key: key,
+        duplicate_of: null,
+        state_reason: null,
+        progress: null,
+        owner,
+      },
+      { id: uploadId, bucket, storage_key: key, multipart_upload_id: multipartUploadId, part_size: plan?.partSize ?? null, part_count: plan?.partCount ?? null, expires_at: expiresAt },
+      alsoInTransaction,
+    );
+  };
+  if (multipartUploadId) return { uploadId, assetId, record, answer: undefined };
+  // one PUT: everything the answer needs is at hand (nothing to read back)
+  const ttl = config.uploads.urlTtlSeconds;
+  const url = await store.presignPut(bucket, key, input.contentType, ttl);
+  const urlsExpireAt = new Date(Date.now() + ttl * 1000).toISOString();
+  const answer = { uploadId, assetId, state: 'uploading' as const, expiresAt: expiresAt.toISOString(), urlsExpireAt, method: 'PUT' as const, url, headers: { 'content-type': input.contentType } };
+  return { uploadId, assetId, record, answer };
 }
 
 /** The upload's instructions; for multipart, parts already received are listed so a client can resume. */
