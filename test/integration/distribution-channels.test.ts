@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { openChannel } from '../../shared/distribution/adapters/index.ts';
-import type { AssetSidecar, Channel, ChannelType, Delivery, DeliveryFile } from '../../shared/distribution/channel.ts';
+import { channelProblems, openChannel } from '../../shared/distribution/adapters/index.ts';
+import { type AssetSidecar, type Channel, type ChannelOptions, type ChannelType, type Delivery, type DeliveryFile, isPermanent } from '../../shared/distribution/channel.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { type DropServer, startSshd, startVsftpd } from '../support/drop-servers.ts';
 import { S3, createRgwUser, requireServer } from '../support/servers.ts';
@@ -20,7 +20,7 @@ import { type WebhookReceiver, startWebhookReceiver } from '../support/webhook-r
 import { YOUTUBE_CREDENTIALS, type YoutubeServer, startYoutubeServer, youtubeTarget } from '../support/youtube-server.ts';
 
 /** loopback destinations: the SSRF guard is told to allow private networks, as DISTRIBUTE_ALLOW_PRIVATE_NETWORKS does */
-const OPTIONS = { maxConnections: 2, idleMs: 2000, network: { allowPrivateNetworks: true, allowedRanges: [] } };
+const OPTIONS: ChannelOptions = { maxConnections: 2, idleMs: 2000, network: { allowPrivateNetworks: true, allowedRanges: [] } };
 const opened: Channel[] = [];
 after(() => Promise.all(opened.map((channel) => channel.close())));
 function channelOf(type: ChannelType, target: unknown, credentials: unknown, options = OPTIONS): Channel {
@@ -243,5 +243,50 @@ describe('youtube (a local server written to the resumable upload protocol)', ()
   test('youtube: a bad refresh token and an asset without video are permanent failures', async () => {
     await assert.rejects(channelOf('youtube', youtubeTarget(server), { ...YOUTUBE_CREDENTIALS, refreshToken: 'revoked' }).deliver(delivery(files()).value), { name: 'PermanentDeliveryError' });
     await assert.rejects(channel().deliver(delivery([memoryFile('poster', 'jpg', 'image/jpeg', poster)]).value), { name: 'PermanentDeliveryError' });
+  });
+});
+
+describe('the SSRF guard on channel targets (DISTRIBUTE_ALLOW_PRIVATE_NETWORKS off)', () => {
+  const guarded = (allowedRanges: string[] = []) => ({ ...OPTIONS, network: { allowPrivateNetworks: false, allowedRanges } });
+  const refused = (error: Error) => error.name === 'AddressRefused' && isPermanent(error);
+  let receiver: WebhookReceiver;
+  let youtube: YoutubeServer;
+  before(async () => { [receiver, youtube] = await Promise.all([startWebhookReceiver(), startYoutubeServer()]); });
+  after(async () => { await Promise.all([receiver.close(), youtube.close()]); });
+
+  test('webhook: a loopback address is refused, by IP literal and by a name that resolves to it; an allowed range lets it through', async () => {
+    const before = receiver.received.length;
+    await assert.rejects(channelOf('webhook', { url: receiver.url }, { secret: receiver.secret }, guarded()).deliver(delivery(files()).value), refused);
+    const byName = receiver.url.replace('127.0.0.1', 'localhost');
+    await assert.rejects(channelOf('webhook', { url: byName }, { secret: receiver.secret }, guarded()).deliver(delivery(files()).value), (error: Error) => refused(error) && /localhost resolves to/.test(error.message));
+    assert.equal(receiver.received.length, before, 'nothing reached the receiver');
+    const ref = await channelOf('webhook', { url: byName }, { secret: receiver.secret }, guarded(['127.0.0.0/8'])).deliver(delivery(files()).value);
+    assert.ok(ref.externalId);
+    assert.equal(receiver.received.length, before + 1);
+  });
+
+  test('s3: an endpoint on a private address is refused before any request', async () => {
+    const channel = channelOf('s3', { endpoint: 'http://10.255.255.1:7480', bucket: 'anything' }, { accessKeyId: 'a', secretAccessKey: 'b' }, guarded());
+    await assert.rejects(channel.deliver(delivery(files()).value), refused);
+    const byName = channelOf('s3', { endpoint: S3.endpoint.replace('127.0.0.1', 'localhost'), bucket: 'anything' }, { accessKeyId: 'a', secretAccessKey: 'b' }, guarded());
+    await assert.rejects(byName.deliver(delivery(files()).value), refused);
+  });
+
+  test('youtube: a session URL the server hands out is checked too (the link-local metadata address is refused)', async () => {
+    const base = youtube.base;
+    youtube.base = base.replace('127.0.0.1', '169.254.169.254');
+    try {
+      const channel = channelOf('youtube', youtubeTarget({ ...youtube, base }), YOUTUBE_CREDENTIALS, guarded(['127.0.0.1/32']));
+      await assert.rejects(channel.deliver(delivery(files()).value), (error: Error) => refused(error) && /169\.254\.169\.254/.test(error.message));
+    } finally {
+      youtube.base = base;
+    }
+  });
+
+  test('a channel is refused at creation when its URL names a refused IP literal', () => {
+    const network = { allowPrivateNetworks: false, allowedRanges: [] };
+    assert.deepEqual(channelProblems('webhook', { url: 'http://127.0.0.1:9/hooks' }, { secret: receiver.secret }, network), ['target.url: refused: 127.0.0.1 resolves to 127.0.0.1, a private or reserved address (DISTRIBUTE_ALLOW_PRIVATE_NETWORKS is off)']);
+    assert.deepEqual(channelProblems('webhook', { url: 'https://cms.example/hooks' }, { secret: receiver.secret }, network), []);
+    assert.deepEqual(channelProblems('webhook', { url: 'http://127.0.0.1:9/hooks' }, { secret: receiver.secret }, { allowPrivateNetworks: true }), []);
   });
 });
