@@ -173,6 +173,14 @@ export interface DistributionConfig {
   leaseSeconds: number;
   /** how long presigned rendition URLs handed to a channel (webhook bodies) stay valid */
   urlTtlSeconds: number;
+  /**
+   * The SSRF guard on channel targets that speak HTTP (webhook URLs, S3 endpoints, YouTube URLs), checked on every
+   * connection: private, loopback and link-local addresses are refused unless DISTRIBUTE_ALLOW_PRIVATE_NETWORKS is
+   * true or they fall in DISTRIBUTE_ALLOWED_RANGES (comma-separated CIDR ranges).
+   */
+  network: { allowPrivateNetworks: boolean; allowedRanges: string[] };
+  /** a channel's connection (SFTP session, FTP login, HTTP keep-alive) unused for this long is closed */
+  connectionIdleMs: number;
   /** per-channel defaults a channel's own settings override */
   defaults: { timeoutMs: number; maxAttempts: number; retryBaseMs: number; retryMaxMs: number; concurrency: number; breakerThreshold: number; breakerHalfOpenMs: number };
 }
@@ -287,6 +295,12 @@ function list<T extends string>(known: readonly T[], what: string) {
 }
 
 /** `<key id>:<base64 of 32 bytes>` (openssl rand -base64 32 makes the key) */
+/** comma-separated CIDR ranges (the SSRF guards' exceptions) */
+const cidrList = v.pipe(
+  v.string(),
+  v.transform((value) => value.split(',').map((range) => range.trim()).filter(Boolean)),
+  v.check((ranges) => ranges.every((range) => /^[0-9a-f.:]+\/\d{1,3}$/i.test(range)), 'not a comma list of CIDR ranges (e.g. 10.20.0.0/16)'),
+);
 const secretKey = v.pipe(
   v.string(),
   v.trim(),
@@ -391,11 +405,7 @@ const Env = v.object({
   IMPORT_USER_AGENT: v.optional(text),
   IMPORT_CONTACT_URL: v.optional(url),
   IMPORT_ALLOW_PRIVATE_NETWORKS: v.optional(boolean, 'false'),
-  IMPORT_ALLOWED_RANGES: v.optional(v.pipe(
-    v.string(),
-    v.transform((value) => value.split(',').map((range) => range.trim()).filter(Boolean)),
-    v.check((ranges) => ranges.every((range) => /^[0-9a-f.:]+\/\d{1,3}$/i.test(range)), 'not a comma list of CIDR ranges (e.g. 10.20.0.0/16)'),
-  )),
+  IMPORT_ALLOWED_RANGES: v.optional(cidrList),
   IMPORT_HOST_CONCURRENCY: v.optional(integer(1), '2'),
   IMPORT_HOST_RATE: v.optional(positiveNumber, '1'),
   IMPORT_CONCURRENCY: v.optional(integer(1), '8'),
@@ -429,6 +439,9 @@ const Env = v.object({
   CHANNEL_SECRETS_KEY: v.optional(secretKey),
   CHANNEL_SECRETS_OLD_KEYS: v.optional(v.pipe(v.string(), v.transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)), v.array(secretKey))),
   DISTRIBUTE_POLL_INTERVAL_MS: v.optional(duration('ms', 'ms'), '1s'),
+  DISTRIBUTE_ALLOW_PRIVATE_NETWORKS: v.optional(boolean, 'false'),
+  DISTRIBUTE_ALLOWED_RANGES: v.optional(cidrList),
+  DISTRIBUTE_CONNECTION_IDLE_MS: v.optional(duration('ms', 'ms'), '30s'),
   DISTRIBUTE_LEASE_SECONDS: v.optional(duration('s', 's'), '5m'),
   DISTRIBUTE_URL_TTL: v.optional(duration('s', 's'), '24h'),
   DISTRIBUTE_TIMEOUT_MS: v.optional(duration('ms', 'ms'), '10m'),
@@ -553,6 +566,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.DISTRIBUTE_POLL_INTERVAL_MS,
       leaseSeconds: e.DISTRIBUTE_LEASE_SECONDS,
       urlTtlSeconds: e.DISTRIBUTE_URL_TTL,
+      network: { allowPrivateNetworks: e.DISTRIBUTE_ALLOW_PRIVATE_NETWORKS, allowedRanges: e.DISTRIBUTE_ALLOWED_RANGES ?? [] },
+      connectionIdleMs: e.DISTRIBUTE_CONNECTION_IDLE_MS,
       defaults: {
         timeoutMs: e.DISTRIBUTE_TIMEOUT_MS,
         maxAttempts: e.DISTRIBUTE_MAX_ATTEMPTS,

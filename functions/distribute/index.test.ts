@@ -28,7 +28,7 @@ const tokens: Record<string, string> = {};
 const receivers: WebhookReceiver[] = [];
 
 before(async () => {
-  platform = await createTestPlatform({ RATE_LIMIT_PER_MINUTE: '0' });
+  platform = await createTestPlatform({ RATE_LIMIT_PER_MINUTE: '0', DISTRIBUTE_ALLOW_PRIVATE_NETWORKS: 'true' });
   worker = new DistributionWorker(platform, secretBoxOf(platform.config), { now: () => clock });
   app = createApp(platform, { worker, now: () => clock });
   assets = assetsApp(platform);

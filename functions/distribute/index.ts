@@ -85,7 +85,7 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
   app.post('/projects/:id/channels', async (c) => {
     const projectId = adminOf(c);
     const input = parseOrProblem(NewChannel, await jsonBody(c.req.raw), 'channel');
-    const problems = channelProblems(input.type, input.target, input.credentials);
+    const problems = channelProblems(input.type, input.target, input.credentials, platform.config.distribution.network);
     if (problems.length) throw badRequest(`the ${input.type} channel is not usable: ${problems.join('; ')}`, { problems });
     const created = await createChannel(platform.db, { id: randomUUID(), project_id: projectId, name: input.name, type: input.type, target: input.target, credentials: secrets.encrypt(input.credentials), renditions: input.renditions, settings: input.settings as Record<string, number> });
     if (!created) throw conflict(`project ${projectId} already has a channel named ${JSON.stringify(input.name)}`);
@@ -97,7 +97,7 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
     const patch = parseOrProblem(ChannelPatch, await jsonBody(c.req.raw), 'channel');
     const target = patch.target ?? (channel.target as Record<string, unknown>);
     const credentials = patch.credentials ?? secrets.decrypt(channel.credentials);
-    const problems = channelProblems(channel.type as ChannelType, target, credentials);
+    const problems = channelProblems(channel.type as ChannelType, target, credentials, platform.config.distribution.network);
     if (problems.length) throw badRequest(`the ${channel.type} channel would not be usable: ${problems.join('; ')}`, { problems });
     const version = versionFromIfMatch(c.req.header('if-match')) ?? channel.version;
     const updated = await updateChannel(platform.db, channel.id, version, {

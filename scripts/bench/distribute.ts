@@ -4,7 +4,8 @@
 //   throughput: distribute's time / the raw clients' time for the same files (goal ≤ 1.2);
 //   request → delivered p50 / p95 per publication (the publication is what approval or a rule creates);
 //   isolation: the other channels' median delivery latency with the webhook answering 500 / with none failing (≈ 1.0).
-// BENCH_ASSETS (200; rounds of BENCH_ROUNDS, 4), BENCH_ASSET_KIB (256), BENCH_ISOLATION_ASSETS (20 per variant).
+// BENCH_ASSETS (200; rounds of BENCH_ROUNDS, 4), BENCH_ASSET_KIB (256), BENCH_ISOLATION_ASSETS (20 per variant),
+// BENCH_DB (postgres: a fresh database on this machine's PostgreSQL, as distribute-worker runs; pglite: in-process).
 // Needs root (sshd and vsftpd log a system user in), Ceph RGW, openssh-server and vsftpd.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -20,7 +21,7 @@ import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { startSshd, startVsftpd } from '../../test/support/drop-servers.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
-import { S3, createRgwUser, requireServer } from '../../test/support/servers.ts';
+import { S3, createRgwUser, createTestDatabase, requireServer } from '../../test/support/servers.ts';
 import { startWebhookReceiver } from '../../test/support/webhook-receiver.ts';
 import { envNumber, machineLine, median, percentile, table } from './lib.ts';
 
@@ -28,12 +29,16 @@ const ASSETS = envNumber('BENCH_ASSETS', 200);
 const ROUNDS = envNumber('BENCH_ROUNDS', 4);
 const KIB = envNumber('BENCH_ASSET_KIB', 256);
 const ISOLATION = envNumber('BENCH_ISOLATION_ASSETS', 20);
+const DB = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
 const LANES = 2; // the channels' default concurrency (DISTRIBUTE_CONCURRENCY), and the raw clients' lanes per channel
 
 await requireServer('Ceph RGW', S3.endpoint);
-console.log(`bench:distribute · ${ASSETS} assets × 4 channels (${KIB} KiB originals) in ${ROUNDS} interleaved rounds · ${machineLine()}\n`);
+console.log(`bench:distribute · ${ASSETS} assets × 4 channels (${KIB} KiB originals) in ${ROUNDS} interleaved rounds · database ${DB} · ${machineLine()}\n`);
 
-const platform = await createTestPlatform({ DISTRIBUTE_POLL_INTERVAL_MS: '50', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'error' });
+const database = DB === 'postgres' ? await createTestDatabase() : undefined;
+// the worker is woken when publications are requested (as the distribute function wakes an in-process worker) and
+// pumps each channel when an attempt ends: the poll interval is left at its default and is not in the hot path
+const platform = await createTestPlatform({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'error', DISTRIBUTE_ALLOW_PRIVATE_NETWORKS: 'true', ...(database ? { DATABASE_URL: database.url } : {}) });
 const [webhook, sshd, ftpd] = await Promise.all([startWebhookReceiver(), startSshd(), startVsftpd()]);
 const bucket = `bench-distribute-${Date.now().toString(36)}`;
 const s3Credentials = createRgwUser() ?? { accessKeyId: S3.accessKeyId, secretAccessKey: S3.secretAccessKey };
@@ -69,10 +74,12 @@ async function makeAssets(count: number): Promise<{ asset: Asset; bytes: Buffer 
 /** publishes every asset to the given channels and waits until each publication settles; its latencies in ms */
 async function distribute(items: { asset: Asset }[], channelIds: string[]): Promise<Map<string, number[]>> {
   const ids: string[] = [];
+  const targets = await Promise.all(channelIds.map(async (id) => (await findChannel(platform.db, id))!));
   for (const { asset } of items) {
-    for (const channelId of channelIds) ids.push((await publish(platform.db, asset, (await findChannel(platform.db, channelId))!, { actor: 'bench', now: new Date() })).publication.id);
+    // as approval does: the publications are requested, and the worker is woken (functions/distribute)
+    for (const channel of targets) ids.push((await publish(platform.db, asset, channel, { actor: 'bench', now: new Date() })).publication.id);
+    worker.wake();
   }
-  worker.wake();
   const latencies = new Map<string, number[]>();
   for (;;) {
     const rows = await platform.db.selectFrom('publications').select(['channel_id', 'state', 'created_at', 'delivered_at']).where('id', 'in', ids).execute();
@@ -108,6 +115,7 @@ try {
   const perRound = Math.max(1, Math.round(ASSETS / ROUNDS));
   const times = { raw: [] as number[], distribute: [] as number[] };
   const latencies: number[] = [];
+  const byChannel = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
     const items = await makeAssets(perRound);
     // alternate which goes first, so drift in the machine's load hits both alike
@@ -115,7 +123,12 @@ try {
     for (const variant of order) {
       const started = performance.now();
       if (variant === 'raw') await raw(items);
-      else for (const list of (await distribute(items, channels.map((c) => c.id))).values()) latencies.push(...list);
+      else {
+        for (const [channelId, list] of await distribute(items, channels.map((c) => c.id))) {
+          latencies.push(...list);
+          byChannel.set(channelId, [...(byChannel.get(channelId) ?? []), ...list]);
+        }
+      }
       times[variant].push(performance.now() - started);
     }
     console.log(`round ${round + 1}/${ROUNDS}: raw ${times.raw.at(-1)!.toFixed(0)} ms, distribute ${times.distribute.at(-1)!.toFixed(0)} ms`);
@@ -126,7 +139,11 @@ try {
     ['throughput (same bytes)', 'raw clients', 'distribute', 'ratio (goal ≤ 1.2)'],
     ['total ms', sum(times.raw), sum(times.distribute), sum(times.distribute) / sum(times.raw)],
   ], 2);
-  table([['request → delivered', 'p50 ms', 'p95 ms'], ['per publication', percentile(latencies, 50), percentile(latencies, 95)]], 0);
+  table([
+    ['approval (publication requested) → delivered', 'p50 ms', 'p95 ms'],
+    [`per publication (${latencies.length})`, percentile(latencies, 50), percentile(latencies, 95)],
+    ...channels.map((c) => [`  ${c.name}`, percentile(byChannel.get(c.id) ?? [], 50), percentile(byChannel.get(c.id) ?? [], 95)]),
+  ], 0);
 
   // isolation: the three others' latency while the webhook answers 500 (retries, then an open breaker) vs none failing
   const others = channels.filter((c) => c.name !== 'webhook').map((c) => c.id);
@@ -149,6 +166,7 @@ try {
   const { DeleteBucketCommand } = await import('@aws-sdk/client-s3');
   await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
   await platform.dispose();
+  await database?.drop();
 }
 
 /** publishes fresh assets to all four channels; waits for the three others (the failing webhook keeps retrying) */
@@ -156,8 +174,8 @@ async function distributeWithout(variant: string, wait: string[]): Promise<Map<s
   const items = await makeAssets(ISOLATION / 2);
   for (const { asset } of items) {
     for (const channel of channels) await publish(platform.db, asset, channel, { actor: `bench-${variant}`, now: new Date() });
+    worker.wake();
   }
-  worker.wake();
   const ids = items.map((i) => i.asset.id);
   for (;;) {
     const rows = await platform.db.selectFrom('publications').select(['channel_id', 'state', 'created_at', 'delivered_at']).where('asset_id', 'in', ids).where('channel_id', 'in', wait).execute();

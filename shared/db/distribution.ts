@@ -149,10 +149,11 @@ export async function channelsWithDueWork(db: Kysely<DB>, now: Date): Promise<{ 
  * retractions stay `retracting`.
  */
 export async function claimDue(db: Kysely<DB>, channelId: string, now: Date, owner: string, leaseSeconds: number, limit: number): Promise<Publication[]> {
+  if (limit <= 0) return [];
   return db.transaction().execute(async (trx) => {
     const due = await trx
       .selectFrom('publications')
-      .selectAll()
+      .select(['id', 'state'])
       .where('channel_id', '=', channelId)
       .where('due_at', '<=', now)
       .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
@@ -161,19 +162,26 @@ export async function claimDue(db: Kysely<DB>, channelId: string, now: Date, own
       .forUpdate()
       .skipLocked()
       .execute();
-    const claimed: Publication[] = [];
-    for (const row of due) {
-      const to: PublicationState = row.state === 'retracting' ? 'retracting' : 'delivering';
-      const updated = await trx
-        .updateTable('publications')
-        .set({ state: to, lease_owner: owner, lease_expires_at: new Date(now.getTime() + leaseSeconds * 1000), updated_at: new Date() })
-        .where('id', '=', row.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      if (row.state !== to) await appendEvent(trx, updated, row.state, to, null, owner);
-      claimed.push(updated);
+    if (due.length === 0) return [];
+    // one statement for the whole batch: retractions stay `retracting`, the rest become `delivering`
+    const claimed = await trx
+      .updateTable('publications')
+      .set({
+        state: sql<PublicationState>`case when state = 'retracting' then 'retracting' else 'delivering' end`,
+        lease_owner: owner,
+        lease_expires_at: new Date(now.getTime() + leaseSeconds * 1000),
+        updated_at: new Date(),
+      })
+      .where('id', 'in', due.map((row) => row.id))
+      .returningAll()
+      .execute();
+    const before = new Map(due.map((row) => [row.id, row.state]));
+    const changed = claimed.filter((row) => before.get(row.id) !== row.state);
+    if (changed.length) {
+      await trx.insertInto('publication_events').values(changed.map((row) => ({ publication_id: row.id, asset_id: row.asset_id, from_state: before.get(row.id)!, to_state: row.state, reason: null, attempt: row.attempts, actor: owner }))).execute();
     }
-    return claimed;
+    const order = new Map(due.map((row, index) => [row.id, index]));
+    return claimed.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   });
 }
 

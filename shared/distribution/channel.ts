@@ -2,9 +2,12 @@
 // one contract test per adapter (test/integration/distribution-channels.test.ts).
 //   deliver(files + sidecar, idempotency key) → where it went (external id / URL, and what retract needs)
 //   retract(that reference) → gone (already gone counts as gone)
-// Adapters are stateless between calls: a crash mid-delivery leaves a checkpoint (saved through `checkpoint`), and
-// the next attempt, with the same idempotency key, resumes from it or starts over cleanly; nothing is published twice.
+// An adapter keeps nothing about a delivery between calls: a crash mid-delivery leaves a checkpoint (saved through
+// `checkpoint`), and the next attempt, with the same idempotency key, resumes from it or starts over cleanly; nothing
+// is published twice. What it does keep is its connections (one adapter per channel in a worker, pooled, bounded,
+// closed when idle), so deliveries do not pay a handshake and a login each.
 import type { Readable } from 'node:stream';
+import type { AddressPolicy } from '../net/guard.ts';
 
 export const CHANNEL_TYPES = ['webhook', 's3', 'sftp', 'ftp', 'youtube'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
@@ -67,6 +70,18 @@ export interface RetractRequest {
 export interface Channel {
   deliver(delivery: Delivery): Promise<DeliveredRef>;
   retract(request: RetractRequest): Promise<void>;
+  /** closes the connections it keeps (idle ones at once, busy ones when their work ends) */
+  close(): Promise<void>;
+}
+
+/** How an adapter connects: its connection bounds and the SSRF guard for the hosts its target names. */
+export interface ChannelOptions {
+  /** connections kept to the destination at most (the channel's concurrency) */
+  maxConnections: number;
+  /** an unused connection is closed after this */
+  idleMs: number;
+  /** which addresses http(s) targets (webhook URLs, S3 endpoints, YouTube URLs) may reach */
+  network: AddressPolicy;
 }
 
 /** Retrying cannot help (bad credentials, the receiver refused the content): the publication fails at once, with this reason. */
@@ -75,6 +90,14 @@ export class PermanentDeliveryError extends Error {
     super(message);
     this.name = 'PermanentDeliveryError';
   }
+}
+
+/** Whether retrying cannot help: a refusal from the channel, or a destination the SSRF guard refuses. */
+export function isPermanent(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof PermanentDeliveryError || e.name === 'AddressRefused') return true;
+  }
+  return false;
 }
 
 /** the file name at a destination: the asset id keeps names unique, the extension comes from the stored key */

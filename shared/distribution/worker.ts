@@ -31,7 +31,7 @@ import { EVENT_SOURCE } from '../events/catalog.ts';
 import { newEvent } from '../events/envelope.ts';
 import type { Platform } from '../platform.ts';
 import { openChannel } from './adapters/index.ts';
-import { type AssetSidecar, type ChannelType, type DeliveryFile, PermanentDeliveryError, destinationName } from './channel.ts';
+import { type AssetSidecar, type Channel, type ChannelType, type DeliveryFile, PermanentDeliveryError, destinationName, isPermanent } from './channel.ts';
 import { distributionAttemptDuration, distributionAttempts, distributionBreakerState, distributionRequestToDelivered } from './metrics.ts';
 import { DISTRIBUTION_EVENTS, publicationRef, publishProblem, retractedEvent } from './publish.ts';
 import type { SecretBox } from './secrets.ts';
@@ -43,8 +43,18 @@ export function channelSettings(config: DistributionConfig, channel: Pick<Channe
 }
 
 interface ChannelRuntime {
+  channel: ChannelRow;
   version: number;
   settings: ChannelSettings;
+  /** the channel's adapter, kept while the channel is unchanged: its connections are reused across deliveries */
+  adapter: Channel;
+  /** attempts running on this channel in this process */
+  active: number;
+  /** a claim for this channel is under way; `pumpAgain`: look once more when it ends */
+  pumping?: Promise<void>;
+  pumpAgain: boolean;
+  /** the channel changed: this runtime's adapter is closed once its last attempt ends */
+  retired: boolean;
   bulkhead: BulkheadPolicy;
   breaker: CircuitBreakerPolicy;
   /** when the breaker last opened: cockatiel half-opens on the first call after the pause, so the probe is ours to send */
@@ -63,6 +73,7 @@ export class DistributionWorker {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly runtimes = new Map<string, ChannelRuntime>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly pumps = new Set<Promise<void>>();
   private readonly now: () => Date;
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
@@ -115,32 +126,66 @@ export class DistributionWorker {
       });
   }
 
-  /** one pass: claims what is due on every channel, as far as each channel's free slots and breaker allow */
+  /** one pass: finds the channels with due work and lets each claim what its free slots and breaker allow */
   async poll(): Promise<void> {
     const now = this.now();
+    const pumps: Promise<void>[] = [];
     for (const { channel_id } of await channelsWithDueWork(this.platform.db, now)) {
       const channel = await findChannel(this.platform.db, channel_id);
       if (!channel) continue;
-      const runtime = this.runtimeFor(channel);
+      pumps.push(this.pump(this.runtimeFor(channel)));
+    }
+    await Promise.all(pumps);
+  }
+
+  /**
+   * Claims due publications of one channel, as many as it has free slots (one claim, one batch), and starts them.
+   * An attempt that ends pumps its own channel again at once, so a busy channel never waits for the next poll and
+   * never looks at the other channels' work.
+   */
+  private pump(runtime: ChannelRuntime): Promise<void> {
+    if (this.stopping || runtime.retired) return Promise.resolve();
+    if (runtime.pumping) {
+      runtime.pumpAgain = true;
+      return runtime.pumping;
+    }
+    const claim = async () => {
       const open = runtime.breaker.state === CircuitState.Open || runtime.breaker.state === CircuitState.HalfOpen;
-      if (open && Date.now() - runtime.openedAt < runtime.settings.breakerHalfOpenMs) continue;
+      if (open && Date.now() - runtime.openedAt < runtime.settings.breakerHalfOpenMs) return;
       // an open breaker whose pause is over lets one probe through
-      const slots = open ? Math.min(1, runtime.bulkhead.executionSlots) : runtime.bulkhead.executionSlots;
-      if (slots <= 0) continue;
-      const claimed = await claimDue(this.platform.db, channel.id, now, this.owner, this.platform.config.distribution.leaseSeconds, slots);
+      const free = runtime.settings.concurrency - runtime.active;
+      const slots = open ? Math.min(1, free) : free;
+      if (slots <= 0) return;
+      const claimed = await claimDue(this.platform.db, runtime.channel.id, this.now(), this.owner, this.platform.config.distribution.leaseSeconds, slots);
       for (const publication of claimed) {
-        const run = this.run(channel, runtime, publication).finally(() => {
+        runtime.active++;
+        const run = this.run(runtime.channel, runtime, publication).finally(() => {
+          runtime.active--;
           this.inFlight.delete(run);
-          this.wake(); // a slot is free again
+          if (runtime.retired && runtime.active === 0) this.closeAdapter(runtime);
+          else void this.pump(runtime); // a slot is free again
         });
         this.inFlight.add(run);
       }
-    }
+    };
+    const pumping = claim()
+      .catch((error) => this.platform.logger.error({ err: error, channel: runtime.channel.name }, 'distribution claim failed'))
+      .finally(() => {
+        runtime.pumping = undefined;
+        if (runtime.pumpAgain) {
+          runtime.pumpAgain = false;
+          void this.pump(runtime);
+        }
+      });
+    runtime.pumping = pumping;
+    this.pumps.add(pumping);
+    void pumping.finally(() => this.pumps.delete(pumping));
+    return pumping;
   }
 
   /** waits for every attempt in flight (tests, shutdown) */
   async idle(): Promise<void> {
-    while (this.polling || this.inFlight.size > 0) await Promise.allSettled([this.polling, ...this.inFlight]);
+    while (this.polling || this.inFlight.size > 0 || this.pumps.size > 0) await Promise.allSettled([this.polling, ...this.inFlight, ...this.pumps]);
   }
 
   async stop(): Promise<void> {
@@ -148,6 +193,8 @@ export class DistributionWorker {
     clearInterval(this.timer);
     await this.resealing;
     await this.idle();
+    await Promise.all([...this.runtimes.values()].map((runtime) => runtime.adapter.close().catch(() => {})));
+    this.runtimes.clear();
   }
 
   /** the breaker state this process sees for a channel (closed when it has not run anything on it) */
@@ -158,20 +205,30 @@ export class DistributionWorker {
 
   private runtimeFor(channel: ChannelRow): ChannelRuntime {
     const known = this.runtimes.get(channel.id);
-    if (known && known.version === channel.version) return known;
-    const settings = channelSettings(this.platform.config.distribution, channel);
+    if (known && known.version === channel.version) {
+      known.channel = channel; // the breaker state column changes without a new version
+      return known;
+    }
+    if (known) {
+      // changed target, credentials or settings: new connections; the old ones close when their attempts end
+      known.retired = true;
+      if (known.active === 0) this.closeAdapter(known);
+    }
+    const config = this.platform.config.distribution;
+    const settings = channelSettings(config, channel);
+    const adapter = openChannel(channel.type as ChannelType, channel.target, this.secrets.decrypt(channel.credentials), { maxConnections: settings.concurrency, idleMs: config.connectionIdleMs, network: config.network });
     // A refusal (4xx, bad credentials) says nothing about the channel's health: only transient failures count.
-    const breaker = circuitBreaker(handleWhen((error) => !(error instanceof PermanentDeliveryError)), { halfOpenAfter: settings.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(settings.breakerThreshold) });
+    const breaker = circuitBreaker(handleWhen((error) => !isPermanent(error)), { halfOpenAfter: settings.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(settings.breakerThreshold) });
     breaker.onStateChange((state) => {
       distributionBreakerState.set({ channel: channel.name, type: channel.type }, BREAKER_VALUES[state]);
       setBreakerState(this.platform.db, channel.id, BREAKER_NAMES[state]).catch((error) => this.platform.logger.warn({ err: error }, 'could not record the breaker state'));
       this.platform.logger.info({ channel: channel.name, breaker: BREAKER_NAMES[state] }, 'channel breaker changed');
     });
     // Opening schedules nothing by itself: look again once the breaker may half-open.
-    const runtime: ChannelRuntime = { version: channel.version, settings, bulkhead: bulkhead(settings.concurrency, 0), breaker, openedAt: 0 };
+    const runtime: ChannelRuntime = { channel, version: channel.version, settings, adapter, active: 0, pumpAgain: false, retired: false, bulkhead: bulkhead(settings.concurrency, 0), breaker, openedAt: 0 };
     breaker.onBreak(() => {
       runtime.openedAt = Date.now();
-      setTimeout(() => this.wake(), settings.breakerHalfOpenMs + 10).unref();
+      setTimeout(() => void this.pump(runtime), settings.breakerHalfOpenMs + 10).unref();
     });
     this.runtimes.set(channel.id, runtime);
     return runtime;
@@ -185,7 +242,7 @@ export class DistributionWorker {
     const renewal = setInterval(() => { renewLease(this.platform.db, publication.id, this.owner, new Date(this.now().getTime() + leaseMs)).catch(() => {}); }, leaseMs / 3);
     renewal.unref();
     try {
-      const adapter = openChannel(channel.type as ChannelType, channel.target, this.secrets.decrypt(channel.credentials));
+      const { adapter } = runtime;
       const attempt = timeout(runtime.settings.timeoutMs, TimeoutStrategy.Aggressive);
       await runtime.bulkhead.execute(() =>
         runtime.breaker.execute(() =>
@@ -223,6 +280,11 @@ export class DistributionWorker {
     }
   }
 
+  private closeAdapter(runtime: ChannelRuntime): void {
+    runtime.adapter.close().catch((error) => this.platform.logger.warn({ err: error, channel: runtime.channel.name }, 'could not close the channel\'s connections'));
+    if (this.runtimes.get(runtime.channel.id) === runtime) this.runtimes.delete(runtime.channel.id);
+  }
+
   /** The files and the sidecar of the publication's asset; a problem with the asset itself is permanent. */
   private async contents(publication: Publication): Promise<{ files: DeliveryFile[]; sidecar: AssetSidecar }> {
     const { db, store, config } = this.platform;
@@ -230,7 +292,8 @@ export class DistributionWorker {
     if (!asset) throw new PermanentDeliveryError('the asset no longer exists');
     const problem = publishProblem(asset);
     if (problem) throw new PermanentDeliveryError(`not published: ${problem}`);
-    const renditions = new Map((await listRenditions(db, asset.id)).map((r) => [r.name, r]));
+    const [renditionRows, metadata] = await Promise.all([listRenditions(db, asset.id), getMetadata(db, asset.id)]);
+    const renditions = new Map(renditionRows.map((r) => [r.name, r]));
     const files = publication.renditions.map((name): DeliveryFile => {
       const source = name === 'original'
         ? { bucket: config.buckets.masters, key: asset.storage_key, contentType: asset.content_type, size: Number(asset.size_bytes) }
@@ -246,7 +309,6 @@ export class DistributionWorker {
         url: () => store.presignGet(source.bucket, source.key!, config.distribution.urlTtlSeconds, filename),
       };
     });
-    const metadata = await getMetadata(db, asset.id);
     const sidecar: AssetSidecar = {
       id: asset.id,
       projectId: asset.project_id,
@@ -295,7 +357,7 @@ export class DistributionWorker {
     // (cockatiel 3.2's isTaskCancelledError tests the bulkhead's marker, so instanceof it is)
     const reason = error instanceof TaskCancelledError ? `timed out after ${runtime.settings.timeoutMs} ms` : error.message || String(error);
     const attempts = publication.attempts + 1;
-    const permanent = error instanceof PermanentDeliveryError;
+    const permanent = isPermanent(error);
     const retryAt = new Date(this.now().getTime() + retryDelayMs(runtime.settings, attempts));
     this.platform.logger.warn({ channel: channel.name, publication: publication.id, action, attempts, reason }, 'distribution attempt failed');
     if (action === 'retract') {

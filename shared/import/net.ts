@@ -1,11 +1,10 @@
 // Fetching from hosts we do not control: only http/https, an SSRF guard on every connection (the address the
 // name resolves to is checked when the socket connects, so a redirect or a DNS answer cannot steer a request to
-// a private network), redirects followed by hand and counted, and a timeout on a silent server.
-import { lookup as dnsLookup } from 'node:dns';
+// a private network; the guard itself is shared/net/guard.ts), redirects followed by hand and counted, and a timeout on a silent server.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import type { LookupFunction } from 'node:net';
+import { checkUrlHost, guardedLookup as sharedGuardedLookup } from '../net/guard.ts';
 
 /** Why a fetch failed, and whether trying again can help. */
 export class FetchError extends Error {
@@ -29,47 +28,20 @@ export interface NetPolicy {
   maxRedirects: number;
 }
 
-/** Only globally routable unicast addresses: no private, loopback, link-local, CGNAT, multicast or reserved ranges. */
-export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
-}
-
-/** Whether the guard lets a connection to this address through. */
-export function addressAllowed(address: string, policy: Pick<NetPolicy, 'allowPrivateNetworks' | 'allowedRanges'>): boolean {
-  if (policy.allowPrivateNetworks || isPublicAddress(address)) return true;
-  if (!ipaddr.isValid(address)) return false;
-  const parsed = ipaddr.process(address);
-  return (policy.allowedRanges ?? []).some((cidr) => {
-    const range = ipaddr.parseCIDR(cidr);
-    return parsed.kind() === range[0].kind() && parsed.match(range);
-  });
-}
-
 export function refusalFor(address: string, host: string): FetchError {
   return new FetchError(`refused: ${host} resolves to ${address}, a private or reserved address (IMPORT_ALLOW_PRIVATE_NETWORKS is off)`, true);
 }
 
 /** A dns.lookup that refuses non-public addresses; used as the `lookup` of every socket the importer opens. */
 export function guardedLookup(policy: Pick<NetPolicy, 'allowPrivateNetworks' | 'allowedRanges'>): LookupFunction {
-  return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, '', 0);
-      const list = addresses as { address: string; family: number }[];
-      const refused = list.find((a) => !addressAllowed(a.address, policy));
-      if (refused) return callback(refusalFor(refused.address, hostname) as NodeJS.ErrnoException, '', 0);
-      if ((options as { all?: boolean }).all) return (callback as (e: null, a: typeof list) => void)(null, list);
-      callback(null, list[0]!.address, list[0]!.family);
-    });
-  };
+  return sharedGuardedLookup(policy, refusalFor);
 }
 
 /** Checks what can be checked before connecting: the scheme, and a host written as an IP literal (no lookup happens). */
 export function checkUrl(url: URL, policy: Pick<NetPolicy, 'allowPrivateNetworks' | 'allowedRanges'>): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchError(`only http and https URLs are fetched, not ${url.protocol}`, true);
   if (url.username || url.password) throw new FetchError('URLs with credentials are not fetched', true);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && !addressAllowed(host, policy)) throw refusalFor(host, host);
+  checkUrlHost(url, policy, refusalFor);
 }
 
 export interface GetResult {

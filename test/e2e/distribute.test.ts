@@ -70,7 +70,7 @@ describe('distribution end to end (servers)', async () => {
       MEDIATECA_DATA: dataDir, ENRICH_PARTS: 'none', PORT: '0', DATABASE_URL: database.url, NATS_URL, NATS_STREAM: stream,
       S3_ENDPOINT: S3.endpoint, S3_ACCESS_KEY: S3.accessKeyId, S3_SECRET_KEY: S3.secretAccessKey,
       BUCKET_INCOMING: `mt-${run}-incoming`, BUCKET_MASTERS: `mt-${run}-masters`, BUCKET_RENDITIONS: `mt-${run}-renditions`,
-      DISTRIBUTE_POLL_INTERVAL_MS: '200', CHANNEL_SECRETS_KEY: `e2e:${randomBytes(32).toString('base64')}`,
+      DISTRIBUTE_POLL_INTERVAL_MS: '200', DISTRIBUTE_ALLOW_PRIVATE_NETWORKS: 'true', CHANNEL_SECRETS_KEY: `e2e:${randomBytes(32).toString('base64')}`,
     }), 0);
     cleanups.push(() => host.stop());
     cleanups.push(async () => {

@@ -11,13 +11,23 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { openChannel } from '../../shared/distribution/adapters/index.ts';
-import type { AssetSidecar, Channel, ChannelType, Delivery, DeliveryFile } from '../../shared/distribution/channel.ts';
+import { channelProblems, openChannel } from '../../shared/distribution/adapters/index.ts';
+import { type AssetSidecar, type Channel, type ChannelOptions, type ChannelType, type Delivery, type DeliveryFile, isPermanent } from '../../shared/distribution/channel.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { type DropServer, startSshd, startVsftpd } from '../support/drop-servers.ts';
 import { S3, createRgwUser, requireServer } from '../support/servers.ts';
 import { type WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver.ts';
 import { YOUTUBE_CREDENTIALS, type YoutubeServer, startYoutubeServer, youtubeTarget } from '../support/youtube-server.ts';
+
+/** loopback destinations: the SSRF guard is told to allow private networks, as DISTRIBUTE_ALLOW_PRIVATE_NETWORKS does */
+const OPTIONS: ChannelOptions = { maxConnections: 2, idleMs: 2000, network: { allowPrivateNetworks: true, allowedRanges: [] } };
+const opened: Channel[] = [];
+after(() => Promise.all(opened.map((channel) => channel.close())));
+function channelOf(type: ChannelType, target: unknown, credentials: unknown, options = OPTIONS): Channel {
+  const channel = openChannel(type, target, credentials, options);
+  opened.push(channel);
+  return channel;
+}
 
 const assetId = randomUUID();
 const publicationId = randomUUID();
@@ -97,7 +107,7 @@ describe('webhook', () => {
   let receiver: WebhookReceiver;
   before(async () => { receiver = await startWebhookReceiver(); });
   after(() => receiver.close());
-  const channel = () => openChannel('webhook', { url: receiver.url }, { secret: receiver.secret });
+  const channel = () => channelOf('webhook', { url: receiver.url }, { secret: receiver.secret });
   channelContract('webhook', async () => ({ channel: channel(), contents: async () => new Map([...receiver.published.values()].map((item) => [item.id, JSON.stringify(item.body.files.map((f: { url: string }) => f.url))])) }), (delivered) => {
     assert.equal(delivered.size, 1);
     const request = receiver.received.at(-1)!;
@@ -113,7 +123,7 @@ describe('webhook', () => {
     receiver.mode = 503;
     await assert.rejects(channel().deliver(delivery(files()).value), (error: Error) => error.name === 'Error' && /HTTP 503/.test(error.message));
     receiver.mode = 'ok';
-    const wrong = openChannel('webhook', { url: receiver.url }, { secret: `whsec_${randomBytes(24).toString('base64')}` });
+    const wrong = channelOf('webhook', { url: receiver.url }, { secret: `whsec_${randomBytes(24).toString('base64')}` });
     await assert.rejects(wrong.deliver(delivery(files()).value), /HTTP 401/);
     assert.equal(receiver.received.at(-1)!.verified, false);
   });
@@ -148,7 +158,7 @@ describe('s3 (a second bucket on Ceph RGW, its own credentials)', async () => {
     }
     return found;
   };
-  if (available) channelContract('s3', async () => ({ channel: openChannel('s3', { endpoint: S3.endpoint, region: S3.region, bucket, prefix: 'playout' }, credentials), contents }), expectFilesAndSidecar);
+  if (available) channelContract('s3', async () => ({ channel: channelOf('s3', { endpoint: S3.endpoint, region: S3.region, bucket, prefix: 'playout' }, credentials), contents }), expectFilesAndSidecar);
 });
 
 describe('sftp (OpenSSH sshd on loopback)', async () => {
@@ -158,14 +168,14 @@ describe('sftp (OpenSSH sshd on loopback)', async () => {
   after(async () => { await server?.stop(); });
   const target = () => ({ host: '127.0.0.1', port: server.port, directory: server.directory, hostKeySha256: server.hostKeySha256 });
   if (!available) return;
-  channelContract('sftp', async () => ({ channel: openChannel('sftp', target(), { username: server.username, privateKey: server.privateKey }), contents: folderContents(server.directory), partials: folderPartials(server.directory) }), expectFilesAndSidecar);
+  channelContract('sftp', async () => ({ channel: channelOf('sftp', target(), { username: server.username, privateKey: server.privateKey }), contents: folderContents(server.directory), partials: folderPartials(server.directory) }), expectFilesAndSidecar);
 
   test('sftp: password login works; a wrong pinned host key is refused', async () => {
-    const byPassword = openChannel('sftp', target(), { username: server.username, password: server.password });
+    const byPassword = channelOf('sftp', target(), { username: server.username, password: server.password });
     const ref = await byPassword.deliver(delivery(files()).value);
     assert.equal(readdirSync(server.directory).filter((n) => !n.startsWith('.')).length, 3);
     await byPassword.retract({ externalId: ref.externalId, ref: ref.ref, idempotencyKey: 'k', signal: new AbortController().signal });
-    const pinnedWrong = openChannel('sftp', { ...target(), hostKeySha256: `SHA256:${'A'.repeat(43)}` }, { username: server.username, password: server.password });
+    const pinnedWrong = channelOf('sftp', { ...target(), hostKeySha256: `SHA256:${'A'.repeat(43)}` }, { username: server.username, password: server.password });
     await assert.rejects(pinnedWrong.deliver(delivery(files()).value));
   });
 
@@ -173,14 +183,14 @@ describe('sftp (OpenSSH sshd on loopback)', async () => {
     const abort = new AbortController();
     const cut = [memoryFile('original', 'mp4', 'video/mp4', video), memoryFile('poster', 'jpg', 'image/jpeg', poster, (stream) => stream.once('data', () => abort.abort(new Error('killed mid-upload'))))];
     const first = delivery(cut, {}, abort.signal);
-    await assert.rejects(openChannel('sftp', target(), { username: server.username, password: server.password }).deliver(first.value));
+    await assert.rejects(channelOf('sftp', target(), { username: server.username, password: server.password }).deliver(first.value));
     const visible = readdirSync(server.directory).filter((n) => !n.startsWith('.'));
     assert.deepEqual(visible, [`${assetId}_original.mp4`], 'only the finished file is visible');
     assert.deepEqual(first.saved.at(-1), { placed: [join(server.directory, `${assetId}_original.mp4`)] });
     const second = delivery(files(), first.saved.at(-1));
-    const ref = await openChannel('sftp', target(), { username: server.username, password: server.password }).deliver(second.value);
+    const ref = await channelOf('sftp', target(), { username: server.username, password: server.password }).deliver(second.value);
     expectFilesAndSidecar(await folderContents(server.directory)());
-    await openChannel('sftp', target(), { username: server.username, password: server.password }).retract({ externalId: ref.externalId, ref: ref.ref, idempotencyKey: 'k', signal: new AbortController().signal });
+    await channelOf('sftp', target(), { username: server.username, password: server.password }).retract({ externalId: ref.externalId, ref: ref.ref, idempotencyKey: 'k', signal: new AbortController().signal });
     assert.deepEqual(readdirSync(server.directory).filter((n) => !n.startsWith('.')), []);
   });
 });
@@ -191,14 +201,14 @@ describe('ftp (vsftpd on loopback)', async () => {
   before(async () => { if (available) server = await startVsftpd(); });
   after(async () => { await server?.stop(); });
   if (!available) return;
-  channelContract('ftp', async () => ({ channel: openChannel('ftp', { host: '127.0.0.1', port: server.port, directory: server.directory }, { username: server.username, password: server.password }), contents: folderContents(server.directory), partials: folderPartials(server.directory) }), expectFilesAndSidecar);
+  channelContract('ftp', async () => ({ channel: channelOf('ftp', { host: '127.0.0.1', port: server.port, directory: server.directory }, { username: server.username, password: server.password }), contents: folderContents(server.directory), partials: folderPartials(server.directory) }), expectFilesAndSidecar);
 });
 
 describe('youtube (a local server written to the resumable upload protocol)', () => {
   let server: YoutubeServer;
   before(async () => { server = await startYoutubeServer(); });
   after(() => server.close());
-  const channel = () => openChannel('youtube', youtubeTarget(server), YOUTUBE_CREDENTIALS);
+  const channel = () => channelOf('youtube', youtubeTarget(server), YOUTUBE_CREDENTIALS);
   channelContract('youtube', async () => ({ channel: channel(), contents: async () => new Map([...server.videos].map(([id, v]) => [id, sha(v.bytes)])) }), (delivered) => {
     assert.deepEqual([...delivered.values()], [sha(video)]);
     const [uploaded] = [...server.videos.values()];
@@ -231,7 +241,52 @@ describe('youtube (a local server written to the resumable upload protocol)', ()
   });
 
   test('youtube: a bad refresh token and an asset without video are permanent failures', async () => {
-    await assert.rejects(openChannel('youtube', youtubeTarget(server), { ...YOUTUBE_CREDENTIALS, refreshToken: 'revoked' }).deliver(delivery(files()).value), { name: 'PermanentDeliveryError' });
+    await assert.rejects(channelOf('youtube', youtubeTarget(server), { ...YOUTUBE_CREDENTIALS, refreshToken: 'revoked' }).deliver(delivery(files()).value), { name: 'PermanentDeliveryError' });
     await assert.rejects(channel().deliver(delivery([memoryFile('poster', 'jpg', 'image/jpeg', poster)]).value), { name: 'PermanentDeliveryError' });
+  });
+});
+
+describe('the SSRF guard on channel targets (DISTRIBUTE_ALLOW_PRIVATE_NETWORKS off)', () => {
+  const guarded = (allowedRanges: string[] = []) => ({ ...OPTIONS, network: { allowPrivateNetworks: false, allowedRanges } });
+  const refused = (error: Error) => error.name === 'AddressRefused' && isPermanent(error);
+  let receiver: WebhookReceiver;
+  let youtube: YoutubeServer;
+  before(async () => { [receiver, youtube] = await Promise.all([startWebhookReceiver(), startYoutubeServer()]); });
+  after(async () => { await Promise.all([receiver.close(), youtube.close()]); });
+
+  test('webhook: a loopback address is refused, by IP literal and by a name that resolves to it; an allowed range lets it through', async () => {
+    const before = receiver.received.length;
+    await assert.rejects(channelOf('webhook', { url: receiver.url }, { secret: receiver.secret }, guarded()).deliver(delivery(files()).value), refused);
+    const byName = receiver.url.replace('127.0.0.1', 'localhost');
+    await assert.rejects(channelOf('webhook', { url: byName }, { secret: receiver.secret }, guarded()).deliver(delivery(files()).value), (error: Error) => refused(error) && /localhost resolves to/.test(error.message));
+    assert.equal(receiver.received.length, before, 'nothing reached the receiver');
+    const ref = await channelOf('webhook', { url: byName }, { secret: receiver.secret }, guarded(['127.0.0.0/8'])).deliver(delivery(files()).value);
+    assert.ok(ref.externalId);
+    assert.equal(receiver.received.length, before + 1);
+  });
+
+  test('s3: an endpoint on a private address is refused before any request', async () => {
+    const channel = channelOf('s3', { endpoint: 'http://10.255.255.1:7480', bucket: 'anything' }, { accessKeyId: 'a', secretAccessKey: 'b' }, guarded());
+    await assert.rejects(channel.deliver(delivery(files()).value), refused);
+    const byName = channelOf('s3', { endpoint: S3.endpoint.replace('127.0.0.1', 'localhost'), bucket: 'anything' }, { accessKeyId: 'a', secretAccessKey: 'b' }, guarded());
+    await assert.rejects(byName.deliver(delivery(files()).value), refused);
+  });
+
+  test('youtube: a session URL the server hands out is checked too (the link-local metadata address is refused)', async () => {
+    const base = youtube.base;
+    youtube.base = base.replace('127.0.0.1', '169.254.169.254');
+    try {
+      const channel = channelOf('youtube', youtubeTarget({ ...youtube, base }), YOUTUBE_CREDENTIALS, guarded(['127.0.0.1/32']));
+      await assert.rejects(channel.deliver(delivery(files()).value), (error: Error) => refused(error) && /169\.254\.169\.254/.test(error.message));
+    } finally {
+      youtube.base = base;
+    }
+  });
+
+  test('a channel is refused at creation when its URL names a refused IP literal', () => {
+    const network = { allowPrivateNetworks: false, allowedRanges: [] };
+    assert.deepEqual(channelProblems('webhook', { url: 'http://127.0.0.1:9/hooks' }, { secret: receiver.secret }, network), ['target.url: refused: 127.0.0.1 resolves to 127.0.0.1, a private or reserved address (DISTRIBUTE_ALLOW_PRIVATE_NETWORKS is off)']);
+    assert.deepEqual(channelProblems('webhook', { url: 'https://cms.example/hooks' }, { secret: receiver.secret }, network), []);
+    assert.deepEqual(channelProblems('webhook', { url: 'http://127.0.0.1:9/hooks' }, { secret: receiver.secret }, { allowPrivateNetworks: true }), []);
   });
 });

@@ -33,7 +33,7 @@ describe('a worker killed mid-delivery', async () => {
     cleanups.push(() => database.drop());
     const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-crash-'));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const env = { MEDIATECA_DATA: dataDir, DATABASE_URL: database.url, DISTRIBUTE_LEASE_SECONDS: '3', DISTRIBUTE_POLL_INTERVAL_MS: '100', LOG_LEVEL: 'error', PORT: '0' };
+    const env = { MEDIATECA_DATA: dataDir, DATABASE_URL: database.url, DISTRIBUTE_ALLOW_PRIVATE_NETWORKS: 'true', DISTRIBUTE_LEASE_SECONDS: '3', DISTRIBUTE_POLL_INTERVAL_MS: '100', LOG_LEVEL: 'error', PORT: '0' };
     const platform = await createPlatform({ name: 'crash-test', config: loadConfig(env) });
     cleanups.push(() => platform.close());
     await platform.store.ensureBuckets();

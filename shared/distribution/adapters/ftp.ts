@@ -1,9 +1,11 @@
 // ftp (legacy playout): basic-ftp, explicit FTPS when `secure` is set. Files land through a temporary name and a
-// rename (RNFR/RNTO), see drop-folder.ts.
+// rename (RNFR/RNTO), see drop-folder.ts. Logged-in control
+// connections are pooled per channel.
 import type { Readable } from 'node:stream';
 import * as v from 'valibot';
-import type { Channel, Delivery, DeliveredRef, RetractRequest } from '../channel.ts';
-import { type DropFolderSession, deliverToDropFolder, retractFromDropFolder } from './drop-folder.ts';
+import type { Channel, ChannelOptions, Delivery, DeliveredRef, RetractRequest } from '../channel.ts';
+import type { SessionPool } from '../pool.ts';
+import { type DropFolderSession, deliverToDropFolder, dropFolderPool, retractFromDropFolder } from './drop-folder.ts';
 
 export const FtpTarget = v.object({
   host: v.pipe(v.string(), v.minLength(1)),
@@ -14,17 +16,26 @@ export const FtpTarget = v.object({
 export const FtpCredentials = v.object({ username: v.pipe(v.string(), v.minLength(1)), password: v.string() });
 
 export class FtpChannel implements Channel {
+  private readonly sessions: SessionPool<DropFolderSession>;
+
   constructor(
     private readonly target: v.InferOutput<typeof FtpTarget>,
     private readonly credentials: v.InferOutput<typeof FtpCredentials>,
-  ) {}
+    options: ChannelOptions,
+  ) {
+    this.sessions = dropFolderPool(() => this.open(), options);
+  }
 
   deliver(delivery: Delivery): Promise<DeliveredRef> {
-    return deliverToDropFolder(() => this.open(), this.target.directory, delivery, (path) => `ftp://${this.target.host}:${this.target.port}${path}`);
+    return deliverToDropFolder(this.sessions, this.target.directory, delivery, (path) => `ftp://${this.target.host}:${this.target.port}${path}`);
   }
 
   retract(request: RetractRequest): Promise<void> {
-    return retractFromDropFolder(() => this.open(), request);
+    return retractFromDropFolder(this.sessions, request);
+  }
+
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 
   private async open(): Promise<DropFolderSession> {
@@ -43,6 +54,7 @@ export class FtpChannel implements Channel {
           throw error;
         }
       },
+      alive: () => !client.closed,
       close: async () => { client.close(); },
     };
   }

@@ -1,11 +1,13 @@
 // sftp (playout drop folders over SSH): ssh2-sftp-client, password or private-key login, the server's host key
 // pinned when `hostKeySha256` is given (OpenSSH's `SHA256:…` fingerprint). Files land through a temporary name and
-// an atomic rename (posix-rename@openssh.com, which replaces an existing file), see drop-folder.ts.
+// an atomic rename (posix-rename@openssh.com, which replaces an existing file), see drop-folder.ts. Logged-in
+// sessions are pooled per channel.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import * as v from 'valibot';
-import type { Channel, Delivery, DeliveredRef, RetractRequest } from '../channel.ts';
-import { type DropFolderSession, deliverToDropFolder, retractFromDropFolder } from './drop-folder.ts';
+import type { Channel, ChannelOptions, Delivery, DeliveredRef, RetractRequest } from '../channel.ts';
+import type { SessionPool } from '../pool.ts';
+import { type DropFolderSession, deliverToDropFolder, dropFolderPool, retractFromDropFolder } from './drop-folder.ts';
 
 export const SftpTarget = v.object({
   host: v.pipe(v.string(), v.minLength(1)),
@@ -19,22 +21,34 @@ export const SftpCredentials = v.pipe(
 );
 
 export class SftpChannel implements Channel {
+  private readonly sessions: SessionPool<DropFolderSession>;
+
   constructor(
     private readonly target: v.InferOutput<typeof SftpTarget>,
     private readonly credentials: v.InferOutput<typeof SftpCredentials>,
-  ) {}
+    options: ChannelOptions,
+  ) {
+    this.sessions = dropFolderPool(() => this.open(), options);
+  }
 
   deliver(delivery: Delivery): Promise<DeliveredRef> {
-    return deliverToDropFolder(() => this.open(), this.target.directory, delivery, (path) => `sftp://${this.target.host}:${this.target.port}${path}`);
+    return deliverToDropFolder(this.sessions, this.target.directory, delivery, (path) => `sftp://${this.target.host}:${this.target.port}${path}`);
   }
 
   retract(request: RetractRequest): Promise<void> {
-    return retractFromDropFolder(() => this.open(), request);
+    return retractFromDropFolder(this.sessions, request);
+  }
+
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 
   private async open(): Promise<DropFolderSession> {
     const { default: SftpClient } = await import('ssh2-sftp-client');
-    const sftp = new SftpClient();
+    let alive = true;
+    const gone = () => { alive = false; };
+    // the client's global listeners: a pooled session the server closed is marked dead, not logged to the console
+    const sftp = new SftpClient('mediateca', { error: gone, end: gone, close: gone });
     const pinned = this.target.hostKeySha256;
     await sftp.connect({
       host: this.target.host,
@@ -54,7 +68,12 @@ export class SftpChannel implements Channel {
         await sftp.delete(path);
         return true;
       },
-      close: async () => { await sftp.end(); },
+      alive: () => alive,
+      close: async () => {
+        if (!alive) return;
+        alive = false;
+        await sftp.end();
+      },
     };
   }
 }

@@ -2,10 +2,12 @@
 // (https://www.standardwebhooks.com: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256
 // of "<id>.<timestamp>.<body>">`). The id is the publication's idempotency key, so a receiver that dedups on it
 // never publishes twice. 2xx delivers; the receiver's `{id, url}` (when it answers JSON) is stored. Retract: the
-// same signed DELETE on `<url>/<external id>`; 404 and 410 count as gone.
+// same signed DELETE on `<url>/<external id>`; 404 and 410 count as gone. Connections are kept alive per channel and
+// pass the SSRF guard (../http.ts); a redirect is not followed.
 import { createHmac } from 'node:crypto';
 import * as v from 'valibot';
-import { type Channel, type Delivery, type DeliveredRef, PermanentDeliveryError, type RetractRequest } from '../channel.ts';
+import { ChannelHttp } from '../http.ts';
+import { type Channel, type ChannelOptions, type Delivery, type DeliveredRef, PermanentDeliveryError, type RetractRequest } from '../channel.ts';
 
 export const WebhookTarget = v.object({ url: v.pipe(v.string(), v.url('not a URL'), v.regex(/^https?:\/\//, 'an http(s) URL')) });
 export const WebhookCredentials = v.object({
@@ -19,10 +21,19 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
 }
 
 export class WebhookChannel implements Channel {
+  private readonly http: ChannelHttp;
+
   constructor(
     private readonly target: v.InferOutput<typeof WebhookTarget>,
     private readonly credentials: v.InferOutput<typeof WebhookCredentials>,
-  ) {}
+    options: ChannelOptions,
+  ) {
+    this.http = new ChannelHttp(options.network, { maxSockets: options.maxConnections, idleMs: options.idleMs });
+  }
+
+  async close(): Promise<void> {
+    this.http.close();
+  }
 
   async deliver(delivery: Delivery): Promise<DeliveredRef> {
     const files = await Promise.all(delivery.files.map(async (file) => ({ name: file.name, filename: file.filename, contentType: file.contentType, size: file.size, url: await file.url() })));
@@ -36,16 +47,16 @@ export class WebhookChannel implements Channel {
   async retract(request: RetractRequest): Promise<void> {
     const url = `${this.target.url.replace(/\/$/, '')}/${encodeURIComponent(request.externalId)}`;
     const body = JSON.stringify({ type: 'asset.retracted', externalId: request.externalId, idempotencyKey: request.idempotencyKey });
-    await this.send('DELETE', url, `${request.idempotencyKey}.retract`, body, request.signal, [404, 410]);
+    const response = await this.send('DELETE', url, `${request.idempotencyKey}.retract`, body, request.signal, [404, 410]);
+    await response.body?.cancel();
   }
 
   private async send(method: string, url: string, id: string, body: string, signal: AbortSignal, alsoFine: number[] = []): Promise<Response> {
     const timestamp = Math.floor(Date.now() / 1000);
-    const response = await fetch(url, {
+    const response = await this.http.fetch(url, {
       method,
       body,
       signal,
-      redirect: 'manual',
       headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(this.credentials.secret, id, timestamp, body) },
     });
     if (response.ok || alsoFine.includes(response.status)) return response;

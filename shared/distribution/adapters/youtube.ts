@@ -7,9 +7,11 @@
 //   4. after an interrupted chunk (network error, 5xx) ask where the server is (PUT, `Content-Range: bytes */<size>`,
 //      no body) and go on from its Range; the session URL is checkpointed, so a crash resumes the same upload.
 // Retract: DELETE <apiUrl>/videos?id=<id>. The real service is not reachable from the tests: they run this client
-// against a local server written to the documented protocol (test/support/youtube-server.ts).
+// against a local server written to the documented protocol (test/support/youtube-server.ts). Every URL (the
+// configured ones and the session URL the server hands out) goes through the SSRF guard (../http.ts).
 import * as v from 'valibot';
-import { type Channel, type Delivery, type DeliveredRef, type DeliveryFile, PermanentDeliveryError, type RetractRequest } from '../channel.ts';
+import { ChannelHttp } from '../http.ts';
+import { type Channel, type ChannelOptions, type Delivery, type DeliveredRef, type DeliveryFile, PermanentDeliveryError, type RetractRequest, isPermanent } from '../channel.ts';
 
 const CHUNK_UNIT = 256 * 1024;
 
@@ -27,10 +29,19 @@ export const YoutubeCredentials = v.object({ clientId: v.pipe(v.string(), v.minL
 const CHUNK_RETRIES = 5;
 
 export class YoutubeChannel implements Channel {
+  private readonly http: ChannelHttp;
+
   constructor(
     private readonly target: v.InferOutput<typeof YoutubeTarget>,
     private readonly credentials: v.InferOutput<typeof YoutubeCredentials>,
-  ) {}
+    options: ChannelOptions,
+  ) {
+    this.http = new ChannelHttp(options.network, { maxSockets: options.maxConnections * 2, idleMs: options.idleMs });
+  }
+
+  async close(): Promise<void> {
+    this.http.close();
+  }
 
   async deliver(delivery: Delivery): Promise<DeliveredRef> {
     const video = delivery.files.find((f) => f.contentType.startsWith('video/'));
@@ -55,13 +66,14 @@ export class YoutubeChannel implements Channel {
       let response: Response;
       try {
         const chunk = await readRange(video, offset, end);
-        response = await fetch(session, { method: 'PUT', body: new Uint8Array(chunk), signal: delivery.signal, headers: { authorization: `Bearer ${token}`, 'content-type': video.contentType, 'content-range': `bytes ${offset}-${end}/${video.size}` } });
+        response = await this.http.fetch(session, { method: 'PUT', body: chunk, signal: delivery.signal, headers: { authorization: `Bearer ${token}`, 'content-type': video.contentType, 'content-range': `bytes ${offset}-${end}/${video.size}` } });
       } catch (error) {
-        if (delivery.signal.aborted) throw error;
+        if (delivery.signal.aborted || isPermanent(error)) throw error;
         response = new Response(null, { status: 599, statusText: String(error) });
       }
       if (response.status === 200 || response.status === 201) return this.uploaded(response);
       if (response.status === 308) {
+        await response.body?.cancel();
         offset = nextOffset(response.headers.get('range'));
         failures = 0;
         continue;
@@ -82,13 +94,14 @@ export class YoutubeChannel implements Channel {
 
   async retract(request: RetractRequest): Promise<void> {
     const token = await this.accessToken(request.signal);
-    const response = await fetch(`${this.target.apiUrl}/videos?id=${encodeURIComponent(request.externalId)}`, { method: 'DELETE', signal: request.signal, headers: { authorization: `Bearer ${token}` } });
+    const response = await this.http.fetch(`${this.target.apiUrl}/videos?id=${encodeURIComponent(request.externalId)}`, { method: 'DELETE', signal: request.signal, headers: { authorization: `Bearer ${token}` } });
+    await response.body?.cancel();
     if (response.ok || response.status === 404) return;
     throw new Error(`youtube delete: HTTP ${response.status}`);
   }
 
   private async accessToken(signal: AbortSignal): Promise<string> {
-    const response = await fetch(this.target.tokenUrl, {
+    const response = await this.http.fetch(this.target.tokenUrl, {
       method: 'POST',
       signal,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -106,7 +119,7 @@ export class YoutubeChannel implements Channel {
       snippet: { title: asset.title.slice(0, 100), description: asset.description.slice(0, 5000), tags: asset.tags, categoryId: this.target.categoryId },
       status: { privacyStatus: this.target.privacyStatus },
     };
-    const response = await fetch(`${this.target.uploadUrl}?uploadType=resumable&part=snippet,status`, {
+    const response = await this.http.fetch(`${this.target.uploadUrl}?uploadType=resumable&part=snippet,status`, {
       method: 'POST',
       signal: delivery.signal,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=UTF-8', 'x-upload-content-length': String(video.size), 'x-upload-content-type': video.contentType },
@@ -121,7 +134,7 @@ export class YoutubeChannel implements Channel {
 
   /** where the server is in an upload: finished, the next byte it wants, or neither (the session is gone) */
   private async status(session: string, size: number, token: string, signal: AbortSignal): Promise<{ done?: DeliveredRef; offset?: number }> {
-    const response = await fetch(session, { method: 'PUT', signal, headers: { authorization: `Bearer ${token}`, 'content-range': `bytes */${size}` } });
+    const response = await this.http.fetch(session, { method: 'PUT', signal, headers: { authorization: `Bearer ${token}`, 'content-range': `bytes */${size}` } });
     if (response.status === 200 || response.status === 201) return { done: await this.uploaded(response) };
     if (response.status === 308) return { offset: nextOffset(response.headers.get('range')) };
     await response.body?.cancel();
