@@ -7,6 +7,7 @@ import { Api, ApiError } from './api.ts';
 import { type GlobalOptions, context, list, outcome, positive, projectOf, table } from './context.ts';
 import { download } from './download.ts';
 import { importCommand } from './imports.ts';
+import { publishCommand } from './publish.ts';
 import { human } from './progress.ts';
 import { UsageError, readSettings, writeSettings } from './settings.ts';
 import { type FileResult, uploadPaths } from './upload.ts';
@@ -142,6 +143,7 @@ program.command('download')
   });
 
 program.addCommand(importCommand());
+program.addCommand(publishCommand());
 
 async function ask(prompt: string): Promise<string> {
   if (!process.stdin.isTTY) {

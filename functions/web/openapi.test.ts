@@ -129,6 +129,8 @@ test('real answers match the declared schemas', async () => {
 
   await call('get', '/assets', '/assets', undefined);
   await call('get', '/assets', '/assets?limit=1&mediaType=image');
+  await call('get', '/assets', '/assets?limit=1&sort=title');
+  await call('get', '/auth/config', '/auth/config');
   await call('get', '/assets/:id', `/assets/${assetId}`);
   // the live feed: an edit arrives as a `change` event matching LiveEvent
   const events = new AbortController();

@@ -2,7 +2,7 @@
 // embedded platform on loopback. A folder of 50 files with two duplicates (one already in the project, one
 // twice in the folder) is uploaded, the CLI is killed while a multipart file is half sent, and a second run
 // finishes the job: the summary is right, the half-sent file continues from its missing parts, nothing is
-// uploaded twice. Then downloads resume with a Range request, edit and search work, and --json is parseable.
+// uploaded twice. Then downloads resume with a Range request, edit, search and publish work, and --json is parseable.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,6 +17,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { Client } from '../support/client.ts';
 import { makeJpegWithExif } from '../support/images.ts';
 import { file, startSourceServer } from '../support/source-server.ts';
+import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mediateca-cli-e2e-'));
 const BIN = join(import.meta.dirname, '../../cli/mediateca.js');
@@ -70,6 +71,9 @@ before(async () => {
     // parts of 5 MiB (the S3 minimum), so one file of 16 MiB is a multipart upload of four parts
     UPLOAD_MULTIPART_THRESHOLD: '6M',
     UPLOAD_PART_SIZE: '5M',
+    // publish: channel credentials are encrypted; the delivery worker looks for due publications often
+    CHANNEL_SECRETS_KEY: `cli:${randomBytes(32).toString('base64')}`,
+    DISTRIBUTE_POLL_INTERVAL_MS: '200',
   }), 0);
   proxy.target = host.url;
   client = new Client(proxy.url, await host.platform.signer!.mint('cli-user', { newsroom: 'editor' }));
@@ -130,7 +134,6 @@ test('a folder of 50 files with two duplicates, killed half way and run again, e
   copyFileSync(join(folder, 'photo-05.jpg'), join(folder, 'photo-05b-copy.jpg'));
   writeFileSync(join(folder, 'photo-known.jpg'), known);
 
-  // first run, one file at a time: killed once the big file has some of its parts on the server
   // first run, one file at a time: killed while the big file's third part is on its way
   const running = start(['upload', 'shoot', '--concurrency', '1', '--part-concurrency', '1']);
   proxy.holdPartAfter(2, () => running.child.kill('SIGKILL'));
@@ -234,5 +237,73 @@ test('import starts a batch through the imports API, follows it and writes its r
     assert.match(refused.stderr, /409/);
   } finally {
     await source.close();
+  }
+});
+
+test('publish sends assets to a channel (by id, or by name for an admin) and --wait follows the delivery; refusals are exit code 1', async () => {
+  const receiver = await startWebhookReceiver();
+  /** the CLI as someone (MEDIATECA_URL / _TOKEN / _PROJECT override the stored login) */
+  const cliAs = (token: string, args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...cliEnv, MEDIATECA_URL: proxy.url, MEDIATECA_TOKEN: token, MEDIATECA_PROJECT: 'newsroom' }, cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk) => { stdout += chunk; });
+    child.stderr!.on('data', (chunk) => { stderr += chunk; });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  try {
+    const adminToken = await host.platform.signer!.mint('cli-admin', { newsroom: 'admin' });
+    const producerToken = await host.platform.signer!.mint('cli-producer', { newsroom: 'producer' });
+    const admin = new Client(proxy.url, adminToken);
+    const channel = await admin.request('POST', '/projects/newsroom/channels', { name: 'cms', type: 'webhook', target: { url: receiver.url }, credentials: { secret: receiver.secret }, renditions: ['original'] });
+    assert.equal(channel.status, 201, JSON.stringify(channel.body));
+    const ids: string[] = [];
+    for (const seed of [31, 32]) {
+      const { assetId } = await client.upload(await makeJpegWithExif({ width: 40, height: 30, seed }), `pub-${seed}.jpg`, 'image/jpeg');
+      await client.waitForAsset(assetId, (a) => a.state === 'ready');
+      // only approved assets are published: the editor submits, a producer approves
+      assert.equal((await client.request('POST', `/assets/${assetId}/transitions`, { to: 'in_review' })).status, 200);
+      assert.equal((await admin.request('POST', `/assets/${assetId}/transitions`, { to: 'approved' })).status, 200);
+      ids.push(assetId);
+    }
+
+    // an editor may not publish (producers do): each asset's row says so, exit code 1
+    const asEditor = await cliAs(client.token, ['--json', 'publish', ...ids, '--channel', channel.body.id]);
+    assert.equal(asEditor.code, 1);
+    const refused = JSON.parse(asEditor.stdout);
+    assert.equal(refused.failed, 2);
+    assert.ok(refused.publications.every((p: any) => p.state === 'refused' && / 403: /.test(p.error)), asEditor.stdout);
+
+    // a producer names the channel by id and waits: both delivered, the receiver has both
+    const published = await cliAs(producerToken, ['--json', 'publish', ...ids, '--channel', channel.body.id, '--wait', '--timeout', '60']);
+    assert.equal(published.code, 0, published.stdout + published.stderr);
+    const answer = JSON.parse(published.stdout);
+    assert.equal(answer.failed, 0);
+    assert.deepEqual(answer.publications.map((p: any) => [p.assetId, p.state]), ids.map((id) => [id, 'delivered']));
+    assert.equal(receiver.published.size, 2);
+    assert.ok(receiver.received.every((r) => r.verified));
+
+    // the same again is the publication already there; a channel's name needs the channel list (admins)
+    const again = await cliAs(producerToken, ['--json', 'publish', ids[0]!, '--channel', channel.body.id]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).publications[0].publicationId, answer.publications[0].publicationId);
+    const byNameAsProducer = await cliAs(producerToken, ['publish', ids[0]!, '--channel', 'cms']);
+    assert.equal(byNameAsProducer.code, 1);
+    assert.match(byNameAsProducer.stderr, /403/);
+    const byName = await cliAs(adminToken, ['--json', 'publish', ids[1]!, '--channel', 'cms']);
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.equal(JSON.parse(byName.stdout).channelId, channel.body.id);
+    const unknownName = await cliAs(adminToken, ['publish', ids[1]!, '--channel', 'nowhere']);
+    assert.equal(unknownName.code, 2);
+    assert.match(unknownName.stderr, /no channel named "nowhere" \(cms\)/);
+
+    // an asset that is not there: its row says why, the other still goes, the exit code is 1
+    const mixed = await cliAs(producerToken, ['publish', '00000000-0000-4000-8000-000000000000', ids[0]!, '--channel', channel.body.id]);
+    assert.equal(mixed.code, 1);
+    assert.match(mixed.stdout, /refused/);
+    assert.match(mixed.stdout, /1 of 2 accepted/);
+  } finally {
+    await receiver.close();
   }
 });

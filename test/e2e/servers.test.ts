@@ -13,6 +13,7 @@ import { deleteStream } from '../../shared/events/jetstream.ts';
 import { removeRgwNotifications, uploadNotificationTopic } from '../../shared/storage/rgw-notifications.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
+import { browserUploadSuite } from './browser-upload-suite.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
 
@@ -28,6 +29,7 @@ let started: Promise<E2eEnvironment | undefined> | undefined;
 const start = () => (started ??= startOnServers());
 pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 mediaSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
+browserUploadSuite('servers: Ceph RGW', start, { storageOrigin: S3.endpoint, threshold: 6291456, artifacts: 'servers-upload' });
 
 async function startOnServers(): Promise<E2eEnvironment | undefined> {
   const available = (await requireServer('PostgreSQL', POSTGRES_URL)) && (await requireServer('NATS', NATS_URL)) && (await requireServer('Ceph RGW', S3.endpoint));
@@ -47,6 +49,8 @@ async function startOnServers(): Promise<E2eEnvironment | undefined> {
     BUCKET_INCOMING: `mt-${run}-incoming`,
     BUCKET_MASTERS: `mt-${run}-masters`,
     BUCKET_RENDITIONS: `mt-${run}-renditions`,
+    // the workspace's browser PUTs to presigned RGW URLs from the host's origin (browserUploadSuite)
+    CORS_ORIGINS: '*',
   });
   const host: Host = await startHost(config, 0);
   cleanups.push(() => host.stop());
