@@ -25,7 +25,8 @@ import type { Platform } from '../../shared/platform.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
-import { trashRoutes } from './trash.ts';
+import { purgeDueTrash, trashRoutes } from './trash.ts';
+import { acceptEvents } from '../../shared/http/events.ts';
 import { versionRoutes } from './versions.ts';
 
 export const EditAsset = v.pipe(
@@ -63,6 +64,8 @@ export const ProjectSettingsInput = v.strictObject({
 
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'assets');
+  // scheduled (schedules/purge-trash.yaml, the host's loop): the trash sweep
+  acceptEvents(app, platform, 'assets', { 'io.mediateca.trash.purge-requested': async (_event, p) => { await purgeDueTrash(p, new Date(), 'trash-retention'); } });
   thumbnailRoutes(app, platform);
   app.use('/assets/*', requireAuth(platform));
   app.use('/projects/*', requireAuth(platform));
