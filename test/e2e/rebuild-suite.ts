@@ -55,7 +55,9 @@ async function settled(platform: Platform): Promise<void> {
 
 async function readModels(platform: Platform) {
   const assets = await platform.db.selectFrom('assets').selectAll().orderBy('id').execute();
-  const renditions = await platform.db.selectFrom('renditions').selectAll().orderBy('asset_id').orderBy('name').execute();
+  // renditions as their rendering recorded them; created_at aside: a duplicate delivery that renders again and then
+  // loses the asset's version to the first run rewrites the row's time without a history entry of its own
+  const renditions = (await platform.db.selectFrom('renditions').selectAll().orderBy('asset_id').orderBy('name').execute()).map(({ created_at: _at, ...row }) => row);
   // the metadata's and labels' updated_at say when a row was last written, which a rebuild does again
   const metadata = await platform.db.selectFrom('asset_metadata').select(['asset_id', 'kind', 'data']).orderBy('asset_id').orderBy('kind').execute();
   const labels = await platform.db.selectFrom('ai_labels').select(['asset_id', 'label', 'confidence', 'detections', 'status', 'decided_by', 'model']).orderBy('asset_id').orderBy('label').execute();
