@@ -206,6 +206,8 @@ export async function startHost(config: Config, port: number, options: HostOptio
   const expiry = scheduled(request('upload', 'io.mediateca.uploads.expire-requested'), 60_000, { beat: platform.health.loop('upload expiry', { stallSeconds: 3 * 60 }) });
   const sweepMs = config.uploads.sweepIntervalSeconds * 1000;
   const sweep = scheduled(request('upload-complete', 'io.mediateca.uploads.sweep-requested'), sweepMs, { now: true, beat: platform.health.loop('upload sweep', { stallSeconds: 3 * config.uploads.sweepIntervalSeconds }) });
+  // The trash sweep (assets past their project's retention are purged), as the purge-trash CronJob does in a cluster.
+  const trashSweep = scheduled(request('assets', 'io.mediateca.trash.purge-requested'), 3_600_000, { beat: platform.health.loop('trash sweep', { stallSeconds: 3 * 3600 }) });
   // The analytics export (bronze Parquet in the analytics bucket), as the export CronJob does in a cluster.
   const analyticsExport = scheduled(request('export', 'io.mediateca.analytics.export-requested'), config.analytics.intervalSeconds * 1000, { beat: platform.health.loop('analytics export', { stallSeconds: 3 * config.analytics.intervalSeconds }) });
 
@@ -222,7 +224,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     live,
     uploadCompleteEndpoint: pushEndpointWithSecret(`${url}/_fn/upload-complete/`, platform.eventsSecret),
     async stop() {
-      await Promise.all([expiry.stop(), sweep.stop(), analyticsExport.stop()]);
+      await Promise.all([expiry.stop(), sweep.stop(), analyticsExport.stop(), trashSweep.stop()]);
       await importWorker.stop();
       await distributionWorker.stop();
       await new Promise((resolve) => server.close(resolve));

@@ -88,6 +88,10 @@ export function placeholders(env: Environment, platform: Platform): Record<strin
       platform === 'knative'
         ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`
         : `${env.openfaas.gateway.replace(/\/$/, '')}/function/upload`,
+    PURGE_TRASH_SINK:
+      platform === 'knative'
+        ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`
+        : `${env.openfaas.gateway.replace(/\/$/, '')}/function/assets`,
     SWEEP_UPLOADS_SINK:
       platform === 'knative'
         ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`

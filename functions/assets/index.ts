@@ -30,7 +30,8 @@ import { shareRoutes } from './shares.ts';
 import { personRoutes } from './people.ts';
 import { refusalProblem, schemaRoutes } from './schemas.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
-import { trashRoutes } from './trash.ts';
+import { purgeDueTrash, trashRoutes } from './trash.ts';
+import { acceptEvents } from '../../shared/http/events.ts';
 import { versionRoutes } from './versions.ts';
 
 export const EditAsset = v.pipe(
@@ -72,6 +73,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'assets');
   // the audit log records the asset routes' reads and changes once they answered (audit.ts)
   app.use('*', auditTrail(platform));
+  // scheduled (schedules/purge-trash.yaml, the host's loop): the trash sweep
+  acceptEvents(app, platform, 'assets', { 'io.mediateca.trash.purge-requested': async (_event, p) => { await purgeDueTrash(p, new Date(), 'trash-retention'); } });
   thumbnailRoutes(app, platform);
   app.use('/assets/*', requireAuth(platform));
   app.use('/projects/*', requireAuth(platform));

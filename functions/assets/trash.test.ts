@@ -7,6 +7,9 @@ import { putRendition } from '../../shared/db/assets.ts';
 import { replaceFaces } from '../../shared/db/enrichment.ts';
 import { updateProjectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
+import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
+import { deliverToFunction } from '../../shared/events/deliver.ts';
+import { newEvent } from '../../shared/events/envelope.ts';
 import { INDEXED_STATES } from '../../shared/search/search-index.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
@@ -142,6 +145,14 @@ test('the sweep purges only what is past its project’s retention', async () =>
     assert.equal((await call('admin', 'GET', `/assets/${kept.id}`)).body.state, 'deleted');
     assert.ok((await objectsOf(kept)).length > 0);
   }
+  // the scheduled event does the same for every project
+  const recentAgain = await fullAsset();
+  await call('editor', 'DELETE', `/assets/${recentAgain.id}`);
+  await platform.db.updateTable('assets').set({ deleted_at: new Date(now.getTime() - 40 * 86_400_000) }).where('id', '=', recentAgain.id).execute();
+  const delivered = await deliverToFunction((request) => app.fetch(request), newEvent('io.mediateca.trash.purge-requested', EVENT_SOURCE, {}), platform.eventsSecret);
+  assert.equal(delivered.outcome, 'ack');
+  assert.equal((await call('admin', 'GET', `/assets/${recentAgain.id}`)).status, 404);
+  assert.equal((await call('admin', 'GET', `/assets/${keptForever.id}`)).body.state, 'deleted', 'retention 0 keeps it');
   assert.equal((await call('editor', 'POST', '/projects/other/trash/purge-due')).status, 403);
   assert.deepEqual((await call('admin', 'POST', '/projects/other/trash/purge-due')).body, { purged: 0, skipped: 0, errors: 0 });
 });

@@ -12,6 +12,7 @@ import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { Client } from '../../test/support/client.ts';
 import { makeJpegWithExif } from '../../test/support/images.ts';
+import { rebuildReadModels } from '../index/rebuild.ts';
 import * as S from '../web/api-schemas.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-versions-'));
@@ -77,6 +78,19 @@ test('a new file version is verified and rendered; the older one stays downloada
 
   const history = (await client.request('GET', `/assets/${assetId}/history`)).body.events.map((e: { type: string }) => e.type);
   for (const type of ['file-version-started', 'file-version-added', 'file-version-reverted']) assert.ok(history.includes(type), type);
+
+  // the renditions and metadata are projections of that history: rebuilt from it, they are what the run left
+  const { db } = host.platform;
+  const readModels = async () => ({
+    renditions: await db.selectFrom('renditions').selectAll().where('asset_id', '=', assetId).orderBy('name').execute(),
+    metadata: await db.selectFrom('asset_metadata').select(['kind', 'data']).where('asset_id', '=', assetId).orderBy('kind').execute(),
+  });
+  const before = await readModels();
+  assert.ok(before.renditions.length >= 2 && before.metadata.some((m) => m.kind === 'technical'));
+  await db.deleteFrom('renditions').where('asset_id', '=', assetId).execute();
+  await db.deleteFrom('asset_metadata').where('asset_id', '=', assetId).execute();
+  await rebuildReadModels(host.platform, 'newsroom');
+  assert.deepEqual(await readModels(), before);
 });
 
 test("a refused file fails its version only; a stale If-Match is 412; a version can't start while one uploads", async () => {

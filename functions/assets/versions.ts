@@ -50,7 +50,7 @@ export function versionRoutes(app: Hono<AppEnv>, platform: Platform): void {
     const n = parseOrProblem(VersionNumber, c.req.param('n'), 'file version');
     const target = await findFileVersion(platform.db, asset.id, n);
     if (!target) throw notFound(`asset ${asset.id} has no file version ${n}`);
-    const reverted = await decideAndRecord(c, platform, asset, () => revertFileVersion(factsOf(asset), versionFacts(target)), {
+    const reverted = await decideAndRecord(c, platform, asset, () => revertFileVersion(factsOf(asset), versionFacts(target), { renditionRows: target.renditions as Record<string, unknown>[], technical: target.technical }), {
       alsoInTransaction: async (trx) => {
         await setCurrentVersionAside(trx, asset);
         await bringVersionBack(trx, asset.id, target);

@@ -12,7 +12,7 @@ import { factsOf, findAsset, getMetadata, listRenditions, putMetadata, setProgre
 import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { replaceFaces, saveEmbedding, saveLabels } from '../../shared/db/enrichment.ts';
 import type { Asset, Rendition } from '../../shared/db/schema.ts';
-import { recordEnriched as enrichedDecision } from '../../shared/domain/asset-commands.ts';
+import { type Recorded, recordEnriched as enrichedDecision } from '../../shared/domain/asset-commands.ts';
 import { recordDecision } from '../../shared/events/asset-decisions.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler } from '../../shared/events/handle.ts';
@@ -69,8 +69,11 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     // what a part found before stays when it is switched off or failed this time
     const previous = (metadata.ai ?? {}) as Record<string, any>;
     const keyframes = frames.some((f) => f.time !== undefined) ? frames.map((f) => f.time) : undefined;
-    await putMetadata(platform.db, asset.id, 'ai', { ...previous, ...ai, parts: { ...previous.parts, ...parts }, keyframes });
-    await recordEnriched(platform, asset, parts);
+    const aiMetadata = { ...previous, ...ai, parts: { ...previous.parts, ...parts }, keyframes };
+    await putMetadata(platform.db, asset.id, 'ai', aiMetadata);
+    // what was found goes into the history too: the read models replay from it (npm run rebuild)
+    const recorded: Recorded = { ai: JSON.parse(JSON.stringify(aiMetadata)), ...(objects ? { labels: { model: objects.model, findings: JSON.parse(JSON.stringify(objects.labels)) } } : {}) };
+    await recordEnriched(platform, asset, parts, recorded);
   } finally {
     await setProgress(platform.db, asset.id, null);
     await rm(workDir, { recursive: true, force: true });
@@ -100,10 +103,10 @@ async function gatherInputs(platform: Platform, asset: Asset, technical: Record<
   return { frames, sound: technical.audio ? video : undefined };
 }
 
-async function recordEnriched(platform: Platform, asset: Asset, parts: Record<string, PartOutcome>): Promise<void> {
+async function recordEnriched(platform: Platform, asset: Asset, parts: Record<string, PartOutcome>, recorded: Recorded): Promise<void> {
   const summary = Object.fromEntries(Object.entries(parts).map(([part, { status, reason }]) => [part, reason ? { status, reason } : { status }]));
   // re-read: an editor may have changed the asset while the models ran
   const current = (await findAsset(platform.db, asset.id)) ?? asset;
-  await recordDecision(platform.db, current, enrichedDecision(factsOf(current), parts, summary), { actor: CONSUMER });
+  await recordDecision(platform.db, current, enrichedDecision(factsOf(current), parts, summary, recorded), { actor: CONSUMER });
   platform.outboxWritten();
 }

@@ -8,7 +8,7 @@ import type { Hono } from 'hono';
 import { factsOf, findAsset, listRenditions, putMetadata, putRendition, setProgress } from '../../shared/db/assets.ts';
 import { projectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
-import { failAsset as failedDecision, recordRendered, startProcessing } from '../../shared/domain/asset-commands.ts';
+import { type Recorded, failAsset as failedDecision, recordRendered, startProcessing } from '../../shared/domain/asset-commands.ts';
 import { recordDecision } from '../../shared/events/asset-decisions.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler } from '../../shared/events/handle.ts';
@@ -63,7 +63,9 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
     const outcome = await renderAsset(platform, asset, master, workDir, new Set(existing.map((r) => r.name)), progress.report, store, { hls: settings.hls === true });
     await putMetadata(platform.db, asset.id, 'technical', outcome.technical);
     const names = [...new Set([...existing.map((r) => r.name), ...made])].sort();
-    await finish(platform, asset, names, outcome.skipped);
+    // the rows and metadata go into the history too: the read models replay from it (npm run rebuild)
+    const rows = JSON.parse(JSON.stringify(await listRenditions(platform.db, asset.id))) as Record<string, unknown>[];
+    await finish(platform, asset, names, outcome.skipped, { renditionRows: rows, technical: outcome.technical });
   } catch (error) {
     if (!(error instanceof PermanentMediaError)) throw error;
     await failAsset(platform, asset, error.message);
@@ -97,8 +99,8 @@ function progressWriter(platform: Platform, assetId: string) {
   };
 }
 
-async function finish(platform: Platform, asset: Asset, renditions: string[], skipped: Record<string, string>): Promise<void> {
-  await recordDecision(platform.db, asset, recordRendered(factsOf(asset), renditions, skipped), { actor: CONSUMER });
+async function finish(platform: Platform, asset: Asset, renditions: string[], skipped: Record<string, string>, recorded: Recorded): Promise<void> {
+  await recordDecision(platform.db, asset, recordRendered(factsOf(asset), renditions, skipped, recorded), { actor: CONSUMER });
   platform.outboxWritten();
 }
 

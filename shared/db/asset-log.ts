@@ -3,7 +3,8 @@
 // rebuilding the assets table from the log.
 import type { Kysely } from 'kysely';
 import { type Replay, replay } from '../domain/asset-history.ts';
-import type { Asset, DB } from './schema.ts';
+import { type DerivedModels, projectDerived } from '../domain/asset-projections.ts';
+import type { Asset, DB, Rendition } from './schema.ts';
 
 export interface LoadBound {
   version?: number;
@@ -81,9 +82,39 @@ export async function rebuildAssets(db: Kysely<DB>, options: { projectId?: strin
       }
       const { id: _id, progress: _progress, ...columns } = loaded.asset;
       await db.updateTable('assets').set(columns).where('id', '=', id).execute();
+      await rebuildDerived(db, id);
       await options.onRebuilt?.(loaded.asset);
       outcome.rebuilt += 1;
     }
     after = ids.at(-1)!;
   }
+}
+
+/**
+ * Writes the read models beside the asset row again from its history (domain/asset-projections.ts): renditions,
+ * technical and AI metadata, labels. What the history does not record (see there) is left as it is. One transaction.
+ */
+export async function rebuildDerived(db: Kysely<DB>, assetId: string): Promise<DerivedModels> {
+  const entries = await db.selectFrom('asset_events').select(['type', 'actor', 'data']).where('asset_id', '=', assetId).orderBy('version').execute();
+  const derived = projectDerived(entries.map((entry) => ({ type: entry.type, actor: entry.actor, data: entry.data ?? {} })));
+  await db.transaction().execute(async (trx) => {
+    if (derived.renditions) {
+      await trx.deleteFrom('renditions').where('asset_id', '=', assetId).execute();
+      for (const row of derived.renditions as unknown as Rendition[]) {
+        await trx.insertInto('renditions').values({ ...row, asset_id: assetId, created_at: new Date(row.created_at) }).execute();
+      }
+    }
+    for (const [kind, data] of [['technical', derived.technical], ['ai', derived.ai]] as const) {
+      if (data === undefined) continue;
+      await trx.deleteFrom('asset_metadata').where('asset_id', '=', assetId).where('kind', '=', kind).execute();
+      if (data !== null) await trx.insertInto('asset_metadata').values({ asset_id: assetId, kind, data: JSON.stringify(data) }).execute();
+    }
+    if (derived.labels) {
+      await trx.deleteFrom('ai_labels').where('asset_id', '=', assetId).execute();
+      for (const label of derived.labels) {
+        await trx.insertInto('ai_labels').values({ asset_id: assetId, ...label, detections: JSON.stringify(label.detections) }).execute();
+      }
+    }
+  });
+  return derived;
 }

@@ -67,6 +67,18 @@ export type AssetEvent =
   | { type: `io.mediateca.asset.editorial.${EditorialState}`; data: { from: EditorialState; to: EditorialState; reason?: string } }
   | { type: 'io.mediateca.asset.purged'; data: { reason: string } };
 
+/**
+ * What a history entry also carries so the read models beside the asset row replay from the log
+ * (domain/asset-projections.ts): the rendition rows and technical metadata once rendered, the AI metadata and
+ * the object model's findings once enriched.
+ */
+export interface Recorded {
+  renditionRows?: Record<string, unknown>[];
+  technical?: Record<string, unknown> | null;
+  ai?: Record<string, unknown>;
+  labels?: { model: string; findings: { label: string; confidence: number; detections: unknown[] }[] };
+}
+
 export interface Decision {
   changes: AssetChanges;
   /** the history entry (asset_events) the change appends */
@@ -112,19 +124,19 @@ export function startProcessing(asset: AssetFacts): Decision {
 }
 
 /** Renditions are made: the asset is ready; what could not be made is its state reason. */
-export function recordRendered(asset: AssetFacts, renditions: string[], skipped: Record<string, string>): Decision {
+export function recordRendered(asset: AssetFacts, renditions: string[], skipped: Record<string, string>, recorded: Recorded = {}): Decision {
   moveTo(asset, 'ready', 'made ready');
   const notMade = Object.entries(skipped).map(([name, why]) => `${name} (${why})`);
   return {
     changes: { state: 'ready', stateReason: notMade.length ? `renditions not made: ${notMade.join(', ')}` : null },
-    history: { type: 'rendered', data: { renditions, skipped } },
+    history: { type: 'rendered', data: { renditions, skipped, ...recorded } },
     events: [{ type: 'io.mediateca.asset.rendered', data: { renditions } }],
   };
 }
 
 /** What the models found (history keeps every part's outcome; the event its summary). */
-export function recordEnriched(_asset: AssetFacts, parts: Record<string, unknown>, summary: Parts): Decision {
-  return { changes: {}, history: { type: 'enriched', data: { parts } }, events: [{ type: 'io.mediateca.asset.enriched', data: { parts: summary } }] };
+export function recordEnriched(_asset: AssetFacts, parts: Record<string, unknown>, summary: Parts, recorded: Recorded = {}): Decision {
+  return { changes: {}, history: { type: 'enriched', data: { parts, ...recorded } }, events: [{ type: 'io.mediateca.asset.enriched', data: { parts: summary } }] };
 }
 
 export interface MetadataEdit {

@@ -3,7 +3,7 @@
 // the asset as it is (and what the caller read beside it: the state before deletion, a version's record) and
 // returns a Decision the repository records at the version it was decided on.
 import type { AssetState, MediaType } from './asset.ts';
-import { type AssetEvent, type AssetFacts, CommandRefused, type Decision } from './asset-commands.ts';
+import { type AssetEvent, type AssetFacts, CommandRefused, type Decision, type Recorded } from './asset-commands.ts';
 
 /** Days an asset stays in the trash before it is purged, unless the project says otherwise. */
 export const DEFAULT_TRASH_RETENTION_DAYS = 30;
@@ -114,7 +114,7 @@ export function rejectFileVersion(_asset: AssetFacts, version: FileVersionFacts,
  * Back to an earlier file version: its master, type, size, name and renditions (kept since) become the asset's
  * again; announced as rendered, so search and enrich follow the version.
  */
-export function revertFileVersion(asset: AssetFacts, target: FileVersionFacts): Decision {
+export function revertFileVersion(asset: AssetFacts, target: FileVersionFacts, kept: Pick<Recorded, 'renditionRows' | 'technical'> = {}): Decision {
   acceptsNewFile(asset, 'be reverted');
   if (target.fileVersion === (asset.fileVersion ?? 1)) throw new CommandRefused('conflict', `file version ${target.fileVersion} is already the asset's current one`);
   if (target.state !== 'previous' || !target.sha256) throw new CommandRefused('conflict', `file version ${target.fileVersion} is ${target.state}: only an earlier, verified version can be reverted to`);
@@ -124,7 +124,7 @@ export function revertFileVersion(asset: AssetFacts, target: FileVersionFacts): 
       state: 'ready', stateReason: null, sha256: target.sha256, storageKey: target.storageKey, contentType: target.contentType, mediaType: target.mediaType,
       size: target.size, filename: target.filename, fileVersion: target.fileVersion,
     },
-    history: { type: 'file-version-reverted', data: { from: asset.fileVersion ?? 1, to: target.fileVersion } },
+    history: { type: 'file-version-reverted', data: { from: asset.fileVersion ?? 1, to: target.fileVersion, ...kept } },
     events,
   };
 }

@@ -50,6 +50,8 @@ export const CATALOG = {
   'io.mediateca.uploads.expire-requested': { data: v.object({}), consumers: ['upload'] },
   // scheduled: verify what arrived in the incoming bucket whatever became of its notification
   'io.mediateca.uploads.sweep-requested': { data: v.object({}), consumers: ['upload-complete'] },
+  // scheduled: purge the assets past their project's trash retention (functions/assets/trash.ts purgeDueTrash)
+  'io.mediateca.trash.purge-requested': { data: v.object({}), consumers: ['assets'] },
   // scheduled: append the events emitted since the last run to the analytics bucket (bronze Parquet)
   'io.mediateca.analytics.export-requested': { data: v.object({}), consumers: ['export'] },
   'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
