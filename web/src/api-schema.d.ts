@@ -1050,6 +1050,9 @@ export interface components {
             personIds?: string[];
             ocrText?: string;
             transcript?: string;
+            schemaFields?: {
+                [key: string]: unknown;
+            };
             score: number;
             thumbnailUrl?: string;
         };
@@ -1061,6 +1064,12 @@ export interface components {
             rankedAmongNewest?: number;
             hits: components["schemas"]["SearchHit"][];
             facets: {
+                [key: string]: {
+                    value: string;
+                    count: number;
+                }[];
+            };
+            fieldFacets?: {
                 [key: string]: {
                     value: string;
                     count: number;
@@ -2057,6 +2066,7 @@ export interface operations {
                 wText?: string;
                 wSemantic?: string;
                 approximate?: "true" | "false";
+                fieldFacets?: string;
             };
             header?: never;
             path?: never;
