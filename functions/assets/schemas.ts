@@ -1,8 +1,8 @@
-// Metadata schemas, rights and batch edit: an admin defines the project's typed fields (GET/PUT
+// Metadata schemas, rights, embedded metadata and batch edit: an admin defines the project's typed fields (GET/PUT
 // /projects/:id/schema, every version kept), an admin raises the rights-expired events of the assets whose rights
 // expiry has begun (POST /projects/:id/rights/expire; the host runs it on a schedule), and POST /assets/batch
 // applies one metadata patch or one editorial transition to many assets, each its own decision at its own version,
-// with a result per asset.
+// with a result per asset. GET /assets/:id/original?embed=xmp writes the current metadata into a copy of the original.
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { ConcurrentModification, factsOf, findAsset } from '../../shared/db/assets.ts';
@@ -20,7 +20,13 @@ import type { AppEnv } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
 import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
+import { EmbedError, canEmbed, embedXmp } from '../../shared/media/xmp-writer.ts';
 import type { Platform } from '../../shared/platform.ts';
+
+/** Originals larger than this are not read into memory to embed metadata (a photo is far smaller). */
+export const MAX_EMBED_BYTES = 256 * 1024 * 1024;
+
+export const OriginalQuery = v.object({ embed: v.optional(v.picklist(['xmp'], 'embed must be xmp')) });
 
 /** Assets one batch request may name. */
 export const MAX_BATCH = 500;
@@ -130,6 +136,32 @@ export function schemaRoutes(app: Hono<AppEnv>, platform: Platform): void {
     return c.json(await expireDueRights(platform, new Date(), { projectId, actor: c.get('principal').subject }));
   });
 
+  // The original as stored, or (embed=xmp) a copy with the asset's current metadata written in as XMP.
+  app.get('/assets/:id/original', async (c) => {
+    const { embed } = parseOrProblem(OriginalQuery, c.req.query(), 'download');
+    const asset = await visibleAsset(c, platform, c.req.param('id'), 'asset:read');
+    const hasMaster = ['uploaded', 'processing', 'ready', 'archived'].includes(asset.state) || (asset.state === 'failed' && asset.sha256 !== null && !asset.duplicate_of);
+    if (!hasMaster) throw conflict(`asset ${asset.id} has no verified original (it is ${asset.state})`);
+    const { store, config } = platform;
+    if (!embed) return c.redirect(await store.presignGet(store.buckets.masters, asset.storage_key, config.downloadUrlTtlSeconds, asset.filename), 302);
+    if (!canEmbed(asset.content_type)) throw new Problem(422, 'Unprocessable Content', `XMP is written into JPEG and PNG originals; this one is ${asset.content_type}`);
+    if (Number(asset.size_bytes) > MAX_EMBED_BYTES) throw new Problem(422, 'Unprocessable Content', `originals above ${MAX_EMBED_BYTES} bytes are downloaded without embedding (this one is ${asset.size_bytes})`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.getStream(store.buckets.masters, asset.storage_key)) chunks.push(chunk as Buffer);
+    let file: Buffer;
+    try {
+      file = embedXmp(Buffer.concat(chunks), asset.content_type, { title: asset.title, description: asset.description, keywords: asset.tags, fields: asset.fields ?? {} });
+    } catch (error) {
+      if (error instanceof EmbedError) throw new Problem(422, 'Unprocessable Content', `the original could not take the metadata: ${error.message}`);
+      throw error;
+    }
+    c.header('Content-Type', asset.content_type);
+    c.header('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(asset.filename)}`);
+    c.header('Cache-Control', 'private, no-store');
+    c.header('ETag', `"${asset.version}-xmp"`);
+    return c.body(new Uint8Array(file));
+  });
+
   app.post('/assets/batch', async (c) => {
     const batch = parseOrProblem(BatchInput, await jsonBody(c.req.raw), 'batch');
     const now = new Date();
@@ -152,13 +184,19 @@ export function schemaRoutes(app: Hono<AppEnv>, platform: Platform): void {
   });
 }
 
+/** The asset if the caller may do `action` on it and sees it (a viewer, before approval, does not): 404 otherwise, like another project's. */
+async function visibleAsset(c: Context<AppEnv>, platform: Platform, id: string, action: Action): Promise<Asset> {
+  const asset = await findAsset(platform.db, id);
+  if (!asset) throw notFound('asset not found');
+  authorize(c, action, asset.project_id, 'asset');
+  if (asset.editorial_state !== 'approved' && (await approvedOnlyProjects(platform.db, c.get('principal'), [asset.project_id])).length > 0) throw notFound('asset not found');
+  return asset;
+}
+
 /** One asset of a batch: its own read, permission check, decision and write; whatever refuses it is its result. */
 async function batchOne(c: Context<AppEnv>, platform: Platform, id: string, expectedVersion: number | undefined, decide: (asset: Asset) => Promise<Decision>, action: Action): Promise<BatchResult> {
   try {
-    const asset = await findAsset(platform.db, id);
-    if (!asset) throw notFound('asset not found');
-    authorize(c, action, asset.project_id, 'asset');
-    if (asset.editorial_state !== 'approved' && (await approvedOnlyProjects(platform.db, c.get('principal'), [asset.project_id])).length > 0) throw notFound('asset not found');
+    const asset = await visibleAsset(c, platform, id, action);
     if (expectedVersion !== undefined && expectedVersion !== asset.version) throw new Problem(412, 'Precondition Failed', `asset ${id} is at version ${asset.version}, not ${expectedVersion}: it was changed by someone else`);
     let decision: Decision;
     try {

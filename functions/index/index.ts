@@ -134,6 +134,12 @@ export function toSearchDocument(asset: Asset, technical: Record<string, any>, t
     if (typeof exif[name] === 'string') fields[name] = exif[name] as string;
   }
   const capturedAt = typeof exif.capturedAt === 'string' ? new Date(exif.capturedAt) : undefined;
+  // schema fields: filterable and facetable as they are; their text (text, keyword, enum values…) searchable too
+  const schemaFields = asset.fields ?? {};
+  for (const [name, value] of Object.entries(schemaFields)) {
+    if (typeof value === 'string' && !/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(value)) fields[name] = value;
+    else if (Array.isArray(value)) fields[name] = value.join(', ');
+  }
   return {
     assetId: asset.id,
     projectId: asset.project_id,
@@ -149,5 +155,6 @@ export function toSearchDocument(asset: Asset, technical: Record<string, any>, t
     capturedAt,
     fields,
     thumbnailKey,
+    ...(Object.keys(schemaFields).length ? { schemaFields } : {}),
   };
 }

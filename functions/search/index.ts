@@ -13,13 +13,15 @@ import { Instant, ProjectId, Tag, commaList, parseOrProblem, userText } from '..
 import type { Config } from '../../shared/config.ts';
 import type { Platform } from '../../shared/platform.ts';
 import type { ClipEmbedder } from '../../shared/ai/clip.ts';
-import { DEFAULT_SEARCH_STATES, FACETS, INDEXED_STATES, InvalidCursor, type SearchQuery, type SearchResult } from '../../shared/search/search-index.ts';
+import { DEFAULT_SEARCH_STATES, FACETS, type FieldFilter, INDEXED_STATES, InvalidCursor, type SearchQuery, type SearchResult } from '../../shared/search/search-index.ts';
 
 const SearchableState = v.picklist(INDEXED_STATES, `search holds ${INDEXED_STATES.join(', ')} assets; list the others with GET /assets?state=…`);
 const weight = v.optional(v.pipe(v.string(), v.transform(Number), v.number('weights are numbers'), v.minValue(0), v.maxValue(100)));
 
 /** Semantic and hybrid search embed q with the CLIP text encoder, into the space of the assets' image embeddings. */
 const NO_TEXT_EMBEDDING = 'no CLIP model configured to embed the query (see docs/models.md)';
+
+const FIELD_NAME = /^[a-z][a-zA-Z0-9_]{0,62}$/;
 
 export const SearchParams = v.object({
   q: v.optional(userText(500)),
@@ -40,7 +42,43 @@ export const SearchParams = v.object({
   wSemantic: weight,
   // Exact unless the caller asks: a bounded answer is faster on large catalogues and says what it estimated.
   approximate: v.optional(v.pipe(v.picklist(['true', 'false'], 'approximate is true or false'), v.transform((s) => s === 'true'))),
+  /** schema fields to count values of (GET /projects/:id/schema), comma-separated */
+  fieldFacets: commaList(v.pipe(v.string(), v.regex(FIELD_NAME, 'fieldFacets are schema field names')), 20),
 });
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Schema field filters from the query string: `field.<name>=a,b` (any of the values), `field.<name>.min=` and
+ * `field.<name>.max=` (inclusive; numbers, or dates as YYYY-MM-DD). Every filter must hold.
+ */
+export function fieldFiltersOf(query: Record<string, string>): FieldFilter[] {
+  const filters = new Map<string, FieldFilter>();
+  for (const [key, raw] of Object.entries(query)) {
+    const match = /^field\.([^.]+)(?:\.(min|max))?$/.exec(key);
+    if (!match) continue;
+    const [, name, bound] = match as unknown as [string, string, 'min' | 'max' | undefined];
+    if (!FIELD_NAME.test(name)) throw badRequest(`${key}: ${name} is not a schema field name`);
+    if (raw.length > 2000 || /[\u0000-\u001f]/.test(raw)) throw badRequest(`${key}: at most 2000 characters, no control characters`);
+    const filter = filters.get(name) ?? { name };
+    if (bound) {
+      const value = raw.trim();
+      if (DAY.test(value)) filter[bound] = value;
+      else if (value !== '' && Number.isFinite(Number(value))) filter[bound] = Number(value);
+      else throw badRequest(`${key} must be a number or a date (YYYY-MM-DD)`);
+    } else {
+      const values = raw.split(',').map((value) => value.trim()).filter(Boolean);
+      if (values.length === 0 || values.length > 100) throw badRequest(`${key} takes 1 to 100 comma-separated values`);
+      filter.values = values;
+    }
+    filters.set(name, filter);
+  }
+  if (filters.size > 20) throw badRequest('at most 20 field filters');
+  for (const filter of filters.values()) {
+    if (filter.min !== undefined && filter.max !== undefined && typeof filter.min !== typeof filter.max) throw badRequest(`field.${filter.name}.min and .max must both be numbers or both dates`);
+  }
+  return [...filters.values()];
+}
 
 /** Embeds q with the CLIP text encoder; undefined when no CLIP model is configured. The model loads on first use. */
 function queryEmbedder(config: Config): (q: string) => Promise<number[] | undefined> {
@@ -61,6 +99,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.use('/search', requireAuth(platform));
   app.get('/search', async (c) => {
     const params = parseOrProblem(SearchParams, c.req.query(), 'search parameters');
+    const fieldFilters = fieldFiltersOf(c.req.query());
     if (params.mode === 'semantic' && !params.q?.trim() && !params.moreLike) throw badRequest('mode=semantic needs q or moreLike');
     const projectIds = projectsWhere(c.get('principal'), 'asset:read');
     const query: SearchQuery = {
@@ -68,7 +107,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       projectIds,
       // viewers find approved assets only, unless their project's settings say otherwise
       approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, c.get('principal'), projectIds),
-      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], editorialState: params.editorialState, tags: params.tags, personIds: params.person, from: params.from, to: params.to },
+      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], editorialState: params.editorialState, tags: params.tags, personIds: params.person, from: params.from, to: params.to, ...(fieldFilters.length ? { fields: fieldFilters } : {}) },
+      ...(params.fieldFacets?.length ? { fieldFacets: params.fieldFacets } : {}),
       facets: params.facets,
       limit: params.limit,
       cursor: params.cursor,
@@ -107,6 +147,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       rankedAmongNewest: result.rankedAmongNewest,
       hits,
       facets: result.facets,
+      fieldFacets: result.fieldFacets,
       nextCursor: result.nextCursor,
       semantic,
     });

@@ -5,10 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { factsOf, findAsset, listRenditions, putMetadata, putRendition, setProgress } from '../../shared/db/assets.ts';
+import { ConcurrentModification, factsOf, findAsset, listRenditions, putMetadata, putRendition, setProgress } from '../../shared/db/assets.ts';
+import { currentSchema } from '../../shared/db/metadata-schemas.ts';
 import { projectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
-import { type Recorded, failAsset as failedDecision, recordRendered, startProcessing } from '../../shared/domain/asset-commands.ts';
+import { type EmbeddedMetadata, type Recorded, failAsset as failedDecision, fillFromEmbedded, recordRendered, startProcessing } from '../../shared/domain/asset-commands.ts';
+import { readEmbeddedMetadata } from '../../shared/media/embedded-metadata.ts';
 import { recordDecision } from '../../shared/events/asset-decisions.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler } from '../../shared/events/handle.ts';
@@ -62,6 +64,7 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
     const settings = await projectSettings(platform.db, asset.project_id);
     const outcome = await renderAsset(platform, asset, master, workDir, new Set(existing.map((r) => r.name)), progress.report, store, { hls: settings.hls === true });
     await putMetadata(platform.db, asset.id, 'technical', outcome.technical);
+    asset = await fillFromFile(platform, asset, master);
     const names = [...new Set([...existing.map((r) => r.name), ...made])].sort();
     // the rows and metadata go into the history too: the read models replay from it (npm run rebuild)
     const rows = JSON.parse(JSON.stringify(await listRenditions(platform.db, asset.id))) as Record<string, unknown>[];
@@ -97,6 +100,31 @@ function progressWriter(platform: Platform, assetId: string) {
       await writes;
     },
   };
+}
+
+/**
+ * What an image's IPTC/XMP/EXIF says (headline, caption, keywords, creator, credit, copyright, usage terms, place)
+ * fills what the uploader left empty, and the project's schema defaults the fields with no value; one decision,
+ * decided again on the asset as it is now if an editor changed it meanwhile.
+ */
+async function fillFromFile(platform: Platform, asset: Asset, master: string): Promise<Asset> {
+  const embedded: EmbeddedMetadata = asset.media_type === 'image' ? await readEmbeddedMetadata(master) : {};
+  const schema = await currentSchema(platform.db, asset.project_id);
+  const defaultTitle = asset.filename.replace(/\.[^.]+$/, ''); // what an upload without a title is called (uploads/start.ts)
+  let current = asset;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const decision = fillFromEmbedded(factsOf(current), embedded, schema, defaultTitle);
+    if (!decision) return current;
+    try {
+      const filled = await recordDecision(platform.db, current, decision, { actor: CONSUMER });
+      platform.outboxWritten();
+      return filled;
+    } catch (error) {
+      if (!(error instanceof ConcurrentModification)) throw error;
+      current = (await findAsset(platform.db, asset.id)) ?? current;
+    }
+  }
+  return current;
 }
 
 async function finish(platform: Platform, asset: Asset, renditions: string[], skipped: Record<string, string>, recorded: Recorded): Promise<void> {

@@ -129,6 +129,8 @@ export const SearchHit = v.object({
   personIds: v.optional(v.array(v.string())),
   ocrText: v.optional(v.string()),
   transcript: v.optional(v.string()),
+  /** metadata schema field values by name */
+  schemaFields: v.optional(v.record(v.string(), v.unknown())),
   score: v.number(),
   thumbnailUrl: v.optional(v.string()),
 });
@@ -140,6 +142,8 @@ export const SearchResults = v.object({
   rankedAmongNewest: v.optional(v.number()),
   hits: v.array(SearchHit),
   facets: v.record(v.string(), v.array(v.object({ value: v.string(), count: v.number() }))),
+  /** schema fields asked for in fieldFacets: their values (as text) by count */
+  fieldFacets: v.optional(v.record(v.string(), v.array(v.object({ value: v.string(), count: v.number() })))),
   nextCursor: v.optional(v.string()),
   semantic: v.object({ available: v.boolean(), reason: v.optional(v.string()) }),
 });

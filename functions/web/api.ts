@@ -8,7 +8,7 @@ import { AddToCollection, CollectionPatch, MoveInCollection, NewCollection, Page
 import { ListAssetsParams } from '../assets/listing.ts';
 import { NewShareLink, OpenShare, ShareDownloadParams, ShareListParams, SharePageParams } from '../assets/shares.ts';
 import { NamePerson, PersonsQuery } from '../assets/people.ts';
-import { BatchInput, SchemaInput } from '../assets/schemas.ts';
+import { BatchInput, OriginalQuery, SchemaInput } from '../assets/schemas.ts';
 import { SignedTrackQuery } from '../assets/thumbnails.ts';
 import { TrashQuery } from '../assets/trash.ts';
 import { NewFileVersion } from '../assets/versions.ts';
@@ -46,6 +46,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'post', path: '/projects/:id/rebuild', tag: 'projects', role: 'admin', summary: "Rebuild the project's projections from its events", responses: { 200: S.Described } },
   { method: 'get', path: '/projects/:id/settings', tag: 'projects', role: 'viewer', summary: 'Project settings', responses: { 200: S.ProjectSettings } },
   { method: 'put', path: '/projects/:id/settings', tag: 'projects', role: 'admin', summary: 'Change project settings', body: ProjectSettingsInput, responses: { 200: S.ProjectSettings } },
+  { method: 'get', path: '/assets/:id/original', tag: 'assets', role: 'viewer', summary: 'The original: 302 to its presigned URL, or with embed=xmp a copy (JPEG, PNG) carrying the current metadata as XMP', query: OriginalQuery, responses: { 200: { contentType: 'application/octet-stream' } } },
   { method: 'post', path: '/assets/batch', tag: 'assets', role: 'editor', summary: 'One metadata patch or editorial transition for many assets, each its own decision, a result per asset', body: BatchInput, responses: { 200: S.BatchResults } },
   { method: 'get', path: '/projects/:id/schema', tag: 'projects', role: 'viewer', summary: "The project's metadata schema: built-in rights fields and its own typed fields (ETag: its version)", responses: { 200: S.MetadataSchema } },
   { method: 'put', path: '/projects/:id/schema', tag: 'projects', role: 'admin', summary: 'Save a new schema version (expectedVersion or If-Match; stored values are never lost)', body: SchemaInput, responses: { 200: S.MetadataSchema } },

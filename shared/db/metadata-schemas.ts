@@ -48,7 +48,8 @@ export async function saveSchema(
       const current = await currentSchema(trx, projectId);
       if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) throw new SchemaVersionConflict(current.version);
       const version = current.version + 1;
-      await trx.insertInto('metadata_schemas').values({ project_id: projectId, version, fields: JSON.stringify(fields), created_by: options.actor }).execute();
+      // as text, then jsonb: the two drivers send a bound array or string to jsonb differently
+      await trx.insertInto('metadata_schemas').values({ project_id: projectId, version, fields: sql<FieldDefinition[]>`${JSON.stringify(fields)}::text::jsonb`, created_by: options.actor }).execute();
       await enqueue(trx, options.events(version));
       return { version, fields };
     });

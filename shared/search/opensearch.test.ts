@@ -109,7 +109,13 @@ describe('OpenSearch contract: index template, alias, mappings', () => {
     const again = await OpenSearchSearchIndex.open(url, { index: ALIAS, dimensions: DIMENSIONS });
     assert.deepEqual(requests.map((r) => r.path), ['/_index_template/contract-template', '/contract', '/contract/_mapping']);
     assert.equal(requests[1]!.method, 'HEAD');
-    assert.deepEqual(requests[2]!.json, { properties: { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' } } });
+    assert.deepEqual(requests[2]!.json, {
+      properties: {
+        label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' },
+        field_values: { type: 'keyword', ignore_above: 2048 },
+        field_ranges: { type: 'nested', properties: { name: { type: 'keyword' }, number: { type: 'double' }, date: { type: 'keyword' } } },
+      },
+    });
     await again.close();
   });
 });
@@ -201,6 +207,37 @@ describe('OpenSearch contract: search', () => {
     requests = [];
     await index.search({ q: 'senal de trafico', projectIds: ['p1', 'p2'], filters: {}, facets: [], limit: 1, cursor: result.nextCursor });
     assert.deepEqual(requests[0]!.json.search_after, [12.5, a.assetId]);
+    await index.close();
+  });
+
+  test('schema fields: "name=value" keywords and nested ranges in the source; terms and nested range filters; facets by field', async () => {
+    const index = await openIndex();
+    const a = doc({ schemaFields: { section: 'politics', topics: ['budget', 'election'], rating: 4, eventDate: '2024-02-28', embargoed: false, note: 'no es fecha' } });
+    answers['POST /_bulk'] = { status: 200, body: { took: 1, errors: false, items: [{ index: { _index: `${ALIAS}-v1`, _id: a.assetId, _version: 1, result: 'created', status: 201, _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 0, _primary_term: 1 } }] } };
+    await index.upsertMany([a]);
+    const source = JSON.parse(requests[0]!.text.trim().split('\n')[1]!);
+    assert.deepEqual(source.field_values, ['section=politics', 'topics=budget', 'topics=election', 'rating=4', 'eventDate=2024-02-28', 'embargoed=false', 'note=no es fecha']);
+    assert.deepEqual(source.field_ranges, [{ name: 'rating', number: 4 }, { name: 'eventDate', date: '2024-02-28' }]);
+    assert.deepEqual(source.document.schemaFields, a.schemaFields);
+
+    requests = [];
+    answers['POST /contract/_search'] = searchResponse([], 0, { field_0: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'topics=election', doc_count: 2 }, { key: 'topics=budget', doc_count: 1 }] } });
+    const result = await index.search({
+      projectIds: ['p1'],
+      filters: { fields: [{ name: 'section', values: ['politics', 'sport'] }, { name: 'rating', values: ['4.0'] }, { name: 'rating', min: 2, max: 5 }, { name: 'eventDate', min: '2024-01-01' }] },
+      facets: [],
+      fieldFacets: ['topics'],
+      limit: 10,
+    });
+    const body = requests[0]!.json;
+    assert.deepEqual(body.query.bool.filter.slice(1), [
+      { terms: { field_values: ['section=politics', 'section=sport'] } },
+      { terms: { field_values: ['rating=4.0', 'rating=4'] } },
+      { nested: { path: 'field_ranges', query: { bool: { filter: [{ term: { 'field_ranges.name': 'rating' } }, { range: { 'field_ranges.number': { gte: 2, lte: 5 } } }] } } } },
+      { nested: { path: 'field_ranges', query: { bool: { filter: [{ term: { 'field_ranges.name': 'eventDate' } }, { range: { 'field_ranges.date': { gte: '2024-01-01' } } }] } } } },
+    ]);
+    assert.deepEqual(body.aggs, { field_0: { terms: { field: 'field_values', include: 'topics=.*', size: 20, order: [{ _count: 'desc' }, { _key: 'asc' }] } } });
+    assert.deepEqual(result.fieldFacets, { topics: [{ value: 'election', count: 2 }, { value: 'budget', count: 1 }] });
     await index.close();
   });
 

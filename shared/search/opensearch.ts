@@ -18,6 +18,8 @@ import { cursorMillis, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
   type Facet,
+  FIELD_FACET_SIZE,
+  type FieldFilter,
   InvalidCursor,
   type SearchDocument,
   type SearchHit,
@@ -28,7 +30,9 @@ import {
   SEMANTIC_UNAVAILABLE,
   documentFrom,
   emptyFacets,
+  facetValuesOf,
   searchByMode,
+  storedForms,
 } from './search-index.ts';
 
 /** Semantic and hybrid rank the top CANDIDATES of each ranking (or the page size, if larger). */
@@ -39,7 +43,15 @@ const FACET_FIELDS = { mediaType: 'media_type', projectId: 'project_id', state: 
 /** Top values returned for the many-valued facets. */
 const LIST_FACETS: Facet[] = ['tags', 'labels'];
 /** Keyword fields added after the first release: put into existing indexes' mappings by ensureIndex. */
-const ADDED_KEYWORDS = { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' } } as const;
+const ADDED_KEYWORDS = {
+  label_values: { type: 'keyword' },
+  person_ids: { type: 'keyword' },
+  editorial_state: { type: 'keyword' },
+  // schema fields (SearchDocument.schemaFields): "name=value" per value (filters and facets), and numbers and dates
+  // by name for ranges (nested, so a bound meets the value of its own field)
+  field_values: { type: 'keyword', ignore_above: 2048 },
+  field_ranges: { type: 'nested', properties: { name: { type: 'keyword' }, number: { type: 'double' }, date: { type: 'keyword' } } },
+} as const;
 const TEXT_WEIGHTS = { title: 10, tags_text: 4, labels: 4, description: 2, extra: 1, ocr_text: 1, transcript: 1 } as const;
 const TEXT_FIELDS = Object.keys(TEXT_WEIGHTS) as (keyof typeof TEXT_WEIGHTS)[];
 const BM25_TIEBREAK = 0.001;
@@ -238,6 +250,9 @@ export class OpenSearchSearchIndex implements SearchIndex {
       tags: doc.tags,
       label_values: doc.labels ?? [],
       person_ids: doc.personIds ?? [],
+      field_values: Object.entries(doc.schemaFields ?? {}).flatMap(([name, value]) => facetValuesOf(value).map((text) => `${name}=${text}`)),
+      field_ranges: Object.entries(doc.schemaFields ?? {}).flatMap(([name, value]): { name: string; number?: number; date?: string }[] =>
+        typeof value === 'number' ? [{ name, number: value }] : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? [{ name, date: value }] : []),
       created_at: doc.createdAt.toISOString(),
       title: doc.title,
       // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
@@ -301,10 +316,11 @@ export class OpenSearchSearchIndex implements SearchIndex {
         query: text === undefined ? { bool: { filter: filtersOf(query) } } : textQuery(query, text),
         sort,
         ...(key ? { search_after: key } : {}),
-        aggs: aggregationsOf(query.facets),
+        aggs: { ...aggregationsOf(query.facets), ...fieldAggregationsOf(query) },
       },
     });
     const body = response.body;
+    const fieldFacets = query.fieldFacets?.length ? { fieldFacets: fieldFacetsFrom(query, body.aggregations) } : {};
     const hits = body.hits.hits as Hit[];
     const page = hits.slice(0, query.limit);
     const last = hits.length > query.limit ? page[page.length - 1] : undefined;
@@ -313,6 +329,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
       hits: page.map((hit) => ({ assetId: hit._id!, score: hit._score ?? 0, document: documentFrom(hit._source!.document) })),
       total,
       facets: facetsFrom(query.facets, body.aggregations),
+      ...fieldFacets,
       nextCursor: last && encodeCursor([sortName, Number(last.sort![0]), String(last.sort![1])]),
     };
   }
@@ -338,6 +355,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
       hits,
       total: candidates.length,
       facets: await this.candidateFacets(query, candidates.map((c) => c.id)),
+      ...(query.fieldFacets?.length ? { fieldFacets: await this.candidateFieldFacets(query, candidates.map((c) => c.id)) } : {}),
       nextCursor: last && encodeCursor([mode, last.score, last.id]),
     };
   }
@@ -366,6 +384,15 @@ export class OpenSearchSearchIndex implements SearchIndex {
     const hits = response.body.hits.hits as Hit[];
     for (const hit of hits) documents.set(hit._id!, hit._source!.document);
     return hits.map((hit) => hit._id!);
+  }
+
+  private async candidateFieldFacets(query: SearchQuery, ids: string[]): Promise<NonNullable<SearchResult['fieldFacets']>> {
+    if (ids.length === 0) return fieldFacetsFrom(query, undefined);
+    const response = await this.client.search({
+      index: this.index,
+      body: { size: 0, query: { bool: { filter: [{ terms: { asset_id: ids } }] } }, aggs: fieldAggregationsOf(query) },
+    });
+    return fieldFacetsFrom(query, response.body.aggregations);
   }
 
   private async candidateFacets(query: SearchQuery, ids: string[]): Promise<SearchResult['facets']> {
@@ -397,6 +424,7 @@ function filtersOf(query: SearchQuery): QueryDsl.QueryContainer[] {
   if (approvedOnly.length) clauses.push({ bool: { should: [{ bool: { must_not: [{ terms: { project_id: approvedOnly } }] } }, approved] } });
   for (const tag of filters.tags ?? []) clauses.push({ term: { tags: tag } });
   for (const person of filters.personIds ?? []) clauses.push({ term: { person_ids: person } });
+  for (const field of filters.fields ?? []) clauses.push(...fieldClauses(field));
   if (filters.from || filters.to) clauses.push({ range: { created_at: { ...(filters.from ? { gte: filters.from.toISOString() } : {}), ...(filters.to ? { lte: filters.to.toISOString() } : {}) } } });
   return clauses;
 }
@@ -431,6 +459,35 @@ function textQuery(query: SearchQuery, text: string): QueryDsl.QueryContainer {
 function aggregationsOf(facets: Facet[]): Record<string, Aggregations.AggregationContainer> {
   const byCountThenValue: Record<string, 'asc' | 'desc'>[] = [{ _count: 'desc' }, { _key: 'asc' }];
   return Object.fromEntries(facets.map((facet) => [facet, { terms: { field: FACET_FIELDS[facet], size: LIST_FACETS.includes(facet) ? TAG_FACET_SIZE : FACET_SIZE, order: byCountThenValue } }]));
+}
+
+/** A schema field filter: any of the values (as "name=value" terms, in each form it may be stored as); bounds on the nested numbers or dates. */
+function fieldClauses(filter: FieldFilter): QueryDsl.QueryContainer[] {
+  const clauses: QueryDsl.QueryContainer[] = [];
+  if (filter.values?.length) clauses.push({ terms: { field_values: [...new Set(filter.values.flatMap(storedForms).map((form) => `${filter.name}=${String(form)}`))] } });
+  if (filter.min !== undefined || filter.max !== undefined) {
+    const bounds = typeof (filter.min ?? filter.max) === 'number' ? 'field_ranges.number' : 'field_ranges.date';
+    clauses.push({
+      nested: {
+        path: 'field_ranges',
+        query: { bool: { filter: [{ term: { 'field_ranges.name': filter.name } }, { range: { [bounds]: { ...(filter.min !== undefined ? { gte: filter.min } : {}), ...(filter.max !== undefined ? { lte: filter.max } : {}) } as never } }] } },
+      },
+    });
+  }
+  return clauses;
+}
+
+/** A terms aggregation per asked-for schema field, over the "name=value" keywords of that field. */
+function fieldAggregationsOf(query: SearchQuery): Record<string, Aggregations.AggregationContainer> {
+  const byCountThenValue: Record<string, 'asc' | 'desc'>[] = [{ _count: 'desc' }, { _key: 'asc' }];
+  return Object.fromEntries((query.fieldFacets ?? []).map((name, i) => [`field_${i}`, {
+    terms: { field: 'field_values', include: `${name.replace(/[.?+*|{}[\]()"\\#@&<>~]/g, '\\$&')}=.*`, size: FIELD_FACET_SIZE, order: byCountThenValue },
+  }]));
+}
+
+function fieldFacetsFrom(query: SearchQuery, aggregations: unknown): NonNullable<SearchResult['fieldFacets']> {
+  const buckets = (key: string) => ((aggregations as Record<string, { buckets: { key: string; doc_count: number }[] }> | undefined)?.[key]?.buckets ?? []);
+  return Object.fromEntries((query.fieldFacets ?? []).map((name, i) => [name, buckets(`field_${i}`).map((bucket) => ({ value: String(bucket.key).slice(name.length + 1), count: bucket.doc_count }))]));
 }
 
 function facetsFrom(facets: Facet[], aggregations: unknown): SearchResult['facets'] {

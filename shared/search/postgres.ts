@@ -17,6 +17,8 @@ import { cursorInstant, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
   type Facet,
+  FIELD_FACET_SIZE,
+  type FieldFilter,
   InvalidCursor,
   type SearchDocument,
   type SearchIndex,
@@ -27,6 +29,7 @@ import {
   documentFrom,
   emptyFacets,
   searchByMode,
+  storedForms,
 } from './search-index.ts';
 
 const TEXT_CONFIGS = ['mediateca_es', 'mediateca_en'];
@@ -170,9 +173,13 @@ export class PostgresSearchIndex implements SearchIndex {
     // A candidate removed since it was ranked is simply left out of the page.
     const hits = page.filter((p) => documentOf.has(p.id)).map((p) => ({ assetId: p.id, score: p.score, document: documentOf.get(p.id)! }));
     const last = rest.length > query.limit ? page[page.length - 1] : undefined;
+    const candidateIds = candidates.map((c) => c.id);
     return {
       hits,
       total: candidates.length,
+      ...(query.fieldFacets?.length
+        ? { fieldFacets: await this.fieldFacetCounts(query, this.db.selectFrom(this.table).where('asset_id', 'in', candidateIds.length ? candidateIds : ['00000000-0000-0000-0000-000000000000'])) }
+        : {}),
       facets: facetsOf(query.facets, await this.facetRows(candidates.map((c) => c.id), query.facets), 1),
       nextCursor: last && encodeCursor([mode, last.score, last.id]),
       ...(rankedAmongNewest ? { approximate: true, rankedAmongNewest } : {}),
@@ -220,8 +227,10 @@ export class PostgresSearchIndex implements SearchIndex {
   private async textSearch(query: SearchQuery): Promise<Omit<SearchResult, 'semantic'>> {
     const text = query.q?.trim() || undefined;
     const after = query.cursor === undefined ? undefined : sortKeyFrom(query.cursor, text !== undefined);
-    if (query.projectIds.length === 0) return { hits: [], total: 0, facets: emptyFacets(query) };
-    return query.approximate ? this.boundedTextSearch(query, text, after) : this.exactTextSearch(query, text, after);
+    if (query.projectIds.length === 0) return { hits: [], total: 0, facets: emptyFacets(query), ...emptyFieldFacets(query) };
+    const result = query.approximate ? await this.boundedTextSearch(query, text, after) : await this.exactTextSearch(query, text, after);
+    if (!query.fieldFacets?.length) return result;
+    return { ...result, fieldFacets: await this.fieldFacetCounts(query, this.matches(query, tsqueryFor(text))) };
   }
 
   /**
@@ -450,7 +459,26 @@ export class PostgresSearchIndex implements SearchIndex {
     if (filters.personIds?.length) matches = matches.where(sql<SqlBool>`person_ids @> ${sql.val(filters.personIds)}::text[]`);
     if (filters.from) matches = matches.where('created_at', '>=', filters.from);
     if (filters.to) matches = matches.where('created_at', '<=', filters.to);
+    for (const field of filters.fields ?? []) matches = matches.where(fieldCondition(field));
     return matches;
+  }
+
+  /** Each asked-for schema field's values by count over the given matches (every element of a list counts). */
+  private async fieldFacetCounts(query: SearchQuery, matches: SelectQueryBuilder<DB, 'search_documents', object>): Promise<Record<string, { value: string; count: number }[]>> {
+    const names = [...new Set(query.fieldFacets ?? [])];
+    if (names.length === 0) return {};
+    const columns = names.map((name, i) => {
+      const field = sql`m.sf->${name}::text`;
+      const grouped = sql`select value, count(*)::int as n from m,
+        lateral jsonb_array_elements_text(case jsonb_typeof(${field}) when 'array' then ${field} else jsonb_build_array(${field}) end) as value
+        where m.sf ? ${name}::text group by value order by n desc, value collate "C" limit ${sql.lit(FIELD_FACET_SIZE)}`;
+      return sql`(select coalesce(json_agg(json_build_array(value, n)), '[]') from (${grouped}) grouped) as ${sql.ref(`field_${i}`)}`;
+    });
+    const result = await sql<Record<string, [string, number][]>>`
+      with m as materialized (${matches.select(sql<unknown>`document->'schemaFields'`.as('sf'))})
+      select ${sql.join(columns)}`.execute(this.db);
+    const row = result.rows[0]!;
+    return Object.fromEntries(names.map((name, i) => [name, row[`field_${i}`]!.map(([value, count]) => ({ value, count }))]));
   }
 
   /**
@@ -539,7 +567,34 @@ function facetsFromRows(facets: Facet[], row: Record<string, unknown>): SearchRe
  * documents carry a tag or person (those filters count documents).
  */
 function rollupAnswers(query: SearchQuery): boolean {
-  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.moreLikeAssetId;
+  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.filters.fields?.length && !query.moreLikeAssetId;
+}
+
+/**
+ * A schema field filter as SQL on the document's schemaFields: any of the values by containment (the GIN index on
+ * document->'schemaFields' answers it; a list contains each of its elements), bounds by number or by date text.
+ */
+function fieldCondition(filter: FieldFilter): RawBuilder<SqlBool> {
+  const sf = sql`document->'schemaFields'`;
+  const parts: RawBuilder<SqlBool>[] = [];
+  if (filter.values?.length) {
+    // a nested list contains a value only as a list ({"topics": ["budget"]}): strings are tried both ways
+    const forms = filter.values.flatMap(storedForms).flatMap((form): unknown[] => (typeof form === 'string' ? [form, [form]] : [form]))
+      // as text, then jsonb: postgres.js would send a string bound to jsonb as a JSON string scalar
+      .map((form) => sql<SqlBool>`${sf} @> ${JSON.stringify({ [filter.name]: form })}::text::jsonb`);
+    parts.push(sql<SqlBool>`(${sql.join(forms, sql` or `)})`);
+  }
+  for (const [bound, op] of [[filter.min, sql`>=`], [filter.max, sql`<=`]] as const) {
+    if (bound === undefined) continue;
+    parts.push(typeof bound === 'number'
+      ? sql<SqlBool>`(case when jsonb_typeof(${sf}->${filter.name}::text) = 'number' then (${sf}->>${filter.name}::text)::numeric end) ${op} ${String(bound)}::numeric`
+      : sql<SqlBool>`(case when jsonb_typeof(${sf}->${filter.name}::text) = 'string' then (${sf}->>${filter.name}::text) collate "C" end) ${op} ${bound}::text`);
+  }
+  return parts.length ? sql<SqlBool>`(${sql.join(parts, sql` and `)})` : sql<SqlBool>`true`;
+}
+
+function emptyFieldFacets(query: SearchQuery): { fieldFacets?: Record<string, never[]> } {
+  return query.fieldFacets?.length ? { fieldFacets: Object.fromEntries(query.fieldFacets.map((name) => [name, []])) } : {};
 }
 
 /** The start of the instant's UTC month. */

@@ -40,6 +40,12 @@ export interface SearchDocument {
   fields: Record<string, string>;
   /** shown with hits without another round trip */
   thumbnailKey?: string;
+  /**
+   * The asset's metadata schema field values by name (domain/metadata-schema.ts): strings (text, keyword, url,
+   * enum, person, dates as YYYY-MM-DD), numbers, booleans, lists (multi-enum). Filterable (filters.fields) and
+   * facetable (fieldFacets); text values are also searchable text, like `fields`.
+   */
+  schemaFields?: Record<string, string | number | boolean | string[]>;
   /** AI labels in English and Spanish forms ("dog", "perro"); weighted like tags; a facet */
   labels?: string[];
   /**
@@ -67,6 +73,35 @@ export const DEFAULT_SEARCH_STATES = ['ready', 'archived'] as const;
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
 
+/**
+ * A filter on one schema field. `values`: the field holds any of them (a list field: any element; compared as
+ * text, so "4" finds 4 and "true" finds true). `min`/`max`: inclusive bounds, numbers for number fields, YYYY-MM-DD
+ * for date fields; a document whose value is of the other kind (or absent) does not match.
+ */
+export interface FieldFilter {
+  name: string;
+  values?: string[];
+  min?: number | string;
+  max?: number | string;
+}
+
+/** Values returned per field facet. */
+export const FIELD_FACET_SIZE = 20;
+
+/** Field filter values as the JSON values they can be stored as: the string, and the number or boolean it spells. */
+export function storedForms(value: string): (string | number | boolean)[] {
+  const forms: (string | number | boolean)[] = [value];
+  if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value.trim()) && Number.isFinite(Number(value))) forms.push(Number(value));
+  if (value === 'true' || value === 'false') forms.push(value === 'true');
+  return forms;
+}
+
+/** A field facet's values, as text. */
+export function facetValuesOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  return value === undefined || value === null ? [] : [String(value)];
+}
+
 export const FACETS = ['mediaType', 'projectId', 'state', 'tags', 'labels'] as const;
 export type Facet = (typeof FACETS)[number];
 
@@ -88,7 +123,14 @@ export interface SearchQuery {
     /** on createdAt */
     from?: Date;
     to?: Date;
+    /** on schema fields (schemaFields), every one must hold */
+    fields?: FieldFilter[];
   };
+  /**
+   * Schema fields to count values of (each value of a list counts): the top FIELD_FACET_SIZE values by count,
+   * over every match. Text mode; semantic and hybrid count their candidates.
+   */
+  fieldFacets?: string[];
   facets: Facet[];
   limit: number;
   /** opaque, from a previous result's nextCursor */
@@ -120,6 +162,8 @@ export interface SearchResult {
   total: number;
   /** counted over the same documents as total (estimated when facetsApproximate) */
   facets: Partial<Record<Facet, { value: string; count: number }[]>>;
+  /** the schema fields asked for in fieldFacets: values (as text: "true", "4", "2026-05-01") by count, then value */
+  fieldFacets?: Record<string, { value: string; count: number }[]>;
   /** true only when the query asked for an approximate answer and some figure below is one */
   approximate?: boolean;
   /** true when total is an estimate of a large match set, not a count */

@@ -70,3 +70,26 @@ function crc32(bytes: Buffer): number {
   }
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+/** The XMP packet a photo agency's tool would write: headline, caption, keywords, creator, credit, rights, place. */
+export const AGENCY_XMP = `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"
+ xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Pleno del Congreso</rdf:li></rdf:Alt></dc:title>
+<photoshop:Headline>Pleno del Congreso</photoshop:Headline>
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">Los diputados votan los presupuestos</rdf:li></rdf:Alt></dc:description>
+<dc:subject><rdf:Bag><rdf:li>congreso</rdf:li><rdf:li>presupuestos</rdf:li></rdf:Bag></dc:subject>
+<dc:creator><rdf:Seq><rdf:li>Ana Gómez</rdf:li></rdf:Seq></dc:creator>
+<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">© EFE 2026</rdf:li></rdf:Alt></dc:rights>
+<photoshop:Credit>EFE</photoshop:Credit>
+<photoshop:City>Madrid</photoshop:City>
+<photoshop:Country>España</photoshop:Country>
+<xmpRights:UsageTerms><rdf:Alt><rdf:li xml:lang="x-default">Solo uso editorial</rdf:li></rdf:Alt></xmpRights:UsageTerms>
+</rdf:Description></rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>`;
+
+/** A photo with EXIF and the agency's XMP packet (written by sharp, not by the code under test). */
+export async function makeJpegWithXmp(options: PhotoOptions = {}): Promise<Buffer> {
+  return sharp(await makeJpegWithExif(options)).keepExif().withXmp(AGENCY_XMP).jpeg({ quality: 90 }).toBuffer();
+}

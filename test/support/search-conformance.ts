@@ -215,6 +215,74 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
       });
     });
 
+    describe('schema fields', () => {
+      /** Four documents with metadata schema fields (one without any), in a project of their own. */
+      async function fieldCorpus() {
+        const project = newProject();
+        const docs = {
+          pleno: makeDocument(project, { title: 'Pleno', createdAt: new Date('2024-03-01T00:00:00Z'), schemaFields: { section: 'politics', topics: ['budget', 'election'], rating: 4, eventDate: '2024-02-28', embargoed: false, credit: 'EFE / Ana' } }),
+          derbi: makeDocument(project, { title: 'Derbi', createdAt: new Date('2024-03-02T00:00:00Z'), schemaFields: { section: 'sport', topics: ['football'], rating: 2.5, eventDate: '2024-03-10', embargoed: true } }),
+          mitin: makeDocument(project, { title: 'Mitin', createdAt: new Date('2024-03-03T00:00:00Z'), schemaFields: { section: 'politics', topics: ['election'], rating: 10, eventDate: '2023-12-31' } }),
+          vacio: makeDocument(project, { title: 'Vacío', createdAt: new Date('2024-03-04T00:00:00Z') }),
+        };
+        await index.upsertMany(Object.values(docs));
+        const titles = async (query: Partial<SearchQuery>) => (await search({ projectIds: [project], ...query })).hits.map((hit) => hit.document.title).sort();
+        return { project, titles };
+      }
+
+      test('keyword and enum values: any of the listed; every filter must hold', async () => {
+        const { titles } = await fieldCorpus();
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'section', values: ['politics'] }] } }), ['Mitin', 'Pleno']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'section', values: ['sport', 'culture'] }] } }), ['Derbi']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'section', values: ['politics'] }, { name: 'topics', values: ['budget'] }] } }), ['Pleno']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'credit', values: ['EFE / Ana'] }] } }), ['Pleno']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'section', values: ['weather'] }] } }), []);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'nosuch', values: ['politics'] }] } }), []);
+      });
+
+      test('multi-enum lists match on any element; numbers and booleans by their text', async () => {
+        const { titles } = await fieldCorpus();
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'topics', values: ['election'] }] } }), ['Mitin', 'Pleno']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'rating', values: ['4'] }] } }), ['Pleno']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'rating', values: ['2.5', '10'] }] } }), ['Derbi', 'Mitin']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'embargoed', values: ['true'] }] } }), ['Derbi']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'embargoed', values: ['false'] }] } }), ['Pleno']);
+      });
+
+      test('number and date ranges, inclusive; a missing value never matches', async () => {
+        const { titles } = await fieldCorpus();
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'rating', min: 2.5, max: 4 }] } }), ['Derbi', 'Pleno']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'rating', min: 5 }] } }), ['Mitin']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'rating', max: 2 }] } }), []);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'eventDate', min: '2024-01-01' }] } }), ['Derbi', 'Pleno']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'eventDate', min: '2024-02-28', max: '2024-02-28' }] } }), ['Pleno']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'eventDate', max: '2023-12-31' }] } }), ['Mitin']);
+        assert.deepEqual(await titles({ filters: { fields: [{ name: 'section', values: ['politics'] }, { name: 'eventDate', min: '2024-01-01' }] } }), ['Pleno']);
+      });
+
+      test('field facets count every value (each element of a list) over the matches, with the filters applied', async () => {
+        const { project } = await fieldCorpus();
+        const all = await search({ projectIds: [project], fieldFacets: ['section', 'topics', 'rating'] });
+        assert.equal(all.total, 4);
+        assert.deepEqual(all.fieldFacets, {
+          section: [{ value: 'politics', count: 2 }, { value: 'sport', count: 1 }],
+          topics: [{ value: 'election', count: 2 }, { value: 'budget', count: 1 }, { value: 'football', count: 1 }],
+          rating: [{ value: '10', count: 1 }, { value: '2.5', count: 1 }, { value: '4', count: 1 }],
+        });
+        const filtered = await search({ projectIds: [project], filters: { fields: [{ name: 'section', values: ['politics'] }] }, fieldFacets: ['topics'] });
+        assert.deepEqual(filtered.fieldFacets, { topics: [{ value: 'election', count: 2 }, { value: 'budget', count: 1 }] });
+        const text = await search({ projectIds: [project], q: 'derbi', fieldFacets: ['section'] });
+        assert.deepEqual(text.fieldFacets, { section: [{ value: 'sport', count: 1 }] });
+        assert.equal((await search({ projectIds: [project] })).fieldFacets, undefined, 'only when asked');
+      });
+
+      test('a hit carries its schema fields', async () => {
+        const { project } = await fieldCorpus();
+        const hit = (await search({ projectIds: [project], q: 'pleno' })).hits[0]!;
+        assert.deepEqual(hit.document.schemaFields, { section: 'politics', topics: ['budget', 'election'], rating: 4, eventDate: '2024-02-28', embargoed: false, credit: 'EFE / Ana' });
+      });
+    });
+
     describe('listing and pagination', () => {
       test('no text lists newest first; a blank q is no text', async () => {
         const newestFirst = ['marathon', 'report', 'forest', 'song', 'sunset'];
