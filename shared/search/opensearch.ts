@@ -39,7 +39,7 @@ const FACET_FIELDS = { mediaType: 'media_type', projectId: 'project_id', state: 
 /** Top values returned for the many-valued facets. */
 const LIST_FACETS: Facet[] = ['tags', 'labels'];
 /** Keyword fields added after the first release: put into existing indexes' mappings by ensureIndex. */
-const ADDED_KEYWORDS = { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' } } as const;
+const ADDED_KEYWORDS = { label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' }, collection_ids: { type: 'keyword' } } as const;
 const TEXT_WEIGHTS = { title: 10, tags_text: 4, labels: 4, description: 2, extra: 1, ocr_text: 1, transcript: 1 } as const;
 const TEXT_FIELDS = Object.keys(TEXT_WEIGHTS) as (keyof typeof TEXT_WEIGHTS)[];
 const BM25_TIEBREAK = 0.001;
@@ -238,6 +238,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
       tags: doc.tags,
       label_values: doc.labels ?? [],
       person_ids: doc.personIds ?? [],
+      collection_ids: doc.collectionIds ?? [],
       created_at: doc.createdAt.toISOString(),
       title: doc.title,
       // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
@@ -397,6 +398,7 @@ function filtersOf(query: SearchQuery): QueryDsl.QueryContainer[] {
   if (approvedOnly.length) clauses.push({ bool: { should: [{ bool: { must_not: [{ terms: { project_id: approvedOnly } }] } }, approved] } });
   for (const tag of filters.tags ?? []) clauses.push({ term: { tags: tag } });
   for (const person of filters.personIds ?? []) clauses.push({ term: { person_ids: person } });
+  for (const collection of filters.collectionIds ?? []) clauses.push({ term: { collection_ids: collection } });
   if (filters.from || filters.to) clauses.push({ range: { created_at: { ...(filters.from ? { gte: filters.from.toISOString() } : {}), ...(filters.to ? { lte: filters.to.toISOString() } : {}) } } });
   return clauses;
 }

@@ -437,6 +437,7 @@ export class PostgresSearchIndex implements SearchIndex {
     // @> lets the GIN index on tags find documents that carry every listed tag.
     if (filters.tags?.length) matches = matches.where(sql<SqlBool>`tags @> ${sql.val(filters.tags)}::text[]`);
     if (filters.personIds?.length) matches = matches.where(sql<SqlBool>`person_ids @> ${sql.val(filters.personIds)}::text[]`);
+    if (filters.collectionIds?.length) matches = matches.where(sql<SqlBool>`collection_ids @> ${sql.val(filters.collectionIds)}::text[]`);
     if (filters.from) matches = matches.where('created_at', '>=', filters.from);
     if (filters.to) matches = matches.where('created_at', '<=', filters.to);
     return matches;
@@ -483,6 +484,7 @@ function rowOf(doc: SearchDocument, dimensions: number | undefined) {
     tags: doc.tags,
     labels: doc.labels ?? [],
     person_ids: doc.personIds ?? [],
+    collection_ids: doc.collectionIds ?? [],
     filename: doc.filename,
     created_at: doc.createdAt,
     captured_at: doc.capturedAt ?? null,
@@ -528,7 +530,7 @@ function facetsFromRows(facets: Facet[], row: Record<string, unknown>): SearchRe
  * documents carry a tag or person (those filters count documents).
  */
 function rollupAnswers(query: SearchQuery): boolean {
-  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.moreLikeAssetId;
+  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.filters.collectionIds?.length && !query.moreLikeAssetId;
 }
 
 /** The start of the instant's UTC month. */
