@@ -15,6 +15,7 @@ import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
+import { sharingSuite } from './sharing-suite.ts';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-e2e-servers-'));
@@ -28,6 +29,7 @@ let started: Promise<E2eEnvironment | undefined> | undefined;
 const start = () => (started ??= startOnServers());
 pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 mediaSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
+sharingSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 
 async function startOnServers(): Promise<E2eEnvironment | undefined> {
   const available = (await requireServer('PostgreSQL', POSTGRES_URL)) && (await requireServer('NATS', NATS_URL)) && (await requireServer('Ceph RGW', S3.endpoint));
