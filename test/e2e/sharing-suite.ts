@@ -40,8 +40,9 @@ export function sharingSuite(mode: string, start: () => Promise<E2eEnvironment |
       assert.equal(album.status, 201, JSON.stringify(album.body));
       assert.equal((await editor.request('POST', `/collections/${album.body.id}/assets`, { assetIds: [assetId] })).status, 200);
       // membership reaches search through the event path (index consumes collection.assets-added)
-      const found = await editor.waitForSearch(`collection=${album.body.id}`, (r) => r.total === 1);
+      const found = await editor.waitForSearch(`collection=${album.body.id}`, (r) => r.hits?.length === 1);
       assert.equal(found.hits[0].assetId, assetId);
+      assert.equal(found.total, 1);
 
       const link = await editor.request('POST', `/collections/${album.body.id}/shares`, { renditions: ['thumbnail', 'preview'], expiresAt: new Date(Date.now() + 86400_000).toISOString() });
       assert.equal(link.status, 201, JSON.stringify(link.body));
