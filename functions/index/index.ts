@@ -3,6 +3,7 @@
 import type { Hono } from 'hono';
 import { findLabel, spanishLabel } from '../../shared/ai/vision/labels.ts';
 import { findAsset, getMetadata, listRenditions } from '../../shared/db/assets.ts';
+import { collectionIdsOf } from '../../shared/db/collections.ts';
 import { assetIdsWithPerson, findEmbedding, listFaces, listLabels } from '../../shared/db/enrichment.ts';
 import type { Kysely } from 'kysely';
 import type { Asset, DB } from '../../shared/db/schema.ts';
@@ -33,6 +34,10 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     'io.mediateca.asset.editorial.archived': reindex,
     'io.mediateca.asset.enriched': async (event, p, context) => { await reindex(event, p, context); await observeStages(p, event); },
     'io.mediateca.person.updated': async (event, p, context) => projectAssets(p, await assetIdsWithPerson(p.db, event.data.personId), context),
+    // collection membership is a search filter: the assets that entered or left one are projected again
+    'io.mediateca.collection.assets-added': (event, p, context) => projectAssets(p, event.data.assetIds, context),
+    'io.mediateca.collection.assets-removed': (event, p, context) => projectAssets(p, event.data.assetIds, context),
+    'io.mediateca.collection.deleted': (event, p, context) => projectAssets(p, event.data.assetIds, context),
   });
   adminRoutes(app, platform);
   reportCatalogueGauges(platform.db);
@@ -72,15 +77,16 @@ export async function projectAsset(db: Kysely<DB>, search: SearchIndex, assetId:
     await search.remove(assetId);
     return;
   }
-  const [metadata, renditions, labels, faces, embedding] = await Promise.all([
+  const [metadata, renditions, labels, faces, embedding, collectionIds] = await Promise.all([
     getMetadata(db, assetId),
     listRenditions(db, assetId),
     listLabels(db, assetId),
     listFaces(db, assetId),
     findEmbedding(db, assetId),
+    collectionIdsOf(db, assetId),
   ]);
   const document = toSearchDocument(asset, metadata.technical ?? {}, renditions.find((r) => r.name === 'thumbnail')?.storage_key);
-  await search.upsert(withAiFields(document, metadata.ai ?? {}, labels, faces, embedding?.vector));
+  await search.upsert({ ...withAiFields(document, metadata.ai ?? {}, labels, faces, embedding?.vector), collectionIds });
 }
 
 /**

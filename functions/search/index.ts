@@ -31,6 +31,8 @@ export const SearchParams = v.object({
   editorialState: commaList(v.picklist(EDITORIAL_STATES, `editorial states are ${EDITORIAL_STATES.join(', ')}`)),
   tags: commaList(Tag),
   person: commaList(v.pipe(v.string(), v.uuid('person must be a person id'))),
+  /** assets in every listed collection */
+  collection: commaList(v.pipe(v.string(), v.uuid('collection must be a collection id'))),
   from: v.optional(Instant),
   to: v.optional(Instant),
   facets: v.pipe(v.optional(v.string(), FACETS.join(',')), v.transform((s) => s.split(',').filter(Boolean)), v.array(v.picklist(FACETS))),
@@ -107,7 +109,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       projectIds,
       // viewers find approved assets only, unless their project's settings say otherwise
       approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, c.get('principal'), projectIds),
-      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], editorialState: params.editorialState, tags: params.tags, personIds: params.person, from: params.from, to: params.to, ...(fieldFilters.length ? { fields: fieldFilters } : {}) },
+      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], editorialState: params.editorialState, tags: params.tags, personIds: params.person, collectionIds: params.collection, from: params.from, to: params.to, ...(fieldFilters.length ? { fields: fieldFilters } : {}) },
       ...(params.fieldFacets?.length ? { fieldFacets: params.fieldFacets } : {}),
       facets: params.facets,
       limit: params.limit,

@@ -171,6 +171,39 @@ test('real answers match the declared schemas', async () => {
   await call('post', '/assets/:id/versions', `/assets/${assetId}/versions`, { filename: 'harbour-v2.jpg', size: 1000, contentType: 'image/jpeg' });
   await call('get', '/assets/:id/versions', `/assets/${assetId}/versions`);
 
+  // collections, share links (opened without a token) and the audit log
+  await call('post', '/assets/:id/transitions', `/assets/${assetId}/transitions`, { to: 'approved' });
+  const album = await call('post', '/projects/:id/collections', '/projects/newsroom/collections', { name: 'Harbour' });
+  await call('get', '/projects/:id/collections', '/projects/newsroom/collections');
+  await call('get', '/collections/:id', `/collections/${album.body.id}`);
+  await call('patch', '/collections/:id', `/collections/${album.body.id}`, { name: 'Harbour at dawn' });
+  await call('post', '/collections/:id/assets', `/collections/${album.body.id}/assets`, { assetIds: [assetId] });
+  await call('patch', '/collections/:id/assets/:assetId', `/collections/${album.body.id}/assets/${assetId}`, { position: 0 });
+  await call('get', '/collections/:id/assets', `/collections/${album.body.id}/assets?limit=10`);
+  const albumLink = await call('post', '/collections/:id/shares', `/collections/${album.body.id}/shares`, { password: 'harbour at dawn', allowOriginal: true });
+  const assetLink = await call('post', '/assets/:id/shares', `/assets/${assetId}/shares`, { renditions: ['thumbnail'] });
+  await call('get', '/projects/:id/shares', '/projects/newsroom/shares');
+  const publicCall = async (method: string, honoPath: string, path: string, body?: unknown) => {
+    const response = await fetch(`${host.url}${path}`, { method: method.toUpperCase(), redirect: 'manual', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const answer = response.status === 302 ? null : await response.json();
+    if (response.status === 302) assert.ok(document.paths[openApiPath(honoPath)][method].responses['302'], `${method} ${honoPath} answered 302, undeclared`);
+    else assertMatches(method, honoPath, response.status, answer);
+    if (response.status < 400) exercised.add(operationId({ method: method as 'get', path: honoPath }));
+    return { status: response.status, body: answer as any };
+  };
+  const openedAsset = await publicCall('get', '/s/:token', `/s/${assetLink.body.token}`);
+  assert.equal(openedAsset.status, 200);
+  assert.equal((await publicCall('get', '/s/:token/assets/:assetId/renditions/:name', new URL(openedAsset.body.asset.renditions[0].url).pathname)).status, 302);
+  assert.equal((await publicCall('get', '/s/:token', `/s/${albumLink.body.token}`)).status, 401);
+  const openedAlbum = await publicCall('post', '/s/:token', `/s/${albumLink.body.token}`, { password: 'harbour at dawn' });
+  const original = new URL(openedAlbum.body.collection.assets[0].originalUrl);
+  assert.equal((await publicCall('get', '/s/:token/assets/:assetId/original', original.pathname + original.search)).status, 302);
+  await call('get', '/projects/:id/audit', '/projects/newsroom/audit?via=share-link');
+  await call('delete', '/shares/:id', `/shares/${assetLink.body.id}`);
+  assert.equal((await publicCall('get', '/s/:token', `/s/${assetLink.body.token}`)).status, 410);
+  await call('delete', '/collections/:id/assets/:assetId', `/collections/${album.body.id}/assets/${assetId}`);
+  await call('delete', '/collections/:id', `/collections/${album.body.id}`);
+
   // bulk import: a dry run, a batch, its tasks, pause, resume, report, cancel
   source.route('/a.jpg', file(await makeJpegWithExif({ width: 64, height: 48, seed: 8 }), 'image/jpeg'));
   const urls = [`${source.url}/a.jpg`];

@@ -47,6 +47,7 @@ const ADDED_KEYWORDS = {
   label_values: { type: 'keyword' },
   person_ids: { type: 'keyword' },
   editorial_state: { type: 'keyword' },
+  collection_ids: { type: 'keyword' },
   // schema fields (SearchDocument.schemaFields): "name=value" per value (filters and facets), and numbers and dates
   // by name for ranges (nested, so a bound meets the value of its own field)
   field_values: { type: 'keyword', ignore_above: 2048 },
@@ -253,6 +254,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
       field_values: Object.entries(doc.schemaFields ?? {}).flatMap(([name, value]) => facetValuesOf(value).map((text) => `${name}=${text}`)),
       field_ranges: Object.entries(doc.schemaFields ?? {}).flatMap(([name, value]): { name: string; number?: number; date?: string }[] =>
         typeof value === 'number' ? [{ name, number: value }] : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? [{ name, date: value }] : []),
+      collection_ids: doc.collectionIds ?? [],
       created_at: doc.createdAt.toISOString(),
       title: doc.title,
       // "IMG_2041.jpg" is one token to the tokenizer: its parts are added so "IMG", "2041" find it too.
@@ -425,6 +427,7 @@ function filtersOf(query: SearchQuery): QueryDsl.QueryContainer[] {
   for (const tag of filters.tags ?? []) clauses.push({ term: { tags: tag } });
   for (const person of filters.personIds ?? []) clauses.push({ term: { person_ids: person } });
   for (const field of filters.fields ?? []) clauses.push(...fieldClauses(field));
+  for (const collection of filters.collectionIds ?? []) clauses.push({ term: { collection_ids: collection } });
   if (filters.from || filters.to) clauses.push({ range: { created_at: { ...(filters.from ? { gte: filters.from.toISOString() } : {}), ...(filters.to ? { lte: filters.to.toISOString() } : {}) } } });
   return clauses;
 }

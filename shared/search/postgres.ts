@@ -457,6 +457,7 @@ export class PostgresSearchIndex implements SearchIndex {
     // @> lets the GIN index on tags find documents that carry every listed tag.
     if (filters.tags?.length) matches = matches.where(sql<SqlBool>`tags @> ${sql.val(filters.tags)}::text[]`);
     if (filters.personIds?.length) matches = matches.where(sql<SqlBool>`person_ids @> ${sql.val(filters.personIds)}::text[]`);
+    if (filters.collectionIds?.length) matches = matches.where(sql<SqlBool>`collection_ids @> ${sql.val(filters.collectionIds)}::text[]`);
     if (filters.from) matches = matches.where('created_at', '>=', filters.from);
     if (filters.to) matches = matches.where('created_at', '<=', filters.to);
     for (const field of filters.fields ?? []) matches = matches.where(fieldCondition(field));
@@ -522,6 +523,7 @@ function rowOf(doc: SearchDocument, dimensions: number | undefined) {
     tags: doc.tags,
     labels: doc.labels ?? [],
     person_ids: doc.personIds ?? [],
+    collection_ids: doc.collectionIds ?? [],
     filename: doc.filename,
     created_at: doc.createdAt,
     captured_at: doc.capturedAt ?? null,
@@ -567,7 +569,7 @@ function facetsFromRows(facets: Facet[], row: Record<string, unknown>): SearchRe
  * documents carry a tag or person (those filters count documents).
  */
 function rollupAnswers(query: SearchQuery): boolean {
-  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.filters.fields?.length && !query.moreLikeAssetId;
+  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.filters.fields?.length && !query.filters.collectionIds?.length && !query.moreLikeAssetId;
 }
 
 /**

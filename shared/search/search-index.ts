@@ -55,6 +55,8 @@ export interface SearchDocument {
   labelConfidence?: Record<string, number>;
   /** people recognised in the media (face cluster ids, uuids); a filter, not searchable text */
   personIds?: string[];
+  /** the collections holding the asset (uuids); a filter, not searchable text */
+  collectionIds?: string[];
   /** text read in the image or video frames; lowest weight; single characters and symbol runs are not indexed */
   ocrText?: string;
   /** speech to text; lowest weight */
@@ -120,6 +122,8 @@ export interface SearchQuery {
     tags?: string[];
     /** every listed person must be present ("all assets with this person") */
     personIds?: string[];
+    /** every listed collection must hold the asset */
+    collectionIds?: string[];
     /** on createdAt */
     from?: Date;
     to?: Date;

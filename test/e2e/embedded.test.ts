@@ -9,6 +9,7 @@ import { s3RecordFor } from '../../shared/events/s3-notification.ts';
 import { pushEndpointWithSecret } from '../../shared/events/secret.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
+import { sharingSuite } from './sharing-suite.ts';
 import { rebuildSuite } from './rebuild-suite.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-e2e-'));
@@ -23,6 +24,7 @@ const start = () => (started ??= startEmbedded());
 pipelineSuite('embedded', start);
 mediaSuite('embedded', start);
 rebuildSuite('embedded', start);
+sharingSuite('embedded', start);
 
 async function startEmbedded(): Promise<E2eEnvironment> {
   const config = loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', NODE_ENV: 'test', ENRICH_PARTS: 'none', UPLOAD_MULTIPART_THRESHOLD: '6291456', UPLOAD_PART_SIZE: '5242880' });

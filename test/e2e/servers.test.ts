@@ -16,6 +16,7 @@ import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, 
 import { browserUploadSuite } from './browser-upload-suite.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
+import { sharingSuite } from './sharing-suite.ts';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-e2e-servers-'));
@@ -30,6 +31,7 @@ const start = () => (started ??= startOnServers());
 pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 mediaSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 browserUploadSuite('servers: Ceph RGW', start, { storageOrigin: S3.endpoint, threshold: 6291456, artifacts: 'servers-upload' });
+sharingSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 
 async function startOnServers(): Promise<E2eEnvironment | undefined> {
   const available = (await requireServer('PostgreSQL', POSTGRES_URL)) && (await requireServer('NATS', NATS_URL)) && (await requireServer('Ceph RGW', S3.endpoint));

@@ -522,6 +522,32 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
       });
     });
 
+    describe('collections', () => {
+      test('collectionIds: every listed collection holds the asset; combines with text and scope; an upsert replaces them', async () => {
+        const project = newProject();
+        const [albumA, albumB, albumC] = [randomUUID(), randomUUID(), randomUUID()];
+        const docs = {
+          inA: makeDocument(project, { title: 'Portada del lunes', collectionIds: [albumA] }),
+          inAB: makeDocument(project, { title: 'Portada del martes', collectionIds: [albumA, albumB] }),
+          inB: makeDocument(project, { title: 'Contraportada', collectionIds: [albumB] }),
+          none: makeDocument(project, { title: 'Portada suelta' }),
+        };
+        for (const doc of Object.values(docs)) await index.upsert(doc);
+        const label = new Map(Object.entries(docs).map(([key, doc]) => [doc.assetId, key]));
+        const labelsOf = (result: SearchResult) => result.hits.map((hit) => label.get(hit.assetId)).sort();
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { collectionIds: [albumA] } })), ['inA', 'inAB']);
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { collectionIds: [albumA, albumB] } })), ['inAB']);
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { collectionIds: [albumC] } })), []);
+        assert.equal((await search({ projectIds: [project], filters: { collectionIds: [albumB] }, facets: ['mediaType'] })).total, 2);
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], q: 'portada', filters: { collectionIds: [albumB] } })), ['inAB']);
+        assert.deepEqual(labelsOf(await search({ projectIds: [newProject()], filters: { collectionIds: [albumA] } })), []);
+        const [hit] = (await search({ projectIds: [project], filters: { collectionIds: [albumA, albumB] } })).hits;
+        assert.deepEqual(hit!.document.collectionIds, [albumA, albumB]);
+        await index.upsert({ ...docs.inAB, collectionIds: [albumB] });
+        assert.deepEqual(labelsOf(await search({ projectIds: [project], filters: { collectionIds: [albumA] } })), ['inA']);
+      });
+    });
+
     describe('semantic, hybrid and more like this', () => {
       /** Four directions that tests mix: x, y, z, w. */
       const vector = (x: number, y = 0, z = 0, w = 0) => Array.from({ length: DEFAULT_EMBEDDING_DIMENSIONS }, (_, i) => [x, y, z, w][i] ?? 0);

@@ -781,6 +781,258 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{id}/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's collections, newest first, cursor paged
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getProjectsIdCollections"];
+        put?: never;
+        /**
+         * Create a collection
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postProjectsIdCollections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A collection
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getCollectionsId"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a collection (its assets stay; its share links stop working)
+         * @description Needs the editor role in the project.
+         */
+        delete: operations["deleteCollectionsId"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a collection or change its description (If-Match for optimistic concurrency)
+         * @description Needs the editor role in the project.
+         */
+        patch: operations["patchCollectionsId"];
+        trace?: never;
+    };
+    "/collections/{id}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The collection's assets in order, cursor paged
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getCollectionsIdAssets"];
+        put?: never;
+        /**
+         * Add assets at a position (the end by default)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postCollectionsIdAssets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collections/{id}/assets/{assetId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an asset from the collection
+         * @description Needs the editor role in the project.
+         */
+        delete: operations["deleteCollectionsIdAssetsAssetId"];
+        options?: never;
+        head?: never;
+        /**
+         * Move an asset to a position
+         * @description Needs the editor role in the project.
+         */
+        patch: operations["patchCollectionsIdAssetsAssetId"];
+        trace?: never;
+    };
+    "/assets/{id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share an approved asset through a link (expiry, password, renditions, original)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdShares"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collections/{id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share a collection through a link
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postCollectionsIdShares"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's share links, revoked ones included
+         * @description Needs the editor role in the project.
+         */
+        get: operations["getProjectsIdShares"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shares/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a share link (it then answers 410)
+         * @description Needs the editor role in the project.
+         */
+        delete: operations["deleteSharesId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/s/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open a share link: the shared asset or collection, read-only (Share-Password header for a protected link); recorded in the audit log */
+        get: operations["getSToken"];
+        put?: never;
+        /** Open a password-protected share link */
+        post: operations["postSToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/s/{token}/assets/{assetId}/renditions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a shared rendition: recorded, then redirected (302) to a short-lived presigned URL */
+        get: operations["getSTokenAssetsAssetIdRenditionsName"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/s/{token}/assets/{assetId}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the shared original, where the link allows it (302 to a presigned URL) */
+        get: operations["getSTokenAssetsAssetIdOriginal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log: reads, downloads, share-link accesses, changes and admin actions, newest first, filtered, cursor paged
+         * @description Needs the admin role in the project.
+         */
+        get: operations["getProjectsIdAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -2109,6 +2361,7 @@ export interface operations {
                 editorialState?: string;
                 tags?: string;
                 person?: string;
+                collection?: string;
                 from?: string;
                 to?: string;
                 facets?: string;
@@ -2975,6 +3228,923 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdCollections: {
+        parameters: {
+            query?: {
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        collections: {
+                            id: string;
+                            projectId: string;
+                            name: string;
+                            description: string;
+                            assetCount: number;
+                            version: number;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postProjectsIdCollections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        projectId: string;
+                        name: string;
+                        description: string;
+                        assetCount: number;
+                        version: number;
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCollectionsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        projectId: string;
+                        name: string;
+                        description: string;
+                        assetCount: number;
+                        version: number;
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCollectionsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 204 */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchCollectionsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        projectId: string;
+                        name: string;
+                        description: string;
+                        assetCount: number;
+                        version: number;
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCollectionsIdAssets: {
+        parameters: {
+            query?: {
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        collectionId: string;
+                        assets: {
+                            id: string;
+                            projectId: string;
+                            /** @enum {string} */
+                            state: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "deleted";
+                            stateReason: string | null;
+                            progress: {
+                                stage: string;
+                                percent: number;
+                            } | null;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            /** @enum {string} */
+                            editorialState: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                            title: string;
+                            description: string;
+                            tags: string[];
+                            filename: string;
+                            contentType: string;
+                            size: number;
+                            sha256: string | null;
+                            duplicateOf: string | null;
+                            owner: string;
+                            version: number;
+                            createdAt: string;
+                            updatedAt: string;
+                            deletedAt: string | null;
+                            thumbnailUrl?: string;
+                            position: number;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postCollectionsIdAssets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assetIds: string[];
+                    position?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        collection: {
+                            id: string;
+                            projectId: string;
+                            name: string;
+                            description: string;
+                            assetCount: number;
+                            version: number;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                        added: string[];
+                        alreadyIn: string[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCollectionsIdAssetsAssetId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                assetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 204 */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchCollectionsIdAssetsAssetId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                assetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    position: number;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        collection: {
+                            id: string;
+                            projectId: string;
+                            name: string;
+                            description: string;
+                            assetCount: number;
+                            version: number;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                        order: string[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    expiresAt?: string;
+                    password?: string;
+                    renditions?: string[];
+                    allowOriginal?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        projectId: string;
+                        /** @enum {string} */
+                        targetType: "asset" | "collection";
+                        targetId: string;
+                        expiresAt: string | null;
+                        hasPassword: boolean;
+                        renditions: string[] | null;
+                        allowOriginal: boolean;
+                        createdBy: string;
+                        createdAt: string;
+                        revokedAt: string | null;
+                        revokedBy: string | null;
+                        accessCount: number;
+                        lastAccessAt: string | null;
+                        token: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postCollectionsIdShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    expiresAt?: string;
+                    password?: string;
+                    renditions?: string[];
+                    allowOriginal?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        projectId: string;
+                        /** @enum {string} */
+                        targetType: "asset" | "collection";
+                        targetId: string;
+                        expiresAt: string | null;
+                        hasPassword: boolean;
+                        renditions: string[] | null;
+                        allowOriginal: boolean;
+                        createdBy: string;
+                        createdAt: string;
+                        revokedAt: string | null;
+                        revokedBy: string | null;
+                        accessCount: number;
+                        lastAccessAt: string | null;
+                        token: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdShares: {
+        parameters: {
+            query?: {
+                limit?: string;
+                cursor?: string;
+                targetId?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        shares: {
+                            id: string;
+                            projectId: string;
+                            /** @enum {string} */
+                            targetType: "asset" | "collection";
+                            targetId: string;
+                            expiresAt: string | null;
+                            hasPassword: boolean;
+                            renditions: string[] | null;
+                            allowOriginal: boolean;
+                            createdBy: string;
+                            createdAt: string;
+                            revokedAt: string | null;
+                            revokedBy: string | null;
+                            accessCount: number;
+                            lastAccessAt: string | null;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSharesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 204 */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSToken: {
+        parameters: {
+            query?: {
+                limit?: string;
+                cursor?: string;
+                access?: string;
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        share: {
+                            id: string;
+                            /** @enum {string} */
+                            targetType: "asset" | "collection";
+                            expiresAt: string | null;
+                            renditions: string[] | null;
+                            allowOriginal: boolean;
+                        };
+                        asset?: {
+                            id: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            contentType: string;
+                            tags: string[];
+                            renditions: {
+                                name: string;
+                                contentType: string;
+                                size: number;
+                                width: number | null;
+                                height: number | null;
+                                duration: number | null;
+                                url: string;
+                            }[];
+                            originalUrl?: string;
+                        };
+                        collection?: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            assets: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                mediaType: "image" | "video" | "audio" | "document" | "other";
+                                contentType: string;
+                                tags: string[];
+                                renditions: {
+                                    name: string;
+                                    contentType: string;
+                                    size: number;
+                                    width: number | null;
+                                    height: number | null;
+                                    duration: number | null;
+                                    url: string;
+                                }[];
+                                originalUrl?: string;
+                            }[];
+                            nextCursor?: string;
+                        };
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postSToken: {
+        parameters: {
+            query?: {
+                limit?: string;
+                cursor?: string;
+                access?: string;
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        share: {
+                            id: string;
+                            /** @enum {string} */
+                            targetType: "asset" | "collection";
+                            expiresAt: string | null;
+                            renditions: string[] | null;
+                            allowOriginal: boolean;
+                        };
+                        asset?: {
+                            id: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            contentType: string;
+                            tags: string[];
+                            renditions: {
+                                name: string;
+                                contentType: string;
+                                size: number;
+                                width: number | null;
+                                height: number | null;
+                                duration: number | null;
+                                url: string;
+                            }[];
+                            originalUrl?: string;
+                        };
+                        collection?: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            assets: {
+                                id: string;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                mediaType: "image" | "video" | "audio" | "document" | "other";
+                                contentType: string;
+                                tags: string[];
+                                renditions: {
+                                    name: string;
+                                    contentType: string;
+                                    size: number;
+                                    width: number | null;
+                                    height: number | null;
+                                    duration: number | null;
+                                    url: string;
+                                }[];
+                                originalUrl?: string;
+                            }[];
+                            nextCursor?: string;
+                        };
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSTokenAssetsAssetIdRenditionsName: {
+        parameters: {
+            query?: {
+                access?: string;
+            };
+            header?: never;
+            path: {
+                token: string;
+                assetId: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 302 */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSTokenAssetsAssetIdOriginal: {
+        parameters: {
+            query?: {
+                access?: string;
+            };
+            header?: never;
+            path: {
+                token: string;
+                assetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 302 */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdAudit: {
+        parameters: {
+            query?: {
+                actor?: string;
+                action?: string;
+                targetId?: string;
+                via?: "api" | "share-link";
+                from?: string;
+                to?: string;
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            id: string;
+                            occurredAt: string;
+                            actor: string;
+                            /** @enum {string} */
+                            via: "api" | "share-link";
+                            action: string;
+                            targetType: string;
+                            targetId: string;
+                            address: string | null;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        nextCursor?: string;
+                    };
                 };
             };
             /** @description an error, as RFC 9457 problem details */
