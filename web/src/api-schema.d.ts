@@ -112,6 +112,130 @@ export interface paths {
         patch: operations["patchAssetsId"];
         trace?: never;
     };
+    "/projects/{id}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's deleted assets, newest deletion first, with when each is purged
+         * @description Needs the editor role in the project.
+         */
+        get: operations["getProjectsIdTrash"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring a deleted asset back from the trash, to the state it was deleted in
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a trashed asset for good: objects, search document, faces; the history keeps a tombstone
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAssetsIdPurge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/trash/purge-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Purge now what is past the project's trash retention (the scheduled sweep does the same)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postProjectsIdTrashPurgeDue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every file version with its master and renditions, downloadable
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getAssetsIdVersions"];
+        put?: never;
+        /**
+         * Upload a new file version of the asset (an upload plan; verified and rendered like any upload)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdVersions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/versions/{n}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make an earlier file version current again (its renditions come back with it)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdVersionsNRevert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{id}/history": {
         parameters: {
             query?: never;
@@ -781,6 +905,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the workspace signs in (development token, OIDC provider for authorization code + PKCE) */
+        get: operations["getAuthConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{id}/collections": {
         parameters: {
             query?: never;
@@ -1033,6 +1174,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dead letters (the <STREAM>_DLQ stream, or the in-process ones), filtered by consumer, type and reason, paged
+         * @description Needs the admin role in the project.
+         */
+        get: operations["getAdminDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One dead letter with its event
+         * @description Needs the admin role in the project.
+         */
+        get: operations["getAdminDeadLettersId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/dead-letters/{id}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead letter back to its consumer (processed once)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAdminDeadLettersIdRedrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/dead-letters/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redrive every dead letter of a consumer, type or reason (all with an empty filter)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAdminDeadLettersRedrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild a read model from the event log with no downtime (search, catalogue or all)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAdminReplays"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/replays/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How a replay is going
+         * @description Needs the admin role in the project.
+         */
+        get: operations["getAdminReplaysId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -1121,6 +1382,7 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
@@ -1153,6 +1415,7 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
@@ -1190,6 +1453,7 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
@@ -1402,6 +1666,15 @@ export interface components {
             projectId: string;
             time: string;
         };
+        SignInOptions: {
+            devToken: boolean;
+            rolesClaim: string;
+            oidc?: {
+                issuer: string;
+                clientId: string;
+                scope: string;
+            };
+        };
         Problem: {
             type: string;
             title: string;
@@ -1580,6 +1853,7 @@ export interface operations {
                 mediaType?: string;
                 editorialState?: string;
                 deleted?: "true" | "false";
+                sort?: "newest" | "oldest" | "title";
                 limit?: string;
                 cursor?: string;
             };
@@ -1690,6 +1964,299 @@ export interface operations {
                 };
             };
         };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdTrash: {
+        parameters: {
+            query?: {
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assets: {
+                            id: string;
+                            projectId: string;
+                            /** @enum {string} */
+                            state: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "deleted";
+                            stateReason: string | null;
+                            progress: {
+                                stage: string;
+                                percent: number;
+                            } | null;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            /** @enum {string} */
+                            editorialState: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                            title: string;
+                            description: string;
+                            tags: string[];
+                            filename: string;
+                            contentType: string;
+                            size: number;
+                            sha256: string | null;
+                            duplicateOf: string | null;
+                            owner: string;
+                            version: number;
+                            fileVersion?: number;
+                            createdAt: string;
+                            updatedAt: string;
+                            deletedAt: string | null;
+                            fields: {
+                                [key: string]: unknown;
+                            };
+                            rightsExpiredAt: string | null;
+                            purgeAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdPurge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assetId: string;
+                        /** @constant */
+                        purged: true;
+                        objectsRemoved: number;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postProjectsIdTrashPurgeDue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        purged: number;
+                        skipped: number;
+                        errors: number;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssetsIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assetId: string;
+                        current: number;
+                        versions: {
+                            fileVersion: number;
+                            /** @enum {string} */
+                            state: "uploading" | "current" | "previous" | "failed";
+                            current: boolean;
+                            filename: string;
+                            contentType: string;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            size: number;
+                            sha256: string | null;
+                            reason: string | null;
+                            createdBy: string;
+                            createdAt: string;
+                            downloadUrl?: string;
+                            renditions: components["schemas"]["Rendition"][];
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    filename: string;
+                    size: number;
+                    contentType: string;
+                    sha256?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadPlan"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdVersionsNRevert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description HTTP 200 */
             200: {
@@ -1968,6 +2535,7 @@ export interface operations {
                 "application/json": {
                     hls?: boolean;
                     viewersSeeUnapproved?: boolean;
+                    trashRetentionDays?: number;
                 };
             };
         };
@@ -3241,6 +3809,35 @@ export interface operations {
             };
         };
     };
+    getAuthConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInOptions"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProjectsIdCollections: {
         parameters: {
             query?: {
@@ -3500,9 +4097,14 @@ export interface operations {
                             duplicateOf: string | null;
                             owner: string;
                             version: number;
+                            fileVersion?: number;
                             createdAt: string;
                             updatedAt: string;
                             deletedAt: string | null;
+                            fields: {
+                                [key: string]: unknown;
+                            };
+                            rightsExpiredAt: string | null;
                             thumbnailUrl?: string;
                             position: number;
                         }[];
@@ -4144,6 +4746,268 @@ export interface operations {
                             };
                         }[];
                         nextCursor?: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAdminDeadLetters: {
+        parameters: {
+            query?: {
+                consumer?: string;
+                type?: string;
+                reason?: string;
+                after?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        store: "jetstream" | "embedded";
+                        deadLetters: {
+                            id: string;
+                            consumer: string;
+                            reason: string;
+                            deadAt: string;
+                            event: {
+                                specversion: string;
+                                id: string;
+                                type: string;
+                                source: string;
+                                subject?: string;
+                                time?: string;
+                                data: unknown;
+                            };
+                        }[];
+                        next?: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAdminDeadLettersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        consumer: string;
+                        reason: string;
+                        deadAt: string;
+                        event: {
+                            specversion: string;
+                            id: string;
+                            type: string;
+                            source: string;
+                            subject?: string;
+                            time?: string;
+                            data: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminDeadLettersIdRedrive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 202 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: number;
+                        ids: string[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminDeadLettersRedrive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    consumer?: string;
+                    type?: string;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 202 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: number;
+                        ids: string[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminReplays: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    target: "search" | "catalogue" | "all";
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 202 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        target: "search" | "catalogue" | "all";
+                        /** @enum {string} */
+                        state: "running" | "done" | "failed";
+                        requestedBy: string;
+                        startedAt: string;
+                        finishedAt: string | null;
+                        result: Record<string, never> | null;
+                        error: string | null;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAdminReplaysId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        target: "search" | "catalogue" | "all";
+                        /** @enum {string} */
+                        state: "running" | "done" | "failed";
+                        requestedBy: string;
+                        startedAt: string;
+                        finishedAt: string | null;
+                        result: Record<string, never> | null;
+                        error: string | null;
                     };
                 };
             };
