@@ -909,6 +909,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log of the projects you administer (or those named), newest first, filtered, cursor paged
+         * @description Needs the admin role in the project.
+         */
+        get: operations["getAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -3685,6 +3705,63 @@ export interface operations {
                     "application/json": {
                         entries: {
                             id: string;
+                            projectId: string;
+                            occurredAt: string;
+                            actor: string;
+                            /** @enum {string} */
+                            via: "api" | "share-link";
+                            action: string;
+                            targetType: string;
+                            targetId: string;
+                            address: string | null;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAudit: {
+        parameters: {
+            query?: {
+                actor?: string;
+                action?: string;
+                targetId?: string;
+                via?: "api" | "share-link";
+                from?: string;
+                to?: string;
+                limit?: string;
+                cursor?: string;
+                projectId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            id: string;
+                            projectId: string;
                             occurredAt: string;
                             actor: string;
                             /** @enum {string} */
