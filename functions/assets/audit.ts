@@ -5,6 +5,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import * as v from 'valibot';
+import { findAsset } from '../../shared/db/assets.ts';
 import { appendAudit, pruneAudit, queryAudit } from '../../shared/db/audit.ts';
 import { AUDIT_ACTIONS, type AuditAction, auditCutoff, auditedRequest } from '../../shared/domain/audit.ts';
 import { projectsWhere } from '../../shared/domain/permissions.ts';
@@ -81,8 +82,7 @@ export function auditTrail(platform: Platform): MiddlewareHandler<AppEnv> {
     const fields = await answerFields(c, ['projectId']);
     if (typeof fields.projectId === 'string') return fields.projectId;
     // answers without a body (204 on delete): the asset's project from the database
-    const row = await platform.db.selectFrom('assets').select('project_id').where('id', '=', c.req.param('id')!).executeTakeFirst();
-    return row?.project_id;
+    return (await findAsset(platform.db, c.req.param('id')!))?.project_id;
   }
 }
 

@@ -145,6 +145,13 @@ export async function collectionAssets(db: Kysely<DB>, collectionId: string, pag
   return query.orderBy('i.position').limit(page.limit).execute() as Promise<CollectionAsset[]>;
 }
 
+/** Whether the collection holds the asset. */
+export async function collectionHolds(db: Kysely<DB>, collectionId: string, assetId: string): Promise<boolean> {
+  if (!UUID.test(assetId)) return false;
+  const row = await db.selectFrom('collection_items').select('asset_id').where('collection_id', '=', collectionId).where('asset_id', '=', assetId).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The ids of the collections holding the asset (the search document's collection filter). */
 export async function collectionIdsOf(db: Kysely<DB> | Transaction<DB>, assetId: string): Promise<string[]> {
   const rows = await db.selectFrom('collection_items').select('collection_id').where('asset_id', '=', assetId).orderBy('collection_id').execute();
