@@ -118,6 +118,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
   root.all('/collections/*', to('assets'));
   root.all('/shares/*', to('assets'));
   root.all('/s/*', to('assets'));
+  root.all('/audit', to('assets'));
   root.all('/persons/*', to('assets'));
   root.all('/search', to('search'));
   root.all('/imports', to('import'));

@@ -84,3 +84,18 @@ test('pruning removes only the entries past the cutoff', async () => {
   const left = await platform.db.selectFrom('audit_log').select('target_id').where('project_id', '=', 'pruned').execute();
   assert.deepEqual(left.map((r) => r.target_id), ['new']);
 });
+
+test('GET /audit reads every project the caller administers, or those named', async () => {
+  await appendAudit(platform.db, [
+    { project_id: 'newsroom', actor: 'x', via: 'api', action: 'share.created', target_type: 'asset', target_id: 'across-1', address: null, details: {} },
+    { project_id: 'audited', actor: 'x', via: 'api', action: 'share.created', target_type: 'asset', target_id: 'across-2', address: null, details: {} },
+    { project_id: 'elsewhere', actor: 'x', via: 'api', action: 'share.created', target_type: 'asset', target_id: 'across-3', address: null, details: {} },
+  ]);
+  const all = await call('admin', 'GET', '/audit?action=share.created');
+  assert.equal(all.status, 200);
+  assert.deepEqual(all.body.entries.map((e: Entry & { projectId: string }) => [e.projectId, e.targetId]), [['audited', 'across-2'], ['newsroom', 'across-1']]);
+  const one = await call('admin', 'GET', '/audit?action=share.created&projectId=audited');
+  assert.deepEqual(one.body.entries.map((e: Entry) => e.targetId), ['across-2']);
+  assert.equal((await call('admin', 'GET', '/audit?projectId=elsewhere')).status, 404);
+  assert.equal((await call('editor', 'GET', '/audit')).status, 403);
+});

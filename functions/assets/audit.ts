@@ -5,13 +5,15 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import * as v from 'valibot';
+import { findAsset } from '../../shared/db/assets.ts';
 import { appendAudit, pruneAudit, queryAudit } from '../../shared/db/audit.ts';
 import { AUDIT_ACTIONS, type AuditAction, auditCutoff, auditedRequest } from '../../shared/domain/audit.ts';
+import { projectsWhere } from '../../shared/domain/permissions.ts';
 import type { AppEnv } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
-import { badRequest } from '../../shared/http/problem.ts';
+import { badRequest, forbidden } from '../../shared/http/problem.ts';
 import { clientIp } from '../../shared/http/rate-limit.ts';
-import { Instant, commaList, parseOrProblem, userText } from '../../shared/http/validate.ts';
+import { Instant, ProjectId, commaList, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 
 export interface AuditRecord {
@@ -80,8 +82,7 @@ export function auditTrail(platform: Platform): MiddlewareHandler<AppEnv> {
     const fields = await answerFields(c, ['projectId']);
     if (typeof fields.projectId === 'string') return fields.projectId;
     // answers without a body (204 on delete): the asset's project from the database
-    const row = await platform.db.selectFrom('assets').select('project_id').where('id', '=', c.req.param('id')!).executeTakeFirst();
-    return row?.project_id;
+    return (await findAsset(platform.db, c.req.param('id')!))?.project_id;
   }
 }
 
@@ -102,27 +103,42 @@ export const AuditQueryParams = v.object({
   cursor: v.optional(v.pipe(v.string(), v.regex(/^\d{1,19}$/, 'cursor is the nextCursor of a previous page'))),
 });
 
+/** GET /audit: the projects to read, among those the caller administers (all of them unless named). */
+export const AuditAcrossProjectsParams = v.object({ ...AuditQueryParams.entries, projectId: commaList(ProjectId) });
+
 export function auditRoutes(app: Hono<AppEnv>, platform: Platform): void {
   app.get('/projects/:id/audit', async (c) => {
     const projectId = c.req.param('id');
     authorize(c, 'audit:read', projectId, 'project');
-    const params = parseOrProblem(AuditQueryParams, c.req.query(), 'audit query');
-    if (params.from && params.to && params.from >= params.to) throw badRequest('from must be before to');
-    const rows = await queryAudit(platform.db, { projectId, actor: params.actor, action: params.action, targetId: params.targetId, via: params.via, from: params.from, to: params.to, beforeId: params.cursor, limit: params.limit + 1 });
-    const page = rows.slice(0, params.limit);
-    return c.json({
-      entries: page.map((row) => ({
-        id: String(row.id),
-        occurredAt: new Date(row.occurred_at).toISOString(),
-        actor: row.actor,
-        via: row.via,
-        action: row.action,
-        targetType: row.target_type,
-        targetId: row.target_id,
-        address: row.address,
-        details: row.details,
-      })),
-      nextCursor: rows.length > params.limit ? String(page[page.length - 1]!.id) : undefined,
-    });
+    return c.json(await auditPage(platform, [projectId], parseOrProblem(AuditQueryParams, c.req.query(), 'audit query')));
   });
+
+  app.get('/audit', async (c) => {
+    const params = parseOrProblem(AuditAcrossProjectsParams, c.req.query(), 'audit query');
+    for (const projectId of params.projectId ?? []) authorize(c, 'audit:read', projectId, 'project');
+    const projectIds = params.projectId ?? projectsWhere(c.get('principal'), 'audit:read');
+    if (projectIds.length === 0) throw forbidden('reading the audit log needs the admin role in a project');
+    return c.json(await auditPage(platform, projectIds, params));
+  });
+}
+
+async function auditPage(platform: Platform, projectIds: string[], params: v.InferOutput<typeof AuditQueryParams>) {
+  if (params.from && params.to && params.from >= params.to) throw badRequest('from must be before to');
+  const rows = await queryAudit(platform.db, { projectIds, actor: params.actor, action: params.action, targetId: params.targetId, via: params.via, from: params.from, to: params.to, beforeId: params.cursor, limit: params.limit + 1 });
+  const page = rows.slice(0, params.limit);
+  return {
+    entries: page.map((row) => ({
+      id: String(row.id),
+      projectId: row.project_id,
+      occurredAt: new Date(row.occurred_at).toISOString(),
+      actor: row.actor,
+      via: row.via,
+      action: row.action,
+      targetType: row.target_type,
+      targetId: row.target_id,
+      address: row.address,
+      details: row.details,
+    })),
+    nextCursor: rows.length > params.limit ? String(page[page.length - 1]!.id) : undefined,
+  };
 }

@@ -63,6 +63,10 @@ test('create, add in order, insert, move, remove: the order is what was asked, e
   for (const event of events) parseEventData(event.type as EventType, event.data);
   assert.deepEqual(events[2]!.data, { collectionId: id, projectId: 'newsroom', version: 3, assetIds: [d!.id], position: 1 });
   assert.deepEqual((await call('viewer', 'GET', `/collections/${id}`)).body.assetCount, 3);
+  // a deleted asset leaves the listing and the count, keeping its place until it is removed
+  await call('editor', 'DELETE', `/assets/${d!.id}`);
+  assert.deepEqual(ids((await call('viewer', 'GET', `/collections/${id}/assets`)).body), [c!.id, b!.id]);
+  assert.equal((await call('viewer', 'GET', `/collections/${id}`)).body.assetCount, 2);
 });
 
 test('paging walks the order with a cursor; a forged cursor is 400', async () => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
-import { ConcurrentCollectionChange, assetsOfProject, changeCollection, collectionAssets, collectionOrder, createCollection, deleteCollection, findCollection, listCollections, writeOrder } from '../../shared/db/collections.ts';
+import { ConcurrentCollectionChange, assetsOfProject, changeCollection, collectionAssets, collectionOrder, collectionSize, createCollection, deleteCollection, findCollection, listCollections, writeOrder } from '../../shared/db/collections.ts';
 import { approvedOnlyProjects } from '../../shared/db/projects.ts';
 import type { Collection } from '../../shared/db/schema.ts';
 import { CollectionRefused, MAX_ASSETS_PER_CHANGE, MAX_COLLECTION_DESCRIPTION_LENGTH, MAX_COLLECTION_NAME_LENGTH, MAX_COLLECTION_SIZE, moveAsset, placeAssets, positionChanges, removeAssets } from '../../shared/domain/collections.ts';
@@ -70,7 +70,7 @@ export function collectionRoutes(app: Hono<AppEnv>, platform: Platform): void {
   app.get('/collections/:id', async (c) => {
     const collection = await readableCollection(c, platform, 'asset:read');
     c.header('ETag', `"${collection.version}"`);
-    return c.json(describeCollection(collection, (await collectionOrder(platform.db, collection.id)).length));
+    return c.json(describeCollection(collection, await collectionSize(platform.db, collection.id)));
   });
 
   app.patch('/collections/:id', async (c) => {
@@ -85,7 +85,7 @@ export function collectionRoutes(app: Hono<AppEnv>, platform: Platform): void {
     }));
     await recordAudit(c, platform, { projectId: updated.project_id, action: 'collection.renamed', targetType: 'collection', targetId: updated.id, details: { ...patch, previousName: collection.name } });
     c.header('ETag', `"${updated.version}"`);
-    return c.json(describeCollection(updated, (await collectionOrder(platform.db, updated.id)).length));
+    return c.json(describeCollection(updated, await collectionSize(platform.db, updated.id)));
   });
 
   app.delete('/collections/:id', async (c) => {
@@ -137,7 +137,7 @@ export function collectionRoutes(app: Hono<AppEnv>, platform: Platform): void {
     });
     await recordAudit(c, platform, { projectId: updated.project_id, action: 'collection.assets-added', targetType: 'collection', targetId: updated.id, details: { assetIds: result.added, position: result.position } });
     c.header('ETag', `"${updated.version}"`);
-    return c.json({ collection: describeCollection(updated, result.order.length), added: result.added, alreadyIn: result.alreadyIn });
+    return c.json({ collection: describeCollection(updated, await collectionSize(platform.db, updated.id)), added: result.added, alreadyIn: result.alreadyIn });
   });
 
   app.delete('/collections/:id/assets/:assetId', async (c) => {
@@ -173,7 +173,7 @@ export function collectionRoutes(app: Hono<AppEnv>, platform: Platform): void {
     });
     await recordAudit(c, platform, { projectId: updated.project_id, action: 'collection.asset-moved', targetType: 'collection', targetId: updated.id, details: { assetId, position } });
     c.header('ETag', `"${updated.version}"`);
-    return c.json({ collection: describeCollection(updated, result.length), order: result });
+    return c.json({ collection: describeCollection(updated, await collectionSize(platform.db, updated.id)), order: result });
   });
 }
 

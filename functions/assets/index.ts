@@ -81,6 +81,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   app.use('/persons/*', requireAuth(platform)); // also matches /persons itself
   app.use('/collections/*', requireAuth(platform));
   app.use('/shares/*', requireAuth(platform));
+  app.use('/audit', requireAuth(platform));
   personRoutes(app, platform);
   listingRoutes(app, platform);
   schemaRoutes(app, platform);

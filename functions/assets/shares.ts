@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { findAsset, listRenditions } from '../../shared/db/assets.ts';
-import { collectionAssets } from '../../shared/db/collections.ts';
+import { collectionAssets, collectionHolds, findCollection } from '../../shared/db/collections.ts';
 import { countShareAccess, createShareLink, findShareLink, findShareLinkByTokenHash, listShareLinks, revokeShareLink } from '../../shared/db/share-links.ts';
 import type { Asset, ShareLink } from '../../shared/db/schema.ts';
 import { MIN_SHARE_PASSWORD_LENGTH, type ShareLinkFacts, checkShareExpiry, decideShareAccess, shareAllowsRendition, shareable } from '../../shared/domain/share-links.ts';
@@ -110,7 +110,7 @@ export function shareRoutes(app: Hono<AppEnv>, platform: Platform): void {
       body.asset = await sharedAsset(platform, link, token, grant, asset);
       shown = [asset.id];
     } else {
-      const collection = await platform.db.selectFrom('collections').selectAll().where('id', '=', link.target_id).executeTakeFirst();
+      const collection = await findCollection(platform.db, link.target_id);
       if (!collection) throw gone('the shared collection no longer exists');
       const rows = await collectionAssets(platform.db, collection.id, { limit: params.limit + 1, afterPosition: params.cursor === undefined ? undefined : positionKeyFrom(params.cursor), approvedOnly: true });
       const page = rows.slice(0, params.limit);
@@ -196,7 +196,7 @@ export function shareRoutes(app: Hono<AppEnv>, platform: Platform): void {
     const assetId = c.req.param('assetId')!;
     const inLink = link.target_type === 'asset'
       ? link.target_id === assetId
-      : isUuid(assetId) && (await platform.db.selectFrom('collection_items').select('asset_id').where('collection_id', '=', link.target_id).where('asset_id', '=', assetId).executeTakeFirst()) !== undefined;
+      : await collectionHolds(platform.db, link.target_id, assetId);
     const asset = inLink ? await findAsset(platform.db, assetId) : undefined;
     if (!asset || !shareable({ state: asset.state, editorialState: asset.editorial_state })) throw notFound('this link does not share that asset');
     return { link, asset };

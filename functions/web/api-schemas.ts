@@ -332,6 +332,7 @@ export const SharedContent = v.object({
 export const AuditLog = v.object({
   entries: v.array(v.object({
     id: v.string(),
+    projectId: v.string(),
     occurredAt: v.string(),
     actor: v.string(),
     via: v.picklist(['api', 'share-link']),

@@ -3,7 +3,7 @@
 // document at /openapi.json is generated from it; openapi.test.ts fails when a Hono route is missing here or a
 // real answer does not match.
 import { EditAsset, EditorialTransition, LabelDecision, ProjectSettingsInput } from '../assets/index.ts';
-import { AuditQueryParams } from '../assets/audit.ts';
+import { AuditAcrossProjectsParams, AuditQueryParams } from '../assets/audit.ts';
 import { AddToCollection, CollectionPatch, MoveInCollection, NewCollection, PageParams } from '../assets/collections.ts';
 import { ListAssetsParams } from '../assets/listing.ts';
 import { NewShareLink, OpenShare, ShareDownloadParams, ShareListParams, SharePageParams } from '../assets/shares.ts';
@@ -100,6 +100,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/s/:token/assets/:assetId/renditions/:name', tag: 'shares', role: 'public', summary: 'Download a shared rendition: recorded, then redirected (302) to a short-lived presigned URL', query: ShareDownloadParams, responses: { 302: null } },
   { method: 'get', path: '/s/:token/assets/:assetId/original', tag: 'shares', role: 'public', summary: 'Download the shared original, where the link allows it (302 to a presigned URL)', query: ShareDownloadParams, responses: { 302: null } },
   { method: 'get', path: '/projects/:id/audit', tag: 'audit', role: 'admin', summary: 'The audit log: reads, downloads, share-link accesses, changes and admin actions, newest first, filtered, cursor paged', query: AuditQueryParams, responses: { 200: S.AuditLog } },
+  { method: 'get', path: '/audit', tag: 'audit', role: 'admin', summary: 'The audit log of the projects you administer (or those named), newest first, filtered, cursor paged', query: AuditAcrossProjectsParams, responses: { 200: S.AuditLog } },
   // operations (functions/index/admin.ts): admins of the operations project (AUTH_OPERATIONS_PROJECT) only
   { method: 'get', path: '/admin/dead-letters', tag: 'operations', role: 'admin', summary: 'Dead letters (the <STREAM>_DLQ stream, or the in-process ones), filtered by consumer, type and reason, paged', query: DeadLetterQuery, responses: { 200: DeadLetterPageAnswer } },
   { method: 'get', path: '/admin/dead-letters/:id', tag: 'operations', role: 'admin', summary: 'One dead letter with its event', responses: { 200: DeadLetterAnswer } },

@@ -199,6 +199,7 @@ test('real answers match the declared schemas', async () => {
   const original = new URL(openedAlbum.body.collection.assets[0].originalUrl);
   assert.equal((await publicCall('get', '/s/:token/assets/:assetId/original', original.pathname + original.search)).status, 302);
   await call('get', '/projects/:id/audit', '/projects/newsroom/audit?via=share-link');
+  await call('get', '/audit', '/audit?action=share.opened,share.downloaded&limit=5');
   await call('delete', '/shares/:id', `/shares/${assetLink.body.id}`);
   assert.equal((await publicCall('get', '/s/:token', `/s/${assetLink.body.token}`)).status, 410);
   await call('delete', '/collections/:id/assets/:assetId', `/collections/${album.body.id}/assets/${assetId}`);

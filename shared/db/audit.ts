@@ -11,7 +11,8 @@ export async function appendAudit(db: Kysely<DB> | Transaction<DB>, entries: New
 }
 
 export interface AuditQuery {
-  projectId: string;
+  /** the projects whose entries are read (at least one) */
+  projectIds: string[];
   actor?: string;
   action?: string[];
   targetId?: string;
@@ -24,7 +25,7 @@ export interface AuditQuery {
 }
 
 export async function queryAudit(db: Kysely<DB>, query: AuditQuery): Promise<AuditEntry[]> {
-  let select = db.selectFrom('audit_log').selectAll().where('project_id', '=', query.projectId);
+  let select = db.selectFrom('audit_log').selectAll().where('project_id', 'in', query.projectIds);
   if (query.actor !== undefined) select = select.where('actor', '=', query.actor);
   if (query.action?.length) select = select.where('action', 'in', query.action);
   if (query.targetId !== undefined) select = select.where('target_id', '=', query.targetId);

@@ -33,7 +33,7 @@ export async function listCollections(db: Kysely<DB>, projectId: string, page: {
   let query = db
     .selectFrom('collections as c')
     .selectAll('c')
-    .select(sql<number>`(select count(*)::int from collection_items i where i.collection_id = c.id)`.as('asset_count'))
+    .select(sql<number>`(select count(*)::int from collection_items i join assets a on a.id = i.asset_id where i.collection_id = c.id and a.state <> 'deleted')`.as('asset_count'))
     .where('c.project_id', '=', projectId);
   const after = page.after;
   if (after) query = query.where((eb) => eb.or([eb('c.created_at', '<', new Date(after.createdAt)), eb.and([eb('c.created_at', '=', new Date(after.createdAt)), eb('c.id', '<', after.id)])]));
@@ -67,7 +67,19 @@ export async function changeCollection<T>(
   });
 }
 
-/** The collection's asset ids in order. */
+/** How many of the collection's assets exist and are not deleted (what its listing shows an editor). */
+export async function collectionSize(db: Kysely<DB> | Transaction<DB>, collectionId: string): Promise<number> {
+  const row = await db
+    .selectFrom('collection_items as i')
+    .innerJoin('assets as a', 'a.id', 'i.asset_id')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('i.collection_id', '=', collectionId)
+    .where('a.state', '!=', 'deleted')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The collection's asset ids in order (deleted assets included: they keep their place until removed). */
 export async function collectionOrder(db: Kysely<DB> | Transaction<DB>, collectionId: string): Promise<string[]> {
   const rows = await db.selectFrom('collection_items').select('asset_id').where('collection_id', '=', collectionId).orderBy('position').execute();
   return rows.map((r) => r.asset_id);
@@ -131,6 +143,13 @@ export async function collectionAssets(db: Kysely<DB>, collectionId: string, pag
   if (page.approvedOnly) query = query.where('a.editorial_state', '=', 'approved');
   if (page.afterPosition !== undefined) query = query.where('i.position', '>', page.afterPosition);
   return query.orderBy('i.position').limit(page.limit).execute() as Promise<CollectionAsset[]>;
+}
+
+/** Whether the collection holds the asset. */
+export async function collectionHolds(db: Kysely<DB>, collectionId: string, assetId: string): Promise<boolean> {
+  if (!UUID.test(assetId)) return false;
+  const row = await db.selectFrom('collection_items').select('asset_id').where('collection_id', '=', collectionId).where('asset_id', '=', assetId).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The ids of the collections holding the asset (the search document's collection filter). */
