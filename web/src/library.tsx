@@ -60,13 +60,18 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
     setLoading(true);
     try {
       if (searching) {
-        const { data, error: problem } = await api.GET('/search', { params: { query: searchQuery(PAGE, after) } });
+        // text search: the page of hits first, the facets (a GROUP BY over every match) in a second request that
+        // does not hold the grid back; semantic and hybrid ask once, so the query is embedded once
+        const split = mode === 'text' || !q.trim();
+        const { data, error: problem } = await api.GET('/search', { params: { query: { ...searchQuery(PAGE, after), ...(split ? { facets: '' } : {}) } } });
         if (mine !== generation.current) return;
         if (!data) throw problem;
+        // asked once the hits are in, so it never queues ahead of them on the server
+        if (split && !after) void api.GET('/search', { params: { query: searchQuery(1) } }).then(({ data: facetData }) => { if (facetData && mine === generation.current) setFacets(facetData.facets); });
         setCards((previous) => (after ? [...previous, ...data.hits.map(fromHit)] : data.hits.map(fromHit)));
         setCursor(data.nextCursor);
         setTotal(data.total);
-        setFacets(data.facets);
+        if (!split) setFacets(data.facets);
         setSemanticNote(data.semantic.available || mode === 'text' || !q.trim() ? undefined : data.semantic.reason);
       } else {
         // the grid shows as soon as its page arrives; the facets follow
