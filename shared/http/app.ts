@@ -7,6 +7,7 @@ import type { Principal } from '../domain/permissions.ts';
 import type { Platform } from '../platform.ts';
 import { UnusableEvent } from '../events/handle.ts';
 import { httpDuration, httpRequests, metricsText, registry } from '../observability/metrics.ts';
+import { inServerSpan } from '../observability/tracing.ts';
 import { Problem, problemResponse, unauthorized } from './problem.ts';
 import { clientIp, reportRateLimit } from './rate-limit.ts';
 
@@ -17,6 +18,11 @@ export interface AppEnv {
 export function createFunctionApp(platform: Platform, fn: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId());
+  // API requests are server spans (events on POST / and bucket notifications get theirs from handleEvent)
+  app.use(async (c, next) => {
+    if ((c.req.method === 'POST' && c.req.path === '/') || c.req.path.startsWith('/_/') || c.req.path === '/metrics') return next();
+    await inServerSpan(c.req.method, c.req.raw.headers, next, () => ({ route: routePath(c) || 'unmatched', status: c.res.status }));
+  });
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

@@ -92,3 +92,29 @@ export function traceStorageCall<T>(operation: string, bucket: string | undefine
   const attributes: Attributes = { 'rpc.system': 'aws-api', 'rpc.service': 'S3', 'rpc.method': operation, ...(bucket ? { 'aws.s3.bucket': bucket } : {}), ...(key ? { 'aws.s3.key': key } : {}) };
   return inSpan(`s3 ${operation}`, { kind: SpanKind.CLIENT, attributes }, work);
 }
+
+/**
+ * An API request as a server span, continuing the caller's W3C `traceparent` header when it sends one: the events
+ * the request emits carry it, so an edit is one trace from the request through every consumer. `done` names the
+ * matched route and status once the request is answered.
+ */
+export async function inServerSpan(method: string, headers: Headers, work: () => Promise<void>, done: () => { route: string; status: number }): Promise<void> {
+  const traceparent = headers.get('traceparent');
+  const tracestate = headers.get('tracestate');
+  const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent, ...(tracestate ? { tracestate } : {}) }) : ROOT_CONTEXT;
+  await trace.getTracer('mediateca').startActiveSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method } }, parent, async (span) => {
+    try {
+      await work();
+      const { route, status } = done();
+      span.updateName(`${method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}

@@ -50,6 +50,17 @@ test('the spans of one upload form one trace across every function, parent by pa
       assert.ok(Date.now() < deadline, 'index handled asset.enriched');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // an edit: its trace starts at the HTTP request
+    const edited = await editor.request('PATCH', `/assets/${assetId}`, { title: 'harbour at dusk' });
+    assert.equal(edited.status, 200);
+    const editDeadline = Date.now() + 60_000;
+    for (;;) {
+      const updated = await host.platform.db.selectFrom('outbox').innerJoin('processed_events', 'processed_events.event_id', 'outbox.event_id')
+        .select('outbox.event_id').where('outbox.type', '=', 'io.mediateca.asset.updated').where('outbox.subject', '=', assetId).where('processed_events.consumer', '=', 'index').executeTakeFirst();
+      if (updated) break;
+      assert.ok(Date.now() < editDeadline, 'index handled asset.updated');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     await host?.stop(); // shuts the tracer provider down, which exports what is left
     rmSync(dataDir, { recursive: true, force: true });
@@ -75,4 +86,13 @@ test('the spans of one upload form one trace across every function, parent by pa
   handledUnder('index', 'io.mediateca.asset.rendered', transcode);
   const enrich = handledUnder('enrich', 'io.mediateca.asset.rendered', transcode);
   handledUnder('index', 'io.mediateca.asset.enriched', enrich);
+
+  const request = spans.find((s) => s.name === 'PATCH /assets/:id');
+  assert.ok(request, 'the edit request is a span');
+  assert.ok(!request.parentSpanId, 'its trace starts at the request');
+  const editTrace = spans.filter((s) => s.traceId === request.traceId);
+  const indexed = editTrace.find((s) => s.name === 'index io.mediateca.asset.updated');
+  const delivery = editTrace.find((s) => s.spanId === indexed?.parentSpanId);
+  assert.equal(delivery?.name, 'deliver io.mediateca.asset.updated', 'index handled the edit under its delivery');
+  assert.equal(delivery!.parentSpanId, request.spanId, 'the delivery is under the request');
 });
