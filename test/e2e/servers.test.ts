@@ -13,6 +13,7 @@ import { deleteStream } from '../../shared/events/jetstream.ts';
 import { removeRgwNotifications, uploadNotificationTopic } from '../../shared/storage/rgw-notifications.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
+import { lifecycleSuite } from './lifecycle-suite.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
 
@@ -28,6 +29,7 @@ let started: Promise<E2eEnvironment | undefined> | undefined;
 const start = () => (started ??= startOnServers());
 pipelineSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 mediaSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
+lifecycleSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 
 async function startOnServers(): Promise<E2eEnvironment | undefined> {
   const available = (await requireServer('PostgreSQL', POSTGRES_URL)) && (await requireServer('NATS', NATS_URL)) && (await requireServer('Ceph RGW', S3.endpoint));
