@@ -17,6 +17,7 @@ export async function stateBeforeDeletion(db: Kysely<DB>, assetId: string): Prom
  * itself (labels, faces and embeddings go with it: foreign keys, on delete cascade). Faces must have left their
  * people first (enrichment.ts removeAssetFaces), in the same transaction.
  */
+// jsonb values go to the drivers as objects (both serialise them); a string would be stored as a JSON string.
 export async function purgeAssetRows(trx: Transaction<DB>, assetId: string): Promise<void> {
   await trx.deleteFrom('renditions').where('asset_id', '=', assetId).execute();
   await trx.deleteFrom('asset_metadata').where('asset_id', '=', assetId).execute();
@@ -76,7 +77,7 @@ export async function recordFirstVersion(trx: Transaction<DB>, asset: Asset): Pr
     .insertInto('asset_file_versions')
     .values({
       asset_id: asset.id, file_version: asset.file_version, state: 'current', upload_id: null, filename: asset.filename, content_type: asset.content_type, media_type: asset.media_type,
-      size_bytes: asset.size_bytes, expected_sha256: asset.expected_sha256, sha256: asset.sha256, storage_key: asset.storage_key, renditions: JSON.stringify([]), technical: null, created_by: asset.owner, created_at: asset.created_at,
+      size_bytes: asset.size_bytes, expected_sha256: asset.expected_sha256, sha256: asset.sha256, storage_key: asset.storage_key, renditions: [], technical: null, created_by: asset.owner, created_at: asset.created_at,
     })
     .onConflict((oc) => oc.columns(['asset_id', 'file_version']).doNothing())
     .execute();
@@ -88,7 +89,7 @@ export async function insertUpload(trx: Transaction<DB>, upload: Omit<Upload, 'c
 }
 
 export async function insertFileVersion(trx: Transaction<DB>, row: Omit<FileVersion, 'created_at' | 'renditions' | 'technical' | 'reason'>): Promise<void> {
-  await trx.insertInto('asset_file_versions').values({ ...row, renditions: JSON.stringify([]), technical: null, reason: null }).execute();
+  await trx.insertInto('asset_file_versions').values({ ...row, renditions: [], technical: null, reason: null }).execute();
 }
 
 export async function setFileVersionState(trx: Kysely<DB>, assetId: string, fileVersion: number, state: FileVersionState, extra: { sha256?: string; reason?: string; size?: number; contentType?: string; mediaType?: string } = {}): Promise<void> {
@@ -117,7 +118,7 @@ export async function setCurrentVersionAside(trx: Transaction<DB>, asset: Asset)
   const technical = await trx.selectFrom('asset_metadata').select('data').where('asset_id', '=', asset.id).where('kind', '=', 'technical').executeTakeFirst();
   await trx
     .updateTable('asset_file_versions')
-    .set({ state: 'previous', renditions: JSON.stringify(renditions), technical: technical ? JSON.stringify(technical.data) : null })
+    .set({ state: 'previous', renditions: JSON.parse(JSON.stringify(renditions)) as Record<string, unknown>[], technical: technical ? technical.data : null })
     .where('asset_id', '=', asset.id)
     .where('file_version', '=', asset.file_version)
     .execute();
@@ -131,7 +132,7 @@ export async function bringVersionBack(trx: Transaction<DB>, assetId: string, ve
     await trx.insertInto('renditions').values({ ...rendition, asset_id: assetId }).execute();
   }
   if (version.technical) {
-    await trx.insertInto('asset_metadata').values({ asset_id: assetId, kind: 'technical', data: JSON.stringify(version.technical) }).execute();
+    await trx.insertInto('asset_metadata').values({ asset_id: assetId, kind: 'technical', data: version.technical }).execute();
   }
-  await trx.updateTable('asset_file_versions').set({ state: 'current', renditions: JSON.stringify([]), technical: null }).where('asset_id', '=', assetId).where('file_version', '=', version.file_version).execute();
+  await trx.updateTable('asset_file_versions').set({ state: 'current', renditions: [], technical: null }).where('asset_id', '=', assetId).where('file_version', '=', version.file_version).execute();
 }

@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import { type Replay, replay } from '../domain/asset-history.ts';
 import { type DerivedModels, projectDerived } from '../domain/asset-projections.ts';
+import type { LabelFinding } from './enrichment.ts';
 import type { Asset, DB, Rendition } from './schema.ts';
 
 export interface LoadBound {
@@ -107,12 +108,12 @@ export async function rebuildDerived(db: Kysely<DB>, assetId: string): Promise<D
     for (const [kind, data] of [['technical', derived.technical], ['ai', derived.ai]] as const) {
       if (data === undefined) continue;
       await trx.deleteFrom('asset_metadata').where('asset_id', '=', assetId).where('kind', '=', kind).execute();
-      if (data !== null) await trx.insertInto('asset_metadata').values({ asset_id: assetId, kind, data: JSON.stringify(data) }).execute();
+      if (data !== null) await trx.insertInto('asset_metadata').values({ asset_id: assetId, kind, data }).execute();
     }
     if (derived.labels) {
       await trx.deleteFrom('ai_labels').where('asset_id', '=', assetId).execute();
       for (const label of derived.labels) {
-        await trx.insertInto('ai_labels').values({ asset_id: assetId, ...label, detections: JSON.stringify(label.detections) }).execute();
+        await trx.insertInto('ai_labels').values({ asset_id: assetId, ...label, detections: label.detections as LabelFinding['detections'] }).execute();
       }
     }
   });
