@@ -87,6 +87,10 @@ test('deleted, listed in the trash, restored, deleted again and purged: nothing 
   assert.equal(announced.type, 'io.mediateca.asset.rendered', 'search and enrich take the restored asset back');
   assert.deepEqual((announced.data as { renditions: string[] }).renditions, ['preview', 'thumbnail']);
 
+  const collection = await call('editor', 'POST', '/projects/newsroom/collections', { name: 'dawn' });
+  assert.equal((await call('editor', 'POST', `/collections/${collection.body.id}/assets`, { assetIds: [asset.id] })).status, 200);
+  assert.equal((await call('editor', 'POST', `/assets/${asset.id}/shares`, {})).status, 201);
+
   assert.equal((await call('editor', 'DELETE', `/assets/${asset.id}`)).status, 204);
   assert.equal((await call('editor', 'POST', `/assets/${asset.id}/purge`)).status, 403, 'purging is for admins');
   const purged = await call('admin', 'POST', `/assets/${asset.id}/purge`);
@@ -101,7 +105,11 @@ test('deleted, listed in the trash, restored, deleted again and purged: nothing 
   for (const table of ['renditions', 'asset_metadata', 'asset_snapshots', 'uploads', 'ai_labels', 'asset_embeddings', 'asset_file_versions'] as const) {
     assert.equal((await platform.db.selectFrom(table).select('asset_id').where('asset_id', '=', asset.id).execute()).length, 0, table);
   }
+  assert.equal((await platform.db.selectFrom('collection_items').select('asset_id').where('asset_id', '=', asset.id).execute()).length, 0, 'its places in collections');
+  assert.equal((await platform.db.selectFrom('share_links').select('id').where('target_id', '=', asset.id).execute()).length, 0, 'its share links');
   assert.equal((await call('admin', 'GET', `/assets/${asset.id}`)).status, 404);
+  const audit = await call('admin', 'GET', `/projects/newsroom/audit?targetId=${asset.id}`);
+  assert.deepEqual(audit.body.entries.map((e: { action: string }) => e.action).filter((a: string) => a !== 'asset.read').reverse(), ['asset.deleted', 'asset.restored', 'share.created', 'asset.deleted', 'asset.purged'], 'the audit log keeps the trash moves');
   const history = await platform.db.selectFrom('asset_events').select(['type', 'actor']).where('asset_id', '=', asset.id).orderBy('version').execute();
   assert.deepEqual(history.at(-1), { type: 'purged', actor: 'admin' }, 'the history ends with the tombstone');
   assert.deepEqual(history.map((e) => e.type).filter((t) => ['deleted', 'restored'].includes(t)), ['deleted', 'restored', 'deleted']);

@@ -52,7 +52,7 @@ export function trashRoutes(app: Hono<AppEnv>, platform: Platform): void {
   app.post('/assets/:id/purge', async (c) => {
     const asset = await readableAsset(c, platform, 'project:admin');
     const outcome = await purgeOrProblem(c, platform, asset);
-    return c.json({ assetId: asset.id, purged: true, objectsRemoved: outcome.objects });
+    return c.json({ assetId: asset.id, projectId: asset.project_id, purged: true, objectsRemoved: outcome.objects });
   });
 
   // an admin runs the project's retention sweep now (the scheduled one does the same for every project)

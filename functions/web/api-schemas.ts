@@ -190,7 +190,7 @@ export const Described = v.looseObject({});
 
 /** the trash (functions/assets/trash.ts): deleted assets, newest deletion first, and when each is purged (null: kept until an admin purges it) */
 export const Trash = v.object({ assets: v.array(v.object({ ...AssetSummary.entries, purgeAt: nullableString })) });
-export const Purged = v.object({ assetId: v.string(), purged: v.literal(true), objectsRemoved: v.number() });
+export const Purged = v.object({ assetId: v.string(), projectId: v.string(), purged: v.literal(true), objectsRemoved: v.number() });
 /** an asset's file versions (functions/assets/versions.ts), oldest first */
 export const FileVersions = v.object({
   assetId: v.string(),

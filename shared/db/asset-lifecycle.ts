@@ -13,8 +13,8 @@ export async function stateBeforeDeletion(db: Kysely<DB>, assetId: string): Prom
 }
 
 /**
- * Every row of the asset but its history: renditions, metadata, snapshots, uploads, file versions and the asset
- * itself (labels, faces and embeddings go with it: foreign keys, on delete cascade). Faces must have left their
+ * Every row of the asset but its history and the audit log: renditions, metadata, snapshots, uploads, file versions,
+ * its places in collections, the share links to it alone, and the asset itself (labels, faces and embeddings go with it: foreign keys, on delete cascade). Faces must have left their
  * people first (enrichment.ts removeAssetFaces), in the same transaction.
  */
 // jsonb values go to the drivers as objects (both serialise them); a string would be stored as a JSON string.
@@ -24,6 +24,8 @@ export async function purgeAssetRows(trx: Transaction<DB>, assetId: string): Pro
   await trx.deleteFrom('asset_snapshots').where('asset_id', '=', assetId).execute();
   await trx.deleteFrom('uploads').where('asset_id', '=', assetId).execute();
   await trx.deleteFrom('asset_file_versions').where('asset_id', '=', assetId).execute();
+  await trx.deleteFrom('collection_items').where('asset_id', '=', assetId).execute();
+  await trx.deleteFrom('share_links').where('target_type', '=', 'asset').where('target_id', '=', assetId).execute();
   await trx.deleteFrom('ai_labels').where('asset_id', '=', assetId).execute();
   await trx.deleteFrom('asset_embeddings').where('asset_id', '=', assetId).execute();
   await trx.deleteFrom('assets').where('id', '=', assetId).execute();

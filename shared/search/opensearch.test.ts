@@ -111,7 +111,7 @@ describe('OpenSearch contract: index template, alias, mappings', () => {
     assert.equal(requests[1]!.method, 'HEAD');
     assert.deepEqual(requests[2]!.json, {
       properties: {
-        label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' },
+        label_values: { type: 'keyword' }, person_ids: { type: 'keyword' }, editorial_state: { type: 'keyword' }, collection_ids: { type: 'keyword' },
         field_values: { type: 'keyword', ignore_above: 2048 },
         field_ranges: { type: 'nested', properties: { name: { type: 'keyword' }, number: { type: 'double' }, date: { type: 'keyword' } } },
       },

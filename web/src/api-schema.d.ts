@@ -106,10 +106,134 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Edit title, description, tags (If-Match for optimistic concurrency)
+         * Edit title, description, tags and schema fields (If-Match for optimistic concurrency; a bad field is 400 naming it)
          * @description Needs the editor role in the project.
          */
         patch: operations["patchAssetsId"];
+        trace?: never;
+    };
+    "/projects/{id}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's deleted assets, newest deletion first, with when each is purged
+         * @description Needs the editor role in the project.
+         */
+        get: operations["getProjectsIdTrash"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring a deleted asset back from the trash, to the state it was deleted in
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a trashed asset for good: objects, search document, faces; the history keeps a tombstone
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAssetsIdPurge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/trash/purge-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Purge now what is past the project's trash retention (the scheduled sweep does the same)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postProjectsIdTrashPurgeDue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every file version with its master and renditions, downloadable
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getAssetsIdVersions"];
+        put?: never;
+        /**
+         * Upload a new file version of the asset (an upload plan; verified and rendered like any upload)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdVersions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/versions/{n}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make an earlier file version current again (its renditions come back with it)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsIdVersionsNRevert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/assets/{id}/history": {
@@ -247,6 +371,130 @@ export interface paths {
          */
         put: operations["putProjectsIdSettings"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The original: 302 to its presigned URL, or with embed=xmp a copy (JPEG, PNG) carrying the current metadata as XMP
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getAssetsIdOriginal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One metadata patch or editorial transition for many assets, each its own decision, a result per asset
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's metadata schema: built-in rights fields and its own typed fields (ETag: its version)
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getProjectsIdSchema"];
+        /**
+         * Save a new schema version (expectedVersion or If-Match; stored values are never lost)
+         * @description Needs the admin role in the project.
+         */
+        put: operations["putProjectsIdSchema"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/schema/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The schema's versions, newest first
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getProjectsIdSchemaVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/schema/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One schema version
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getProjectsIdSchemaVersionsVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{id}/rights/expire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Raise rights-expired for every asset whose rights expiry has begun (also run on a schedule)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postProjectsIdRightsExpire"];
         delete?: never;
         options?: never;
         head?: never;
@@ -657,6 +905,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the workspace signs in (development token, OIDC provider for authorization code + PKCE) */
+        get: operations["getAuthConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{id}/collections": {
         parameters: {
             query?: never;
@@ -929,6 +1194,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dead letters (the <STREAM>_DLQ stream, or the in-process ones), filtered by consumer, type and reason, paged
+         * @description Needs the admin role in the project.
+         */
+        get: operations["getAdminDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One dead letter with its event
+         * @description Needs the admin role in the project.
+         */
+        get: operations["getAdminDeadLettersId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/dead-letters/{id}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead letter back to its consumer (processed once)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAdminDeadLettersIdRedrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/dead-letters/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redrive every dead letter of a consumer, type or reason (all with an empty filter)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAdminDeadLettersRedrive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild a read model from the event log with no downtime (search, catalogue or all)
+         * @description Needs the admin role in the project.
+         */
+        post: operations["postAdminReplays"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/replays/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How a replay is going
+         * @description Needs the admin role in the project.
+         */
+        get: operations["getAdminReplaysId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -953,6 +1338,46 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        FieldDefinition: {
+            name: string;
+            /** @enum {string} */
+            type: "text" | "keyword" | "number" | "date" | "enum" | "multi-enum" | "boolean" | "url" | "person";
+            label?: string;
+            help?: string;
+            required?: boolean;
+            default?: unknown;
+            options?: string[];
+            maxLength?: number;
+            min?: number;
+            max?: number;
+        };
+        MetadataSchema: {
+            version: number;
+            builtIn: components["schemas"]["FieldDefinition"][];
+            fields: components["schemas"]["FieldDefinition"][];
+            createdBy: string | null;
+            createdAt: string | null;
+        };
+        BatchResults: {
+            succeeded: number;
+            failed: number;
+            results: {
+                id: string;
+                status: number;
+                version?: number;
+                /** @enum {string} */
+                editorialState?: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                problem?: {
+                    title: string;
+                    detail?: string;
+                    issues?: {
+                        path: string;
+                        message: string;
+                        field?: string;
+                    }[];
+                };
+            }[];
+        };
         AssetSummary: {
             id: string;
             projectId: string;
@@ -977,9 +1402,14 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
+            fields: {
+                [key: string]: unknown;
+            };
+            rightsExpiredAt: string | null;
         };
         ListedAsset: {
             id: string;
@@ -1005,9 +1435,14 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
+            fields: {
+                [key: string]: unknown;
+            };
+            rightsExpiredAt: string | null;
             thumbnailUrl?: string;
         };
         AssetListing: {
@@ -1038,9 +1473,14 @@ export interface components {
             duplicateOf: string | null;
             owner: string;
             version: number;
+            fileVersion?: number;
             createdAt: string;
             updatedAt: string;
             deletedAt: string | null;
+            fields: {
+                [key: string]: unknown;
+            };
+            rightsExpiredAt: string | null;
             metadata: {
                 [key: string]: {
                     [key: string]: unknown;
@@ -1166,6 +1606,9 @@ export interface components {
             personIds?: string[];
             ocrText?: string;
             transcript?: string;
+            schemaFields?: {
+                [key: string]: unknown;
+            };
             score: number;
             thumbnailUrl?: string;
         };
@@ -1177,6 +1620,12 @@ export interface components {
             rankedAmongNewest?: number;
             hits: components["schemas"]["SearchHit"][];
             facets: {
+                [key: string]: {
+                    value: string;
+                    count: number;
+                }[];
+            };
+            fieldFacets?: {
                 [key: string]: {
                     value: string;
                     count: number;
@@ -1237,6 +1686,15 @@ export interface components {
             projectId: string;
             time: string;
         };
+        SignInOptions: {
+            devToken: boolean;
+            rolesClaim: string;
+            oidc?: {
+                issuer: string;
+                clientId: string;
+                scope: string;
+            };
+        };
         Problem: {
             type: string;
             title: string;
@@ -1247,6 +1705,7 @@ export interface components {
             issues?: {
                 path: string;
                 message: string;
+                field?: string;
             }[];
             duplicateOf?: string;
         };
@@ -1414,6 +1873,7 @@ export interface operations {
                 mediaType?: string;
                 editorialState?: string;
                 deleted?: "true" | "false";
+                sort?: "newest" | "oldest" | "title";
                 limit?: string;
                 cursor?: string;
             };
@@ -1518,9 +1978,306 @@ export interface operations {
                     title?: string;
                     description?: string;
                     tags?: string[];
+                    fields?: {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdTrash: {
+        parameters: {
+            query?: {
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assets: {
+                            id: string;
+                            projectId: string;
+                            /** @enum {string} */
+                            state: "uploading" | "uploaded" | "processing" | "ready" | "failed" | "archived" | "deleted";
+                            stateReason: string | null;
+                            progress: {
+                                stage: string;
+                                percent: number;
+                            } | null;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            /** @enum {string} */
+                            editorialState: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                            title: string;
+                            description: string;
+                            tags: string[];
+                            filename: string;
+                            contentType: string;
+                            size: number;
+                            sha256: string | null;
+                            duplicateOf: string | null;
+                            owner: string;
+                            version: number;
+                            fileVersion?: number;
+                            createdAt: string;
+                            updatedAt: string;
+                            deletedAt: string | null;
+                            fields: {
+                                [key: string]: unknown;
+                            };
+                            rightsExpiredAt: string | null;
+                            purgeAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdPurge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assetId: string;
+                        projectId: string;
+                        /** @constant */
+                        purged: true;
+                        objectsRemoved: number;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postProjectsIdTrashPurgeDue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        purged: number;
+                        skipped: number;
+                        errors: number;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssetsIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assetId: string;
+                        current: number;
+                        versions: {
+                            fileVersion: number;
+                            /** @enum {string} */
+                            state: "uploading" | "current" | "previous" | "failed";
+                            current: boolean;
+                            filename: string;
+                            contentType: string;
+                            /** @enum {string} */
+                            mediaType: "image" | "video" | "audio" | "document" | "other";
+                            size: number;
+                            sha256: string | null;
+                            reason: string | null;
+                            createdBy: string;
+                            createdAt: string;
+                            downloadUrl?: string;
+                            renditions: components["schemas"]["Rendition"][];
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    filename: string;
+                    size: number;
+                    contentType: string;
+                    sha256?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadPlan"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsIdVersionsNRevert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description HTTP 200 */
             200: {
@@ -1799,6 +2556,7 @@ export interface operations {
                 "application/json": {
                     hls?: boolean;
                     viewersSeeUnapproved?: boolean;
+                    trashRetentionDays?: number;
                 };
             };
         };
@@ -1811,6 +2569,262 @@ export interface operations {
                 content: {
                     "application/json": {
                         hls?: boolean;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssetsIdOriginal: {
+        parameters: {
+            query?: {
+                embed?: "xmp";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                    expectedVersions?: {
+                        [key: string]: number;
+                    };
+                    edit?: {
+                        title?: string;
+                        description?: string;
+                        tags?: string[];
+                        fields?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                    transition?: {
+                        /** @enum {string} */
+                        to: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                        reason?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResults"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadataSchema"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putProjectsIdSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expectedVersion?: number;
+                    fields: unknown[];
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadataSchema"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdSchemaVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            createdBy: string;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectsIdSchemaVersionsVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadataSchema"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postProjectsIdRightsExpire: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expired: string[];
+                        skipped: string[];
                     };
                 };
             };
@@ -1947,6 +2961,7 @@ export interface operations {
                 wText?: string;
                 wSemantic?: string;
                 approximate?: "true" | "false";
+                fieldFacets?: string;
             };
             header?: never;
             path?: never;
@@ -2815,6 +3830,35 @@ export interface operations {
             };
         };
     };
+    getAuthConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInOptions"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProjectsIdCollections: {
         parameters: {
             query?: {
@@ -3074,9 +4118,14 @@ export interface operations {
                             duplicateOf: string | null;
                             owner: string;
                             version: number;
+                            fileVersion?: number;
                             createdAt: string;
                             updatedAt: string;
                             deletedAt: string | null;
+                            fields: {
+                                [key: string]: unknown;
+                            };
+                            rightsExpiredAt: string | null;
                             thumbnailUrl?: string;
                             position: number;
                         }[];
@@ -3775,6 +4824,268 @@ export interface operations {
                             };
                         }[];
                         nextCursor?: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAdminDeadLetters: {
+        parameters: {
+            query?: {
+                consumer?: string;
+                type?: string;
+                reason?: string;
+                after?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        store: "jetstream" | "embedded";
+                        deadLetters: {
+                            id: string;
+                            consumer: string;
+                            reason: string;
+                            deadAt: string;
+                            event: {
+                                specversion: string;
+                                id: string;
+                                type: string;
+                                source: string;
+                                subject?: string;
+                                time?: string;
+                                data: unknown;
+                            };
+                        }[];
+                        next?: string;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAdminDeadLettersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        consumer: string;
+                        reason: string;
+                        deadAt: string;
+                        event: {
+                            specversion: string;
+                            id: string;
+                            type: string;
+                            source: string;
+                            subject?: string;
+                            time?: string;
+                            data: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminDeadLettersIdRedrive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 202 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: number;
+                        ids: string[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminDeadLettersRedrive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    consumer?: string;
+                    type?: string;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 202 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: number;
+                        ids: string[];
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAdminReplays: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    target: "search" | "catalogue" | "all";
+                };
+            };
+        };
+        responses: {
+            /** @description HTTP 202 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        target: "search" | "catalogue" | "all";
+                        /** @enum {string} */
+                        state: "running" | "done" | "failed";
+                        requestedBy: string;
+                        startedAt: string;
+                        finishedAt: string | null;
+                        result: Record<string, never> | null;
+                        error: string | null;
+                    };
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAdminReplaysId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        target: "search" | "catalogue" | "all";
+                        /** @enum {string} */
+                        state: "running" | "done" | "failed";
+                        requestedBy: string;
+                        startedAt: string;
+                        finishedAt: string | null;
+                        result: Record<string, never> | null;
+                        error: string | null;
                     };
                 };
             };
