@@ -1,6 +1,6 @@
 // Metadata schemas, rights, embedded metadata and batch edit: an admin defines the project's typed fields (GET/PUT
 // /projects/:id/schema, every version kept), an admin raises the rights-expired events of the assets whose rights
-// expiry has begun (POST /projects/:id/rights/expire; the host runs it on a schedule), and POST /assets/batch
+// expiry has begun (POST /projects/:id/rights/expire; an edit that sets a past expiry raises it at once), and POST /assets/batch
 // applies one metadata patch or one editorial transition to many assets, each its own decision at its own version,
 // with a result per asset. GET /assets/:id/original?embed=xmp writes the current metadata into a copy of the original.
 import type { Context, Hono } from 'hono';

@@ -39,7 +39,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'put', path: '/projects/:id/schema', tag: 'projects', role: 'admin', summary: 'Save a new schema version (expectedVersion or If-Match; stored values are never lost)', body: SchemaInput, responses: { 200: S.MetadataSchema } },
   { method: 'get', path: '/projects/:id/schema/versions', tag: 'projects', role: 'viewer', summary: "The schema's versions, newest first", responses: { 200: S.SchemaVersions } },
   { method: 'get', path: '/projects/:id/schema/versions/:version', tag: 'projects', role: 'viewer', summary: 'One schema version', responses: { 200: S.MetadataSchema } },
-  { method: 'post', path: '/projects/:id/rights/expire', tag: 'projects', role: 'admin', summary: 'Raise rights-expired for every asset whose rights expiry has begun (also run on a schedule)', responses: { 200: S.RightsSweep } },
+  { method: 'post', path: '/projects/:id/rights/expire', tag: 'projects', role: 'admin', summary: 'Raise rights-expired for every asset whose rights expiry has begun (idempotent)', responses: { 200: S.RightsSweep } },
   { method: 'get', path: '/persons', tag: 'people', role: 'viewer', summary: 'People found by face clustering', query: PersonsQuery, responses: { 200: S.PersonList } },
   { method: 'get', path: '/persons/:id', tag: 'people', role: 'viewer', summary: 'One person', responses: { 200: S.Person } },
   { method: 'patch', path: '/persons/:id', tag: 'people', role: 'editor', summary: 'Name a person (null unnames)', body: NamePerson, responses: { 200: S.Person } },

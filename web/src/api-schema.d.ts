@@ -367,7 +367,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Raise rights-expired for every asset whose rights expiry has begun (also run on a schedule)
+         * Raise rights-expired for every asset whose rights expiry has begun (idempotent)
          * @description Needs the admin role in the project.
          */
         post: operations["postProjectsIdRightsExpire"];
