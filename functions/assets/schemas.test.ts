@@ -175,3 +175,19 @@ test('batch: one patch or transition for many assets, each its own decision at i
     assert.equal(refused.type, 'application/problem+json');
   }
 });
+
+test('batch by search query: every asset the search finds in your projects, each its own decision', async () => {
+  const { projectAsset } = await import('../index/index.ts');
+  const found = [await seedAsset(platform, { projectId: PROJECT, tags: ['lote-7'] }), await seedAsset(platform, { projectId: PROJECT, tags: ['lote-7'] })];
+  const other = await seedAsset(platform, { projectId: PROJECT, tags: ['otro'] });
+  const hidden = await seedAsset(platform, { projectId: 'hidden', tags: ['lote-7'] });
+  for (const asset of [...found, other, hidden]) await projectAsset(platform.db, platform.search, asset.id);
+  const edited = await call('editor', 'POST', '/assets/batch', { query: { tags: ['lote-7'] }, edit: { fields: { section: 'culture' } } });
+  assert.equal(edited.status, 200, JSON.stringify(edited.body));
+  assert.deepEqual(edited.body.results.map((r: { id: string }) => r.id).sort(), found.map((a) => a.id).sort(), 'the other project and the untagged asset are not touched');
+  for (const asset of found) assert.equal((await findAsset(platform.db, asset.id))!.fields.section, 'culture');
+  for (const asset of found) await projectAsset(platform.db, platform.search, asset.id);
+  const byField = await call('editor', 'POST', '/assets/batch', { query: { fields: { section: ['culture'] } }, edit: { tags: ['cultura'] } });
+  assert.deepEqual(byField.body.results.map((r: { id: string }) => r.id).sort(), found.map((a) => a.id).sort());
+  assert.equal((await call('editor', 'POST', '/assets/batch', { ids: [other.id], query: { tags: ['x'] }, edit: { tags: [] } })).status, 400, 'ids or query, not both');
+});
