@@ -25,7 +25,7 @@ import { Instant, Tags, jsonBody, parseOrProblem, userText } from '../../shared/
 import type { Platform } from '../../shared/platform.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { personRoutes } from './people.ts';
-import { refusalProblem, schemaRoutes } from './schemas.ts';
+import { checkPersonFields, refusalProblem, schemaRoutes } from './schemas.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
 
 export const EditAsset = v.pipe(
@@ -125,6 +125,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     const asset = await readableAsset(c, platform, 'asset:edit');
     const edit = parseOrProblem(EditAsset, await jsonBody(c.req.raw), 'edit');
     const schema = await currentSchema(platform.db, asset.project_id);
+    await checkPersonFields(platform, asset.project_id, schema, edit.fields);
     const updated = await decideAndRecord(c, platform, asset, () => editAssetMetadata(factsOf(asset), edit, schema, new Date()));
     c.header('ETag', `"${updated.version}"`);
     return c.json(await describeAsset(platform, updated));

@@ -6,7 +6,7 @@
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { ConcurrentModification, factsOf, findAsset } from '../../shared/db/assets.ts';
-import { SchemaVersionConflict, assetsWithExpiredRights, currentSchema, saveSchema, schemaVersion, schemaVersions } from '../../shared/db/metadata-schemas.ts';
+import { SchemaVersionConflict, assetsWithExpiredRights, currentSchema, personsInProject, saveSchema, schemaVersion, schemaVersions } from '../../shared/db/metadata-schemas.ts';
 import { approvedOnlyProjects } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { CommandRefused, type Decision, FieldsRefused, editAssetMetadata, expireRights, transitionEditorialChecked } from '../../shared/domain/asset-commands.ts';
@@ -192,7 +192,10 @@ export function schemaRoutes(app: Hono<AppEnv>, platform: Platform): void {
     for (const id of ids) {
       results.push(await batchOne(c, platform, id, batch.expectedVersions?.[id], async (asset) => {
         const schema = await schemaOf(asset.project_id);
-        if (batch.edit) return editAssetMetadata(factsOf(asset), batch.edit, schema, now);
+        if (batch.edit) {
+          await checkPersonFields(platform, asset.project_id, schema, batch.edit.fields);
+          return editAssetMetadata(factsOf(asset), batch.edit, schema, now);
+        }
         return transitionEditorialChecked(factsOf(asset), batch.transition!.to, batch.transition!.reason, c.get('principal'), schema, now);
       }, batch.edit ? 'asset:edit' : 'asset:read'));
     }
@@ -267,6 +270,18 @@ export function refusalProblem(refused: CommandRefused): Problem {
   if (refused.problem === 'invalid') return badRequest(refused.message);
   if (refused.problem === 'forbidden') return new Problem(403, 'Forbidden', refused.message);
   return conflict(refused.message);
+}
+
+/** A person field must name a person of the asset's project (GET /persons): 400 naming each field that does not. */
+export async function checkPersonFields(platform: Platform, projectId: string, schema: MetadataSchema, patch: Record<string, unknown> | undefined): Promise<void> {
+  if (!patch) return;
+  // a value that is not a person id at all is the schema's to refuse (with every other bad field)
+  const personFields = schema.fields.filter((field) => field.type === 'person' && typeof patch[field.name] === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(patch[field.name] as string));
+  if (personFields.length === 0) return;
+  const known = await personsInProject(platform.db, projectId, personFields.map((field) => patch[field.name] as string));
+  const issues = personFields.filter((field) => !known.has(String(patch[field.name]).toLowerCase()))
+    .map((field) => ({ field: field.name, reason: `names no person of project ${projectId}` }));
+  if (issues.length) throw badRequest(`invalid fields: ${issues.map((issue) => `${issue.field} ${issue.reason}`).join('; ')}`, { issues: problemIssues(issues) });
 }
 
 /** Field issues in the shape of every 400's issues (path, message), each naming its field. */
