@@ -28,7 +28,7 @@ import { collectionRoutes } from './collections.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { shareRoutes } from './shares.ts';
 import { personRoutes } from './people.ts';
-import { refusalProblem, schemaRoutes } from './schemas.ts';
+import { checkPersonFields, refusalProblem, schemaRoutes } from './schemas.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
 import { purgeDueTrash, trashRoutes } from './trash.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
@@ -146,6 +146,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     const asset = await readableAsset(c, platform, 'asset:edit');
     const edit = parseOrProblem(EditAsset, await jsonBody(c.req.raw), 'edit');
     const schema = await currentSchema(platform.db, asset.project_id);
+    await checkPersonFields(platform, asset.project_id, schema, edit.fields);
     const updated = await decideAndRecord(c, platform, asset, () => editAssetMetadata(factsOf(asset), edit, schema, new Date()));
     c.header('ETag', `"${updated.version}"`);
     return c.json(await describeAsset(platform, updated));

@@ -175,3 +175,41 @@ test('batch: one patch or transition for many assets, each its own decision at i
     assert.equal(refused.type, 'application/problem+json');
   }
 });
+
+test('batch by search query: every asset the search finds in your projects, each its own decision', async () => {
+  const { projectAsset } = await import('../index/index.ts');
+  const found = [await seedAsset(platform, { projectId: PROJECT, tags: ['lote-7'] }), await seedAsset(platform, { projectId: PROJECT, tags: ['lote-7'] })];
+  const other = await seedAsset(platform, { projectId: PROJECT, tags: ['otro'] });
+  const hidden = await seedAsset(platform, { projectId: 'hidden', tags: ['lote-7'] });
+  for (const asset of [...found, other, hidden]) await projectAsset(platform.db, platform.search, asset.id);
+  const edited = await call('editor', 'POST', '/assets/batch', { query: { tags: ['lote-7'] }, edit: { fields: { section: 'culture' } } });
+  assert.equal(edited.status, 200, JSON.stringify(edited.body));
+  assert.deepEqual(edited.body.results.map((r: { id: string }) => r.id).sort(), found.map((a) => a.id).sort(), 'the other project and the untagged asset are not touched');
+  for (const asset of found) assert.equal((await findAsset(platform.db, asset.id))!.fields.section, 'culture');
+  for (const asset of found) await projectAsset(platform.db, platform.search, asset.id);
+  const byField = await call('editor', 'POST', '/assets/batch', { query: { fields: { section: ['culture'] } }, edit: { tags: ['cultura'] } });
+  assert.deepEqual(byField.body.results.map((r: { id: string }) => r.id).sort(), found.map((a) => a.id).sort());
+  assert.equal((await call('editor', 'POST', '/assets/batch', { ids: [other.id], query: { tags: ['x'] }, edit: { tags: [] } })).status, 400, 'ids or query, not both');
+});
+
+test('a person field names a person of the asset\'s project', async () => {
+  const schema = (await call('admin', 'GET', `/projects/${PROJECT}/schema`)).body;
+  await call('admin', 'PUT', `/projects/${PROJECT}/schema`, { fields: [...schema.fields, { name: 'subject', type: 'person' }] });
+  const person = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+  const elsewhere = '7f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+  await platform.db.insertInto('persons').values([
+    { id: person, project_id: PROJECT, name: 'Ana', centroid: JSON.stringify([0]), face_count: 1 },
+    { id: elsewhere, project_id: 'hidden', name: 'Otra', centroid: JSON.stringify([0]), face_count: 1 },
+  ]).execute();
+  const asset = await seedAsset(platform, { projectId: PROJECT });
+  const named = await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { subject: person.toUpperCase() } });
+  assert.equal(named.status, 200, JSON.stringify(named.body));
+  assert.equal(named.body.fields.subject, person);
+  const foreign = await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { subject: elsewhere } });
+  assert.equal(foreign.status, 400);
+  assert.deepEqual(foreign.body.issues, [{ path: 'fields.subject', field: 'subject', message: `names no person of project ${PROJECT}` }]);
+  const malformed = await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { subject: 'Ana' } });
+  assert.match(malformed.body.detail, /subject must be a person id/);
+  const batch = await call('editor', 'POST', '/assets/batch', { ids: [asset.id], edit: { fields: { subject: elsewhere } } });
+  assert.equal(batch.body.results[0].status, 400);
+});

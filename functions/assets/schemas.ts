@@ -1,25 +1,27 @@
 // Metadata schemas, rights, embedded metadata and batch edit: an admin defines the project's typed fields (GET/PUT
 // /projects/:id/schema, every version kept), an admin raises the rights-expired events of the assets whose rights
-// expiry has begun (POST /projects/:id/rights/expire; the host runs it on a schedule), and POST /assets/batch
+// expiry has begun (POST /projects/:id/rights/expire; an edit that sets a past expiry raises it at once), and POST /assets/batch
 // applies one metadata patch or one editorial transition to many assets, each its own decision at its own version,
 // with a result per asset. GET /assets/:id/original?embed=xmp writes the current metadata into a copy of the original.
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { ConcurrentModification, factsOf, findAsset } from '../../shared/db/assets.ts';
-import { SchemaVersionConflict, assetsWithExpiredRights, currentSchema, saveSchema, schemaVersion, schemaVersions } from '../../shared/db/metadata-schemas.ts';
+import { SchemaVersionConflict, assetsWithExpiredRights, currentSchema, personsInProject, saveSchema, schemaVersion, schemaVersions } from '../../shared/db/metadata-schemas.ts';
 import { approvedOnlyProjects } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { CommandRefused, type Decision, FieldsRefused, editAssetMetadata, expireRights, transitionEditorialChecked } from '../../shared/domain/asset-commands.ts';
 import { EDITORIAL_STATES, MAX_REASON_LENGTH } from '../../shared/domain/editorial.ts';
 import { BUILT_IN_FIELDS, type MetadataSchema, checkSchemaDefinition } from '../../shared/domain/metadata-schema.ts';
-import type { Action } from '../../shared/domain/permissions.ts';
+import { type Action, projectsWhere } from '../../shared/domain/permissions.ts';
+import { MEDIA_TYPES } from '../../shared/domain/asset.ts';
 import { recordDecision } from '../../shared/events/asset-decisions.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import type { AppEnv } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
-import { Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
+import { ProjectId, Tag, Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
+import { DEFAULT_SEARCH_STATES } from '../../shared/search/search-index.ts';
 import { EmbedError, canEmbed, embedXmp } from '../../shared/media/xmp-writer.ts';
 import type { Platform } from '../../shared/platform.ts';
 
@@ -50,9 +52,22 @@ export const BatchEdit = v.pipe(
   v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description, tags or fields'),
 );
 
+/** A search (GET /search's filters) whose matches a batch applies to, at most MAX_BATCH of them. */
+export const BatchQuery = v.strictObject({
+  q: v.optional(userText(500)),
+  projectId: v.optional(v.array(ProjectId)),
+  mediaType: v.optional(v.array(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`))),
+  editorialState: v.optional(v.array(v.picklist(EDITORIAL_STATES, `editorial states are ${EDITORIAL_STATES.join(', ')}`))),
+  tags: v.optional(v.array(Tag)),
+  /** schema field values by name: any of the listed */
+  fields: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z][a-zA-Z0-9_]{0,62}$/, 'fields are keyed by schema field name')), v.pipe(v.array(v.pipe(v.string(), v.maxLength(2000))), v.minLength(1), v.maxLength(100)))),
+});
+
 export const BatchInput = v.pipe(
   v.strictObject({
-    ids: v.pipe(v.array(v.pipe(v.string(), v.uuid('ids are asset ids'))), v.minLength(1, 'ids must name at least one asset'), v.maxLength(MAX_BATCH, `at most ${MAX_BATCH} assets a request`)),
+    ids: v.optional(v.pipe(v.array(v.pipe(v.string(), v.uuid('ids are asset ids'))), v.minLength(1, 'ids must name at least one asset'), v.maxLength(MAX_BATCH, `at most ${MAX_BATCH} assets a request`))),
+    /** instead of ids: every asset this search finds in your projects (ready and archived ones), at most MAX_BATCH */
+    query: v.optional(BatchQuery),
     /** the version each asset was read at (its ETag), by id: an asset changed since is not touched (412) */
     expectedVersions: v.optional(v.record(v.pipe(v.string(), v.uuid('expectedVersions is keyed by asset id')), v.pipe(v.number(), v.integer(), v.minValue(1)))),
     edit: v.optional(BatchEdit),
@@ -62,7 +77,8 @@ export const BatchInput = v.pipe(
     })),
   }),
   v.check((batch) => (batch.edit === undefined) !== (batch.transition === undefined), 'send either edit or transition'),
-  v.check((batch) => new Set(batch.ids).size === batch.ids.length, 'ids must not repeat'),
+  v.check((batch) => (batch.ids === undefined) !== (batch.query === undefined), 'send either ids or query'),
+  v.check((batch) => batch.ids === undefined || new Set(batch.ids).size === batch.ids.length, 'ids must not repeat'),
 );
 
 export interface BatchResult {
@@ -170,11 +186,16 @@ export function schemaRoutes(app: Hono<AppEnv>, platform: Platform): void {
       if (!schemas.has(projectId)) schemas.set(projectId, currentSchema(platform.db, projectId));
       return schemas.get(projectId)!;
     };
+    const ids = batch.ids ?? (await idsFound(c, platform, batch.query!));
+    if (ids.length > MAX_BATCH) throw badRequest(`the query finds more than ${MAX_BATCH} assets: narrow it, or send batches of ids`);
     const results: BatchResult[] = [];
-    for (const id of batch.ids) {
+    for (const id of ids) {
       results.push(await batchOne(c, platform, id, batch.expectedVersions?.[id], async (asset) => {
         const schema = await schemaOf(asset.project_id);
-        if (batch.edit) return editAssetMetadata(factsOf(asset), batch.edit, schema, now);
+        if (batch.edit) {
+          await checkPersonFields(platform, asset.project_id, schema, batch.edit.fields);
+          return editAssetMetadata(factsOf(asset), batch.edit, schema, now);
+        }
         return transitionEditorialChecked(factsOf(asset), batch.transition!.to, batch.transition!.reason, c.get('principal'), schema, now);
       }, batch.edit ? 'asset:edit' : 'asset:read'));
     }
@@ -182,6 +203,31 @@ export function schemaRoutes(app: Hono<AppEnv>, platform: Platform): void {
     const succeeded = results.filter((result) => result.status === 200).length;
     return c.json({ succeeded, failed: results.length - succeeded, results });
   });
+}
+
+/** The assets a batch query finds in the caller's projects: one more than MAX_BATCH at most (to tell that there are more). */
+async function idsFound(c: Context<AppEnv>, platform: Platform, query: v.InferOutput<typeof BatchQuery>): Promise<string[]> {
+  const principal = c.get('principal');
+  const projectIds = projectsWhere(principal, 'asset:read');
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await platform.search.search({
+      q: query.q?.trim() || undefined,
+      projectIds,
+      approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, principal, projectIds),
+      filters: {
+        projectId: query.projectId, mediaType: query.mediaType, editorialState: query.editorialState, tags: query.tags, state: [...DEFAULT_SEARCH_STATES],
+        ...(query.fields ? { fields: Object.entries(query.fields).map(([name, values]) => ({ name, values })) } : {}),
+      },
+      facets: [],
+      limit: 100,
+      cursor,
+    });
+    ids.push(...page.hits.map((hit) => hit.assetId));
+    cursor = page.nextCursor;
+  } while (cursor && ids.length <= MAX_BATCH);
+  return [...new Set(ids)].slice(0, MAX_BATCH + 1);
 }
 
 /** The asset if the caller may do `action` on it and sees it (a viewer, before approval, does not): 404 otherwise, like another project's. */
@@ -224,6 +270,18 @@ export function refusalProblem(refused: CommandRefused): Problem {
   if (refused.problem === 'invalid') return badRequest(refused.message);
   if (refused.problem === 'forbidden') return new Problem(403, 'Forbidden', refused.message);
   return conflict(refused.message);
+}
+
+/** A person field must name a person of the asset's project (GET /persons): 400 naming each field that does not. */
+export async function checkPersonFields(platform: Platform, projectId: string, schema: MetadataSchema, patch: Record<string, unknown> | undefined): Promise<void> {
+  if (!patch) return;
+  // a value that is not a person id at all is the schema's to refuse (with every other bad field)
+  const personFields = schema.fields.filter((field) => field.type === 'person' && typeof patch[field.name] === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(patch[field.name] as string));
+  if (personFields.length === 0) return;
+  const known = await personsInProject(platform.db, projectId, personFields.map((field) => patch[field.name] as string));
+  const issues = personFields.filter((field) => !known.has(String(patch[field.name]).toLowerCase()))
+    .map((field) => ({ field: field.name, reason: `names no person of project ${projectId}` }));
+  if (issues.length) throw badRequest(`invalid fields: ${issues.map((issue) => `${issue.field} ${issue.reason}`).join('; ')}`, { issues: problemIssues(issues) });
 }
 
 /** Field issues in the shape of every 400's issues (path, message), each naming its field. */

@@ -75,3 +75,11 @@ export async function assetsWithExpiredRights(db: Kysely<DB>, today: string, opt
   if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
   return query.orderBy('id').limit(options.limit).execute();
 }
+
+/** Which of these person ids are people of the project (a person field must name one). */
+export async function personsInProject(db: Kysely<DB>, projectId: string, ids: string[]): Promise<Set<string>> {
+  const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)).map((id) => id.toLowerCase());
+  if (uuids.length === 0) return new Set();
+  const rows = await db.selectFrom('persons').select('id').where('project_id', '=', projectId).where('id', 'in', uuids).execute();
+  return new Set(rows.map((row) => row.id));
+}

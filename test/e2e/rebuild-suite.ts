@@ -18,7 +18,7 @@ export function rebuildSuite(mode: string, start: () => Promise<E2eEnvironment |
       const before = await readModels(platform);
       assert.ok(before.assets.length > 5, 'the run left assets to compare');
       // damage both read models: rebuild must bring back every field
-      await platform.db.updateTable('assets').set({ title: 'damaged', tags: [], editorial_state: 'rejected', updated_at: new Date(0) }).execute();
+      await platform.db.updateTable('assets').set({ title: 'damaged', tags: [], editorial_state: 'rejected', fields: { damaged: true }, rights_expired_at: new Date(0), updated_at: new Date(0) }).execute();
       await platform.db.deleteFrom('renditions').execute();
       await platform.db.deleteFrom('asset_metadata').execute();
       await platform.db.updateTable('ai_labels').set({ status: 'rejected', decided_by: 'damage' }).execute();

@@ -407,7 +407,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * One metadata patch or editorial transition for many assets, each its own decision, a result per asset
+         * One metadata patch or editorial transition for many assets (ids, or a search query), each its own decision, a result per asset
          * @description Needs the editor role in the project.
          */
         post: operations["postAssetsBatch"];
@@ -491,7 +491,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Raise rights-expired for every asset whose rights expiry has begun (also run on a schedule)
+         * Raise rights-expired for every asset whose rights expiry has begun (idempotent)
          * @description Needs the admin role in the project.
          */
         post: operations["postProjectsIdRightsExpire"];
@@ -2626,7 +2626,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    ids: string[];
+                    ids?: string[];
+                    query?: {
+                        q?: string;
+                        projectId?: string[];
+                        mediaType?: ("image" | "video" | "audio" | "document" | "other")[];
+                        editorialState?: ("draft" | "in_review" | "approved" | "rejected" | "archived")[];
+                        tags?: string[];
+                        fields?: {
+                            [key: string]: string[];
+                        };
+                    };
                     expectedVersions?: {
                         [key: string]: number;
                     };
