@@ -12,7 +12,7 @@ import type { Asset, ChannelRow, DistributionRule, Publication, PublicationState
 import { projectsWhere } from '../../shared/domain/permissions.ts';
 import { channelProblems } from '../../shared/distribution/adapters/index.ts';
 import { CHANNEL_TYPES, type ChannelType } from '../../shared/distribution/channel.ts';
-import { PublishRefused, publish, publishProblem, redrive, retract, rulesMatching } from '../../shared/distribution/publish.ts';
+import { PublishRefused, publish, publishAll, publishProblem, redrive, retract, rulesMatching } from '../../shared/distribution/publish.ts';
 import { secretBoxOf } from '../../shared/distribution/secrets.ts';
 import { type DistributionWorker, channelSettings } from '../../shared/distribution/worker.ts';
 import type { EventHandlers } from '../../shared/events/handle.ts';
@@ -206,17 +206,17 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
       if (!asset || publishProblem(asset)) return;
       const rules = await rulesMatching(platform.db, await listRules(platform.db, asset.project_id, { enabledOnly: true }), asset);
       const at = now();
+      // every channel the matching rules name, in one transaction (one commit per approval)
+      const targets: Parameters<typeof publishAll>[2] = [];
       for (const rule of rules) {
         for (const channelId of rule.channel_ids) {
           const channel = await findChannel(platform.db, channelId);
           if (!channel || channel.project_id !== asset.project_id) continue;
-          try {
-            await publish(platform.db, asset, channel, { at: new Date(at.getTime() + rule.delay_minutes * 60_000), actor: `rule:${rule.id}`, ruleId: rule.id, now: at });
-          } catch (error) {
-            if (!(error instanceof PublishRefused)) throw error;
-            platform.logger.warn({ rule: rule.id, channel: channel.name, asset: asset.id, reason: error.message }, 'a rule matched but the asset cannot go to this channel');
-          }
+          targets.push({ channel, request: { at: new Date(at.getTime() + rule.delay_minutes * 60_000), actor: `rule:${rule.id}`, ruleId: rule.id, now: at } });
         }
+      }
+      for (const answer of await publishAll(platform.db, asset, targets)) {
+        if (answer.refused) platform.logger.warn({ channel: answer.channel.name, asset: asset.id, reason: answer.refused }, 'a rule matched but the asset cannot go to this channel');
       }
       if (rules.length) work();
     },

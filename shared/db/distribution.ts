@@ -57,20 +57,40 @@ export type NewPublication = Pick<Publication, 'id' | 'project_id' | 'asset_id' 
 
 /** The publication for (channel, asset version): created now (with its events), or the one that already exists. */
 export async function requestPublication(db: Kysely<DB>, publication: NewPublication, events: EventEnvelope<unknown>[]): Promise<{ publication: Publication; created: boolean }> {
+  return (await requestPublications(db, [{ publication, events }]))[0]!;
+}
+
+/**
+ * Several publications (an approval matching rules for several channels) in one transaction, each as
+ * requestPublication: a few statements for the whole batch (insert, history, outbox), whatever its size.
+ */
+export async function requestPublications(db: Kysely<DB>, requests: { publication: NewPublication; events: EventEnvelope<unknown>[] }[]): Promise<{ publication: Publication; created: boolean }[]> {
+  if (requests.length === 0) return [];
   return db.transaction().execute(async (trx) => {
-    const created = await trx
+    const inserted = await trx
       .insertInto('publications')
-      .values({ ...publication, due_at: publication.not_before, checkpoint: {} })
+      .values(requests.map(({ publication }) => ({ ...publication, due_at: publication.not_before, checkpoint: {} })))
       .onConflict((oc) => oc.columns(['channel_id', 'asset_id', 'asset_version']).doNothing())
       .returningAll()
-      .executeTakeFirst();
-    if (!created) {
-      const existing = await trx.selectFrom('publications').selectAll().where('channel_id', '=', publication.channel_id).where('asset_id', '=', publication.asset_id).where('asset_version', '=', publication.asset_version).executeTakeFirstOrThrow();
-      return { publication: existing, created: false };
+      .execute();
+    const byId = new Map(inserted.map((row) => [row.id, row]));
+    const existing = requests.filter(({ publication }) => !byId.has(publication.id));
+    const found = existing.length === 0 ? [] : await trx
+      .selectFrom('publications')
+      .selectAll()
+      .where((eb) => eb.or(existing.map(({ publication: p }) => eb.and([eb('channel_id', '=', p.channel_id), eb('asset_id', '=', p.asset_id), eb('asset_version', '=', p.asset_version)]))))
+      .execute();
+    if (inserted.length) {
+      await trx.insertInto('publication_events').values(inserted.map((row) => ({ publication_id: row.id, asset_id: row.asset_id, from_state: 'requested', to_state: row.state, reason: null, attempt: row.attempts, actor: row.requested_by }))).execute();
+      await enqueue(trx, requests.filter(({ publication }) => byId.has(publication.id)).flatMap(({ events }) => events));
     }
-    await appendEvent(trx, created, 'requested', created.state, null, publication.requested_by);
-    await enqueue(trx, events);
-    return { publication: created, created: true };
+    return requests.map(({ publication }) => {
+      const created = byId.get(publication.id);
+      if (created) return { publication: created, created: true };
+      const match = found.find((row) => row.channel_id === publication.channel_id && row.asset_id === publication.asset_id && row.asset_version === publication.asset_version);
+      if (!match) throw new Error(`publication of ${publication.asset_id} on ${publication.channel_id} neither created nor found`);
+      return { publication: match, created: false };
+    });
   });
 }
 

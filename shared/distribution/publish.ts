@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { listRenditions } from '../db/assets.ts';
-import { changePublication, requestPublication } from '../db/distribution.ts';
+import { type NewPublication, changePublication, requestPublications } from '../db/distribution.ts';
 import { listLabels } from '../db/enrichment.ts';
 import type { Asset, ChannelRow, DB, DistributionRule, Publication } from '../db/schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
-import { newEvent } from '../events/envelope.ts';
+import { type EventEnvelope, newEvent } from '../events/envelope.ts';
 
 export const DISTRIBUTION_EVENTS = {
   requested: 'io.mediateca.distribution.requested',
@@ -41,21 +41,44 @@ export interface PublishRequest {
 
 /** Creates the publication of this asset version on this channel, or finds the one already there (`created: false`). */
 export async function publish(db: Kysely<DB>, asset: Asset, channel: ChannelRow, request: PublishRequest): Promise<{ publication: Publication; created: boolean }> {
+  const [result] = await publishAll(db, asset, [{ channel, request }]);
+  if (result!.refused) throw new PublishRefused(result!.refused);
+  return result as { publication: Publication; created: boolean };
+}
+
+/**
+ * Publishes one asset to several channels in one transaction (an approval that rules send to several channels): one
+ * commit instead of one per channel. A channel the asset cannot go to (a missing rendition) is answered `refused`
+ * and the others go on; an asset that may not be published at all throws PublishRefused.
+ */
+export async function publishAll(db: Kysely<DB>, asset: Asset, targets: { channel: ChannelRow; request: PublishRequest }[]): Promise<({ publication: Publication; created: boolean; refused?: undefined } | { refused: string; channel: ChannelRow })[]> {
   const problem = publishProblem(asset);
   if (problem) throw new PublishRefused(problem);
-  const wanted = request.renditions ?? (channel.renditions.length ? channel.renditions : ['original']);
   const available = new Set(['original', ...(await listRenditions(db, asset.id)).map((r) => r.name)]);
-  const missing = wanted.filter((name) => !available.has(name));
-  if (missing.length) throw new PublishRefused(`the asset has no ${missing.join(', ')} (it has ${[...available].join(', ')})`);
-  const notBefore = request.at && request.at > request.now ? request.at : request.now;
-  const id = randomUUID();
-  const idempotencyKey = `${asset.id}.v${asset.version}.${channel.id}`;
-  const state = notBefore > request.now ? 'scheduled' : 'pending';
-  return requestPublication(
-    db,
-    { id, project_id: asset.project_id, asset_id: asset.id, asset_version: asset.version, channel_id: channel.id, idempotency_key: idempotencyKey, renditions: wanted, requested_by: request.actor, rule_id: request.ruleId ?? null, not_before: notBefore, state },
-    [newEvent(DISTRIBUTION_EVENTS.requested, EVENT_SOURCE, { ...publicationRef({ id, asset_id: asset.id, project_id: asset.project_id, asset_version: asset.version, channel_id: channel.id }), notBefore: notBefore.toISOString(), renditions: wanted }, asset.id)],
-  );
+  const answers: ({ publication: Publication; created: boolean; refused?: undefined } | { refused: string; channel: ChannelRow })[] = [];
+  const requests: { publication: NewPublication; events: EventEnvelope<unknown>[] }[] = [];
+  const slots: number[] = [];
+  for (const { channel, request } of targets) {
+    const wanted = request.renditions ?? (channel.renditions.length ? channel.renditions : ['original']);
+    const missing = wanted.filter((name) => !available.has(name));
+    if (missing.length) {
+      answers.push({ refused: `the asset has no ${missing.join(', ')} (it has ${[...available].join(', ')})`, channel });
+      continue;
+    }
+    const notBefore = request.at && request.at > request.now ? request.at : request.now;
+    const id = randomUUID();
+    const idempotencyKey = `${asset.id}.v${asset.version}.${channel.id}`;
+    const state = notBefore > request.now ? 'scheduled' : 'pending';
+    slots.push(answers.length);
+    answers.push(undefined as never);
+    requests.push({
+      publication: { id, project_id: asset.project_id, asset_id: asset.id, asset_version: asset.version, channel_id: channel.id, idempotency_key: idempotencyKey, renditions: wanted, requested_by: request.actor, rule_id: request.ruleId ?? null, not_before: notBefore, state },
+      events: [newEvent(DISTRIBUTION_EVENTS.requested, EVENT_SOURCE, { ...publicationRef({ id, asset_id: asset.id, project_id: asset.project_id, asset_version: asset.version, channel_id: channel.id }), notBefore: notBefore.toISOString(), renditions: wanted }, asset.id)],
+    });
+  }
+  const results = await requestPublications(db, requests);
+  results.forEach((result, index) => { answers[slots[index]!] = result; });
+  return answers;
 }
 
 /**

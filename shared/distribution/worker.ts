@@ -1,4 +1,6 @@
-// The delivery loop: claims due publications per channel and runs each through that channel's policies (cockatiel):
+// The delivery loop: claims due publications per channel (as many as the channel has free slots, in one statement; an
+// attempt that ends claims again for its own channel at once, the poll only finds channels nobody is working on) and
+// runs each through that channel's adapter (one per channel, keeping its connections) and policies (cockatiel):
 //   bulkhead (the channel's concurrency: a slow channel fills its own slots, never another channel's)
 //   → circuit breaker (opens after consecutive failures, half-opens after a pause to let one probe through, closes on
 //     success; its state is written to the channel row and to metrics)

@@ -131,6 +131,9 @@ describe('distribution end to end (servers)', async () => {
     const [publication] = await waitForPublications(photo.id, (ps) => ps.length === 1 && ps[0].state === 'delivered');
     assert.equal(publication.channel.name, 'cms');
     assert.ok(publication.ruleId);
+    const hook = webhook.received.find((r) => r.body?.asset?.id === photo.id)!;
+    assert.equal(hook.verified, true, 'the photo\'s webhook signature verified with standardwebhooks');
+    assert.equal(sha(Buffer.from(await (await fetch(hook.body.files.find((f: any) => f.name === 'original').url)).arrayBuffer())), sha(photo.bytes));
   });
 
   test('the photo and the video reach all five channel types with the right files; retract removes them', async () => {
@@ -176,11 +179,22 @@ describe('distribution end to end (servers)', async () => {
 
   test('an embargoed publication is not delivered before its time, and is after', async () => {
     const created = await admin.request('POST', '/projects/newsroom/channels', { name: 'embargo-cms', type: 'webhook', target: { url: webhook.url }, credentials: { secret: webhook.secret } });
-    const at = new Date(Date.now() + 3000);
+    const at = new Date(Date.now() + 6000);
     const requested = await admin.request('POST', `/assets/${video.id}/publications`, { channelId: created.body.id, at: at.toISOString() });
     assert.equal(requested.body.state, 'scheduled');
+    const idempotencyKey = `${video.id}.v`;
+    const sentForIt = () => webhook.received.filter((r) => r.id.startsWith(idempotencyKey) && r.id.endsWith(created.body.id));
+    // several worker polls (200 ms) go by before the embargo ends: still scheduled, nothing sent
+    await new Promise((r) => setTimeout(r, 2000));
+    if (Date.now() < at.getTime()) {
+      const early = (await publicationsOf(video.id)).find((p) => p.channel.id === created.body.id);
+      assert.equal(early.state, 'scheduled', 'not delivered before its time');
+      assert.equal(sentForIt().length, 0, 'the receiver got nothing before its time');
+    }
     const [publication] = await waitForPublications(video.id, (ps) => ps.find((p) => p.channel.id === created.body.id)?.state === 'delivered').then((ps) => ps.filter((p) => p.channel.id === created.body.id));
     assert.ok(new Date(publication.deliveredAt).getTime() >= at.getTime(), 'delivered at or after the embargo');
+    assert.equal(sentForIt().length, 1);
+    assert.equal(sentForIt()[0]!.verified, true);
   });
 
   test('a receiver answering 500 is retried, opens the breaker, and recovers when it answers 200 again', async () => {

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { channelProblems, openChannel } from '../../shared/distribution/adapters/index.ts';
 import { type AssetSidecar, type Channel, type ChannelOptions, type ChannelType, type Delivery, type DeliveryFile, isPermanent } from '../../shared/distribution/channel.ts';
+import type { S3Channel } from '../../shared/distribution/adapters/s3.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { type DropServer, startSshd, startVsftpd } from '../support/drop-servers.ts';
 import { S3, createRgwUser, requireServer } from '../support/servers.ts';
@@ -159,6 +160,24 @@ describe('s3 (a second bucket on Ceph RGW, its own credentials)', async () => {
     return found;
   };
   if (available) channelContract('s3', async () => ({ channel: channelOf('s3', { endpoint: S3.endpoint, region: S3.region, bucket, prefix: 'playout' }, credentials), contents }), expectFilesAndSidecar);
+
+  if (available) test('s3: a file above the multipart threshold goes up in parts (Upload against Ceph RGW), whole and byte for byte', async () => {
+    const MiB = 1024 * 1024;
+    // the threshold and part size at S3's minimum (5 MiB) stand in for the 5 GiB a single PUT allows
+    const channel = channelOf('s3', { endpoint: S3.endpoint, region: S3.region, bucket, prefix: 'big', multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB }, credentials) as S3Channel;
+    const big = randomBytes(11 * MiB + 17);
+    const small = randomBytes(1000);
+    const ref = await channel.deliver(delivery([memoryFile('original', 'mp4', 'video/mp4', big), memoryFile('poster', 'jpg', 'image/jpeg', small)]).value);
+    assert.equal(channel.multipartUploads, 1, 'only the file above the threshold went in parts');
+    const client = await store.client();
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `big/${assetId}_original.mp4` }));
+    assert.match(object.ETag ?? '', /-3"?$/, 'a multipart object of 3 parts');
+    assert.equal(sha(Buffer.from(await object.Body!.transformToByteArray())), sha(big));
+    const poster = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `big/${assetId}_poster.jpg` }));
+    assert.equal(sha(Buffer.from(await poster.Body!.transformToByteArray())), sha(small));
+    await channel.retract({ externalId: ref.externalId, ref: ref.ref, idempotencyKey: 'k', signal: new AbortController().signal });
+    assert.equal(((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'big/' }))).Contents ?? []).length, 0);
+  });
 });
 
 describe('sftp (OpenSSH sshd on loopback)', async () => {

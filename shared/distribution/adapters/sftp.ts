@@ -60,6 +60,10 @@ export class SftpChannel implements Channel {
       readyTimeout: 20_000,
       hostVerifier: pinned ? (key: Buffer) => `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}` === pinned : undefined,
     });
+    // SFTP is request/answer: with Nagle on, each small request (open, close, rename, the sidecar) waits for the
+    // server's delayed ACK (~40 ms on Linux): a 256 KiB file with its sidecar and renames took ~450 ms with it, ~10 ms without
+    // (docs/benchmarks.md, bench:distribute).
+    (sftp as unknown as { client: { setNoDelay(on: boolean): void } }).client.setNoDelay(true);
     return {
       write: async (source: Readable, path: string) => { await sftp.put(source, path); },
       rename: async (from, to) => { await sftp.posixRename(from, to); },
