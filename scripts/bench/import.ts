@@ -67,7 +67,10 @@ async function main(): Promise<void> {
     dataDir,
     nats: false,
     notifications: false,
-    env: { LOG_LEVEL: process.env.LOG_LEVEL!, IMPORT_ALLOW_PRIVATE_NETWORKS: 'true', IMPORT_HOST_CONCURRENCY: String(IN_FLIGHT), IMPORT_CONCURRENCY: String(WORKER_SLOTS), IMPORT_HOST_RATE: '100000', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0' },
+    env: { LOG_LEVEL: process.env.LOG_LEVEL!, IMPORT_ALLOW_PRIVATE_NETWORKS: 'true', IMPORT_HOST_CONCURRENCY: String(IN_FLIGHT), IMPORT_CONCURRENCY: String(WORKER_SLOTS), IMPORT_HOST_RATE: '100000', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0',
+      // the reconciliation sweep would verify the imported files (uploads whose notification never came) in this
+      // process, in whichever round it happens to fire: off, so only the import path is timed
+      UPLOAD_SWEEP_INTERVAL: '24h' },
   });
   if (!server) return;
   const { host } = server;
