@@ -1,10 +1,11 @@
 // The lakehouse after a real run on the servers (PostgreSQL + JetStream + Ceph RGW): uploads through the API and
 // RGW's notifications, an edit (title and schema fields), approvals and publications to webhook channels on
 // loopback (one of them answering 500), then `npm run export` killed with SIGKILL mid-batch and the export resumed
-// into the analytics bucket on RGW. Bronze holds every event of the outbox exactly once, silver has one row per asset equal to the database (state, editorial state, title,
-// size, fields, rights, publications, renditions), gold counts the uploads per project and day and the
-// publications per channel and outcome as computed here, and DuckDB reads all three layers from the bucket's
-// objects (a local copy: the npm DuckDB has no httpfs without a download).
+// into the analytics bucket on RGW. Bronze holds every event of the outbox exactly once, silver has one row per
+// asset equal to the database (state, editorial state, title, size, fields, rights, publications, renditions),
+// gold counts the uploads per project and day and the publications per channel and outcome as computed here, and
+// DuckDB reads all three layers from the bucket's objects (a local copy: the npm DuckDB has no httpfs without a
+// download).
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import assert from 'node:assert/strict';
