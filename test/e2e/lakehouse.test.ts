@@ -96,10 +96,14 @@ test('after uploads, an edit and publications, bronze, silver and gold in the RG
     };
     const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const lastBatch = () => db.selectFrom('export_batches').select('state').orderBy('first_seq', 'desc').limit(1).executeTakeFirst();
+    // one round trip: the window between seeing a batch planned and the kill is short
+    const progress = () => db.selectFrom('export_batches')
+      .select((eb) => ['state', eb.selectFrom('export_batches as w').select(eb.fn.countAll<number>().as('n')).where('w.state', '=', 'written').as('written')])
+      .orderBy('first_seq', 'desc').limit(1).executeTakeFirst();
     const written = async () => Number((await db.selectFrom('export_batches').select(db.fn.countAll().as('n')).where('state', '=', 'written').executeTakeFirstOrThrow()).n);
     let killedMidBatch = 0;
     let tries = 0;
-    for (let attempt = 0; attempt < 6 && killedMidBatch === 0; attempt++) {
+    for (let attempt = 0; attempt < 10 && killedMidBatch === 0; attempt++) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/export.ts'], { cwd: join(import.meta.dirname, '..', '..'), env, stdio: ['ignore', 'ignore', 'ignore'] });
       const exit = exited(child);
       tries += 1;
@@ -107,7 +111,8 @@ test('after uploads, an edit and publications, bronze, silver and gold in the RG
       void exit.then(() => { done = true; });
       const writtenBefore = await written();
       while (!done) {
-        if ((await lastBatch())?.state === 'planned' && (await written()) > writtenBefore + 1) {
+        const now = await progress();
+        if (now?.state === 'planned' && Number(now.written) > writtenBefore) {
           child.kill('SIGKILL');
           break;
         }
