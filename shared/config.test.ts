@@ -199,3 +199,19 @@ describe('loadConfig: the workspace’s OIDC sign-in', () => {
     assert.throws(() => loadConfig({ WEB_OIDC_SCOPE: 'profile' }), /the scope must include openid/);
   });
 });
+
+describe('loadConfig: OpenTelemetry', () => {
+  test('off by default; the standard OTEL_* variables turn the OTLP/HTTP JSON export on, and off again', () => {
+    assert.equal(loadConfig({}).tracing, undefined);
+    assert.deepEqual(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_HEADERS: 'x-team=news%20desk' }).tracing,
+      { tracesUrl: 'http://127.0.0.1:4318/v1/traces', serviceName: undefined, headers: { 'x-team': 'news desk' } });
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/traces', OTEL_SERVICE_NAME: 'mt' }).tracing?.tracesUrl, 'http://collector:4318/traces');
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' }).tracing, undefined);
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing, undefined);
+  });
+
+  test('a protocol the exporter does not speak is refused, not ignored', () => {
+    assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), /OTEL_EXPORTER_OTLP_PROTOCOL=grpc: must be http\/json/);
+    assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }), /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http\/protobuf: must be http\/json/);
+  });
+});

@@ -429,6 +429,9 @@ const Env = v.object({
   OTEL_TRACES_EXPORTER: v.optional(v.picklist(['otlp', 'none'], 'must be otlp or none (OTLP over HTTP is the exporter here)'), 'otlp'),
   OTEL_EXPORTER_OTLP_ENDPOINT: v.optional(url),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: v.optional(url),
+  /** the exporter here speaks OTLP/HTTP with JSON bodies; another protocol is refused rather than ignored */
+  OTEL_EXPORTER_OTLP_PROTOCOL: v.optional(v.picklist(['http/json'], 'must be http/json (the OTLP exporter here sends JSON over HTTP; grpc and http/protobuf are not built in)')),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: v.optional(v.picklist(['http/json'], 'must be http/json (the OTLP exporter here sends JSON over HTTP; grpc and http/protobuf are not built in)')),
   OTEL_SERVICE_NAME: v.optional(text),
   OTEL_EXPORTER_OTLP_HEADERS: v.optional(v.pipe(
     v.string(),

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { changeAsset, putMetadata, putRendition } from '../db/assets.ts';
+import { changePublication, createChannel, requestPublication } from '../db/distribution.ts';
 import { saveLabels } from '../db/enrichment.ts';
 import { enqueue } from '../db/outbox.ts';
 import type { Asset } from '../db/schema.ts';
@@ -64,6 +65,19 @@ test('silver holds one row per asset that has events, equal to the database; ren
     if (i === 0) {
       await putMetadata(platform.db, asset.id, 'technical', { width: 4000, height: 3000 });
       await saveLabels(platform.db, asset.id, 'centernet', [{ label: 'dog', confidence: 0.9, detections: [] }]);
+      await platform.db.updateTable('assets').set({
+        fields: JSON.stringify({ credit: 'Ana Ruiz / Agencia', license: 'rights-managed', rightsExpiry: '2020-01-31', desk: 'port', priority: 3 }),
+        rights_expired_at: new Date('2020-01-31T00:00:05Z'),
+      }).where('id', '=', asset.id).execute();
+      // a publication on a channel, delivered, and a second one still pending
+      for (const [n, state] of (['delivered', 'pending'] as const).entries()) {
+        const channel = (await createChannel(platform.db, { id: randomUUID(), project_id: asset.project_id, name: `silver-${n}-${asset.id}`, type: 'webhook', credentials: '', renditions: ['preview'], target: { url: 'https://example.org/hook' }, settings: {} }))!;
+        const { publication } = await requestPublication(platform.db, {
+          id: randomUUID(), project_id: asset.project_id, asset_id: asset.id, asset_version: asset.version, channel_id: channel.id, idempotency_key: randomUUID(),
+          renditions: ['preview'], requested_by: 'test', rule_id: null, not_before: new Date(), state: 'pending',
+        }, []);
+        if (state === 'delivered') assert.ok(await changePublication(platform.db, publication.id, { from: ['pending'], to: 'delivered', set: { delivered_at: new Date() }, actor: 'test' }));
+      }
     }
     stories.push({ ...step, asset: (await platform.db.selectFrom('assets').selectAll().where('id', '=', asset.id).executeTakeFirstOrThrow()) });
   }
@@ -91,6 +105,19 @@ test('silver holds one row per asset that has events, equal to the database; ren
   assert.deepEqual(JSON.parse(first.labels as string), [{ label: 'dog', status: 'suggested', confidence: 0.9 }]);
   assert.deepEqual(JSON.parse(first.enrichment as string), { objects: 'done', ocr: 'unavailable' });
   assert.equal((first.enriched_at as Date).getTime() - (first.created_at as Date).getTime(), 14_000);
+  // schema fields, rights and publication status, as the database holds them
+  const firstDb = await platform.db.selectFrom('assets').selectAll().where('id', '=', stories[0]!.asset.id).executeTakeFirstOrThrow();
+  assert.deepEqual(JSON.parse(first.fields as string), firstDb.fields);
+  assert.deepEqual(JSON.parse(first.fields as string), { credit: 'Ana Ruiz / Agencia', license: 'rights-managed', rightsExpiry: '2020-01-31', desk: 'port', priority: 3 });
+  assert.deepEqual([first.credit, first.copyright, first.license, first.usage_terms, first.rights_expiry], ['Ana Ruiz / Agencia', null, 'rights-managed', null, '2020-01-31']);
+  assert.equal((first.rights_expired_at as Date).toISOString(), '2020-01-31T00:00:05.000Z');
+  const publications = await platform.db.selectFrom('publications').select(['channel_id', 'state', 'asset_version']).where('asset_id', '=', firstDb.id).orderBy('channel_id').execute();
+  assert.equal(publications.length, 2);
+  assert.deepEqual((JSON.parse(first.publications as string) as { channel_id: string; state: string; version: number }[]).map((p) => [p.channel_id, p.state, p.version]), publications.map((p) => [p.channel_id, p.state, p.asset_version]));
+  assert.deepEqual(publications.map((p) => p.state).sort(), ['delivered', 'pending']);
+  assert.equal(Number(first.published_channels), 1);
+  const second = silver.find((r) => r.asset_id === stories[1]!.asset.id)!;
+  assert.deepEqual([JSON.parse(second.fields as string), second.credit, second.rights_expired_at, JSON.parse(second.publications as string), Number(second.published_channels)], [{}, null, null, [], 0]);
 
   const renditions = await hyparquetRows(platform.store, bucket(), 'silver/renditions.parquet');
   const database = await platform.db.selectFrom('renditions').select(['asset_id', 'name', 'size_bytes']).where('asset_id', 'in', stories.map((s) => s.asset.id)).orderBy('asset_id').orderBy('name').execute();

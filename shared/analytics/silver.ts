@@ -1,5 +1,6 @@
-// Silver: the curated catalogue — one row per asset (its current row, technical metadata, labels, people,
-// renditions, and when each stage of the pipeline first finished) — and one row per rendition. Built
+// Silver: the curated catalogue — one row per asset (its current row, schema field values and rights, technical
+// metadata, labels, people, renditions, publications, and when each stage of the pipeline first finished) — and
+// one row per rendition. Built
 // incrementally from bronze: the events after the last build name the assets that changed; only those are read
 // again from the database and replace their rows, the rest is carried over from the previous files. Each build
 // puts silver/assets.parquet and silver/renditions.parquet whole (a PUT replaces an object atomically), then
@@ -37,6 +38,21 @@ export const SILVER_ASSET_SCHEMA: TableSchema = {
   created_at: { type: 'TIMESTAMP_MILLIS' },
   updated_at: { type: 'TIMESTAMP_MILLIS' },
   deleted_at: { type: 'TIMESTAMP_MILLIS', optional: true },
+  /** JSON object: the schema field values by name (domain/metadata-schema.ts), the rights fields included */
+  fields: { type: 'UTF8', optional: true },
+  /** the built-in rights fields, as columns (null when unset) */
+  credit: { type: 'UTF8', optional: true },
+  copyright: { type: 'UTF8', optional: true },
+  license: { type: 'UTF8', optional: true },
+  usage_terms: { type: 'UTF8', optional: true },
+  /** YYYY-MM-DD: from this day on the asset may not be published */
+  rights_expiry: { type: 'UTF8', optional: true },
+  /** when the rights-expired event was raised; null while the rights are current */
+  rights_expired_at: { type: 'TIMESTAMP_MILLIS', optional: true },
+  /** JSON array of {channel_id, state, version, delivered_at}: the asset's publications, by channel then version */
+  publications: { type: 'UTF8', optional: true },
+  /** channels where the asset is out now (a publication in state delivered) */
+  published_channels: { type: 'INT64', optional: true },
   /** JSON: the technical metadata (EXIF, codecs, duration…) */
   technical: { type: 'UTF8', optional: true },
   /** JSON array of {label, status, confidence} */
@@ -169,7 +185,9 @@ function stageTimesOf(row: Row | undefined): StageTimes {
   };
 }
 
-function silverAssetRow({ asset, technical, labels, personIds, renditions }: CatalogueEntry, times: StageTimes): Row {
+function silverAssetRow({ asset, technical, labels, personIds, renditions, publications }: CatalogueEntry, times: StageTimes): Row {
+  const fields = asset.fields ?? {};
+  const text = (name: string) => (fields[name] === undefined || fields[name] === null ? null : String(fields[name]));
   return {
     asset_id: asset.id,
     project_id: asset.project_id,
@@ -190,6 +208,15 @@ function silverAssetRow({ asset, technical, labels, personIds, renditions }: Cat
     created_at: new Date(asset.created_at),
     updated_at: new Date(asset.updated_at),
     deleted_at: asset.deleted_at ? new Date(asset.deleted_at) : null,
+    fields: JSON.stringify(fields),
+    credit: text('credit'),
+    copyright: text('copyright'),
+    license: text('license'),
+    usage_terms: text('usageTerms'),
+    rights_expiry: text('rightsExpiry'),
+    rights_expired_at: asset.rights_expired_at ? new Date(asset.rights_expired_at) : null,
+    publications: JSON.stringify(publications.map((p) => ({ channel_id: p.channel_id, state: p.state, version: p.asset_version, delivered_at: p.delivered_at?.toISOString() ?? null }))),
+    published_channels: new Set(publications.filter((p) => p.state === 'delivered').map((p) => p.channel_id)).size,
     technical: technical ? JSON.stringify(technical) : null,
     labels: JSON.stringify(labels),
     person_ids: JSON.stringify(personIds),

@@ -156,6 +156,8 @@ export interface CatalogueEntry {
   labels: { label: string; status: string; confidence: number }[];
   personIds: string[];
   renditions: Selectable<DB['renditions']>[];
+  /** the asset's publications, one per (asset version, channel), by channel then version */
+  publications: { channel_id: string; state: string; asset_version: number; delivered_at: Date | null }[];
 }
 
 /** The current state of these assets (ids not in the database are left out), read in a few queries. */
@@ -170,12 +172,14 @@ export async function catalogueEntries(db: Kysely<DB>, assetIds: string[]): Prom
     const labels = await db.selectFrom('ai_labels').select(['asset_id', 'label', 'status', 'confidence']).where('asset_id', 'in', ids).orderBy('asset_id').orderBy('label').execute();
     const faces = await db.selectFrom('faces').select(['asset_id', 'person_id']).distinct().where('asset_id', 'in', ids).orderBy('asset_id').orderBy('person_id').execute();
     const renditions = await db.selectFrom('renditions').selectAll().where('asset_id', 'in', ids).orderBy('asset_id').orderBy('name').execute();
+    const publications = await db.selectFrom('publications').select(['asset_id', 'channel_id', 'state', 'asset_version', 'delivered_at']).where('asset_id', 'in', ids)
+      .orderBy('asset_id').orderBy('channel_id').orderBy('asset_version').execute();
     const by = <T extends { asset_id: string }>(rows: T[]) => {
       const map = new Map<string, T[]>();
       for (const row of rows) map.set(row.asset_id, [...(map.get(row.asset_id) ?? []), row]);
       return map;
     };
-    const [technicalBy, labelsBy, facesBy, renditionsBy] = [by(technical), by(labels), by(faces), by(renditions)];
+    const [technicalBy, labelsBy, facesBy, renditionsBy, publicationsBy] = [by(technical), by(labels), by(faces), by(renditions), by(publications)];
     for (const asset of assets) {
       entries.push({
         asset,
@@ -183,6 +187,9 @@ export async function catalogueEntries(db: Kysely<DB>, assetIds: string[]): Prom
         labels: (labelsBy.get(asset.id) ?? []).map((l) => ({ label: l.label, status: l.status, confidence: l.confidence })),
         personIds: (facesBy.get(asset.id) ?? []).map((f) => f.person_id),
         renditions: renditionsBy.get(asset.id) ?? [],
+        publications: (publicationsBy.get(asset.id) ?? []).map((p) => ({
+          channel_id: p.channel_id, state: p.state, asset_version: p.asset_version, delivered_at: p.delivered_at ? new Date(p.delivered_at) : null,
+        })),
       });
     }
   }

@@ -35,7 +35,7 @@ test('the spans of one upload form one trace across every function, parent by pa
   const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-tracing-'));
   let host: Host | undefined;
   try {
-    host = await startHost(loadConfig({ MEDIATECA_DATA: dataDir, DATABASE_URL: 'memory://', PUBLIC_URL: 'http://127.0.0.1:0', ENRICH_PARTS: 'speech', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'mediateca-test' }), 0);
+    host = await startHost(loadConfig({ MEDIATECA_DATA: dataDir, DATABASE_URL: 'memory://', PUBLIC_URL: 'http://127.0.0.1:0', ENRICH_PARTS: 'speech', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'mediateca-test' }), 0);
     const editor = new Client(host.url, await host.platform.signer!.mint('editor-1', { newsroom: 'editor' }));
     const { assetId } = await editor.upload(await makeJpegWithExif(), 'harbour.jpg', 'image/jpeg');
     const asset = await editor.waitForAsset(assetId, (a) => a.state === 'ready' || a.state === 'failed');
