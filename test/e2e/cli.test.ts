@@ -67,6 +67,7 @@ before(async () => {
     ENRICH_PARTS: 'none',
     LOG_LEVEL: 'warn',
     IMPORT_ALLOW_PRIVATE_NETWORKS: 'true',
+    DISTRIBUTE_ALLOW_PRIVATE_NETWORKS: 'true', // the publish test's webhook receiver is on loopback
     IMPORT_HOST_RATE: '100',
     // parts of 5 MiB (the S3 minimum), so one file of 16 MiB is a multipart upload of four parts
     UPLOAD_MULTIPART_THRESHOLD: '6M',
