@@ -86,6 +86,8 @@ export interface BatchResult {
   status: number;
   version?: number;
   editorialState?: string;
+  /** the asset already held what was sent: nothing was written */
+  unchanged?: boolean;
   /** why the asset was not changed (the problem its own request would have answered) */
   problem?: { title: string; detail?: string; issues?: unknown };
 }
@@ -231,7 +233,7 @@ async function idsFound(c: Context<AppEnv>, platform: Platform, query: v.InferOu
 }
 
 /** The asset if the caller may do `action` on it and sees it (a viewer, before approval, does not): 404 otherwise, like another project's. */
-async function visibleAsset(c: Context<AppEnv>, platform: Platform, id: string, action: Action): Promise<Asset> {
+export async function visibleAsset(c: Context<AppEnv>, platform: Platform, id: string, action: Action): Promise<Asset> {
   const asset = await findAsset(platform.db, id);
   if (!asset) throw notFound('asset not found');
   authorize(c, action, asset.project_id, 'asset');
@@ -239,18 +241,20 @@ async function visibleAsset(c: Context<AppEnv>, platform: Platform, id: string, 
   return asset;
 }
 
-/** One asset of a batch: its own read, permission check, decision and write; whatever refuses it is its result. */
-async function batchOne(c: Context<AppEnv>, platform: Platform, id: string, expectedVersion: number | undefined, decide: (asset: Asset) => Promise<Decision>, action: Action): Promise<BatchResult> {
+/** One asset of a batch (or CSV import row): its own read, permission check, decision and write; whatever refuses it is its result. */
+export async function batchOne(c: Context<AppEnv>, platform: Platform, id: string, expectedVersion: number | undefined, decide: (asset: Asset) => Promise<Decision | null>, action: Action): Promise<BatchResult> {
   try {
     const asset = await visibleAsset(c, platform, id, action);
     if (expectedVersion !== undefined && expectedVersion !== asset.version) throw new Problem(412, 'Precondition Failed', `asset ${id} is at version ${asset.version}, not ${expectedVersion}: it was changed by someone else`);
-    let decision: Decision;
+    let decision: Decision | null;
     try {
       decision = await decide(asset);
     } catch (error) {
       if (error instanceof CommandRefused) throw refusalProblem(error);
       throw error;
     }
+    // nothing to change (an import row equal to the asset): answered as it is, nothing written
+    if (decision === null) return { id, status: 200, version: asset.version, editorialState: asset.editorial_state, unchanged: true };
     try {
       const updated = await recordDecision(platform.db, asset, decision, { actor: c.get('principal').subject, expectedVersion: asset.version });
       return { id, status: 200, version: updated.version, editorialState: updated.editorial_state };
