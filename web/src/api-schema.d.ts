@@ -385,7 +385,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The original: 302 to its presigned URL, or with embed=xmp a copy (JPEG, PNG) carrying the current metadata as XMP
+         * The original: 302 to its presigned URL, or with embed=xmp a copy (JPEG, PNG; TIFF, MP4 through ExifTool) carrying the current metadata as XMP
          * @description Needs the viewer role in the project.
          */
         get: operations["getAssetsIdOriginal"];
