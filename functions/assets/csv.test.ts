@@ -71,6 +71,7 @@ test('export: a row per asset the search finds, typed fields and lists; viewers 
   assert.deepEqual(viewed.rows.map((r) => r.id), [approved.id], 'a viewer exports approved assets only');
   assert.equal((await exportCsv('editor', 'projectId=otra')).status, 404, 'a project the caller is not in, like any other');
   assert.equal((await exportCsv('editor', 'editorialState=published')).status, 400);
+  assert.equal((await exportCsv('editor', 'tags=hoja-1&field.section=politics')).status, 400, 'a filter export does not take is refused, not ignored');
 
   const audit = await json('admin', 'GET', `/projects/${PROJECT}/audit?action=project.metadata-exported`);
   assert.equal(audit.body.entries.length, 2);

@@ -36,7 +36,8 @@ const FIELD_PREFIX = 'fields.';
 /** Lists (tags, multi-enum values) in one cell: joined with this, or as a JSON array when a value holds it. */
 const LIST_SEPARATOR = '|';
 
-export const ExportQuery = v.object({
+/** Strict: a filter it does not take (field.<name>, person, collection…) is refused, never silently dropped to export more. */
+export const ExportQuery = v.strictObject({
   q: v.optional(userText(500)),
   projectId: commaList(ProjectId),
   mediaType: commaList(v.picklist(MEDIA_TYPES, `media types are ${MEDIA_TYPES.join(', ')}`)),
