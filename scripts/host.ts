@@ -9,7 +9,6 @@ import type { ServerType } from '@hono/node-server';
 import { ExponentialBackoff, handleWhenResult, retry } from 'cockatiel';
 import { Hono } from 'hono';
 import { createApp as assetsApp } from '../functions/assets/index.ts';
-import { expireDueRights } from '../functions/assets/schemas.ts';
 import { createApp as distributeApp } from '../functions/distribute/index.ts';
 import { createApp as enrichApp } from '../functions/enrich/index.ts';
 import { createApp as exportApp } from '../functions/export/index.ts';
@@ -211,9 +210,9 @@ export async function startHost(config: Config, port: number, options: HostOptio
   // The trash sweep (assets past their project's retention are purged), as the purge-trash CronJob does in a cluster.
   const trashSweep = scheduled(request('assets', 'io.mediateca.trash.purge-requested'), 3_600_000, { beat: platform.health.loop('trash sweep', { stallSeconds: 3 * 3600 }) });
   // The analytics export (bronze Parquet in the analytics bucket), as the export CronJob does in a cluster.
-  // Rights expiries that began since the last pass raise their events (hourly; in a cluster an admin's
-  // POST /projects/:id/rights/expire, or an edit setting a past expiry).
-  const rightsSweep = scheduled(() => expireDueRights(platform, new Date(), { actor: 'rights-sweep' }), 3_600_000, { now: true, beat: platform.health.loop('rights sweep', { stallSeconds: 3 * 3600 }) });
+  // Rights expiries that began since the last pass raise their events (hourly, and once now), as the expire-rights
+  // CronJob does in a cluster.
+  const rightsSweep = scheduled(request('assets', 'io.mediateca.rights.expire-requested'), 3_600_000, { now: true, beat: platform.health.loop('rights sweep', { stallSeconds: 3 * 3600 }) });
   const analyticsExport = scheduled(request('export', 'io.mediateca.analytics.export-requested'), config.analytics.intervalSeconds * 1000, { beat: platform.health.loop('analytics export', { stallSeconds: 3 * config.analytics.intervalSeconds }) });
 
   handle = root.fetch;

@@ -92,6 +92,10 @@ export function placeholders(env: Environment, platform: Platform): Record<strin
       platform === 'knative'
         ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`
         : `${env.openfaas.gateway.replace(/\/$/, '')}/function/assets`,
+    EXPIRE_RIGHTS_SINK:
+      platform === 'knative'
+        ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`
+        : `${env.openfaas.gateway.replace(/\/$/, '')}/function/assets`,
     SWEEP_UPLOADS_SINK:
       platform === 'knative'
         ? `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/mediateca`

@@ -28,7 +28,8 @@ import { collectionRoutes } from './collections.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { shareRoutes } from './shares.ts';
 import { personRoutes } from './people.ts';
-import { checkPersonFields, refusalProblem, schemaRoutes } from './schemas.ts';
+import { checkPersonFields, expireDueRights, refusalProblem, schemaRoutes } from './schemas.ts';
+import { csvRoutes } from './csv.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
 import { purgeDueTrash, trashRoutes } from './trash.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
@@ -73,8 +74,11 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, 'assets');
   // the audit log records the asset routes' reads and changes once they answered (audit.ts)
   app.use('*', auditTrail(platform));
-  // scheduled (schedules/purge-trash.yaml, the host's loop): the trash sweep
-  acceptEvents(app, platform, 'assets', { 'io.mediateca.trash.purge-requested': async (_event, p) => { await purgeDueTrash(p, new Date(), 'trash-retention'); } });
+  // scheduled (schedules/purge-trash.yaml and expire-rights.yaml, the host's loops): the trash and rights sweeps
+  acceptEvents(app, platform, 'assets', {
+    'io.mediateca.trash.purge-requested': async (_event, p) => { await purgeDueTrash(p, new Date(), 'trash-retention'); },
+    'io.mediateca.rights.expire-requested': async (_event, p) => { await expireDueRights(p, new Date(), { actor: 'rights-sweep' }); },
+  });
   thumbnailRoutes(app, platform);
   app.use('/assets/*', requireAuth(platform));
   app.use('/projects/*', requireAuth(platform));
@@ -85,6 +89,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   personRoutes(app, platform);
   listingRoutes(app, platform);
   schemaRoutes(app, platform);
+  // before GET /assets/:id: export.csv is not an asset id
+  csvRoutes(app, platform);
   collectionRoutes(app, platform);
   // share links: managed with a token; opened without one (GET /s/:token), the link's token its authorisation
   shareRoutes(app, platform);

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadAsset, rebuildAssets } from '../../shared/db/asset-log.ts';
 import { findAsset } from '../../shared/db/assets.ts';
-import { parseEventData } from '../../shared/events/catalog.ts';
+import { EVENT_SOURCE, parseEventData } from '../../shared/events/catalog.ts';
+import { deliverToFunction } from '../../shared/events/deliver.ts';
+import { newEvent } from '../../shared/events/envelope.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
 import { createApp } from './index.ts';
@@ -137,6 +139,19 @@ test('the rights sweep raises rights-expired once per asset whose expiry has beg
   assert.deepEqual((await call('admin', 'POST', `/projects/${PROJECT}/rights/expire`)).body.expired, [], 'idempotent');
   const history = (await call('editor', 'GET', `/assets/${due.id}/history`)).body.events.at(-1);
   assert.deepEqual(history.data, { rightsExpiry: '2021-01-01', on: new Date().toISOString().slice(0, 10) });
+
+  // the scheduled event (schedules/expire-rights.yaml, the host's loop) sweeps every project, once per asset
+  const elsewhere = await seedAsset(platform, { projectId: 'other' });
+  const alsoDue = await seedAsset(platform, { projectId: PROJECT });
+  for (const asset of [elsewhere, alsoDue]) await platform.db.updateTable('assets').set({ fields: { rightsExpiry: '2022-06-30' } }).where('id', '=', asset.id).execute();
+  const expired = () => platform.db.selectFrom('outbox').select('subject').where('type', '=', 'io.mediateca.asset.rights-expired').where('subject', 'in', [elsewhere.id, alsoDue.id, due.id, later.id]).execute();
+  const before = (await expired()).length;
+  for (let run = 0; run < 2; run++) {
+    const delivered = await deliverToFunction((request) => app.fetch(request), newEvent('io.mediateca.rights.expire-requested', EVENT_SOURCE, {}), platform.eventsSecret);
+    assert.equal(delivered.outcome, 'ack');
+  }
+  assert.deepEqual((await expired()).slice(before).map((row) => row.subject).sort(), [elsewhere.id, alsoDue.id].sort(), 'both projects, each once; the due asset already had its event');
+  assert.ok((await findAsset(platform.db, elsewhere.id))!.rights_expired_at);
 });
 
 test('batch: one patch or transition for many assets, each its own decision at its own version, a result per asset', async () => {

@@ -2,7 +2,7 @@
 // /projects/:id/schema, every version kept), an admin raises the rights-expired events of the assets whose rights
 // expiry has begun (POST /projects/:id/rights/expire; an edit that sets a past expiry raises it at once), and POST /assets/batch
 // applies one metadata patch or one editorial transition to many assets, each its own decision at its own version,
-// with a result per asset. GET /assets/:id/original?embed=xmp writes the current metadata into a copy of the original.
+// with a result per asset. GET /assets/:id/original?embed=xmp writes the current metadata into a copy of the original (JPEG, PNG, TIFF, MP4).
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { ConcurrentModification, factsOf, findAsset } from '../../shared/db/assets.ts';
@@ -22,7 +22,8 @@ import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
 import { ProjectId, Tag, Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import { DEFAULT_SEARCH_STATES } from '../../shared/search/search-index.ts';
-import { EmbedError, canEmbed, embedXmp } from '../../shared/media/xmp-writer.ts';
+import { EXIFTOOL_FORMATS, embedXmpWithExiftool } from '../../shared/media/exiftool.ts';
+import { EmbedError, canEmbed, embedXmp, xmpPacket } from '../../shared/media/xmp-writer.ts';
 import type { Platform } from '../../shared/platform.ts';
 
 /** Originals larger than this are not read into memory to embed metadata (a photo is far smaller). */
@@ -86,6 +87,8 @@ export interface BatchResult {
   status: number;
   version?: number;
   editorialState?: string;
+  /** the asset already held what was sent: nothing was written */
+  unchanged?: boolean;
   /** why the asset was not changed (the problem its own request would have answered) */
   problem?: { title: string; detail?: string; issues?: unknown };
 }
@@ -160,13 +163,17 @@ export function schemaRoutes(app: Hono<AppEnv>, platform: Platform): void {
     if (!hasMaster) throw conflict(`asset ${asset.id} has no verified original (it is ${asset.state})`);
     const { store, config } = platform;
     if (!embed) return c.redirect(await store.presignGet(store.buckets.masters, asset.storage_key, config.downloadUrlTtlSeconds, asset.filename), 302);
-    if (!canEmbed(asset.content_type)) throw new Problem(422, 'Unprocessable Content', `XMP is written into JPEG and PNG originals; this one is ${asset.content_type}`);
+    if (!canEmbed(asset.content_type)) throw new Problem(422, 'Unprocessable Content', `XMP is written into JPEG, PNG, TIFF and MP4 originals; this one is ${asset.content_type}`);
     if (Number(asset.size_bytes) > MAX_EMBED_BYTES) throw new Problem(422, 'Unprocessable Content', `originals above ${MAX_EMBED_BYTES} bytes are downloaded without embedding (this one is ${asset.size_bytes})`);
     const chunks: Buffer[] = [];
     for await (const chunk of await store.getStream(store.buckets.masters, asset.storage_key)) chunks.push(chunk as Buffer);
     let file: Buffer;
     try {
-      file = embedXmp(Buffer.concat(chunks), asset.content_type, { title: asset.title, description: asset.description, keywords: asset.tags, fields: asset.fields ?? {} });
+      const metadata = { title: asset.title, description: asset.description, keywords: asset.tags, fields: asset.fields ?? {} };
+      // JPEG and PNG rewritten here; TIFF and MP4 by ExifTool
+      file = EXIFTOOL_FORMATS[asset.content_type]
+        ? await embedXmpWithExiftool(Buffer.concat(chunks), asset.content_type, xmpPacket(metadata))
+        : embedXmp(Buffer.concat(chunks), asset.content_type, metadata);
     } catch (error) {
       if (error instanceof EmbedError) throw new Problem(422, 'Unprocessable Content', `the original could not take the metadata: ${error.message}`);
       throw error;
@@ -231,7 +238,7 @@ async function idsFound(c: Context<AppEnv>, platform: Platform, query: v.InferOu
 }
 
 /** The asset if the caller may do `action` on it and sees it (a viewer, before approval, does not): 404 otherwise, like another project's. */
-async function visibleAsset(c: Context<AppEnv>, platform: Platform, id: string, action: Action): Promise<Asset> {
+export async function visibleAsset(c: Context<AppEnv>, platform: Platform, id: string, action: Action): Promise<Asset> {
   const asset = await findAsset(platform.db, id);
   if (!asset) throw notFound('asset not found');
   authorize(c, action, asset.project_id, 'asset');
@@ -239,18 +246,20 @@ async function visibleAsset(c: Context<AppEnv>, platform: Platform, id: string, 
   return asset;
 }
 
-/** One asset of a batch: its own read, permission check, decision and write; whatever refuses it is its result. */
-async function batchOne(c: Context<AppEnv>, platform: Platform, id: string, expectedVersion: number | undefined, decide: (asset: Asset) => Promise<Decision>, action: Action): Promise<BatchResult> {
+/** One asset of a batch (or CSV import row): its own read, permission check, decision and write; whatever refuses it is its result. */
+export async function batchOne(c: Context<AppEnv>, platform: Platform, id: string, expectedVersion: number | undefined, decide: (asset: Asset) => Promise<Decision | null>, action: Action): Promise<BatchResult> {
   try {
     const asset = await visibleAsset(c, platform, id, action);
     if (expectedVersion !== undefined && expectedVersion !== asset.version) throw new Problem(412, 'Precondition Failed', `asset ${id} is at version ${asset.version}, not ${expectedVersion}: it was changed by someone else`);
-    let decision: Decision;
+    let decision: Decision | null;
     try {
       decision = await decide(asset);
     } catch (error) {
       if (error instanceof CommandRefused) throw refusalProblem(error);
       throw error;
     }
+    // nothing to change (an import row equal to the asset): answered as it is, nothing written
+    if (decision === null) return { id, status: 200, version: asset.version, editorialState: asset.editorial_state, unchanged: true };
     try {
       const updated = await recordDecision(platform.db, asset, decision, { actor: c.get('principal').subject, expectedVersion: asset.version });
       return { id, status: 200, version: updated.version, editorialState: updated.editorial_state };

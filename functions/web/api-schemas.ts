@@ -268,7 +268,25 @@ export const BatchResults = v.object({
 });
 
 /** Named in the document's components; routes that use them point there. */
-export const COMPONENTS = { FieldDefinition, MetadataSchema, BatchResults, AssetSummary, ListedAsset, AssetListing, Asset, Label, Face, Rendition, AssetHistory, Person, UploadPlan, SearchHit, SearchResults, Import, ImportItem, LiveEvent, SignInOptions };
+/** POST /assets/import.csv: a result per CSV row, in the file's order */
+export const ImportResults = v.object({
+  succeeded: v.number(),
+  failed: v.number(),
+  results: v.array(v.object({
+    /** the row's line in the file (the header is line 1) */
+    line: v.number(),
+    id: v.string(),
+    /** 200, or what the row's own PATCH would have answered: 400 (issues name each bad field), 403, 404, 409, 412 */
+    status: v.number(),
+    version: v.optional(v.number()),
+    editorialState: v.optional(v.picklist(EDITORIAL_STATES)),
+    /** the asset already held every cell: nothing written */
+    unchanged: v.optional(v.boolean()),
+    problem: v.optional(v.object({ title: v.string(), detail: v.optional(v.string()), issues: v.optional(v.array(v.object({ path: v.string(), message: v.string(), field: v.optional(v.string()) }))) })),
+  })),
+});
+
+export const COMPONENTS = { FieldDefinition, MetadataSchema, BatchResults, ImportResults, AssetSummary, ListedAsset, AssetListing, Asset, Label, Face, Rendition, AssetHistory, Person, UploadPlan, SearchHit, SearchResults, Import, ImportItem, LiveEvent, SignInOptions };
 
 // Collections, share links and the audit log (functions/assets/collections.ts, shares.ts, audit.ts)
 export const Collection = v.object({

@@ -4,6 +4,7 @@
 // real answer does not match.
 import { EditAsset, EditorialTransition, LabelDecision, ProjectSettingsInput } from '../assets/index.ts';
 import { AuditAcrossProjectsParams, AuditQueryParams } from '../assets/audit.ts';
+import { ExportQuery } from '../assets/csv.ts';
 import { AddToCollection, CollectionPatch, MoveInCollection, NewCollection, PageParams } from '../assets/collections.ts';
 import { ListAssetsParams } from '../assets/listing.ts';
 import { NewShareLink, OpenShare, ShareDownloadParams, ShareListParams, SharePageParams } from '../assets/shares.ts';
@@ -46,8 +47,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'post', path: '/projects/:id/rebuild', tag: 'projects', role: 'admin', summary: "Rebuild the project's projections from its events", responses: { 200: S.Described } },
   { method: 'get', path: '/projects/:id/settings', tag: 'projects', role: 'viewer', summary: 'Project settings', responses: { 200: S.ProjectSettings } },
   { method: 'put', path: '/projects/:id/settings', tag: 'projects', role: 'admin', summary: 'Change project settings', body: ProjectSettingsInput, responses: { 200: S.ProjectSettings } },
-  { method: 'get', path: '/assets/:id/original', tag: 'assets', role: 'viewer', summary: 'The original: 302 to its presigned URL, or with embed=xmp a copy (JPEG, PNG) carrying the current metadata as XMP', query: OriginalQuery, responses: { 200: { contentType: 'application/octet-stream' } } },
+  { method: 'get', path: '/assets/:id/original', tag: 'assets', role: 'viewer', summary: 'The original: 302 to its presigned URL, or with embed=xmp a copy (JPEG, PNG; TIFF, MP4 through ExifTool) carrying the current metadata as XMP', query: OriginalQuery, responses: { 200: { contentType: 'application/octet-stream' } } },
   { method: 'post', path: '/assets/batch', tag: 'assets', role: 'editor', summary: 'One metadata patch or editorial transition for many assets (ids, or a search query), each its own decision, a result per asset', body: BatchInput, responses: { 200: S.BatchResults } },
+  { method: 'get', path: '/assets/export.csv', tag: 'assets', role: 'viewer', summary: "The metadata of the assets a search finds, as CSV: id, projectId, version, title, description, tags (|-separated) and a fields.<name> column per schema field (up to 5,000 rows; audited)", query: ExportQuery, responses: { 200: { contentType: 'text/csv' } } },
+  { method: 'post', path: '/assets/import.csv', tag: 'assets', role: 'editor', summary: "Apply a CSV of metadata (as exported; id required, version the expected version): each row a batch edit of the cells that differ, a result per row (audited)", body: { contentType: 'text/csv' }, responses: { 200: S.ImportResults } },
   { method: 'get', path: '/projects/:id/schema', tag: 'projects', role: 'viewer', summary: "The project's metadata schema: built-in rights fields and its own typed fields (ETag: its version)", responses: { 200: S.MetadataSchema } },
   { method: 'put', path: '/projects/:id/schema', tag: 'projects', role: 'admin', summary: 'Save a new schema version (expectedVersion or If-Match; stored values are never lost)', body: SchemaInput, responses: { 200: S.MetadataSchema } },
   { method: 'get', path: '/projects/:id/schema/versions', tag: 'projects', role: 'viewer', summary: "The schema's versions, newest first", responses: { 200: S.SchemaVersions } },

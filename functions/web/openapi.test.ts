@@ -164,6 +164,16 @@ test('real answers match the declared schemas', async () => {
   await call('patch', '/assets/:id', `/assets/${assetId}`, { fields: { section: 'sport', credit: 'EFE', rightsExpiry: '2999-01-01' } });
   await call('patch', '/assets/:id', `/assets/${assetId}`, { fields: { rating: 9 } });
   await call('post', '/assets/batch', '/assets/batch', { ids: [assetId, '00000000-0000-4000-8000-000000000000'], edit: { fields: { rating: 3 } } });
+  // CSV export (not JSON: its content type checked) and the export imported back (JSON per row)
+  const exported = await fetch(`${host.url}/assets/export.csv?projectId=newsroom`, { headers: { authorization: `Bearer ${client.token}` } });
+  assert.equal(exported.status, 200);
+  assert.ok(document.paths['/assets/export.csv'].get.responses['200'].content['text/csv'], 'export.csv declares text/csv');
+  assert.match(exported.headers.get('content-type') ?? '', /^text\/csv/);
+  exercised.add('getAssetsExportCsv');
+  const imported = await fetch(`${host.url}/assets/import.csv`, { method: 'POST', headers: { authorization: `Bearer ${client.token}`, 'content-type': 'text/csv' }, body: await exported.text() });
+  assert.equal(imported.status, 200);
+  assertMatches('post', '/assets/import.csv', 200, await imported.json());
+  exercised.add('postAssetsImportCsv');
   await call('post', '/projects/:id/rights/expire', '/projects/newsroom/rights/expire');
   await call('post', '/assets/:id/reprocess', `/assets/${assetId}/reprocess`);
   await client.waitForAsset(assetId, (a) => a.state === 'ready');

@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'project.schema-changed',
   'project.trash-purged',
   'project.rebuilt',
+  'project.metadata-exported',
+  'project.metadata-imported',
   'collection.created',
   'collection.renamed',
   'collection.deleted',

@@ -52,6 +52,8 @@ export const CATALOG = {
   'io.mediateca.uploads.sweep-requested': { data: v.object({}), consumers: ['upload-complete'] },
   // scheduled: purge the assets past their project's trash retention (functions/assets/trash.ts purgeDueTrash)
   'io.mediateca.trash.purge-requested': { data: v.object({}), consumers: ['assets'] },
+  /** scheduled (schedules/expire-rights.yaml, the host's loop): raise rights-expired for every asset whose rights expiry has begun */
+  'io.mediateca.rights.expire-requested': { data: v.object({}), consumers: ['assets'] },
   // scheduled: append the events emitted since the last run to the analytics bucket (bronze Parquet)
   'io.mediateca.analytics.export-requested': { data: v.object({}), consumers: ['export'] },
   'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },

@@ -17,7 +17,8 @@ export interface ApiRoute {
   /** who may call it: `public` needs no token (signed URLs carry their own authorisation) */
   role: 'public' | 'viewer' | 'editor' | 'admin';
   query?: ObjectSchema;
-  body?: AnySchema;
+  /** the JSON body's schema, or the content type of a body that is not JSON (a CSV upload) */
+  body?: AnySchema | { contentType: string };
   /** status → JSON schema of the body; `null` for an empty body (204), a string for a non-JSON content type */
   responses: Record<number, AnySchema | null | { contentType: string }>;
 }
@@ -86,7 +87,7 @@ export function openApiDocument(routes: readonly ApiRoute[], info: { title: stri
       tags: [route.tag],
       ...(route.role === 'public' ? { security: [] } : { description: `Needs the ${route.role} role in the project.` }),
       ...(parameters.length ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(route.body) } } } } : {}),
+      ...(route.body ? { requestBody: { required: true, content: 'contentType' in route.body && typeof route.body.contentType === 'string' ? { [route.body.contentType]: { schema: { type: 'string' } } } : { 'application/json': { schema: schema(route.body as AnySchema) } } } } : {}),
       responses,
     };
   }

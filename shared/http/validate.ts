@@ -21,6 +21,16 @@ export function parseOrProblem<S extends v.GenericSchema>(schema: S, input: unkn
  * and a body without one (chunked) is cut off as soon as it passes the limit.
  */
 export async function jsonBody(request: Request, limitBytes = JSON_BODY_LIMIT_BYTES): Promise<unknown> {
+  const text = await textBody(request, limitBytes, 'body must be UTF-8 encoded JSON');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('body must be valid JSON');
+  }
+}
+
+/** The request body as UTF-8 text, refused (413) past `limitBytes` and (400) when it is not UTF-8. */
+export async function textBody(request: Request, limitBytes: number, notUtf8 = 'body must be UTF-8 encoded text'): Promise<string> {
   const tooLarge = () => payloadTooLarge(`the body is larger than ${limitBytes} bytes, the limit for this API`);
   if (Number(request.headers.get('content-length')) > limitBytes) throw tooLarge();
   const chunks: Uint8Array[] = [];
@@ -36,16 +46,10 @@ export async function jsonBody(request: Request, limitBytes = JSON_BODY_LIMIT_BY
       chunks.push(read.value);
     }
   }
-  let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
   } catch {
-    throw badRequest('body must be UTF-8 encoded JSON');
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw badRequest('body must be valid JSON');
+    throw badRequest(notUtf8);
   }
 }
 

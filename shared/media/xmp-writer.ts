@@ -20,9 +20,9 @@ export interface XmpMetadata {
 
 export class EmbedError extends Error {}
 
-/** The formats a packet can be written into. */
+/** The formats a packet can be written into: JPEG and PNG here, TIFF and MP4 with ExifTool (exiftool.ts). */
 export function canEmbed(contentType: string): boolean {
-  return contentType === 'image/jpeg' || contentType === 'image/png';
+  return ['image/jpeg', 'image/png', 'image/tiff', 'video/mp4'].includes(contentType);
 }
 
 /** The file with the packet written in; EmbedError when its format is not JPEG or PNG or it is not well formed. */

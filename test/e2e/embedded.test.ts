@@ -7,6 +7,7 @@ import { startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { s3RecordFor } from '../../shared/events/s3-notification.ts';
 import { pushEndpointWithSecret } from '../../shared/events/secret.ts';
+import { editorialSuite } from './editorial-suite.ts';
 import { lifecycleSuite } from './lifecycle-suite.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
@@ -24,6 +25,7 @@ const start = () => (started ??= startEmbedded());
 // These suites are about uploads and renditions; enrichment has its own end-to-end test (enrich.test.ts).
 pipelineSuite('embedded', start);
 mediaSuite('embedded', start);
+editorialSuite('embedded', start);
 lifecycleSuite('embedded', start);
 rebuildSuite('embedded', start);
 sharingSuite('embedded', start);

@@ -14,6 +14,7 @@ import { removeRgwNotifications, uploadNotificationTopic } from '../../shared/st
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
 import { NATS_URL, POSTGRES_URL, S3, createTestDatabase, emptyAndDeleteBuckets, requireServer } from '../support/servers.ts';
 import { browserUploadSuite } from './browser-upload-suite.ts';
+import { editorialSuite } from './editorial-suite.ts';
 import { lifecycleSuite } from './lifecycle-suite.ts';
 import { mediaSuite } from './media-suite.ts';
 import { type E2eEnvironment, pipelineSuite } from './pipeline-suite.ts';
@@ -34,6 +35,7 @@ mediaSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 browserUploadSuite('servers: Ceph RGW', start, { storageOrigin: S3.endpoint, threshold: 6291456, artifacts: 'servers-upload' });
 sharingSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 lifecycleSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
+editorialSuite('servers: PostgreSQL + JetStream + Ceph RGW', start);
 
 async function startOnServers(): Promise<E2eEnvironment | undefined> {
   const available = (await requireServer('PostgreSQL', POSTGRES_URL)) && (await requireServer('NATS', NATS_URL)) && (await requireServer('Ceph RGW', S3.endpoint));

@@ -385,7 +385,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The original: 302 to its presigned URL, or with embed=xmp a copy (JPEG, PNG) carrying the current metadata as XMP
+         * The original: 302 to its presigned URL, or with embed=xmp a copy (JPEG, PNG; TIFF, MP4 through ExifTool) carrying the current metadata as XMP
          * @description Needs the viewer role in the project.
          */
         get: operations["getAssetsIdOriginal"];
@@ -411,6 +411,46 @@ export interface paths {
          * @description Needs the editor role in the project.
          */
         post: operations["postAssetsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The metadata of the assets a search finds, as CSV: id, projectId, version, title, description, tags (|-separated) and a fields.<name> column per schema field (up to 5,000 rows; audited)
+         * @description Needs the viewer role in the project.
+         */
+        get: operations["getAssetsExportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/import.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a CSV of metadata (as exported; id required, version the expected version): each row a batch edit of the cells that differ, a result per row (audited)
+         * @description Needs the editor role in the project.
+         */
+        post: operations["postAssetsImportCsv"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1367,6 +1407,28 @@ export interface components {
                 version?: number;
                 /** @enum {string} */
                 editorialState?: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                problem?: {
+                    title: string;
+                    detail?: string;
+                    issues?: {
+                        path: string;
+                        message: string;
+                        field?: string;
+                    }[];
+                };
+            }[];
+        };
+        ImportResults: {
+            succeeded: number;
+            failed: number;
+            results: {
+                line: number;
+                id: string;
+                status: number;
+                version?: number;
+                /** @enum {string} */
+                editorialState?: "draft" | "in_review" | "approved" | "rejected" | "archived";
+                unchanged?: boolean;
                 problem?: {
                     title: string;
                     detail?: string;
@@ -2664,6 +2726,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchResults"];
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssetsExportCsv: {
+        parameters: {
+            query?: {
+                q?: string;
+                projectId?: string;
+                mediaType?: string;
+                editorialState?: string;
+                tags?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssetsImportCsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResults"];
                 };
             };
             /** @description an error, as RFC 9457 problem details */
