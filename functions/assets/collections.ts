@@ -16,9 +16,9 @@ import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
 import { ProjectId, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
-import { cursorInstant, decodeCursor, encodeCursor, isUuid } from '../../shared/search/cursor.ts';
-import { InvalidCursor } from '../../shared/search/search-index.ts';
+import { encodeCursor } from '../../shared/search/cursor.ts';
 import { recordAudit } from './audit.ts';
+import { createdKeyFrom, positionKeyFrom } from './cursors.ts';
 import { assetSummary } from './listing.ts';
 
 const Name = v.pipe(userText(MAX_COLLECTION_NAME_LENGTH), v.trim(), v.minLength(1, 'name must not be blank'));
@@ -224,27 +224,4 @@ function versionFromIfMatch(header: string | undefined): number | undefined {
   const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
   if (!match) throw badRequest(`If-Match must be the collection's ETag, e.g. "3"; got ${JSON.stringify(header.slice(0, 100))}`);
   return Number(match[1]);
-}
-
-function createdKeyFrom(cursor: string): { createdAt: string; id: string } {
-  const key = decodeOr400(cursor);
-  const [createdAt, id] = key;
-  if (key.length !== 2 || typeof createdAt !== 'string' || !cursorInstant(createdAt) || !isUuid(id)) throw badRequest('invalid cursor: it does not belong to this listing');
-  return { createdAt, id };
-}
-
-function positionKeyFrom(cursor: string): number {
-  const key = decodeOr400(cursor);
-  const [position] = key;
-  if (key.length !== 1 || typeof position !== 'number' || !Number.isInteger(position) || position < 0) throw badRequest('invalid cursor: it does not belong to this listing');
-  return position;
-}
-
-function decodeOr400(cursor: string) {
-  try {
-    return decodeCursor(cursor);
-  } catch (error) {
-    if (error instanceof InvalidCursor) throw badRequest(`invalid cursor: ${error.message}`);
-    throw error;
-  }
 }

@@ -24,7 +24,7 @@ import { ProjectId, Tag, commaList, parseOrProblem, textBody, userText } from '.
 import type { Platform } from '../../shared/platform.ts';
 import { DEFAULT_SEARCH_STATES } from '../../shared/search/search-index.ts';
 import { recordAudit } from './audit.ts';
-import { BatchEdit, type BatchResult, batchOne, checkPersonFields, visibleAsset } from './schemas.ts';
+import { EditAsset, type BatchResult, batchOne, checkPersonFields, visibleAsset } from './schemas.ts';
 
 /** Rows one export answers or one import applies. */
 export const MAX_CSV_ROWS = 5000;
@@ -102,7 +102,7 @@ export function csvRoutes(app: Hono<AppEnv>, platform: Platform): void {
         const schema = await schemaOf(asset.project_id);
         const patch = rowPatch(asset, schema, record);
         if (!patch) return null;
-        const edit = parseOrProblem(BatchEdit, patch, `line ${line}`);
+        const edit = parseOrProblem(EditAsset, patch, `line ${line}`);
         await checkPersonFields(platform, asset.project_id, schema, edit.fields);
         return editAssetMetadata(factsOf(asset), edit, schema, now);
       }, 'asset:edit');

@@ -28,23 +28,14 @@ import { collectionRoutes } from './collections.ts';
 import { assetSummary, listingRoutes } from './listing.ts';
 import { shareRoutes } from './shares.ts';
 import { personRoutes } from './people.ts';
-import { checkPersonFields, expireDueRights, refusalProblem, schemaRoutes } from './schemas.ts';
+import { EditAsset, checkPersonFields, expireDueRights, refusalProblem, schemaRoutes } from './schemas.ts';
 import { csvRoutes } from './csv.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
 import { purgeDueTrash, trashRoutes } from './trash.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import { versionRoutes } from './versions.ts';
 
-export const EditAsset = v.pipe(
-  v.strictObject({
-    title: v.optional(v.pipe(userText(500), v.trim(), v.minLength(1, 'title must not be blank'))),
-    description: v.optional(userText(20000)),
-    tags: v.optional(Tags),
-    /** schema field values by name (GET /projects/:id/schema); null clears one; checked against the schema */
-    fields: v.optional(v.record(v.string(), v.unknown())),
-  }),
-  v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description, tags or fields'),
-);
+export { EditAsset };
 
 export const EditorialTransition = v.strictObject({
   to: v.picklist(EDITORIAL_STATES, `to must be one of ${EDITORIAL_STATES.join(', ')}`),

@@ -42,12 +42,13 @@ export const SchemaInput = v.strictObject({
 
 const Version = v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'version must be a positive integer'), v.transform(Number), v.minValue(1, 'version must be a positive integer'));
 
-/** The patch PATCH /assets/:id takes, for many assets. */
-export const BatchEdit = v.pipe(
+/** What PATCH /assets/:id takes (and a batch applies to each of its assets). */
+export const EditAsset = v.pipe(
   v.strictObject({
     title: v.optional(v.pipe(userText(500), v.trim(), v.minLength(1, 'title must not be blank'))),
     description: v.optional(userText(20000)),
     tags: v.optional(Tags),
+    /** schema field values by name (GET /projects/:id/schema); null clears one; checked against the schema */
     fields: v.optional(v.record(v.string(), v.unknown())),
   }),
   v.check((edit) => Object.keys(edit).length > 0, 'nothing to change: send title, description, tags or fields'),
@@ -71,7 +72,7 @@ export const BatchInput = v.pipe(
     query: v.optional(BatchQuery),
     /** the version each asset was read at (its ETag), by id: an asset changed since is not touched (412) */
     expectedVersions: v.optional(v.record(v.pipe(v.string(), v.uuid('expectedVersions is keyed by asset id')), v.pipe(v.number(), v.integer(), v.minValue(1)))),
-    edit: v.optional(BatchEdit),
+    edit: v.optional(EditAsset),
     transition: v.optional(v.strictObject({
       to: v.picklist(EDITORIAL_STATES, `to must be one of ${EDITORIAL_STATES.join(', ')}`),
       reason: v.optional(userText(MAX_REASON_LENGTH)),

@@ -20,10 +20,10 @@ import { Problem, badRequest, conflict, notFound } from '../../shared/http/probl
 import { clientIp, reportRateLimit } from '../../shared/http/rate-limit.ts';
 import { jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
-import { decodeCursor, encodeCursor, cursorInstant, isUuid } from '../../shared/search/cursor.ts';
-import { InvalidCursor } from '../../shared/search/search-index.ts';
+import { encodeCursor } from '../../shared/search/cursor.ts';
 import { recordAudit } from './audit.ts';
 import { PageParams, readableCollection } from './collections.ts';
+import { createdKeyFrom, positionKeyFrom } from './cursors.ts';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number) => Promise<Buffer>;
 
@@ -287,27 +287,4 @@ function gone(reason: string): Problem {
 
 function iso(value: Date | string | null): string | null {
   return value === null ? null : new Date(value).toISOString();
-}
-
-function createdKeyFrom(cursor: string): { createdAt: string; id: string } {
-  const key = decodeOr400(cursor);
-  const [createdAt, id] = key;
-  if (key.length !== 2 || typeof createdAt !== 'string' || !cursorInstant(createdAt) || !isUuid(id)) throw badRequest('invalid cursor: it does not belong to this listing');
-  return { createdAt, id };
-}
-
-function positionKeyFrom(cursor: string): number {
-  const key = decodeOr400(cursor);
-  const [position] = key;
-  if (key.length !== 1 || typeof position !== 'number' || !Number.isInteger(position) || position < 0) throw badRequest('invalid cursor: it does not belong to this listing');
-  return position;
-}
-
-function decodeOr400(cursor: string) {
-  try {
-    return decodeCursor(cursor);
-  } catch (error) {
-    if (error instanceof InvalidCursor) throw badRequest(`invalid cursor: ${error.message}`);
-    throw error;
-  }
 }
