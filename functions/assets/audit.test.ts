@@ -1,35 +1,18 @@
 // The audit log through HTTP on PGlite: the asset routes' reads and changes are recorded with who, what, when and
 // from where; only admins read it, filtered and cursor paged; entries past the retention period are pruned.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { appendAudit, pruneAudit } from '../../shared/db/audit.ts';
-import { createTestPlatform } from '../../test/support/platform.ts';
+import { assetsHarness } from '../../test/support/assets-harness.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
-import { createApp } from './index.ts';
 
-let platform: Awaited<ReturnType<typeof createTestPlatform>>;
-let app: ReturnType<typeof createApp>;
-const tokens: Record<string, string> = {};
+const harness = assetsHarness({ env: { TRUSTED_PROXY_HOPS: '1' }, projectsOf: (role) => ({ newsroom: role, audited: role }), headers: { 'x-forwarded-for': '198.51.100.7' } });
+const { call } = harness;
 
-before(async () => {
-  platform = await createTestPlatform({ TRUSTED_PROXY_HOPS: '1' });
-  app = createApp(platform);
-  for (const role of ['viewer', 'editor', 'producer', 'admin'] as const) tokens[role] = await platform.signer!.mint(role, { newsroom: role, audited: role });
-});
-after(() => platform.dispose());
-
-const call = async (who: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const response = await app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.7', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: response.status === 204 ? null : await response.json() };
-};
 type Entry = { action: string; actor: string; targetId: string; address: string; details: Record<string, unknown>; occurredAt: string };
 
 test('reads, edits, transitions, deletes and settings changes are recorded; refused calls are not', async () => {
-  const asset = await seedAsset(platform, { projectId: 'audited', editorialState: 'draft' });
+  const asset = await seedAsset(harness.platform, { projectId: 'audited', editorialState: 'draft' });
   await call('viewer', 'GET', `/assets/${asset.id}`); // 404 for a viewer: not recorded
   await call('editor', 'GET', `/assets/${asset.id}`);
   await call('editor', 'PATCH', `/assets/${asset.id}`, { title: 'Pleno del Congreso' });
@@ -52,7 +35,7 @@ test('reads, edits, transitions, deletes and settings changes are recorded; refu
 });
 
 test('only admins read the log; filters, cursor paging and bad queries', async () => {
-  for (let i = 0; i < 5; i += 1) await appendAudit(platform.db, [{ project_id: 'newsroom', actor: `reader-${i % 2}`, via: 'api', action: 'asset.read', target_type: 'asset', target_id: `t${i}`, address: null, details: {} }]);
+  for (let i = 0; i < 5; i += 1) await appendAudit(harness.platform.db, [{ project_id: 'newsroom', actor: `reader-${i % 2}`, via: 'api', action: 'asset.read', target_type: 'asset', target_id: `t${i}`, address: null, details: {} }]);
   assert.equal((await call('editor', 'GET', '/projects/newsroom/audit')).status, 403);
   assert.equal((await call('admin', 'GET', '/projects/elsewhere/audit')).status, 404);
   const seen: string[] = [];
@@ -76,17 +59,17 @@ test('only admins read the log; filters, cursor paging and bad queries', async (
 
 test('pruning removes only the entries past the cutoff', async () => {
   const old = new Date('2020-01-01T00:00:00Z');
-  await appendAudit(platform.db, [
+  await appendAudit(harness.platform.db, [
     { project_id: 'pruned', actor: 'a', via: 'api', action: 'asset.read', target_type: 'asset', target_id: 'old', address: null, details: {}, occurred_at: old },
     { project_id: 'pruned', actor: 'a', via: 'api', action: 'asset.read', target_type: 'asset', target_id: 'new', address: null, details: {} },
   ]);
-  assert.ok((await pruneAudit(platform.db, new Date('2021-01-01T00:00:00Z'))) >= 1);
-  const left = await platform.db.selectFrom('audit_log').select('target_id').where('project_id', '=', 'pruned').execute();
+  assert.ok((await pruneAudit(harness.platform.db, new Date('2021-01-01T00:00:00Z'))) >= 1);
+  const left = await harness.platform.db.selectFrom('audit_log').select('target_id').where('project_id', '=', 'pruned').execute();
   assert.deepEqual(left.map((r) => r.target_id), ['new']);
 });
 
 test('GET /audit reads every project the caller administers, or those named', async () => {
-  await appendAudit(platform.db, [
+  await appendAudit(harness.platform.db, [
     { project_id: 'newsroom', actor: 'x', via: 'api', action: 'share.created', target_type: 'asset', target_id: 'across-1', address: null, details: {} },
     { project_id: 'audited', actor: 'x', via: 'api', action: 'share.created', target_type: 'asset', target_id: 'across-2', address: null, details: {} },
     { project_id: 'elsewhere', actor: 'x', via: 'api', action: 'share.created', target_type: 'asset', target_id: 'across-3', address: null, details: {} },

@@ -1,32 +1,14 @@
 // Collections through HTTP on PGlite: create, rename, ordered add / move / remove, paging, who sees what, the
 // catalog events every change writes and the audit entries.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { parseEventData, type EventType } from '../../shared/events/catalog.ts';
-import { createTestPlatform } from '../../test/support/platform.ts';
+import { assetsHarness } from '../../test/support/assets-harness.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
-import { createApp } from './index.ts';
 
-let platform: Awaited<ReturnType<typeof createTestPlatform>>;
-let app: ReturnType<typeof createApp>;
-const tokens: Record<string, string> = {};
+const harness = assetsHarness({ extraTokens: { outsider: { sports: 'admin' } } });
+const { call } = harness;
 
-before(async () => {
-  platform = await createTestPlatform();
-  app = createApp(platform);
-  for (const role of ['viewer', 'editor', 'producer', 'admin'] as const) tokens[role] = await platform.signer!.mint(role, { newsroom: role });
-  tokens.outsider = await platform.signer!.mint('outsider', { sports: 'admin' });
-});
-after(() => platform.dispose());
-
-const call = async (who: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const response = await app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, etag: response.headers.get('etag'), type: response.headers.get('content-type'), body: response.status === 204 ? null : await response.json() };
-};
 const ids = (body: { assets: { id: string }[] }) => body.assets.map((a) => a.id);
 
 test('create, add in order, insert, move, remove: the order is what was asked, each change a version and an event', async () => {
@@ -36,7 +18,7 @@ test('create, add in order, insert, move, remove: the order is what was asked, e
   assert.equal(created.body.assetCount, 0);
   assert.equal(created.etag, '"1"');
   const id = created.body.id;
-  const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => seedAsset(platform)));
+  const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => seedAsset(harness.platform)));
 
   const added = await call('editor', 'POST', `/collections/${id}/assets`, { assetIds: [a!.id, b!.id, c!.id] });
   assert.equal(added.status, 200, JSON.stringify(added.body));
@@ -56,7 +38,7 @@ test('create, add in order, insert, move, remove: the order is what was asked, e
   assert.deepEqual(listed.body.assets.map((x: { position: number }) => x.position), [0, 1, 2]);
   assert.equal((await call('editor', 'DELETE', `/collections/${id}/assets/${a!.id}`)).status, 404, 'not in it any more');
 
-  const events = await platform.db.selectFrom('outbox').select(['type', 'data']).where('subject', '=', id).orderBy('id').execute();
+  const events = await harness.platform.db.selectFrom('outbox').select(['type', 'data']).where('subject', '=', id).orderBy('id').execute();
   assert.deepEqual(events.map((e) => e.type), [
     'io.mediateca.collection.created', 'io.mediateca.collection.assets-added', 'io.mediateca.collection.assets-added', 'io.mediateca.collection.asset-moved', 'io.mediateca.collection.assets-removed',
   ]);
@@ -72,7 +54,7 @@ test('create, add in order, insert, move, remove: the order is what was asked, e
 test('paging walks the order with a cursor; a forged cursor is 400', async () => {
   const id = (await call('editor', 'POST', '/projects/newsroom/collections', { name: 'paged' })).body.id;
   const assets = [];
-  for (let i = 0; i < 7; i += 1) assets.push(await seedAsset(platform));
+  for (let i = 0; i < 7; i += 1) assets.push(await seedAsset(harness.platform));
   await call('editor', 'POST', `/collections/${id}/assets`, { assetIds: assets.map((a) => a.id) });
   const seen: string[] = [];
   let cursor: string | undefined;
@@ -89,8 +71,8 @@ test('paging walks the order with a cursor; a forged cursor is 400', async () =>
 
 test('viewers see approved assets only, unless the project opens the rest; they cannot change collections', async () => {
   const id = (await call('editor', 'POST', '/projects/newsroom/collections', { name: 'mixed' })).body.id;
-  const approved = await seedAsset(platform);
-  const draft = await seedAsset(platform, { editorialState: 'draft' });
+  const approved = await seedAsset(harness.platform);
+  const draft = await seedAsset(harness.platform, { editorialState: 'draft' });
   await call('editor', 'POST', `/collections/${id}/assets`, { assetIds: [draft.id, approved.id] });
   assert.deepEqual(ids((await call('editor', 'GET', `/collections/${id}/assets`)).body), [draft.id, approved.id]);
   assert.deepEqual(ids((await call('viewer', 'GET', `/collections/${id}/assets`)).body), [approved.id]);
@@ -111,8 +93,8 @@ test('viewers see approved assets only, unless the project opens the rest; they 
 test('bad input: unknown or foreign assets 422, bad bodies 400, stale If-Match 412; nothing changes', async () => {
   const created = await call('editor', 'POST', '/projects/newsroom/collections', { name: 'strict' });
   const id = created.body.id;
-  const foreign = await seedAsset(platform, { projectId: 'sports' });
-  const deleted = await seedAsset(platform, { state: 'deleted' });
+  const foreign = await seedAsset(harness.platform, { projectId: 'sports' });
+  const deleted = await seedAsset(harness.platform, { state: 'deleted' });
   const unknown = await call('editor', 'POST', `/collections/${id}/assets`, { assetIds: [foreign.id, deleted.id] });
   assert.equal(unknown.status, 422);
   assert.deepEqual(unknown.body.assetIds, [foreign.id, deleted.id]);
@@ -130,14 +112,14 @@ test('bad input: unknown or foreign assets 422, bad bodies 400, stale If-Match 4
     assert.ok(answer.status === 400 || answer.status === 422, `${method} ${path} ${JSON.stringify(body)} → ${answer.status}`);
     assert.match(answer.body.detail, detail);
   }
-  const asset = await seedAsset(platform);
+  const asset = await seedAsset(harness.platform);
   assert.match((await call('editor', 'POST', `/collections/${id}/assets`, { assetIds: [asset.id], position: 3 })).body.detail, /position must be an integer from 0 to 0/);
   const renamed = await call('editor', 'PATCH', `/collections/${id}`, { name: 'renamed' }, { 'if-match': '"1"' });
   assert.equal(renamed.status, 200);
   assert.equal(renamed.etag, '"2"');
   assert.equal((await call('editor', 'PATCH', `/collections/${id}`, { name: 'stale' }, { 'if-match': '"1"' })).status, 412);
   assert.equal((await call('viewer', 'GET', `/collections/${id}`)).body.name, 'renamed');
-  const renameEvent = await platform.db.selectFrom('outbox').select('data').where('subject', '=', id).where('type', '=', 'io.mediateca.collection.renamed').executeTakeFirstOrThrow();
+  const renameEvent = await harness.platform.db.selectFrom('outbox').select('data').where('subject', '=', id).where('type', '=', 'io.mediateca.collection.renamed').executeTakeFirstOrThrow();
   assert.deepEqual(renameEvent.data, { collectionId: id, projectId: 'newsroom', version: 2, name: 'renamed', previousName: 'strict' });
 });
 
@@ -145,7 +127,7 @@ test('listing and deleting: newest first, paged; a deleted collection is gone, i
   await call('editor', 'POST', '/projects/sports/collections', { name: 'elsewhere' }); // 404: the editor has no role there
   const first = (await call('editor', 'POST', '/projects/newsroom/collections', { name: 'older' })).body.id;
   const second = (await call('editor', 'POST', '/projects/newsroom/collections', { name: 'newer' })).body.id;
-  const asset = await seedAsset(platform);
+  const asset = await seedAsset(harness.platform);
   await call('editor', 'POST', `/collections/${second}/assets`, { assetIds: [asset.id] });
   const page = await call('viewer', 'GET', '/projects/newsroom/collections?limit=1');
   assert.equal(page.body.collections[0].id, second);
@@ -155,7 +137,7 @@ test('listing and deleting: newest first, paged; a deleted collection is gone, i
   assert.equal((await call('editor', 'DELETE', `/collections/${second}`)).status, 204);
   assert.equal((await call('editor', 'GET', `/collections/${second}`)).status, 404);
   assert.equal((await call('editor', 'DELETE', `/collections/${second}`)).status, 404);
-  const deletedEvent = await platform.db.selectFrom('outbox').select('data').where('subject', '=', second).where('type', '=', 'io.mediateca.collection.deleted').executeTakeFirstOrThrow();
+  const deletedEvent = await harness.platform.db.selectFrom('outbox').select('data').where('subject', '=', second).where('type', '=', 'io.mediateca.collection.deleted').executeTakeFirstOrThrow();
   assert.deepEqual((deletedEvent.data as { assetIds: string[] }).assetIds, [asset.id]);
   assert.equal((await call('editor', 'GET', `/collections/${first}`)).status, 200);
   const audit = await call('admin', 'GET', `/projects/newsroom/audit?targetId=${second}`);

@@ -2,41 +2,22 @@
 // token, their downloads redirected to presigned URLs, passwords, expiry and revocation (410), and every access
 // in the audit log.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { putRendition } from '../../shared/db/assets.ts';
 import { parseEventData, type EventType } from '../../shared/events/catalog.ts';
-import { createTestPlatform } from '../../test/support/platform.ts';
+import { assetsHarness } from '../../test/support/assets-harness.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
-import { createApp } from './index.ts';
 
-let platform: Awaited<ReturnType<typeof createTestPlatform>>;
-let app: ReturnType<typeof createApp>;
-const tokens: Record<string, string> = {};
+// one trusted proxy: the client's address is the last X-Forwarded-For entry
+const harness = assetsHarness({ env: { TRUSTED_PROXY_HOPS: '1' }, headers: { 'x-forwarded-for': '203.0.113.9' } });
+const { call } = harness;
 
-before(async () => {
-  // one trusted proxy: the client's address is the last X-Forwarded-For entry
-  platform = await createTestPlatform({ TRUSTED_PROXY_HOPS: '1' });
-  app = createApp(platform);
-  for (const role of ['viewer', 'editor', 'producer', 'admin'] as const) tokens[role] = await platform.signer!.mint(role, { newsroom: role });
-});
-after(() => platform.dispose());
-
-const call = async (who: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const response = await app.request(path, {
-    method,
-    headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    redirect: 'manual',
-  });
-  const text = await response.text();
-  return { status: response.status, location: response.headers.get('location'), headers: response.headers, body: text ? JSON.parse(text) : null };
-};
 const pathOf = (url: string) => new URL(url).pathname + new URL(url).search;
 
 async function sharedPhoto() {
-  const asset = await seedAsset(platform);
+  const asset = await seedAsset(harness.platform);
   for (const name of ['thumbnail', 'web']) {
-    await putRendition(platform.db, { asset_id: asset.id, name, storage_key: `newsroom/${asset.id}/${name}.jpg`, content_type: 'image/jpeg', size_bytes: 3, width: 10, height: 10 });
+    await putRendition(harness.platform.db, { asset_id: asset.id, name, storage_key: `newsroom/${asset.id}/${name}.jpg`, content_type: 'image/jpeg', size_bytes: 3, width: 10, height: 10 });
   }
   return asset;
 }
@@ -46,8 +27,8 @@ test('an asset link opens without a token, hands out the renditions it allows an
   const created = await call('editor', 'POST', `/assets/${asset.id}/shares`, { renditions: ['web'] });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.match(created.body.token, /^[A-Za-z0-9_-]{43}$/);
-  assert.equal(created.body.url, `${platform.config.publicUrl}/s/${created.body.token}`);
-  const stored = await platform.db.selectFrom('share_links').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
+  assert.equal(created.body.url, `${harness.platform.config.publicUrl}/s/${created.body.token}`);
+  const stored = await harness.platform.db.selectFrom('share_links').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
   assert.notEqual(stored.token_sha256, created.body.token, 'only the hash is kept');
 
   const opened = await call(undefined, 'GET', `/s/${created.body.token}`);
@@ -87,14 +68,14 @@ test('revoked and expired links answer 410, and the refusal is recorded', async 
 
   const expiring = (await call('editor', 'POST', `/assets/${asset.id}/shares`, { expiresAt: new Date(Date.now() + 3600_000).toISOString() })).body;
   assert.equal((await call(undefined, 'GET', `/s/${expiring.token}`)).status, 200);
-  await platform.db.updateTable('share_links').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.id).execute();
+  await harness.platform.db.updateTable('share_links').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.id).execute();
   const expired = await call(undefined, 'GET', `/s/${expiring.token}`);
   assert.equal(expired.status, 410);
   assert.match(expired.body.detail, /expired/);
 
   const refusals = (await call('admin', 'GET', `/projects/newsroom/audit?action=share.refused&targetId=${asset.id}`)).body.entries;
   assert.deepEqual(refusals.map((e: { details: { shareId: string; status: number } }) => [e.details.shareId, e.details.status]), [[expiring.id, 410], [link.id, 410], [link.id, 410]]);
-  const events = await platform.db.selectFrom('outbox').select(['type', 'data']).where('subject', '=', link.id).orderBy('id').execute();
+  const events = await harness.platform.db.selectFrom('outbox').select(['type', 'data']).where('subject', '=', link.id).orderBy('id').execute();
   assert.deepEqual(events.map((e) => e.type), ['io.mediateca.share.created', 'io.mediateca.share.revoked']);
   for (const event of events) parseEventData(event.type as EventType, event.data);
 });
@@ -117,13 +98,13 @@ test('a password link: 401 without or with a wrong password, open with it, downl
   assert.equal((await call(undefined, 'GET', pathOf(web.url))).status, 302);
   const original = await call(undefined, 'GET', pathOf(opened.body.asset.originalUrl));
   assert.equal(original.status, 302);
-  const stored = await platform.db.selectFrom('share_links').select('password_hash').where('id', '=', link.id).executeTakeFirstOrThrow();
+  const stored = await harness.platform.db.selectFrom('share_links').select('password_hash').where('id', '=', link.id).executeTakeFirstOrThrow();
   assert.match(stored.password_hash!, /^scrypt\$/);
   assert.ok(!stored.password_hash!.includes('correct horse'));
 });
 
 test('only editors share, only approved ready assets; bad links are refused with a reason', async () => {
-  const draft = await seedAsset(platform, { editorialState: 'draft' });
+  const draft = await seedAsset(harness.platform, { editorialState: 'draft' });
   const approved = await sharedPhoto();
   assert.equal((await call('editor', 'POST', `/assets/${draft.id}/shares`, {})).status, 409);
   assert.equal((await call('viewer', 'POST', `/assets/${approved.id}/shares`, {})).status, 403);
@@ -150,7 +131,7 @@ test('only editors share, only approved ready assets; bad links are refused with
 test('a collection link shows the approved assets in order, paged; an asset outside it is not downloadable', async () => {
   const collection = (await call('editor', 'POST', '/projects/newsroom/collections', { name: 'to share' })).body;
   const [one, two] = [await sharedPhoto(), await sharedPhoto()];
-  const draft = await seedAsset(platform, { editorialState: 'draft' });
+  const draft = await seedAsset(harness.platform, { editorialState: 'draft' });
   const outside = await sharedPhoto();
   await call('editor', 'POST', `/collections/${collection.id}/assets`, { assetIds: [two.id, draft.id, one.id] });
   const link = (await call('editor', 'POST', `/collections/${collection.id}/shares`, { renditions: ['thumbnail'] })).body;

@@ -1,27 +1,14 @@
 // GET /assets/:id?version=n and ?asOf=<instant>: the asset as it was; POST /projects/:id/rebuild: rows from events.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createTestPlatform } from '../../test/support/platform.ts';
+import { test } from 'node:test';
+import { assetsHarness } from '../../test/support/assets-harness.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
-import { createApp } from './index.ts';
 
-let platform: Awaited<ReturnType<typeof createTestPlatform>>;
-let app: ReturnType<typeof createApp>;
-const tokens: Record<string, string> = {};
-before(async () => {
-  platform = await createTestPlatform();
-  app = createApp(platform);
-  for (const role of ['viewer', 'editor', 'producer', 'admin'] as const) tokens[role] = await platform.signer!.mint(role, { newsroom: role });
-});
-after(() => platform.dispose());
-
-const call = async (who: string, method: string, path: string, body?: unknown) => {
-  const response = await app.request(path, { method, headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: response.status, body: await response.json() };
-};
+const harness = assetsHarness();
+const { call } = harness;
 
 test('each earlier state by version and by instant; bad or impossible bounds answer 400 / 404', async () => {
-  const asset = await seedAsset(platform, { editorialState: 'draft', title: 'first' });
+  const asset = await seedAsset(harness.platform, { editorialState: 'draft', title: 'first' });
   const firstAt = new Date();
   await new Promise((resolve) => setTimeout(resolve, 20));
   const edited = await call('editor', 'PATCH', `/assets/${asset.id}`, { title: 'second' });
@@ -44,14 +31,14 @@ test('each earlier state by version and by instant; bad or impossible bounds ans
 });
 
 test('an admin rebuilds a project’s rows from events (and index is told to project them again); others may not', async () => {
-  const asset = await seedAsset(platform, { projectId: 'newsroom', title: 'kept' });
-  await platform.db.updateTable('assets').set({ title: 'damaged' }).where('id', '=', asset.id).execute();
+  const asset = await seedAsset(harness.platform, { projectId: 'newsroom', title: 'kept' });
+  await harness.platform.db.updateTable('assets').set({ title: 'damaged' }).where('id', '=', asset.id).execute();
   assert.equal((await call('editor', 'POST', '/projects/newsroom/rebuild')).status, 403);
   const { status, body } = await call('admin', 'POST', '/projects/newsroom/rebuild');
   assert.equal(status, 200);
   assert.ok(body.rebuilt >= 1);
   assert.deepEqual(body.unrecorded, []);
   assert.equal((await call('admin', 'GET', `/assets/${asset.id}`)).body.title, 'kept');
-  const told = await platform.db.selectFrom('outbox').select('data').where('subject', '=', asset.id).where('type', '=', 'io.mediateca.asset.updated').execute();
+  const told = await harness.platform.db.selectFrom('outbox').select('data').where('subject', '=', asset.id).where('type', '=', 'io.mediateca.asset.updated').execute();
   assert.deepEqual(told.map((row) => (row.data as { fields: string[] }).fields), [['rebuilt']]);
 });

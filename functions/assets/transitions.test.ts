@@ -1,34 +1,17 @@
 // POST /assets/:id/transitions: the editorial lifecycle through HTTP, with its history, its events and who sees what.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { parseEventData } from '../../shared/events/catalog.ts';
-import { createTestPlatform } from '../../test/support/platform.ts';
+import { assetsHarness } from '../../test/support/assets-harness.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
-import { createApp } from './index.ts';
 
-let platform: Awaited<ReturnType<typeof createTestPlatform>>;
-let app: ReturnType<typeof createApp>;
-const tokens: Record<string, string> = {};
+const harness = assetsHarness();
+const { call } = harness;
 
-before(async () => {
-  platform = await createTestPlatform();
-  app = createApp(platform);
-  for (const role of ['viewer', 'editor', 'producer', 'admin'] as const) tokens[role] = await platform.signer!.mint(role, { newsroom: role });
-});
-after(() => platform.dispose());
-
-const call = async (who: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const response = await app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, etag: response.headers.get('etag'), type: response.headers.get('content-type'), body: await response.json() };
-};
 const move = (who: string, id: string, to: string, reason?: string, headers?: Record<string, string>) => call(who, 'POST', `/assets/${id}/transitions`, { to, ...(reason === undefined ? {} : { reason }) }, headers);
 
 test('draft → in_review → rejected → draft → in_review → approved → archived, each a versioned history entry and an event', async () => {
-  const asset = await seedAsset(platform, { editorialState: 'draft' });
+  const asset = await seedAsset(harness.platform, { editorialState: 'draft' });
   assert.equal((await call('editor', 'GET', `/assets/${asset.id}`)).body.editorialState, 'draft');
   const steps: [string, string, string?][] = [
     ['editor', 'in_review'], ['producer', 'rejected', 'the caption names the wrong minister'], ['editor', 'draft'], ['editor', 'in_review'], ['producer', 'approved'], ['admin', 'archived'],
@@ -47,15 +30,15 @@ test('draft → in_review → rejected → draft → in_review → approved → 
   assert.deepEqual(history.at(-5).data, { from: 'in_review', to: 'rejected', reason: 'the caption names the wrong minister' });
   assert.equal(history.at(-5).actor, 'producer');
 
-  const events = await platform.db.selectFrom('outbox').select(['type', 'data', 'subject']).where('subject', '=', asset.id).where('type', 'like', 'io.mediateca.asset.editorial.%').orderBy('id').execute();
+  const events = await harness.platform.db.selectFrom('outbox').select(['type', 'data', 'subject']).where('subject', '=', asset.id).where('type', 'like', 'io.mediateca.asset.editorial.%').orderBy('id').execute();
   assert.deepEqual(events.map((e) => e.type), steps.map(([, to]) => `io.mediateca.asset.editorial.${to}`));
   for (const event of events) parseEventData(event.type as 'io.mediateca.asset.editorial.draft', event.data); // valid by the catalog
   assert.deepEqual(events[1]!.data, { assetId: asset.id, projectId: 'newsroom', version: asset.version + 2, from: 'in_review', to: 'rejected', reason: 'the caption names the wrong minister' });
 });
 
 test('refusals: the wrong role 403, off the graph or not ready 409, no reason or a bad body 400; nothing changes', async () => {
-  const asset = await seedAsset(platform, { editorialState: 'draft' });
-  const processing = await seedAsset(platform, { state: 'processing', editorialState: 'in_review' });
+  const asset = await seedAsset(harness.platform, { editorialState: 'draft' });
+  const processing = await seedAsset(harness.platform, { state: 'processing', editorialState: 'in_review' });
   const cases: [string, string, unknown, number, RegExp][] = [
     ['editor', asset.id, { to: 'approved' }, 409, /cannot move to approved; from draft it can move to in_review/],
     ['producer', processing.id, { to: 'approved' }, 409, /only a ready asset can be approved; this one is processing/],
@@ -75,12 +58,12 @@ test('refusals: the wrong role 403, off the graph or not ready 409, no reason or
   assert.equal((await call('editor', 'GET', `/assets/${asset.id}`)).body.version, asset.version);
   assert.equal((await call('editor', 'GET', `/assets/${processing.id}`)).body.version, processing.version);
   assert.equal((await move('viewer', asset.id, 'in_review')).status, 404, 'a viewer does not see a draft at all');
-  const deleted = await seedAsset(platform, { state: 'deleted', editorialState: 'draft' });
+  const deleted = await seedAsset(harness.platform, { state: 'deleted', editorialState: 'draft' });
   assert.equal((await move('editor', deleted.id, 'in_review')).status, 409);
 });
 
 test('two producers deciding at once: the one holding a stale version gets 412 and changes nothing', async () => {
-  const asset = await seedAsset(platform, { editorialState: 'in_review' });
+  const asset = await seedAsset(harness.platform, { editorialState: 'in_review' });
   const etag = `"${asset.version}"`;
   assert.equal((await move('producer', asset.id, 'approved', undefined, { 'if-match': etag })).status, 200);
   const stale = await move('admin', asset.id, 'rejected', 'too late', { 'if-match': etag });
@@ -89,7 +72,7 @@ test('two producers deciding at once: the one holding a stale version gets 412 a
 });
 
 test('a viewer sees the asset once it is approved, and no longer once it is archived', async () => {
-  const asset = await seedAsset(platform, { editorialState: 'draft' });
+  const asset = await seedAsset(harness.platform, { editorialState: 'draft' });
   assert.equal((await call('viewer', 'GET', `/assets/${asset.id}`)).status, 404);
   await move('editor', asset.id, 'in_review');
   assert.equal((await call('viewer', 'GET', `/assets/${asset.id}`)).status, 404);

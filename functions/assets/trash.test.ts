@@ -1,7 +1,7 @@
 // The trash: delete, list, restore, delete again, purge; a purged asset leaves nothing in storage, search or people,
 // and its history ends with the tombstone. The retention sweep purges only what is past its project's period.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { putRendition } from '../../shared/db/assets.ts';
 import { replaceFaces } from '../../shared/db/enrichment.ts';
@@ -11,34 +11,21 @@ import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { deliverToFunction } from '../../shared/events/deliver.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import { INDEXED_STATES } from '../../shared/search/search-index.ts';
-import { createTestPlatform } from '../../test/support/platform.ts';
+import { assetsHarness } from '../../test/support/assets-harness.ts';
 import { seedAsset } from '../../test/support/seed-assets.ts';
 import { projectAsset } from '../index/index.ts';
-import { createApp } from './index.ts';
 import { purgeDueTrash } from './trash.ts';
 
-let platform: Awaited<ReturnType<typeof createTestPlatform>>;
-let app: ReturnType<typeof createApp>;
-const tokens: Record<string, string> = {};
-before(async () => {
-  platform = await createTestPlatform();
-  app = createApp(platform);
-  for (const role of ['viewer', 'editor', 'producer', 'admin'] as const) tokens[role] = await platform.signer!.mint(role, { newsroom: role, other: role });
-});
-after(() => platform.dispose());
-
-const call = async (who: string, method: string, path: string, body?: unknown) => {
-  const response = await app.request(path, { method, headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: response.status, body: response.status === 204 ? null : await response.json() };
-};
+const harness = assetsHarness({ projectsOf: (role) => ({ newsroom: role, other: role }) });
+const { call } = harness;
 
 const box = { x: 0.1, y: 0.1, width: 0.2, height: 0.2 };
 const descriptor = (axis: number) => Array.from({ length: 1024 }, (_, i) => (i === axis ? 10 : 0));
 
 /** A ready asset with a master, renditions (HLS and a sprite included), a search document and a face of its own person. */
 async function fullAsset(projectId = 'newsroom'): Promise<Asset> {
-  const asset = await seedAsset(platform, { projectId, title: 'harbour at dawn' });
-  const { store } = platform;
+  const asset = await seedAsset(harness.platform, { projectId, title: 'harbour at dawn' });
+  const { store } = harness.platform;
   const put = (bucket: string, key: string) => store.put(bucket, key, Buffer.from(key), 'application/octet-stream');
   await put(store.buckets.masters, asset.storage_key);
   for (const path of ['thumbnail.jpg', 'preview.jpg', 'sprite.jpg', 'hls/720p/index.m3u8', 'hls/720p/seg-001.ts', 'v2/thumbnail.jpg']) {
@@ -46,21 +33,21 @@ async function fullAsset(projectId = 'newsroom'): Promise<Asset> {
   }
   await put(store.buckets.incoming, `${projectId}/${asset.id}/v3/original.bin`);
   for (const name of ['thumbnail', 'preview']) {
-    await putRendition(platform.db, { asset_id: asset.id, name, storage_key: `${projectId}/${asset.id}/${name}.jpg`, content_type: 'image/jpeg', size_bytes: 1, width: 10, height: 10 });
+    await putRendition(harness.platform.db, { asset_id: asset.id, name, storage_key: `${projectId}/${asset.id}/${name}.jpg`, content_type: 'image/jpeg', size_bytes: 1, width: 10, height: 10 });
   }
-  await replaceFaces(platform.db, projectId, asset.id, [{ box, confidence: 0.9, descriptor: descriptor(asset.id.charCodeAt(0) % 500) }], reclusterFaces);
-  await projectAsset(platform.db, platform.search, asset.id);
-  return (await platform.db.selectFrom('assets').selectAll().where('id', '=', asset.id).executeTakeFirstOrThrow());
+  await replaceFaces(harness.platform.db, projectId, asset.id, [{ box, confidence: 0.9, descriptor: descriptor(asset.id.charCodeAt(0) % 500) }], reclusterFaces);
+  await projectAsset(harness.platform.db, harness.platform.search, asset.id);
+  return (await harness.platform.db.selectFrom('assets').selectAll().where('id', '=', asset.id).executeTakeFirstOrThrow());
 }
 
 async function objectsOf(asset: Asset): Promise<string[]> {
   const keys: string[] = [];
-  for (const bucket of Object.values(platform.store.buckets)) for await (const object of platform.store.list(bucket, `${asset.project_id}/${asset.id}/`)) keys.push(`${bucket}/${object.key}`);
+  for (const bucket of Object.values(harness.platform.store.buckets)) for await (const object of harness.platform.store.list(bucket, `${asset.project_id}/${asset.id}/`)) keys.push(`${bucket}/${object.key}`);
   return keys;
 }
 
 async function searchHas(asset: Asset): Promise<boolean> {
-  const result = await platform.search.search({ projectIds: [asset.project_id], filters: { state: [...INDEXED_STATES] }, facets: [], limit: 100 });
+  const result = await harness.platform.search.search({ projectIds: [asset.project_id], filters: { state: [...INDEXED_STATES] }, facets: [], limit: 100 });
   return result.hits.some((hit) => hit.document.assetId === asset.id);
 }
 
@@ -68,7 +55,7 @@ test('deleted, listed in the trash, restored, deleted again and purged: nothing 
   const asset = await fullAsset();
   assert.ok((await objectsOf(asset)).length >= 8);
   assert.ok(await searchHas(asset));
-  const personId = (await platform.db.selectFrom('faces').select('person_id').where('asset_id', '=', asset.id).executeTakeFirstOrThrow()).person_id;
+  const personId = (await harness.platform.db.selectFrom('faces').select('person_id').where('asset_id', '=', asset.id).executeTakeFirstOrThrow()).person_id;
 
   assert.equal((await call('editor', 'POST', `/assets/${asset.id}/restore`)).status, 409, 'not in the trash');
   assert.equal((await call('admin', 'POST', `/assets/${asset.id}/purge`)).status, 409, 'only the trash is purged');
@@ -83,7 +70,7 @@ test('deleted, listed in the trash, restored, deleted again and purged: nothing 
   const restored = await call('editor', 'POST', `/assets/${asset.id}/restore`);
   assert.equal(restored.status, 200);
   assert.deepEqual([restored.body.state, restored.body.deletedAt], ['ready', null]);
-  const announced = await platform.db.selectFrom('outbox').select(['type', 'data']).where('subject', '=', asset.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const announced = await harness.platform.db.selectFrom('outbox').select(['type', 'data']).where('subject', '=', asset.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
   assert.equal(announced.type, 'io.mediateca.asset.rendered', 'search and enrich take the restored asset back');
   assert.deepEqual((announced.data as { renditions: string[] }).renditions, ['preview', 'thumbnail']);
 
@@ -99,39 +86,39 @@ test('deleted, listed in the trash, restored, deleted again and purged: nothing 
 
   assert.deepEqual(await objectsOf(asset), [], 'no object under the asset in any bucket');
   assert.equal(await searchHas(asset), false);
-  assert.equal((await platform.db.selectFrom('search_documents').select('asset_id').where('asset_id', '=', asset.id).execute()).length, 0);
-  assert.equal((await platform.db.selectFrom('faces').select('id').where('asset_id', '=', asset.id).execute()).length, 0);
-  assert.equal(await platform.db.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst(), undefined, 'its unnamed person, left with no face, is gone');
+  assert.equal((await harness.platform.db.selectFrom('search_documents').select('asset_id').where('asset_id', '=', asset.id).execute()).length, 0);
+  assert.equal((await harness.platform.db.selectFrom('faces').select('id').where('asset_id', '=', asset.id).execute()).length, 0);
+  assert.equal(await harness.platform.db.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst(), undefined, 'its unnamed person, left with no face, is gone');
   for (const table of ['renditions', 'asset_metadata', 'asset_snapshots', 'uploads', 'ai_labels', 'asset_embeddings', 'asset_file_versions'] as const) {
-    assert.equal((await platform.db.selectFrom(table).select('asset_id').where('asset_id', '=', asset.id).execute()).length, 0, table);
+    assert.equal((await harness.platform.db.selectFrom(table).select('asset_id').where('asset_id', '=', asset.id).execute()).length, 0, table);
   }
-  assert.equal((await platform.db.selectFrom('collection_items').select('asset_id').where('asset_id', '=', asset.id).execute()).length, 0, 'its places in collections');
-  assert.equal((await platform.db.selectFrom('share_links').select('id').where('target_id', '=', asset.id).execute()).length, 0, 'its share links');
+  assert.equal((await harness.platform.db.selectFrom('collection_items').select('asset_id').where('asset_id', '=', asset.id).execute()).length, 0, 'its places in collections');
+  assert.equal((await harness.platform.db.selectFrom('share_links').select('id').where('target_id', '=', asset.id).execute()).length, 0, 'its share links');
   assert.equal((await call('admin', 'GET', `/assets/${asset.id}`)).status, 404);
   const audit = await call('admin', 'GET', `/projects/newsroom/audit?targetId=${asset.id}`);
   assert.deepEqual(audit.body.entries.map((e: { action: string }) => e.action).filter((a: string) => a !== 'asset.read').reverse(), ['asset.deleted', 'asset.restored', 'share.created', 'asset.deleted', 'asset.purged'], 'the audit log keeps the trash moves');
-  const history = await platform.db.selectFrom('asset_events').select(['type', 'actor']).where('asset_id', '=', asset.id).orderBy('version').execute();
+  const history = await harness.platform.db.selectFrom('asset_events').select(['type', 'actor']).where('asset_id', '=', asset.id).orderBy('version').execute();
   assert.deepEqual(history.at(-1), { type: 'purged', actor: 'admin' }, 'the history ends with the tombstone');
   assert.deepEqual(history.map((e) => e.type).filter((t) => ['deleted', 'restored'].includes(t)), ['deleted', 'restored', 'deleted']);
-  const tombstone = await platform.db.selectFrom('outbox').select('type').where('subject', '=', asset.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const tombstone = await harness.platform.db.selectFrom('outbox').select('type').where('subject', '=', asset.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
   assert.equal(tombstone.type, 'io.mediateca.asset.purged');
 });
 
 test('a named person stays (with no faces) when their last face is purged', async () => {
   const first = await fullAsset();
-  const personId = (await platform.db.selectFrom('faces').select('person_id').where('asset_id', '=', first.id).executeTakeFirstOrThrow()).person_id;
+  const personId = (await harness.platform.db.selectFrom('faces').select('person_id').where('asset_id', '=', first.id).executeTakeFirstOrThrow()).person_id;
   assert.equal((await call('editor', 'PATCH', `/persons/${personId}`, { name: 'Ana' })).status, 200);
   await call('editor', 'DELETE', `/assets/${first.id}`);
   assert.equal((await call('admin', 'POST', `/assets/${first.id}/purge`)).status, 200);
-  const person = await platform.db.selectFrom('persons').select(['name', 'face_count']).where('id', '=', personId).executeTakeFirstOrThrow();
+  const person = await harness.platform.db.selectFrom('persons').select(['name', 'face_count']).where('id', '=', personId).executeTakeFirstOrThrow();
   assert.deepEqual(person, { name: 'Ana', face_count: 0 });
 });
 
 test('restore brings an asset back to the state it was deleted in', async () => {
-  const failed = await seedAsset(platform, { state: 'failed' });
+  const failed = await seedAsset(harness.platform, { state: 'failed' });
   await call('editor', 'DELETE', `/assets/${failed.id}`);
   assert.equal((await call('editor', 'POST', `/assets/${failed.id}/restore`)).body.state, 'failed');
-  const uploading = await seedAsset(platform, { state: 'uploading' });
+  const uploading = await seedAsset(harness.platform, { state: 'uploading' });
   await call('editor', 'DELETE', `/assets/${uploading.id}`);
   const back = (await call('editor', 'POST', `/assets/${uploading.id}/restore`)).body;
   assert.deepEqual([back.state, back.stateReason], ['failed', 'deleted before its upload finished']);
@@ -141,11 +128,11 @@ test('the sweep purges only what is past its project’s retention', async () =>
   const old = await fullAsset();
   const recent = await fullAsset();
   const keptForever = await fullAsset('other');
-  await updateProjectSettings(platform.db, 'other', { trashRetentionDays: 0 });
+  await updateProjectSettings(harness.platform.db, 'other', { trashRetentionDays: 0 });
   for (const asset of [old, recent, keptForever]) assert.equal((await call('editor', 'DELETE', `/assets/${asset.id}`)).status, 204);
   const now = new Date();
-  await platform.db.updateTable('assets').set({ deleted_at: new Date(now.getTime() - 31 * 86_400_000) }).where('id', 'in', [old.id, keptForever.id]).execute();
-  const report = await purgeDueTrash(platform, now, 'sweep');
+  await harness.platform.db.updateTable('assets').set({ deleted_at: new Date(now.getTime() - 31 * 86_400_000) }).where('id', 'in', [old.id, keptForever.id]).execute();
+  const report = await purgeDueTrash(harness.platform, now, 'sweep');
   assert.deepEqual(report, { purged: 1, skipped: 0, errors: 0 });
   assert.equal((await call('admin', 'GET', `/assets/${old.id}`)).status, 404);
   assert.deepEqual(await objectsOf(old), []);
@@ -156,8 +143,8 @@ test('the sweep purges only what is past its project’s retention', async () =>
   // the scheduled event does the same for every project
   const recentAgain = await fullAsset();
   await call('editor', 'DELETE', `/assets/${recentAgain.id}`);
-  await platform.db.updateTable('assets').set({ deleted_at: new Date(now.getTime() - 40 * 86_400_000) }).where('id', '=', recentAgain.id).execute();
-  const delivered = await deliverToFunction((request) => app.fetch(request), newEvent('io.mediateca.trash.purge-requested', EVENT_SOURCE, {}), platform.eventsSecret);
+  await harness.platform.db.updateTable('assets').set({ deleted_at: new Date(now.getTime() - 40 * 86_400_000) }).where('id', '=', recentAgain.id).execute();
+  const delivered = await deliverToFunction((request) => harness.app.fetch(request), newEvent('io.mediateca.trash.purge-requested', EVENT_SOURCE, {}), harness.platform.eventsSecret);
   assert.equal(delivered.outcome, 'ack');
   assert.equal((await call('admin', 'GET', `/assets/${recentAgain.id}`)).status, 404);
   assert.equal((await call('admin', 'GET', `/assets/${keptForever.id}`)).body.state, 'deleted', 'retention 0 keeps it');
