@@ -243,18 +243,30 @@ export async function describeAsset(platform: Platform, asset: Asset) {
     /** what enrich found: label suggestions with the editor's decision, and faces with their person */
     ai: { labels: labels.map(describeLabel), faces },
     downloadUrl: hasMaster ? await store.presignGet(store.buckets.masters, asset.storage_key, ttl, asset.filename) : undefined,
-    renditions: await Promise.all(renditions.map(async (r) => ({
-      name: r.name,
-      contentType: r.content_type,
-      size: Number(r.size_bytes),
-      width: r.width,
-      height: r.height,
-      /** seconds, for video and audio renditions */
-      duration: r.duration_seconds,
-      // the thumbnails track is served with its cues pointing at a signed sprite URL (thumbnails.ts)
-      url: r.name === 'sprite-vtt' ? thumbnailsUrl(config, asset.id, ttl) : await store.presignGet(store.buckets.renditions, r.storage_key, ttl),
-    }))),
+    renditions: await Promise.all(renditions.map((r) => describeRendition(platform, asset.id, r, ttl, { current: true }))),
     urlsExpireAt: new Date(Date.now() + ttl * 1000).toISOString(),
+  };
+}
+
+/** A rendition row (or a file version's stored copy of one) with a URL that stays valid for `ttl` seconds. */
+export async function describeRendition(
+  platform: Platform,
+  assetId: string,
+  r: { name: string; storage_key: string; content_type: string; size_bytes: string | number; width: number | null; height: number | null; duration_seconds: number | null },
+  ttl: number,
+  { current }: { current: boolean },
+) {
+  const { store, config } = platform;
+  return {
+    name: r.name,
+    contentType: r.content_type,
+    size: Number(r.size_bytes),
+    width: r.width,
+    height: r.height,
+    /** seconds, for video and audio renditions */
+    duration: r.duration_seconds ?? null,
+    // the current thumbnails track is served with its cues pointing at a signed sprite URL (thumbnails.ts)
+    url: r.name === 'sprite-vtt' && current ? thumbnailsUrl(config, assetId, ttl) : await store.presignGet(store.buckets.renditions, r.storage_key, ttl),
   };
 }
 

@@ -13,8 +13,7 @@ import { jsonBody, parseOrProblem, userText } from '../../shared/http/validate.t
 import type { Platform } from '../../shared/platform.ts';
 import { describeUpload } from '../../shared/uploads/start.ts';
 import { startVersionUpload } from '../../shared/uploads/versions.ts';
-import { decideAndRecord, describeAsset, readableAsset, refusal } from './index.ts';
-import { thumbnailsUrl } from './thumbnails.ts';
+import { decideAndRecord, describeAsset, describeRendition, readableAsset, refusal } from './index.ts';
 
 export const NewFileVersion = v.strictObject({
   filename: v.pipe(userText(1024), v.minLength(1)),
@@ -107,15 +106,7 @@ async function describeVersions(platform: Platform, asset: Asset) {
       createdBy: row.created_by,
       createdAt: new Date(row.created_at).toISOString(),
       downloadUrl: hasMaster ? await store.presignGet(store.buckets.masters, row.storage_key, ttl, row.filename) : undefined,
-      renditions: await Promise.all(renditions.map(async (r) => ({
-        name: r.name,
-        contentType: r.content_type,
-        size: Number(r.size_bytes),
-        width: r.width,
-        height: r.height,
-        duration: r.duration_seconds ?? null,
-        url: r.name === 'sprite-vtt' && isCurrent ? thumbnailsUrl(config, asset.id, ttl) : await store.presignGet(store.buckets.renditions, r.storage_key, ttl),
-      }))),
+      renditions: await Promise.all(renditions.map((r) => describeRendition(platform, asset.id, r, ttl, { current: isCurrent }))),
     };
   }));
 }
