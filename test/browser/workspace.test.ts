@@ -208,8 +208,10 @@ test('the workspace: sign in, upload, live updates, search, asset page, edit, do
 
   // a phone's width: the library and the asset page still fit
   await page.setViewport({ width: 390, height: 844, isMobile: true });
+  // the whole library, not the search the page remembers from the steps above
+  await page.evaluate(() => sessionStorage.removeItem('mediateca.q'));
   await page.goto(`${host.url}/#/`);
-  await page.waitForSelector('a.card');
+  await page.waitForSelector('a.card', { timeout: 60_000 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling at 390 px (${overflow} px too wide)`);
   await shot('phone-library');
