@@ -7,6 +7,7 @@ import { ConcurrentModification, factsOf, listRenditions } from '../../shared/db
 import type { Asset, FileVersion } from '../../shared/db/schema.ts';
 import { CommandRefused } from '../../shared/domain/asset-commands.ts';
 import { revertFileVersion } from '../../shared/domain/asset-lifecycle.ts';
+import type { TechnicalMetadata } from '../../shared/domain/metadata.ts'; // the kept copy of what putMetadata checked
 import type { AppEnv } from '../../shared/http/app.ts';
 import { Problem, conflict, notFound } from '../../shared/http/problem.ts';
 import { jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
@@ -49,7 +50,7 @@ export function versionRoutes(app: Hono<AppEnv>, platform: Platform): void {
     const n = parseOrProblem(VersionNumber, c.req.param('n'), 'file version');
     const target = await findFileVersion(platform.db, asset.id, n);
     if (!target) throw notFound(`asset ${asset.id} has no file version ${n}`);
-    const reverted = await decideAndRecord(c, platform, asset, () => revertFileVersion(factsOf(asset), versionFacts(target), { renditionRows: target.renditions as Record<string, unknown>[], technical: target.technical }), {
+    const reverted = await decideAndRecord(c, platform, asset, () => revertFileVersion(factsOf(asset), versionFacts(target), { renditionRows: target.renditions as Record<string, unknown>[], technical: target.technical as TechnicalMetadata | null }), {
       alsoInTransaction: async (trx) => {
         await setCurrentVersionAside(trx, asset);
         await bringVersionBack(trx, asset.id, target);

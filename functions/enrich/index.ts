@@ -13,6 +13,7 @@ import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
 import { replaceFaces, saveEmbedding, saveLabels } from '../../shared/db/enrichment.ts';
 import type { Asset, Rendition } from '../../shared/db/schema.ts';
 import { type Recorded, recordEnriched as enrichedDecision } from '../../shared/domain/asset-commands.ts';
+import type { AiMetadata } from '../../shared/domain/metadata.ts';
 import { recordDecision } from '../../shared/events/asset-decisions.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler } from '../../shared/events/handle.ts';
@@ -41,7 +42,7 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
   try {
     const { frames, sound } = await gatherInputs(platform, asset, technical, await listRenditions(platform.db, asset.id), workDir);
     const parts: Record<string, PartOutcome> = {};
-    const ai: Record<string, unknown> = {};
+    const ai: AiMetadata = {};
     const noFrames = frames.length ? undefined : 'no image to look at (no preview rendition)';
     const total = wanted.size;
     let finished = 0;
@@ -67,12 +68,12 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     if (embedding) await saveEmbedding(platform.db, asset.id, embedding.model, embedding.vector);
 
     // what a part found before stays when it is switched off or failed this time
-    const previous = (metadata.ai ?? {}) as Record<string, any>;
+    const previous = (metadata.ai ?? {}) as AiMetadata;
     const keyframes = frames.some((f) => f.time !== undefined) ? frames.map((f) => f.time) : undefined;
-    const aiMetadata = { ...previous, ...ai, parts: { ...previous.parts, ...parts }, keyframes };
+    const aiMetadata: AiMetadata = { ...previous, ...ai, parts: { ...previous.parts, ...parts }, keyframes };
     await putMetadata(platform.db, asset.id, 'ai', aiMetadata);
     // what was found goes into the history too: the read models replay from it (npm run rebuild)
-    const recorded: Recorded = { ai: JSON.parse(JSON.stringify(aiMetadata)), ...(objects ? { labels: { model: objects.model, findings: JSON.parse(JSON.stringify(objects.labels)) } } : {}) };
+    const recorded: Recorded = { ai: JSON.parse(JSON.stringify(aiMetadata)) as AiMetadata, ...(objects ? { labels: { model: objects.model, findings: JSON.parse(JSON.stringify(objects.labels)) } } : {}) };
     await recordEnriched(platform, asset, parts, recorded);
   } finally {
     await setProgress(platform.db, asset.id, null);

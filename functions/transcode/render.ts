@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Asset } from '../../shared/db/schema.ts';
+import type { MediaTechnical, TechnicalMetadata } from '../../shared/domain/metadata.ts';
 import type { Rendition } from '../../shared/media/ffmpeg.ts';
 import { SpanKind, inSpan } from '../../shared/observability/tracing.ts';
 import type { Platform } from '../../shared/platform.ts';
@@ -25,7 +26,7 @@ export interface RenderedFile {
 }
 
 export interface RenderOutcome {
-  technical: Record<string, unknown>;
+  technical: TechnicalMetadata;
   /** rendition name → why it was not made */
   skipped: Record<string, string>;
 }
@@ -75,7 +76,7 @@ async function renderTimeBased(platform: Platform, asset: Asset, master: string,
   try {
     progress('probe', 0);
     const probe = await probeMedia(master);
-    const technical: Record<string, unknown> = { ...probe };
+    const technical: MediaTechnical = { ...probe };
     let result;
     if (probe.kind === 'video') {
       const { renderVideo } = await import('../../shared/media/video.ts');

@@ -4,6 +4,7 @@ import { type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
 import { assertTransition, type AssetState, type MediaType } from '../domain/asset.ts';
 import type { AssetChanges, AssetFacts } from '../domain/asset-commands.ts';
 import type { EditorialState } from '../domain/editorial.ts';
+import { checkMetadata, type MetadataKind, type MetadataKinds } from '../domain/metadata.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
 import type { Insertable } from 'kysely';
@@ -282,7 +283,9 @@ export async function listAssets(db: Kysely<DB>, listing: AssetListing): Promise
   return query.execute();
 }
 
-export async function putMetadata(db: Kysely<DB>, assetId: string, kind: 'technical' | 'descriptive' | 'ai', data: Record<string, unknown>): Promise<void> {
+/** Writes one kind of metadata, checked against its schema (domain/metadata.ts): a wrong shape throws InvalidMetadata. */
+export async function putMetadata<K extends MetadataKind>(db: Kysely<DB>, assetId: string, kind: K, data: MetadataKinds[K]): Promise<void> {
+  checkMetadata(kind, data);
   await db
     .insertInto('asset_metadata')
     .values({ asset_id: assetId, kind, data })

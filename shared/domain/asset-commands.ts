@@ -5,6 +5,7 @@
 import { type AssetState, type MediaType, canTransition } from './asset.ts';
 import { type EditorialState, decideTransition } from './editorial.ts';
 import { type FieldValues, type MetadataSchema, applyFieldPatch, dayOf, defaultsFor, missingRequired, rightsExpired } from './metadata-schema.ts';
+import type { AiMetadata, TechnicalMetadata } from './metadata.ts';
 import type { Principal } from './permissions.ts';
 
 /** What the commands read of an asset. */
@@ -74,8 +75,8 @@ export type AssetEvent =
  */
 export interface Recorded {
   renditionRows?: Record<string, unknown>[];
-  technical?: Record<string, unknown> | null;
-  ai?: Record<string, unknown>;
+  technical?: TechnicalMetadata | null;
+  ai?: AiMetadata;
   labels?: { model: string; findings: { label: string; confidence: number; detections: unknown[] }[] };
 }
 
