@@ -54,7 +54,8 @@ test('after uploads, an edit and publications, bronze, silver and gold in the RG
     const editor = new Client(host.url, await host.platform.signer!.mint('editor-1', { newsroom: 'editor', sport: 'editor' }));
     const ids: string[] = [];
     for (const [i, project] of ['newsroom', 'newsroom', 'sport'].entries()) {
-      const { assetId } = await editor.upload(await makeJpegWithExif(), `photo-${i}.jpg`, 'image/jpeg', { projectId: project });
+      // distinct bytes: the same file twice in one project is a duplicate, which fails by design
+      const { assetId } = await editor.upload(await makeJpegWithExif({ seed: i + 1 }), `photo-${i}.jpg`, 'image/jpeg', { projectId: project });
       ids.push(assetId);
     }
     for (const id of ids) assert.equal((await editor.waitForAsset(id, (a) => a.state === 'ready' || a.state === 'failed')).state, 'ready');

@@ -67,7 +67,9 @@ describe('a worker killed mid-delivery', async () => {
     for (const name of visible) assert.ok([finalName, `${asset.id}.json`].includes(name), `only finished files are visible: ${name}`);
     if (visible.includes(finalName)) assert.equal(statSync(join(sshd.directory, finalName)).size, original.length, 'the visible original is whole');
     const states = await platform.db.selectFrom('publications').select(['state', 'checkpoint']).where('asset_id', '=', asset.id).execute();
-    assert.deepEqual(states.map((s) => s.state).sort(), ['delivering', 'delivering']);
+    // a channel may have finished in the instant before the kill (SFTP on loopback is fast); at least one was cut off
+    for (const { state } of states) assert.ok(['delivering', 'delivered'].includes(state), state);
+    assert.ok(states.some((s) => s.state === 'delivering'), 'a delivery was cut off mid-upload');
 
     const worker = new DistributionWorker(platform, secrets).start();
     cleanups.push(() => worker.stop());
