@@ -10,7 +10,6 @@ import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { factsOf, findAsset } from '../../shared/db/assets.ts';
 import { currentSchema } from '../../shared/db/metadata-schemas.ts';
-import { approvedOnlyProjects } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { editAssetMetadata } from '../../shared/domain/asset-commands.ts';
 import { MEDIA_TYPES } from '../../shared/domain/asset.ts';
@@ -22,9 +21,8 @@ import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest } from '../../shared/http/problem.ts';
 import { ProjectId, Tag, commaList, parseOrProblem, textBody, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
-import { DEFAULT_SEARCH_STATES } from '../../shared/search/search-index.ts';
 import { recordAudit } from './audit.ts';
-import { EditAsset, type BatchResult, batchOne, checkPersonFields, visibleAsset } from './schemas.ts';
+import { EditAsset, type BatchResult, batchOne, checkPersonFields, searchedIds, visibleAsset } from './schemas.ts';
 
 /** Rows one export answers or one import applies. */
 export const MAX_CSV_ROWS = 5000;
@@ -135,22 +133,7 @@ async function exportedAssets(c: Context<AppEnv>, platform: Platform, query: v.I
   for (const projectId of query.projectId ?? []) authorize(c, 'asset:read', projectId, 'project');
   const projectIds = query.projectId ?? projectsWhere(principal, 'asset:read');
   if (projectIds.length === 0) return [];
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await platform.search.search({
-      q: query.q?.trim() || undefined,
-      projectIds,
-      approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, principal, projectIds),
-      filters: { mediaType: query.mediaType, editorialState: query.editorialState, tags: query.tags, state: [...DEFAULT_SEARCH_STATES] },
-      facets: [],
-      limit: 100,
-      cursor,
-    });
-    ids.push(...page.hits.map((hit) => hit.assetId));
-    cursor = page.nextCursor;
-  } while (cursor && ids.length <= MAX_CSV_ROWS);
-  const unique = [...new Set(ids)];
+  const unique = await searchedIds(c, platform, projectIds, query.q, { mediaType: query.mediaType, editorialState: query.editorialState, tags: query.tags }, MAX_CSV_ROWS);
   if (unique.length > MAX_CSV_ROWS) throw badRequest(`the search finds more than ${MAX_CSV_ROWS} assets: narrow it to export them`);
   const assets: Asset[] = [];
   for (const id of unique) {

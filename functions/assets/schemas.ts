@@ -21,7 +21,7 @@ import type { AppEnv } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
 import { Problem, badRequest, conflict, notFound } from '../../shared/http/problem.ts';
 import { ProjectId, Tag, Tags, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
-import { DEFAULT_SEARCH_STATES } from '../../shared/search/search-index.ts';
+import { DEFAULT_SEARCH_STATES, type SearchQuery } from '../../shared/search/search-index.ts';
 import { EXIFTOOL_FORMATS, embedXmpWithExiftool } from '../../shared/media/exiftool.ts';
 import { EmbedError, canEmbed, embedXmp, xmpPacket } from '../../shared/media/xmp-writer.ts';
 import type { Platform } from '../../shared/platform.ts';
@@ -215,27 +215,42 @@ export function schemaRoutes(app: Hono<AppEnv>, platform: Platform): void {
 
 /** The assets a batch query finds in the caller's projects: one more than MAX_BATCH at most (to tell that there are more). */
 async function idsFound(c: Context<AppEnv>, platform: Platform, query: v.InferOutput<typeof BatchQuery>): Promise<string[]> {
-  const principal = c.get('principal');
-  const projectIds = projectsWhere(principal, 'asset:read');
-  const ids: string[] = [];
+  const filters = {
+    projectId: query.projectId, mediaType: query.mediaType, editorialState: query.editorialState, tags: query.tags,
+    ...(query.fields ? { fields: Object.entries(query.fields).map(([name, values]) => ({ name, values })) } : {}),
+  };
+  return (await searchedIds(c, platform, projectsWhere(c.get('principal'), 'asset:read'), query.q, filters, MAX_BATCH)).slice(0, MAX_BATCH + 1);
+}
+
+/**
+ * The distinct asset ids a search finds in `projectIds` (what the caller sees there; ready and archived), page by page
+ * until more than `max` are in hand: a caller that gets more than `max` back knows the search finds too many.
+ */
+export async function searchedIds(
+  c: Context<AppEnv>,
+  platform: Platform,
+  projectIds: string[],
+  q: string | undefined,
+  filters: Omit<SearchQuery['filters'], 'state'>,
+  max: number,
+): Promise<string[]> {
+  const approvedOnlyProjectIds = await approvedOnlyProjects(platform.db, c.get('principal'), projectIds);
+  const ids = new Set<string>();
   let cursor: string | undefined;
   do {
     const page = await platform.search.search({
-      q: query.q?.trim() || undefined,
+      q: q?.trim() || undefined,
       projectIds,
-      approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, principal, projectIds),
-      filters: {
-        projectId: query.projectId, mediaType: query.mediaType, editorialState: query.editorialState, tags: query.tags, state: [...DEFAULT_SEARCH_STATES],
-        ...(query.fields ? { fields: Object.entries(query.fields).map(([name, values]) => ({ name, values })) } : {}),
-      },
+      approvedOnlyProjectIds,
+      filters: { ...filters, state: [...DEFAULT_SEARCH_STATES] },
       facets: [],
       limit: 100,
       cursor,
     });
-    ids.push(...page.hits.map((hit) => hit.assetId));
+    for (const hit of page.hits) ids.add(hit.assetId);
     cursor = page.nextCursor;
-  } while (cursor && ids.length <= MAX_BATCH);
-  return [...new Set(ids)].slice(0, MAX_BATCH + 1);
+  } while (cursor && ids.size <= max);
+  return [...ids];
 }
 
 /** The asset if the caller may do `action` on it and sees it (a viewer, before approval, does not): 404 otherwise, like another project's. */
