@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { type BundleReport, ROOT, buildFunctions, listFunctions } from '../build.ts';
-import { freePort } from '../../test/support/servers.ts';
+import { S3, freePort } from '../../test/support/servers.ts';
 
 /** Functions clients call directly; the goal below applies to them. */
 const HTTP_FUNCTIONS = ['upload', 'assets', 'search'];
@@ -49,9 +49,9 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     MEDIATECA_DATA: data,
-    // a cluster's configuration; only the database is contacted at start (the S3 client and the JWKS load lazily)
+    // a cluster's configuration: /_/ready checks the database and the object store (Ceph RGW here); the JWKS loads lazily
     ...(database
-      ? { DATABASE_URL: database.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', EVENTS_SECRET: 'cold-start-bench-secret', K_SINK: 'http://127.0.0.1:9', S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY: 'cold-start', S3_SECRET_KEY: 'cold-start', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }
+      ? { DATABASE_URL: database.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', EVENTS_SECRET: 'cold-start-bench-secret', K_SINK: 'http://127.0.0.1:9', S3_ENDPOINT: S3.endpoint, S3_REGION: S3.region, S3_ACCESS_KEY: S3.accessKeyId, S3_SECRET_KEY: S3.secretAccessKey, AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }
       : {}),
     ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
   };
