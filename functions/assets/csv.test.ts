@@ -131,3 +131,21 @@ test('import: the file itself is checked first (type, header, columns)', async (
   assert.equal(broken.status, 400);
   assert.equal((await request('editor', 'POST', '/assets/import.csv', '', 'text/csv')).status, 400, 'empty');
 });
+
+test('export: text a spreadsheet would run as a formula goes out behind an apostrophe, and comes back as it was', async () => {
+  const asset = await seedAsset(platform, { projectId: PROJECT, title: '=HYPERLINK("http://example.com/x","abrir")', tags: ['hoja-3'], editorialState: 'draft' });
+  const edited = await json('editor', 'PATCH', `/assets/${asset.id}`, { description: '@SUM(A1:A9)', fields: { credit: '-2+3', rating: 3 } });
+  assert.equal(edited.status, 200, JSON.stringify(edited.body));
+  await projectAsset(platform.db, platform.search, asset.id);
+
+  const exported = await exportCsv('editor', 'tags=hoja-3');
+  const row = exported.rows[0]!;
+  assert.deepEqual([row.title, row.description, row['fields.credit'], row['fields.rating'], row.tags], ["'=HYPERLINK(\"http://example.com/x\",\"abrir\")", "'@SUM(A1:A9)", "'-2+3", '3', 'hoja-3']);
+
+  const columns = Object.keys(row);
+  const same = await importCsv('editor', [columns, columns.map((column) => row[column])]);
+  assert.deepEqual(same.body.results.map((r: { status: number; unchanged: boolean }) => [r.status, r.unchanged]), [[200, true]], 'the apostrophes are taken off again: nothing changed');
+  const changed = await importCsv('editor', [['id', 'version', 'title'], [asset.id, row.version, "'=1+1"]]);
+  assert.equal(changed.body.results[0].status, 200, JSON.stringify(changed.body));
+  assert.equal((await findAsset(platform.db, asset.id))!.title, '=1+1');
+});

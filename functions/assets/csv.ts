@@ -33,6 +33,11 @@ export const BASE_COLUMNS = ['id', 'projectId', 'version', 'title', 'description
 const FIELD_PREFIX = 'fields.';
 /** Lists (tags, multi-enum values) in one cell: joined with this, or as a JSON array when a value holds it. */
 const LIST_SEPARATOR = '|';
+/**
+ * A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP): exported text that
+ * starts so gets a leading apostrophe, which spreadsheets show as text, and an import takes it off again.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** Strict: a filter it does not take (field.<name>, person, collection…) is refused, never silently dropped to export more. */
 export const ExportQuery = v.strictObject({
@@ -160,15 +165,26 @@ function cellOf(asset: Asset, column: string): string {
     case 'id': return asset.id;
     case 'projectId': return asset.project_id;
     case 'version': return String(asset.version);
-    case 'title': return asset.title;
-    case 'description': return asset.description;
-    case 'tags': return listCell(asset.tags);
+    case 'title': return textCell(asset.title);
+    case 'description': return textCell(asset.description);
+    case 'tags': return textCell(listCell(asset.tags));
     default: {
       const value = (asset.fields ?? {})[column.slice(FIELD_PREFIX.length)];
       if (value === undefined || value === null) return '';
-      return Array.isArray(value) ? listCell(value) : String(value);
+      if (Array.isArray(value)) return textCell(listCell(value));
+      return typeof value === 'string' ? textCell(value) : String(value);
     }
   }
+}
+
+/** Text as a cell no spreadsheet runs as a formula (FORMULA_START). */
+export function textCell(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** A cell as its text again: the apostrophe textCell put before a formula start taken off. */
+export function cellText(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
 }
 
 export function listCell(values: readonly string[]): string {
@@ -204,7 +220,7 @@ export function parseCsv(text: string): { columns: string[]; rows: Record<string
   if (new Set(columns).size !== columns.length) throw badRequest('a column appears twice in the header');
   if (!columns.includes('id')) throw badRequest('the CSV needs an id column');
   if (rows.length > MAX_CSV_ROWS) throw badRequest(`at most ${MAX_CSV_ROWS} rows an import`);
-  return { columns, rows: rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i] ?? '']))) };
+  return { columns, rows: rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, cellText(row[i] ?? '')]))) };
 }
 
 /**
