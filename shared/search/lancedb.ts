@@ -14,7 +14,7 @@
 // Semantic: exact k-NN (a flat cosine scan with the filters applied first); no vector index is built.
 import * as lancedb from '@lancedb/lancedb';
 import { BooleanQuery, type FullTextQuery, Index, MatchQuery, Occur } from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Float64, List, Schema, Utf8 } from 'apache-arrow';
+import { DataType, Field, FixedSizeList, Float32, Float64, List, Schema, type Table as ArrowTable, Utf8 } from 'apache-arrow';
 import { labelsByConfidence, ocrIndexText } from './analysis.ts';
 import { cursorInstant, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
@@ -196,13 +196,13 @@ export class LanceSearchIndex implements SearchIndex {
     const countColumns = [...facetColumns, ...(query.fieldFacets?.length ? ['schema_fields'] : [])];
     if (text === undefined) {
       const page = await this.listingPage(filter, key as ListingKey | undefined, query.limit);
-      const rows = countColumns.length ? await this.table.query().where(filter).select(countColumns).toArray() : undefined;
+      const counted = countColumns.length ? await this.table.query().where(filter).select(countColumns).toArrow() : undefined;
       const last = page.length > query.limit ? page[query.limit - 1] : undefined;
       return {
         hits: page.slice(0, query.limit).map((row) => ({ assetId: row.asset_id as string, score: 0, document: documentFrom(JSON.parse(row.document as string)) })),
-        total: rows ? rows.length : await this.table.countRows(filter),
-        facets: facetsOf(query.facets, rows ?? []),
-        ...fieldFacetsOf(query, rows ?? []),
+        total: counted ? counted.numRows : await this.table.countRows(filter),
+        facets: facetsOf(query.facets, counted),
+        ...fieldFacetsOf(query, counted),
         nextCursor: last && encodeCursor([new Date(last.created_ms as number).toISOString(), last.asset_id as string]),
       };
     }
@@ -211,17 +211,17 @@ export class LanceSearchIndex implements SearchIndex {
     const version = await this.table.version();
     // A full-text search returns 10 rows unless told: every row is the limit, so every match comes back.
     const everyRow = Math.max(1, await this.table.countRows());
-    const matches = await this.table.query().fullTextSearch(fts).where(filter).select(['asset_id', '_score', ...countColumns]).limit(everyRow).toArray();
+    const matches = await this.table.query().fullTextSearch(fts).where(filter).select(['asset_id', '_score', ...countColumns]).limit(everyRow).toArrow();
     const rankedKey = key as RankedKey | undefined;
     // A later page is ranked as the first was, at its version (BM25 scores move as documents are written).
-    const ranked = rankedKey && rankedKey.version !== version ? await this.rankedAt(rankedKey.version, fts, filter, everyRow) : matches.map(fusedOf);
+    const ranked = rankedKey && rankedKey.version !== version ? await this.rankedAt(rankedKey.version, fts, filter, everyRow) : fusedOf(matches);
     const rest = entriesAfter(ranked.sort(byScoreThenId), rankedKey);
     const page = rest.slice(0, query.limit);
     const documentOf = await this.documents(page.map((entry) => entry.id));
     const last = rest.length > query.limit ? page[page.length - 1] : undefined;
     return {
       hits: page.filter((entry) => documentOf.has(entry.id)).map((entry) => ({ assetId: entry.id, score: entry.score, document: documentOf.get(entry.id)! })),
-      total: matches.length,
+      total: matches.numRows,
       facets: facetsOf(query.facets, matches),
       ...fieldFacetsOf(query, matches),
       nextCursor: last && encodeCursor([last.score, last.id, rankedKey?.version ?? version]),
@@ -231,7 +231,7 @@ export class LanceSearchIndex implements SearchIndex {
   /** Every match's (score, id) at a table version; the latest when that version is gone (cleaned up). */
   private async rankedAt(version: number, fts: FullTextQuery, filter: string, limit: number): Promise<Fused[]> {
     const table = await this.pinnedTable(version);
-    return (await table.query().fullTextSearch(fts).where(filter).select(['asset_id', '_score']).limit(limit).toArray()).map(fusedOf);
+    return fusedOf(await table.query().fullTextSearch(fts).where(filter).select(['asset_id', '_score']).limit(limit).toArrow());
   }
 
   private async pinnedTable(version: number): Promise<lancedb.Table> {
@@ -292,8 +292,8 @@ export class LanceSearchIndex implements SearchIndex {
     const last = rest.length > query.limit ? page[page.length - 1] : undefined;
     const countColumns = [...new Set(query.facets.map((facet) => FACET_COLUMNS[facet])), ...(query.fieldFacets?.length ? ['schema_fields'] : [])];
     const rows = countColumns.length && candidates.length
-      ? await this.table.query().where(inList('asset_id', candidates.map((entry) => entry.id))).select(countColumns).toArray()
-      : [];
+      ? await this.table.query().where(inList('asset_id', candidates.map((entry) => entry.id))).select(countColumns).toArrow()
+      : undefined;
     return {
       hits: page.filter((entry) => documentOf.has(entry.id)).map((entry) => ({ assetId: entry.id, score: entry.score, document: documentOf.get(entry.id)! })),
       total: candidates.length,
@@ -425,29 +425,50 @@ function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-function fusedOf(row: Row): Fused {
-  return { id: row.asset_id as string, score: Number(row._score) };
+/** Matches' (score, id) from their asset_id and _score columns. */
+function fusedOf(matches: ArrowTable): Fused[] {
+  // no matches: a table without columns
+  const ids = (matches.getChild('asset_id')?.toArray() ?? []) as string[];
+  const scores = matches.getChild('_score')?.toArray() as Float32Array;
+  return ids.map((id, i) => ({ id, score: scores[i]! }));
+}
+
+/**
+ * Counts per value of a text or list-of-text column, read straight from the Arrow buffers: materialising a row
+ * object per match cost more than the search itself at tens of thousands of matches. Values are counted by their
+ * bytes (as latin1, no UTF-8 decoding per value) and decoded once each at the end.
+ */
+function countValues(rows: ArrowTable, column: string): Map<string, number> {
+  const byBytes = new Map<string, number>();
+  for (const data of rows.getChild(column)?.data ?? []) {
+    const list = DataType.isList(data.type);
+    const strings = list ? data.children[0]! : data;
+    const from = list ? data.valueOffsets[data.offset]! : data.offset;
+    const to = list ? data.valueOffsets[data.offset + data.length]! : data.offset + data.length;
+    const offsets = strings.valueOffsets as Int32Array;
+    const bytes = Buffer.from(strings.values.buffer, strings.values.byteOffset, strings.values.byteLength);
+    for (let i = from; i < to; i++) {
+      const key = bytes.toString('latin1', offsets[strings.offset + i]!, offsets[strings.offset + i + 1]!);
+      byBytes.set(key, (byBytes.get(key) ?? 0) + 1);
+    }
+  }
+  return new Map([...byBytes].map(([key, count]) => [Buffer.from(key, 'latin1').toString('utf8'), count]));
 }
 
 /** Counts per value over the rows; values by count, then value in byte order. */
-function facetsOf(facets: Facet[], rows: Row[]): SearchResult['facets'] {
+function facetsOf(facets: Facet[], rows: ArrowTable | undefined): SearchResult['facets'] {
   return Object.fromEntries(facets.map((facet) => {
-    const counts = new Map<string, number>();
-    for (const row of rows) {
-      const value = row[FACET_COLUMNS[facet]];
-      for (const item of typeof value === 'string' ? [value] : Array.from((value ?? []) as Iterable<string>)) counts.set(item, (counts.get(item) ?? 0) + 1);
-    }
-    const values = byCount(counts);
+    const values = rows ? byCount(countValues(rows, FACET_COLUMNS[facet])) : [];
     return [facet, facet === 'tags' || facet === 'labels' ? values.slice(0, TAG_FACET_SIZE) : values];
   }));
 }
 
-function fieldFacetsOf(query: SearchQuery, rows: Row[]): { fieldFacets?: Record<string, { value: string; count: number }[]> } {
+function fieldFacetsOf(query: SearchQuery, rows: ArrowTable | undefined): { fieldFacets?: Record<string, { value: string; count: number }[]> } {
   const names = [...new Set(query.fieldFacets ?? [])];
   if (names.length === 0) return {};
   const counts = new Map(names.map((name) => [name, new Map<string, number>()]));
-  for (const row of rows) {
-    const fields = JSON.parse(row.schema_fields as string) as Record<string, unknown>;
+  for (const json of (rows?.getChild('schema_fields')?.toArray() ?? []) as string[]) {
+    const fields = JSON.parse(json) as Record<string, unknown>;
     for (const name of names) {
       const count = counts.get(name)!;
       for (const value of facetValuesOf(fields[name])) count.set(value, (count.get(value) ?? 0) + 1);
