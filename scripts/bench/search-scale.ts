@@ -362,6 +362,7 @@ async function measure(size: number): Promise<void> {
         lanceEntry.totalError.push(relativeError(answer.total, reference.total));
         lanceEntry.facetsAgree.push(FACETS_MEASURED.every((facet) => (answer.facets[facet] ?? []).every((bucket) => reference.facets.get(facet)!.get(bucket.value) === bucket.count)) ? 1 : 0);
         lanceEntry.overlap.push(overlap(top(answer), top(exact)));
+        if (answer.total !== reference.total) console.log(`  lancedb total differs from the reference for "${label}": ${answer.total} vs ${reference.total}`);
       }
     }
   }
