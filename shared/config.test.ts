@@ -25,7 +25,7 @@ describe('loadConfig: defaults', () => {
     assert.deepEqual(config.transcode, { timeoutMs: 25 * 60_000, maxDurationSeconds: 6 * 3600, maxPixels: 8192 * 4320 });
     assert.equal(config.images.maxPixels, 268_402_689);
     assert.equal(config.downloadUrlTtlSeconds, 900);
-    assert.deepEqual(config.search, { embeddingDimensions: 512 });
+    assert.deepEqual(config.search, { embeddingDimensions: 512, engine: 'postgres', lancedbPath: resolve('data/search') });
     assert.deepEqual(config.media, { ffmpegPath: '/usr/bin/ffmpeg', ffprobePath: '/usr/bin/ffprobe', ffmpegThreads: undefined });
     assert.deepEqual(config.models, { dir: resolve('data/models'), clip: undefined, executionProviders: ['cpu'], intraOpThreads: availableParallelism() });
     assert.equal(config.s3, undefined);
@@ -120,6 +120,13 @@ describe('loadConfig: lists', () => {
 
   test('SPEECH_ENGINE is one of the engines', () => {
     assert.throws(() => loadConfig({ SPEECH_ENGINE: 'vosk' }), /SPEECH_ENGINE=vosk: must be pocketsphinx, whisper-cpp, none or unset/);
+  });
+
+  test('SEARCH_ENGINE: postgres unless lancedb is chosen; the Lance dataset lives under the data folder unless LANCEDB_PATH says', () => {
+    assert.equal(loadConfig({}).search.engine, 'postgres');
+    assert.deepEqual(loadConfig({ SEARCH_ENGINE: 'lancedb', MEDIATECA_DATA: '/srv/data' }).search, { embeddingDimensions: 512, engine: 'lancedb', lancedbPath: '/srv/data/search' });
+    assert.equal(loadConfig({ SEARCH_ENGINE: 'lancedb', LANCEDB_PATH: '/fast/lance' }).search.lancedbPath, '/fast/lance');
+    assert.throws(() => loadConfig({ SEARCH_ENGINE: 'sqlite' }), /SEARCH_ENGINE=sqlite: must be postgres, lancedb or unset/);
   });
 });
 

@@ -15,6 +15,9 @@ export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'webgpu', 'dml', 
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
 export const SPEECH_ENGINES = ['pocketsphinx', 'whisper-cpp', 'none'] as const;
+/** SEARCH_ENGINE: the embedded search read model, when OPENSEARCH_URL is unset (docs/benchmarks.md compares them). */
+export const SEARCH_ENGINES = ['postgres', 'lancedb'] as const;
+export type SearchEngine = (typeof SEARCH_ENGINES)[number];
 export type SpeechEngine = (typeof SPEECH_ENGINES)[number];
 
 /** The vector size of the search index when SEARCH_EMBEDDING_DIMENSIONS is unset (CLIP ViT-B/32). */
@@ -127,7 +130,11 @@ export interface Config {
   /** days a deleted asset stays in the trash before the sweep purges it (a project's trashRetentionDays wins) */
   trashRetentionDays: number;
   downloadUrlTtlSeconds: number;
-  search: { embeddingDimensions: number };
+  /**
+   * engine: SEARCH_ENGINE (postgres: the platform's database; lancedb: a Lance dataset at lancedbPath, LANCEDB_PATH,
+   * default <data>/search). OPENSEARCH_URL, when set, wins over both.
+   */
+  search: { embeddingDimensions: number; engine: SearchEngine; lancedbPath: string };
   media: MediaConfig;
   models: ModelsConfig;
   speech: SpeechConfig;
@@ -387,6 +394,8 @@ const Env = v.object({
   TRASH_RETENTION_DAYS: v.optional(integer(0), '30'),
   DOWNLOAD_URL_TTL: v.optional(duration('s', 's'), '15m'),
   SEARCH_EMBEDDING_DIMENSIONS: v.optional(integer(1, 16_000), String(DEFAULT_EMBEDDING_DIMENSIONS)),
+  SEARCH_ENGINE: v.optional(v.picklist(SEARCH_ENGINES, `must be ${SEARCH_ENGINES.join(', ')} or unset`), 'postgres'),
+  LANCEDB_PATH: v.optional(text),
   FFMPEG_PATH: v.optional(text, DEFAULT_MEDIA.ffmpegPath),
   FFPROBE_PATH: v.optional(text, DEFAULT_MEDIA.ffprobePath),
   FFMPEG_THREADS: v.optional(integer(1)),
@@ -534,7 +543,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     snapshotEvery: e.SNAPSHOT_EVERY,
     trashRetentionDays: e.TRASH_RETENTION_DAYS,
     downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL,
-    search: { embeddingDimensions: e.SEARCH_EMBEDDING_DIMENSIONS },
+    search: { embeddingDimensions: e.SEARCH_EMBEDDING_DIMENSIONS, engine: e.SEARCH_ENGINE, lancedbPath: resolve(e.LANCEDB_PATH ?? join(dataDir, 'search')) },
     media: { ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH, ffmpegThreads: e.FFMPEG_THREADS },
     models: {
       dir: resolve(e.MODELS_DIR ?? join(e.MEDIATECA_DATA, 'models')),

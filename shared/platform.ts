@@ -102,11 +102,18 @@ export async function openStore(config: Config): Promise<ObjectStore> {
   return new FilesystemObjectStore(`${config.dataDir}/objects`, config.buckets, config.publicUrl, `${config.dataDir}/keys/store-secret`);
 }
 
-/** OpenSearch when OPENSEARCH_URL is set (clusters); else the Postgres adapter in the platform's database. */
+/**
+ * OpenSearch when OPENSEARCH_URL is set (clusters); else LanceDB when SEARCH_ENGINE=lancedb; else the Postgres
+ * adapter in the platform's database.
+ */
 async function openSearch(config: Config, database: Database): Promise<SearchIndex> {
   if (config.opensearchUrl) {
     const { OpenSearchSearchIndex } = await import('./search/opensearch.ts');
     return OpenSearchSearchIndex.open(config.opensearchUrl, { dimensions: config.search.embeddingDimensions });
+  }
+  if (config.search.engine === 'lancedb') {
+    const { LanceSearchIndex } = await import('./search/lancedb.ts');
+    return LanceSearchIndex.open({ path: config.search.lancedbPath, dimensions: config.search.embeddingDimensions });
   }
   const { PostgresSearchIndex } = await import('./search/postgres.ts');
   return new PostgresSearchIndex(database.db);

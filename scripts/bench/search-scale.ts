@@ -6,6 +6,9 @@
 // filters) run interleaved in both modes: exact (the default) and approximate=true (the bounded newest-250 path),
 // each compared with the exact answer (overlap@10, total and facet error), and the exact answer itself checked
 // against a plain SQL ranking of every match. Semantic recall@10 is measured against exact (index-free) k-NN.
+// BENCH_SEARCH_ENGINES=postgres,lancedb adds the LanceDB adapter (SEARCH_ENGINE=lancedb), loaded through the adapter
+// from the same catalogue (kept beside it in the temp folder) and measured interleaved with PGlite: totals and
+// facets against the plain reference, top 10 against Postgres's, latency, semantic and hybrid, time to searchable.
 // Sizes: BENCH_SEARCH_SIZES (100000; 1000000 takes ~50 min to build on 2 shared cores, docs/benchmarks.md). The built data folder is kept in the temp folder, keyed by size,
 // so a rerun skips the build. Embeddings and their HNSW index are built only up to HNSW_MAX_ROWS: beyond that
 // PGlite's 2 GB WebAssembly memory cannot hold the index build (docs/benchmarks.md).
@@ -16,9 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from '../../shared/db/connect.ts';
+import { LanceSearchIndex } from '../../shared/search/lancedb.ts';
 import { PostgresSearchIndex, recountSearchRollups, weightedTsvector } from '../../shared/search/postgres.ts';
 import { rrf } from '../../shared/search/rrf.ts';
-import type { Facet, SearchDocument, SearchQuery, SearchResult } from '../../shared/search/search-index.ts';
+import { type Facet, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult, documentFrom } from '../../shared/search/search-index.ts';
 import { envNumber, loadAverage, machineLine, percentile, table } from './lib.ts';
 
 const SIZES = (process.env.BENCH_SEARCH_SIZES ?? '100000').split(',').map(Number).filter((size) => size > 0);
@@ -28,6 +32,10 @@ const BATCH = 10_000;
 const INDEXING_DOCUMENTS = envNumber('BENCH_SEARCH_INDEXING_DOCUMENTS', 2000);
 /** BENCH_SEARCH_BUILD_ONLY=1: build (or reuse) the catalogues of BENCH_SEARCH_SIZES and stop, no queries. */
 const BUILD_ONLY = process.env.BENCH_SEARCH_BUILD_ONLY === '1';
+/** BENCH_SEARCH_ENGINES: postgres (always) and, when listed, lancedb beside it. */
+const WITH_LANCE = (process.env.BENCH_SEARCH_ENGINES ?? 'postgres').split(',').includes('lancedb');
+/** Documents read from the catalogue and written per upsertMany when loading LanceDB. */
+const LANCE_LOAD_BATCH = 5000;
 const DIMENSIONS = 512;
 const CLUSTERS = 256;
 const NOISE_VECTORS = 4096;
@@ -186,6 +194,47 @@ async function openCatalogue(size: number): Promise<Database> {
   return database;
 }
 
+/**
+ * The catalogue's documents (and embeddings, where built) loaded into LanceDB through the adapter: upsertMany
+ * batches in one bulkLoad, which folds them into the indexes once at the end. Kept in the temp folder like the
+ * catalogue.
+ */
+async function openLanceCatalogue(size: number, database: Database): Promise<LanceSearchIndex> {
+  const path = join(tmpdir(), `mediateca-search-scale-${size}-v${CATALOGUE_VERSION}-lancedb`);
+  const done = join(path, '.mediateca-bench-built');
+  if (existsSync(done)) {
+    console.log(`LanceDB catalogue of ${size.toLocaleString('en')} assets: reusing ${path} (delete it to rebuild)`);
+    return LanceSearchIndex.open({ path, dimensions: DIMENSIONS });
+  }
+  await rm(path, { recursive: true, force: true });
+  console.log(`loading the catalogue into LanceDB at ${path} …`);
+  const index = await LanceSearchIndex.open({ path, dimensions: DIMENSIONS });
+  const { db } = database;
+  const hasEmbeddings = (await sql<{ n: number }>`select count(*)::int as n from pg_attribute where attrelid = 'search_documents'::regclass and attname = 'embedding'`.execute(db)).rows[0]!.n > 0
+    && size <= HNSW_MAX_ROWS;
+  let writing = 0;
+  const started = performance.now();
+  await index.bulkLoad(async () => {
+    for (let after = '00000000-0000-0000-0000-000000000000', loaded = 0; ;) {
+      const rows = (await sql<{ asset_id: string; document: Record<string, unknown>; embedding: string | null }>`select asset_id, document,
+        ${hasEmbeddings ? sql`embedding::text` : sql`null`} as embedding from search_documents where asset_id > ${after}::uuid order by asset_id limit ${LANCE_LOAD_BATCH}`.execute(db)).rows;
+      if (rows.length === 0) break;
+      const documents = rows.map((row): SearchDocument => ({ ...documentFrom(row.document), ...(row.embedding ? { embedding: JSON.parse(row.embedding) as number[] } : {}) }));
+      const writeStarted = performance.now();
+      await index.upsertMany(documents);
+      writing += (performance.now() - writeStarted) / 1000;
+      loaded += rows.length;
+      after = rows.at(-1)!.asset_id;
+      process.stdout.write(`\r  written ${loaded.toLocaleString('en')} of ${size.toLocaleString('en')} (${Math.round(loaded / writing)} assets/s in upsertMany)`);
+    }
+  });
+  const total = (performance.now() - started) / 1000;
+  const summary = `upsertMany ${writing.toFixed(1)} s (${Math.round(size / writing)} assets/s) · fold into the indexes ${(total - writing).toFixed(1)} s (catalogue reads included) · total ${total.toFixed(1)} s (${Math.round(size / total)} assets/s)`;
+  console.log(`\n  LanceDB built: ${summary}`);
+  writeFileSync(done, `${summary}\n`);
+  return index;
+}
+
 /** A deterministic pseudo-random sequence, so runs ask the same queries. */
 function sequence(seed: number): () => number {
   let state = seed;
@@ -273,6 +322,7 @@ async function measure(size: number): Promise<void> {
   const database = await openCatalogue(size);
   const { db } = database;
   const index = new PostgresSearchIndex(db);
+  const lance = WITH_LANCE ? await openLanceCatalogue(size, database) : undefined;
   const random = sequence(7);
   const pick = <T>(values: T[]) => values[Math.floor(random() * values.length)]!;
   const projects = Array.from({ length: PROJECTS }, (_, i) => `proj-${i + 1}`);
@@ -284,6 +334,7 @@ async function measure(size: number): Promise<void> {
 
   // Exactness: each query once in each mode, against the exact answer, and the exact answer against the reference.
   const exactness: Record<QueryClass, { overlap: number[]; overlapTies: number[]; total: number[]; facetLarge: number[]; facetSmall: number[]; matches: number[]; reference: number[] }> = {} as never;
+  const lanceExactness: Record<QueryClass, { totalError: number[]; facetsAgree: number[]; overlap: number[]; matches: number[] }> = {} as never;
   for (const { label, queryClass, query } of queries) {
     const exact = await index.search(query);
     const approximate = await index.search({ ...query, approximate: true });
@@ -304,6 +355,15 @@ async function measure(size: number): Promise<void> {
       const agrees = reference.total === exact.total && overlap(top(exact), reference.top) === 1 && facetsAgree;
       entry.reference.push(agrees ? 1 : 0);
       if (!agrees) console.log(`  exact answer differs from the reference for "${label}": total ${exact.total} vs ${reference.total}`);
+      if (lance) {
+        const answer = await lance.search(query);
+        const lanceEntry = (lanceExactness[queryClass] ??= { totalError: [], facetsAgree: [], overlap: [], matches: [] });
+        lanceEntry.matches.push(answer.total);
+        lanceEntry.totalError.push(relativeError(answer.total, reference.total));
+        lanceEntry.facetsAgree.push(FACETS_MEASURED.every((facet) => (answer.facets[facet] ?? []).every((bucket) => reference.facets.get(facet)!.get(bucket.value) === bucket.count)) ? 1 : 0);
+        lanceEntry.overlap.push(overlap(top(answer), top(exact)));
+        if (answer.total !== reference.total) console.log(`  lancedb total differs from the reference for "${label}": ${answer.total} vs ${reference.total}`);
+      }
     }
   }
 
@@ -322,6 +382,7 @@ async function measure(size: number): Promise<void> {
         ['baseline: primary-key lookup', () => db.selectFrom('search_documents').select('document').where('asset_id', '=', pick(ids)).executeTakeFirst()],
         [`exact · ${suffix}`, () => index.search(query)],
         [`approximate · ${suffix}`, () => index.search({ ...query, approximate: true })],
+        ...(lance ? [[`lancedb · ${suffix}`, () => lance.search(query)] as [string, () => Promise<unknown>]] : []),
       ];
       for (const [name, work] of runs) (record ? await time(name, work) : await work());
     }
@@ -347,7 +408,25 @@ async function measure(size: number): Promise<void> {
     ['all queries', percentile(all('exact'), 50) / percentile(all('approximate'), 50), percentile(all('exact'), 95) / percentile(all('approximate'), 95)],
   ]);
   console.log(`all queries: exact p50 ${percentile(all('exact'), 50).toFixed(1)} ms, p95 ${percentile(all('exact'), 95).toFixed(1)} ms; approximate p50 ${percentile(all('approximate'), 50).toFixed(1)} ms, p95 ${percentile(all('approximate'), 95).toFixed(1)} ms`);
-  await semanticRecall(database, index, projects);
+  if (lance) {
+    console.log('LanceDB (exact, BM25) against the plain reference (Postgres analysis) and against the Postgres exact top 10 (ts_rank_cd):');
+    table([
+      ['class', 'queries', 'matches median', 'total err max', 'facets = reference', 'overlap@10 with Postgres exact'],
+      ...Object.entries(lanceExactness).map(([name, e]) => [
+        name, String(e.matches.length), String(percentile(e.matches, 50)), `${(Math.max(...e.totalError) * 100).toFixed(1)} %`,
+        `${e.facetsAgree.filter(Boolean).length}/${e.facetsAgree.length}`, mean(e.overlap),
+      ]),
+    ]);
+    table([
+      ['class', 'lancedb p50 / exact p50', 'lancedb p95 / exact p95'],
+      ...perClass.map((c) => [c, percentile(samples[`lancedb · ${c}`]!, 50) / percentile(samples[`exact · ${c}`]!, 50), percentile(samples[`lancedb · ${c}`]!, 95) / percentile(samples[`exact · ${c}`]!, 95)] as [string, number, number]),
+      ['all queries', percentile(all('lancedb'), 50) / percentile(all('exact'), 50), percentile(all('lancedb'), 95) / percentile(all('exact'), 95)],
+    ]);
+    console.log(`all queries: lancedb p50 ${percentile(all('lancedb'), 50).toFixed(1)} ms, p95 ${percentile(all('lancedb'), 95).toFixed(1)} ms`);
+    await timeToSearchable(index, lance);
+  }
+  await semanticRecall(database, index, projects, lance);
+  await lance?.close();
   await database.close();
 }
 
@@ -357,7 +436,7 @@ const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0)
  * Semantic (HNSW) recall@10 against exact k-NN (the index switched off), and hybrid overlap@10 against RRF of
  * the exact text and exact k-NN top 100; latency of each beside the exact k-NN as the baseline.
  */
-async function semanticRecall(database: Database, index: PostgresSearchIndex, projects: string[]): Promise<void> {
+async function semanticRecall(database: Database, index: PostgresSearchIndex, projects: string[], lance: LanceSearchIndex | undefined): Promise<void> {
   const { db } = database;
   const hasVectors = (await sql<{ n: number }>`select count(*)::int as n from pg_indexes where indexname = 'search_documents_embedding'`.execute(db)).rows[0]!.n > 0;
   if (!hasVectors) return console.log(`semantic and hybrid not measured: no HNSW index above ${HNSW_MAX_ROWS.toLocaleString('en')} rows in PGlite\n`);
@@ -371,6 +450,8 @@ async function semanticRecall(database: Database, index: PostgresSearchIndex, pr
   });
   const recall: number[] = [];
   const hybridOverlap: number[] = [];
+  const lanceRecall: number[] = [];
+  const lanceHybridOverlap: number[] = [];
   const samples: Record<string, number[]> = {};
   const time = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -389,10 +470,42 @@ async function semanticRecall(database: Database, index: PostgresSearchIndex, pr
     const textTop = (await index.search({ ...base, q, limit: 100 })).hits.map((hit) => hit.assetId);
     const exactFused = rrf([{ ids: textTop, weight: 1 }, { ids: exact, weight: 1 }]).slice(0, 10).map((entry) => entry.id);
     hybridOverlap.push(overlap(hybrid.hits.map((hit) => hit.assetId), exactFused));
+    if (lance) {
+      const lanceSemantic = await time('lancedb semantic (exact flat k-NN)', () => lance.search({ ...base, mode: 'semantic', vector }));
+      const lanceHybrid = await time('lancedb hybrid (exact BM25 + exact k-NN)', () => lance.search({ ...base, q, mode: 'hybrid', vector }));
+      lanceRecall.push(overlap(lanceSemantic.hits.map((hit) => hit.assetId), exact.slice(0, 10)));
+      const lanceText = (await lance.search({ ...base, q, limit: 100 })).hits.map((hit) => hit.assetId);
+      const lanceFused = rrf([{ ids: lanceText, weight: 1 }, { ids: exact, weight: 1 }]).slice(0, 10).map((entry) => entry.id);
+      lanceHybridOverlap.push(overlap(lanceHybrid.hits.map((hit) => hit.assetId), lanceFused));
+    }
   }
   const baseline = percentile(samples['baseline: exact k-NN (no index)']!, 50);
   console.log(`semantic recall@10 against exact k-NN: mean ${mean(recall).toFixed(3)}, min ${Math.min(...recall).toFixed(2)}; hybrid overlap@10 with exact RRF: mean ${mean(hybridOverlap).toFixed(3)}, min ${Math.min(...hybridOverlap).toFixed(2)}`);
+  if (lance) console.log(`lancedb semantic recall@10 against exact k-NN: mean ${mean(lanceRecall).toFixed(3)}, min ${Math.min(...lanceRecall).toFixed(2)}; hybrid overlap@10 with exact RRF (its BM25 top 100): mean ${mean(lanceHybridOverlap).toFixed(3)}, min ${Math.min(...lanceHybridOverlap).toFixed(2)}`);
   table([['variant', 'p50 ms', 'p95 ms', 'p50 × exact k-NN'], ...Object.entries(samples).map(([name, ms]) => [name, percentile(ms, 50), percentile(ms, 95), percentile(ms, 50) / baseline] as [string, number, number, number])]);
+}
+
+/**
+ * An asset searchable after its event: one upsert of a new document with a word of its own, then the search that
+ * finds it, on each engine's catalogue in turn (the document removed after); the Postgres upsert is the baseline.
+ */
+async function timeToSearchable(postgres: SearchIndex, lance: SearchIndex): Promise<void> {
+  const samples: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, index] of [['baseline: postgres (PGlite)', postgres], ['lancedb (upsert folds into the indexes)', lance]] as const) {
+      const word = `zqx${randomUUID().slice(0, 8)}`;
+      const doc: SearchDocument = { assetId: randomUUID(), projectId: 'proj-1', mediaType: 'image', state: 'ready', title: `${word} nuevo`, description: '', tags: [], filename: 'new.jpg', createdAt: new Date(), fields: {} };
+      const started = performance.now();
+      await index.upsert(doc);
+      const found = await index.search({ q: word, projectIds: ['proj-1'], filters: {}, facets: [], limit: 10 });
+      (samples[name] ??= []).push(performance.now() - started);
+      if (found.total !== 1) console.log(`  ${name}: the new document was not found at once`);
+      await index.remove(doc.assetId);
+    }
+  }
+  const baseline = percentile(samples['baseline: postgres (PGlite)']!, 50);
+  console.log(`time to searchable (upsert, then the search that finds it) · load ${loadAverage()}`);
+  table([['engine', 'p50 ms', 'p95 ms', 'p50 × baseline'], ...Object.entries(samples).map(([name, ms]) => [name, percentile(ms, 50), percentile(ms, 95), percentile(ms, 50) / baseline] as [string, number, number, number])]);
 }
 
 /**
