@@ -44,6 +44,8 @@ test('a caller polling an asset leaves one read per AUDIT_READ_INTERVAL (1 h by 
   await call('producer', 'GET', `/assets/${asset.id}`);
   await call('producer', 'GET', `/assets/${asset.id}`);
   assert.deepEqual(await actions(), [['asset.read', 'producer'], ['asset.edited', 'editor'], ['asset.edited', 'editor'], ['asset.read', 'editor']]);
+  const reads = (await call('admin', 'GET', `/projects/audited/audit?targetId=${asset.id}&action=asset.read`)).body.entries as Entry[];
+  assert.ok(reads.every((e) => e.address === '198.51.100.7' && JSON.stringify(e.details) === '{}'), JSON.stringify(reads));
   // the editor's read recorded more than an interval ago: the next read is recorded again
   await harness.platform.db.updateTable('audit_log').set({ occurred_at: new Date(Date.now() - 3601_000) }).where('target_id', '=', asset.id).where('actor', '=', 'editor').where('action', '=', 'asset.read').execute();
   await call('editor', 'GET', `/assets/${asset.id}`);

@@ -29,7 +29,7 @@ export async function appendAuditUnlessSince(db: Kysely<DB> | Transaction<DB>, e
         sql<string>`${entry.target_type}::text`.as('target_type'),
         sql<string>`${entry.target_id}::text`.as('target_id'),
         sql<string | null>`${entry.address ?? null}::text`.as('address'),
-        sql<unknown>`${JSON.stringify(entry.details ?? {})}::jsonb`.as('details'),
+        sql<unknown>`${entry.details ?? {}}::jsonb`.as('details'),
       ])
       .where((eb) => eb.not(eb.exists(eb.selectFrom('audit_log')
         .select(sql.lit(1).as('one'))
