@@ -83,6 +83,8 @@ export interface Config {
   retention: { eventsSeconds: number; deadLettersSeconds: number };
   /** how long the audit log (audit_log table) keeps its entries */
   auditRetentionSeconds: number;
+  /** a caller's reads of one asset are recorded once per this many seconds (0: every read) */
+  auditReadIntervalSeconds: number;
   /**
    * events one consumer (bridge or in-process host) delivers at once, per event type and per replica;
    * `perFunction` overrides it for one function (DELIVERY_CONCURRENCY_<FN>)
@@ -350,6 +352,7 @@ const Env = v.object({
   EVENTS_RETENTION: v.optional(duration('s', 's'), '30d'),
   DEAD_LETTER_RETENTION: v.optional(duration('s', 's'), '365d'),
   AUDIT_RETENTION: v.optional(duration('s', 's'), '365d'),
+  AUDIT_READ_INTERVAL: v.optional(duration('s', 's'), '1h'),
   DELIVERY_CONCURRENCY: v.optional(integer(1, 256), '4'),
   DELIVERY_CONCURRENCY_UPLOAD: v.optional(integer(1, 256)),
   DELIVERY_CONCURRENCY_UPLOAD_COMPLETE: v.optional(integer(1, 256)),
@@ -504,6 +507,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsStream: e.NATS_STREAM,
     retention: { eventsSeconds: e.EVENTS_RETENTION, deadLettersSeconds: e.DEAD_LETTER_RETENTION },
     auditRetentionSeconds: e.AUDIT_RETENTION,
+    auditReadIntervalSeconds: e.AUDIT_READ_INTERVAL,
     delivery: {
       concurrency: e.DELIVERY_CONCURRENCY,
       perFunction: Object.fromEntries(Object.entries({

@@ -34,6 +34,25 @@ test('reads, edits, transitions, deletes and settings changes are recorded; refu
   assert.ok(entries.every((e) => Date.parse(e.occurredAt) > 0));
 });
 
+test('a caller polling an asset leaves one read per AUDIT_READ_INTERVAL (1 h by default); changes and other callers are recorded', async () => {
+  const asset = await seedAsset(harness.platform, { projectId: 'audited', editorialState: 'draft' });
+  const actions = async () => (await call('admin', 'GET', `/projects/audited/audit?targetId=${asset.id}`)).body.entries.map((e: Entry) => [e.action, e.actor]);
+  for (let i = 0; i < 3; i += 1) assert.equal((await call('editor', 'GET', `/assets/${asset.id}`)).status, 200);
+  await call('editor', 'PATCH', `/assets/${asset.id}`, { title: 'Leído tres veces' });
+  await call('editor', 'PATCH', `/assets/${asset.id}`, { title: 'Editado dos veces' });
+  await call('editor', 'GET', `/assets/${asset.id}`);
+  await call('producer', 'GET', `/assets/${asset.id}`);
+  await call('producer', 'GET', `/assets/${asset.id}`);
+  assert.deepEqual(await actions(), [['asset.read', 'producer'], ['asset.edited', 'editor'], ['asset.edited', 'editor'], ['asset.read', 'editor']]);
+  const reads = (await call('admin', 'GET', `/projects/audited/audit?targetId=${asset.id}&action=asset.read`)).body.entries as Entry[];
+  assert.ok(reads.every((e) => e.address === '198.51.100.7' && JSON.stringify(e.details) === '{}'), JSON.stringify(reads));
+  // the editor's read recorded more than an interval ago: the next read is recorded again
+  await harness.platform.db.updateTable('audit_log').set({ occurred_at: new Date(Date.now() - 3601_000) }).where('target_id', '=', asset.id).where('actor', '=', 'editor').where('action', '=', 'asset.read').execute();
+  await call('editor', 'GET', `/assets/${asset.id}`);
+  await call('editor', 'GET', `/assets/${asset.id}`);
+  assert.deepEqual((await actions()).filter(([action]: string[]) => action === 'asset.read'), [['asset.read', 'editor'], ['asset.read', 'producer'], ['asset.read', 'editor']]);
+});
+
 test('only admins read the log; filters, cursor paging and bad queries', async () => {
   for (let i = 0; i < 5; i += 1) await appendAudit(harness.platform.db, [{ project_id: 'newsroom', actor: `reader-${i % 2}`, via: 'api', action: 'asset.read', target_type: 'asset', target_id: `t${i}`, address: null, details: {} }]);
   assert.equal((await call('editor', 'GET', '/projects/newsroom/audit')).status, 403);

@@ -6,8 +6,8 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import * as v from 'valibot';
 import { findAsset } from '../../shared/db/assets.ts';
-import { appendAudit, pruneAudit, queryAudit } from '../../shared/db/audit.ts';
-import { AUDIT_ACTIONS, type AuditAction, auditCutoff, auditedRequest } from '../../shared/domain/audit.ts';
+import { appendAudit, appendAuditUnlessSince, pruneAudit, queryAudit } from '../../shared/db/audit.ts';
+import { AUDIT_ACTIONS, type AuditAction, auditCutoff, auditedRequest, readRecordedSince } from '../../shared/domain/audit.ts';
 import { projectsWhere } from '../../shared/domain/permissions.ts';
 import type { AppEnv } from '../../shared/http/app.ts';
 import { authorize } from '../../shared/http/access.ts';
@@ -27,10 +27,15 @@ export interface AuditRecord {
   via?: 'api' | 'share-link';
 }
 
-/** Writes one entry for the request in `c` (its caller and address). */
+/**
+ * Writes one entry for the request in `c` (its caller and address); an asset read only when the caller's last
+ * read of it is older than AUDIT_READ_INTERVAL (readRecordedSince).
+ */
 export async function recordAudit(c: Context<AppEnv>, platform: Platform, record: AuditRecord): Promise<void> {
-  await appendAudit(platform.db, [{
+  const now = new Date();
+  const entry = {
     project_id: record.projectId,
+    occurred_at: now,
     actor: record.actor ?? c.get('principal')?.subject ?? 'anonymous',
     via: record.via ?? 'api',
     action: record.action,
@@ -38,7 +43,10 @@ export async function recordAudit(c: Context<AppEnv>, platform: Platform, record
     target_id: record.targetId,
     address: clientIp(c, platform.config.rateLimits.trustedProxyHops) ?? null,
     details: record.details ?? {},
-  }]);
+  };
+  const since = readRecordedSince(record.action, now, platform.config.auditReadIntervalSeconds);
+  if (since) await appendAuditUnlessSince(platform.db, entry, since);
+  else await appendAudit(platform.db, [entry]);
   pruneNowAndThen(platform);
 }
 

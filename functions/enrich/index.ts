@@ -56,16 +56,24 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
       return result;
     };
 
-    const objects = await step('objects', noFrames, () => findObjects(frames));
-    if (objects) await saveLabels(platform.db, asset.id, objects.model, objects.labels);
-    const faces = await step('faces', noFrames, () => findFaces(frames));
-    if (faces) await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces, reclusterFaces);
-    const text = await step('ocr', noFrames, () => readText(frames));
+    // The models of this process (objects, faces, CLIP) take turns; OCR (Tesseract) and speech do most of their
+    // work in processes of their own, so they run beside them and the slowest part alone sets the time.
+    const inProcess = async () => {
+      const objects = await step('objects', noFrames, () => findObjects(frames));
+      if (objects) await saveLabels(platform.db, asset.id, objects.model, objects.labels);
+      const faces = await step('faces', noFrames, () => findFaces(frames));
+      if (faces) await replaceFaces(platform.db, asset.project_id, asset.id, faces.faces, reclusterFaces);
+      const embedding = await step('embedding', noFrames, () => embedFrames(frames, platform.config.models, platform.config.search.embeddingDimensions));
+      if (embedding) await saveEmbedding(platform.db, asset.id, embedding.model, embedding.vector);
+      return objects;
+    };
+    const [objects, text, speech] = await allSettled([
+      inProcess(),
+      step('ocr', noFrames, () => readText(frames)),
+      step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!, platform.config.speech)),
+    ]);
     if (text) ai.ocr = text.ocr;
-    const speech = await step('speech', sound ? undefined : 'no sound to transcribe', () => transcribe(sound!, platform.config.speech));
     if (speech) ai.transcript = speech.transcript;
-    const embedding = await step('embedding', noFrames, () => embedFrames(frames, platform.config.models, platform.config.search.embeddingDimensions));
-    if (embedding) await saveEmbedding(platform.db, asset.id, embedding.model, embedding.vector);
 
     // what a part found before stays when it is switched off or failed this time
     const previous = (metadata.ai ?? {}) as AiMetadata;
@@ -80,6 +88,14 @@ const enrichRendered: EventHandler<'io.mediateca.asset.rendered'> = async (event
     await rm(workDir, { recursive: true, force: true });
   }
 };
+
+/** Like Promise.all, but a rejection waits for the others to settle: they read files the caller then removes. */
+async function allSettled<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
 
 /** The images and the sound the models look at, downloaded from the renditions (never the multi-GB master). */
 async function gatherInputs(platform: Platform, asset: Asset, technical: Record<string, any>, renditions: Rendition[], workDir: string): Promise<{ frames: Frame[]; sound?: string }> {

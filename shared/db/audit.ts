@@ -1,6 +1,6 @@
 // The audit log: an append-only table (never updated; rows leave only when older than the retention period),
 // read by admins newest first with a cursor (the row id) and filters.
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { type Insertable, type Kysely, type Transaction, sql } from 'kysely';
 import type { AuditEntry, AuditLogTable, DB } from './schema.ts';
 
 export type NewAuditEntry = Omit<Insertable<AuditLogTable>, 'id' | 'occurred_at'> & { occurred_at?: Date };
@@ -8,6 +8,37 @@ export type NewAuditEntry = Omit<Insertable<AuditLogTable>, 'id' | 'occurred_at'
 export async function appendAudit(db: Kysely<DB> | Transaction<DB>, entries: NewAuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await db.insertInto('audit_log').values(entries.map((e) => ({ ...e, occurred_at: e.occurred_at ?? new Date() }))).execute();
+}
+
+/**
+ * Appends the entry unless an entry with the same action, actor and target was recorded after `since` (one
+ * statement, so concurrent processes rarely both write; the partial index of migration 0065 finds the last
+ * read). True when it was written.
+ */
+export async function appendAuditUnlessSince(db: Kysely<DB> | Transaction<DB>, entry: NewAuditEntry, since: Date): Promise<boolean> {
+  const result = await db
+    .insertInto('audit_log')
+    .columns(['project_id', 'occurred_at', 'actor', 'via', 'action', 'target_type', 'target_id', 'address', 'details'])
+    .expression(db
+      .selectNoFrom([
+        sql<string>`${entry.project_id}::text`.as('project_id'),
+        sql<Date>`${entry.occurred_at ?? new Date()}::timestamptz`.as('occurred_at'),
+        sql<string>`${entry.actor}::text`.as('actor'),
+        sql<string>`${entry.via}::text`.as('via'),
+        sql<string>`${entry.action}::text`.as('action'),
+        sql<string>`${entry.target_type}::text`.as('target_type'),
+        sql<string>`${entry.target_id}::text`.as('target_id'),
+        sql<string | null>`${entry.address ?? null}::text`.as('address'),
+        sql<unknown>`${entry.details ?? {}}::jsonb`.as('details'),
+      ])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('audit_log')
+        .select(sql.lit(1).as('one'))
+        .where('action', '=', entry.action)
+        .where('target_id', '=', entry.target_id)
+        .where('actor', '=', entry.actor)
+        .where('occurred_at', '>', since)))))
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 export interface AuditQuery {

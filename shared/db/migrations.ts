@@ -706,6 +706,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('assets_project_title').on('assets').columns(['project_id', 'title', 'id']).execute();
     },
   },
+  '0065_audit_reads_by_caller': {
+    // GET /assets/:id records a caller's read of an asset once per AUDIT_READ_INTERVAL: the last one is looked up
+    // by asset and caller on every read.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('audit_log_reads').on('audit_log').columns(['target_id', 'actor', 'occurred_at']).where(sql.ref('action'), '=', 'asset.read').execute();
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {

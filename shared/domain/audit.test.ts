@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AUDIT_ACTIONS, auditCutoff, auditedRequest, isAuditAction } from './audit.ts';
+import { AUDIT_ACTIONS, auditCutoff, auditedRequest, isAuditAction, readRecordedSince } from './audit.ts';
 
 test('asset routes map to audit actions only when they succeeded', () => {
   assert.deepEqual(auditedRequest('GET', '/assets/:id', 200), { action: 'asset.read', target: 'asset' });
@@ -27,4 +27,12 @@ test('every mapped action is a known action', () => {
 test('retention: the cutoff is now minus the period', () => {
   assert.deepEqual(auditCutoff(new Date('2026-01-31T00:00:00Z'), 30 * 86400), new Date('2026-01-01T00:00:00Z'));
   assert.equal(auditCutoff(new Date(), 0), undefined);
+});
+
+test('reads are recorded once per interval; other actions and a zero interval always', () => {
+  const now = new Date('2026-01-31T12:00:00Z');
+  assert.deepEqual(readRecordedSince('asset.read', now, 3600), new Date('2026-01-31T11:00:00Z'));
+  assert.equal(readRecordedSince('asset.read', now, 0), undefined);
+  assert.equal(readRecordedSince('asset.edited', now, 3600), undefined);
+  assert.equal(readRecordedSince('share.downloaded', now, 3600), undefined);
 });

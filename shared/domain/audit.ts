@@ -61,6 +61,16 @@ export function auditedRequest(method: string, routePath: string, status: number
   return AUDITED_ROUTES[`${method.toUpperCase()} ${routePath}`];
 }
 
+/**
+ * A caller's read of an asset is recorded unless the same caller's read of it was recorded after this instant:
+ * a client polling an asset leaves one entry per interval, not one per poll. Undefined (interval 0): every read.
+ * Changes and the other actions are always recorded.
+ */
+export function readRecordedSince(action: AuditAction, now: Date, intervalSeconds: number): Date | undefined {
+  if (action !== 'asset.read' || intervalSeconds <= 0) return undefined;
+  return new Date(now.getTime() - intervalSeconds * 1000);
+}
+
 /** Entries older than this instant are pruned (retention in seconds; 0 keeps everything). */
 export function auditCutoff(now: Date, retentionSeconds: number): Date | undefined {
   if (retentionSeconds <= 0) return undefined;

@@ -7,6 +7,7 @@ import { searchConformanceSuite } from '../../test/support/search-conformance.ts
 import { encodeCursor } from './cursor.ts';
 import { PostgresSearchIndex, recountSearchRollups } from './postgres.ts';
 import { InvalidCursor, type SearchDocument } from './search-index.ts';
+import { interleaved } from '../../test/support/interleave.ts';
 
 searchConformanceSuite('Postgres on PGlite', async () => {
   const database = await openDatabase('memory://');
@@ -65,6 +66,26 @@ describe('PostgresSearchIndex', () => {
     const row = await database.db.selectFrom('search_documents').select('document').where('asset_id', '=', assetId).executeTakeFirstOrThrow();
     assert.equal((row.document as { transcript: string }).transcript, transcript, 'the document keeps the full text');
   });
+});
+
+test('PGlite: a write queued while a search runs waits for all of its statements', async () => {
+  const database = await openDatabase('memory://');
+  try {
+    const writer = new PostgresSearchIndex(database.db);
+    const doc = (title: string): SearchDocument => ({ assetId: randomUUID(), projectId: 'p', mediaType: 'image', state: 'ready', title, description: '', tags: [], filename: `${title}.jpg`, createdAt: new Date(), fields: {} });
+    await writer.upsertMany([doc('uno'), doc('dos')]);
+    const hook = interleaved(database.db, () => writer.upsert(doc('tres')), { await: false });
+    const index = new PostgresSearchIndex(hook.db);
+    await index.search({ projectIds: ['nadie'], filters: {}, facets: [], limit: 1 });
+    // after the page's statement, before the count's
+    hook.arm(1);
+    const result = await index.search({ projectIds: ['p'], filters: {}, facets: [], limit: 10 });
+    await hook.written();
+    assert.equal(result.hits.length, 2);
+    assert.equal(result.total, 2, 'the count ran before the write');
+  } finally {
+    await database.close();
+  }
 });
 
 describe('PostgresSearchIndex beyond newestMatches (approximate: true only)', () => {

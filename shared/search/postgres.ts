@@ -121,12 +121,23 @@ export class PostgresSearchIndex implements SearchIndex {
     await this.db.deleteFrom(this.table).where('asset_id', '=', assetId).execute();
   }
 
-  search(query: SearchQuery): Promise<SearchResult> {
-    return searchByMode(query, {
-      textSearch: (q) => this.textSearch(q),
-      queryVector: (q) => this.queryVector(q),
-      rankedSearch: (q, mode, vector) => this.rankedSearch(q, mode, vector),
+  /**
+   * The statements of one search (page, count, facets, documents) run in one read-only REPEATABLE READ
+   * transaction, so they all see one snapshot: a write committed between them cannot make the total disagree with
+   * the hits. On server PostgreSQL that is what the isolation level gives; PGlite has one connection, which the
+   * transaction holds for the whole search, so no other statement can run between them either. Inside a caller's
+   * transaction (inTransaction) the search sees that transaction's snapshot.
+   */
+  async search(query: SearchQuery): Promise<SearchResult> {
+    // detected once, outside the transaction, so that this index (not a bound copy) remembers the dimensions
+    await this.vectorDimensions();
+    const searchIn = (index: PostgresSearchIndex) => searchByMode(query, {
+      textSearch: (q) => index.textSearch(q),
+      queryVector: (q) => index.queryVector(q),
+      rankedSearch: (q, mode, vector) => index.rankedSearch(q, mode, vector),
     });
+    if (this.db.isTransaction) return searchIn(this);
+    return this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => searchIn(this.inTransaction(trx)));
   }
 
   /** The query vector in pgvector's text form: the caller's, or the stored embedding of the "more like this" asset. */
@@ -195,12 +206,11 @@ export class PostgresSearchIndex implements SearchIndex {
    */
   private async nearest(query: SearchQuery, vector: string, k: number): Promise<Fused[]> {
     const distance = sql<number>`embedding <=> ${vector}::vector`;
-    const rows = await this.db.transaction().execute(async (trx) => {
-      await sql`select set_config('hnsw.ef_search', ${String(EF_SEARCH)}, true), set_config('hnsw.iterative_scan', 'strict_order', true)`.execute(trx);
-      let nearest = this.matches(query, undefined, trx).select('asset_id').select(distance.as('distance')).where(sql<SqlBool>`embedding is not null`);
-      if (query.moreLikeAssetId) nearest = nearest.where(sql<SqlBool>`asset_id::text <> ${query.moreLikeAssetId}`);
-      return nearest.orderBy(distance).limit(k).execute();
-    });
+    // local to the search's transaction (search)
+    await sql`select set_config('hnsw.ef_search', ${String(EF_SEARCH)}, true), set_config('hnsw.iterative_scan', 'strict_order', true)`.execute(this.db);
+    let nearest = this.matches(query, undefined).select('asset_id').select(distance.as('distance')).where(sql<SqlBool>`embedding is not null`);
+    if (query.moreLikeAssetId) nearest = nearest.where(sql<SqlBool>`asset_id::text <> ${query.moreLikeAssetId}`);
+    const rows = await nearest.orderBy(distance).limit(k).execute();
     return rows.map((row) => ({ id: row.asset_id, score: 1 - Number(row.distance) })).sort(byScoreThenId);
   }
 
@@ -444,9 +454,9 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   /** Every document the query matches (scope, text, filters): the base of the page, the total and the facets. */
-  private matches(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined, db: Kysely<DB> = this.db) {
+  private matches(query: SearchQuery, tsquery: RawBuilder<unknown> | undefined) {
     const { filters } = query;
-    let matches = db.selectFrom(this.table).where('project_id', 'in', query.projectIds);
+    let matches = this.db.selectFrom(this.table).where('project_id', 'in', query.projectIds);
     if (tsquery) matches = matches.where(sql<SqlBool>`tsv @@ ${tsquery}`);
     if (filters.mediaType?.length) matches = matches.where('media_type', 'in', filters.mediaType);
     if (filters.projectId?.length) matches = matches.where('project_id', 'in', filters.projectId);

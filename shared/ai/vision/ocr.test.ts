@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { before, describe, test } from 'node:test';
 import { requireServer } from '../../../test/support/servers.ts';
-import { foldText, renderBlank, renderScene, renderText, TEXT_LINES } from '../../../test/support/vision-fixtures.ts';
-import { parseTsvPages, recognizeText } from './ocr.ts';
+import { foldText, humanSample, renderBlank, renderScene, renderText, TEXT_LINES } from '../../../test/support/vision-fixtures.ts';
+import { parseTsvPages, recognizeText, shareOut } from './ocr.ts';
 
 /** Tesseract with the Spanish and English data, as .ci/run installs it from Debian. */
 async function tesseractWithSpanishAndEnglish(): Promise<void> {
@@ -72,6 +72,35 @@ describe('recognizeText (PaddleOCR detection + Tesseract spa+eng)', { skip: !has
 
   test('a blank frame has no text', async () => {
     assert.deepEqual(await recognizeText(await renderBlank()), { text: '', lines: [], languages: ['spa', 'eng'] });
+  });
+});
+
+describe('lines read by several Tesseract runs at once', { skip: !hasTesseract }, () => {
+  // every OCR fixture: the rendered lines and scene, and the photos with the most text (screenshots with 11 and 20 lines)
+  const fixtures: [string, () => Promise<Buffer | string>][] = [
+    ['text at 14 px', () => renderText(TEXT_LINES, 14)],
+    ['text at 32 px', () => renderText(TEXT_LINES, 32)],
+    ['scene', () => renderScene()],
+    ['screenshot-facedetect.jpg', async () => humanSample('screenshot-facedetect.jpg')],
+    ['screenshot-faceid.jpg', async () => humanSample('screenshot-faceid.jpg')],
+    ['samples.jpg (no text)', async () => humanSample('samples.jpg')],
+  ];
+  for (const [name, fixture] of fixtures) {
+    test(`${name}: the same lines, words and boxes as one run reading them all`, async () => {
+      const image = await fixture();
+      const one = await recognizeText(image, { processes: 1 });
+      const three = await recognizeText(image, { processes: 3 });
+      assert.deepEqual(three, one);
+    });
+  }
+});
+
+describe('shareOut', () => {
+  test('largest first to the least loaded group; groups keep their items in order and empty only without items', () => {
+    assert.deepEqual(shareOut([5, 1, 4, 2, 3], 2), [[0, 1, 3], [2, 4]]);
+    assert.deepEqual(shareOut([1, 1], 4), [[0], [1]]);
+    assert.deepEqual(shareOut([7], 1), [[0]]);
+    assert.deepEqual(shareOut([], 2), [[]]);
   });
 });
 

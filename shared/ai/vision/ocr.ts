@@ -4,7 +4,7 @@
 // Spanish accents ("Canción" → "Cancion", "Niño" → "Nino"), so it is not used.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulkhead } from 'cockatiel';
 import sharp from 'sharp';
@@ -31,6 +31,8 @@ export interface RecognizeTextOptions {
   languages?: string[];
   /** drop lines read with less confidence than this, 0..1 (default 0.5: below it, it is texture read as letters) */
   minConfidence?: number;
+  /** Tesseract runs at once, each reading its share of the lines on one thread (default: one per core) */
+  processes?: number;
 }
 
 /** Long side the image is decoded to; text smaller than ~10 px at this size is not found. */
@@ -39,7 +41,7 @@ const MAX_SIDE = 1600;
 const MIN_LINE_HEIGHT = 48;
 const TESSERACT_TIMEOUT_MS = 120_000;
 
-/** One image at a time per process: detection uses every core, and each call starts a Tesseract process. */
+/** One image at a time per process: detection uses every core, and so do its Tesseract runs (one per core). */
 export const ocrQueue = bulkhead(1, 256);
 
 export function recognizeText(image: ImageInput, options: RecognizeTextOptions = {}): Promise<OcrResult> {
@@ -48,7 +50,7 @@ export function recognizeText(image: ImageInput, options: RecognizeTextOptions =
   return ocrQueue.execute(async () => {
     const rgb = await decodeRgb(image, MAX_SIDE);
     const regions = await findTextRegions(rgb);
-    const read = await readLines(rgb, regions, languages);
+    const read = await readLines(rgb, regions, languages, options.processes ?? availableParallelism());
     const lines = regions
       .map((region, i) => ({ text: read[i]!.text, confidence: read[i]!.confidence, box: clampBox([region.left / rgb.width, region.top / rgb.height, region.width / rgb.width, region.height / rgb.height]) }))
       .filter((line) => line.text !== '' && line.confidence >= minConfidence);
@@ -125,27 +127,54 @@ function readingOrder(regions: Region[]): Region[] {
   return rows.flatMap((row) => row.sort((a, b) => a.left - b.left));
 }
 
-/** Reads every region with one Tesseract run: each crop is a page of an image list, read as a single line. */
-async function readLines(rgb: RgbImage, regions: Region[], languages: string[]): Promise<{ text: string; confidence: number }[]> {
+/**
+ * Reads every region with Tesseract, each crop a page of an image list read as a single line. The crops are
+ * shared out, by their width once scaled (what a line costs to read), among one single-threaded Tesseract run per
+ * core: a line's LSTM gains little from Tesseract's OpenMP threads, and their spin-waiting made a run 3–5× slower
+ * on a busy machine (docs/benchmarks.md).
+ */
+async function readLines(rgb: RgbImage, regions: Region[], languages: string[], processes: number): Promise<{ text: string; confidence: number }[]> {
   if (regions.length === 0) return [];
   const dir = await mkdtemp(join(tmpdir(), 'mediateca-ocr-'));
   try {
+    const widths: number[] = [];
     const files: string[] = [];
     for (const [i, region] of regions.entries()) {
       let crop = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).extract(region).greyscale();
       // Only small text is enlarged: resampling text that is already large enough lost accents in the measurements.
-      if (region.height < MIN_LINE_HEIGHT) crop = crop.resize({ height: Math.round(MIN_LINE_HEIGHT * 4 / 3) });
+      const enlarged = region.height < MIN_LINE_HEIGHT ? Math.round(MIN_LINE_HEIGHT * 4 / 3) : undefined;
+      if (enlarged) crop = crop.resize({ height: enlarged });
+      widths.push(enlarged ? (region.width * enlarged) / region.height : region.width);
       const file = join(dir, `${i}.png`);
       await crop.png().toFile(file);
       files.push(file);
     }
-    const list = join(dir, 'images.txt');
-    await writeFile(list, `${files.join('\n')}\n`);
-    const tsv = await tesseract([list, 'stdout', '-l', languages.join('+'), '--psm', '7', 'tsv']);
-    return parseTsvPages(tsv, regions.length);
+    const read = new Array<{ text: string; confidence: number }>(regions.length);
+    await Promise.all(shareOut(widths, processes).map(async (pages, run) => {
+      const list = join(dir, `images-${run}.txt`);
+      await writeFile(list, `${pages.map((page) => files[page]).join('\n')}\n`);
+      const tsv = await tesseract([list, 'stdout', '-l', languages.join('+'), '--psm', '7', 'tsv']);
+      parseTsvPages(tsv, pages.length).forEach((line, i) => (read[pages[i]!] = line));
+    }));
+    return read;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Item indexes shared out among at most `runs` groups of about equal cost (the largest first, each to the group
+ * with the least so far); each group in ascending order, none empty unless there are no items.
+ */
+export function shareOut(costs: number[], runs: number): number[][] {
+  const groups = Array.from({ length: Math.max(1, Math.min(runs, costs.length)) }, () => ({ cost: 0, items: [] as number[] }));
+  const largestFirst = costs.map((cost, i) => ({ cost, i })).sort((a, b) => b.cost - a.cost || a.i - b.i);
+  for (const { cost, i } of largestFirst) {
+    const least = groups.reduce((best, group) => (group.cost < best.cost ? group : best));
+    least.cost += cost;
+    least.items.push(i);
+  }
+  return groups.map((group) => group.items.sort((a, b) => a - b));
 }
 
 /** Words of a Tesseract TSV (level 5 rows) joined per page, with the mean word confidence as 0..1. */
@@ -178,7 +207,8 @@ function joinRows(lines: OcrLine[]): string {
 
 function tesseract(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('tesseract', args, { encoding: 'utf8', timeout: TESSERACT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const env = { ...process.env, OMP_THREAD_LIMIT: '1' };
+    execFile('tesseract', args, { encoding: 'utf8', env, timeout: TESSERACT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         return reject(new Error('tesseract is not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-spa tesseract-ocr-eng)'));
