@@ -43,7 +43,7 @@ after(async () => {
 async function call(role: string, method: string, path: string, body?: unknown, target: { request: typeof app.request } = app) {
   const response = await target.request(path, { method, headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, text };
 }
 
 async function receiver() {
@@ -304,6 +304,52 @@ describe('rules', () => {
     clock = new Date(clock.getTime() + 5 * 60_000);
     await run();
     assert.equal((await publications(matching.id))[0].state, 'delivered');
+  });
+
+  test('rules on schema field values and collection membership; an unknown field or a foreign collection is a 400 naming it', async () => {
+    const schema = await call('admin', 'PUT', '/projects/newsroom/schema', { fields: [{ name: 'desk', type: 'enum', options: ['politics', 'sport'] }, { name: 'rating', type: 'number' }] }, assets);
+    assert.equal(schema.status, 200, schema.text);
+    const r = await receiver();
+    const channel = await webhookChannel('cms-field-rules', r);
+    const homepage = await call('editor', 'POST', '/projects/newsroom/collections', { name: 'homepage picks' }, assets);
+    assert.equal(homepage.status, 201, homepage.text);
+
+    const unknown = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'bad', match: { fields: [{ name: 'dsek', values: ['politics'] }] }, channelIds: [channel.id] });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.headers.get('content-type') ?? '', /problem\+json/);
+    assert.match(unknown.body.detail, /dsek/);
+    assert.equal(unknown.body.issues[0].field, 'dsek');
+    const wrongBound = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'bad', match: { fields: [{ name: 'rating', min: '2026-01-01' }] }, channelIds: [channel.id] });
+    assert.equal(wrongBound.status, 400);
+    assert.match(wrongBound.body.detail, /rating/);
+    const noCondition = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'bad', match: { fields: [{ name: 'rating' }] }, channelIds: [channel.id] });
+    assert.equal(noCondition.status, 400);
+    const foreign = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'bad', match: { collections: ['00000000-0000-4000-8000-000000000000'] }, channelIds: [channel.id] });
+    assert.equal(foreign.status, 400);
+    assert.match(foreign.body.detail, /00000000-0000-4000-8000-000000000000/);
+
+    const byField = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'rated politics', match: { fields: [{ name: 'desk', values: ['politics'] }, { name: 'rating', min: 4 }] }, channelIds: [channel.id] });
+    assert.equal(byField.status, 201, byField.text);
+    const byCollection = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'homepage', match: { collections: [homepage.body.id] }, channelIds: [channel.id] });
+    assert.equal(byCollection.status, 201, byCollection.text);
+    assert.deepEqual(byCollection.body.match, { collections: [homepage.body.id] });
+
+    const rated = await storedAsset('in_review', ['field-rules']);
+    const lowRated = await storedAsset('in_review', ['field-rules']);
+    const picked = await storedAsset('in_review', ['field-rules']);
+    for (const [asset, fields] of [[rated, { desk: 'politics', rating: 5 }], [lowRated, { desk: 'politics', rating: 2 }], [picked, { desk: 'sport' }]] as const) {
+      const edited = await call('editor', 'PATCH', `/assets/${asset.id}`, { fields }, assets);
+      assert.equal(edited.status, 200, edited.text);
+    }
+    const added = await call('editor', 'POST', `/collections/${homepage.body.id}/assets`, { assetIds: [picked.id] }, assets);
+    assert.equal(added.status, 200, added.text);
+    for (const asset of [rated, lowRated, picked]) assert.equal((await call('producer', 'POST', `/assets/${asset.id}/transitions`, { to: 'approved' }, assets)).status, 200);
+    const approvals = await platform.db.selectFrom('outbox').selectAll().where('type', '=', 'io.mediateca.asset.editorial.approved').where('subject', 'in', [rated.id, lowRated.id, picked.id]).execute();
+    for (const row of approvals) assert.equal((await deliverToFunction((request) => app.fetch(request), toEnvelope(row), platform.eventsSecret)).outcome, 'ack');
+    assert.deepEqual((await publications(rated.id)).map((p) => p.ruleId), [byField.body.id]);
+    assert.deepEqual(await publications(lowRated.id), []);
+    assert.deepEqual((await publications(picked.id)).map((p) => p.ruleId), [byCollection.body.id]);
+    for (const rule of [byField, byCollection]) assert.equal((await call('admin', 'DELETE', `/projects/newsroom/distribution-rules/${rule.body.id}`)).status, 204);
   });
 });
 

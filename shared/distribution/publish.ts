@@ -5,10 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { listRenditions } from '../db/assets.ts';
 import { type NewPublication, changePublication, requestPublications } from '../db/distribution.ts';
+import { collectionIdsOf } from '../db/collections.ts';
 import { listLabels } from '../db/enrichment.ts';
 import type { Asset, ChannelRow, DB, DistributionRule, Publication } from '../db/schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
 import { type EventEnvelope, newEvent } from '../events/envelope.ts';
+import { type RuleFacts, type RuleMatch, needsCollections, needsLabels, ruleMatches } from './rules.ts';
 
 export const DISTRIBUTION_EVENTS = {
   requested: 'io.mediateca.distribution.requested',
@@ -112,25 +114,15 @@ export function retractedEvent(publication: Publication, reason: string) {
   return newEvent(DISTRIBUTION_EVENTS.retracted, EVENT_SOURCE, { ...publicationRef(publication), reason }, publication.asset_id);
 }
 
-/** What a rule can match on: all of the listed media types (any), tags (every one) and accepted labels (every one). */
-export interface RuleMatch {
-  mediaTypes?: string[];
-  tags?: string[];
-  labels?: string[];
-}
-
+/** The rules (of the asset's project) the asset matches; its labels and collections are read once, and only when a rule asks. */
 export async function rulesMatching(db: Kysely<DB>, rules: DistributionRule[], asset: Asset): Promise<DistributionRule[]> {
-  let labels: Set<string> | undefined;
-  const matching: DistributionRule[] = [];
-  for (const rule of rules) {
-    const match = rule.match as RuleMatch;
-    if (match.mediaTypes?.length && !match.mediaTypes.includes(asset.media_type)) continue;
-    if (match.tags?.length && !match.tags.every((tag) => asset.tags.includes(tag))) continue;
-    if (match.labels?.length) {
-      labels ??= new Set((await listLabels(db, asset.id)).filter((l) => l.status === 'accepted').map((l) => l.label));
-      if (!match.labels.every((label) => labels!.has(label))) continue;
-    }
-    matching.push(rule);
-  }
-  return matching;
+  const matches = rules.map((rule) => rule.match as RuleMatch);
+  const facts: RuleFacts = { mediaType: asset.media_type, tags: asset.tags, fields: asset.fields ?? {} };
+  const [labels, collections] = await Promise.all([
+    matches.some(needsLabels) ? listLabels(db, asset.id) : undefined,
+    matches.some(needsCollections) ? collectionIdsOf(db, asset.id) : undefined,
+  ]);
+  if (labels) facts.acceptedLabels = new Set(labels.filter((l) => l.status === 'accepted').map((l) => l.label));
+  if (collections) facts.collectionIds = new Set(collections);
+  return rules.filter((_, index) => ruleMatches(matches[index]!, facts));
 }
