@@ -15,7 +15,7 @@ import { allFields } from '../../shared/domain/metadata-schema.ts';
 import { projectsWhere } from '../../shared/domain/permissions.ts';
 import { channelProblems } from '../../shared/distribution/adapters/index.ts';
 import { CHANNEL_TYPES, type ChannelType } from '../../shared/distribution/channel.ts';
-import { PublishRefused, publish, publishAll, publishProblem, redrive, retract, rulesMatching } from '../../shared/distribution/publish.ts';
+import { PublishRefused, RIGHTS_EXPIRED, publish, publishAll, publishProblem, redrive, retract, rulesMatching } from '../../shared/distribution/publish.ts';
 import { type RuleMatch, fieldConditionIssues } from '../../shared/distribution/rules.ts';
 import { secretBoxOf } from '../../shared/distribution/secrets.ts';
 import { type DistributionWorker, channelSettings } from '../../shared/distribution/worker.ts';
@@ -27,6 +27,8 @@ import { Problem, badRequest, conflict, notFound } from '../../shared/http/probl
 import { Instant, ProjectId, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 
+/** delivering ones are left to the settle, which sees the expiry (settleDeliveries) */
+const RETRACTED_ON_RIGHTS_EXPIRY: PublicationState[] = ['scheduled', 'pending', 'delivered'];
 const PUBLICATION_STATES: PublicationState[] = ['scheduled', 'pending', 'delivering', 'delivered', 'failed', 'retracting', 'retracted'];
 const RenditionNames = v.pipe(v.array(v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,40}$/, 'a rendition name (original, preview, proxy, poster…)'))), v.maxLength(20));
 const Settings = v.strictObject({
@@ -228,7 +230,7 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
   const handlers: EventHandlers = {
     'io.mediateca.asset.editorial.approved': async (event) => {
       const asset = await findAsset(platform.db, event.data.assetId);
-      if (!asset || publishProblem(asset)) return;
+      if (!asset || publishProblem(asset, now())) return;
       const rules = await rulesMatching(platform.db, await listRules(platform.db, asset.project_id, { enabledOnly: true }), asset);
       const at = now();
       // every channel the matching rules name, in one transaction (one commit per approval)
@@ -245,6 +247,17 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
       }
       if (rules.length) work();
     },
+  };
+  // Rights expiry retracts every live publication of the asset (every version): what never went out is cancelled, what
+  // went out is removed from its channel by the worker. A delivery in progress is retracted when it settles (the
+  // settle reads the asset's rights, settleDeliveries); a redelivered event finds nothing left to retract.
+  handlers['io.mediateca.asset.rights-expired'] = async (event) => {
+    let retracted = 0;
+    for (const publication of await publicationsOfAsset(platform.db, event.data.assetId)) {
+      if (!RETRACTED_ON_RIGHTS_EXPIRY.includes(publication.state)) continue;
+      if (await retract(platform.db, publication, 'rights-expiry', RIGHTS_EXPIRED, now())) retracted++;
+    }
+    if (retracted) work();
   };
   acceptEvents(app, platform, 'distribute', handlers);
 

@@ -147,6 +147,59 @@ export async function changePublication(db: Kysely<DB>, id: string, change: Publ
   });
 }
 
+export interface DeliverySettlement {
+  publication: Pick<Publication, 'id' | 'attempts'>;
+  externalId: string;
+  externalUrl: string | null;
+  checkpoint: Record<string, unknown>;
+  /** the distribution.delivered event */
+  event: EventEnvelope<unknown>;
+}
+
+/**
+ * Settles deliveries that finished together in one statement: each `delivering` publication this worker still leases
+ * becomes `delivered` with its attempt, external id and checkpoint, one history row and its delivered event, unless
+ * its asset's rights have expired meanwhile (the rights-expired event recorded, or the rightsExpiry day `today` begun):
+ * then it goes on to `retracting` at once (a second history row, reason RIGHTS_EXPIRED). The asset row is read FOR
+ * SHARE, so a rights-expired change committing meanwhile is either seen here or waits for this settle and then finds
+ * the publication delivered. Answers the settled rows (a lost lease settles nothing).
+ */
+export async function settleDeliveries(db: Kysely<DB>, owner: string, now: Date, today: string, rightsExpiredReason: string, settlements: DeliverySettlement[]): Promise<Publication[]> {
+  if (settlements.length === 0) return [];
+  const input = JSON.stringify(settlements.map((s) => ({
+    id: s.publication.id, attempts: s.publication.attempts + 1, external_id: s.externalId, external_url: s.externalUrl, checkpoint: s.checkpoint,
+    event_id: s.event.id, event_type: s.event.type, event_source: s.event.source, event_subject: s.event.subject ?? null, event_data: s.event.data, event_time: s.event.time, traceparent: s.event.traceparent ?? null, tracestate: s.event.tracestate ?? null,
+  })));
+  const result = await sql<Publication>`
+    with input as (
+      select * from jsonb_to_recordset(${input}::text::jsonb) as i(id uuid, attempts integer, external_id text, external_url text, checkpoint jsonb, event_id text, event_type text, event_source text, event_subject text, event_data jsonb, event_time timestamptz, traceparent text, tracestate text)
+    ), expired as (
+      select p.id from publications p join assets a on a.id = p.asset_id
+      where p.id in (select id from input) and (a.rights_expired_at is not null or a.fields->>'rightsExpiry' <= ${today})
+      for share of a
+    ), settled as (
+      update publications p set
+        state = case when p.id in (select id from expired) then 'retracting' else 'delivered' end,
+        due_at = case when p.id in (select id from expired) then ${now}::timestamptz else null end,
+        attempts = i.attempts, external_id = i.external_id, external_url = i.external_url, checkpoint = i.checkpoint,
+        delivered_at = ${now}::timestamptz, last_error = null, lease_owner = null, lease_expires_at = null, updated_at = now()
+      from input i
+      where p.id = i.id and p.state = 'delivering' and p.lease_owner = ${owner}
+      returning p.*
+    ), history as (
+      insert into publication_events (publication_id, asset_id, from_state, to_state, reason, attempt, actor)
+      select id, asset_id, 'delivering', 'delivered', null, attempts, ${owner} from settled
+      union all
+      select id, asset_id, 'delivered', 'retracting', ${rightsExpiredReason}, attempts, ${owner} from settled where state = 'retracting'
+    ), events as (
+      insert into outbox (event_id, type, source, subject, data, created_at, traceparent, tracestate)
+      select i.event_id, i.event_type, i.event_source, i.event_subject, i.event_data, i.event_time, i.traceparent, i.tracestate from input i join settled s on s.id = i.id
+      on conflict (event_id) do nothing
+    )
+    select * from settled`.execute(db);
+  return result.rows;
+}
+
 export async function saveCheckpoint(db: Kysely<DB>, id: string, owner: string, checkpoint: Record<string, unknown>): Promise<void> {
   await db.updateTable('publications').set({ checkpoint }).where('id', '=', id).where('lease_owner', '=', owner).execute();
 }

@@ -8,6 +8,7 @@ import { type NewPublication, changePublication, requestPublications } from '../
 import { collectionIdsOf } from '../db/collections.ts';
 import { listLabels } from '../db/enrichment.ts';
 import type { Asset, ChannelRow, DB, DistributionRule, Publication } from '../db/schema.ts';
+import { rightsExpired } from '../domain/metadata-schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
 import { type EventEnvelope, newEvent } from '../events/envelope.ts';
 import { type RuleFacts, type RuleMatch, needsCollections, needsLabels, ruleMatches } from './rules.ts';
@@ -20,14 +21,23 @@ export const DISTRIBUTION_EVENTS = {
 } as const;
 
 /**
- * Why this asset may not be published now, or undefined when it may. The one guard: only approved (the editorial
- * lifecycle, shared/domain/editorial.ts), ready assets that are not deleted.
+ * Why this asset may not be published at `at`, or undefined when it may. The one guard: only approved (the editorial
+ * lifecycle, shared/domain/editorial.ts), ready assets that are not deleted and whose rights have not expired by then
+ * (the rights-expired event recorded, or the rightsExpiry day begun at `at`: the sweep may not have run yet).
  */
-export function publishProblem(asset: Asset): string | undefined {
+export function publishProblem(asset: Asset, at: Date): string | undefined {
   if (asset.deleted_at) return 'the asset is deleted';
   if (asset.state !== 'ready') return `the asset is ${asset.state}; only ready assets are published`;
   if (asset.editorial_state !== 'approved') return `the asset is ${asset.editorial_state.replace('_', ' ')}; only approved assets are published`;
+  if (rightsExpiredAt(asset, at)) return RIGHTS_EXPIRED;
   return undefined;
+}
+
+/** The reason of every refusal and retraction for rights expiry. */
+export const RIGHTS_EXPIRED = 'rights expired';
+
+export function rightsExpiredAt(asset: Asset, at: Date): boolean {
+  return Boolean(asset.rights_expired_at) || rightsExpired(asset.fields ?? {}, at);
 }
 
 export class PublishRefused extends Error {}
@@ -54,7 +64,7 @@ export async function publish(db: Kysely<DB>, asset: Asset, channel: ChannelRow,
  * and the others go on; an asset that may not be published at all throws PublishRefused.
  */
 export async function publishAll(db: Kysely<DB>, asset: Asset, targets: { channel: ChannelRow; request: PublishRequest }[]): Promise<({ publication: Publication; created: boolean; refused?: undefined } | { refused: string; channel: ChannelRow })[]> {
-  const problem = publishProblem(asset);
+  const problem = publishProblem(asset, targets[0]?.request.now ?? new Date());
   if (problem) throw new PublishRefused(problem);
   const available = new Set(['original', ...(await listRenditions(db, asset.id)).map((r) => r.name)]);
   const answers: ({ publication: Publication; created: boolean; refused?: undefined } | { refused: string; channel: ChannelRow })[] = [];
@@ -68,6 +78,10 @@ export async function publishAll(db: Kysely<DB>, asset: Asset, targets: { channe
       continue;
     }
     const notBefore = request.at && request.at > request.now ? request.at : request.now;
+    if (rightsExpiredAt(asset, notBefore)) {
+      answers.push({ refused: `the asset's rights expire (${asset.fields?.rightsExpiry}) before ${notBefore.toISOString()}`, channel });
+      continue;
+    }
     const id = randomUUID();
     const idempotencyKey = `${asset.id}.v${asset.version}.${channel.id}`;
     const state = notBefore > request.now ? 'scheduled' : 'pending';

@@ -27,18 +27,22 @@ import {
 } from 'cockatiel';
 import type { DistributionConfig } from '../config.ts';
 import { findAsset, getMetadata, listRenditions } from '../db/assets.ts';
-import { changePublication, channelsSealedWithOtherKeys, channelsWithDueWork, claimDue, findChannel, releaseClaim, renewLease, replaceCredentials, saveCheckpoint, setBreakerState } from '../db/distribution.ts';
+import { type DeliverySettlement, changePublication, channelsSealedWithOtherKeys, channelsWithDueWork, claimDue, findChannel, releaseClaim, renewLease, replaceCredentials, saveCheckpoint, setBreakerState, settleDeliveries } from '../db/distribution.ts';
 import type { ChannelRow, Publication } from '../db/schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
 import { newEvent } from '../events/envelope.ts';
+import { dayOf } from '../domain/metadata-schema.ts';
 import type { Platform } from '../platform.ts';
 import { openChannel } from './adapters/index.ts';
 import { type AssetSidecar, type Channel, type ChannelType, type DeliveryFile, PermanentDeliveryError, destinationName, isPermanent } from './channel.ts';
 import { distributionAttemptDuration, distributionAttempts, distributionBreakerState, distributionRequestToDelivered } from './metrics.ts';
-import { DISTRIBUTION_EVENTS, publicationRef, publishProblem, retractedEvent } from './publish.ts';
+import { DISTRIBUTION_EVENTS, RIGHTS_EXPIRED, publicationRef, publishProblem, retractedEvent } from './publish.ts';
 import type { SecretBox } from './secrets.ts';
 
 export type ChannelSettings = DistributionConfig['defaults'];
+
+/** the asset's rights expired before this attempt: not delivered, retracted (never a failure, never counts for the breaker) */
+class RightsExpiredError extends PermanentDeliveryError {}
 
 export function channelSettings(config: DistributionConfig, channel: Pick<ChannelRow, 'settings'>): ChannelSettings {
   return { ...config.defaults, ...(channel.settings as Partial<ChannelSettings>) };
@@ -82,6 +86,8 @@ export class DistributionWorker {
   private pollAgain = false;
   private stopping = false;
   private resealing?: Promise<unknown>;
+  private readonly settleQueue: { settlement: DeliverySettlement; resolve: (row: Publication | undefined) => void; reject: (error: unknown) => void }[] = [];
+  private settling?: Promise<void>;
 
   constructor(
     private readonly platform: Platform,
@@ -270,6 +276,12 @@ export class DistributionWorker {
       distributionAttempts.inc({ ...labels, action, outcome: 'ok' });
       distributionAttemptDuration.observe({ ...labels, outcome: 'ok' }, (performance.now() - started) / 1000);
     } catch (error) {
+      if (error instanceof RightsExpiredError) {
+        // an embargo or a retry that ends after the rights expiry: never delivered, retracted as the consumer would
+        distributionAttempts.inc({ ...labels, action, outcome: 'rights-expired' });
+        await this.settleRightsExpired(publication);
+        return;
+      }
       if (isBrokenCircuitError(error)) {
         distributionAttempts.inc({ ...labels, action, outcome: 'breaker-open' });
         await releaseClaim(this.platform.db, publication.id, this.owner, new Date(this.now().getTime() + runtime.settings.breakerHalfOpenMs));
@@ -292,7 +304,8 @@ export class DistributionWorker {
     const { db, store, config } = this.platform;
     const asset = await findAsset(db, publication.asset_id);
     if (!asset) throw new PermanentDeliveryError('the asset no longer exists');
-    const problem = publishProblem(asset);
+    const problem = publishProblem(asset, this.now());
+    if (problem === RIGHTS_EXPIRED) throw new RightsExpiredError(problem);
     if (problem) throw new PermanentDeliveryError(`not published: ${problem}`);
     const [renditionRows, metadata] = await Promise.all([listRenditions(db, asset.id), getMetadata(db, asset.id)]);
     const renditions = new Map(renditionRows.map((r) => [r.name, r]));
@@ -329,16 +342,55 @@ export class DistributionWorker {
   }
 
   private async settleDelivered(channel: ChannelRow, publication: Publication, delivered: { externalId: string; externalUrl?: string; ref: Record<string, unknown> }): Promise<void> {
-    const now = this.now();
-    const settled = await changePublication(this.platform.db, publication.id, {
+    const settled = await this.settleTogether({
+      publication,
+      externalId: delivered.externalId,
+      externalUrl: delivered.externalUrl ?? null,
+      checkpoint: { ref: delivered.ref },
+      event: newEvent(DISTRIBUTION_EVENTS.delivered, EVENT_SOURCE, { ...publicationRef(publication), externalId: delivered.externalId, externalUrl: delivered.externalUrl ?? null }, publication.asset_id),
+    });
+    if (settled) distributionRequestToDelivered.observe({ type: channel.type }, Math.max(0, new Date(settled.delivered_at!).getTime() - new Date(publication.not_before).getTime()) / 1000);
+    this.platform.outboxWritten();
+    // the rights expired while it went out: it is retracted from the channel at once
+    if (settled?.state === 'retracting') void this.pump(this.runtimes.get(channel.id) ?? this.runtimeFor(channel));
+  }
+
+  /**
+   * Group commit: deliveries that finish while a settle statement runs are settled together by the next one (one
+   * round trip for the batch instead of one transaction each).
+   */
+  private settleTogether(settlement: DeliverySettlement): Promise<Publication | undefined> {
+    return new Promise((resolve, reject) => {
+      this.settleQueue.push({ settlement, resolve, reject });
+      this.settling ??= this.settleQueued();
+    });
+  }
+
+  private async settleQueued(): Promise<void> {
+    while (this.settleQueue.length > 0) {
+      const batch = this.settleQueue.splice(0);
+      try {
+        const now = this.now();
+        const rows = await settleDeliveries(this.platform.db, this.owner, now, dayOf(now), RIGHTS_EXPIRED, batch.map((entry) => entry.settlement));
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        for (const entry of batch) entry.resolve(byId.get(entry.settlement.publication.id));
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    this.settling = undefined;
+  }
+
+  private async settleRightsExpired(publication: Publication): Promise<void> {
+    await changePublication(this.platform.db, publication.id, {
       from: ['delivering'],
-      to: 'delivered',
+      to: 'retracted',
       leaseOwner: this.owner,
       actor: this.owner,
-      set: { attempts: publication.attempts + 1, external_id: delivered.externalId, external_url: delivered.externalUrl ?? null, delivered_at: now, due_at: null, last_error: null, checkpoint: { ref: delivered.ref } },
-      events: [newEvent(DISTRIBUTION_EVENTS.delivered, EVENT_SOURCE, { ...publicationRef(publication), externalId: delivered.externalId, externalUrl: delivered.externalUrl ?? null }, publication.asset_id)],
+      reason: RIGHTS_EXPIRED,
+      set: { due_at: null, retracted_at: this.now(), last_error: null },
+      events: [retractedEvent(publication, RIGHTS_EXPIRED)],
     });
-    if (settled) distributionRequestToDelivered.observe({ type: channel.type }, Math.max(0, now.getTime() - new Date(publication.not_before).getTime()) / 1000);
     this.platform.outboxWritten();
   }
 
