@@ -8,7 +8,7 @@ import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { findAsset } from '../../shared/db/assets.ts';
 import { findCollection } from '../../shared/db/collections.ts';
-import { changeRule, createChannel, createRule, deleteChannel, findChannel, findPublication, findRule, listChannels, listPublications, listRules, publicationsOfAsset, ruleVersions, updateChannel } from '../../shared/db/distribution.ts';
+import { changeRule, createChannel, createRule, deleteChannel, findChannel, findChannels, findPublication, findRule, listChannels, listPublications, listRules, publicationsOfAsset, ruleVersions, updateChannel } from '../../shared/db/distribution.ts';
 import { currentSchema } from '../../shared/db/metadata-schemas.ts';
 import type { Asset, ChannelRow, DistributionRule, Publication, PublicationState } from '../../shared/db/schema.ts';
 import { allFields } from '../../shared/domain/metadata-schema.ts';
@@ -235,10 +235,11 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
       const at = now();
       // every channel the matching rules name, in one transaction (one commit per approval)
       const targets: Parameters<typeof publishAll>[2] = [];
+      const channels = new Map((await findChannels(platform.db, asset.project_id, rules.flatMap((rule) => rule.channel_ids))).map((channel) => [channel.id, channel]));
       for (const rule of rules) {
         for (const channelId of rule.channel_ids) {
-          const channel = await findChannel(platform.db, channelId);
-          if (!channel || channel.project_id !== asset.project_id) continue;
+          const channel = channels.get(channelId);
+          if (!channel) continue;
           targets.push({ channel, request: { at: new Date(at.getTime() + rule.delay_minutes * 60_000), actor: `rule:${rule.id}`, ruleId: rule.id, now: at } });
         }
       }

@@ -25,7 +25,7 @@ export const DISTRIBUTION_EVENTS = {
  * lifecycle, shared/domain/editorial.ts), ready assets that are not deleted and whose rights have not expired by then
  * (the rights-expired event recorded, or the rightsExpiry day begun at `at`: the sweep may not have run yet).
  */
-export function publishProblem(asset: Asset, at: Date): string | undefined {
+export function publishProblem(asset: Pick<Asset, 'deleted_at' | 'state' | 'editorial_state' | 'rights_expired_at' | 'fields'>, at: Date): string | undefined {
   if (asset.deleted_at) return 'the asset is deleted';
   if (asset.state !== 'ready') return `the asset is ${asset.state}; only ready assets are published`;
   if (asset.editorial_state !== 'approved') return `the asset is ${asset.editorial_state.replace('_', ' ')}; only approved assets are published`;
@@ -36,7 +36,7 @@ export function publishProblem(asset: Asset, at: Date): string | undefined {
 /** The reason of every refusal and retraction for rights expiry. */
 export const RIGHTS_EXPIRED = 'rights expired';
 
-export function rightsExpiredAt(asset: Asset, at: Date): boolean {
+export function rightsExpiredAt(asset: Pick<Asset, 'rights_expired_at' | 'fields'>, at: Date): boolean {
   return Boolean(asset.rights_expired_at) || rightsExpired(asset.fields ?? {}, at);
 }
 
@@ -66,13 +66,15 @@ export async function publish(db: Kysely<DB>, asset: Asset, channel: ChannelRow,
 export async function publishAll(db: Kysely<DB>, asset: Asset, targets: { channel: ChannelRow; request: PublishRequest }[]): Promise<({ publication: Publication; created: boolean; refused?: undefined } | { refused: string; channel: ChannelRow })[]> {
   const problem = publishProblem(asset, targets[0]?.request.now ?? new Date());
   if (problem) throw new PublishRefused(problem);
-  const available = new Set(['original', ...(await listRenditions(db, asset.id)).map((r) => r.name)]);
+  const wanted = targets.map(({ channel, request }) => request.renditions ?? (channel.renditions.length ? channel.renditions : ['original']));
+  // the renditions are read only when a channel takes more than the original (an approval to plain channels: no read)
+  const available = new Set(['original', ...(wanted.flat().some((name) => name !== 'original') ? (await listRenditions(db, asset.id)).map((r) => r.name) : [])]);
   const answers: ({ publication: Publication; created: boolean; refused?: undefined } | { refused: string; channel: ChannelRow })[] = [];
   const requests: { publication: NewPublication; events: EventEnvelope<unknown>[] }[] = [];
   const slots: number[] = [];
-  for (const { channel, request } of targets) {
-    const wanted = request.renditions ?? (channel.renditions.length ? channel.renditions : ['original']);
-    const missing = wanted.filter((name) => !available.has(name));
+  for (const [index, { channel, request }] of targets.entries()) {
+    const renditions = wanted[index]!;
+    const missing = renditions.filter((name) => !available.has(name));
     if (missing.length) {
       answers.push({ refused: `the asset has no ${missing.join(', ')} (it has ${[...available].join(', ')})`, channel });
       continue;
@@ -88,8 +90,8 @@ export async function publishAll(db: Kysely<DB>, asset: Asset, targets: { channe
     slots.push(answers.length);
     answers.push(undefined as never);
     requests.push({
-      publication: { id, project_id: asset.project_id, asset_id: asset.id, asset_version: asset.version, channel_id: channel.id, idempotency_key: idempotencyKey, renditions: wanted, requested_by: request.actor, rule_id: request.ruleId ?? null, not_before: notBefore, state },
-      events: [newEvent(DISTRIBUTION_EVENTS.requested, EVENT_SOURCE, { ...publicationRef({ id, asset_id: asset.id, project_id: asset.project_id, asset_version: asset.version, channel_id: channel.id }), notBefore: notBefore.toISOString(), renditions: wanted }, asset.id)],
+      publication: { id, project_id: asset.project_id, asset_id: asset.id, asset_version: asset.version, channel_id: channel.id, idempotency_key: idempotencyKey, requested_by: request.actor, rule_id: request.ruleId ?? null, not_before: notBefore, state, renditions },
+      events: [newEvent(DISTRIBUTION_EVENTS.requested, EVENT_SOURCE, { ...publicationRef({ id, asset_id: asset.id, project_id: asset.project_id, asset_version: asset.version, channel_id: channel.id }), notBefore: notBefore.toISOString(), renditions }, asset.id)],
     });
   }
   const results = await requestPublications(db, requests);

@@ -26,8 +26,7 @@ import {
   timeout,
 } from 'cockatiel';
 import type { DistributionConfig } from '../config.ts';
-import { findAsset, getMetadata, listRenditions } from '../db/assets.ts';
-import { type DeliverySettlement, changePublication, channelsSealedWithOtherKeys, channelsWithDueWork, claimDue, findChannel, releaseClaim, renewLease, replaceCredentials, saveCheckpoint, setBreakerState, settleDeliveries } from '../db/distribution.ts';
+import { type ClaimedPublication, type DeliverySettlement, changePublication, channelsSealedWithOtherKeys, channelsWithDueWork, claimDue, releaseClaim, renewLease, replaceCredentials, saveCheckpoint, setBreakerState, settleDeliveries } from '../db/distribution.ts';
 import type { ChannelRow, Publication } from '../db/schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
 import { newEvent } from '../events/envelope.ts';
@@ -138,11 +137,7 @@ export class DistributionWorker {
   async poll(): Promise<void> {
     const now = this.now();
     const pumps: Promise<void>[] = [];
-    for (const { channel_id } of await channelsWithDueWork(this.platform.db, now)) {
-      const channel = await findChannel(this.platform.db, channel_id);
-      if (!channel) continue;
-      pumps.push(this.pump(this.runtimeFor(channel)));
-    }
+    for (const channel of await channelsWithDueWork(this.platform.db, now)) pumps.push(this.pump(this.runtimeFor(channel)));
     await Promise.all(pumps);
   }
 
@@ -242,7 +237,7 @@ export class DistributionWorker {
     return runtime;
   }
 
-  private async run(channel: ChannelRow, runtime: ChannelRuntime, publication: Publication): Promise<void> {
+  private async run(channel: ChannelRow, runtime: ChannelRuntime, publication: ClaimedPublication): Promise<void> {
     const action = publication.state === 'retracting' ? 'retract' : 'deliver';
     const labels = { channel: channel.name, type: channel.type };
     const started = performance.now();
@@ -260,7 +255,7 @@ export class DistributionWorker {
               await this.settleRetracted(publication);
               return;
             }
-            const { files, sidecar } = await this.contents(publication);
+            const { files, sidecar } = this.contents(publication);
             const delivered = await adapter.deliver({
               idempotencyKey: publication.idempotency_key,
               asset: sidecar,
@@ -299,15 +294,14 @@ export class DistributionWorker {
     if (this.runtimes.get(runtime.channel.id) === runtime) this.runtimes.delete(runtime.channel.id);
   }
 
-  /** The files and the sidecar of the publication's asset; a problem with the asset itself is permanent. */
-  private async contents(publication: Publication): Promise<{ files: DeliveryFile[]; sidecar: AssetSidecar }> {
-    const { db, store, config } = this.platform;
-    const asset = await findAsset(db, publication.asset_id);
-    if (!asset) throw new PermanentDeliveryError('the asset no longer exists');
+  /** The files and the sidecar of the publication's asset (read with the claim); a problem with the asset itself is permanent. */
+  private contents(publication: ClaimedPublication): { files: DeliveryFile[]; sidecar: AssetSidecar } {
+    const { store, config } = this.platform;
+    if (!publication.source) throw new PermanentDeliveryError('the asset no longer exists');
+    const { asset, renditions: renditionRows, metadata } = publication.source;
     const problem = publishProblem(asset, this.now());
     if (problem === RIGHTS_EXPIRED) throw new RightsExpiredError(problem);
     if (problem) throw new PermanentDeliveryError(`not published: ${problem}`);
-    const [renditionRows, metadata] = await Promise.all([listRenditions(db, asset.id), getMetadata(db, asset.id)]);
     const renditions = new Map(renditionRows.map((r) => [r.name, r]));
     const files = publication.renditions.map((name): DeliveryFile => {
       const source = name === 'original'
