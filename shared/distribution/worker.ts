@@ -162,11 +162,18 @@ export class DistributionWorker {
       const claimed = await claimDue(this.platform.db, runtime.channel.id, this.now(), this.owner, this.platform.config.distribution.leaseSeconds, slots);
       for (const publication of claimed) {
         runtime.active++;
-        const run = this.run(runtime.channel, runtime, publication).finally(() => {
+        let freed = false;
+        // the slot is the channel's: it is free once the channel is done, while the settle may still be under way
+        const freeSlot = () => {
+          if (freed) return;
+          freed = true;
           runtime.active--;
-          this.inFlight.delete(run);
           if (runtime.retired && runtime.active === 0) this.closeAdapter(runtime);
-          else void this.pump(runtime); // a slot is free again
+          else void this.pump(runtime);
+        };
+        const run = this.run(runtime.channel, runtime, publication, freeSlot).finally(() => {
+          freeSlot();
+          this.inFlight.delete(run);
         });
         this.inFlight.add(run);
       }
@@ -237,7 +244,7 @@ export class DistributionWorker {
     return runtime;
   }
 
-  private async run(channel: ChannelRow, runtime: ChannelRuntime, publication: ClaimedPublication): Promise<void> {
+  private async run(channel: ChannelRow, runtime: ChannelRuntime, publication: ClaimedPublication, freeSlot: () => void): Promise<void> {
     const action = publication.state === 'retracting' ? 'retract' : 'deliver';
     const labels = { channel: channel.name, type: channel.type };
     const started = performance.now();
@@ -247,16 +254,16 @@ export class DistributionWorker {
     try {
       const { adapter } = runtime;
       const attempt = timeout(runtime.settings.timeoutMs, TimeoutStrategy.Aggressive);
+      let delivered: Awaited<ReturnType<Channel['deliver']>> | undefined;
       await runtime.bulkhead.execute(() =>
         runtime.breaker.execute(() =>
           attempt.execute(async ({ signal }) => {
             if (action === 'retract') {
               await adapter.retract({ externalId: publication.external_id ?? '', ref: (publication.checkpoint as { ref?: Record<string, unknown> }).ref ?? {}, idempotencyKey: publication.idempotency_key, signal });
-              await this.settleRetracted(publication);
               return;
             }
             const { files, sidecar } = this.contents(publication);
-            const delivered = await adapter.deliver({
+            delivered = await adapter.deliver({
               idempotencyKey: publication.idempotency_key,
               asset: sidecar,
               files,
@@ -264,10 +271,14 @@ export class DistributionWorker {
               checkpoint: (data) => saveCheckpoint(this.platform.db, publication.id, this.owner, data),
               signal,
             });
-            await this.settleDelivered(channel, publication, delivered);
           }),
         ),
       );
+      // the channel is done with it: its slot claims the next one while this settles (a failed settle is retried
+      // like a failed attempt; the receiver dedups on the idempotency key)
+      freeSlot();
+      if (action === 'retract') await this.settleRetracted(publication);
+      else await this.settleDelivered(channel, publication, delivered!);
       distributionAttempts.inc({ ...labels, action, outcome: 'ok' });
       distributionAttemptDuration.observe({ ...labels, outcome: 'ok' }, (performance.now() - started) / 1000);
     } catch (error) {
