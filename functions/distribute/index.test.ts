@@ -43,7 +43,7 @@ after(async () => {
 async function call(role: string, method: string, path: string, body?: unknown, target: { request: typeof app.request } = app) {
   const response = await target.request(path, { method, headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, text };
 }
 
 async function receiver() {
@@ -274,6 +274,101 @@ describe('publications', () => {
   });
 });
 
+describe('rights expiry', () => {
+  async function expireRights(assetId: string) {
+    const edited = await call('editor', 'PATCH', `/assets/${assetId}`, { fields: { rightsExpiry: '2020-01-01' } }, assets);
+    assert.equal(edited.status, 200, edited.text);
+    const raised = await platform.db.selectFrom('outbox').selectAll().where('type', '=', 'io.mediateca.asset.rights-expired').where('subject', '=', assetId).execute();
+    assert.equal(raised.length, 1);
+    return toEnvelope(raised[0]!);
+  }
+  const retractedEvents = (assetId: string) => platform.db.selectFrom('outbox').select('data').where('type', '=', 'io.mediateca.distribution.retracted').where('subject', '=', assetId).execute();
+
+  test('rights-expired retracts every live publication once: scheduled and pending ones cancelled unsent, delivered ones removed', async () => {
+    const [delivered, scheduled, pending] = [await receiver(), await receiver(), await receiver()];
+    pending.mode = 500; // its first attempt fails: pending, with a retry due in an hour
+    const channels = [await webhookChannel('rights-delivered', delivered), await webhookChannel('rights-scheduled', scheduled), await webhookChannel('rights-pending', pending, { retryBaseMs: 3600_000, retryMaxMs: 3600_000 })];
+    const asset = await storedAsset();
+    await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channels[0]!.id });
+    await run();
+    assert.equal(delivered.published.size, 1);
+    await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channels[1]!.id, at: new Date(clock.getTime() + 3600_000).toISOString() });
+    await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channels[2]!.id });
+    await run();
+    assert.deepEqual((await publications(asset.id)).map((p) => p.state).sort(), ['delivered', 'pending', 'scheduled']);
+    pending.mode = 'ok';
+
+    const expired = await expireRights(asset.id);
+    // delivered twice: the redelivery retracts nothing more
+    for (let i = 0; i < 2; i++) assert.equal((await deliverToFunction((request) => app.fetch(request), expired, platform.eventsSecret)).outcome, 'ack');
+    const byChannel = async () => new Map((await publications(asset.id)).map((p) => [p.channel.id, p]));
+    let states = await byChannel();
+    assert.ok(['retracting', 'retracted'].includes(states.get(channels[0]!.id).state), 'being removed from its channel (the woken worker may be done already)');
+    assert.equal(states.get(channels[1]!.id).state, 'retracted');
+    assert.equal(states.get(channels[2]!.id).state, 'retracted');
+    clock = new Date(clock.getTime() + 2 * 3600_000);
+    await run();
+    states = await byChannel();
+    assert.ok([...states.values()].every((p) => p.state === 'retracted'), JSON.stringify([...states.values()].map((p) => p.state)));
+    assert.equal(delivered.published.size, 0, 'removed from the channel');
+    assert.equal(scheduled.received.length, 0, 'never sent');
+    assert.equal(pending.published.size, 0, 'never delivered');
+    const events = await retractedEvents(asset.id);
+    assert.equal(events.length, 3, 'one retracted event per publication');
+    assert.ok(events.some((e) => e.data.reason === 'rights expired'));
+    const history = (await call('viewer', 'GET', `/assets/${asset.id}/history`, undefined, assets)).body;
+    assert.ok(JSON.stringify(history).includes('rights expired'), 'the reason is in the asset\'s history');
+    const again = await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channels[0]!.id });
+    assert.equal(again.status, 409, 'an asset past its rights expiry is not published');
+    assert.match(again.body.detail, /rights expired/);
+  });
+
+  test('a scheduled publication whose time comes after the rights expiry is never delivered; one past it is refused', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('rights-embargo', r);
+    const asset = await storedAsset();
+    const day = clock.toISOString().slice(0, 10);
+    const nextDay = new Date(clock.getTime() + 86_400_000).toISOString().slice(0, 10);
+    assert.equal((await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { rightsExpiry: nextDay } }, assets)).status, 200);
+    const late = await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id, at: `${nextDay}T06:00:00.000Z` });
+    assert.equal(late.status, 409, late.text);
+    assert.match(late.body.detail, /rights expire/);
+    const created = await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id, at: new Date(clock.getTime() + 3600_000).toISOString() });
+    assert.equal(created.status, 201, created.text);
+    // the expiry is moved to today: the sweep has not run on the test's clock, the worker reads the field itself
+    assert.equal((await call('editor', 'PATCH', `/assets/${asset.id}`, { fields: { rightsExpiry: day } }, assets)).status, 200);
+    clock = new Date(clock.getTime() + 3600_000);
+    await run();
+    const [publication] = await publications(asset.id);
+    assert.equal(publication.state, 'retracted');
+    assert.equal(r.received.length, 0);
+    assert.deepEqual((await retractedEvents(asset.id)).map((e) => e.data.reason), ['rights expired']);
+  });
+
+  test('a delivery in flight when the rights expire is retracted as it settles', async () => {
+    const r = await receiver();
+    const channel = await webhookChannel('rights-in-flight', r);
+    const asset = await storedAsset();
+    let release!: () => void;
+    r.holdUntil = new Promise<void>((resolve) => { release = resolve; });
+    await call('producer', 'POST', `/assets/${asset.id}/publications`, { channelId: channel.id });
+    await worker.poll();
+    await waitFor(async () => r.received.length === 1);
+    assert.equal((await publications(asset.id))[0].state, 'delivering');
+    const expired = await expireRights(asset.id);
+    assert.equal((await deliverToFunction((request) => app.fetch(request), expired, platform.eventsSecret)).outcome, 'ack');
+    assert.equal((await publications(asset.id))[0].state, 'delivering', 'left to the settle');
+    release();
+    r.holdUntil = undefined;
+    await worker.idle();
+    await run();
+    const [publication] = await publications(asset.id);
+    assert.equal(publication.state, 'retracted');
+    assert.equal(r.published.size, 0, 'it went out, and was removed');
+    assert.equal((await retractedEvents(asset.id)).length, 1);
+  });
+});
+
 describe('rules', () => {
   test('a rule publishes a matching asset on approval (after its delay), versioned and audited; others are left alone', async () => {
     const r = await receiver();
@@ -304,6 +399,52 @@ describe('rules', () => {
     clock = new Date(clock.getTime() + 5 * 60_000);
     await run();
     assert.equal((await publications(matching.id))[0].state, 'delivered');
+  });
+
+  test('rules on schema field values and collection membership; an unknown field or a foreign collection is a 400 naming it', async () => {
+    const schema = await call('admin', 'PUT', '/projects/newsroom/schema', { fields: [{ name: 'desk', type: 'enum', options: ['politics', 'sport'] }, { name: 'rating', type: 'number' }] }, assets);
+    assert.equal(schema.status, 200, schema.text);
+    const r = await receiver();
+    const channel = await webhookChannel('cms-field-rules', r);
+    const homepage = await call('editor', 'POST', '/projects/newsroom/collections', { name: 'homepage picks' }, assets);
+    assert.equal(homepage.status, 201, homepage.text);
+
+    const unknown = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'bad', match: { fields: [{ name: 'dsek', values: ['politics'] }] }, channelIds: [channel.id] });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.headers.get('content-type') ?? '', /problem\+json/);
+    assert.match(unknown.body.detail, /dsek/);
+    assert.equal(unknown.body.issues[0].field, 'dsek');
+    const wrongBound = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'bad', match: { fields: [{ name: 'rating', min: '2026-01-01' }] }, channelIds: [channel.id] });
+    assert.equal(wrongBound.status, 400);
+    assert.match(wrongBound.body.detail, /rating/);
+    const noCondition = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'bad', match: { fields: [{ name: 'rating' }] }, channelIds: [channel.id] });
+    assert.equal(noCondition.status, 400);
+    const foreign = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'bad', match: { collections: ['00000000-0000-4000-8000-000000000000'] }, channelIds: [channel.id] });
+    assert.equal(foreign.status, 400);
+    assert.match(foreign.body.detail, /00000000-0000-4000-8000-000000000000/);
+
+    const byField = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'rated politics', match: { fields: [{ name: 'desk', values: ['politics'] }, { name: 'rating', min: 4 }] }, channelIds: [channel.id] });
+    assert.equal(byField.status, 201, byField.text);
+    const byCollection = await call('admin', 'POST', '/projects/newsroom/distribution-rules', { name: 'homepage', match: { collections: [homepage.body.id] }, channelIds: [channel.id] });
+    assert.equal(byCollection.status, 201, byCollection.text);
+    assert.deepEqual(byCollection.body.match, { collections: [homepage.body.id] });
+
+    const rated = await storedAsset('in_review', ['field-rules']);
+    const lowRated = await storedAsset('in_review', ['field-rules']);
+    const picked = await storedAsset('in_review', ['field-rules']);
+    for (const [asset, fields] of [[rated, { desk: 'politics', rating: 5 }], [lowRated, { desk: 'politics', rating: 2 }], [picked, { desk: 'sport' }]] as const) {
+      const edited = await call('editor', 'PATCH', `/assets/${asset.id}`, { fields }, assets);
+      assert.equal(edited.status, 200, edited.text);
+    }
+    const added = await call('editor', 'POST', `/collections/${homepage.body.id}/assets`, { assetIds: [picked.id] }, assets);
+    assert.equal(added.status, 200, added.text);
+    for (const asset of [rated, lowRated, picked]) assert.equal((await call('producer', 'POST', `/assets/${asset.id}/transitions`, { to: 'approved' }, assets)).status, 200);
+    const approvals = await platform.db.selectFrom('outbox').selectAll().where('type', '=', 'io.mediateca.asset.editorial.approved').where('subject', 'in', [rated.id, lowRated.id, picked.id]).execute();
+    for (const row of approvals) assert.equal((await deliverToFunction((request) => app.fetch(request), toEnvelope(row), platform.eventsSecret)).outcome, 'ack');
+    assert.deepEqual((await publications(rated.id)).map((p) => p.ruleId), [byField.body.id]);
+    assert.deepEqual(await publications(lowRated.id), []);
+    assert.deepEqual((await publications(picked.id)).map((p) => p.ruleId), [byCollection.body.id]);
+    for (const rule of [byField, byCollection]) assert.equal((await call('admin', 'DELETE', `/projects/newsroom/distribution-rules/${rule.body.id}`)).status, 204);
   });
 });
 

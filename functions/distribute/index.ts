@@ -7,12 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { findAsset } from '../../shared/db/assets.ts';
-import { changeRule, createChannel, createRule, deleteChannel, findChannel, findPublication, findRule, listChannels, listPublications, listRules, publicationsOfAsset, ruleVersions, updateChannel } from '../../shared/db/distribution.ts';
+import { findCollection } from '../../shared/db/collections.ts';
+import { changeRule, createChannel, createRule, deleteChannel, findChannel, findChannels, findPublication, findRule, listChannels, listPublications, listRules, publicationsOfAsset, ruleVersions, updateChannel } from '../../shared/db/distribution.ts';
+import { currentSchema } from '../../shared/db/metadata-schemas.ts';
 import type { Asset, ChannelRow, DistributionRule, Publication, PublicationState } from '../../shared/db/schema.ts';
+import { allFields } from '../../shared/domain/metadata-schema.ts';
 import { projectsWhere } from '../../shared/domain/permissions.ts';
 import { channelProblems } from '../../shared/distribution/adapters/index.ts';
 import { CHANNEL_TYPES, type ChannelType } from '../../shared/distribution/channel.ts';
-import { PublishRefused, publish, publishAll, publishProblem, redrive, retract, rulesMatching } from '../../shared/distribution/publish.ts';
+import { PublishRefused, RIGHTS_EXPIRED, publish, publishAll, publishProblem, redrive, retract, rulesMatching } from '../../shared/distribution/publish.ts';
+import { type RuleMatch, fieldConditionIssues } from '../../shared/distribution/rules.ts';
 import { secretBoxOf } from '../../shared/distribution/secrets.ts';
 import { type DistributionWorker, channelSettings } from '../../shared/distribution/worker.ts';
 import type { EventHandlers } from '../../shared/events/handle.ts';
@@ -23,6 +27,8 @@ import { Problem, badRequest, conflict, notFound } from '../../shared/http/probl
 import { Instant, ProjectId, jsonBody, parseOrProblem, userText } from '../../shared/http/validate.ts';
 import type { Platform } from '../../shared/platform.ts';
 
+/** delivering ones are left to the settle, which sees the expiry (settleDeliveries) */
+const RETRACTED_ON_RIGHTS_EXPIRY: PublicationState[] = ['scheduled', 'pending', 'delivered'];
 const PUBLICATION_STATES: PublicationState[] = ['scheduled', 'pending', 'delivering', 'delivered', 'failed', 'retracting', 'retracted'];
 const RenditionNames = v.pipe(v.array(v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,40}$/, 'a rendition name (original, preview, proxy, poster…)'))), v.maxLength(20));
 const Settings = v.strictObject({
@@ -45,9 +51,28 @@ export const NewChannel = v.object({
 });
 export const ChannelPatch = v.object({ name: v.optional(ChannelName), target: v.optional(v.record(v.string(), v.unknown())), credentials: v.optional(v.record(v.string(), v.unknown())), renditions: v.optional(RenditionNames), settings: v.optional(Settings) });
 export const NewPublication = v.object({ channelId: v.pipe(v.string(), v.uuid('channelId is a channel id')), at: v.optional(Instant), renditions: v.optional(RenditionNames) });
+const Day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date bound is YYYY-MM-DD'), v.isoDate('a date bound is a calendar date'));
+const Bound = v.union([v.pipe(v.number(), v.finite()), Day], 'min and max are numbers or dates (YYYY-MM-DD)');
+/** A condition on a schema field (shared/distribution/rules.ts); its name is checked against the project's schema. */
+const FieldCondition = v.pipe(
+  v.strictObject({
+    name: v.pipe(v.string(), v.regex(/^[a-z][a-zA-Z0-9_]{0,62}$/, 'a field name from the project\'s metadata schema')),
+    values: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(2000))), v.minLength(1), v.maxLength(100))),
+    min: v.optional(Bound),
+    max: v.optional(Bound),
+  }),
+  v.check((c) => c.values !== undefined || c.min !== undefined || c.max !== undefined, 'a field condition has values, min or max'),
+  v.check((c) => c.min === undefined || c.max === undefined || typeof c.min === typeof c.max, 'min and max are both numbers or both dates'),
+);
 export const RuleBody = v.object({
   name: ChannelName,
-  match: v.optional(v.strictObject({ mediaTypes: v.optional(v.array(v.picklist(['image', 'video', 'audio', 'document']))), tags: v.optional(v.array(v.string())), labels: v.optional(v.array(v.string())) }), {}),
+  match: v.optional(v.strictObject({
+    mediaTypes: v.optional(v.array(v.picklist(['image', 'video', 'audio', 'document']))),
+    tags: v.optional(v.array(v.string())),
+    labels: v.optional(v.array(v.string())),
+    fields: v.optional(v.pipe(v.array(FieldCondition), v.maxLength(20, 'at most 20 field conditions'))),
+    collections: v.optional(v.pipe(v.array(v.pipe(v.string(), v.uuid('collections lists collection ids'))), v.minLength(1), v.maxLength(50))),
+  }), {}),
   channelIds: v.pipe(v.array(v.pipe(v.string(), v.uuid())), v.minLength(1, 'a rule publishes to one channel or more')),
   delayMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60 * 24 * 365)), 0),
   enabled: v.optional(v.boolean(), true),
@@ -124,6 +149,7 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
     const projectId = adminOf(c);
     const input = parseOrProblem(RuleBody, await jsonBody(c.req.raw), 'rule');
     await channelsInProject(projectId, input.channelIds);
+    await matchFitsProject(projectId, input.match);
     const rule = await createRule(platform.db, randomUUID(), projectId, ruleInput(input), c.get('principal').subject);
     return c.json(describeRule(rule), 201);
   });
@@ -132,6 +158,7 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
     const rule = await ruleOf(c);
     const input = parseOrProblem(RuleBody, await jsonBody(c.req.raw), 'rule');
     await channelsInProject(rule.project_id, input.channelIds);
+    await matchFitsProject(rule.project_id, input.match);
     const version = versionFromIfMatch(c.req.header('if-match')) ?? rule.version;
     const changed = await changeRule(platform.db, rule.id, version, ruleInput(input), c.get('principal').subject);
     if (!changed) throw new Problem(412, 'Precondition Failed', `the rule changed since version ${version}; read it again`);
@@ -203,15 +230,16 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
   const handlers: EventHandlers = {
     'io.mediateca.asset.editorial.approved': async (event) => {
       const asset = await findAsset(platform.db, event.data.assetId);
-      if (!asset || publishProblem(asset)) return;
+      if (!asset || publishProblem(asset, now())) return;
       const rules = await rulesMatching(platform.db, await listRules(platform.db, asset.project_id, { enabledOnly: true }), asset);
       const at = now();
       // every channel the matching rules name, in one transaction (one commit per approval)
       const targets: Parameters<typeof publishAll>[2] = [];
+      const channels = new Map((await findChannels(platform.db, asset.project_id, rules.flatMap((rule) => rule.channel_ids))).map((channel) => [channel.id, channel]));
       for (const rule of rules) {
         for (const channelId of rule.channel_ids) {
-          const channel = await findChannel(platform.db, channelId);
-          if (!channel || channel.project_id !== asset.project_id) continue;
+          const channel = channels.get(channelId);
+          if (!channel) continue;
           targets.push({ channel, request: { at: new Date(at.getTime() + rule.delay_minutes * 60_000), actor: `rule:${rule.id}`, ruleId: rule.id, now: at } });
         }
       }
@@ -220,6 +248,17 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
       }
       if (rules.length) work();
     },
+  };
+  // Rights expiry retracts every live publication of the asset (every version): what never went out is cancelled, what
+  // went out is removed from its channel by the worker. A delivery in progress is retracted when it settles (the
+  // settle reads the asset's rights, settleDeliveries); a redelivered event finds nothing left to retract.
+  handlers['io.mediateca.asset.rights-expired'] = async (event) => {
+    let retracted = 0;
+    for (const publication of await publicationsOfAsset(platform.db, event.data.assetId)) {
+      if (!RETRACTED_ON_RIGHTS_EXPIRY.includes(publication.state)) continue;
+      if (await retract(platform.db, publication, 'rights-expiry', RIGHTS_EXPIRED, now())) retracted++;
+    }
+    if (retracted) work();
   };
   acceptEvents(app, platform, 'distribute', handlers);
 
@@ -247,6 +286,18 @@ export function createApp(platform: Platform, options: DistributeAppOptions = {}
     for (const id of ids) {
       const channel = await findChannel(platform.db, id);
       if (!channel || channel.project_id !== projectId) throw badRequest(`channel ${id} is not a channel of project ${projectId}`);
+    }
+  }
+
+  /** the fields a rule reads exist in the project's schema (and are bounded by their kind); its collections are the project's */
+  async function matchFitsProject(projectId: string, match: RuleMatch): Promise<void> {
+    if (match.fields?.length) {
+      const issues = fieldConditionIssues(match.fields, allFields(await currentSchema(platform.db, projectId)));
+      if (issues.length) throw badRequest(`match.fields: ${issues.map((issue) => `${issue.field} ${issue.reason}`).join('; ')}`, { issues: issues.map((issue) => ({ path: `match.fields.${issue.field}`, message: issue.reason, field: issue.field })) });
+    }
+    for (const id of match.collections ?? []) {
+      const collection = await findCollection(platform.db, id);
+      if (!collection || collection.project_id !== projectId) throw badRequest(`match.collections: ${id} is not a collection of project ${projectId}`);
     }
   }
 

@@ -151,7 +151,7 @@ try {
     ['throughput (same bytes)', 'raw clients', 'distribute', 'ratio (goal ≤ 1.2)'],
     ['total ms', sum(times.raw), sum(times.distribute), sum(times.distribute) / sum(times.raw)],
   ], 2);
-  console.log(`of distribute's time, requesting the publications (one transaction per approved asset, the worker delivering meanwhile): ${sum(requestingMs).toFixed(0)} ms\n`);
+  console.log(`of distribute's time, requesting the publications (one statement per approved asset, the worker delivering meanwhile): ${sum(requestingMs).toFixed(0)} ms\n`);
   table([
     ['approval (publication requested) → delivered', 'p50 ms', 'p95 ms'],
     [`per publication (${latencies.length})`, percentile(latencies, 50), percentile(latencies, 95)],

@@ -5,7 +5,7 @@
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { enqueue } from './outbox.ts';
-import type { ChannelRow, DB, DistributionRule, Publication, PublicationState } from './schema.ts';
+import type { Asset, ChannelRow, DB, DistributionRule, Publication, PublicationState, Rendition } from './schema.ts';
 
 export type NewChannel = Pick<ChannelRow, 'id' | 'project_id' | 'name' | 'type' | 'credentials' | 'renditions'> & { target: Record<string, unknown>; settings: Record<string, number> };
 
@@ -19,6 +19,12 @@ export async function createChannel(db: Kysely<DB>, channel: NewChannel): Promis
 export async function findChannel(db: Kysely<DB>, id: string): Promise<ChannelRow | undefined> {
   if (!isUuid(id)) return undefined;
   return db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The channels of the project among `ids` (a rule's channels); none read when there are none. */
+export async function findChannels(db: Kysely<DB>, projectId: string, ids: string[]): Promise<ChannelRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('channels').selectAll().where('project_id', '=', projectId).where('id', 'in', [...new Set(ids)]).execute();
 }
 
 export async function listChannels(db: Kysely<DB>, projectId: string): Promise<ChannelRow[]> {
@@ -61,37 +67,54 @@ export async function requestPublication(db: Kysely<DB>, publication: NewPublica
 }
 
 /**
- * Several publications (an approval matching rules for several channels) in one transaction, each as
- * requestPublication: a few statements for the whole batch (insert, history, outbox), whatever its size.
+ * Several publications (an approval matching rules for several channels) in one statement, each as
+ * requestPublication: the rows inserted, their history rows and their events together (one round trip, one commit,
+ * whatever the batch's size), and the ones that existed already read beside them.
  */
-export async function requestPublications(db: Kysely<DB>, requests: { publication: NewPublication; events: EventEnvelope<unknown>[] }[]): Promise<{ publication: Publication; created: boolean }[]> {
+export async function requestPublications(db: Kysely<DB>, requests: { publication: NewPublication; events: EventEnvelope<unknown>[] }[], retried = false): Promise<{ publication: Publication; created: boolean }[]> {
   if (requests.length === 0) return [];
-  return db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('publications')
-      .values(requests.map(({ publication }) => ({ ...publication, due_at: publication.not_before, checkpoint: {} })))
-      .onConflict((oc) => oc.columns(['channel_id', 'asset_id', 'asset_version']).doNothing())
-      .returningAll()
-      .execute();
-    const byId = new Map(inserted.map((row) => [row.id, row]));
-    const existing = requests.filter(({ publication }) => !byId.has(publication.id));
-    const found = existing.length === 0 ? [] : await trx
-      .selectFrom('publications')
-      .selectAll()
-      .where((eb) => eb.or(existing.map(({ publication: p }) => eb.and([eb('channel_id', '=', p.channel_id), eb('asset_id', '=', p.asset_id), eb('asset_version', '=', p.asset_version)]))))
-      .execute();
-    if (inserted.length) {
-      await trx.insertInto('publication_events').values(inserted.map((row) => ({ publication_id: row.id, asset_id: row.asset_id, from_state: 'requested', to_state: row.state, reason: null, attempt: row.attempts, actor: row.requested_by }))).execute();
-      await enqueue(trx, requests.filter(({ publication }) => byId.has(publication.id)).flatMap(({ events }) => events));
-    }
-    return requests.map(({ publication }) => {
-      const created = byId.get(publication.id);
-      if (created) return { publication: created, created: true };
-      const match = found.find((row) => row.channel_id === publication.channel_id && row.asset_id === publication.asset_id && row.asset_version === publication.asset_version);
-      if (!match) throw new Error(`publication of ${publication.asset_id} on ${publication.channel_id} neither created nor found`);
-      return { publication: match, created: false };
-    });
+  const input = JSON.stringify(requests.map(({ publication: p }) => ({ ...p, not_before: p.not_before.toISOString() })));
+  const events = JSON.stringify(requests.flatMap(({ publication, events }) => events.map((e) => ({
+    publication_id: publication.id, event_id: e.id, type: e.type, source: e.source, subject: e.subject ?? null, data: e.data, created_at: e.time, traceparent: e.traceparent ?? null, tracestate: e.tracestate ?? null,
+  }))));
+  const { rows } = await sql<Publication & { created: boolean }>`
+    with input as (
+      select * from jsonb_to_recordset(${input}::text::jsonb) as i(id uuid, project_id text, asset_id uuid, asset_version integer, channel_id uuid, idempotency_key text, renditions text[], requested_by text, rule_id uuid, not_before timestamptz, state text)
+    ), inserted as (
+      insert into publications (id, project_id, asset_id, asset_version, channel_id, idempotency_key, renditions, requested_by, rule_id, not_before, state, due_at, checkpoint)
+      select id, project_id, asset_id, asset_version, channel_id, idempotency_key, renditions, requested_by, rule_id, not_before, state, not_before, '{}'::jsonb from input
+      on conflict (channel_id, asset_id, asset_version) do nothing
+      returning *
+    ), history as (
+      insert into publication_events (publication_id, asset_id, from_state, to_state, reason, attempt, actor)
+      select id, asset_id, 'requested', state, null, attempts, requested_by from inserted
+    ), events as (
+      insert into outbox (event_id, type, source, subject, data, created_at, traceparent, tracestate)
+      select e.event_id, e.type, e.source, e.subject, e.data, e.created_at, e.traceparent, e.tracestate
+      from jsonb_to_recordset(${events}::text::jsonb) as e(publication_id uuid, event_id text, type text, source text, subject text, data jsonb, created_at timestamptz, traceparent text, tracestate text)
+      where e.publication_id in (select id from inserted)
+      on conflict (event_id) do nothing
+    )
+    select inserted.*, true as created from inserted
+    union all
+    select p.*, false as created from publications p join input i on (p.channel_id, p.asset_id, p.asset_version) = (i.channel_id, i.asset_id, i.asset_version)`.execute(db);
+  const answers = requests.map(({ publication }) => {
+    const inserted = rows.find((row) => row.created && row.id === publication.id);
+    if (inserted) return { publication: withoutCreated(inserted), created: true };
+    const match = rows.find((row) => !row.created && row.channel_id === publication.channel_id && row.asset_id === publication.asset_id && row.asset_version === publication.asset_version);
+    return match && { publication: withoutCreated(match), created: false };
   });
+  const missing = requests.filter((_, index) => !answers[index]);
+  if (missing.length === 0) return answers as { publication: Publication; created: boolean }[];
+  // Requested at the same moment by another transaction: the conflict waited for its commit, but this statement's
+  // snapshot is older than that row. A second statement reads it.
+  if (retried) throw new Error(`publication of ${missing[0]!.publication.asset_id} on ${missing[0]!.publication.channel_id} neither created nor found`);
+  const again = await requestPublications(db, missing, true);
+  return answers.map((answer) => answer ?? again.shift()!);
+}
+
+function withoutCreated({ created: _, ...publication }: Publication & { created: boolean }): Publication {
+  return publication;
 }
 
 export async function findPublication(db: Kysely<DB>, id: string): Promise<Publication | undefined> {
@@ -147,61 +170,132 @@ export async function changePublication(db: Kysely<DB>, id: string, change: Publ
   });
 }
 
+export interface DeliverySettlement {
+  publication: Pick<Publication, 'id' | 'attempts'>;
+  externalId: string;
+  externalUrl: string | null;
+  checkpoint: Record<string, unknown>;
+  /** the distribution.delivered event */
+  event: EventEnvelope<unknown>;
+}
+
+/**
+ * Settles deliveries that finished together in one statement: each `delivering` publication this worker still leases
+ * becomes `delivered` with its attempt, external id and checkpoint, one history row and its delivered event, unless
+ * its asset's rights have expired meanwhile (the rights-expired event recorded, or the rightsExpiry day `today` begun):
+ * then it goes on to `retracting` at once (a second history row, reason RIGHTS_EXPIRED). The asset row is read FOR
+ * SHARE, so a rights-expired change committing meanwhile is either seen here or waits for this settle and then finds
+ * the publication delivered. Answers the settled rows (a lost lease settles nothing).
+ */
+export async function settleDeliveries(db: Kysely<DB>, owner: string, now: Date, today: string, rightsExpiredReason: string, settlements: DeliverySettlement[]): Promise<Publication[]> {
+  if (settlements.length === 0) return [];
+  const input = JSON.stringify(settlements.map((s) => ({
+    id: s.publication.id, attempts: s.publication.attempts + 1, external_id: s.externalId, external_url: s.externalUrl, checkpoint: s.checkpoint,
+    event_id: s.event.id, event_type: s.event.type, event_source: s.event.source, event_subject: s.event.subject ?? null, event_data: s.event.data, event_time: s.event.time, traceparent: s.event.traceparent ?? null, tracestate: s.event.tracestate ?? null,
+  })));
+  const result = await sql<Publication>`
+    with input as (
+      select * from jsonb_to_recordset(${input}::text::jsonb) as i(id uuid, attempts integer, external_id text, external_url text, checkpoint jsonb, event_id text, event_type text, event_source text, event_subject text, event_data jsonb, event_time timestamptz, traceparent text, tracestate text)
+    ), expired as (
+      select p.id from publications p join assets a on a.id = p.asset_id
+      where p.id in (select id from input) and (a.rights_expired_at is not null or a.fields->>'rightsExpiry' <= ${today})
+      for share of a
+    ), settled as (
+      update publications p set
+        state = case when p.id in (select id from expired) then 'retracting' else 'delivered' end,
+        due_at = case when p.id in (select id from expired) then ${now}::timestamptz else null end,
+        attempts = i.attempts, external_id = i.external_id, external_url = i.external_url, checkpoint = i.checkpoint,
+        delivered_at = ${now}::timestamptz, last_error = null, lease_owner = null, lease_expires_at = null, updated_at = now()
+      from input i
+      where p.id = i.id and p.state = 'delivering' and p.lease_owner = ${owner}
+      returning p.*
+    ), history as (
+      insert into publication_events (publication_id, asset_id, from_state, to_state, reason, attempt, actor)
+      select id, asset_id, 'delivering', 'delivered', null, attempts, ${owner} from settled
+      union all
+      select id, asset_id, 'delivered', 'retracting', ${rightsExpiredReason}, attempts, ${owner} from settled where state = 'retracting'
+    ), events as (
+      insert into outbox (event_id, type, source, subject, data, created_at, traceparent, tracestate)
+      select i.event_id, i.event_type, i.event_source, i.event_subject, i.event_data, i.event_time, i.traceparent, i.tracestate from input i join settled s on s.id = i.id
+      on conflict (event_id) do nothing
+    )
+    select * from settled`.execute(db);
+  return result.rows;
+}
+
 export async function saveCheckpoint(db: Kysely<DB>, id: string, owner: string, checkpoint: Record<string, unknown>): Promise<void> {
   await db.updateTable('publications').set({ checkpoint }).where('id', '=', id).where('lease_owner', '=', owner).execute();
 }
 
-/** Channels with work due at `now` (not held by a live lease), and how much. */
-export async function channelsWithDueWork(db: Kysely<DB>, now: Date): Promise<{ channel_id: string; due: number }[]> {
-  const rows = await db
-    .selectFrom('publications')
-    .select(['channel_id', sql<string>`count(*)`.as('due')])
-    .where('due_at', '<=', now)
-    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
-    .groupBy('channel_id')
+/** The channels with work due at `now` (not held by a live lease), read whole in one statement. */
+export async function channelsWithDueWork(db: Kysely<DB>, now: Date): Promise<ChannelRow[]> {
+  return db
+    .selectFrom('channels')
+    .selectAll()
+    .where('id', 'in', (eb) => eb
+      .selectFrom('publications')
+      .select('channel_id')
+      .where('due_at', '<=', now)
+      .where((w) => w.or([w('lease_expires_at', 'is', null), w('lease_expires_at', '<', now)])))
     .execute();
-  return rows.map((r) => ({ channel_id: r.channel_id, due: Number(r.due) }));
 }
 
+/** What a delivery sends, read with its claim: the asset's fields the sidecar and the guard need, its renditions, its metadata. */
+export interface DeliverySource {
+  asset: Pick<Asset, 'id' | 'project_id' | 'state' | 'editorial_state' | 'deleted_at' | 'rights_expired_at' | 'fields' | 'storage_key' | 'content_type' | 'size_bytes' | 'title' | 'description' | 'tags' | 'media_type' | 'filename'>;
+  renditions: Pick<Rendition, 'name' | 'storage_key' | 'content_type' | 'size_bytes'>[];
+  metadata: Record<string, Record<string, unknown>>;
+}
+
+/** A claimed publication; a delivery comes with its source (absent when the asset no longer exists). */
+export type ClaimedPublication = Publication & { source?: DeliverySource };
+
 /**
- * Claims up to `limit` due publications of one channel for `owner` until `now + leaseSeconds`. Deliveries move to
- * `delivering` (a delivery whose worker died is taken again as it stands: the adapter resumes from its checkpoint);
- * retractions stay `retracting`.
+ * Claims up to `limit` due publications of one channel for `owner` until `now + leaseSeconds`, in one statement.
+ * Deliveries move to `delivering` (a delivery whose worker died is taken again as it stands: the adapter resumes from
+ * its checkpoint) and come with their asset, renditions and metadata; retractions stay `retracting`.
  */
-export async function claimDue(db: Kysely<DB>, channelId: string, now: Date, owner: string, leaseSeconds: number, limit: number): Promise<Publication[]> {
+export async function claimDue(db: Kysely<DB>, channelId: string, now: Date, owner: string, leaseSeconds: number, limit: number): Promise<ClaimedPublication[]> {
   if (limit <= 0) return [];
-  return db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('publications')
-      .select(['id', 'state'])
-      .where('channel_id', '=', channelId)
-      .where('due_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
-      .orderBy('due_at')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (due.length === 0) return [];
-    // one statement for the whole batch: retractions stay `retracting`, the rest become `delivering`
-    const claimed = await trx
-      .updateTable('publications')
-      .set({
-        state: sql<PublicationState>`case when state = 'retracting' then 'retracting' else 'delivering' end`,
-        lease_owner: owner,
-        lease_expires_at: new Date(now.getTime() + leaseSeconds * 1000),
-        updated_at: new Date(),
-      })
-      .where('id', 'in', due.map((row) => row.id))
-      .returningAll()
-      .execute();
-    const before = new Map(due.map((row) => [row.id, row.state]));
-    const changed = claimed.filter((row) => before.get(row.id) !== row.state);
-    if (changed.length) {
-      await trx.insertInto('publication_events').values(changed.map((row) => ({ publication_id: row.id, asset_id: row.asset_id, from_state: before.get(row.id)!, to_state: row.state, reason: null, attempt: row.attempts, actor: owner }))).execute();
-    }
-    const order = new Map(due.map((row, index) => [row.id, index]));
-    return claimed.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const until = new Date(now.getTime() + leaseSeconds * 1000);
+  const { rows } = await sql<Publication & { source_asset: Record<string, unknown> | null; source_renditions: DeliverySource['renditions'] | null; source_metadata: DeliverySource['metadata'] | null }>`
+    with due as (
+      select id, state from publications
+      where channel_id = ${channelId} and due_at <= ${now}::timestamptz and (lease_expires_at is null or lease_expires_at < ${now}::timestamptz)
+      order by due_at limit ${limit}
+      for update skip locked
+    ), claimed as (
+      update publications p set
+        state = case when p.state = 'retracting' then 'retracting' else 'delivering' end,
+        lease_owner = ${owner}, lease_expires_at = ${until}::timestamptz, updated_at = now()
+      from due where p.id = due.id
+      returning p.*, due.state as claimed_from
+    ), history as (
+      insert into publication_events (publication_id, asset_id, from_state, to_state, reason, attempt, actor)
+      select id, asset_id, claimed_from, state, null, attempts, ${owner} from claimed where claimed_from <> state
+    )
+    select c.*,
+      case when c.state = 'delivering' then (
+        select jsonb_build_object('id', a.id, 'project_id', a.project_id, 'state', a.state, 'editorial_state', a.editorial_state, 'deleted_at', a.deleted_at,
+          'rights_expired_at', a.rights_expired_at, 'fields', a.fields, 'storage_key', a.storage_key, 'content_type', a.content_type, 'size_bytes', a.size_bytes,
+          'title', a.title, 'description', a.description, 'tags', a.tags, 'media_type', a.media_type, 'filename', a.filename)
+        from assets a where a.id = c.asset_id) end as source_asset,
+      case when c.state = 'delivering' then (
+        select coalesce(jsonb_agg(jsonb_build_object('name', r.name, 'storage_key', r.storage_key, 'content_type', r.content_type, 'size_bytes', r.size_bytes)), '[]'::jsonb)
+        from renditions r where r.asset_id = c.asset_id) end as source_renditions,
+      case when c.state = 'delivering' then (select coalesce(jsonb_object_agg(m.kind, m.data), '{}'::jsonb) from asset_metadata m where m.asset_id = c.asset_id) end as source_metadata
+    from claimed c order by c.due_at`.execute(db);
+  return rows.map(({ source_asset, source_renditions, source_metadata, claimed_from: _, ...publication }: typeof rows[number] & { claimed_from?: string }) => {
+    if (!source_asset) return publication;
+    const asset = source_asset as unknown as DeliverySource['asset'] & { deleted_at: string | null; rights_expired_at: string | null };
+    return {
+      ...publication,
+      source: {
+        asset: { ...asset, deleted_at: asset.deleted_at ? new Date(asset.deleted_at) : null, rights_expired_at: asset.rights_expired_at ? new Date(asset.rights_expired_at) : null },
+        renditions: source_renditions ?? [],
+        metadata: source_metadata ?? {},
+      },
+    };
   });
 }
 

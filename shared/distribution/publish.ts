@@ -5,10 +5,13 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { listRenditions } from '../db/assets.ts';
 import { type NewPublication, changePublication, requestPublications } from '../db/distribution.ts';
+import { collectionIdsOf } from '../db/collections.ts';
 import { listLabels } from '../db/enrichment.ts';
 import type { Asset, ChannelRow, DB, DistributionRule, Publication } from '../db/schema.ts';
+import { rightsExpired } from '../domain/metadata-schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
 import { type EventEnvelope, newEvent } from '../events/envelope.ts';
+import { type RuleFacts, type RuleMatch, needsCollections, needsLabels, ruleMatches } from './rules.ts';
 
 export const DISTRIBUTION_EVENTS = {
   requested: 'io.mediateca.distribution.requested',
@@ -18,14 +21,23 @@ export const DISTRIBUTION_EVENTS = {
 } as const;
 
 /**
- * Why this asset may not be published now, or undefined when it may. The one guard: only approved (the editorial
- * lifecycle, shared/domain/editorial.ts), ready assets that are not deleted.
+ * Why this asset may not be published at `at`, or undefined when it may. The one guard: only approved (the editorial
+ * lifecycle, shared/domain/editorial.ts), ready assets that are not deleted and whose rights have not expired by then
+ * (the rights-expired event recorded, or the rightsExpiry day begun at `at`: the sweep may not have run yet).
  */
-export function publishProblem(asset: Asset): string | undefined {
+export function publishProblem(asset: Pick<Asset, 'deleted_at' | 'state' | 'editorial_state' | 'rights_expired_at' | 'fields'>, at: Date): string | undefined {
   if (asset.deleted_at) return 'the asset is deleted';
   if (asset.state !== 'ready') return `the asset is ${asset.state}; only ready assets are published`;
   if (asset.editorial_state !== 'approved') return `the asset is ${asset.editorial_state.replace('_', ' ')}; only approved assets are published`;
+  if (rightsExpiredAt(asset, at)) return RIGHTS_EXPIRED;
   return undefined;
+}
+
+/** The reason of every refusal and retraction for rights expiry. */
+export const RIGHTS_EXPIRED = 'rights expired';
+
+export function rightsExpiredAt(asset: Pick<Asset, 'rights_expired_at' | 'fields'>, at: Date): boolean {
+  return Boolean(asset.rights_expired_at) || rightsExpired(asset.fields ?? {}, at);
 }
 
 export class PublishRefused extends Error {}
@@ -52,28 +64,34 @@ export async function publish(db: Kysely<DB>, asset: Asset, channel: ChannelRow,
  * and the others go on; an asset that may not be published at all throws PublishRefused.
  */
 export async function publishAll(db: Kysely<DB>, asset: Asset, targets: { channel: ChannelRow; request: PublishRequest }[]): Promise<({ publication: Publication; created: boolean; refused?: undefined } | { refused: string; channel: ChannelRow })[]> {
-  const problem = publishProblem(asset);
+  const problem = publishProblem(asset, targets[0]?.request.now ?? new Date());
   if (problem) throw new PublishRefused(problem);
-  const available = new Set(['original', ...(await listRenditions(db, asset.id)).map((r) => r.name)]);
+  const wanted = targets.map(({ channel, request }) => request.renditions ?? (channel.renditions.length ? channel.renditions : ['original']));
+  // the renditions are read only when a channel takes more than the original (an approval to plain channels: no read)
+  const available = new Set(['original', ...(wanted.flat().some((name) => name !== 'original') ? (await listRenditions(db, asset.id)).map((r) => r.name) : [])]);
   const answers: ({ publication: Publication; created: boolean; refused?: undefined } | { refused: string; channel: ChannelRow })[] = [];
   const requests: { publication: NewPublication; events: EventEnvelope<unknown>[] }[] = [];
   const slots: number[] = [];
-  for (const { channel, request } of targets) {
-    const wanted = request.renditions ?? (channel.renditions.length ? channel.renditions : ['original']);
-    const missing = wanted.filter((name) => !available.has(name));
+  for (const [index, { channel, request }] of targets.entries()) {
+    const renditions = wanted[index]!;
+    const missing = renditions.filter((name) => !available.has(name));
     if (missing.length) {
       answers.push({ refused: `the asset has no ${missing.join(', ')} (it has ${[...available].join(', ')})`, channel });
       continue;
     }
     const notBefore = request.at && request.at > request.now ? request.at : request.now;
+    if (rightsExpiredAt(asset, notBefore)) {
+      answers.push({ refused: `the asset's rights expire (${asset.fields?.rightsExpiry}) before ${notBefore.toISOString()}`, channel });
+      continue;
+    }
     const id = randomUUID();
     const idempotencyKey = `${asset.id}.v${asset.version}.${channel.id}`;
     const state = notBefore > request.now ? 'scheduled' : 'pending';
     slots.push(answers.length);
     answers.push(undefined as never);
     requests.push({
-      publication: { id, project_id: asset.project_id, asset_id: asset.id, asset_version: asset.version, channel_id: channel.id, idempotency_key: idempotencyKey, renditions: wanted, requested_by: request.actor, rule_id: request.ruleId ?? null, not_before: notBefore, state },
-      events: [newEvent(DISTRIBUTION_EVENTS.requested, EVENT_SOURCE, { ...publicationRef({ id, asset_id: asset.id, project_id: asset.project_id, asset_version: asset.version, channel_id: channel.id }), notBefore: notBefore.toISOString(), renditions: wanted }, asset.id)],
+      publication: { id, project_id: asset.project_id, asset_id: asset.id, asset_version: asset.version, channel_id: channel.id, idempotency_key: idempotencyKey, requested_by: request.actor, rule_id: request.ruleId ?? null, not_before: notBefore, state, renditions },
+      events: [newEvent(DISTRIBUTION_EVENTS.requested, EVENT_SOURCE, { ...publicationRef({ id, asset_id: asset.id, project_id: asset.project_id, asset_version: asset.version, channel_id: channel.id }), notBefore: notBefore.toISOString(), renditions }, asset.id)],
     });
   }
   const results = await requestPublications(db, requests);
@@ -112,25 +130,15 @@ export function retractedEvent(publication: Publication, reason: string) {
   return newEvent(DISTRIBUTION_EVENTS.retracted, EVENT_SOURCE, { ...publicationRef(publication), reason }, publication.asset_id);
 }
 
-/** What a rule can match on: all of the listed media types (any), tags (every one) and accepted labels (every one). */
-export interface RuleMatch {
-  mediaTypes?: string[];
-  tags?: string[];
-  labels?: string[];
-}
-
+/** The rules (of the asset's project) the asset matches; its labels and collections are read once, and only when a rule asks. */
 export async function rulesMatching(db: Kysely<DB>, rules: DistributionRule[], asset: Asset): Promise<DistributionRule[]> {
-  let labels: Set<string> | undefined;
-  const matching: DistributionRule[] = [];
-  for (const rule of rules) {
-    const match = rule.match as RuleMatch;
-    if (match.mediaTypes?.length && !match.mediaTypes.includes(asset.media_type)) continue;
-    if (match.tags?.length && !match.tags.every((tag) => asset.tags.includes(tag))) continue;
-    if (match.labels?.length) {
-      labels ??= new Set((await listLabels(db, asset.id)).filter((l) => l.status === 'accepted').map((l) => l.label));
-      if (!match.labels.every((label) => labels!.has(label))) continue;
-    }
-    matching.push(rule);
-  }
-  return matching;
+  const matches = rules.map((rule) => rule.match as RuleMatch);
+  const facts: RuleFacts = { mediaType: asset.media_type, tags: asset.tags, fields: asset.fields ?? {} };
+  const [labels, collections] = await Promise.all([
+    matches.some(needsLabels) ? listLabels(db, asset.id) : undefined,
+    matches.some(needsCollections) ? collectionIdsOf(db, asset.id) : undefined,
+  ]);
+  if (labels) facts.acceptedLabels = new Set(labels.filter((l) => l.status === 'accepted').map((l) => l.label));
+  if (collections) facts.collectionIds = new Set(collections);
+  return rules.filter((_, index) => ruleMatches(matches[index]!, facts));
 }

@@ -26,19 +26,22 @@ import {
   timeout,
 } from 'cockatiel';
 import type { DistributionConfig } from '../config.ts';
-import { findAsset, getMetadata, listRenditions } from '../db/assets.ts';
-import { changePublication, channelsSealedWithOtherKeys, channelsWithDueWork, claimDue, findChannel, releaseClaim, renewLease, replaceCredentials, saveCheckpoint, setBreakerState } from '../db/distribution.ts';
+import { type ClaimedPublication, type DeliverySettlement, changePublication, channelsSealedWithOtherKeys, channelsWithDueWork, claimDue, releaseClaim, renewLease, replaceCredentials, saveCheckpoint, setBreakerState, settleDeliveries } from '../db/distribution.ts';
 import type { ChannelRow, Publication } from '../db/schema.ts';
 import { EVENT_SOURCE } from '../events/catalog.ts';
 import { newEvent } from '../events/envelope.ts';
+import { dayOf } from '../domain/metadata-schema.ts';
 import type { Platform } from '../platform.ts';
 import { openChannel } from './adapters/index.ts';
 import { type AssetSidecar, type Channel, type ChannelType, type DeliveryFile, PermanentDeliveryError, destinationName, isPermanent } from './channel.ts';
 import { distributionAttemptDuration, distributionAttempts, distributionBreakerState, distributionRequestToDelivered } from './metrics.ts';
-import { DISTRIBUTION_EVENTS, publicationRef, publishProblem, retractedEvent } from './publish.ts';
+import { DISTRIBUTION_EVENTS, RIGHTS_EXPIRED, publicationRef, publishProblem, retractedEvent } from './publish.ts';
 import type { SecretBox } from './secrets.ts';
 
 export type ChannelSettings = DistributionConfig['defaults'];
+
+/** the asset's rights expired before this attempt: not delivered, retracted (never a failure, never counts for the breaker) */
+class RightsExpiredError extends PermanentDeliveryError {}
 
 export function channelSettings(config: DistributionConfig, channel: Pick<ChannelRow, 'settings'>): ChannelSettings {
   return { ...config.defaults, ...(channel.settings as Partial<ChannelSettings>) };
@@ -82,6 +85,8 @@ export class DistributionWorker {
   private pollAgain = false;
   private stopping = false;
   private resealing?: Promise<unknown>;
+  private readonly settleQueue: { settlement: DeliverySettlement; resolve: (row: Publication | undefined) => void; reject: (error: unknown) => void }[] = [];
+  private settling?: Promise<void>;
 
   constructor(
     private readonly platform: Platform,
@@ -132,11 +137,7 @@ export class DistributionWorker {
   async poll(): Promise<void> {
     const now = this.now();
     const pumps: Promise<void>[] = [];
-    for (const { channel_id } of await channelsWithDueWork(this.platform.db, now)) {
-      const channel = await findChannel(this.platform.db, channel_id);
-      if (!channel) continue;
-      pumps.push(this.pump(this.runtimeFor(channel)));
-    }
+    for (const channel of await channelsWithDueWork(this.platform.db, now)) pumps.push(this.pump(this.runtimeFor(channel)));
     await Promise.all(pumps);
   }
 
@@ -161,11 +162,18 @@ export class DistributionWorker {
       const claimed = await claimDue(this.platform.db, runtime.channel.id, this.now(), this.owner, this.platform.config.distribution.leaseSeconds, slots);
       for (const publication of claimed) {
         runtime.active++;
-        const run = this.run(runtime.channel, runtime, publication).finally(() => {
+        let freed = false;
+        // the slot is the channel's: it is free once the channel is done, while the settle may still be under way
+        const freeSlot = () => {
+          if (freed) return;
+          freed = true;
           runtime.active--;
-          this.inFlight.delete(run);
           if (runtime.retired && runtime.active === 0) this.closeAdapter(runtime);
-          else void this.pump(runtime); // a slot is free again
+          else void this.pump(runtime);
+        };
+        const run = this.run(runtime.channel, runtime, publication, freeSlot).finally(() => {
+          freeSlot();
+          this.inFlight.delete(run);
         });
         this.inFlight.add(run);
       }
@@ -236,7 +244,7 @@ export class DistributionWorker {
     return runtime;
   }
 
-  private async run(channel: ChannelRow, runtime: ChannelRuntime, publication: Publication): Promise<void> {
+  private async run(channel: ChannelRow, runtime: ChannelRuntime, publication: ClaimedPublication, freeSlot: () => void): Promise<void> {
     const action = publication.state === 'retracting' ? 'retract' : 'deliver';
     const labels = { channel: channel.name, type: channel.type };
     const started = performance.now();
@@ -246,16 +254,16 @@ export class DistributionWorker {
     try {
       const { adapter } = runtime;
       const attempt = timeout(runtime.settings.timeoutMs, TimeoutStrategy.Aggressive);
+      let delivered: Awaited<ReturnType<Channel['deliver']>> | undefined;
       await runtime.bulkhead.execute(() =>
         runtime.breaker.execute(() =>
           attempt.execute(async ({ signal }) => {
             if (action === 'retract') {
               await adapter.retract({ externalId: publication.external_id ?? '', ref: (publication.checkpoint as { ref?: Record<string, unknown> }).ref ?? {}, idempotencyKey: publication.idempotency_key, signal });
-              await this.settleRetracted(publication);
               return;
             }
-            const { files, sidecar } = await this.contents(publication);
-            const delivered = await adapter.deliver({
+            const { files, sidecar } = this.contents(publication);
+            delivered = await adapter.deliver({
               idempotencyKey: publication.idempotency_key,
               asset: sidecar,
               files,
@@ -263,13 +271,23 @@ export class DistributionWorker {
               checkpoint: (data) => saveCheckpoint(this.platform.db, publication.id, this.owner, data),
               signal,
             });
-            await this.settleDelivered(channel, publication, delivered);
           }),
         ),
       );
+      // the channel is done with it: its slot claims the next one while this settles (a failed settle is retried
+      // like a failed attempt; the receiver dedups on the idempotency key)
+      freeSlot();
+      if (action === 'retract') await this.settleRetracted(publication);
+      else await this.settleDelivered(channel, publication, delivered!);
       distributionAttempts.inc({ ...labels, action, outcome: 'ok' });
       distributionAttemptDuration.observe({ ...labels, outcome: 'ok' }, (performance.now() - started) / 1000);
     } catch (error) {
+      if (error instanceof RightsExpiredError) {
+        // an embargo or a retry that ends after the rights expiry: never delivered, retracted as the consumer would
+        distributionAttempts.inc({ ...labels, action, outcome: 'rights-expired' });
+        await this.settleRightsExpired(publication);
+        return;
+      }
       if (isBrokenCircuitError(error)) {
         distributionAttempts.inc({ ...labels, action, outcome: 'breaker-open' });
         await releaseClaim(this.platform.db, publication.id, this.owner, new Date(this.now().getTime() + runtime.settings.breakerHalfOpenMs));
@@ -287,14 +305,14 @@ export class DistributionWorker {
     if (this.runtimes.get(runtime.channel.id) === runtime) this.runtimes.delete(runtime.channel.id);
   }
 
-  /** The files and the sidecar of the publication's asset; a problem with the asset itself is permanent. */
-  private async contents(publication: Publication): Promise<{ files: DeliveryFile[]; sidecar: AssetSidecar }> {
-    const { db, store, config } = this.platform;
-    const asset = await findAsset(db, publication.asset_id);
-    if (!asset) throw new PermanentDeliveryError('the asset no longer exists');
-    const problem = publishProblem(asset);
+  /** The files and the sidecar of the publication's asset (read with the claim); a problem with the asset itself is permanent. */
+  private contents(publication: ClaimedPublication): { files: DeliveryFile[]; sidecar: AssetSidecar } {
+    const { store, config } = this.platform;
+    if (!publication.source) throw new PermanentDeliveryError('the asset no longer exists');
+    const { asset, renditions: renditionRows, metadata } = publication.source;
+    const problem = publishProblem(asset, this.now());
+    if (problem === RIGHTS_EXPIRED) throw new RightsExpiredError(problem);
     if (problem) throw new PermanentDeliveryError(`not published: ${problem}`);
-    const [renditionRows, metadata] = await Promise.all([listRenditions(db, asset.id), getMetadata(db, asset.id)]);
     const renditions = new Map(renditionRows.map((r) => [r.name, r]));
     const files = publication.renditions.map((name): DeliveryFile => {
       const source = name === 'original'
@@ -329,16 +347,55 @@ export class DistributionWorker {
   }
 
   private async settleDelivered(channel: ChannelRow, publication: Publication, delivered: { externalId: string; externalUrl?: string; ref: Record<string, unknown> }): Promise<void> {
-    const now = this.now();
-    const settled = await changePublication(this.platform.db, publication.id, {
+    const settled = await this.settleTogether({
+      publication,
+      externalId: delivered.externalId,
+      externalUrl: delivered.externalUrl ?? null,
+      checkpoint: { ref: delivered.ref },
+      event: newEvent(DISTRIBUTION_EVENTS.delivered, EVENT_SOURCE, { ...publicationRef(publication), externalId: delivered.externalId, externalUrl: delivered.externalUrl ?? null }, publication.asset_id),
+    });
+    if (settled) distributionRequestToDelivered.observe({ type: channel.type }, Math.max(0, new Date(settled.delivered_at!).getTime() - new Date(publication.not_before).getTime()) / 1000);
+    this.platform.outboxWritten();
+    // the rights expired while it went out: it is retracted from the channel at once
+    if (settled?.state === 'retracting') void this.pump(this.runtimes.get(channel.id) ?? this.runtimeFor(channel));
+  }
+
+  /**
+   * Group commit: deliveries that finish while a settle statement runs are settled together by the next one (one
+   * round trip for the batch instead of one transaction each).
+   */
+  private settleTogether(settlement: DeliverySettlement): Promise<Publication | undefined> {
+    return new Promise((resolve, reject) => {
+      this.settleQueue.push({ settlement, resolve, reject });
+      this.settling ??= this.settleQueued();
+    });
+  }
+
+  private async settleQueued(): Promise<void> {
+    while (this.settleQueue.length > 0) {
+      const batch = this.settleQueue.splice(0);
+      try {
+        const now = this.now();
+        const rows = await settleDeliveries(this.platform.db, this.owner, now, dayOf(now), RIGHTS_EXPIRED, batch.map((entry) => entry.settlement));
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        for (const entry of batch) entry.resolve(byId.get(entry.settlement.publication.id));
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    this.settling = undefined;
+  }
+
+  private async settleRightsExpired(publication: Publication): Promise<void> {
+    await changePublication(this.platform.db, publication.id, {
       from: ['delivering'],
-      to: 'delivered',
+      to: 'retracted',
       leaseOwner: this.owner,
       actor: this.owner,
-      set: { attempts: publication.attempts + 1, external_id: delivered.externalId, external_url: delivered.externalUrl ?? null, delivered_at: now, due_at: null, last_error: null, checkpoint: { ref: delivered.ref } },
-      events: [newEvent(DISTRIBUTION_EVENTS.delivered, EVENT_SOURCE, { ...publicationRef(publication), externalId: delivered.externalId, externalUrl: delivered.externalUrl ?? null }, publication.asset_id)],
+      reason: RIGHTS_EXPIRED,
+      set: { due_at: null, retracted_at: this.now(), last_error: null },
+      events: [retractedEvent(publication, RIGHTS_EXPIRED)],
     });
-    if (settled) distributionRequestToDelivered.observe({ type: channel.type }, Math.max(0, now.getTime() - new Date(publication.not_before).getTime()) / 1000);
     this.platform.outboxWritten();
   }
 

@@ -59,8 +59,8 @@ export const CATALOG = {
   'io.mediateca.asset.updated': { data: v.object({ ...assetRef, fields: v.array(v.string()) }), consumers: ['index'] },
   'io.mediateca.asset.deleted': { data: v.object(assetRef), consumers: ['index'] },
   // the asset's rights expiry (its rightsExpiry field, metadata-schema.ts) has begun: it can no longer be approved
-  // for publishing; for subscribers (a retraction, a notification). The reindex rides on asset.updated beside it.
-  'io.mediateca.asset.rights-expired': { data: v.object({ ...assetRef, rightsExpiry: v.pipe(v.string(), v.isoDate()) }), consumers: [] },
+  // for publishing, and distribute retracts its publications. The reindex rides on asset.updated beside it.
+  'io.mediateca.asset.rights-expired': { data: v.object({ ...assetRef, rightsExpiry: v.pipe(v.string(), v.isoDate()) }), consumers: ['distribute'] },
   // an admin saved a new version of the project's metadata schema (GET/PUT /projects/:id/schema)
   'io.mediateca.project.schema-changed': { data: v.object({ projectId: v.string(), version: v.pipe(v.number(), v.integer(), v.minValue(1)), fields: v.array(v.string()) }), consumers: [] },
   // purged from the trash (admin, or past the project's retention): the tombstone; objects, search document and

@@ -227,4 +227,24 @@ describe('distribution end to end (servers)', async () => {
     const [timedOut] = (await waitForPublications(video.id, (ps) => ps.find((p) => p.channel.id === slow.body.id)?.state === 'failed')).filter((p) => p.channel.id === slow.body.id);
     assert.match(timedOut.lastError, /timed out after 4000 ms/);
   });
+
+  test('rights expiry retracts the asset\'s publications through the event bus: a delivered one removed, a scheduled one never sent', async () => {
+    const [out, later] = [await startWebhookReceiver(), await startWebhookReceiver()];
+    cleanups.push(() => out.close(), () => later.close());
+    const create = async (name: string, receiver: WebhookReceiver) => (await admin.request('POST', '/projects/newsroom/channels', { name, type: 'webhook', target: { url: receiver.url }, credentials: { secret: receiver.secret } })).body.id as string;
+    const [outId, laterId] = [await create('rights-cms', out), await create('rights-later-cms', later)];
+    assert.equal((await admin.request('POST', `/assets/${photo.id}/publications`, { channelId: outId })).status, 201);
+    assert.equal((await admin.request('POST', `/assets/${photo.id}/publications`, { channelId: laterId, at: new Date(Date.now() + 3600_000).toISOString() })).status, 201);
+    await waitForPublications(photo.id, (ps) => ps.find((p) => p.channel.id === outId)?.state === 'delivered');
+    assert.equal(out.published.size, 1);
+
+    const edited = await admin.request('PATCH', `/assets/${photo.id}`, { fields: { rightsExpiry: '2020-01-01' } });
+    assert.equal(edited.status, 200, JSON.stringify(edited.body));
+    const retracted = await waitForPublications(photo.id, (ps) => ps.every((p) => p.state === 'retracted' || p.state === 'failed'));
+    for (const id of [outId, laterId]) assert.equal(retracted.find((p) => p.channel.id === id).state, 'retracted');
+    assert.equal(out.published.size, 0, 'removed from the channel it had reached');
+    assert.equal(later.received.length, 0, 'the scheduled one was never sent');
+    const history = (await admin.request('GET', `/assets/${photo.id}/history`)).body;
+    assert.ok(history.publications.some((e: any) => e.channel === 'rights-later-cms' && e.to === 'retracted' && e.reason === 'rights expired'), JSON.stringify(history.publications.slice(-3)));
+  });
 });

@@ -20,6 +20,8 @@ export interface WebhookReceiver {
   published: Map<string, any>;
   /** what the next requests get: ok, an HTTP status, or no answer at all */
   mode: 'ok' | number | 'hang';
+  /** when set, requests are answered (as `mode` says) only once it settles: a delivery caught in flight */
+  holdUntil?: Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startWebhookReceiver(secret = `whsec_${Buffer.from('mediat
     }
     const id = headers['webhook-id'] ?? '';
     receiver.received.push({ method: request.method ?? '', path: request.url ?? '', id, body: text ? JSON.parse(text) : undefined, verified });
+    if (receiver.holdUntil) await receiver.holdUntil;
     if (receiver.mode === 'hang') {
       hanging.add(() => response.destroy());
       return;
