@@ -46,10 +46,10 @@ test('processing, rendered (what was not made is the state reason), enriched', (
 });
 
 test('renditions partial: announced while processing, with what it records; never once the asset left processing', () => {
-  const poster = recordRenditionsPartial(asset('processing', { mediaType: 'video' }), 'poster', ['poster'], { technical: { durationSeconds: 10 }, renditionRows: [{ name: 'poster' }] });
+  const poster = recordRenditionsPartial(asset('processing', { mediaType: 'video' }), 'poster', ['poster'], { technical: { contentType: 'video/mp4', size: 10 }, renditionRows: [{ name: 'poster' }] });
   assert.deepEqual(poster, {
     changes: {},
-    history: { type: 'renditions-partial', data: { stage: 'poster', renditions: ['poster'], technical: { durationSeconds: 10 }, renditionRows: [{ name: 'poster' }] } },
+    history: { type: 'renditions-partial', data: { stage: 'poster', renditions: ['poster'], technical: { contentType: 'video/mp4', size: 10 }, renditionRows: [{ name: 'poster' }] } },
     events: [{ type: 'io.mediateca.asset.renditions-partial', data: { stage: 'poster', renditions: ['poster'] } }],
   });
   assert.deepEqual(recordRenditionsPartial(asset('processing'), 'preview', ['poster', 'preview', 'waveform'])?.events, [{ type: 'io.mediateca.asset.renditions-partial', data: { stage: 'preview', renditions: ['poster', 'preview', 'waveform'] } }]);
