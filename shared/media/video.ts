@@ -42,6 +42,12 @@ export const SPRITE_MAX_TILES = 100;
 const SPRITE_COLUMNS = 10;
 const HLS_SEGMENT_SECONDS = 4;
 const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p'];
+/**
+ * The preview is what people wait for: veryfast with the cheapest motion search (diamond, subpixel refinement 1)
+ * spends about a fifth less CPU for about a fifth more bytes; superfast would save less and cost 3× the bytes, as
+ * it drops macroblock-tree rate control (docs/benchmarks.md, bench:video section (e)).
+ */
+export const PREVIEW_X264_SPEED = ['-x264-params', 'me=dia:subme=1'];
 // Previews are for the web and for sharing: no GPS or device tags, no chapters.
 const NO_METADATA = ['-map_metadata', '-1', '-map_chapters', '-1'];
 
@@ -192,7 +198,7 @@ async function renderEncodes(
     outputs.push({
       chain: scaleChain(preview, 'preview'),
       args: [
-        ...['-map', '[preview]', ...H264, '-crf', '23', '-level:v', '4.1', ...rateControl(5_000_000, sourceVideoBps), '-g', String(Math.round(fps * 2))],
+        ...['-map', '[preview]', ...H264, ...PREVIEW_X264_SPEED, '-crf', '23', '-level:v', '4.1', ...rateControl(5_000_000, sourceVideoBps), '-g', String(Math.round(fps * 2))],
         ...audioMap,
         ...audioCodec(128),
         ...threads,
