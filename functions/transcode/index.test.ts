@@ -90,4 +90,12 @@ describe('transcode: progressive rendering of a video', () => {
     ]);
     assert.deepEqual((await listRenditions(platform.db, asset.id)).find((r) => r.name === 'poster')?.size_bytes, 4, 'the poster made before is kept');
   });
+
+  test('two attempts at once (a redelivery while the first still encodes): both succeed, the set is recorded and announced once', async () => {
+    const asset = await uploadedVideo();
+    await Promise.all([deliverUploaded(asset.id), deliverUploaded(asset.id)]);
+    assert.equal((await historyOf(asset.id)).filter((entry) => entry.type === 'rendered').length, 1);
+    assert.equal((await eventsOf(asset.id)).filter((event) => event.type === 'io.mediateca.asset.rendered').length, 1);
+    assert.equal((await findAsset(platform.db, asset.id))?.state, 'ready');
+  });
 });

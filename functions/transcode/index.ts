@@ -144,9 +144,13 @@ async function decideOnLatest(platform: Platform, asset: Asset, decide: (facts: 
   return current;
 }
 
+/**
+ * The whole set, on the asset as it is now: an editor's change or a concurrent attempt's partial step meanwhile
+ * does not throw the work away; an attempt that finds the asset no longer processing (another one recorded the set,
+ * or it was deleted or failed meanwhile) records nothing, so asset.rendered is not sent twice.
+ */
 async function finish(platform: Platform, asset: Asset, renditions: string[], skipped: Record<string, string>, recorded: Recorded): Promise<void> {
-  await recordDecision(platform.db, asset, recordRendered(factsOf(asset), renditions, skipped, recorded), { actor: CONSUMER });
-  platform.outboxWritten();
+  await decideOnLatest(platform, asset, (facts) => (facts.state === 'processing' ? recordRendered(facts, renditions, skipped, recorded) : undefined));
 }
 
 async function failAsset(platform: Platform, asset: Asset, reason: string): Promise<void> {
