@@ -92,7 +92,7 @@ describe('transcode: progressive rendering of a video', () => {
   });
 
   test('two attempts at once (a redelivery while the first still encodes): both succeed, the set is recorded and announced once', async () => {
-    const asset = await uploadedVideo();
+    const asset = await uploadedVideo('processing');
     await Promise.all([deliverUploaded(asset.id), deliverUploaded(asset.id)]);
     assert.equal((await historyOf(asset.id)).filter((entry) => entry.type === 'rendered').length, 1);
     assert.equal((await eventsOf(asset.id)).filter((event) => event.type === 'io.mediateca.asset.rendered').length, 1);
