@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { changeAsset, createUploadingAsset } from '../../shared/db/assets.ts';
+import { changeAsset, createUploadingAsset, putRendition } from '../../shared/db/assets.ts';
 import { saveLabels } from '../../shared/db/enrichment.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { deliverToFunction } from '../../shared/events/deliver.ts';
@@ -52,16 +52,16 @@ describe('withAiFields', () => {
   });
 });
 
-/** A ready asset in project newsroom, and its asset.rendered event. */
-async function readyAsset(platform: Awaited<ReturnType<typeof createTestPlatform>>, title = 'Pleno') {
+/** A ready asset in project newsroom (or one still in `until`), and its asset.rendered event. */
+async function readyAsset(platform: Awaited<ReturnType<typeof createTestPlatform>>, title = 'Pleno', until: 'ready' | 'processing' = 'ready') {
   const assetId = randomUUID();
   let asset = await createUploadingAsset(platform.db, {
-    id: assetId, project_id: 'newsroom', media_type: 'image', title, description: '', tags: [], filename: 'pleno.jpg', content_type: 'image/jpeg',
+    id: assetId, project_id: 'newsroom', media_type: until === 'ready' ? 'image' : 'video', title, description: '', tags: [], filename: 'pleno.jpg', content_type: until === 'ready' ? 'image/jpeg' : 'video/mp4',
     size_bytes: 3, expected_sha256: null, sha256: 'ab', storage_key: 'newsroom/x/original.jpg', duplicate_of: null, state_reason: null, progress: null, owner: 'tester',
   }, { id: randomUUID(), bucket: 'incoming', storage_key: `newsroom/${assetId}/original.jpg`, multipart_upload_id: null, part_size: null, part_count: null, expires_at: new Date(Date.now() + 60_000) });
-  for (const state of ['uploaded', 'ready'] as const) asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state }, history: { type: state, actor: 'test' } });
+  for (const state of ['uploaded', until] as const) asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state }, history: { type: state, actor: 'test' } });
   const event = newEvent('io.mediateca.asset.rendered', EVENT_SOURCE, { assetId, projectId: 'newsroom', version: asset.version, renditions: [] }, assetId);
-  return { assetId, event };
+  return { assetId, event, asset };
 }
 
 describe('index events', () => {
@@ -97,6 +97,41 @@ describe('index events', () => {
       const processed = await sql<{ xmin: string }>`select xmin::text from processed_events where consumer = 'index' and event_id = ${event.id}`.execute(platform.db);
       assert.equal(document.rows.length, 1);
       assert.equal(processed.rows[0]?.xmin, document.rows[0]!.xmin);
+    } finally {
+      await platform.dispose();
+    }
+  });
+
+  test('progressive rendering: a processing video is searchable once its poster is stored, and a late partial event never regresses it', async () => {
+    const platform = await createTestPlatform();
+    try {
+      const { assetId, asset } = await readyAsset(platform, 'Entrevista', 'processing');
+      const deliver = async (type: 'io.mediateca.asset.renditions-partial' | 'io.mediateca.asset.rendered', data: Record<string, unknown>) => {
+        const event = newEvent(type, EVENT_SOURCE, { assetId, projectId: 'newsroom', version: asset.version, renditions: ['poster'], ...data } as never, assetId);
+        const result = await deliverToFunction((request) => createApp(platform).fetch(request), event, platform.eventsSecret);
+        assert.equal(result.outcome, 'ack', result.reason);
+        return event;
+      };
+      const found = async () => (await platform.search.search({ q: 'entrevista', projectIds: ['newsroom'], filters: { state: ['processing', 'ready'] }, facets: [], limit: 10 })).hits;
+
+      await deliver('io.mediateca.asset.renditions-partial', { stage: 'poster' });
+      assert.deepEqual(await found(), [], 'no poster stored yet: a processing asset has no document');
+
+      await putRendition(platform.db, { asset_id: assetId, name: 'poster', storage_key: `newsroom/${assetId}/v1/poster.jpg`, content_type: 'image/jpeg', size_bytes: 10, width: 1920, height: 1080, duration_seconds: null });
+      const partial = await deliver('io.mediateca.asset.renditions-partial', { stage: 'poster' });
+      const [hit] = await found();
+      assert.equal(hit?.assetId, assetId);
+      assert.equal(hit.document.state, 'processing');
+      assert.equal(hit.document.thumbnailKey, `newsroom/${assetId}/v1/poster.jpg`, 'the poster is the hit\'s thumbnail');
+
+      await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state: 'ready' }, history: { type: 'rendered', actor: 'test' } });
+      await deliver('io.mediateca.asset.rendered', {});
+      // the preview step's event arrives after rendered (out of order), and the poster step's again (a redelivery)
+      await deliver('io.mediateca.asset.renditions-partial', { stage: 'preview', renditions: ['poster', 'preview'] });
+      const again = await deliverToFunction((request) => createApp(platform).fetch(request), partial, platform.eventsSecret);
+      assert.equal(again.outcome, 'ack', again.reason);
+      const after = await found();
+      assert.deepEqual(after.map((h) => [h.assetId, h.document.state]), [[assetId, 'ready']]);
     } finally {
       await platform.dispose();
     }

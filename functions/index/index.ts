@@ -15,7 +15,7 @@ import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { adminRoutes } from './admin.ts';
 import { observeStageEnd, reportCatalogueGauges } from '../../shared/analytics/metrics.ts';
-import { INDEXED_STATES, type SearchDocument, type SearchIndex } from '../../shared/search/search-index.ts';
+import { isIndexed, type SearchDocument, type SearchIndex } from '../../shared/search/search-index.ts';
 
 const CONSUMER = 'index';
 
@@ -24,6 +24,8 @@ export function createApp(platform: Platform): Hono<AppEnv> {
   const reindex = (event: { data: { assetId: string } }, p: Platform, context: EventContext) => projectAssets(p, [event.data.assetId], context);
   acceptEvents(app, platform, CONSUMER, {
     'io.mediateca.asset.rendered': async (event, p, context) => { await reindex(event, p, context); await observeStages(p, event); },
+    // progressive rendering: searchable with its poster and technical metadata while the rest encodes
+    'io.mediateca.asset.renditions-partial': reindex,
     'io.mediateca.asset.updated': reindex,
     'io.mediateca.asset.failed': reindex,
     'io.mediateca.asset.deleted': reindex,
@@ -68,24 +70,26 @@ async function projectAssets(platform: Platform, assetIds: string[], context: Ev
 }
 
 /**
- * Indexed = ready, archived or failed (search finds failed ones only when asked: state=failed). Anything else
- * (deleted, still uploading or processing) leaves the index.
+ * Indexed = ready, archived, failed (search finds failed ones only when asked: state=failed) or processing with its
+ * poster stored (search-index.ts isIndexed). Anything else (deleted, still uploading) leaves the index.
  */
 export async function projectAsset(db: Kysely<DB>, search: SearchIndex, assetId: string): Promise<void> {
   const asset = await findAsset(db, assetId);
-  if (!asset || !(INDEXED_STATES as readonly string[]).includes(asset.state)) {
+  const renditions = asset ? await listRenditions(db, assetId) : [];
+  if (!asset || !isIndexed(asset.state, renditions.map((r) => r.name))) {
     await search.remove(assetId);
     return;
   }
-  const [metadata, renditions, labels, faces, embedding, collectionIds] = await Promise.all([
+  const [metadata, labels, faces, embedding, collectionIds] = await Promise.all([
     getMetadata(db, assetId),
-    listRenditions(db, assetId),
     listLabels(db, assetId),
     listFaces(db, assetId),
     findEmbedding(db, assetId),
     collectionIdsOf(db, assetId),
   ]);
-  const document = toSearchDocument(asset, metadata.technical ?? {}, renditions.find((r) => r.name === 'thumbnail')?.storage_key);
+  // an image's thumbnail; a video's poster (it has no thumbnail)
+  const thumbnail = renditions.find((r) => r.name === 'thumbnail') ?? renditions.find((r) => r.name === 'poster');
+  const document = toSearchDocument(asset, metadata.technical ?? {}, thumbnail?.storage_key);
   await search.upsert({ ...withAiFields(document, metadata.ai ?? {}, labels, faces, embedding?.vector), collectionIds });
 }
 

@@ -9,7 +9,8 @@ import { ConcurrentModification, factsOf, findAsset, listRenditions, putMetadata
 import { currentSchema } from '../../shared/db/metadata-schemas.ts';
 import { projectSettings } from '../../shared/db/projects.ts';
 import type { Asset } from '../../shared/db/schema.ts';
-import { type EmbeddedMetadata, type Recorded, failAsset as failedDecision, fillFromEmbedded, recordRendered, startProcessing } from '../../shared/domain/asset-commands.ts';
+import { type AssetFacts, type Decision, type EmbeddedMetadata, type PartialStage, type Recorded, failAsset as failedDecision, fillFromEmbedded, recordRenditionsPartial, recordRendered, startProcessing } from '../../shared/domain/asset-commands.ts';
+import type { MediaTechnical } from '../../shared/domain/metadata.ts';
 import { readEmbeddedMetadata } from '../../shared/media/embedded-metadata.ts';
 import { recordDecision } from '../../shared/events/asset-decisions.ts';
 import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
@@ -61,8 +62,16 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
       });
       made.push(main.name);
     };
+    // progressive rendering: search finds the asset with its poster and technical metadata, then its preview plays,
+    // while the rest still encodes
+    const announce = async (stage: PartialStage, technical: MediaTechnical) => {
+      await putMetadata(platform.db, asset!.id, 'technical', technical);
+      const names = [...new Set([...existing.map((r) => r.name), ...made])].sort();
+      const rows = JSON.parse(JSON.stringify(await listRenditions(platform.db, asset!.id))) as Record<string, unknown>[];
+      asset = await decideOnLatest(platform, asset!, (facts) => recordRenditionsPartial(facts, stage, names, { renditionRows: rows, technical }));
+    };
     const settings = await projectSettings(platform.db, asset.project_id);
-    const outcome = await renderAsset(platform, asset, master, workDir, new Set(existing.map((r) => r.name)), progress.report, store, { hls: settings.hls === true });
+    const outcome = await renderAsset(platform, asset, master, workDir, new Set(existing.map((r) => r.name)), progress.report, store, { hls: settings.hls === true, announce });
     await putMetadata(platform.db, asset.id, 'technical', outcome.technical);
     asset = await fillFromFile(platform, asset, master);
     const names = [...new Set([...existing.map((r) => r.name), ...made])].sort();
@@ -111,14 +120,22 @@ async function fillFromFile(platform: Platform, asset: Asset, master: string): P
   const embedded: EmbeddedMetadata = asset.media_type === 'image' ? await readEmbeddedMetadata(master) : {};
   const schema = await currentSchema(platform.db, asset.project_id);
   const defaultTitle = asset.filename.replace(/\.[^.]+$/, ''); // what an upload without a title is called (uploads/start.ts)
+  return decideOnLatest(platform, asset, (facts) => fillFromEmbedded(facts, embedded, schema, defaultTitle));
+}
+
+/**
+ * Records a decision that does not depend on what an editor may change meanwhile: decided again on the asset as it
+ * is now when it changed since it was read (three tries); nothing when the command decides nothing.
+ */
+async function decideOnLatest(platform: Platform, asset: Asset, decide: (facts: AssetFacts) => Decision | undefined): Promise<Asset> {
   let current = asset;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const decision = fillFromEmbedded(factsOf(current), embedded, schema, defaultTitle);
+    const decision = decide(factsOf(current));
     if (!decision) return current;
     try {
-      const filled = await recordDecision(platform.db, current, decision, { actor: CONSUMER });
+      const recorded = await recordDecision(platform.db, current, decision, { actor: CONSUMER });
       platform.outboxWritten();
-      return filled;
+      return recorded;
     } catch (error) {
       if (!(error instanceof ConcurrentModification)) throw error;
       current = (await findAsset(platform.db, asset.id)) ?? current;
@@ -127,9 +144,13 @@ async function fillFromFile(platform: Platform, asset: Asset, master: string): P
   return current;
 }
 
+/**
+ * The whole set, on the asset as it is now: an editor's change or a concurrent attempt's partial step meanwhile
+ * does not throw the work away; an attempt that finds the asset no longer processing (another one recorded the set,
+ * or it was deleted or failed meanwhile) records nothing, so asset.rendered is not sent twice.
+ */
 async function finish(platform: Platform, asset: Asset, renditions: string[], skipped: Record<string, string>, recorded: Recorded): Promise<void> {
-  await recordDecision(platform.db, asset, recordRendered(factsOf(asset), renditions, skipped, recorded), { actor: CONSUMER });
-  platform.outboxWritten();
+  await decideOnLatest(platform, asset, (facts) => (facts.state === 'processing' ? recordRendered(facts, renditions, skipped, recorded) : undefined));
 }
 
 async function failAsset(platform: Platform, asset: Asset, reason: string): Promise<void> {

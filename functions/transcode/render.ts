@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Asset } from '../../shared/db/schema.ts';
+import type { PartialStage } from '../../shared/domain/asset-commands.ts';
 import type { MediaTechnical, TechnicalMetadata } from '../../shared/domain/metadata.ts';
 import type { Rendition } from '../../shared/media/ffmpeg.ts';
 import { SpanKind, inSpan } from '../../shared/observability/tracing.ts';
@@ -33,8 +34,15 @@ export interface RenderOutcome {
 
 export type Progress = (stage: string, percent: number) => void;
 export type Store = (rendition: RenderedFile, extraFiles?: RenderedFile[]) => Promise<void>;
+/** Called once the renditions of a progressive step are stored (poster, preview), one call at a time, in order. */
+export type Announce = (stage: PartialStage, technical: MediaTechnical) => Promise<void>;
 
-export async function renderAsset(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, untracedStore: Store, options: { hls: boolean }): Promise<RenderOutcome> {
+export interface RenderOptions {
+  hls: boolean;
+  announce: Announce;
+}
+
+export async function renderAsset(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, untracedStore: Store, options: RenderOptions): Promise<RenderOutcome> {
   if ((await stat(master)).size === 0) throw new PermanentMediaError('the master file is empty');
   // each finished rendition's upload (and its rows) is one span in the asset's trace
   const store: Store = (rendition, extraFiles) => inSpan(`rendition ${rendition.name}`, { kind: SpanKind.INTERNAL, attributes: { 'mediateca.rendition': rendition.name, 'mediateca.rendition.bytes': rendition.size } }, () => untracedStore(rendition, extraFiles));
@@ -61,22 +69,36 @@ async function renderImageAsset(platform: Platform, master: string, existing: Se
   }
 }
 
-async function renderTimeBased(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, store: Store, options: { hls: boolean }): Promise<RenderOutcome> {
+async function renderTimeBased(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, store: Store, options: RenderOptions): Promise<RenderOutcome> {
   const { probeMedia } = await import('../../shared/media/probe.ts');
   const { MediaError } = await import('../../shared/media/ffmpeg.ts');
   const outDir = `${workDir}/renditions`;
   const pending: Promise<void>[] = [];
+  let technical: MediaTechnical | undefined;
+  // progressive steps are announced in order, each once its renditions (and those before) are stored
+  let announced = Promise.resolve();
+  const announceAfter = (stored: Promise<void>, stage: PartialStage) => {
+    announced = Promise.all([announced, stored]).then(() => options.announce(stage, technical!));
+    pending.push(announced);
+  };
   const callbacks = {
     onProgress: progress,
     // Each rendition is stored as soon as ffmpeg finishes it; the next one is already encoding.
-    onRendition: (r: Rendition) => { pending.push(storeRendition(r, outDir, store)); },
+    onRendition: (r: Rendition) => {
+      const stored = storeRendition(r, outDir, store);
+      pending.push(stored);
+      if (r.name === 'poster' || r.name === 'preview') announceAfter(stored, r.name);
+    },
     timeoutMs: platform.config.transcode.timeoutMs,
     skip: existing,
   };
   try {
     progress('probe', 0);
     const probe = await probeMedia(master);
-    const technical: MediaTechnical = { ...probe };
+    technical = { ...probe };
+    if (probe.kind !== asset.media_type && (probe.kind === 'video' || probe.kind === 'audio')) technical.note = `uploaded as ${asset.media_type} but the file is ${probe.kind}: rendered as ${probe.kind}`;
+    // made by an earlier attempt: search can have the asset before this one encodes anything
+    if (probe.kind === 'video' && existing.has('poster')) announceAfter(Promise.resolve(), 'poster');
     let result;
     if (probe.kind === 'video') {
       const { renderVideo } = await import('../../shared/media/video.ts');
@@ -88,7 +110,6 @@ async function renderTimeBased(platform: Platform, asset: Asset, master: string,
       throw new PermanentMediaError(`the file was uploaded as ${asset.media_type} (${asset.content_type}) but holds ${probe.kind === 'image' ? 'a still image' : 'no playable audio or video'}`);
     }
     await Promise.all(pending);
-    if (probe.kind !== asset.media_type) technical.note = `uploaded as ${asset.media_type} but the file is ${probe.kind}: rendered as ${probe.kind}`;
     const skipped = Object.fromEntries(result.skipped.filter((s) => !existing.has(s.name)).map((s) => [s.name, s.reason]));
     return { technical, skipped };
   } catch (error) {

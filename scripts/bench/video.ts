@@ -1,18 +1,22 @@
 // Video rendition benchmark: `npm run bench:video`. Prints numbers, never fails on them.
 // (a) renderVideo (full set, HLS on) against the very same ffmpeg commands run directly: the library's overhead;
 // (b) realtime factor (media seconds per wall second) of each rendition and of the whole set;
-// (c) one decode feeding preview + proxy + sprite + HLS against a separate pass per rendition.
+// (c) one decode feeding proxy + sprite + HLS against a separate pass per rendition (the preview has a pass of its own,
+//     so it is published before them).
 // (d) the pipeline where users wait (issue 15): a clip uploaded through the HTTP API of the embedded host (enrich
 //     off), from the upload's end to the moment search finds it (time-to-searchable; goal < 5 s) and to the moment
 //     its preview rendition exists (time-to-playable; goal ≤ 1× the clip's duration), each round interleaved with
 //     its raw baselines on the same clip: ffprobe + the poster command run straight (what searchable needs at the
 //     least) and the preview encode run straight (what playable needs at the least).
-// BENCH_VIDEO_PARTS (renditions,pipeline) picks the sections; BENCH_VIDEO_E2E_ROUNDS (3, after 1 warm-up) and
+// (e) preview encode tuning: the preview command renderVideo runs against the same command with x264's veryfast
+//     defaults (the settings before the tuning) and with superfast, interleaved: wall and CPU seconds, realtime
+//     factor and the bytes each writes (BENCH_VIDEO_PREVIEW_ROUNDS, 3, on the (d) clip).
+// BENCH_VIDEO_PARTS (renditions,pipeline,preview) picks the sections; BENCH_VIDEO_E2E_ROUNDS (3, after 1 warm-up) and
 // BENCH_VIDEO_E2E_SECONDS (20, a 1080p30 clip like the issue's) size (d).
 // The source is a 1080p30 H.264 + AAC clip at 16 Mbit/s (test pattern with grain, 60 s; BENCH_VIDEO_SECONDS changes it),
 // generated once into the temp folder.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +27,11 @@ import { Client } from '../../test/support/client.ts';
 import { envNumber, percentile } from './lib.ts';
 import { ffmpegPath, ffmpegThreads } from '../../shared/media/ffmpeg.ts';
 import { probeMedia } from '../../shared/media/probe.ts';
-import { renderVideo, VIDEO_RENDITION_GROUPS, type VideoRenderOptions } from '../../shared/media/video.ts';
+import { PREVIEW_X264_SPEED, renderVideo, VIDEO_RENDITION_GROUPS, type VideoRenderOptions } from '../../shared/media/video.ts';
 
 const seconds = Number(process.env.BENCH_VIDEO_SECONDS ?? 60);
-const parts = new Set((process.env.BENCH_VIDEO_PARTS ?? 'renditions,pipeline').split(','));
+const parts = new Set((process.env.BENCH_VIDEO_PARTS ?? 'renditions,pipeline,preview').split(','));
+const previewRounds = envNumber('BENCH_VIDEO_PREVIEW_ROUNDS', 3);
 const e2eRounds = envNumber('BENCH_VIDEO_E2E_ROUNDS', 3);
 const e2eSeconds = envNumber('BENCH_VIDEO_E2E_SECONDS', 20);
 const groups = Object.keys(VIDEO_RENDITION_GROUPS) as (keyof typeof VIDEO_RENDITION_GROUPS)[];
@@ -194,9 +199,47 @@ async function pipeline(work: string): Promise<void> {
   console.log(`load average at the end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`);
 }
 
+/** (e) The preview command as renderVideo runs it against variants of it, interleaved round by round. */
+async function previewTuning(work: string): Promise<void> {
+  const clip = await source(e2eSeconds);
+  const duration = (await probeMedia(clip)).durationSeconds!;
+  const captured = (await timedRender(clip, join(work, 'capture-tuning'), { skip: onlyGroup('preview') })).commands.find((command) => command.stage === 'preview')!.args;
+  const tuningAt = captured.indexOf(PREVIEW_X264_SPEED[0]!);
+  const untuned = tuningAt < 0 ? captured : [...captured.slice(0, tuningAt), ...captured.slice(tuningAt + PREVIEW_X264_SPEED.length)];
+  const variants: Array<[string, string[]]> = [
+    ['veryfast defaults (before)', untuned],
+    [`as rendered: veryfast ${PREVIEW_X264_SPEED.join(' ')}`, captured],
+    ['superfast', untuned.map((arg) => (arg === 'veryfast' ? 'superfast' : arg))],
+  ];
+  const costs = new Map<string, Cost[]>();
+  const bytes = new Map<string, number>();
+  for (let round = 0; round < previewRounds; round++) {
+    for (const [name, args] of variants) {
+      const dir = join(work, `tuning-${round}-${variants.findIndex(([n]) => n === name)}`);
+      const started = now();
+      await runDirect(args, dir);
+      (costs.get(name) ?? costs.set(name, []).get(name)!).push(since(started));
+      bytes.set(name, statSync(join(dir, 'preview.mp4')).size);
+    }
+  }
+  const median = (values: number[]) => percentile(values, 50);
+  const before = median(costs.get(variants[0]![0])!.map((cost) => cost.wall));
+  console.log(`(e) preview encode tuning: a ${duration.toFixed(1)} s 1080p30 clip to the 720p preview, ${previewRounds} interleaved rounds, medians`);
+  table([
+    ['variant', 'wall s', '× realtime', 'CPU s', 'media s per CPU s', 'Mbit/s', 'wall × before'],
+    ...variants.map(([name]) => {
+      const wall = median(costs.get(name)!.map((cost) => cost.wall));
+      const cpu = median(costs.get(name)!.map((cost) => cost.cpu));
+      return [name, wall, duration / wall, cpu, duration / cpu, (8 * bytes.get(name)!) / duration / 1e6, wall / before];
+    }),
+  ]);
+  console.log(`load average at the end: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`);
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'mediateca-bench-video-'));
   try {
+    if (parts.has('preview')) await previewTuning(work);
     if (parts.has('pipeline')) await pipeline(work);
     if (parts.has('renditions')) await renditions(work);
   } finally {
@@ -238,12 +281,12 @@ async function renditions(work: string): Promise<void> {
     table([
       ['rendition', 'wall s', '× realtime', 'CPU s', '× per CPU s'],
       ...[...separate].map(([group, cost]) => [`${group} (own pass)`, ...realtime(cost)]),
-      ['preview+proxy+sprite+hls (one decode)', ...realtime(encode)],
+      ['proxy+sprite+hls (one decode)', ...realtime(encode)],
       ['whole set (renderVideo)', ...realtime(full.total)],
     ]);
 
-    const separateEncodes = ['preview', 'proxy', 'sprite', 'hls'].reduce<Cost>((sum, group) => add(sum, separate.get(group)!), { wall: 0, cpu: 0 });
-    console.log('(c) one decode feeding preview, proxy, sprite and hls vs a pass per rendition');
+    const separateEncodes = ['proxy', 'sprite', 'hls'].reduce<Cost>((sum, group) => add(sum, separate.get(group)!), { wall: 0, cpu: 0 });
+    console.log('(c) one decode feeding proxy, sprite and hls vs a pass per rendition');
     table([
       ['', 'wall s', 'CPU s'],
       ['separate passes (sum)', separateEncodes.wall, separateEncodes.cpu],

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AssetState } from './asset.ts';
 import {
-  type AssetFacts, CommandRefused, deleteAsset, editMetadata, failAsset, recordEnriched, recordRendered, requestReprocess, startProcessing, transitionEditorial, verifyUpload,
+  type AssetFacts, CommandRefused, deleteAsset, editMetadata, failAsset, recordEnriched, recordRenditionsPartial, recordRendered, requestReprocess, startProcessing, transitionEditorial, verifyUpload,
 } from './asset-commands.ts';
 
 const asset = (state: AssetState, more: Partial<AssetFacts> = {}): AssetFacts => ({
@@ -43,6 +43,18 @@ test('processing, rendered (what was not made is the state reason), enriched', (
   const enriched = recordEnriched(asset('ready'), { ocr: { status: 'done', ms: 3 } }, { ocr: { status: 'done' } });
   assert.deepEqual(enriched.changes, {});
   assert.deepEqual(enriched.events, [{ type: 'io.mediateca.asset.enriched', data: { parts: { ocr: { status: 'done' } } } }]);
+});
+
+test('renditions partial: announced while processing, with what it records; never once the asset left processing', () => {
+  const poster = recordRenditionsPartial(asset('processing', { mediaType: 'video' }), 'poster', ['poster'], { technical: { contentType: 'video/mp4', size: 10 }, renditionRows: [{ name: 'poster' }] });
+  assert.deepEqual(poster, {
+    changes: {},
+    history: { type: 'renditions-partial', data: { stage: 'poster', renditions: ['poster'], technical: { contentType: 'video/mp4', size: 10 }, renditionRows: [{ name: 'poster' }] } },
+    events: [{ type: 'io.mediateca.asset.renditions-partial', data: { stage: 'poster', renditions: ['poster'] } }],
+  });
+  assert.deepEqual(recordRenditionsPartial(asset('processing'), 'preview', ['poster', 'preview', 'waveform'])?.events, [{ type: 'io.mediateca.asset.renditions-partial', data: { stage: 'preview', renditions: ['poster', 'preview', 'waveform'] } }]);
+  // a redelivered upload event re-rendering after the set was recorded, or an asset failed or deleted meanwhile
+  for (const state of ['ready', 'failed', 'deleted', 'archived', 'uploaded'] as const) assert.equal(recordRenditionsPartial(asset(state), 'poster', ['poster']), undefined, state);
 });
 
 test('edit: the fields changed, before and after in the history; nothing to change or a deleted asset is refused', () => {

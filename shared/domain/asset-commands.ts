@@ -60,6 +60,7 @@ type Parts = Record<string, { status: 'done' | 'skipped' | 'unavailable' | 'fail
 export type AssetEvent =
   | { type: 'io.mediateca.asset.uploaded'; data: { mediaType: string; contentType: string; sha256: string; size: number; reprocess?: boolean } }
   | { type: 'io.mediateca.asset.rendered'; data: { renditions: string[] } }
+  | { type: 'io.mediateca.asset.renditions-partial'; data: { stage: PartialStage; renditions: string[] } }
   | { type: 'io.mediateca.asset.enriched'; data: { parts: Parts } }
   | { type: 'io.mediateca.asset.failed'; data: { reason: string } }
   | { type: 'io.mediateca.asset.updated'; data: { fields: string[] } }
@@ -132,6 +133,28 @@ export function recordRendered(asset: AssetFacts, renditions: string[], skipped:
     changes: { state: 'ready', stateReason: notMade.length ? `renditions not made: ${notMade.join(', ')}` : null },
     history: { type: 'rendered', data: { renditions, skipped, ...recorded } },
     events: [{ type: 'io.mediateca.asset.rendered', data: { renditions } }],
+  };
+}
+
+/**
+ * Progressive rendering (time-based media): the renditions stored so far, while the rest still encode.
+ * `poster`: the poster and the probe's technical metadata are stored, so search can find the asset with them;
+ * `preview`: the browser preview is stored too, so it can be played.
+ */
+export const PARTIAL_STAGES = ['poster', 'preview'] as const;
+export type PartialStage = (typeof PARTIAL_STAGES)[number];
+
+/**
+ * Part of the renditions is stored: the asset stays processing and says so (history and event), so search and
+ * players need not wait for the whole set. Undefined once the asset is no longer processing: a partial step decided
+ * late or again (a redelivered upload event) never takes back what rendered, failed or deleted said.
+ */
+export function recordRenditionsPartial(asset: AssetFacts, stage: PartialStage, renditions: string[], recorded: Recorded = {}): Decision | undefined {
+  if (asset.state !== 'processing') return undefined;
+  return {
+    changes: {},
+    history: { type: 'renditions-partial', data: { stage, renditions, ...recorded } },
+    events: [{ type: 'io.mediateca.asset.renditions-partial', data: { stage, renditions } }],
   };
 }
 

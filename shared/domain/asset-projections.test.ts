@@ -15,6 +15,10 @@ test('renditions and technical metadata follow rendering, new file versions and 
   assert.deepEqual(projectDerived([rendered, entry('file-version-added'), back]).renditions, rows('preview', 'thumbnail'));
   assert.equal(projectDerived([rendered, entry('rendered', { renditions: ['preview'] })]).renditions, undefined, 'an entry that does not record them');
   assert.equal(projectDerived([rendered, entry('failed', { reason: 'bad' })]).renditions, undefined, 'a failed render may have left some');
+  const poster = entry('renditions-partial', { stage: 'poster', renditions: ['poster'], renditionRows: rows('poster'), technical: { width: 4 } });
+  assert.deepEqual(projectDerived([entry('processing'), poster]), { renditions: rows('poster'), technical: { width: 4 }, ai: undefined, labels: [] }, 'a progressive step replays what it stored');
+  const whole = entry('rendered', { renditions: ['poster', 'preview'], renditionRows: rows('poster', 'preview'), technical: { width: 4 } });
+  assert.deepEqual(projectDerived([poster, whole]).renditions, rows('poster', 'preview'));
 });
 
 test('labels: findings replace suggestions, decisions stay with who made them, AI metadata is the latest', () => {

@@ -37,7 +37,8 @@ export function projectDerived(entries: HistoryEntry[]): DerivedModels {
   let ai: Record<string, unknown> | undefined;
   let labels: Map<string, ProjectedLabel> | undefined = new Map();
   for (const { type, actor, data } of entries) {
-    if (type === 'rendered' || type === 'file-version-reverted') {
+    // a partial step records what was stored so far; rendered, later, the whole set
+    if (type === 'rendered' || type === 'renditions-partial' || type === 'file-version-reverted') {
       renditions = Array.isArray(data.renditionRows) ? (data.renditionRows as Record<string, unknown>[]) : undefined;
       technical = 'technical' in data ? (data.technical as Record<string, unknown> | null) : undefined;
     } else if (type === 'file-version-added') {

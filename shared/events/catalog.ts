@@ -38,6 +38,13 @@ export const CATALOG = {
     data: v.object({ ...assetRef, renditions: v.array(v.string()) }),
     consumers: ['index', 'enrich'],
   },
+  // progressive rendering of video and audio (asset-commands.ts recordRenditionsPartial): the asset is still
+  // processing; `stage` poster: poster and technical metadata are stored (index makes it searchable at once),
+  // preview: the browser preview is stored too (GET /assets/:id lists it). asset.rendered still closes the set.
+  'io.mediateca.asset.renditions-partial': {
+    data: v.object({ ...assetRef, stage: v.picklist(['poster', 'preview']), renditions: v.array(v.string()) }),
+    consumers: ['index'],
+  },
   'io.mediateca.asset.enriched': {
     // per model: done, skipped (nothing to look at), unavailable (not installed / not configured) or failed, with why
     data: v.object({ ...assetRef, parts: v.record(v.string(), v.object({ status: v.picklist(['done', 'skipped', 'unavailable', 'failed']), reason: v.optional(v.string()) })) }),

@@ -86,11 +86,19 @@ describe('renderVideo on a 1080p30 master, HLS on', () => {
   let result: RenderResult & { dir: string };
   const progress: Array<[string, number]> = [];
   const announced: string[] = [];
+  /** stages as they start and renditions as they are published, in order */
+  const timeline: string[] = [];
   before(async () => {
     result = await render(corpus.video1080p, Object.keys(VIDEO_RENDITION_GROUPS), {
       hls: true,
-      onProgress: (stage, percent) => progress.push([stage, percent]),
-      onRendition: (published) => announced.push(published.name),
+      onProgress: (stage, percent) => {
+        if (progress.at(-1)?.[0] !== stage) timeline.push(`stage ${stage}`);
+        progress.push([stage, percent]);
+      },
+      onRendition: (published) => {
+        announced.push(published.name);
+        timeline.push(`rendition ${published.name}`);
+      },
     });
   });
 
@@ -100,6 +108,12 @@ describe('renderVideo on a 1080p30 master, HLS on', () => {
     assert.deepEqual(announced, names);
     assert.deepEqual(result.skipped, []);
     await assertNoTemporaryFiles(result.dir);
+  });
+
+  test('progressive: the poster before any encode, the preview published before proxy, sprite and HLS start encoding', () => {
+    const at = (entry: string) => timeline.indexOf(entry);
+    assert.ok(at('rendition poster') >= 0 && at('rendition poster') < at('stage preview'), timeline.join(', '));
+    assert.ok(at('rendition preview') >= 0 && at('rendition preview') < at('stage encode'), timeline.join(', '));
   });
 
   test('preview: 720p H.264 High ≤ 4.1 + AAC, faststart, plays', async () => {
@@ -168,7 +182,7 @@ describe('renderVideo on a 1080p30 master, HLS on', () => {
   });
 
   test('progress: each stage climbs to 100', () => {
-    for (const stage of ['poster', 'waveform', 'encode']) {
+    for (const stage of ['poster', 'waveform', 'preview', 'encode']) {
       const values = progress.filter(([name]) => name === stage).map(([, percent]) => percent);
       assert.ok(values.length > 0, stage);
       assert.deepEqual(values, [...values].sort((a, b) => a - b), `${stage} never goes back`);

@@ -1,6 +1,8 @@
 // Video renditions: poster, waveform, browser preview, editing proxy, scrubbing sprite + WebVTT, and an
-// optional HLS ladder. Preview, proxy, sprite and HLS come out of ONE decode of the master
-// (`-filter_complex split`): decoding a camera master costs as much as a small encode.
+// optional HLS ladder, in the order people wait for them: the poster first (search shows it), then the preview in a
+// pass of its own (it can be played as soon as it is published), then proxy, sprite and HLS out of ONE decode of
+// the master (`-filter_complex split`): decoding a camera master costs as much as a small encode, so only the
+// preview pays a decode of its own.
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import {
@@ -40,6 +42,12 @@ export const SPRITE_MAX_TILES = 100;
 const SPRITE_COLUMNS = 10;
 const HLS_SEGMENT_SECONDS = 4;
 const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p'];
+/**
+ * The preview is what people wait for: veryfast with the cheapest motion search (diamond, subpixel refinement 1)
+ * spends about a fifth less CPU for about a fifth more bytes; superfast would save less and cost 3× the bytes, as
+ * it drops macroblock-tree rate control (docs/benchmarks.md, bench:video section (e)).
+ */
+export const PREVIEW_X264_SPEED = ['-x264-params', 'me=dia:subme=1'];
 // Previews are for the web and for sharing: no GPS or device tags, no chapters.
 const NO_METADATA = ['-map_metadata', '-1', '-map_chapters', '-1'];
 
@@ -57,9 +65,9 @@ export async function renderVideo(file: string, probe: MediaProbe, outDir: strin
     if (groups.has('poster')) await renderPoster(job, file, video, duration);
     // The audio stream may rightly end before the picture: hold its decode to the stream's own duration.
     if (groups.has('waveform') && probe.audio) await renderWaveform(job, file, probe.audio, duration, job.declaredSeconds === undefined ? undefined : probe.audio.durationSeconds);
-    if (groups.has('preview') || groups.has('proxy') || groups.has('sprite') || groups.has('hls')) {
-      await renderEncodes(job, file, probe, video, duration, groups);
-    }
+    if (groups.has('preview')) await renderEncodes(job, 'preview', file, probe, video, duration, new Set(['preview']));
+    const rest = new Set([...groups].filter((group) => group === 'proxy' || group === 'sprite' || group === 'hls'));
+    if (rest.size > 0) await renderEncodes(job, 'encode', file, probe, video, duration, rest);
     return { renditions: job.renditions, skipped };
   } finally {
     await job.close();
@@ -157,7 +165,7 @@ export function posterScore(grey: Uint8Array): number {
   return mean < 24 || mean > 232 ? deviation / 4 : deviation;
 }
 
-// ---- preview, proxy, sprite, HLS from one decode ----------------------------------------------------
+// ---- preview; proxy, sprite, HLS from one decode ----------------------------------------------------
 
 interface Output {
   /** the filter chain after the shared decode, ending in `[label]` */
@@ -165,8 +173,10 @@ interface Output {
   args: string[];
 }
 
+/** One decode of the master feeding the groups given; `stage` names the ffmpeg run (progress, benchmarks). */
 async function renderEncodes(
   job: RenderJob,
+  stage: 'preview' | 'encode',
   file: string,
   probe: MediaProbe,
   video: VideoStreamInfo,
@@ -188,7 +198,7 @@ async function renderEncodes(
     outputs.push({
       chain: scaleChain(preview, 'preview'),
       args: [
-        ...['-map', '[preview]', ...H264, '-crf', '23', '-level:v', '4.1', ...rateControl(5_000_000, sourceVideoBps), '-g', String(Math.round(fps * 2))],
+        ...['-map', '[preview]', ...H264, ...PREVIEW_X264_SPEED, '-crf', '23', '-level:v', '4.1', ...rateControl(5_000_000, sourceVideoBps), '-g', String(Math.round(fps * 2))],
         ...audioMap,
         ...audioCodec(128),
         ...threads,
@@ -236,7 +246,7 @@ async function renderEncodes(
   const split = `[0:${video.index}]${base ? `${base},` : ''}split=${chains.length}${chains.map((_, i) => `[s${i}]`).join('')}`;
   const graph = [split, ...chains.map((output, i) => `[s${i}]${output.chain}`)].join(';');
   const args = [...threads, '-i', file, '-filter_complex_threads', String(job.threads), '-filter_complex', graph];
-  await job.run('encode', [...args, ...outputs.flatMap((output) => output.args)], { durationSeconds: duration });
+  await job.run(stage, [...args, ...outputs.flatMap((output) => output.args)], { durationSeconds: duration });
 
   // What each output really holds: its duration is stored with it, and a master that decodes short of what its
   // container declares is truncated (some truncated files decode to their end without a word from ffmpeg).

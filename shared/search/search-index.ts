@@ -68,10 +68,23 @@ export interface SearchDocument {
   embedding?: number[];
 }
 
-/** Assets in these states have a document; the others (uploading, processing, deleted) are listed by GET /assets. */
-export const INDEXED_STATES = ['ready', 'archived', 'failed'] as const;
+/**
+ * Assets in these states have a document; the others (uploading, uploaded, deleted) are listed by GET /assets. A
+ * processing asset has one only once its poster is stored (see isIndexed).
+ */
+export const INDEXED_STATES = ['ready', 'archived', 'failed', 'processing'] as const;
 /** What a search without a state filter finds: failed assets only when asked for. */
-export const DEFAULT_SEARCH_STATES = ['ready', 'archived'] as const;
+export const DEFAULT_SEARCH_STATES = ['ready', 'archived', 'processing'] as const;
+
+/**
+ * Whether an asset has a search document: a processing video or audio file is found as soon as its poster is
+ * stored (progressive rendering, the renditions-partial event), while the rest of its renditions encode; other
+ * processing assets (images, a first render before its poster) are not.
+ */
+export function isIndexed(state: string, renditionNames: readonly string[]): boolean {
+  if (state === 'processing') return renditionNames.includes('poster');
+  return (INDEXED_STATES as readonly string[]).includes(state);
+}
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
 
