@@ -10,6 +10,9 @@ export type SearchResults = components['schemas']['SearchResults'];
 export type Label = components['schemas']['Label'];
 export type UploadPlan = components['schemas']['UploadPlan'];
 export type LiveEvent = components['schemas']['LiveEvent'];
+export type FieldDefinition = components['schemas']['FieldDefinition'];
+export type MetadataSchema = components['schemas']['MetadataSchema'];
+export type Person = components['schemas']['Person'];
 export interface Problem { title: string; status: number; detail?: string; issues?: { path: string; message: string }[]; duplicateOf?: string }
 
 const TOKEN_KEY = 'mediateca.token';

@@ -6,6 +6,7 @@ import { Header, projects } from './header';
 import { listenForChanges } from './live';
 import { Uploads } from './uploads';
 import { type BatchAction, type BatchOutcome, runBatch } from './batch';
+import { useCollections, useProject } from './pages';
 
 type Mode = 'text' | 'semantic' | 'hybrid';
 type Sort = 'newest' | 'oldest' | 'title';
@@ -258,6 +259,10 @@ function SelectionBar({ selected, titles, onSelectAll, onClear, onDone, onSelect
   const [to, setTo] = useState<(typeof TRANSITIONS)[number]>('in_review');
   const [running, setRunning] = useState<{ done: number; of: number }>();
   const [result, setResult] = useState<{ text: string; failed: BatchOutcome[] }>();
+  const [project] = useProject();
+  const [collections, reloadCollections] = useCollections(project);
+  const [collectionId, setCollectionId] = useState('');
+  const collection = collections?.find((c) => c.id === collectionId) ?? collections?.[0];
   if (selected.length === 0 && !result) return null;
   const run = async (action: BatchAction, what: string) => {
     const ids = [...selected];
@@ -291,6 +296,16 @@ function SelectionBar({ selected, titles, onSelectAll, onClear, onDone, onSelect
             </select>
             <button type="submit" disabled={Boolean(running)}>Move</button>
           </form>
+          {collection && (
+            <form onSubmit={(e) => { e.preventDefault(); void run({ kind: 'add-to-collection', collectionId: collection.id }, `Added to “${collection.name}”`).then(reloadCollections); }}>
+              <label for="batch-collection">Collection</label>
+              <select id="batch-collection" value={collection.id} onChange={(e) => setCollectionId(e.currentTarget.value)}>
+                {collections!.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+              </select>
+              <button type="submit" disabled={Boolean(running)}>Add</button>
+              <button type="button" disabled={Boolean(running)} onClick={() => void run({ kind: 'remove-from-collection', collectionId: collection.id }, `Removed from “${collection.name}”`).then(reloadCollections)}>Remove</button>
+            </form>
+          )}
         </div>
       )}
       {running && <p role="status"><progress max={running.of} value={running.done} /> {running.done} / {running.of}</p>}

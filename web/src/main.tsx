@@ -1,10 +1,12 @@
-// The workspace: sign in, then the library (search, facets, grid, uploads) or one asset (#/asset/<id>).
+// The workspace: sign in, then the library (search, facets, grid, uploads), one asset (#/asset/<id>), people
+// (#/people[/<id>]), collections (#/collections[/<id>]) or the trash (#/trash).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeProblem, session, type SignInOptions } from './api';
 import { finishSignIn, startSignIn } from './oidc';
 import { AssetPage } from './asset';
 import { Library } from './library';
+import { CollectionPage, CollectionsPage, PeoplePage, PersonPage, TrashPage } from './pages';
 import './style.css';
 
 /** `npm start` prints a link with the development token in the fragment (never sent to a server): take it and drop it from the address bar. */
@@ -106,8 +108,12 @@ function App({ returned }: { returned: Promise<string | undefined> }) {
   if (finishing) return <main class="signin" aria-busy="true"><h1>Mediateca</h1><p>Signing in…</p></main>;
   if (!signedIn) return <SignIn reason={reason} options={options} onSignedIn={() => { setReason(undefined); setSignedIn(true); }} />;
   const signOut = () => { session.signOut(); setSignedIn(false); };
-  const asset = /^#\/asset\/([\w-]+)/.exec(route);
-  return asset ? <AssetPage key={asset[1]} id={asset[1]!} onSignOut={signOut} /> : <Library onSignOut={signOut} />;
+  const [, page, id] = /^#\/([\w-]+)(?:\/([\w-]+))?/.exec(route) ?? [];
+  if (page === 'asset' && id) return <AssetPage key={id} id={id} onSignOut={signOut} />;
+  if (page === 'people') return id ? <PersonPage key={id} id={id} onSignOut={signOut} /> : <PeoplePage onSignOut={signOut} />;
+  if (page === 'collections') return id ? <CollectionPage key={id} id={id} onSignOut={signOut} /> : <CollectionsPage onSignOut={signOut} />;
+  if (page === 'trash') return <TrashPage onSignOut={signOut} />;
+  return <Library onSignOut={signOut} />;
 }
 
 tokenFromFragment();
