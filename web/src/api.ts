@@ -33,7 +33,7 @@ export const session = {
     localStorage.removeItem(TOKEN_KEY);
   },
   /** The token's claims (not verified here: the API does that); undefined when it is not a JWT. */
-  claims(): { sub?: string; exp?: number; projects?: Record<string, string>; preferred_username?: string } | undefined {
+  claims(): { sub?: string; exp?: number; iat?: number; projects?: Record<string, string>; preferred_username?: string } | undefined {
     try {
       const payload = this.token!.split('.')[1]!;
       const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));

@@ -37,6 +37,13 @@ function toApi(field: FieldDefinition, value: Value): Value {
   return value;
 }
 
+/** A form key's label, for messages. */
+function labelOf(k: string, fields: FieldDefinition[]): string {
+  if (!k.startsWith('field:')) return k;
+  const field = fields.find((f) => key(f.name) === k);
+  return field?.label ?? field?.name ?? k;
+}
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 export function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (asset: Asset) => void }) {
@@ -56,8 +63,34 @@ export function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (asset: As
     });
     void api.GET('/persons', { params: { query: { projectId: asset.projectId } } }).then(({ data }) => setPersons(data?.persons ?? []));
   }, [asset.projectId]);
-  // a saved or live-updated asset (a new version) starts the form again from what is stored
-  useEffect(() => { setValues(initialValues(asset, fields)); }, [asset.id, asset.version, schema?.version, schema === undefined]);
+  /** what the form started from (the asset's version and values): edits are what differs from it */
+  const base = useRef<{ version: number; values: Values } | undefined>(undefined);
+  const current = useRef(values);
+  current.current = values;
+  /** the fields someone else changed while this form had unsaved edits to them */
+  const [conflicts, setConflicts] = useState<string[]>([]);
+  /** the API refused a save because the asset changed (412) */
+  const [stale, setStale] = useState(false);
+  const restart = () => {
+    base.current = { version: asset.version, values: initialValues(asset, fields) };
+    setValues(base.current.values);
+    setConflicts([]);
+    setStale(false);
+    setErrors({});
+    setMessage(undefined);
+  };
+  // a new version (saved here, or changed elsewhere and pushed live, as enrichment does while an asset is processed):
+  // the form takes it, keeping the edits in progress; an edit to a value that changed meanwhile is a conflict, and
+  // the save goes out with the old version so the API refuses it (412) rather than overwrite the other change
+  useEffect(() => {
+    const fresh = initialValues(asset, fields);
+    const previous = base.current;
+    const edited = previous ? Object.keys(current.current).filter((k) => !same(current.current[k], previous.values[k])) : [];
+    const changedMeanwhile = edited.filter((k) => previous && !same(fresh[k], previous.values[k]) && !same(fresh[k], current.current[k]));
+    if (changedMeanwhile.length > 0) { setConflicts(changedMeanwhile); return; }
+    base.current = { version: asset.version, values: fresh };
+    setValues({ ...fresh, ...Object.fromEntries(edited.map((k) => [k, current.current[k]])) });
+  }, [asset.id, asset.version, schema?.version, schema === undefined]);
 
   const set = (k: string, value: Value) => setValues((previous) => ({ ...previous, [k]: value }));
 
@@ -81,23 +114,27 @@ export function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (asset: As
     }
     setSaving(true);
     const { data, error, response } = await api.PATCH('/assets/{id}', {
-      params: { path: { id: asset.id }, header: { 'if-match': `"${asset.version}"` } as never },
+      params: { path: { id: asset.id }, header: { 'if-match': `"${base.current?.version ?? asset.version}"` } as never },
       body: body as never,
     });
     setSaving(false);
     if (data) {
       setErrors({});
       setMessage({ text: 'Saved.', ok: true });
+      // what was saved is the new starting point
+      base.current = { version: data.version, values: initialValues(data, fields) };
+      setValues(base.current.values);
       onSaved(data);
       return;
     }
     const problem = error as Problem;
+    if (response.status === 412) setStale(true);
     const found: Record<string, string> = {};
     for (const issue of problem.issues ?? []) found[issueKey(issue)] ??= issue.message;
     setErrors(found);
     const count = Object.keys(found).length;
     setMessage({
-      text: response.status === 412 ? 'Someone else changed this asset meanwhile: reload to see their change.'
+      text: response.status === 412 ? 'Not saved: someone else changed this asset meanwhile.'
         : count > 0 ? `Not saved: ${count === 1 ? 'one field needs' : `${count} fields need`} a change.` : describeProblem(problem),
       ok: false,
     });
@@ -136,6 +173,12 @@ export function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (asset: As
       {schema?.builtIn.map((field) => <FieldControl key={field.name} field={field} value={values[key(field.name)]} onChange={(v) => set(key(field.name), v)} wrap={wrap} a11y={a11y} persons={persons} />)}
       {schema && schema.fields.length > 0 && <h3 class="fields-h">Project fields</h3>}
       {schema?.fields.map((field) => <FieldControl key={field.name} field={field} value={values[key(field.name)]} onChange={(v) => set(key(field.name), v)} wrap={wrap} a11y={a11y} persons={persons} />)}
+      {(conflicts.length > 0 || stale) && (
+        <p class="error" role="alert" data-testid="edit-conflict">
+          {conflicts.length > 0 ? `Someone else changed ${conflicts.map((k) => labelOf(k, fields)).join(', ')} while you were editing: saving would overwrite it.` : 'This asset changed since you started editing.'}
+          {' '}<button type="button" class="link" onClick={restart}>Discard my edits and show the current version</button>
+        </p>
+      )}
       {fields.some((f) => f.required) && <p class="help"><span aria-hidden="true">* </span>required before the asset goes to review</p>}
       <button type="submit" disabled={saving}>{saving ? 'Saving…' : 'Save'}</button>
       {message && <p role={message.ok ? 'status' : 'alert'} class={message.ok ? 'saved' : 'error'} data-testid="edit-message">{message.text}</p>}

@@ -3,7 +3,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeProblem, session, type SignInOptions } from './api';
-import { finishSignIn, startSignIn } from './oidc';
+import { finishSignIn, forgetRefreshToken, keepFresh, startSignIn } from './oidc';
 import { AssetPage } from './asset';
 import { Library } from './library';
 import { CollectionPage, CollectionsPage, PeoplePage, PersonPage, TrashPage } from './pages';
@@ -92,22 +92,33 @@ function App({ returned }: { returned: Promise<string | undefined> }) {
   useEffect(() => {
     // back from the OIDC provider: its access token signs this tab in
     returned.then(
-      (token) => { if (token) { session.signIn(token, false); setSignedIn(true); } },
+      (token) => { if (token) { session.signIn(token, false); setToken(token); setSignedIn(true); } },
       (error) => setReason(`Sign-in failed: ${describeProblem(error) === 'the request failed' ? (error as Error).message : describeProblem(error)}`),
     ).finally(() => setFinishing(false));
   }, []);
   useEffect(() => {
     const expired = () => {
       session.signOut();
+      forgetRefreshToken();
       setReason('Your token was refused (expired or invalid): sign in again.');
       setSignedIn(false);
     };
     window.addEventListener('mediateca:unauthorized', expired);
     return () => window.removeEventListener('mediateca:unauthorized', expired);
   }, []);
+  // an OIDC session: the access token is renewed before it expires (each new token schedules the next renewal)
+  const [token, setToken] = useState(session.token);
+  useEffect(() => {
+    if (!signedIn || finishing) return;
+    return keepFresh(session.claims(), (fresh) => { session.signIn(fresh, false); setToken(fresh); }, (why) => {
+      session.signOut();
+      setReason(`Your session ended (${why}): sign in again.`);
+      setSignedIn(false);
+    });
+  }, [signedIn, finishing, token]);
   if (finishing) return <main class="signin" aria-busy="true"><h1>Mediateca</h1><p>Signing in…</p></main>;
   if (!signedIn) return <SignIn reason={reason} options={options} onSignedIn={() => { setReason(undefined); setSignedIn(true); }} />;
-  const signOut = () => { session.signOut(); setSignedIn(false); };
+  const signOut = () => { session.signOut(); forgetRefreshToken(); setSignedIn(false); };
   const [, page, id] = /^#\/([\w-]+)(?:\/([\w-]+))?/.exec(route) ?? [];
   if (page === 'asset' && id) return <AssetPage key={id} id={id} onSignOut={signOut} />;
   if (page === 'people') return id ? <PersonPage key={id} id={id} onSignOut={signOut} /> : <PeoplePage onSignOut={signOut} />;

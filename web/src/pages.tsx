@@ -1,4 +1,5 @@
-// The workspace's other pages: people (faces clustered into persons: name them, see their assets), collections
+// The workspace's other pages: people (faces clustered into persons: name them, merge two that are one, see their
+// assets), collections
 // (create, rename, delete, their assets, share links) and the trash (restore, purge after a confirmation).
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
@@ -115,6 +116,37 @@ function NameForm({ person, onNamed, inputId }: { person: Person; onNamed: (pers
   );
 }
 
+/** Merge a person into another of their project (the same person, clustered twice), after a confirmation. */
+function MergeForm({ person, others, label, onMerged }: { person: Person; others: { person: Person; label: string }[]; label: string; onMerged: (kept: Person, message: string) => void }) {
+  const [into, setInto] = useState('');
+  const [error, setError] = useState<string>();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const target = others.find((o) => o.person.id === into);
+  if (others.length === 0) return null;
+  const merge = async () => {
+    if (!target) return;
+    const { data, error: problem } = await api.POST('/persons/{id}/merge', { params: { path: { id: person.id } }, body: { into: target.person.id } });
+    if (!data) { setError(describeProblem(problem)); return; }
+    setError(undefined);
+    onMerged(data, `${label} merged into ${target.label}: ${data.faceCount} faces.`);
+  };
+  const selectId = `merge-${person.id}`;
+  return (
+    <form class="merge-person" onSubmit={(e) => { e.preventDefault(); if (target) dialog.current?.showModal(); }}>
+      <label for={selectId}>Same person as</label>
+      <select id={selectId} value={into} onChange={(e) => setInto(e.currentTarget.value)} aria-describedby={error ? `${selectId}-error` : undefined}>
+        <option value="">—</option>
+        {others.map((o) => <option key={o.person.id} value={o.person.id}>{o.label}</option>)}
+      </select>
+      <button type="submit" class="secondary" disabled={!target}>Merge…</button>
+      {error && <p id={`${selectId}-error`} class="field-error" role="alert">{error}</p>}
+      <Confirm dialog={dialog} title={`Merge ${label} into ${target?.label ?? ''}?`} action="Merge" onConfirm={() => void merge()}>
+        Every face of {label} becomes {target?.label ?? ''}'s, in every asset; {label} is no longer listed.
+      </Confirm>
+    </form>
+  );
+}
+
 export function PeoplePage({ onSignOut }: { onSignOut: () => void }) {
   const [persons, setPersons] = useState<Person[]>();
   const [message, setMessage] = useState<{ text: string; ok: boolean }>();
@@ -138,6 +170,12 @@ export function PeoplePage({ onSignOut }: { onSignOut: () => void }) {
                 <a href={`#/people/${person.id}`} class="person-name">{person.name ?? unnamed(i)}</a>
                 <p class="note">{person.faceCount} {person.faceCount === 1 ? 'face' : 'faces'} · {person.projectId}</p>
                 <NameForm person={person} inputId={`name-${person.id}`} onNamed={(named, text) => { setPersons((all) => all?.map((p) => (p.id === named.id ? named : p))); setMessage({ text, ok: true }); }} />
+                <MergeForm
+                  person={person}
+                  label={person.name ?? unnamed(i)}
+                  others={persons.map((other, j) => ({ person: other, label: other.name ?? unnamed(j) })).filter((o) => o.person.id !== person.id && o.person.projectId === person.projectId)}
+                  onMerged={(_kept, text) => { setMessage({ text, ok: true }); void load(); }}
+                />
               </div>
             </li>
           ))}
@@ -153,7 +191,7 @@ export function PersonPage({ id, onSignOut }: { id: string; onSignOut: () => voi
   const [message, setMessage] = useState<{ text: string; ok: boolean }>();
   useEffect(() => {
     void api.GET('/persons/{id}', { params: { path: { id } } }).then(({ data, error }) => (data ? setPerson(data) : setMessage({ text: describeProblem(error), ok: false })));
-    void api.GET('/search', { params: { query: { person: id, limit: '200', facets: '' } } }).then(({ data, error }) => {
+    void api.GET('/search', { params: { query: { person: id, limit: '100', facets: '' } } }).then(({ data, error }) => {
       if (data) setTiles(data.hits.map((h) => ({ id: h.assetId, title: h.title, mediaType: h.mediaType, state: h.state, thumbnailUrl: h.thumbnailUrl })));
       else setMessage({ text: describeProblem(error), ok: false });
     });
@@ -318,11 +356,13 @@ export function CollectionPage({ id, onSignOut }: { id: string; onSignOut: () =>
 }
 
 /** A modal question (the browser's <dialog>: focus moves into it, Escape cancels). */
+let dialogs = 0;
 function Confirm({ dialog, title, action, onConfirm, children }: { dialog: { current: HTMLDialogElement | null }; title: string; action: string; onConfirm: () => void; children: ComponentChildren }) {
+  const headingId = useRef(`confirm-${++dialogs}`).current;
   return (
-    <dialog ref={dialog} class="confirm" aria-labelledby="confirm-h">
+    <dialog ref={dialog} class="confirm" aria-labelledby={headingId}>
       <form method="dialog" onSubmit={(e) => { if ((e.submitter as HTMLButtonElement | null)?.value === 'yes') onConfirm(); }}>
-        <h2 id="confirm-h">{title}</h2>
+        <h2 id={headingId}>{title}</h2>
         <p>{children}</p>
         <div class="actions">
           <button type="submit" value="no" class="secondary" autoFocus>Cancel</button>
