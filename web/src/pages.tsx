@@ -76,7 +76,16 @@ function Tiles({ tiles, action }: { tiles: Tile[]; action?: (tile: Tile) => Comp
 /** A person's face: the crop of their face box from an image that shows them (the thumbnail of a video that does). */
 function FaceCrop({ personId, label }: { personId: string; label: string }) {
   const [crop, setCrop] = useState<{ url: string; style: Record<string, string> }>();
+  const [seen, setSeen] = useState(false);
+  const tile = useRef<HTMLDivElement>(null);
+  // two requests per face: asked only once the tile scrolls into view
   useEffect(() => {
+    const observer = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) { setSeen(true); observer.disconnect(); } }, { rootMargin: '200px' });
+    observer.observe(tile.current!);
+    return () => observer.disconnect();
+  }, []);
+  useEffect(() => {
+    if (!seen) return;
     void (async () => {
       const { data: found } = await api.GET('/search', { params: { query: { person: personId, limit: '1', facets: '' } } });
       const hit = found?.hits[0];
@@ -92,8 +101,8 @@ function FaceCrop({ personId, label }: { personId: string; label: string }) {
         setCrop({ url: hit.thumbnailUrl, style: { backgroundImage: `url("${hit.thumbnailUrl}")`, backgroundSize: 'cover', backgroundPosition: 'center' } });
       }
     })();
-  }, [personId]);
-  return <div class="face-crop" role="img" aria-label={label} data-testid="face-crop" data-cropped={crop ? 'yes' : 'no'} style={crop?.style} />;
+  }, [personId, seen]);
+  return <div ref={tile} class="face-crop" role="img" aria-label={label} data-testid="face-crop" data-cropped={crop ? 'yes' : 'no'} style={crop?.style} />;
 }
 
 function NameForm({ person, onNamed, inputId }: { person: Person; onNamed: (person: Person, message: string) => void; inputId: string }) {
