@@ -1,6 +1,7 @@
 // The editorial workspace in a real browser (Debian's Chromium through puppeteer-core) against the embedded platform:
 // the metadata form generated from the project's schema (one invalid value shows its error beside its field, then
-// it saves), collections (create, add the library's selection, rename, share and revoke, remove), the trash
+// it saves), collections (create, add the library's selection, open as a filtered library, rename, share and revoke,
+// remove), the trash
 // (restore, purge after a confirmation), people (a face crop, naming, their assets, merging two), and an audio asset's waveform
 // and transcript (the searched word highlighted, a timestamp seeks the player), then the pages at a phone's width.
 // A screenshot of each step goes to test-artifacts/editorial/ (CI keeps it).
@@ -46,6 +47,17 @@ async function shot(name: string): Promise<void> {
 async function retype(selector: string, text: string): Promise<void> {
   await page.$eval(selector, (input) => { (input as HTMLInputElement).value = ''; input.dispatchEvent(new Event('input', { bubbles: true })); });
   await page.type(selector, text);
+}
+
+/** Waits for the selector; if it never comes, fails with what the page shows instead. */
+async function waitOrExplain(selector: string, timeout: number): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { timeout });
+  } catch (error) {
+    await shot('failed');
+    const shown = await page.evaluate(() => `${location.hash}: ${document.querySelector('main')?.textContent?.slice(0, 500) ?? document.body.textContent?.slice(0, 500)}`);
+    throw new Error(`${(error as Error).message}; the page shows ${shown}`);
+  }
 }
 
 const textOf = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '').catch(() => undefined);
@@ -174,6 +186,16 @@ test('the editorial workspace: schema form, collections, trash, people, waveform
     await page.waitForSelector(`li[data-collection-id="${collectionId}"] a`);
     await page.click(`li[data-collection-id="${collectionId}"] a`);
     await page.waitForFunction((a, b) => [a, b].every((id) => document.querySelector(`li.tile[data-asset-id="${id}"]`)), { timeout: 30_000 }, ids.front, ids.back);
+    // opened as a filtered library: only its assets (once the search index knows they are in it)
+    await page.click('[data-testid=open-in-library]');
+    await page.waitForSelector('[data-testid=collection-scope]');
+    await page.waitForFunction((a, b) => {
+      const shown = [...document.querySelectorAll('a.card')].map((card) => card.getAttribute('data-asset-id')).sort();
+      return shown.length === 2 && shown.join() === [a, b].sort().join();
+    }, { timeout: 60_000 }, ids.front, ids.back);
+    await shot('collection-as-library');
+    await page.click('[data-testid=collection-scope] a');
+    await page.waitForSelector('#collection-name');
     await retype('#collection-name', 'Election night 2026');
     await page.click('#collection-name ~ button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Election night 2026', { timeout: 30_000 });
@@ -312,9 +334,11 @@ test('the editorial workspace: schema form, collections, trash, people, waveform
 
   await t.test('at a phone width the new pages fit without sideways scrolling', async () => {
     await page.setViewport({ width: 390, height: 844, isMobile: true });
+    // (a change to isMobile reloads the page: the app is back before it is sent elsewhere)
+    await page.waitForSelector('nav.sections');
     for (const [hash, ready, name] of [['#/people', 'li.person', 'phone-people'], ['#/collections', 'ul.collections li', 'phone-collections'], ['#/trash', 'main.page p.empty', 'phone-trash'], [`#/asset/${ids.front}`, 'form.edit[data-schema-version="1"]', 'phone-schema-form']] as const) {
       await page.goto(`${host.url}/${hash}`);
-      await page.waitForSelector(ready, { timeout: 60_000 });
+      await waitOrExplain(ready, 60_000);
       const overflow = await sidewaysOverflow();
       assert.ok(overflow <= 0, `${hash}: no sideways scrolling at 390 px (${overflow} px too wide)`);
       await shot(name);

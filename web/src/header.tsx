@@ -3,7 +3,7 @@ import { session } from './api';
 
 const SECTIONS = [['#/', 'Library'], ['#/people', 'People'], ['#/collections', 'Collections'], ['#/trash', 'Trash']] as const;
 /** The section the address is in (an asset page belongs to none). */
-const current = (href: string) => (href === '#/' ? ['', '#', '#/'].includes(location.hash) : location.hash === href || location.hash.startsWith(`${href}/`));
+const current = (href: string) => (href === '#/' ? ['', '#', '#/'].includes(location.hash) || location.hash.startsWith('#/library/') : location.hash === href || location.hash.startsWith(`${href}/`));
 
 export function Header({ children, onSignOut }: { children?: ComponentChildren; onSignOut: () => void }) {
   const claims = session.claims();

@@ -23,7 +23,12 @@ const FACET_NAMES: Record<string, string> = { mediaType: 'Media type', tags: 'Ta
 const fromListing = (a: ListedAsset): Card => ({ id: a.id, title: a.title, mediaType: a.mediaType, state: a.state, thumbnailUrl: a.thumbnailUrl, progress: a.progress ? `${a.progress.stage} ${a.progress.percent} %` : undefined });
 const fromHit = (h: SearchHit): Card => ({ id: h.assetId, title: h.title, mediaType: h.mediaType, state: h.state, thumbnailUrl: h.thumbnailUrl });
 
-export function Library({ onSignOut }: { onSignOut: () => void }) {
+/** The library, or (with `collection`) only the assets of one collection, searched and filtered the same way. */
+export function Library({ onSignOut, collection }: { onSignOut: () => void; collection?: string }) {
+  const [collectionName, setCollectionName] = useState<string>();
+  useEffect(() => {
+    if (collection) void api.GET('/collections/{id}', { params: { path: { id: collection } } }).then(({ data }) => setCollectionName(data?.name));
+  }, [collection]);
   const [q, setQ] = useState(() => sessionStorage.getItem('mediateca.q') ?? '');
   const [mode, setMode] = useState<Mode>('text');
   const [sort, setSort] = useState<Sort>(() => (sessionStorage.getItem('mediateca.sort') as Sort | null) ?? 'newest');
@@ -41,7 +46,7 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
   const [live, setLive] = useState(false);
   /** the query whose results the grid shows (tests and bench:ui wait for it) */
   const [shownQuery, setShownQuery] = useState<string>();
-  const searching = q.trim() !== '' || filters.mediaType.length + filters.tags.length + filters.state.length > 0;
+  const searching = q.trim() !== '' || filters.mediaType.length + filters.tags.length + filters.state.length > 0 || Boolean(collection);
   const generation = useRef(0);
 
   const searchQuery = useCallback((limit: number, after?: string) => ({
@@ -50,10 +55,11 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
     mediaType: filters.mediaType.join(',') || undefined,
     tags: filters.tags.join(',') || undefined,
     state: filters.state.join(',') || undefined,
+    collection,
     facets: 'mediaType,tags,labels,state',
     limit: String(limit),
     cursor: after,
-  }), [q, mode, filters]);
+  }), [q, mode, filters, collection]);
 
   /** One page: the listing (every state, newest first) when nothing is asked, else search; facets come from search either way. */
   const load = useCallback(async (after?: string) => {
@@ -181,6 +187,11 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
             {' · '}<span class={live ? 'live on' : 'live'}>{live ? 'live' : 'offline'}</span>
             {semanticNote && <span class="note"> · semantic search unavailable: {semanticNote}</span>}
           </p>
+          {collection && (
+            <p class="scope" data-testid="collection-scope">
+              In the collection <a href={`#/collections/${collection}`}>{collectionName ?? '…'}</a> · <a href="#/">the whole library</a>
+            </p>
+          )}
           {error && <p class="error" role="alert">{error}</p>}
           <SelectionBar
             selected={selected}

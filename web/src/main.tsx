@@ -1,5 +1,5 @@
 // The workspace: sign in, then the library (search, facets, grid, uploads), one asset (#/asset/<id>), people
-// (#/people[/<id>]), collections (#/collections[/<id>]) or the trash (#/trash).
+// (#/people[/<id>]), collections (#/collections[/<id>]; #/library/<id> searches within one) or the trash (#/trash).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeProblem, session, type SignInOptions } from './api';
@@ -124,6 +124,7 @@ function App({ returned }: { returned: Promise<string | undefined> }) {
   if (page === 'people') return id ? <PersonPage key={id} id={id} onSignOut={signOut} /> : <PeoplePage onSignOut={signOut} />;
   if (page === 'collections') return id ? <CollectionPage key={id} id={id} onSignOut={signOut} /> : <CollectionsPage onSignOut={signOut} />;
   if (page === 'trash') return <TrashPage onSignOut={signOut} />;
+  if (page === 'library' && id) return <Library key={id} collection={id} onSignOut={signOut} />;
   return <Library onSignOut={signOut} />;
 }
 

@@ -164,7 +164,7 @@ export function PeoplePage({ onSignOut }: { onSignOut: () => void }) {
     if (data) setPersons([...data.persons].sort((a, b) => b.faceCount - a.faceCount));
     else setMessage({ text: describeProblem(error), ok: false });
   }, []);
-  useEffect(() => { void load(); }, [load]);
+  useEffect(() => { load().catch((error: Error) => setMessage({ text: `The API could not be reached (${error.message}): reload the page.`, ok: false })); }, [load]);
   const unnamed = (i: number) => `Unnamed person ${i + 1}`;
   return (
     <Page title="People" onSignOut={onSignOut}>
@@ -300,7 +300,7 @@ export function CollectionPage({ id, onSignOut }: { id: string; onSignOut: () =>
     setTiles(assets?.assets.map((a) => ({ id: a.id, title: a.title, mediaType: a.mediaType, state: a.state, thumbnailUrl: a.thumbnailUrl })) ?? []);
     setShares(links?.shares ?? []);
   }, [id]);
-  useEffect(() => { void load(); }, [load]);
+  useEffect(() => { load().catch((error: Error) => setMessage({ text: `The API could not be reached (${error.message}): reload the page.`, ok: false })); }, [load]);
   const done = (ok: boolean, text: string) => { setMessage({ text, ok }); void load(); };
 
   const rename = async (e: Event) => {
@@ -329,7 +329,7 @@ export function CollectionPage({ id, onSignOut }: { id: string; onSignOut: () =>
   };
   return (
     <Page title={collection?.name ?? 'Collection'} onSignOut={onSignOut}>
-      <nav><a href="#/collections">← Collections</a></nav>
+      <nav class="page-links"><a href="#/collections">← Collections</a> <a href={`#/library/${id}`} data-testid="open-in-library">Search and filter it in the library</a></nav>
       <Message message={message} />
       {collection && (
         <>
@@ -399,7 +399,7 @@ export function TrashPage({ onSignOut }: { onSignOut: () => void }) {
     if (data) setTrashed(data.assets);
     else setMessage({ text: describeProblem(error), ok: false });
   }, [project]);
-  useEffect(() => { void load(); }, [load]);
+  useEffect(() => { load().catch((error: Error) => setMessage({ text: `The API could not be reached (${error.message}): reload the page.`, ok: false })); }, [load]);
   const restore = async (asset: Trashed) => {
     const { error } = await api.POST('/assets/{id}/restore', { params: { path: { id: asset.id } } });
     setMessage(error ? { text: describeProblem(error), ok: false } : { text: `“${asset.title}” restored.`, ok: true });
