@@ -150,7 +150,7 @@ export function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (asset: As
       {errors[k] && <p id={errorId(k)} class="field-error" data-error-for={k}>{errors[k]}</p>}
     </>;
     if (options.group) {
-      return <fieldset class="field" key={k} aria-describedby={describedBy(k, options.help)} aria-invalid={errors[k] ? true : undefined}><legend>{label}{mark}</legend>{control}{notes}</fieldset>;
+      return <fieldset class="field" key={k} aria-describedby={describedBy(k, options.help)}><legend>{label}{mark}</legend>{control}{notes}</fieldset>;
     }
     return <div class="field" key={k}><label for={inputId(k)}>{label}{mark}</label>{control}{notes}</div>;
   };
@@ -229,11 +229,12 @@ function FieldControl({ field, value, onChange, wrap, a11y, persons }: { field: 
       </select>, options);
     case 'multi-enum': {
       const chosen = Array.isArray(value) ? value : [];
-      const { id, 'aria-describedby': _describedBy, 'aria-invalid': _invalid, 'aria-required': _required, ...rest } = attributes;
+      // the group carries the description; each box says whether the value is refused
+      const { id, 'aria-describedby': _describedBy, 'aria-required': _required, ...rest } = attributes;
       return wrap(k, label, <div class="choices">
         {(field.options ?? []).map((option, i) => (
           <label key={option} class="inline">
-            <input type="checkbox" {...(i === 0 ? { ...rest, id } : {})} checked={chosen.includes(option)} value={option}
+            <input type="checkbox" {...(i === 0 ? { ...rest, id } : { 'aria-invalid': rest['aria-invalid'] })} checked={chosen.includes(option)} value={option}
               onChange={(e) => onChange(e.currentTarget.checked ? [...chosen, option] : chosen.filter((c) => c !== option))} />
             {option}
           </label>
