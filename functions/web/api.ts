@@ -8,7 +8,7 @@ import { ExportQuery } from '../assets/csv.ts';
 import { AddToCollection, CollectionPatch, MoveInCollection, NewCollection, PageParams } from '../assets/collections.ts';
 import { ListAssetsParams } from '../assets/listing.ts';
 import { NewShareLink, OpenShare, ShareDownloadParams, ShareListParams, SharePageParams } from '../assets/shares.ts';
-import { NamePerson, PersonsQuery } from '../assets/people.ts';
+import { MergePerson, NamePerson, PersonsQuery } from '../assets/people.ts';
 import { BatchInput, OriginalQuery, SchemaInput } from '../assets/schemas.ts';
 import { SignedTrackQuery } from '../assets/thumbnails.ts';
 import { TrashQuery } from '../assets/trash.ts';
@@ -59,6 +59,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/persons', tag: 'people', role: 'viewer', summary: 'People found by face clustering', query: PersonsQuery, responses: { 200: S.PersonList } },
   { method: 'get', path: '/persons/:id', tag: 'people', role: 'viewer', summary: 'One person', responses: { 200: S.Person } },
   { method: 'patch', path: '/persons/:id', tag: 'people', role: 'editor', summary: 'Name a person (null unnames)', body: NamePerson, responses: { 200: S.Person } },
+  { method: 'post', path: '/persons/:id/merge', tag: 'people', role: 'editor', summary: "Merge this person into another of the project (`into`): their faces join that person, whose name wins (this one's if it has none); answers the kept person", body: MergePerson, responses: { 200: S.Person } },
   { method: 'get', path: '/search', tag: 'search', role: 'viewer', summary: 'Text, semantic and hybrid search with filters, facets and cursor paging', query: SearchParams, responses: { 200: S.SearchResults } },
   { method: 'post', path: '/imports', tag: 'imports', role: 'editor', summary: 'Start a bulk import (or list it with dryRun)', body: StartImport, responses: { 201: S.Import, 200: S.ImportDryRun } },
   { method: 'get', path: '/imports/:id', tag: 'imports', role: 'editor', summary: 'State, counts and throughput of an import', responses: { 200: S.Import } },

@@ -155,6 +155,35 @@ export async function renamePerson(db: Kysely<DB>, personId: string, name: strin
   });
 }
 
+/**
+ * An editor says two people of a project are one: every face of `mergedId` moves to `keptId`, whose centroid,
+ * count and name `merge` decides (shared/ai/vision/face-clusters.ts PersonClusters.merge), and `mergedId` goes;
+ * with the events that say so, in one transaction under the project's people lock (enrich may be clustering).
+ * Answers the kept person as saved, or undefined when either person is no longer in the project.
+ */
+export async function mergePersons(
+  db: Kysely<DB>,
+  projectId: string,
+  keptId: string,
+  mergedId: string,
+  merge: (kept: PersonCentroid, merged: PersonCentroid) => PersonCentroid,
+  events: EventEnvelope<unknown>[],
+): Promise<PersonCentroid | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`persons:${projectId}`}))`.execute(trx);
+    const rows = await trx.selectFrom('persons').selectAll().where('project_id', '=', projectId).where('id', 'in', [keptId, mergedId]).execute();
+    const [kept, merged] = [keptId, mergedId].map((id) => rows.find((row) => row.id === id));
+    if (!kept || !merged) return undefined;
+    const asCentroid = (row: typeof kept) => ({ id: row.id, name: row.name ?? undefined, centroid: row.centroid, faceCount: row.face_count });
+    const result = merge(asCentroid(kept), asCentroid(merged));
+    await trx.updateTable('faces').set({ person_id: keptId }).where('person_id', '=', mergedId).execute();
+    await trx.updateTable('persons').set({ centroid: result.centroid, face_count: result.faceCount, name: result.name ?? null, updated_at: sql`now()` }).where('id', '=', keptId).execute();
+    await trx.deleteFrom('persons').where('id', '=', mergedId).execute();
+    await enqueue(trx, events);
+    return result;
+  });
+}
+
 /** Assets showing the person (for re-indexing them when the person is named). */
 export async function assetIdsWithPerson(db: Kysely<DB>, personId: string): Promise<string[]> {
   const rows = await db.selectFrom('faces').select('asset_id').distinct().where('person_id', '=', personId).execute();

@@ -1,7 +1,8 @@
 // Signing in to the workspace through an OIDC provider, in a real browser (Debian's Chromium through puppeteer-core):
 // the authorization code flow with PKCE against a loopback provider (test/support/oidc-provider.ts), whose access
 // token the API then verifies against the provider's JWKS. The development token path stays on the embedded
-// default (test/browser/library.test.ts, workspace.test.ts). Screenshots go to test-artifacts/sign-in/.
+// default (test/browser/library.test.ts, workspace.test.ts). A short-lived access token is renewed with the refresh
+// token before it expires. Screenshots go to test-artifacts/sign-in/.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,12 @@ before(async () => {
   provider = await startOidcProvider({
     clientId: 'mediateca-web',
     redirectUris,
-    users: { ana: { password: 'correct horse', roles: { newsroom: 'editor' }, name: 'Ana' } },
+    users: {
+      ana: { password: 'correct horse', roles: { newsroom: 'editor' }, name: 'Ana' },
+      // short-lived access tokens: the workspace must renew them with the refresh token while bea works
+      bea: { password: 'battery staple', roles: { newsroom: 'editor' }, name: 'Bea', accessTokenSeconds: 20 },
+    },
+    refreshTokens: true,
     audience: 'mediateca',
     rolesClaim: 'groups_by_project',
   });
@@ -120,4 +126,41 @@ test('sign in with OIDC (authorization code + PKCE): the provider’s token open
   assert.match(await page.$eval('.signin [role=alert]', (e) => e.textContent ?? ''), /did not start it/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('mediateca.token')), null);
   await shot('stale-callback-refused');
+});
+
+test('OIDC: the access token is renewed with the refresh token before it expires, and the workspace keeps working', { skip: !available, timeout: 180_000 }, async () => {
+  await page.goto(`${host.url}/#/`);
+  await page.waitForSelector('[data-testid=oidc-sign-in]');
+  await Promise.all([page.waitForNavigation(), page.click('[data-testid=oidc-sign-in]')]);
+  await page.type('#username', 'bea');
+  await page.type('#password', 'battery staple');
+  await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+  await page.waitForFunction(() => [...document.querySelectorAll('a.card .title')].some((t) => t.textContent === 'signed-in view'), { timeout: 30_000 });
+  const first = (await page.evaluate(() => sessionStorage.getItem('mediateca.token')))!;
+  const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number; preferred_username: string };
+  assert.equal(claims(first).exp - claims(first).iat, 20);
+  await shot('short-token-signed-in');
+
+  // before the first token expires the tab holds a new one, from the refresh token (the provider rotates it)
+  await page.waitForFunction((old) => { const now = sessionStorage.getItem('mediateca.token'); return now !== null && now !== old; }, { timeout: 60_000 }, first);
+  const renewed = (await page.evaluate(() => sessionStorage.getItem('mediateca.token')))!;
+  assert.ok(provider.refreshes.includes('bea'), `the refresh token was used: ${JSON.stringify(provider.refreshes)}`);
+  assert.ok(claims(renewed).exp > claims(first).exp);
+  assert.equal(claims(renewed).preferred_username, 'bea');
+  assert.deepEqual(provider.refusals, [], 'no refresh token was refused (each is used once)');
+  assert.equal((await fetch(`${host.url}/assets`, { headers: { authorization: `Bearer ${renewed}` } })).status, 200);
+
+  // once the first token has expired the workspace still answers: the listing, sorted again, goes out with a renewed token
+  await page.waitForFunction((exp) => Date.now() / 1000 > exp, { timeout: 60_000 }, claims(first).exp);
+  const [listing] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/assets' && r.url().includes('sort=title'), { timeout: 30_000 }),
+    page.select('#sort', 'title'),
+  ]);
+  assert.equal(listing.status(), 200);
+  const sentWith = listing.request().headers().authorization!;
+  assert.notEqual(sentWith, `Bearer ${first}`);
+  assert.ok(claims(sentWith.slice('Bearer '.length)).exp >= claims(renewed).exp, 'sent with the renewed token (or a later one)');
+  await page.waitForFunction(() => document.querySelector('.summary')?.getAttribute('data-sort') === 'title' && [...document.querySelectorAll('a.card .title')].some((t) => t.textContent === 'signed-in view'), { timeout: 30_000 });
+  assert.equal(await page.$('[data-testid=oidc-sign-in]'), null, 'still signed in');
+  await shot('renewed-token-still-signed-in');
 });

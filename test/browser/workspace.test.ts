@@ -155,13 +155,13 @@ test('the workspace: sign in, upload, live updates, search, asset page, edit, do
   await page.$eval('#edit-title', (input) => { (input as HTMLInputElement).value = ''; });
   await page.type('#edit-title', ' ');
   await page.click('form.edit button[type=submit]');
-  await page.waitForSelector('#title-error');
+  await page.waitForSelector('#edit-title-error');
   assert.equal(await page.$eval('#edit-title', (e) => e.getAttribute('aria-invalid')), 'true');
   await shot('edit-refused');
   await page.$eval('#edit-title', (input) => { (input as HTMLInputElement).value = ''; });
   await page.type('#edit-title', 'Election night banner');
   await page.click('form.edit button[type=submit]');
-  await page.waitForFunction(() => document.querySelector('#asset-title')?.textContent === 'Election night banner' && !document.querySelector('#title-error'), { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('#asset-title')?.textContent === 'Election night banner' && !document.querySelector('#edit-title-error'), { timeout: 10_000 });
   await shot('edited');
 
   // download a rendition: the browser saves the file the presigned URL serves

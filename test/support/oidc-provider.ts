@@ -1,14 +1,15 @@
 // A small OpenID Connect provider on loopback for tests: discovery, a sign-in form, the authorization code grant
 // with PKCE (S256 only, as the workspace uses it) for one public client, and a JWKS. It checks what a real provider
 // checks on that path (client, exact redirect URI, one use per code, code lifetime, the verifier against the
-// challenge) and records each grant, so a test can see PKCE was really used. Its access tokens carry the roles
+// challenge) and records each grant, so a test can see PKCE was really used. With refreshTokens it also hands out
+// a refresh token, rotated on each use (a used one is refused, as Keycloak does with refresh token rotation). Its access tokens carry the roles
 // claim the API reads; the API verifies them against its JWKS (AUTH_JWKS_URL).
 import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 
-export interface OidcUser { password: string; roles: Record<string, string>; name?: string }
+export interface OidcUser { password: string; roles: Record<string, string>; name?: string; /** this user's access token lifetime (the provider's otherwise) */ accessTokenSeconds?: number }
 
 export interface OidcProviderOptions {
   clientId: string;
@@ -18,6 +19,8 @@ export interface OidcProviderOptions {
   audience: string;
   rolesClaim: string;
   accessTokenSeconds?: number;
+  /** hand out refresh tokens (grant_type=refresh_token) */
+  refreshTokens?: boolean;
 }
 
 export interface Grant { user: string; codeChallengeMethod: string; verifierChecked: boolean }
@@ -29,6 +32,8 @@ export interface OidcProvider {
   grants: Grant[];
   /** token requests refused, with the OAuth error */
   refusals: string[];
+  /** refresh tokens redeemed, by user */
+  refreshes: string[];
   close(): Promise<void>;
 }
 
@@ -41,12 +46,29 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
   const codes = new Map<string, { user: string; challenge: string; method: string; redirectUri: string; expires: number }>();
   const grants: Grant[] = [];
   const refusals: string[] = [];
+  const refreshes: string[] = [];
+  /** refresh token → user; a token leaves when it is used */
+  const refreshTokens = new Map<string, string>();
   let issuer = '';
 
   const sign = (claims: Record<string, unknown>, subject: string, audience: string, seconds: number) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).setIssuer(issuer).setSubject(subject).setAudience(audience)
       .setIssuedAt().setExpirationTime(`${seconds}s`).sign(privateKey);
 
+  const tokens = async (username: string) => {
+    const user = options.users[username]!;
+    const seconds = user.accessTokenSeconds ?? options.accessTokenSeconds ?? 300;
+    const refreshToken = options.refreshTokens ? randomBytes(24).toString('base64url') : undefined;
+    if (refreshToken) refreshTokens.set(refreshToken, username);
+    return {
+      access_token: await sign({ [options.rolesClaim]: user.roles, preferred_username: username, scope: 'openid profile' }, username, options.audience, seconds),
+      id_token: await sign({ name: user.name ?? username, preferred_username: username }, username, options.clientId, seconds),
+      token_type: 'Bearer',
+      expires_in: seconds,
+      scope: 'openid profile',
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    };
+  };
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
     res.end(JSON.stringify(body));
@@ -76,7 +98,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     if (req.method === 'GET' && path === '/.well-known/openid-configuration') {
       return json(res, 200, {
         issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
-        response_types_supported: ['code'], grant_types_supported: ['authorization_code'], code_challenge_methods_supported: ['S256'],
+        response_types_supported: ['code'], grant_types_supported: options.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'], code_challenge_methods_supported: ['S256'],
         subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'], token_endpoint_auth_methods_supported: ['none'],
         scopes_supported: ['openid', 'profile'],
       });
@@ -115,6 +137,15 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     }
     if (req.method === 'POST' && path === '/token') {
       const form = await readForm(req);
+      if (options.refreshTokens && form.get('grant_type') === 'refresh_token') {
+        const presented = form.get('refresh_token') ?? '';
+        const user = refreshTokens.get(presented);
+        refreshTokens.delete(presented); // rotated: one use
+        if (!user) return tokenError(res, 'invalid_grant', 'unknown or used refresh token');
+        if (form.get('client_id') !== options.clientId) return tokenError(res, 'invalid_client', 'not the client the token was issued to');
+        refreshes.push(user);
+        return json(res, 200, await tokens(user));
+      }
       if (form.get('grant_type') !== 'authorization_code') return tokenError(res, 'unsupported_grant_type', 'only authorization_code');
       const code = form.get('code') ?? '';
       const grant = codes.get(code);
@@ -127,15 +158,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
         return tokenError(res, 'invalid_grant', 'the code_verifier does not match the code_challenge');
       }
       grants.push({ user: grant.user, codeChallengeMethod: grant.method, verifierChecked: true });
-      const user = options.users[grant.user]!;
-      const seconds = options.accessTokenSeconds ?? 300;
-      return json(res, 200, {
-        access_token: await sign({ [options.rolesClaim]: user.roles, preferred_username: grant.user, scope: 'openid profile' }, grant.user, options.audience, seconds),
-        id_token: await sign({ name: user.name ?? grant.user, preferred_username: grant.user }, grant.user, options.clientId, seconds),
-        token_type: 'Bearer',
-        expires_in: seconds,
-        scope: 'openid profile',
-      });
+      return json(res, 200, await tokens(grant.user));
     }
     json(res, 404, { error: 'not_found' });
   });
@@ -146,6 +169,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     jwksUrl: `${issuer}/jwks`,
     grants,
     refusals,
+    refreshes,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -10,6 +10,9 @@ export type SearchResults = components['schemas']['SearchResults'];
 export type Label = components['schemas']['Label'];
 export type UploadPlan = components['schemas']['UploadPlan'];
 export type LiveEvent = components['schemas']['LiveEvent'];
+export type FieldDefinition = components['schemas']['FieldDefinition'];
+export type MetadataSchema = components['schemas']['MetadataSchema'];
+export type Person = components['schemas']['Person'];
 export interface Problem { title: string; status: number; detail?: string; issues?: { path: string; message: string }[]; duplicateOf?: string }
 
 const TOKEN_KEY = 'mediateca.token';
@@ -30,7 +33,7 @@ export const session = {
     localStorage.removeItem(TOKEN_KEY);
   },
   /** The token's claims (not verified here: the API does that); undefined when it is not a JWT. */
-  claims(): { sub?: string; exp?: number; projects?: Record<string, string>; preferred_username?: string } | undefined {
+  claims(): { sub?: string; exp?: number; iat?: number; projects?: Record<string, string>; preferred_username?: string } | undefined {
     try {
       const payload = this.token!.split('.')[1]!;
       const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));

@@ -2,7 +2,8 @@
 // transcript that seeks, OCR text, labels to accept or reject, faces and their people, technical metadata, the
 // editable fields (per-field errors, optimistic concurrency) and downloads of renditions and the original.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, describeProblem, type Asset, type Label, type Problem } from './api';
+import { api, describeProblem, type Asset, type Label } from './api';
+import { EditForm } from './fields';
 import { Header } from './header';
 import { listenForChanges } from './live';
 
@@ -34,6 +35,7 @@ export function AssetPage({ id, onSignOut }: { id: string; onSignOut: () => void
   };
   if (error) return <div class="layout"><Header onSignOut={onSignOut} /><main class="asset"><p class="error" role="alert">{error}</p><a href="#/">Back to the library</a></main></div>;
   if (!asset) return <div class="layout"><Header onSignOut={onSignOut} /><main class="asset"><p role="status">Loading…</p></main></div>;
+  const terms = searchTerms(sessionStorage.getItem('mediateca.q') ?? '');
   const ai = (asset.metadata.ai ?? {}) as { ocr?: { text?: string }; transcript?: { segments?: Segment[]; text?: string }; parts?: Record<string, { status: string; reason?: string }> };
   const technical = Object.entries(asset.metadata).filter(([kind]) => kind !== 'ai');
 
@@ -52,7 +54,7 @@ export function AssetPage({ id, onSignOut }: { id: string; onSignOut: () => void
                 <h2 id="transcript-h">Transcript</h2>
                 <ol class="transcript">
                   {ai.transcript.segments.map((s) => (
-                    <li key={s.start}><button type="button" class="time" onClick={() => seek(s.start)} aria-label={`Play from ${clock(s.start)}`}>{clock(s.start)}</button> {s.text}</li>
+                    <li key={s.start} data-start={s.start}><button type="button" class="time" onClick={() => seek(s.start)} aria-label={`Play from ${clock(s.start)}`}>{clock(s.start)}</button> <Highlighted text={s.text} terms={terms} /></li>
                   ))}
                 </ol>
               </section>
@@ -95,6 +97,20 @@ export function AssetPage({ id, onSignOut }: { id: string; onSignOut: () => void
   );
 }
 
+/** Letters only, lower case, without accents: how a word is compared with a search's words. */
+const fold = (word: string) => word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+/** The words of the library's search (the one that led here), folded; quoted phrases and operators are plain words here. */
+const searchTerms = (q: string) => q.split(/\s+/).map(fold).filter((term) => term.length > 1);
+
+/** The text with the words a search matched marked: a word matches a search word it begins with (search stems: elecciones, elección). */
+function Highlighted({ text, terms }: { text: string; terms: string[] }) {
+  if (terms.length === 0) return <>{text}</>;
+  return <>{text.split(/(\s+)/).map((part, i) => {
+    const word = fold(part);
+    return word && terms.some((term) => word.startsWith(term) || term.startsWith(word) && word.length >= 4) ? <mark key={i}>{part}</mark> : part;
+  })}</>;
+}
+
 function rendition(asset: Asset, name: string) {
   return asset.renditions.find((r) => r.name === name);
 }
@@ -112,8 +128,42 @@ function Media({ asset, player }: { asset: Asset; player: { current: HTMLMediaEl
     );
   }
   if (asset.mediaType === 'video' && preview) return <VideoPlayer asset={asset} src={preview.url} player={player} />;
-  if (asset.mediaType === 'audio' && preview) return <audio ref={player as never} controls src={preview.url} class="audio" aria-label="Audio preview" />;
+  if (asset.mediaType === 'audio' && preview) return <AudioPlayer asset={asset} src={preview.url} player={player} />;
   return <p class="placeholder-media">{asset.state === 'ready' ? 'No preview for this file.' : `Preview once processed (${asset.state}).`}</p>;
+}
+
+/** The MP3 preview in a native player over its waveform (the `waveform` rendition); a click on the waveform seeks there. */
+function AudioPlayer({ asset, src, player }: { asset: Asset; src: string; player: { current: HTMLMediaElement | null } }) {
+  const [time, setTime] = useState(0);
+  const waveform = rendition(asset, 'waveform');
+  const duration = rendition(asset, 'preview')?.duration ?? 0;
+  const seekTo = (seconds: number) => { if (player.current) player.current.currentTime = Math.min(duration, Math.max(0, seconds)); };
+  return (
+    <figure class="audio">
+      {waveform && duration > 0 && (
+        <div
+          class="waveform"
+          data-testid="waveform"
+          role="slider"
+          tabIndex={0}
+          aria-label="Waveform: position in the audio"
+          aria-valuemin={0}
+          aria-valuemax={Math.round(duration)}
+          aria-valuenow={Math.round(time)}
+          aria-valuetext={clock(time)}
+          onClick={(e) => { const box = e.currentTarget.getBoundingClientRect(); seekTo(((e.clientX - box.left) / box.width) * duration); }}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowRight') seekTo(time + 5);
+            if (e.key === 'ArrowLeft') seekTo(time - 5);
+          }}
+        >
+          <img src={waveform.url} alt="" />
+          <div class="played" style={{ width: `${(100 * time) / duration}%` }} />
+        </div>
+      )}
+      <audio ref={player as never} controls preload="metadata" src={src} class="audio" aria-label={`Audio: ${asset.title}`} onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} />
+    </figure>
+  );
 }
 
 /** The preview in a native player, and a timeline under it whose hover shows the sprite thumbnail of that moment. */
@@ -189,48 +239,6 @@ function parseThumbnails(vtt: string): Cue[] {
     if (match) cues.push({ start: start!, end: end!, url: match[1]!, x: Number(match[2]), y: Number(match[3]), w: Number(match[4]), h: Number(match[5]) });
   }
   return cues;
-}
-
-function EditForm({ asset, onSaved }: { asset: Asset; onSaved: (asset: Asset) => void }) {
-  const [title, setTitle] = useState(asset.title);
-  const [description, setDescription] = useState(asset.description);
-  const [tags, setTags] = useState(asset.tags.join(', '));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ text: string; ok: boolean }>();
-  useEffect(() => { setTitle(asset.title); setDescription(asset.description); setTags(asset.tags.join(', ')); }, [asset.id, asset.version]);
-  const save = async (event: Event) => {
-    event.preventDefault();
-    const { data, error, response } = await api.PATCH('/assets/{id}', {
-      params: { path: { id: asset.id }, header: { 'if-match': `"${asset.version}"` } as never },
-      body: { title, description, tags: tags.split(',').map((t) => t.trim()).filter(Boolean) },
-    });
-    if (data) {
-      setErrors({});
-      setMessage({ text: 'Saved.', ok: true });
-      onSaved(data);
-      return;
-    }
-    const problem = error as Problem;
-    setErrors(Object.fromEntries((problem.issues ?? []).map((i) => [i.path.split('.')[0] ?? '', i.message])));
-    setMessage({ text: response.status === 412 ? 'Someone else changed this asset meanwhile: reload to see their change.' : describeProblem(problem), ok: false });
-  };
-  const field = (name: string) => (errors[name] ? { 'aria-invalid': true, 'aria-describedby': `${name}-error` } : {});
-  return (
-    <form class="edit" onSubmit={save} aria-labelledby="edit-h">
-      <h2 id="edit-h">Details</h2>
-      <label for="edit-title">Title</label>
-      <input id="edit-title" value={title} onInput={(e) => setTitle(e.currentTarget.value)} {...field('title')} />
-      {errors.title && <p id="title-error" class="field-error">{errors.title}</p>}
-      <label for="edit-description">Description</label>
-      <textarea id="edit-description" rows={3} value={description} onInput={(e) => setDescription(e.currentTarget.value)} {...field('description')} />
-      {errors.description && <p id="description-error" class="field-error">{errors.description}</p>}
-      <label for="edit-tags">Tags (comma separated)</label>
-      <input id="edit-tags" value={tags} onInput={(e) => setTags(e.currentTarget.value)} {...field('tags')} />
-      {errors.tags && <p id="tags-error" class="field-error">{errors.tags}</p>}
-      <button type="submit">Save</button>
-      {message && <p role={message.ok ? 'status' : 'alert'} class={message.ok ? 'saved' : 'error'}>{message.text}</p>}
-    </form>
-  );
 }
 
 function Labels({ asset, onChanged }: { asset: Asset; onChanged: () => void }) {

@@ -6,6 +6,7 @@ import { Header, projects } from './header';
 import { listenForChanges } from './live';
 import { Uploads } from './uploads';
 import { type BatchAction, type BatchOutcome, runBatch } from './batch';
+import { useCollections, useProject } from './pages';
 
 type Mode = 'text' | 'semantic' | 'hybrid';
 type Sort = 'newest' | 'oldest' | 'title';
@@ -22,7 +23,12 @@ const FACET_NAMES: Record<string, string> = { mediaType: 'Media type', tags: 'Ta
 const fromListing = (a: ListedAsset): Card => ({ id: a.id, title: a.title, mediaType: a.mediaType, state: a.state, thumbnailUrl: a.thumbnailUrl, progress: a.progress ? `${a.progress.stage} ${a.progress.percent} %` : undefined });
 const fromHit = (h: SearchHit): Card => ({ id: h.assetId, title: h.title, mediaType: h.mediaType, state: h.state, thumbnailUrl: h.thumbnailUrl });
 
-export function Library({ onSignOut }: { onSignOut: () => void }) {
+/** The library, or (with `collection`) only the assets of one collection, searched and filtered the same way. */
+export function Library({ onSignOut, collection }: { onSignOut: () => void; collection?: string }) {
+  const [collectionName, setCollectionName] = useState<string>();
+  useEffect(() => {
+    if (collection) void api.GET('/collections/{id}', { params: { path: { id: collection } } }).then(({ data }) => setCollectionName(data?.name));
+  }, [collection]);
   const [q, setQ] = useState(() => sessionStorage.getItem('mediateca.q') ?? '');
   const [mode, setMode] = useState<Mode>('text');
   const [sort, setSort] = useState<Sort>(() => (sessionStorage.getItem('mediateca.sort') as Sort | null) ?? 'newest');
@@ -40,7 +46,7 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
   const [live, setLive] = useState(false);
   /** the query whose results the grid shows (tests and bench:ui wait for it) */
   const [shownQuery, setShownQuery] = useState<string>();
-  const searching = q.trim() !== '' || filters.mediaType.length + filters.tags.length + filters.state.length > 0;
+  const searching = q.trim() !== '' || filters.mediaType.length + filters.tags.length + filters.state.length > 0 || Boolean(collection);
   const generation = useRef(0);
 
   const searchQuery = useCallback((limit: number, after?: string) => ({
@@ -49,10 +55,11 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
     mediaType: filters.mediaType.join(',') || undefined,
     tags: filters.tags.join(',') || undefined,
     state: filters.state.join(',') || undefined,
+    collection,
     facets: 'mediaType,tags,labels,state',
     limit: String(limit),
     cursor: after,
-  }), [q, mode, filters]);
+  }), [q, mode, filters, collection]);
 
   /** One page: the listing (every state, newest first) when nothing is asked, else search; facets come from search either way. */
   const load = useCallback(async (after?: string) => {
@@ -180,6 +187,11 @@ export function Library({ onSignOut }: { onSignOut: () => void }) {
             {' · '}<span class={live ? 'live on' : 'live'}>{live ? 'live' : 'offline'}</span>
             {semanticNote && <span class="note"> · semantic search unavailable: {semanticNote}</span>}
           </p>
+          {collection && (
+            <p class="scope" data-testid="collection-scope">
+              In the collection <a href={`#/collections/${collection}`}>{collectionName ?? '…'}</a> · <a href="#/">the whole library</a>
+            </p>
+          )}
           {error && <p class="error" role="alert">{error}</p>}
           <SelectionBar
             selected={selected}
@@ -258,6 +270,10 @@ function SelectionBar({ selected, titles, onSelectAll, onClear, onDone, onSelect
   const [to, setTo] = useState<(typeof TRANSITIONS)[number]>('in_review');
   const [running, setRunning] = useState<{ done: number; of: number }>();
   const [result, setResult] = useState<{ text: string; failed: BatchOutcome[] }>();
+  const [project] = useProject();
+  const [collections, reloadCollections] = useCollections(project);
+  const [collectionId, setCollectionId] = useState('');
+  const collection = collections?.find((c) => c.id === collectionId) ?? collections?.[0];
   if (selected.length === 0 && !result) return null;
   const run = async (action: BatchAction, what: string) => {
     const ids = [...selected];
@@ -291,6 +307,16 @@ function SelectionBar({ selected, titles, onSelectAll, onClear, onDone, onSelect
             </select>
             <button type="submit" disabled={Boolean(running)}>Move</button>
           </form>
+          {collection && (
+            <form onSubmit={(e) => { e.preventDefault(); void run({ kind: 'add-to-collection', collectionId: collection.id }, `Added to “${collection.name}”`).then(reloadCollections); }}>
+              <label for="batch-collection">Collection</label>
+              <select id="batch-collection" value={collection.id} onChange={(e) => setCollectionId(e.currentTarget.value)}>
+                {collections!.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+              </select>
+              <button type="submit" disabled={Boolean(running)}>Add</button>
+              <button type="button" disabled={Boolean(running)} onClick={() => void run({ kind: 'remove-from-collection', collectionId: collection.id }, `Removed from “${collection.name}”`).then(reloadCollections)}>Remove</button>
+            </form>
+          )}
         </div>
       )}
       {running && <p role="status"><progress max={running.of} value={running.done} /> {running.done} / {running.of}</p>}

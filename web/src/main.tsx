@@ -1,10 +1,12 @@
-// The workspace: sign in, then the library (search, facets, grid, uploads) or one asset (#/asset/<id>).
+// The workspace: sign in, then the library (search, facets, grid, uploads), one asset (#/asset/<id>), people
+// (#/people[/<id>]), collections (#/collections[/<id>]; #/library/<id> searches within one) or the trash (#/trash).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeProblem, session, type SignInOptions } from './api';
-import { finishSignIn, startSignIn } from './oidc';
+import { finishSignIn, forgetRefreshToken, keepFresh, startSignIn } from './oidc';
 import { AssetPage } from './asset';
 import { Library } from './library';
+import { CollectionPage, CollectionsPage, PeoplePage, PersonPage, TrashPage } from './pages';
 import './style.css';
 
 /** `npm start` prints a link with the development token in the fragment (never sent to a server): take it and drop it from the address bar. */
@@ -90,24 +92,40 @@ function App({ returned }: { returned: Promise<string | undefined> }) {
   useEffect(() => {
     // back from the OIDC provider: its access token signs this tab in
     returned.then(
-      (token) => { if (token) { session.signIn(token, false); setSignedIn(true); } },
+      (token) => { if (token) { session.signIn(token, false); setToken(token); setSignedIn(true); } },
       (error) => setReason(`Sign-in failed: ${describeProblem(error) === 'the request failed' ? (error as Error).message : describeProblem(error)}`),
     ).finally(() => setFinishing(false));
   }, []);
   useEffect(() => {
     const expired = () => {
       session.signOut();
+      forgetRefreshToken();
       setReason('Your token was refused (expired or invalid): sign in again.');
       setSignedIn(false);
     };
     window.addEventListener('mediateca:unauthorized', expired);
     return () => window.removeEventListener('mediateca:unauthorized', expired);
   }, []);
+  // an OIDC session: the access token is renewed before it expires (each new token schedules the next renewal)
+  const [token, setToken] = useState(session.token);
+  useEffect(() => {
+    if (!signedIn || finishing) return;
+    return keepFresh(session.claims(), (fresh) => { session.signIn(fresh, false); setToken(fresh); }, (why) => {
+      session.signOut();
+      setReason(`Your session ended (${why}): sign in again.`);
+      setSignedIn(false);
+    });
+  }, [signedIn, finishing, token]);
   if (finishing) return <main class="signin" aria-busy="true"><h1>Mediateca</h1><p>Signing in…</p></main>;
   if (!signedIn) return <SignIn reason={reason} options={options} onSignedIn={() => { setReason(undefined); setSignedIn(true); }} />;
-  const signOut = () => { session.signOut(); setSignedIn(false); };
-  const asset = /^#\/asset\/([\w-]+)/.exec(route);
-  return asset ? <AssetPage key={asset[1]} id={asset[1]!} onSignOut={signOut} /> : <Library onSignOut={signOut} />;
+  const signOut = () => { session.signOut(); forgetRefreshToken(); setSignedIn(false); };
+  const [, page, id] = /^#\/([\w-]+)(?:\/([\w-]+))?/.exec(route) ?? [];
+  if (page === 'asset' && id) return <AssetPage key={id} id={id} onSignOut={signOut} />;
+  if (page === 'people') return id ? <PersonPage key={id} id={id} onSignOut={signOut} /> : <PeoplePage onSignOut={signOut} />;
+  if (page === 'collections') return id ? <CollectionPage key={id} id={id} onSignOut={signOut} /> : <CollectionsPage onSignOut={signOut} />;
+  if (page === 'trash') return <TrashPage onSignOut={signOut} />;
+  if (page === 'library' && id) return <Library key={id} collection={id} onSignOut={signOut} />;
+  return <Library onSignOut={signOut} />;
 }
 
 tokenFromFragment();

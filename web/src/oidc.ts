@@ -1,11 +1,17 @@
 // Sign-in through the configured OIDC provider (Keycloak in servers mode): the authorization code flow with PKCE
 // for a public client (no secret in the browser), through oauth4webapi. The verifier and state wait in
-// sessionStorage while the provider has the tab; the provider's access token is the API's bearer token.
+// sessionStorage while the provider has the tab; the provider's access token is the API's bearer token. When the
+// provider hands out a refresh token, the access token is renewed with it before it expires (keepFresh), so an
+// editor is not signed out in the middle of their work.
 import * as oauth from 'oauth4webapi';
 
 export interface OidcOptions { issuer: string; clientId: string; scope: string }
 
 const PENDING_KEY = 'mediateca.oidc.pending';
+/** the refresh token and the provider it belongs to, for this tab only */
+const REFRESH_KEY = 'mediateca.oidc.refresh';
+/** renew this long before expiry at most (a quarter of the token's life when that is shorter) */
+const RENEW_AHEAD_SECONDS = 60;
 
 /** Plain http only for a provider on this machine (development, tests); anything else must be https. */
 function insecureAllowed(issuer: URL) {
@@ -66,5 +72,60 @@ export async function finishSignIn(): Promise<string | undefined> {
   const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri(), verifier, insecure);
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
   if (back) history.replaceState(null, '', `${location.pathname}${back}`);
+  keepRefreshToken(tokens.refresh_token, options);
   return tokens.access_token;
+}
+
+function keepRefreshToken(refreshToken: string | undefined, options: OidcOptions): void {
+  if (refreshToken) sessionStorage.setItem(REFRESH_KEY, JSON.stringify({ refreshToken, options }));
+  else sessionStorage.removeItem(REFRESH_KEY);
+}
+
+/** Forgets the refresh token (signing out). */
+export function forgetRefreshToken(): void {
+  sessionStorage.removeItem(REFRESH_KEY);
+}
+
+/** When to renew a token that expires at `exp` and was issued at `iat` (seconds since the epoch): ms from now. */
+export function renewIn(claims: { exp?: number; iat?: number }, now = Date.now()): number | undefined {
+  if (claims.exp === undefined) return undefined;
+  const life = claims.iat === undefined ? RENEW_AHEAD_SECONDS * 4 : claims.exp - claims.iat;
+  const ahead = Math.min(RENEW_AHEAD_SECONDS, life / 4);
+  return Math.max(0, (claims.exp - ahead) * 1000 - now);
+}
+
+/** A new access token for the refresh token this tab keeps (the provider may rotate it: the new one is kept). */
+async function refresh(): Promise<string> {
+  const kept = sessionStorage.getItem(REFRESH_KEY);
+  if (!kept) throw new Error('no refresh token');
+  const { refreshToken, options } = JSON.parse(kept) as { refreshToken: string; options: OidcOptions };
+  const as = await discover(options);
+  const client: oauth.Client = { client_id: options.clientId };
+  const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, insecureAllowed(new URL(options.issuer)));
+  const tokens = await oauth.processRefreshTokenResponse(as, client, response);
+  keepRefreshToken(tokens.refresh_token ?? refreshToken, options);
+  return tokens.access_token;
+}
+
+/**
+ * While this tab holds a refresh token, renews the access token ahead of its expiry (claims: the current token's)
+ * and hands each new one to onToken; a refused renewal goes to onFailed (the provider ended the session). Answers
+ * a function that stops the timer.
+ */
+export function keepFresh(claims: { exp?: number; iat?: number } | undefined, onToken: (token: string) => void, onFailed: (reason: string) => void): () => void {
+  const wait = claims && sessionStorage.getItem(REFRESH_KEY) ? renewIn(claims) : undefined;
+  if (wait === undefined) return () => {};
+  let stopped = false;
+  const timer = setTimeout(() => {
+    refresh().then(
+      (token) => { if (!stopped) onToken(token); },
+      (error) => {
+        if (stopped) return;
+        forgetRefreshToken();
+        const problem = error as { cause?: { error_description?: string; error?: string }; message: string };
+        onFailed(problem.cause?.error_description ?? problem.cause?.error ?? problem.message);
+      },
+    );
+  }, wait);
+  return () => { stopped = true; clearTimeout(timer); };
 }
