@@ -3710,6 +3710,13 @@ export interface operations {
                         mediaTypes?: ("image" | "video" | "audio" | "document")[];
                         tags?: string[];
                         labels?: string[];
+                        fields?: {
+                            name: string;
+                            values?: string[];
+                            min?: number | string;
+                            max?: number | string;
+                        }[];
+                        collections?: string[];
                     };
                     channelIds: string[];
                     /** @default 0 */
@@ -3759,6 +3766,13 @@ export interface operations {
                         mediaTypes?: ("image" | "video" | "audio" | "document")[];
                         tags?: string[];
                         labels?: string[];
+                        fields?: {
+                            name: string;
+                            values?: string[];
+                            min?: number | string;
+                            max?: number | string;
+                        }[];
+                        collections?: string[];
                     };
                     channelIds: string[];
                     /** @default 0 */
