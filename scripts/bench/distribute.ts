@@ -65,8 +65,9 @@ for (const spec of channelSpecs) {
 async function makeAssets(count: number): Promise<{ asset: Asset; bytes: Buffer }[]> {
   const made = [];
   for (let i = 0; i < count; i++) {
-    const asset = await seedAsset(platform, { state: 'ready', editorialState: 'approved' });
     const bytes = randomBytes(KIB * 1024);
+    // the original's recorded size is what an S3 PUT declares as its Content-Length: it must be the real one
+    const asset = await seedAsset(platform, { state: 'ready', editorialState: 'approved', sizeBytes: bytes.length });
     await platform.store.put(platform.config.buckets.masters, asset.storage_key, bytes, 'application/octet-stream');
     made.push({ asset, bytes });
   }

@@ -28,6 +28,8 @@ export interface Seed {
   editorialState?: EditorialState;
   /** adds a thumbnail rendition row (key only; no bytes) */
   thumbnail?: boolean;
+  /** the original's size in bytes (1 unless given): set it when the test stores real bytes a reader will stream */
+  sizeBytes?: number;
 }
 
 export async function seedAsset(platform: Platform, seed: Seed = {}): Promise<Asset> {
@@ -39,7 +41,7 @@ export async function seedAsset(platform: Platform, seed: Seed = {}): Promise<As
     platform.db,
     {
       id, project_id: projectId, media_type: mediaType, title: seed.title ?? `asset ${id.slice(0, 8)}`, description: '', tags: seed.tags ?? [],
-      filename: 'file.bin', content_type: `${mediaType}/x-test`, size_bytes: 1, expected_sha256: null, sha256: null, storage_key: key,
+      filename: 'file.bin', content_type: `${mediaType}/x-test`, size_bytes: seed.sizeBytes ?? 1, expected_sha256: null, sha256: null, storage_key: key,
       duplicate_of: null, state_reason: null, progress: null, owner: 'seed',
     },
     { id: randomUUID(), bucket: platform.store.buckets.incoming, storage_key: key, multipart_upload_id: null, part_size: null, part_count: null, expires_at: new Date(Date.now() + 3_600_000) },
