@@ -1720,6 +1720,7 @@ export interface components {
                 [key: string]: number;
             };
             duplicates: number;
+            finishedAt: string | null;
             throughput: {
                 settled: number;
                 bytes: number;
