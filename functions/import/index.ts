@@ -163,7 +163,8 @@ async function describeImport(platform: Platform, batch: Import) {
   const open = counts.pending + counts.fetching + counts.retrying;
   // running with nothing left = completed; cancelled while items are still in flight (they stop at their next lease renewal) = cancelling
   const state = batch.state === 'running' && open === 0 ? 'completed' : batch.state === 'cancelled' && counts.fetching > 0 ? 'cancelling' : batch.state;
-  const end = state === 'completed' || state === 'cancelled' ? rate.lastSettledAt ?? new Date() : new Date();
+  const finished = state === 'completed' || state === 'cancelled';
+  const end = finished ? rate.lastSettledAt ?? new Date() : new Date();
   const seconds = rate.firstClaimAt ? Math.max(0.001, (end.getTime() - rate.firstClaimAt.getTime()) / 1000) : 0;
   return {
     id: batch.id,
@@ -177,6 +178,8 @@ async function describeImport(platform: Platform, batch: Import) {
     counts,
     assets: assets.states,
     duplicates: assets.duplicates,
+    // when the last task settled: the batch's own end, not when someone asked
+    finishedAt: finished && rate.lastSettledAt ? rate.lastSettledAt.toISOString() : null,
     throughput: {
       settled: rate.settled,
       bytes: rate.bytes,

@@ -160,6 +160,7 @@ export const Import = v.object({
   counts: v.record(v.string(), v.number()),
   assets: v.record(v.string(), v.number()),
   duplicates: v.number(),
+  finishedAt: v.nullable(v.string()),
   throughput: v.object({ settled: v.number(), bytes: v.number(), seconds: v.number(), itemsPerSecond: v.number(), bytesPerSecond: v.number() }),
 });
 export const ImportDryRun = v.object({

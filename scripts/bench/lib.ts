@@ -36,8 +36,17 @@ export async function timeMs(work: () => Promise<unknown>): Promise<number> {
 }
 
 /**
+ * What a variant answers when it times itself: its end is a timestamp of the work's own last step (a server's
+ * record of its last task), not the moment a poll noticed it.
+ */
+export interface SelfTimed {
+  elapsedMs: number;
+}
+
+/**
  * Runs every variant once per round, in turn (A B A B …), after `warmUp` uncounted rounds, so that drift in the
- * machine's load hits each variant alike. `between` runs before each timed call, outside the timing.
+ * machine's load hits each variant alike. `between` runs before each timed call, outside the timing. A variant
+ * is timed from its call to its return, unless it answers its own time (SelfTimed).
  */
 export async function interleave<Name extends string>(
   variants: Record<Name, () => Promise<unknown>>,
@@ -49,12 +58,18 @@ export async function interleave<Name extends string>(
   for (let round = 0; round < warmUp + options.rounds; round++) {
     for (const name of names) {
       await options.between?.(name);
-      const ms = await timeMs(variants[name]);
+      const started = performance.now();
+      const result = await variants[name]();
+      const ms = isSelfTimed(result) ? result.elapsedMs : performance.now() - started;
       if (round >= warmUp) samples[name].push(ms);
     }
     if (round >= warmUp) options.onRound?.(round - warmUp + 1);
   }
   return samples;
+}
+
+function isSelfTimed(result: unknown): result is SelfTimed {
+  return typeof result === 'object' && result !== null && typeof (result as SelfTimed).elapsedMs === 'number';
 }
 
 /** Prints rows as aligned columns: the first column left-aligned, numbers to `digits` decimals. */

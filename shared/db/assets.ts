@@ -1,6 +1,6 @@
 // The asset repository: every change bumps the version, appends to asset_events and writes its outbox
 // events, all in one transaction. The unique (asset_id, version) key makes concurrent writers fail loudly.
-import { type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
+import { type InsertQueryBuilder, type Kysely, type QueryCreator, type SqlBool, type Transaction, type UpdateQueryBuilder, sql } from 'kysely';
 import { assertTransition, type AssetState, type MediaType } from '../domain/asset.ts';
 import type { AssetChanges, AssetFacts } from '../domain/asset-commands.ts';
 import type { EditorialState } from '../domain/editorial.ts';
@@ -22,22 +22,28 @@ export interface NewUpload {
   expires_at: Date;
 }
 
-/** `alsoInTransaction`: the caller's own write, committed with the asset or not at all (bulk import notes its task's asset). */
-export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload, alsoInTransaction?: (trx: Transaction<DB>) => Promise<void>): Promise<Asset> {
+/**
+ * A write of the caller's made by the statement that writes the upload row (as one more common table expression):
+ * committed with the asset or not at all, without a round trip of its own (bulk import notes its task's asset).
+ */
+export type AlsoWritten = (db: QueryCreator<DB>) => UpdateQueryBuilder<DB, any, any, any> | InsertQueryBuilder<DB, any, any>;
+
+export async function createUploadingAsset(db: Kysely<DB>, asset: Omit<NewAsset, 'version' | 'state'>, upload: NewUpload, alsoWritten?: AlsoWritten): Promise<Asset> {
   // two statements (each a few inserts joined as common table expressions): fewer round trips, the same rows
   return db.transaction().execute(async (trx) => {
     const now = new Date();
     const created = await trx
       .with('project', (q) => q.insertInto('projects').values({ id: asset.project_id, name: asset.project_id, settings: {} }).onConflict((oc) => oc.column('id').doNothing()).returning('id'))
       .insertInto('assets').values({ created_at: now, updated_at: now, ...asset, state: 'uploading', version: 1 }).returningAll().executeTakeFirstOrThrow();
-    await trx
+    // the caller's CTE adds no table the statement reads: the query creator stays one over DB
+    const statement = (alsoWritten ? trx.with('also_written', alsoWritten) : trx) as unknown as QueryCreator<DB>;
+    await statement
       .with('created_event', (q) => q.insertInto('asset_events').values({
         asset_id: created.id, version: 1, type: 'created', actor: asset.owner, data: { filename: asset.filename, size: Number(asset.size_bytes), contentType: asset.content_type },
         changes: recordedChanges(created),
       }).returning('asset_id'))
       .insertInto('uploads').values({ ...upload, asset_id: created.id, project_id: created.project_id }).execute();
     await snapshotIfDue(trx, created);
-    await alsoInTransaction?.(trx);
     return created;
   });
 }

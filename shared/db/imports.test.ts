@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Database, openDatabase } from './connect.ts';
-import { cancelImport, claimTask, claimTasks, createImport, listTasks, renewLease, setImportState, settleTask, taskCounts, taskHistory } from './imports.ts';
+import { cancelImport, claimTask, claimTasks, createImport, listTasks, noteTaskAsset, renewLease, setImportState, settleTask, settleTasks, taskCounts, taskHistory } from './imports.ts';
 
 let database: Database;
 before(async () => { database = await openDatabase('memory://'); });
@@ -102,4 +102,28 @@ test('one claim takes every free slot: priority first, batches of one priority t
   assert.equal((await claimTasks(database.db, 'w1', 60, { limit: 5, busyHosts: ['crowded.example'] })).length, 0);
   for (const task of capped) await settleTask(database.db, task, 'w1', { state: 'uploaded' });
   assert.equal((await claimTasks(database.db, 'w1', 60, { limit: 5 })).length, 3);
+});
+
+test('many tasks settle in one statement, each with its outcome and history; a task whose lease was lost is left alone', async () => {
+  const id = await batch(3, 4, 'settle.example');
+  const [uploaded, noted, retrying, lost] = await claimTasks(database.db, 'w1', 60, { limit: 4 });
+  const assetId = randomUUID();
+  await noteTaskAsset(database.db, noted!.id, 'w1', assetId).execute();
+  await database.db.updateTable('import_tasks').set({ lease_owner: 'w2' }).where('id', '=', lost!.id).execute();
+  const later = new Date(Date.now() + 60_000);
+  const settled = await settleTasks(database.db, 'w1', [
+    { task: uploaded!, outcome: { state: 'uploaded', assetId: randomUUID(), bytes: 2000 } },
+    { task: noted!, outcome: { state: 'uploaded' } },
+    { task: retrying!, outcome: { state: 'retrying', reason: 'HTTP 503', nextAttemptAt: later } },
+    { task: lost!, outcome: { state: 'failed', reason: 'HTTP 404' } },
+  ]);
+  assert.deepEqual([...settled].sort(), [uploaded!.id, noted!.id, retrying!.id].sort());
+  const rows = await listTasks(database.db, id, { limit: 10 });
+  assert.deepEqual(rows.map((t) => [t.state, t.lease_owner, t.reason]), [['uploaded', null, null], ['uploaded', null, null], ['retrying', null, 'HTTP 503'], ['fetching', 'w2', null]]);
+  assert.equal(Number(rows[0]!.bytes), 2000);
+  assert.equal(rows[1]!.asset_id, assetId, 'an outcome without an asset keeps the one noted');
+  assert.equal(new Date(rows[2]!.next_attempt_at!).getTime(), later.getTime());
+  assert.deepEqual((await taskHistory(database.db, retrying!.id)).map((e) => [e.from_state, e.to_state, e.reason]), [['pending', 'fetching', null], ['fetching', 'retrying', 'HTTP 503']]);
+  assert.equal((await taskHistory(database.db, lost!.id)).length, 1);
+  assert.equal((await settleTasks(database.db, 'w1', [])).size, 0);
 });

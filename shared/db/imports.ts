@@ -1,7 +1,7 @@
 // The import repository: batches, their tasks (one per source item) and every task transition.
 // Workers claim tasks with FOR UPDATE SKIP LOCKED under a lease, so several workers never take the same task
 // and a task held by a dead worker is taken again once its lease runs out.
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type QueryCreator, sql } from 'kysely';
 import type { DB, Import, ImportItem, ImportState, ImportTask, ImportTaskState } from './schema.ts';
 
 export const TASK_STATES: readonly ImportTaskState[] = ['pending', 'fetching', 'retrying', 'uploaded', 'skipped', 'failed', 'cancelled'];
@@ -169,9 +169,12 @@ export async function renewLease(db: Kysely<DB>, taskId: string, owner: string, 
   return batch.state === 'cancelled' ? 'cancelled' : 'held';
 }
 
-/** Notes the asset a fetch is creating before the bytes go out, so a restart can tell whether they arrived. */
-export async function recordTaskAsset(db: Kysely<DB>, taskId: string, owner: string, assetId: string): Promise<void> {
-  await db.updateTable('import_tasks').set({ asset_id: assetId, updated_at: new Date() }).where('id', '=', taskId).where('lease_owner', '=', owner).execute();
+/**
+ * Notes the asset a fetch is creating before the bytes go out, so a restart can tell whether they arrived: a
+ * statement to run, or to make part of the one that writes the asset's upload row (createUploadingAsset).
+ */
+export function noteTaskAsset(db: QueryCreator<DB>, taskId: string, owner: string, assetId: string) {
+  return db.updateTable('import_tasks').set({ asset_id: assetId, updated_at: new Date() }).where('id', '=', taskId).where('lease_owner', '=', owner);
 }
 
 export interface TaskOutcome {
@@ -183,23 +186,46 @@ export interface TaskOutcome {
   nextAttemptAt?: Date | null;
 }
 
-/** Settles a claimed task (only while this worker holds it); false when the lease was lost meanwhile. One statement. */
+/** Settles a claimed task (only while this worker holds it); false when the lease was lost meanwhile. */
 export async function settleTask(db: Kysely<DB>, task: ImportTask, owner: string, outcome: TaskOutcome): Promise<boolean> {
-  const reason = outcome.reason ?? null;
-  const assetId = outcome.assetId === undefined ? sql`t.asset_id` : sql`${outcome.assetId}::uuid`;
+  return (await settleTasks(db, owner, [{ task, outcome }])).has(task.id);
+}
+
+/**
+ * Settles many claimed tasks in one statement (each with its history row), only those this worker still holds;
+ * answers the ids it settled (the others' lease was lost meanwhile). A worker settles everything that finished
+ * while its previous settle ran at once: one round trip and one commit for all of them.
+ */
+export async function settleTasks(db: Kysely<DB>, owner: string, settles: { task: Pick<ImportTask, 'id'>; outcome: TaskOutcome }[]): Promise<Set<string>> {
+  if (settles.length === 0) return new Set();
+  const outcomes = settles.map(({ task, outcome }) => ({
+    id: task.id,
+    state: outcome.state,
+    reason: outcome.reason ?? null,
+    // undefined keeps the asset a previous attempt noted
+    keep_asset: outcome.assetId === undefined,
+    asset_id: outcome.assetId ?? null,
+    duplicate_of: outcome.duplicateOf ?? null,
+    bytes: outcome.bytes ?? null,
+    next_attempt_at: outcome.nextAttemptAt?.toISOString() ?? null,
+  }));
   const settled = await sql<{ id: string }>`
-    with settled as (
-      update import_tasks t set state = ${outcome.state}, reason = ${reason}, asset_id = ${assetId},
-        duplicate_of = ${outcome.duplicateOf ?? null}::uuid, bytes = ${outcome.bytes ?? null}::bigint,
-        next_attempt_at = ${outcome.nextAttemptAt ?? null}::timestamptz, lease_owner = null, lease_expires_at = null, updated_at = now()
-      where t.id = ${task.id} and t.lease_owner = ${owner} and t.state = 'fetching'
-      returning t.id, t.import_id, t.attempts
+    with outcome as (
+      select * from jsonb_to_recordset(${JSON.stringify(outcomes)}::text::jsonb)
+        as o(id uuid, state text, reason text, keep_asset boolean, asset_id uuid, duplicate_of uuid, bytes bigint, next_attempt_at timestamptz)
+    ), settled as (
+      update import_tasks t set state = o.state, reason = o.reason, asset_id = case when o.keep_asset then t.asset_id else o.asset_id end,
+        duplicate_of = o.duplicate_of, bytes = o.bytes, next_attempt_at = o.next_attempt_at,
+        lease_owner = null, lease_expires_at = null, updated_at = now()
+      from outcome o
+      where t.id = o.id and t.lease_owner = ${owner} and t.state = 'fetching'
+      returning t.id, t.import_id, t.attempts, o.state, o.reason
     ), event as (
       insert into import_task_events (task_id, import_id, from_state, to_state, reason, attempt)
-      select id, import_id, 'fetching', ${outcome.state}, ${reason}, attempts from settled
+      select id, import_id, 'fetching', state, reason, attempts from settled
     )
     select id from settled`.execute(db);
-  return settled.rows.length > 0;
+  return new Set(settled.rows.map((row) => row.id));
 }
 
 /** A worker shutting down hands a claimed task back untouched: it is pending again at once. */

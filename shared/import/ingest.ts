@@ -9,9 +9,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Transaction } from 'kysely';
-import { findUpload } from '../db/assets.ts';
-import type { DB, ImportItem } from '../db/schema.ts';
+import { type AlsoWritten, findUpload } from '../db/assets.ts';
+import type { ImportItem } from '../db/schema.ts';
 import { Problem } from '../http/problem.ts';
 import type { Platform } from '../platform.ts';
 import { planParts } from '../uploads/parts.ts';
@@ -30,10 +29,10 @@ export interface IngestRequest {
   defaults: { title?: string; description?: string; tags?: string[] };
   provider: string;
   /**
-   * called with the new asset's id in the transaction that creates the asset, committed before the last byte
-   * is sent, so a restart can find out whether they arrived
+   * given the new asset's id, a write made with the asset's rows (in the statement that writes its upload row),
+   * committed before the last byte is sent, so a restart can find out whether they arrived
    */
-  onAsset: (assetId: string, trx: Transaction<DB>) => Promise<void>;
+  noteAsset: (assetId: string) => AlsoWritten;
   signal?: AbortSignal;
 }
 
@@ -63,7 +62,7 @@ export async function ingest(platform: Platform, fetched: FetchedItem, request: 
     const options = { timeoutMs: requestTimeoutMs, signal: request.signal };
     if (plan.answer) {
       // the rows are written while the bytes stream; the last chunk waits for them
-      const recorded = plan.record((trx) => request.onAsset(assetId, trx));
+      const recorded = plan.record(request.noteAsset(assetId));
       recorded.catch(() => {}); // awaited below; a failure also stops the upload at its last chunk
       try {
         await put(plan.answer.url, holdLast(source.take(size), size, recorded, () => source.end()), size, { ...plan.answer.headers }, options);
@@ -73,7 +72,7 @@ export async function ingest(platform: Platform, fetched: FetchedItem, request: 
       }
       await recorded;
     } else {
-      await plan.record((trx) => request.onAsset(assetId, trx));
+      await plan.record(request.noteAsset(assetId));
       const described = await describeUpload(platform, plan.uploadId);
       if (described.method !== 'MULTIPART') throw new Error('a multipart upload was planned');
       const { partSize, parts } = described.multipart;
@@ -121,7 +120,7 @@ async function ingestUnknownSize(platform: Platform, source: ByteSource, fetched
     }
     try {
       const plan = await planUpload(platform, request.owner, { ...input, size }, { assetId, storageKey, multipartUploadId, partSize });
-      await plan.record((trx) => request.onAsset(assetId, trx));
+      await plan.record(request.noteAsset(assetId));
     } catch (error) {
       return duplicateOrThrow(error);
     }

@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import * as v from 'valibot';
 import { findAsset } from '../db/assets.ts';
-import { type ClaimedTask, claimTasks, findImportSource, openTaskCounts, recordTaskAsset, releaseTask, renewLease, settleTask, type TaskOutcome } from '../db/imports.ts';
+import { type ClaimedTask, claimTasks, findImportSource, noteTaskAsset, openTaskCounts, releaseTask, renewLease, settleTasks, type TaskOutcome } from '../db/imports.ts';
 import type { Platform } from '../platform.ts';
+import { Batched } from './batched.ts';
 import { credentialsKeyOf, openSource } from './credentials.ts';
 import { ingest } from './ingest.ts';
 import { importFetchDuration, importTasksOpen, importTasksSettled } from './metrics.ts';
@@ -38,11 +39,21 @@ export class ImportWorker {
   private readonly credentialsKey: Buffer;
   /** each batch's source, read and opened once (a URL list or CSV can be large: not re-read with every task) */
   private readonly sources = new Map<string, Promise<ImportSource>>();
+  /**
+   * Outcomes are written in batches, after the item gave its slot back: the next item need not wait for the
+   * settle, and items that finish together share one statement. A task not settled yet stays `fetching` under
+   * this worker's lease, its asset noted: were the worker to die, it is taken again and not fetched twice.
+   */
+  private readonly settles: Batched<{ task: ClaimedTask; outcome: TaskOutcome }, boolean>;
 
   constructor(private readonly platform: Platform, options: WorkerOptions = {}) {
     this.http = new PoliteHttp(platform.config.imports, platform.config.redisUrl);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.credentialsKey = credentialsKeyOf(platform.config);
+    this.settles = new Batched(async (items) => {
+      const settled = await settleTasks(platform.db, this.id, items);
+      return items.map(({ task }) => settled.has(task.id));
+    });
   }
 
   start(): this {
@@ -64,6 +75,7 @@ export class ImportWorker {
     for (const task of this.inFlight.values()) task.abort('stopping');
     await this.loop;
     await Promise.allSettled([...this.inFlight.values()].map((t) => t.promise));
+    await this.settles.idle();
     await this.http.close();
   }
 
@@ -117,7 +129,7 @@ export class ImportWorker {
     const { db } = this.platform;
     const log = this.platform.logger.child({ importId: task.import_id, taskId: task.id, url: task.item.url });
     if (task.asset_id && (await this.alreadyDelivered(task.asset_id))) {
-      await this.settle(task, { state: 'uploaded', assetId: task.asset_id });
+      this.settle(task, { state: 'uploaded', assetId: task.asset_id }, log);
       log.info('bytes had already arrived before a restart; not fetched again');
       return;
     }
@@ -134,7 +146,7 @@ export class ImportWorker {
         defaults: task.defaults,
         provider: source.type,
         signal,
-        onAsset: (assetId, trx) => recordTaskAsset(trx, task.id, this.id, assetId),
+        noteAsset: (assetId) => (db) => noteTaskAsset(db, task.id, this.id, assetId),
       });
       outcome = result.kind === 'uploaded'
         ? { state: 'uploaded', assetId: result.assetId, bytes: result.bytes }
@@ -149,8 +161,7 @@ export class ImportWorker {
       outcome = stop === 'cancelled' ? { state: 'cancelled', reason: 'the import was cancelled' } : this.failure(task, error);
     }
     importFetchDuration.observe({ provider: task.source_type, outcome: outcome.state }, (performance.now() - started) / 1000);
-    await this.settle(task, outcome);
-    if (outcome.state !== 'uploaded') log.info({ state: outcome.state, reason: outcome.reason }, 'import task settled');
+    this.settle(task, outcome, log);
   }
 
   /** The batch's source, from the cache or read once (the few most recent batches are kept). */
@@ -180,11 +191,17 @@ export class ImportWorker {
     return { state: 'retrying', reason, nextAttemptAt: new Date(Date.now() + delay) };
   }
 
-  private async settle(task: ClaimedTask, outcome: TaskOutcome): Promise<void> {
-    if (await settleTask(this.platform.db, task, this.id, outcome)) {
-      importTasksSettled.inc({ state: outcome.state });
-      if (outcome.state === 'uploaded') this.platform.outboxWritten();
-    }
+  /** Queues the outcome (see `settles`); a failed write leaves the task to be taken again when its lease runs out. */
+  private settle(task: ClaimedTask, outcome: TaskOutcome, log: Platform['logger']): void {
+    this.settles.add({ task, outcome }).then(
+      (settled) => {
+        if (!settled) return;
+        importTasksSettled.inc({ state: outcome.state });
+        if (outcome.state === 'uploaded') this.platform.outboxWritten();
+        else log.info({ state: outcome.state, reason: outcome.reason }, 'import task settled');
+      },
+      (error) => log.error({ err: error }, 'import worker: settling failed; the task is taken again when its lease runs out'),
+    );
   }
 
   /** A previous attempt created this asset: did its bytes reach the incoming bucket (or upload-complete already)? */

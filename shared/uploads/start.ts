@@ -2,9 +2,8 @@
 // PUT, or a multipart plan above a size threshold). The upload API and bulk import both start uploads here.
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
-import { createUploadingAsset, findAsset, findDuplicate, findUpload } from '../db/assets.ts';
-import type { Transaction } from 'kysely';
-import type { DB, Upload } from '../db/schema.ts';
+import { type AlsoWritten, createUploadingAsset, findAsset, findDuplicate, findUpload } from '../db/assets.ts';
+import type { Upload } from '../db/schema.ts';
 import { extensionOf, mediaTypeOf, safeFilename } from '../domain/asset.ts';
 import { badRequest, conflict, payloadTooLarge } from '../http/problem.ts';
 import { ProjectId, Tags, userText } from '../http/validate.ts';
@@ -51,8 +50,8 @@ export async function startUpload(platform: Platform, owner: string, input: Star
 
 /**
  * An upload in two steps, for a caller that streams the bytes itself (bulk import): the checks, the ids and, for
- * one PUT, the presigned URL first; then `record()` writes the asset and its upload row (with `alsoInTransaction`
- * in the same transaction). Bytes may flow to the URL while `record()` runs as long as the last byte is held back
+ * one PUT, the presigned URL first; then `record()` writes the asset and its upload row (with `alsoWritten` in
+ * the same statement as the upload row). Bytes may flow to the URL while `record()` runs as long as the last byte is held back
  * until it resolved: the object is complete in the store, and its notification can fire, only after the rows exist.
  * `answer` is the client's instructions for one PUT; undefined for multipart (describeUpload reads them back).
  */
@@ -74,7 +73,7 @@ export async function planUpload(platform: Platform, owner: string, input: Start
   const plan = begun ? { partSize: begun.partSize, partCount: Math.ceil(input.size / begun.partSize) } : multipart ? planParts(input.size, config.uploads.partSizeBytes) : undefined;
   const multipartUploadId = begun?.multipartUploadId ?? (plan ? await store.createMultipartUpload(bucket, key, input.contentType) : null);
 
-  const record = async (alsoInTransaction?: (trx: Transaction<DB>) => Promise<void>) => {
+  const record = async (alsoWritten?: AlsoWritten) => {
     await createUploadingAsset(
       platform.db,
       {
@@ -96,7 +95,7 @@ export async function planUpload(platform: Platform, owner: string, input: Start
         owner,
       },
       { id: uploadId, bucket, storage_key: key, multipart_upload_id: multipartUploadId, part_size: plan?.partSize ?? null, part_count: plan?.partCount ?? null, expires_at: expiresAt },
-      alsoInTransaction,
+      alsoWritten,
     );
   };
   if (multipartUploadId) return { uploadId, assetId, record, answer: undefined };

@@ -16,7 +16,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { S3ObjectStore, s3Client } from '../../shared/storage/s3.ts';
 import { Client } from '../support/client.ts';
 import { type Route, type SourceServer, file, startSourceServer } from '../support/source-server.ts';
-import { claimTask, recordTaskAsset } from '../../shared/db/imports.ts';
+import { claimTask, noteTaskAsset } from '../../shared/db/imports.ts';
 import { ingest } from '../../shared/import/ingest.ts';
 import { PoliteHttp } from '../../shared/import/polite-http.ts';
 import { providerFor } from '../../shared/import/providers/index.ts';
@@ -141,7 +141,7 @@ test('a worker that died mid-batch: its tasks are taken over when their leases l
   const fetched = await providerFor({ type: 'urls', urls: [] }).fetchItem(delivered.item, { type: 'urls', urls: [] }, { http });
   const result = await ingest(host.platform, fetched, {
     owner: 'importer', projectId: 'newsroom', item: delivered.item, defaults: {}, provider: 'urls',
-    onAsset: (assetId) => recordTaskAsset(db, delivered.id, 'dead-worker', assetId),
+    noteAsset: (assetId) => (q) => noteTaskAsset(q, delivered.id, 'dead-worker', assetId),
   });
   assert.equal(result.kind, 'uploaded');
 

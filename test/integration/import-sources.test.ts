@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../shared/config.ts';
+import { noteTaskAsset } from '../../shared/db/imports.ts';
 import { FetchError } from '../../shared/import/net.ts';
 import { PoliteHttp, RobotsDisallowed } from '../../shared/import/polite-http.ts';
 import { providerFor } from '../../shared/import/providers/index.ts';
@@ -120,7 +121,7 @@ describe('fetching rules', () => {
       const http = new PoliteHttp(platform.config.imports);
       const fetched = await fetchItem(http, `${server.url}/big.bin`);
       let assetCreated = false;
-      const error = await failure(ingest(platform, fetched, { owner: 't', projectId: 'newsroom', item: { url: `${server.url}/big.bin` }, defaults: {}, provider: 'urls', onAsset: async () => { assetCreated = true; } }));
+      const error = await failure(ingest(platform, fetched, { owner: 't', projectId: 'newsroom', item: { url: `${server.url}/big.bin` }, defaults: {}, provider: 'urls', noteAsset: (assetId) => { assetCreated = true; return (q) => noteTaskAsset(q, randomUUID(), 't', assetId); } }));
       assert.deepEqual([error.permanent, assetCreated], [true, false]);
       assert.match(error.message, /too large: 2000 bytes/);
     } finally {

@@ -1740,6 +1740,7 @@ export interface components {
                 [key: string]: number;
             };
             duplicates: number;
+            finishedAt: string | null;
             throughput: {
                 settled: number;
                 bytes: number;
