@@ -31,6 +31,7 @@ import {
   documentFrom,
   emptyFacets,
   facetValuesOf,
+  queryVectorSource,
   searchByMode,
   storedForms,
 } from './search-index.ts';
@@ -284,13 +285,9 @@ export class OpenSearchSearchIndex implements SearchIndex {
   }
 
   private async queryVector(query: SearchQuery): Promise<{ vector: number[] } | { reason: string }> {
-    if (query.vector) {
-      if (query.vector.length !== this.dimensions) return { reason: SEMANTIC_UNAVAILABLE.wrongDimensions(query.vector.length, this.dimensions) };
-      return { vector: query.vector };
-    }
-    const like = query.moreLikeAssetId;
-    if (like === undefined) return { reason: SEMANTIC_UNAVAILABLE.noQueryVector };
-    // Only an asset the caller may read can be the example: its neighbours would tell about it otherwise.
+    const source = queryVectorSource(query, this.dimensions);
+    if (!('like' in source)) return source;
+    const { like } = source;
     const response = await this.client.search({
       index: this.index,
       body: {

@@ -28,6 +28,7 @@ import {
   SEMANTIC_UNAVAILABLE,
   documentFrom,
   emptyFacets,
+  queryVectorSource,
   searchByMode,
   storedForms,
 } from './search-index.ts';
@@ -144,13 +145,10 @@ export class PostgresSearchIndex implements SearchIndex {
   private async queryVector(query: SearchQuery): Promise<{ vector: string } | { reason: string }> {
     const dimensions = await this.vectorDimensions();
     if (dimensions === undefined) return { reason: NO_PGVECTOR };
-    if (query.vector) {
-      if (query.vector.length !== dimensions) return { reason: SEMANTIC_UNAVAILABLE.wrongDimensions(query.vector.length, dimensions) };
-      return { vector: vectorLiteral(query.vector) };
-    }
-    const like = query.moreLikeAssetId;
-    if (like === undefined) return { reason: SEMANTIC_UNAVAILABLE.noQueryVector };
-    // Only an asset the caller may read can be the example: its neighbours would tell about it otherwise.
+    const source = queryVectorSource(query, dimensions);
+    if ('vector' in source) return { vector: vectorLiteral(source.vector) };
+    if ('reason' in source) return source;
+    const { like } = source;
     const row = !isUuid(like) || query.projectIds.length === 0 ? undefined : await this.db
       .selectFrom(this.table)
       .select(sql<string>`embedding::text`.as('embedding'))

@@ -221,6 +221,15 @@ export const SEMANTIC_UNAVAILABLE = {
   wrongDimensions: (got: number, expected: number) => `query vector has ${got} dimensions, the index stores ${expected}`,
 } as const;
 
+/**
+ * What a semantic query compares with: the caller's own vector (or why it cannot be used), or the asset whose
+ * embedding the adapter must look up (`like`: only one the caller may read, or its neighbours would tell about it).
+ */
+export function queryVectorSource(query: SearchQuery, dimensions: number): { vector: number[] } | { reason: string } | { like: string } {
+  if (query.vector) return query.vector.length === dimensions ? { vector: query.vector } : { reason: SEMANTIC_UNAVAILABLE.wrongDimensions(query.vector.length, dimensions) };
+  return query.moreLikeAssetId === undefined ? { reason: SEMANTIC_UNAVAILABLE.noQueryVector } : { like: query.moreLikeAssetId };
+}
+
 /** The mode a query runs in: 'semantic' when only moreLikeAssetId asks for it. */
 export function modeOf(query: SearchQuery): SearchMode {
   return query.mode ?? (query.moreLikeAssetId ? 'semantic' : 'text');
