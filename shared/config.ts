@@ -608,6 +608,22 @@ export function deliveryConcurrency(config: Pick<Config, 'delivery'>, fn: string
   return config.delivery.perFunction[fn] ?? config.delivery.concurrency;
 }
 
+/**
+ * The environment a child process runs with: this process's, with `overrides` (settings a tool reads from its own
+ * variables, such as OMP_THREAD_LIMIT for Tesseract). The one place besides loadConfig that reads process.env.
+ */
+export function childEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
+/**
+ * Defaults for variables a native library in this process reads itself (LanceDB's LANCE_*): set unless the operator
+ * set them.
+ */
+export function defaultNativeEnvironment(defaults: Record<string, string>): void {
+  for (const [name, value] of Object.entries(defaults)) process.env[name] ??= value;
+}
+
 /** the token robots.txt groups are matched against */
 const IMPORT_ROBOTS_AGENT = 'MediatecaImport';
 

@@ -15,6 +15,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { BooleanQuery, type FullTextQuery, Index, MatchQuery, Occur } from '@lancedb/lancedb';
 import { DataType, Field, FixedSizeList, Float32, Float64, List, Schema, type Table as ArrowTable, Utf8 } from 'apache-arrow';
+import { defaultNativeEnvironment } from '../config.ts';
 import { labelsByConfidence, ocrIndexText } from './analysis.ts';
 import { cursorInstant, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
@@ -79,8 +80,7 @@ export class LanceSearchIndex implements SearchIndex {
   /** Opens (or creates, with its indexes) the table at options.path. */
   static async open(options: LanceSearchOptions): Promise<LanceSearchIndex> {
     // The full-text index build hung on 2 cores with Lance's defaults (docs/benchmarks.md); an operator's setting wins.
-    process.env.LANCE_CPU_THREADS ??= '4';
-    process.env.LANCE_FTS_NUM_SHARDS ??= '2';
+    defaultNativeEnvironment({ LANCE_CPU_THREADS: '4', LANCE_FTS_NUM_SHARDS: '2' });
     // Every read looks for the latest version, so writes from other processes are seen at once.
     const db = await lancedb.connect(options.path, { readConsistencyInterval: 0 });
     const table = (await db.tableNames()).includes(TABLE)

@@ -10,6 +10,7 @@ import { bulkhead } from 'cockatiel';
 import sharp from 'sharp';
 import { clampBox, decodeRgb, type Box, type ImageInput, type RgbImage } from './image.ts';
 import { withoutAddedProcessHooks } from './process-hooks.ts';
+import { childEnvironment } from '../../config.ts';
 
 export interface OcrLine {
   text: string;
@@ -207,7 +208,7 @@ function joinRows(lines: OcrLine[]): string {
 
 function tesseract(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, OMP_THREAD_LIMIT: '1' };
+    const env = childEnvironment({ OMP_THREAD_LIMIT: '1' });
     execFile('tesseract', args, { encoding: 'utf8', env, timeout: TESSERACT_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
