@@ -229,9 +229,12 @@ export class DistributionWorker {
     const adapter = openChannel(channel.type as ChannelType, channel.target, this.secrets.decrypt(channel.credentials), { maxConnections: settings.concurrency, idleMs: config.connectionIdleMs, network: config.network });
     // A refusal (4xx, bad credentials) says nothing about the channel's health: only transient failures count.
     const breaker = circuitBreaker(handleWhen((error) => !isPermanent(error)), { halfOpenAfter: settings.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(settings.breakerThreshold) });
+    // The recorded state follows the transitions in order: half-open and closed come a moment apart, and two writes in
+    // flight at once on different connections could land the other way round.
+    let stateWrites = Promise.resolve();
     breaker.onStateChange((state) => {
       distributionBreakerState.set({ channel: channel.name, type: channel.type }, BREAKER_VALUES[state]);
-      setBreakerState(this.platform.db, channel.id, BREAKER_NAMES[state]).catch((error) => this.platform.logger.warn({ err: error }, 'could not record the breaker state'));
+      stateWrites = stateWrites.then(() => setBreakerState(this.platform.db, channel.id, BREAKER_NAMES[state])).catch((error) => this.platform.logger.warn({ err: error }, 'could not record the breaker state'));
       this.platform.logger.info({ channel: channel.name, breaker: BREAKER_NAMES[state] }, 'channel breaker changed');
     });
     // Opening schedules nothing by itself: look again once the breaker may half-open.
