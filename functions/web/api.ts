@@ -43,6 +43,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'post', path: '/assets/:id/reprocess', tag: 'assets', role: 'admin', summary: 'Make every rendition again', responses: { 202: S.Reprocessing } },
   { method: 'post', path: '/assets/:id/transitions', tag: 'assets', role: 'editor', summary: 'Move an asset through the editorial workflow (draft → in review → approved…)', body: EditorialTransition, responses: { 200: S.Asset } },
   { method: 'put', path: '/assets/:id/labels/:label', tag: 'assets', role: 'editor', summary: "Accept or reject a model's label", body: LabelDecision, responses: { 200: S.Label } },
+  { method: 'get', path: '/assets/:id/hls/:path', tag: 'assets', role: 'public', summary: "A video's HLS playlists, segments presigned (signed URL from the hls rendition; path: master.m3u8 and the variant playlists it names)", query: SignedTrackQuery, responses: { 200: { contentType: 'application/vnd.apple.mpegurl' } } },
   { method: 'get', path: '/assets/:id/thumbnails.vtt', tag: 'assets', role: 'public', summary: "A video's scrubbing thumbnails track (signed URL from the sprite-vtt rendition)", query: SignedTrackQuery, responses: { 200: { contentType: 'text/vtt' } } },
   { method: 'post', path: '/projects/:id/rebuild', tag: 'projects', role: 'admin', summary: "Rebuild the project's projections from its events", responses: { 200: S.Described } },
   { method: 'get', path: '/projects/:id/settings', tag: 'projects', role: 'viewer', summary: 'Project settings', responses: { 200: S.ProjectSettings } },

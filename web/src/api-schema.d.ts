@@ -316,6 +316,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/assets/{id}/hls/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A video's HLS playlists, segments presigned (signed URL from the hls rendition; path: master.m3u8 and the variant playlists it names) */
+        get: operations["getAssetsIdHlsPath"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{id}/thumbnails.vtt": {
         parameters: {
             query?: never;
@@ -2526,6 +2543,41 @@ export interface operations {
             };
         };
     };
+    getAssetsIdHlsPath: {
+        parameters: {
+            query: {
+                expires: string;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getAssetsIdThumbnailsVtt: {
         parameters: {
             query: {
@@ -3147,6 +3199,7 @@ export interface operations {
                 state?: string;
                 editorialState?: string;
                 tags?: string;
+                labels?: string;
                 person?: string;
                 collection?: string;
                 from?: string;
