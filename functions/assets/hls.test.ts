@@ -56,8 +56,8 @@ test('refused: no signature, a signature of another asset, a path out of the lad
   assert.equal((await call(undefined, 'GET', `/assets/${asset.id}/hls/master.m3u8`)).status, 403);
   assert.equal((await call(undefined, 'GET', `/assets/${asset.id}/hls/master.m3u8${otherQuery}`)).status, 403);
   const query = new URL(url).search;
-  assert.equal((await call(undefined, 'GET', `/assets/${asset.id}/hls/..%2F..%2Fother.m3u8${query}`)).status, 404);
-  assert.equal((await call(undefined, 'GET', `/assets/${asset.id}/hls/missing.m3u8${query}`)).status, 404);
+  assert.equal((await call(undefined, 'GET', `/assets/${asset.id}/hls/..%2F..%2Fother/index.m3u8${query}`)).status, 404);
+  assert.equal((await call(undefined, 'GET', `/assets/${asset.id}/hls/1080p/index.m3u8${query}`)).status, 404, 'a rung the ladder lacks');
   const plain = await seedAsset(harness.platform, { mediaType: 'video' });
   assert.equal((await get(url.replace(asset.id, plain.id))).status, 403, 'signed for another asset');
 });

@@ -316,15 +316,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/assets/{id}/hls/{path}": {
+    "/assets/{id}/hls/master.m3u8": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A video's HLS playlists, segments presigned (signed URL from the hls rendition; path: master.m3u8 and the variant playlists it names) */
-        get: operations["getAssetsIdHlsPath"];
+        /** A video's HLS master playlist, naming its variant playlists (signed URL from the hls rendition) */
+        get: operations["getAssetsIdHlsMasterM3u8"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{id}/hls/{variant}/index.m3u8": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A video's HLS variant playlist, its segments presigned (the master playlist's signature) */
+        get: operations["getAssetsIdHlsVariantIndexM3u8"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2543,7 +2560,7 @@ export interface operations {
             };
         };
     };
-    getAssetsIdHlsPath: {
+    getAssetsIdHlsMasterM3u8: {
         parameters: {
             query: {
                 expires: string;
@@ -2552,7 +2569,41 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
-                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTTP 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                };
+            };
+            /** @description an error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssetsIdHlsVariantIndexM3u8: {
+        parameters: {
+            query: {
+                expires: string;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                variant: string;
             };
             cookie?: never;
         };
