@@ -2,7 +2,8 @@
 // puppeteer-core) against the embedded platform, on assets seeded in bulk (no media pipeline): sort by title,
 // pick cards with a click and a Shift-click range, add a tag to all of them, move them in the editorial workflow
 // (one that cannot move says why, and can be picked alone), remove the tag. Each result is read back through the API.
-// Then the filters: a label, an editorial state, a schema field value and a date range, each checked against the grid.
+// Then the filters: a label, an editorial state, a named person, a schema field value and a number range, and a date
+// range, each checked against the grid.
 // Screenshots of each step go to test-artifacts/library/.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,9 @@ import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { Asset } from '../../shared/db/schema.ts';
 import { Client } from '../support/client.ts';
-import { saveLabels } from '../../shared/db/enrichment.ts';
+import { reclusterFaces } from '../../shared/ai/vision/face-clusters.ts';
+import { replaceFaces, saveLabels } from '../../shared/db/enrichment.ts';
+import { projectAsset } from '../../functions/index/index.ts';
 import { seedAssetsInBulk } from '../support/seed-assets.ts';
 import { requireServer } from '../support/servers.ts';
 
@@ -138,7 +141,7 @@ test('the library: sort by title, select with click and Shift-click, batch tag a
   await shot('oldest-first');
 });
 
-test('the library filters: a label, an editorial state, a schema field and a date range', { skip: !available, timeout: 120_000 }, async () => {
+test('the library filters: a label, an editorial state, a person, schema fields and a date range', { skip: !available, timeout: 120_000 }, async () => {
   const [dog, cat, bird] = await seedAssetsInBulk(host.platform, [
     { title: 'gamma-dog', tags: ['filters'], editorialState: 'approved', createdAt: new Date('2024-03-10T12:00:00Z') },
     { title: 'gamma-cat', tags: ['filters'], editorialState: 'draft', createdAt: new Date('2024-06-15T12:00:00Z') },
@@ -147,9 +150,16 @@ test('the library filters: a label, an editorial state, a schema field and a dat
   // a label the model suggested, accepted by an editor (which indexes it again); a schema field set on one asset
   await saveLabels(host.platform.db, dog!.id, 'test-model', [{ label: 'dog', confidence: 0.9, detections: [] }]);
   assert.equal((await api.request('PUT', `/assets/${dog!.id}/labels/dog`, { status: 'accepted' })).status, 200);
-  assert.equal((await api.request('PUT', '/projects/newsroom/schema', { fields: [{ name: 'desk', type: 'enum', label: 'Desk', options: ['sport', 'politics'] }] })).status, 200);
-  assert.equal((await api.request('PATCH', `/assets/${cat!.id}`, { fields: { desk: 'sport' } })).status, 200);
-  assert.equal((await api.request('PATCH', `/assets/${bird!.id}`, { fields: { desk: 'politics' } })).status, 200);
+  const schema = [{ name: 'desk', type: 'enum', label: 'Desk', options: ['sport', 'politics'] }, { name: 'rating', type: 'number', label: 'Rating' }];
+  assert.equal((await api.request('PUT', '/projects/newsroom/schema', { fields: schema })).status, 200);
+  assert.equal((await api.request('PATCH', `/assets/${cat!.id}`, { fields: { desk: 'sport', rating: 4 } })).status, 200);
+  assert.equal((await api.request('PATCH', `/assets/${bird!.id}`, { fields: { desk: 'politics', rating: 2 } })).status, 200);
+  // a face on the bird's asset, its person named (the search document carries the person once projected again)
+  const descriptor = Array.from({ length: 1024 }, (_, i) => (i === 7 ? 10 : 0));
+  await replaceFaces(host.platform.db, 'newsroom', bird!.id, [{ box: { x: 0.1, y: 0.1, width: 0.2, height: 0.2 }, confidence: 0.9, descriptor }], reclusterFaces);
+  const personId = (await host.platform.db.selectFrom('faces').select('person_id').where('asset_id', '=', bird!.id).executeTakeFirstOrThrow()).person_id!;
+  assert.equal((await api.request('PATCH', `/persons/${personId}`, { name: 'Ada Lovelace' })).status, 200);
+  await projectAsset(host.platform.db, host.platform.search, bird!.id);
 
   // the edits reach the search index through the outbox: wait for them before the page asks
   for (let tries = 0; ; tries += 1) {
@@ -191,13 +201,31 @@ test('the library filters: a label, an editorial state, a schema field and a dat
   await tick('editorialState', 'draft');
 
   // a schema field's values, counted over the matches
-  await page.waitForSelector('input[data-facet="field.desk"][value="sport"]', { timeout: 15_000 });
-  const deskCounts = await page.$$eval('fieldset[data-filter="field.desk"] label', (labels) => labels.map((l) => l.textContent));
-  assert.deepEqual(deskCounts.sort(), ['politics 1', 'sport 1']);
+  const deskCounts = () => page.$$eval('fieldset[data-filter="field.desk"] label', (labels) => labels.map((l) => l.textContent).sort());
+  // (the facets follow the grid in a second request: wait for the ones of the three assets)
+  await page.waitForFunction(() => [...document.querySelectorAll('fieldset[data-filter="field.desk"] label')].length === 2, { timeout: 15_000 }).catch(() => {});
+  assert.deepEqual(await deskCounts(), ['politics 1', 'sport 1']);
   await tick('field.desk', 'sport');
   await shows(['gamma-cat']);
   await shot('filtered-by-schema-field');
   await tick('field.desk', 'sport');
+  await shows(['gamma-dog', 'gamma-cat', 'gamma-bird']);
+
+  // a named person of the project
+  await tick('person', personId);
+  await shows(['gamma-bird']);
+  assert.equal(await page.$eval(`input[data-facet="person"][value="${personId}"]`, (input) => input.closest('label')!.textContent), 'Ada Lovelace 1');
+  await shot('filtered-by-person');
+  await tick('person', personId);
+
+  // a number field between bounds (applied when the value is committed: Enter)
+  await page.type('input[data-field="rating"][data-bound="min"]', '3');
+  await page.keyboard.press('Enter');
+  await shows(['gamma-cat']);
+  await shot('filtered-by-number-field');
+  await page.click('input[data-field="rating"][data-bound="min"]', { count: 3 });
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Enter');
   await shows(['gamma-dog', 'gamma-cat', 'gamma-bird']);
 
   // a date range on the creation day, both ends inclusive
