@@ -31,6 +31,7 @@ import { personRoutes } from './people.ts';
 import { EditAsset, checkPersonFields, expireDueRights, refusalProblem, schemaRoutes } from './schemas.ts';
 import { csvRoutes } from './csv.ts';
 import { thumbnailRoutes, thumbnailsUrl } from './thumbnails.ts';
+import { hlsRoutes, hlsUrl } from './hls.ts';
 import { purgeDueTrash, trashRoutes } from './trash.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import { versionRoutes } from './versions.ts';
@@ -71,6 +72,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
     'io.mediateca.rights.expire-requested': async (_event, p) => { await expireDueRights(p, new Date(), { actor: 'rights-sweep' }); },
   });
   thumbnailRoutes(app, platform);
+  hlsRoutes(app, platform);
   app.use('/assets/*', requireAuth(platform));
   app.use('/projects/*', requireAuth(platform));
   app.use('/persons/*', requireAuth(platform)); // also matches /persons itself
@@ -265,8 +267,10 @@ export async function describeRendition(
     height: r.height,
     /** seconds, for video and audio renditions */
     duration: r.duration_seconds ?? null,
-    // the current thumbnails track is served with its cues pointing at a signed sprite URL (thumbnails.ts)
-    url: r.name === 'sprite-vtt' && current ? thumbnailsUrl(config, assetId, ttl) : await store.presignGet(store.buckets.renditions, r.storage_key, ttl),
+    // the current thumbnails track and HLS ladder are served pointing at signed URLs (thumbnails.ts, hls.ts)
+    url: r.name === 'sprite-vtt' && current ? thumbnailsUrl(config, assetId, ttl)
+      : r.name === 'hls' && current ? hlsUrl(config, assetId, ttl)
+      : await store.presignGet(store.buckets.renditions, r.storage_key, ttl),
   };
 }
 

@@ -22,7 +22,7 @@ export function thumbnailRoutes(app: Hono<AppEnv>, platform: Platform): void {
   app.get('/assets/:id/thumbnails.vtt', async (c) => {
     const assetId = c.req.param('id');
     const expires = Number(c.req.query('expires'));
-    if (!validSignature(platform.config, assetId, expires, c.req.query('signature') ?? '')) {
+    if (!validSignature(platform.config, 'thumbnails.vtt', assetId, expires, c.req.query('signature') ?? '')) {
       throw new Problem(403, 'Forbidden', 'the thumbnails URL is not signed by this platform; take a fresh one from GET /assets/:id');
     }
     if (!(expires > Date.now() / 1000)) throw new Problem(403, 'Forbidden', 'the thumbnails URL has expired; take a fresh one from GET /assets/:id');
@@ -47,7 +47,7 @@ export function thumbnailRoutes(app: Hono<AppEnv>, platform: Platform): void {
 /** A signed, expiring URL of the asset's thumbnails track, for the `sprite-vtt` rendition. */
 export function thumbnailsUrl(config: Config, assetId: string, ttlSeconds: number): string {
   const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
-  const query = new URLSearchParams({ expires: String(expires), signature: signature(config, assetId, expires) });
+  const query = new URLSearchParams({ expires: String(expires), signature: signature(config, 'thumbnails.vtt', assetId, expires) });
   return `${config.publicUrl}/assets/${encodeURIComponent(assetId)}/thumbnails.vtt?${query}`;
 }
 
@@ -56,15 +56,16 @@ export function pointCuesAt(vtt: string, spriteName: string, spriteUrl: string):
   return vtt.replace(/^([^\s#]+)(#xywh=\d+,\d+,\d+,\d+)$/gm, (line, name: string, fragment: string) => (name === spriteName ? `${spriteUrl}${fragment}` : line));
 }
 
-function validSignature(config: Config, assetId: string, expires: number, given: string): boolean {
+/** Whether `given` signs this purpose (the route's name), asset and expiry time with the platform's key. */
+export function validSignature(config: Config, purpose: string, assetId: string, expires: number, given: string): boolean {
   if (!Number.isInteger(expires)) return false;
-  const expected = Buffer.from(signature(config, assetId, expires), 'hex');
+  const expected = Buffer.from(signature(config, purpose, assetId, expires), 'hex');
   const actual = Buffer.from(given, 'hex');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-function signature(config: Config, assetId: string, expires: number): string {
-  return createHmac('sha256', signingKey(config)).update(`thumbnails.vtt\n${assetId}\n${expires}`).digest('hex');
+export function signature(config: Config, purpose: string, assetId: string, expires: number): string {
+  return createHmac('sha256', signingKey(config)).update(`${purpose}\n${assetId}\n${expires}`).digest('hex');
 }
 
 const keys = new WeakMap<Config, Buffer>();

@@ -30,6 +30,8 @@ export const SearchParams = v.object({
   state: commaList(SearchableState),
   editorialState: commaList(v.picklist(EDITORIAL_STATES, `editorial states are ${EDITORIAL_STATES.join(', ')}`)),
   tags: commaList(Tag),
+  /** assets with every listed AI label (either language form, as the labels facet counts them) */
+  labels: commaList(Tag),
   person: commaList(v.pipe(v.string(), v.uuid('person must be a person id'))),
   /** assets in every listed collection */
   collection: commaList(v.pipe(v.string(), v.uuid('collection must be a collection id'))),
@@ -109,7 +111,7 @@ export function createApp(platform: Platform): Hono<AppEnv> {
       projectIds,
       // viewers find approved assets only, unless their project's settings say otherwise
       approvedOnlyProjectIds: await approvedOnlyProjects(platform.db, c.get('principal'), projectIds),
-      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], editorialState: params.editorialState, tags: params.tags, personIds: params.person, collectionIds: params.collection, from: params.from, to: params.to, ...(fieldFilters.length ? { fields: fieldFilters } : {}) },
+      filters: { mediaType: params.mediaType, projectId: params.projectId, state: params.state ?? [...DEFAULT_SEARCH_STATES], editorialState: params.editorialState, tags: params.tags, labels: params.labels, personIds: params.person, collectionIds: params.collection, from: params.from, to: params.to, ...(fieldFilters.length ? { fields: fieldFilters } : {}) },
       ...(params.fieldFacets?.length ? { fieldFacets: params.fieldFacets } : {}),
       facets: params.facets,
       limit: params.limit,

@@ -24,7 +24,7 @@ const NOT_API = [/^\w+ \/_\//, /^GET \/metrics$/, /^POST \/$/, /^GET \/$/, /^GET
 // (reverting needs a second version rendered: functions/assets/versions.test.ts checks its answer)
 // getAssetsIdOriginal answers a file or a redirect, not JSON: functions/assets/embedded.test.ts covers it
 // (merging people needs two people's faces: functions/assets/people.test.ts checks its answer)
-const NOT_EXERCISED_HERE = new Set(['postAssetsIdVersionsNRevert', 'getAssetsIdOriginal', 'putAssetsIdLabelsLabel', 'getPersonsId', 'patchPersonsId', 'postPersonsIdMerge', 'getAssetsIdThumbnailsVtt', 'postProjectsIdRebuild', ...API_ROUTES.filter((r) => r.tag === 'distribution' || r.tag === 'operations').map(operationId)]);
+const NOT_EXERCISED_HERE = new Set(['postAssetsIdVersionsNRevert', 'getAssetsIdOriginal', 'putAssetsIdLabelsLabel', 'getPersonsId', 'patchPersonsId', 'postPersonsIdMerge', 'getAssetsIdThumbnailsVtt', 'getAssetsIdHlsMasterM3u8', 'getAssetsIdHlsVariantIndexM3u8', 'postProjectsIdRebuild', ...API_ROUTES.filter((r) => r.tag === 'distribution' || r.tag === 'operations').map(operationId)]);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mediateca-openapi-'));
 let host: Host;

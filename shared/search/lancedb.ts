@@ -324,7 +324,7 @@ export class LanceSearchIndex implements SearchIndex {
     if (filters.editorialState?.length) parts.push(inList('editorial_state', filters.editorialState));
     const approvedOnly = query.approvedOnlyProjectIds ?? [];
     if (approvedOnly.length) parts.push(`(NOT ${inList('project_id', approvedOnly)} OR editorial_state = 'approved')`);
-    for (const [column, values] of [['tags', filters.tags], ['person_ids', filters.personIds], ['collection_ids', filters.collectionIds]] as const) {
+    for (const [column, values] of [['tags', filters.tags], ['labels', filters.labels], ['person_ids', filters.personIds], ['collection_ids', filters.collectionIds]] as const) {
       if (values?.length) parts.push(`array_has_all(${column}, [${values.map(literal).join(', ')}])`);
     }
     if (filters.from) parts.push(`created_ms >= ${filters.from.getTime()}`);

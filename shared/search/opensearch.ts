@@ -422,6 +422,7 @@ function filtersOf(query: SearchQuery): QueryDsl.QueryContainer[] {
   const approvedOnly = query.approvedOnlyProjectIds ?? [];
   if (approvedOnly.length) clauses.push({ bool: { should: [{ bool: { must_not: [{ terms: { project_id: approvedOnly } }] } }, approved] } });
   for (const tag of filters.tags ?? []) clauses.push({ term: { tags: tag } });
+  for (const label of filters.labels ?? []) clauses.push({ term: { label_values: label } });
   for (const person of filters.personIds ?? []) clauses.push({ term: { person_ids: person } });
   for (const field of filters.fields ?? []) clauses.push(...fieldClauses(field));
   for (const collection of filters.collectionIds ?? []) clauses.push({ term: { collection_ids: collection } });

@@ -464,6 +464,7 @@ export class PostgresSearchIndex implements SearchIndex {
     if (approvedOnly.length) matches = matches.where((eb) => eb.or([eb('project_id', 'not in', approvedOnly), eb('editorial_state', '=', 'approved')]));
     // @> lets the GIN index on tags find documents that carry every listed tag.
     if (filters.tags?.length) matches = matches.where(sql<SqlBool>`tags @> ${sql.val(filters.tags)}::text[]`);
+    if (filters.labels?.length) matches = matches.where(sql<SqlBool>`labels @> ${sql.val(filters.labels)}::text[]`);
     if (filters.personIds?.length) matches = matches.where(sql<SqlBool>`person_ids @> ${sql.val(filters.personIds)}::text[]`);
     if (filters.collectionIds?.length) matches = matches.where(sql<SqlBool>`collection_ids @> ${sql.val(filters.collectionIds)}::text[]`);
     if (filters.from) matches = matches.where('created_at', '>=', filters.from);
@@ -574,10 +575,10 @@ function facetsFromRows(facets: Facet[], row: Record<string, unknown>): SearchRe
 
 /**
  * Whether the rollup table can count a listing: it keeps project, state, media type and month, not which
- * documents carry a tag or person (those filters count documents).
+ * documents carry a tag, label or person (those filters count documents).
  */
 function rollupAnswers(query: SearchQuery): boolean {
-  return !query.filters.tags?.length && !query.filters.personIds?.length && !query.filters.fields?.length && !query.filters.collectionIds?.length && !query.moreLikeAssetId;
+  return !query.filters.tags?.length && !query.filters.labels?.length && !query.filters.personIds?.length && !query.filters.fields?.length && !query.filters.collectionIds?.length && !query.moreLikeAssetId;
 }
 
 /**

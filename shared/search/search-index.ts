@@ -133,6 +133,8 @@ export interface SearchQuery {
     editorialState?: string[];
     /** every listed tag must be present */
     tags?: string[];
+    /** every listed AI label (either language form) must be present */
+    labels?: string[];
     /** every listed person must be present ("all assets with this person") */
     personIds?: string[];
     /** every listed collection must hold the asset */

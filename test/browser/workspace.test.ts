@@ -1,7 +1,7 @@
 // The workspace in a real browser (Debian's Chromium through puppeteer-core; no downloaded browser) against the
 // embedded platform: sign in, drop two photos (one large enough for a multipart upload) and a video and watch the progress bars reach 100 %, see them turn
 // ready without a reload (server-sent events), find the photo by a facet and by a word of its OCR text, play the
-// video and hover its timeline thumbnails, edit a field (and see a refused value's error), download a rendition,
+// video (its HLS ladder, through hls.js) and hover its timeline thumbnails, edit a field (and see a refused value's error), download a rendition,
 // and the library at a phone's width. A screenshot of each step goes to test-artifacts/workspace/ (CI keeps it).
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type HTTPResponse, type Page } from 'puppeteer-core';
 import { buildWeb } from '../../scripts/build-web.ts';
 import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
@@ -55,6 +55,8 @@ before(async () => {
   host = await startHost(loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', ENRICH_PARTS: 'ocr,objects,faces', ENRICH_MAX_KEYFRAMES: '2', UPLOAD_MULTIPART_THRESHOLD: String(MULTIPART_THRESHOLD), UPLOAD_PART_SIZE: '5M' }), 0);
   token = await host.platform.signer!.mint('editor-in-browser', { newsroom: 'admin' });
   const client = new Client(host.url, token);
+  // the project's videos get the HLS ladder too: the asset page plays it through hls.js
+  assert.equal((await client.request('PUT', '/projects/newsroom/settings', { hls: true })).status, 200);
   portrait = client.upload(readFileSync(humanSample('screenshot-faceid.jpg')), 'portrait.jpg', 'image/jpeg').then(({ assetId }) => assetId);
   portrait.catch(() => {}); // awaited in the test
   writeFileSync(join(filesDir, 'banner.jpg'), await renderScene('Canción del árbol', 'Breaking news: Elecciones 2026'));
@@ -173,12 +175,21 @@ test('the workspace: sign in, upload, live updates, search, asset page, edit, do
   assert.ok(statSync(join(downloads, expected!)).size > 1000);
   await shot('downloaded');
 
-  // the video: it plays, and hovering the timeline shows the sprite thumbnail of that moment
+  // the video: its HLS ladder plays through hls.js (playlists from the signed route, segments from the store), and
+  // hovering the timeline shows the sprite thumbnail of that moment
+  const hlsRequests: string[] = [];
+  const onResponse = (response: HTTPResponse) => { if (/\/hls\//.test(response.url())) hlsRequests.push(`${response.status()} ${new URL(response.url()).pathname}`); };
+  page.on('response', onResponse);
   await page.goto(`${host.url}/#/asset/${video.id}`);
-  await page.waitForSelector('figure.video video');
+  await page.waitForSelector('figure.video video[data-player=hls]', { timeout: 20_000 });
   await page.waitForSelector('.timeline');
   await page.evaluate(() => { const v = document.querySelector('video')!; v.muted = true; return v.play(); });
   await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, { timeout: 20_000 });
+  page.off('response', onResponse);
+  assert.ok(hlsRequests.some((r) => /^200 \/assets\/[^/]+\/hls\/master\.m3u8$/.test(r)), `the master playlist: ${hlsRequests.join(', ')}`);
+  assert.ok(hlsRequests.some((r) => /^200 \/assets\/[^/]+\/hls\/[^/]+\/index\.m3u8$/.test(r)), `a variant playlist: ${hlsRequests.join(', ')}`);
+  assert.ok(hlsRequests.some((r) => /^(200|206) .*\/hls\/[^/]+\/segment-\d+\.ts$/.test(r)), `segments from the store: ${hlsRequests.join(', ')}`);
+  assert.equal(await page.$eval('video', (v) => (v as HTMLVideoElement).src.startsWith('blob:')), true, 'Media Source Extensions, not the MP4');
   const bar = (await (await page.$('.timeline'))!.boundingBox())!;
   await page.mouse.move(bar.x + bar.width * 0.6, bar.y + bar.height / 2);
   await page.waitForSelector('[data-testid=sprite-preview]', { timeout: 10_000 });

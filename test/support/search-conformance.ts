@@ -421,6 +421,18 @@ export function searchConformanceSuite(name: string, makeIndex: () => Promise<{ 
         assert.deepEqual(whale.hits.map((hit) => hit.document), [docs.inLabels]);
         assert.deepEqual(result.semantic, { available: false, reason: result.semantic.reason });
       });
+
+      test('labels filter: every listed label, in either language form, without any text', async () => {
+        const project = newProject();
+        const dog = makeDocument(project, { title: 'Parque', labels: ['dog', 'perro', 'grass', 'hierba'] });
+        const cat = makeDocument(project, { title: 'Parque', labels: ['cat', 'gato', 'grass', 'hierba'] });
+        for (const doc of [dog, cat]) await index.upsert(doc);
+        const ids = async (labels: string[]) => (await search({ projectIds: [project], filters: { labels } })).hits.map((hit) => hit.assetId).sort();
+        assert.deepEqual(await ids(['perro']), [dog.assetId]);
+        assert.deepEqual(await ids(['dog', 'grass']), [dog.assetId]);
+        assert.deepEqual(await ids(['hierba']), [dog.assetId, cat.assetId].sort());
+        assert.deepEqual(await ids(['dog', 'cat']), []);
+      });
     });
 
     describe('Spanish and English analysis, label confidence, OCR noise', () => {

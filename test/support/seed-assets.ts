@@ -30,6 +30,8 @@ export interface Seed {
   thumbnail?: boolean;
   /** the original's size in bytes (1 unless given): set it when the test stores real bytes a reader will stream */
   sizeBytes?: number;
+  /** seedAssetsInBulk only: when the asset was created (now unless given) */
+  createdAt?: Date;
 }
 
 export async function seedAsset(platform: Platform, seed: Seed = {}): Promise<Asset> {
@@ -76,6 +78,7 @@ export async function seedAssetsInBulk(platform: Platform, seeds: (Seed & { thum
         filename: 'file.bin', content_type: `${mediaType}/x-test`, size_bytes: 1, expected_sha256: null, sha256: 'a'.repeat(64), storage_key: `${projectId}/${id}/original.bin`,
         duplicate_of: null, state_reason: null, progress: null, owner: 'seed', state: seed.state ?? 'ready', editorial_state: seed.editorialState ?? 'approved',
         deleted_at: seed.state === 'deleted' ? new Date() : null,
+        ...(seed.createdAt ? { created_at: seed.createdAt } : {}),
       },
       renditions: seed.thumbnailBytes || seed.thumbnail
         ? [{ name: 'thumbnail', storage_key: `${projectId}/${id}/thumbnail.jpg`, content_type: 'image/jpeg', size_bytes: seed.thumbnailBytes?.length ?? 1, width: 300, height: 200 }]

@@ -166,8 +166,52 @@ function AudioPlayer({ asset, src, player }: { asset: Asset; src: string; player
   );
 }
 
-/** The preview in a native player, and a timeline under it whose hover shows the sprite thumbnail of that moment. */
+/** How a video plays: its HLS ladder through hls.js (Media Source Extensions), the browser's own HLS, or the 720p MP4. */
+type Playback = 'hls' | 'native-hls' | 'mp4';
+
+/**
+ * Plays the asset's HLS ladder when it has one (hls.js, loaded only here so the library's bundle stays as it is;
+ * the browser's own HLS where Media Source Extensions are missing), else the preview MP4; a ladder that fails to
+ * load falls back to the MP4 too.
+ */
+function usePlayback(video: { current: HTMLMediaElement | null }, hlsUrl: string | undefined, mp4Url: string): Playback | undefined {
+  const [playback, setPlayback] = useState<Playback>();
+  useEffect(() => {
+    const element = video.current;
+    if (!element) return;
+    const play = (url: string, how: Playback) => { element.src = url; setPlayback(how); };
+    if (!hlsUrl) {
+      play(mp4Url, 'mp4');
+      return;
+    }
+    let stopped = false;
+    let stop: (() => void) | undefined;
+    import('hls.js').then(({ default: Hls }) => {
+      if (stopped) return;
+      if (!Hls.isSupported()) {
+        if (element.canPlayType('application/vnd.apple.mpegurl')) play(hlsUrl, 'native-hls');
+        else play(mp4Url, 'mp4');
+        return;
+      }
+      const hls = new Hls();
+      hls.on(Hls.Events.ERROR, (_event, data) => {
+        if (!data.fatal) return;
+        hls.destroy();
+        play(mp4Url, 'mp4');
+      });
+      hls.loadSource(hlsUrl);
+      hls.attachMedia(element);
+      stop = () => hls.destroy();
+      setPlayback('hls');
+    }).catch(() => { if (!stopped) play(mp4Url, 'mp4'); });
+    return () => { stopped = true; stop?.(); };
+  }, [hlsUrl, mp4Url]);
+  return playback;
+}
+
+/** The video (usePlayback), and a timeline under it whose hover shows the sprite thumbnail of that moment. */
 function VideoPlayer({ asset, src, player }: { asset: Asset; src: string; player: { current: HTMLMediaElement | null } }) {
+  const playback = usePlayback(player, rendition(asset, 'hls')?.url, src);
   const [cues, setCues] = useState<Cue[]>([]);
   const [hover, setHover] = useState<{ x: number; cue: Cue; time: number }>();
   const [time, setTime] = useState(0);
@@ -192,7 +236,7 @@ function VideoPlayer({ asset, src, player }: { asset: Asset; src: string; player
   };
   return (
     <figure class="video">
-      <video ref={player as never} controls preload="metadata" src={src} poster={rendition(asset, 'poster')?.url} onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} aria-label={`Video: ${asset.title}`} />
+      <video ref={player as never} controls preload="metadata" data-player={playback} poster={rendition(asset, 'poster')?.url} onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)} aria-label={`Video: ${asset.title}`} />
       {duration > 0 && (
         <div
           class="timeline"

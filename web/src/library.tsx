@@ -7,12 +7,12 @@ import { listenForChanges } from './live';
 import { Uploads } from './uploads';
 import { type BatchAction, type BatchOutcome, runBatch } from './batch';
 import { useCollections, useProject } from './pages';
+import { FilterPanel, type Filters, NO_FILTERS, type ListFilter, facetedFields, filterQuery, isFiltering, rememberFilters, rememberedFilters, useFilterChoices } from './filters';
 
 type Mode = 'text' | 'semantic' | 'hybrid';
 type Sort = 'newest' | 'oldest' | 'title';
 const SORTS: Record<Sort, string> = { newest: 'Newest first', oldest: 'Oldest first', title: 'Title A–Z' };
 const TRANSITIONS = ['draft', 'in_review', 'approved', 'rejected', 'archived'] as const;
-interface Filters { mediaType: string[]; tags: string[]; state: string[] }
 interface Card { id: string; title: string; mediaType: string; state: string; thumbnailUrl?: string; progress?: string }
 
 const PAGE = 60;
@@ -35,7 +35,11 @@ export function Library({ onSignOut, collection }: { onSignOut: () => void; coll
   /** the assets picked for a batch action (ids, in the order picked) */
   const [selected, setSelected] = useState<string[]>([]);
   const anchor = useRef<number | undefined>(undefined);
-  const [filters, setFilters] = useState<Filters>({ mediaType: [], tags: [], state: [] });
+  const [filters, setFilters] = useState<Filters>(rememberedFilters);
+  const [project] = useProject();
+  const choices = useFilterChoices(project);
+  const fieldFacetNames = useMemo(() => facetedFields(choices.fields).join(',') || undefined, [choices.fields]);
+  const [fieldFacets, setFieldFacets] = useState<NonNullable<SearchResults['fieldFacets']>>({});
   const [cards, setCards] = useState<Card[]>([]);
   const [cursor, setCursor] = useState<string | undefined>();
   const [total, setTotal] = useState<number | undefined>();
@@ -46,20 +50,20 @@ export function Library({ onSignOut, collection }: { onSignOut: () => void; coll
   const [live, setLive] = useState(false);
   /** the query whose results the grid shows (tests and bench:ui wait for it) */
   const [shownQuery, setShownQuery] = useState<string>();
-  const searching = q.trim() !== '' || filters.mediaType.length + filters.tags.length + filters.state.length > 0 || Boolean(collection);
+  const searching = q.trim() !== '' || isFiltering(filters) || Boolean(collection);
   const generation = useRef(0);
 
   const searchQuery = useCallback((limit: number, after?: string) => ({
     q: q.trim() || undefined,
     mode: q.trim() ? mode : undefined,
-    mediaType: filters.mediaType.join(',') || undefined,
-    tags: filters.tags.join(',') || undefined,
-    state: filters.state.join(',') || undefined,
+    ...filterQuery(filters),
     collection,
     facets: 'mediaType,tags,labels,state',
+    fieldFacets: fieldFacetNames,
     limit: String(limit),
     cursor: after,
-  }), [q, mode, filters, collection]);
+  }), [q, mode, filters, collection, fieldFacetNames]);
+  const showFacets = (data: SearchResults) => { setFacets(data.facets); setFieldFacets(data.fieldFacets ?? {}); };
 
   /** One page: the listing (every state, newest first) when nothing is asked, else search; facets come from search either way. */
   const load = useCallback(async (after?: string) => {
@@ -74,15 +78,15 @@ export function Library({ onSignOut, collection }: { onSignOut: () => void; coll
         if (mine !== generation.current) return;
         if (!data) throw problem;
         // asked once the hits are in, so it never queues ahead of them on the server
-        if (split && !after) void api.GET('/search', { params: { query: searchQuery(1) } }).then(({ data: facetData }) => { if (facetData && mine === generation.current) setFacets(facetData.facets); });
+        if (split && !after) void api.GET('/search', { params: { query: searchQuery(1) } }).then(({ data: facetData }) => { if (facetData && mine === generation.current) showFacets(facetData); });
         setCards((previous) => (after ? [...previous, ...data.hits.map(fromHit)] : data.hits.map(fromHit)));
         setCursor(data.nextCursor);
         setTotal(data.total);
-        if (!split) setFacets(data.facets);
+        if (!split) showFacets(data);
         setSemanticNote(data.semantic.available || mode === 'text' || !q.trim() ? undefined : data.semantic.reason);
       } else {
         // the grid shows as soon as its page arrives; the facets follow
-        if (!after) void api.GET('/search', { params: { query: searchQuery(1) } }).then(({ data: facetData }) => { if (facetData && mine === generation.current) setFacets(facetData.facets); });
+        if (!after) void api.GET('/search', { params: { query: searchQuery(1) } }).then(({ data: facetData }) => { if (facetData && mine === generation.current) showFacets(facetData); });
         const { data, error: problem } = await api.GET('/assets', { params: { query: { limit: String(PAGE), cursor: after, sort } } });
         if (mine !== generation.current) return;
         if (!data) throw problem;
@@ -104,6 +108,7 @@ export function Library({ onSignOut, collection }: { onSignOut: () => void; coll
   useEffect(() => {
     sessionStorage.setItem('mediateca.q', q);
     sessionStorage.setItem('mediateca.sort', sort);
+    rememberFilters(filters);
     // typing: a short pause groups fast keystrokes; an answer to an older question is dropped (generation)
     const timer = setTimeout(() => void load(), q ? 60 : 0);
     return () => clearTimeout(timer);
@@ -135,7 +140,7 @@ export function Library({ onSignOut, collection }: { onSignOut: () => void; coll
   };
   const titles = useMemo(() => new Map(cards.map((c) => [c.id, c.title])), [cards]);
 
-  const toggle = (facet: keyof Filters, value: string) => setFilters((f) => ({ ...f, [facet]: f[facet].includes(value) ? f[facet].filter((v) => v !== value) : [...f[facet], value] }));
+  const toggle = (facet: ListFilter, value: string) => setFilters((f) => ({ ...f, [facet]: f[facet].includes(value) ? f[facet].filter((v) => v !== value) : [...f[facet], value] }));
 
   return (
     <div class="layout">
@@ -161,24 +166,16 @@ export function Library({ onSignOut, collection }: { onSignOut: () => void; coll
           {Object.entries(facets).map(([facet, values]) => values.length > 0 && (
             <fieldset key={facet}>
               <legend>{FACET_NAMES[facet] ?? facet}</legend>
-              {values.slice(0, 12).map(({ value, count }) => {
-                const filterable = facet === 'mediaType' || facet === 'tags' || facet === 'state';
-                const checked = filterable ? filters[facet as keyof Filters].includes(value) : q.split(/\s+/).includes(value);
-                return (
-                  <label key={value} class="facet">
-                    <input
-                      type="checkbox"
-                      checked={checked}
-                      data-facet={facet}
-                      value={value}
-                      onChange={() => (filterable ? toggle(facet as keyof Filters, value) : setQ(checked ? q.split(/\s+/).filter((w) => w !== value).join(' ') : `${q} ${value}`.trim()))}
-                    />
-                    <span>{value}</span> <span class="count">{count}</span>
-                  </label>
-                );
-              })}
+              {values.slice(0, 12).map(({ value, count }) => (
+                <label key={value} class="facet">
+                  <input type="checkbox" checked={filters[facet as ListFilter].includes(value)} data-facet={facet} value={value} onChange={() => toggle(facet as ListFilter, value)} />
+                  <span>{value}</span> <span class="count">{count}</span>
+                </label>
+              ))}
             </fieldset>
           ))}
+          <FilterPanel filters={filters} onChange={setFilters} fields={choices.fields} persons={choices.persons} fieldFacets={fieldFacets} />
+          {isFiltering(filters) && <button type="button" class="link" data-testid="clear-filters" onClick={() => setFilters(NO_FILTERS)}>Clear filters</button>}
         </aside>
         <main class="library">
           <Uploads projectId={projects().find((p) => p.role !== 'viewer')?.id} onChange={() => void reload.current()} />
