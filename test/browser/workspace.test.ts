@@ -154,10 +154,15 @@ test('the workspace: sign in, upload, live updates, search, asset page, edit, do
   await page.click(`a.card[data-asset-id="${photo.id}"]`);
   await page.waitForSelector('[data-testid=ocr-text]');
   assert.match((await textOf('[data-testid=ocr-text]'))!, /Elecciones/i);
+  // the form is complete once the project's schema has arrived (it takes the fields' values then)
+  await page.waitForSelector('form.edit[data-schema-version]');
   await page.$eval('#edit-title', (input) => { (input as HTMLInputElement).value = ''; });
   await page.type('#edit-title', ' ');
   await page.click('form.edit button[type=submit]');
-  await page.waitForSelector('#edit-title-error');
+  await page.waitForSelector('#edit-title-error', { timeout: 30_000 }).catch(async (error) => {
+    await shot('edit-refused-missing');
+    throw new Error(`${(error as Error).message}; the form shows: ${await textOf('form.edit [role=alert], form.edit .message') ?? '(no message)'}, title "${await page.$eval('#edit-title', (e) => (e as HTMLInputElement).value)}"`);
+  });
   assert.equal(await page.$eval('#edit-title', (e) => e.getAttribute('aria-invalid')), 'true');
   await shot('edit-refused');
   await page.$eval('#edit-title', (input) => { (input as HTMLInputElement).value = ''; });
