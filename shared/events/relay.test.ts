@@ -85,6 +85,40 @@ describe('outbox relay, in-process delivery', () => {
     assert.equal(await pendingRows(), 0);
   });
 
+  test('a long delivery holds back neither the events after it nor other consumers, and is never sent twice meanwhile', { timeout: 15_000 }, async () => {
+    const assetRef = { assetId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', projectId: 'news', version: 2 };
+    const uploaded = newEvent('io.mediateca.asset.uploaded', 'io.mediateca', { ...assetRef, mediaType: 'video', contentType: 'video/mp4', sha256: 'a'.repeat(64), size: 1 });
+    const poster = newEvent('io.mediateca.asset.renditions-partial', 'io.mediateca', { ...assetRef, stage: 'poster', renditions: ['poster'] });
+    assert.deepEqual([consumersOf(uploaded.type), consumersOf(poster.type)], [['transcode'], ['index']], 'the catalog routes them to two consumers');
+    await enqueue(database.db, [uploaded, poster]);
+    let release!: () => void;
+    const transcodeDone = new Promise<void>((resolve) => { release = resolve; });
+    const calls: string[] = [];
+    let posterIndexed!: () => void;
+    const indexed = new Promise<void>((resolve) => { posterIndexed = resolve; });
+    const sink = inProcessSink(async (consumer, envelope) => {
+      calls.push(`${consumer}:${envelope.type}`);
+      if (consumer === 'transcode') await transcodeDone;
+      if (consumer === 'index') posterIndexed();
+      return { outcome: 'ack' };
+    }, { ...quickRetries, concurrency: 1 });
+    // passes every 20 ms, each allowed 50 ms: the transcode outlasts many of both
+    const relay = new OutboxRelay(database.db, sink, { logger, pollIntervalMs: 20, passTimeoutMs: 50 }).start();
+    try {
+      await indexed;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(calls, ['transcode:io.mediateca.asset.uploaded', 'index:io.mediateca.asset.renditions-partial'], 'the poster went out while the transcode ran, and nothing was sent twice');
+      assert.equal(await pendingRows(), 1, 'the row of the transcode stays unpublished until its delivery ends');
+      release();
+      for (let i = 0; i < 100 && (await pendingRows()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(await pendingRows(), 0);
+      assert.equal(calls.length, 2);
+    } finally {
+      release();
+      await relay.stop();
+    }
+  });
+
   test('a sink failure leaves the row for the next pass, and the pending gauge shows it', async () => {
     await enqueue(database.db, [renderedEvent(1), renderedEvent(2)]);
     let healthy = false;

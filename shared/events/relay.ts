@@ -1,7 +1,10 @@
 // The outbox relay: hands committed outbox rows, in id order, to a sink (JetStream on servers, in-process
 // delivery in the embedded default) and marks them published once the sink has them. A crash between the
 // two means the row is sent again on restart; JetStream drops it by message id and consumers are idempotent.
-import { ExponentialBackoff, handleWhenResult, retry } from 'cockatiel';
+// An in-process send lasts as long as its consumers (a transcode: minutes), so the relay does not wait for it in a
+// pass: the rows after it go out meanwhile (a video's poster event while its transcode still runs), and each row is
+// marked published when its own send ends, never read again while that send runs.
+import { type BulkheadPolicy, ExponentialBackoff, bulkhead, handleWhenResult, retry } from 'cockatiel';
 import type { Kysely } from 'kysely';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { markPublished, outboxBacklog, toEnvelope, unpublished } from '../db/outbox.ts';
@@ -20,6 +23,11 @@ export interface OutboxSink {
   send(envelope: EventEnvelope): Promise<void>;
   /** rows handed to the sink at once */
   concurrency: number;
+  /**
+   * A send lasts until the event is handled, not just handed over: the relay keeps up to `concurrency` rows in
+   * flight across passes instead of waiting for each batch (the sink bounds the work per consumer itself).
+   */
+  detached?: boolean;
 }
 
 export interface OutboxRelayOptions {
@@ -50,6 +58,11 @@ export class OutboxRelay {
   private wakeSleeper?: () => void;
   private loop?: Promise<void>;
   private draining: Promise<number> = Promise.resolve(0);
+  /** detached sinks: rows whose send runs, or ended and waits to be marked (never read again meanwhile) */
+  private readonly inFlight = new Set<string>();
+  /** detached sinks: rows whose send ended, to mark published */
+  private finished: string[] = [];
+  private sendEnded?: () => void;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -78,7 +91,16 @@ export class OutboxRelay {
 
   /** Publishes until no unpublished row is left; returns how many were published. Calls never overlap. */
   drain(): Promise<number> {
-    this.draining = this.draining.catch(() => 0).then(() => this.drainNow());
+    return this.queue(() => (this.sink.detached ? this.drainDetached() : this.drainNow()));
+  }
+
+  /** One pass of the loop: a detached sink's sends are started (and the ended ones marked), not waited for. */
+  private pass(): Promise<number> {
+    return this.sink.detached ? this.queue(() => this.dispatch()) : this.drain();
+  }
+
+  private queue(work: () => Promise<number>): Promise<number> {
+    this.draining = this.draining.catch(() => 0).then(work);
     return this.draining;
   }
 
@@ -88,6 +110,9 @@ export class OutboxRelay {
     this.wakeSleeper?.();
     await this.loop;
     await this.draining.catch(() => 0);
+    // sends in flight end (the process's shutdown timeout bounds the wait) and are marked, so they are not sent again
+    while (this.inFlight.size > this.finished.length) await this.nextSendEnd();
+    await this.markFinished().catch((error) => this.logger.warn({ err: error }, 'could not mark the last rows published; they are sent again at the next start'));
     this.beat?.stopped();
   }
 
@@ -98,7 +123,7 @@ export class OutboxRelay {
       let timedOut = false;
       try {
         await Promise.race([
-          this.drain(),
+          this.pass(),
           new Promise((_, reject) => {
             timer = setTimeout(() => {
               timedOut = true;
@@ -106,7 +131,10 @@ export class OutboxRelay {
             }, this.passTimeoutMs);
           }),
         ]);
-        if (this.sinkRefused) throw new Error('the sink refused events (see the errors above); they stay in the outbox');
+        if (this.sinkRefused) {
+          this.sinkRefused = false;
+          throw new Error('the sink refused events (see the errors above); they stay in the outbox');
+        }
         this.failures = 0;
         this.beat?.passed();
       } catch (error) {
@@ -158,6 +186,74 @@ export class OutboxRelay {
     return published;
   }
 
+  /** Detached sinks: marks the rows whose sends ended, then starts sends for unpublished rows up to `concurrency` in flight. */
+  private async dispatch(): Promise<number> {
+    const published = await this.markFinished();
+    try {
+      while (this.inFlight.size < this.sink.concurrency) {
+        const rows = await unpublished(this.db, Math.min(this.batchSize, this.sink.concurrency - this.inFlight.size), [...this.inFlight]);
+        if (rows.length === 0) break;
+        for (const row of rows) this.startSend(row);
+      }
+    } finally {
+      await this.updateGauges();
+    }
+    return published;
+  }
+
+  /** Detached sinks: dispatches until nothing is unpublished or in flight. */
+  private async drainDetached(): Promise<number> {
+    this.sinkRefused = false;
+    let published = 0;
+    for (;;) {
+      // after a refusal only the sends in flight are waited for: the refused rows wait for the next pass
+      published += this.sinkRefused ? await this.markFinished() : await this.dispatch();
+      if (this.inFlight.size === 0) return published;
+      // checked and waited for in one synchronous step: no send can end in between unseen
+      if (this.inFlight.size > this.finished.length) await this.nextSendEnd();
+    }
+  }
+
+  private startSend(row: OutboxRow): void {
+    this.inFlight.add(row.id);
+    this.sink.send(toEnvelope(row)).then(
+      () => { this.finished.push(row.id); },
+      (error) => {
+        // left unpublished: a later pass sends it again, after the loop's backoff
+        this.inFlight.delete(row.id);
+        this.sinkRefused = true;
+        this.logger.error({ err: error, eventId: row.event_id, type: row.type }, 'outbox row not published; will retry');
+      },
+    ).finally(() => {
+      const ended = this.sendEnded;
+      this.sendEnded = undefined;
+      ended?.();
+      if (!this.sinkRefused) this.wake();
+    });
+  }
+
+  private nextSendEnd(): Promise<void> {
+    return new Promise((resolve) => {
+      const previous = this.sendEnded;
+      this.sendEnded = () => { previous?.(); resolve(); };
+    });
+  }
+
+  /** Marks the ended sends' rows published; they leave the in-flight set only then, so no pass reads them in between. */
+  private async markFinished(): Promise<number> {
+    const ids = this.finished;
+    if (ids.length === 0) return 0;
+    this.finished = [];
+    try {
+      await markPublished(this.db, ids);
+    } catch (error) {
+      this.finished.push(...ids);
+      throw error;
+    }
+    for (const id of ids) this.inFlight.delete(id);
+    return ids.length;
+  }
+
   /** Sends rows with bounded concurrency, in id order; returns the ids the sink accepted. */
   private async sendAll(rows: OutboxRow[]): Promise<string[]> {
     const sent: string[] = [];
@@ -207,12 +303,15 @@ export function jetStreamSink(js: JetStreamClient, stream: string, options: { co
   };
 }
 
+/** rows the embedded relay has in flight at once (each consumer's own limit bounds the work) */
+const IN_PROCESS_ROWS_IN_FLIGHT = 256;
+
 export interface InProcessSinkOptions {
   /** retries per consumer after the first delivery, with exponential backoff */
   maxRetries?: number;
   initialDelayMs?: number;
   maxDelayMs?: number;
-  /** rows delivered at once */
+  /** events each consumer handles at once */
   concurrency?: number;
   logger?: Logger;
   /** keeps what was given up on (the dead_letters table), for listing and redrive */
@@ -247,9 +346,14 @@ export function inProcessSink(
     if (result.outcome === 'retry') await giveUp(consumer, envelope, `still failing after retries: ${result.reason ?? 'unknown'}`);
     if (result.outcome === 'dead-letter') await giveUp(consumer, envelope, result.reason ?? 'rejected by the consumer');
   };
+  // Each consumer takes `concurrency` events at once, as a JetStream consumer does: a slow one (transcode) never holds
+  // back the others' events (index makes the asset's poster searchable meanwhile).
+  const lanes = new Map<string, BulkheadPolicy>();
+  const lane = (consumer: string) => lanes.get(consumer) ?? lanes.set(consumer, bulkhead(options.concurrency ?? 4, Number.POSITIVE_INFINITY)).get(consumer)!;
   return {
     redeliver: deliver,
-    concurrency: options.concurrency ?? 4,
-    send: async (envelope) => { await Promise.all(consumersOf(envelope.type).map((consumer) => deliver(consumer, envelope))); },
+    detached: true,
+    concurrency: IN_PROCESS_ROWS_IN_FLIGHT,
+    send: async (envelope) => { await Promise.all(consumersOf(envelope.type).map((consumer) => lane(consumer).execute(() => deliver(consumer, envelope)))); },
   };
 }
