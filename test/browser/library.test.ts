@@ -203,6 +203,7 @@ test('the library filters: a label, an editorial state, a person, schema fields 
   await shows(['gamma-cat']);
   await shot('filtered-by-editorial-state');
   await tick('editorialState', 'draft');
+  await shows(['gamma-dog', 'gamma-cat', 'gamma-bird']);
 
   // a schema field's values, counted over the matches
   const deskCounts = () => page.$$eval('fieldset[data-filter="field.desk"] label', (labels) => labels.map((l) => l.textContent).sort());
@@ -221,6 +222,7 @@ test('the library filters: a label, an editorial state, a person, schema fields 
   assert.equal(await page.$eval(`input[data-facet="person"][value="${personId}"]`, (input) => input.closest('label')!.textContent), 'Ada Lovelace 1');
   await shot('filtered-by-person');
   await tick('person', personId);
+  await shows(['gamma-dog', 'gamma-cat', 'gamma-bird']);
 
   // a number field between bounds (applied when the value is committed: Enter)
   await page.type('input[data-field="rating"][data-bound="min"]', '3');

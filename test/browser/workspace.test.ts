@@ -154,8 +154,15 @@ test('the workspace: sign in, upload, live updates, search, asset page, edit, do
   await page.click(`a.card[data-asset-id="${photo.id}"]`);
   await page.waitForSelector('[data-testid=ocr-text]');
   assert.match((await textOf('[data-testid=ocr-text]'))!, /Elecciones/i);
-  // the form is complete once the project's schema has arrived (it takes the fields' values then)
+  // the form is complete once the project's schema has arrived (it takes the fields' values then); enrichment writes
+  // new versions of the photo while its models run, so the edit starts once the version has stayed the same a while
   await page.waitForSelector('form.edit[data-schema-version]');
+  const reader = new Client(host.url, token);
+  for (let version = -1, since = Date.now(); Date.now() - since < 3000;) {
+    const current = (await reader.request('GET', `/assets/${photo.id}`)).body.version;
+    if (current !== version) [version, since] = [current, Date.now()];
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   await page.$eval('#edit-title', (input) => { (input as HTMLInputElement).value = ''; });
   await page.type('#edit-title', ' ');
   await page.click('form.edit button[type=submit]');

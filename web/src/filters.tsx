@@ -129,8 +129,10 @@ export function FilterPanel({ filters, onChange, fields, persons, fieldFacets }:
           return (
             <fieldset key={field.name} data-filter={`field.${field.name}`}>
               <legend>{title}</legend>
-              <label class="range">At least <input type={type} step="any" data-field={field.name} data-bound="min" value={range.min ?? ''} onChange={(e) => setRange(field.name, 'min', e.currentTarget.value)} /></label>
-              <label class="range">At most <input type={type} step="any" data-field={field.name} data-bound="max" value={range.max ?? ''} onChange={(e) => setRange(field.name, 'max', e.currentTarget.value)} /></label>
+              {/* not controlled: a bound is applied when committed (change), and a re-render meanwhile (results arriving)
+                  must not wipe what is being typed; keyed by the applied value, so clearing the filters empties it */}
+              <label class="range">At least <input key={`min-${range.min ?? ''}`} type={type} step="any" data-field={field.name} data-bound="min" defaultValue={range.min ?? ''} onChange={(e) => setRange(field.name, 'min', e.currentTarget.value)} /></label>
+              <label class="range">At most <input key={`max-${range.max ?? ''}`} type={type} step="any" data-field={field.name} data-bound="max" defaultValue={range.max ?? ''} onChange={(e) => setRange(field.name, 'max', e.currentTarget.value)} /></label>
             </fieldset>
           );
         }
