@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { CHROMIUM, launchChromium } from '../../test/support/chromium.ts';
 import sharp from 'sharp';
 import { toSearchDocument } from '../../functions/index/index.ts';
 import { loadConfig } from '../../shared/config.ts';
@@ -24,7 +24,6 @@ import { envNumber, interleave, machineLine, percentile, table } from './lib.ts'
 
 const ASSETS = envNumber('BENCH_UI_ASSETS', 10_000);
 const ROUNDS = envNumber('BENCH_UI_ROUNDS', 20);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WORDS = ['harbour', 'election', 'storm', 'festival', 'market', 'parliament', 'river', 'stadium', 'concert', 'museum', 'protest', 'beach'];
 /** Bump when the seeding changes, so a kept data folder of an older catalogue is not reused. */
 const CATALOGUE_VERSION = 2;
@@ -65,7 +64,7 @@ await buildWeb({ quiet: true });
 const host = await startHost(loadConfig({ MEDIATECA_DATA: dataDir, PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0' }), 0);
 const token = await host.platform.signer!.mint('bench-ui', { newsroom: 'admin' });
 const headers = { authorization: `Bearer ${token}` };
-const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage'] });
+const browser = await launchChromium();
 const openPage = async () => {
   const opened = await browser.newPage();
   await opened.setViewport({ width: 1280, height: 800 });

@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.ts';
 import sharp from 'sharp';
 import { buildWeb } from '../../scripts/build-web.ts';
 import { type Host, startHost } from '../../scripts/host.ts';
@@ -18,7 +19,6 @@ import type { Asset } from '../../shared/db/schema.ts';
 import { seedAssetsInBulk } from '../support/seed-assets.ts';
 import { requireServer } from '../support/servers.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'accessibility');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const available = await requireServer(`Chromium (${CHROMIUM}; Debian package chromium)`, async () => {
@@ -58,7 +58,7 @@ before(async () => {
   const jpeg = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 200, g: 120, b: 40 } } }).jpeg().toBuffer();
   seeded = await seedAssetsInBulk(host.platform, ['Pleno del ayuntamiento', 'Señal de tráfico', 'Rueda de prensa'].map((title) => ({ title, tags: ['desk'], editorialState: 'draft' as const, thumbnailBytes: jpeg })));
   token = await host.platform.signer!.mint('editor-in-browser', { newsroom: 'admin' });
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
 });

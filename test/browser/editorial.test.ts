@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.ts';
 import { buildWeb } from '../../scripts/build-web.ts';
 import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
@@ -22,7 +23,6 @@ import { requireServer } from '../support/servers.ts';
 import { humanSample } from '../support/vision-fixtures.ts';
 
 const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'editorial');
 const available = await requireServer(`Chromium (${CHROMIUM}), pocketsphinx and espeak-ng (Debian chromium, pocketsphinx, pocketsphinx-en-us, espeak-ng)`, async () => {
   if (!existsSync(CHROMIUM)) throw new Error('Chromium is not installed');
@@ -93,12 +93,7 @@ before(async () => {
   ids.portrait = (await api.upload(readFileSync(humanSample('screenshot-faceid.jpg')), 'portrait.jpg', 'image/jpeg')).assetId;
   ids.face = (await api.upload(readFileSync(humanSample('screenshot-facedetect.jpg')), 'face.jpg', 'image/jpeg')).assetId;
   ids.speech = (await api.upload(readFileSync(speech), 'harbor-report.wav', 'audio/wav')).assetId;
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // root in CI containers: Chromium's sandbox needs user namespaces it does not have there
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
   page.on('pageerror', (error) => console.error('page error:', error));

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.ts';
 import sharp from 'sharp';
 import { buildWeb } from '../../scripts/build-web.ts';
 import { type Host, startHost } from '../../scripts/host.ts';
@@ -23,7 +24,6 @@ import { projectAsset } from '../../functions/index/index.ts';
 import { seedAssetsInBulk } from '../support/seed-assets.ts';
 import { requireServer } from '../support/servers.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'library');
 const available = await requireServer(`Chromium (${CHROMIUM}; Debian package chromium)`, async () => {
   if (!existsSync(CHROMIUM)) throw new Error('not installed');
@@ -61,7 +61,7 @@ before(async () => {
   ]);
   token = await host.platform.signer!.mint('editor-in-browser', { newsroom: 'admin' });
   api = new Client(host.url, token);
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
   page.on('pageerror', (error) => console.error('page error:', error));

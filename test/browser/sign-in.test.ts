@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.ts';
 import { buildWeb } from '../../scripts/build-web.ts';
 import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
@@ -16,7 +17,6 @@ import { type OidcProvider, startOidcProvider } from '../support/oidc-provider.t
 import { seedAssetsInBulk } from '../support/seed-assets.ts';
 import { requireServer } from '../support/servers.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'sign-in');
 const available = await requireServer(`Chromium (${CHROMIUM}; Debian package chromium)`, async () => {
   if (!existsSync(CHROMIUM)) throw new Error('not installed');
@@ -60,7 +60,7 @@ before(async () => {
   redirectUris.push(`${host.url}/`);
   await host.platform.store.ensureBuckets();
   await seedAssetsInBulk(host.platform, [{ title: 'signed-in view', editorialState: 'approved' }]);
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
   page.on('pageerror', (error) => console.error('page error:', error));

@@ -9,7 +9,8 @@ import { copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import puppeteer, { type Browser, type HTTPResponse, type Page } from 'puppeteer-core';
+import { type Browser, type HTTPResponse, type Page } from 'puppeteer-core';
+import { CHROMIUM, launchChromium } from '../support/chromium.ts';
 import { buildWeb } from '../../scripts/build-web.ts';
 import { type Host, startHost } from '../../scripts/host.ts';
 import { loadConfig } from '../../shared/config.ts';
@@ -22,7 +23,6 @@ import { humanSample, renderScene } from '../support/vision-fixtures.ts';
 
 /** above it the platform plans a multipart upload: the large photo goes in parallel 5 MiB parts */
 const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'workspace');
 const available = await requireServer(`Chromium (${CHROMIUM}; Debian package chromium)`, async () => {
   if (!existsSync(CHROMIUM)) throw new Error('not installed');
@@ -64,12 +64,7 @@ before(async () => {
   const large = await makeJpegWithExif({ width: 4400, height: 3300, seed: 5 });
   assert.ok(large.length > MULTIPART_THRESHOLD, `the large photo (${large.length} bytes) must take the multipart path`);
   writeFileSync(join(filesDir, 'large.jpg'), large);
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // root in CI containers: Chromium's sandbox needs user namespaces it does not have there
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
   const cdp = await page.createCDPSession();
