@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { putRendition } from '../../shared/db/assets.ts';
 import type { Asset } from '../../shared/db/schema.ts';
+import { publishAll } from '../../shared/distribution/publish.ts';
 import { SecretBox, secretBoxOf } from '../../shared/distribution/secrets.ts';
 import { localKey } from '../../shared/secrets/local-key.ts';
 import { DistributionWorker } from '../../shared/distribution/worker.ts';
@@ -271,6 +272,39 @@ describe('publications', () => {
     const timedOut = (await publications(asset.id)).find((p) => p.channel.id === slow.id);
     assert.equal(timedOut.state, 'pending');
     assert.equal(timedOut.lastError, 'timed out after 800 ms');
+  });
+});
+
+describe('claiming ahead', () => {
+  test('a busy channel claims ahead of its free slots; a worker that stops hands those back at once, and another delivers each once', async () => {
+    const r = await receiver();
+    let letGo!: () => void;
+    r.holdUntil = new Promise<void>((resolve) => { letGo = resolve; });
+    const channel = await webhookChannel('cms-one-at-a-time', r, { concurrency: 1 });
+    const row = (await platform.db.selectFrom('channels').selectAll().where('id', '=', channel.id).executeTakeFirst())!;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [answer] = await publishAll(platform.db, await storedAsset(), [{ channel: row, request: { actor: 'test', now: clock } }]);
+      ids.push((answer as { publication: { id: string } }).publication.id);
+    }
+    const leased = async () => (await platform.db.selectFrom('publications').select(['id', 'lease_owner']).where('id', 'in', ids).execute()).filter((p) => p.lease_owner !== null).map((p) => p.lease_owner);
+    const first = new DistributionWorker(platform, secretBoxOf(platform.config), { now: () => clock });
+    await first.poll();
+    // one slot: one delivery in flight (held by the receiver) and two claimed ahead, the fourth left for anyone
+    assert.deepEqual(await leased(), [first.owner, first.owner, first.owner]);
+    await waitFor(async () => r.received.length === 1); // the first delivery reached the receiver, which holds it
+    const stopping = first.stop();
+    await waitFor(async () => (await leased()).length === 1); // the two ahead are free again while the held one goes on
+    letGo();
+    await stopping;
+    const second = new DistributionWorker(platform, secretBoxOf(platform.config), { now: () => clock });
+    await second.poll();
+    await second.idle();
+    await second.stop();
+    const states = await platform.db.selectFrom('publications').select('state').where('id', 'in', ids).execute();
+    assert.deepEqual(states.map((p) => p.state), ['delivered', 'delivered', 'delivered', 'delivered']);
+    assert.equal(r.published.size, 4);
+    assert.equal(r.received.length, 4, 'each delivered once');
   });
 });
 

@@ -2,6 +2,7 @@
 // and the dev host started on this machine's servers.
 // Benchmarks print figures as ratios against a baseline measured in the same run and never fail on them:
 // the machine is shared and noisy, so only numbers taken side by side compare.
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -92,6 +93,13 @@ export function loadAverage(): string {
 }
 
 export const MiB = 1024 * 1024;
+
+/** CPU seconds the whole machine spent busy (every process, user + system, from /proc/stat) since boot. */
+export function machineBusySeconds(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields as number[];
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100; // USER_HZ
+}
 
 export function envNumber(name: string, fallback: number): number {
   const value = process.env[name];

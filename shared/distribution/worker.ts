@@ -1,6 +1,7 @@
-// The delivery loop: claims due publications per channel (as many as the channel has free slots, in one statement; an
-// attempt that ends claims again for its own channel at once, the poll only finds channels nobody is working on) and
-// runs each through that channel's adapter (one per channel, keeping its connections) and policies (cockatiel):
+// The delivery loop: claims due publications per channel in one statement (its free slots, and as many again ahead of
+// them, so a slot that frees starts the next delivery at once and a busy channel claims once per round of its
+// concurrency, not once per delivery; the poll only finds channels nobody is working on) and runs each through that
+// channel's adapter (one per channel, keeping its connections) and policies (cockatiel):
 //   bulkhead (the channel's concurrency: a slow channel fills its own slots, never another channel's)
 //   → circuit breaker (opens after consecutive failures, half-opens after a pause to let one probe through, closes on
 //     success; its state is written to the channel row and to metrics)
@@ -55,15 +56,27 @@ interface ChannelRuntime {
   adapter: Channel;
   /** attempts running on this channel in this process */
   active: number;
+  /** claimed ahead, waiting for a free slot (their leases renewed meanwhile) */
+  ready: Held[];
+  /** the last claim found less than it asked for: freed slots claim no more until a poll finds due work again */
+  drained: boolean;
   /** a claim for this channel is under way; `pumpAgain`: look once more when it ends */
   pumping?: Promise<void>;
   pumpAgain: boolean;
+  /** one of the pumps asked for meanwhile was `fresh` */
+  freshAgain: boolean;
   /** the channel changed: this runtime's adapter is closed once its last attempt ends */
   retired: boolean;
   bulkhead: BulkheadPolicy;
   breaker: CircuitBreakerPolicy;
   /** when the breaker last opened: cockatiel half-opens on the first call after the pause, so the probe is ours to send */
   openedAt: number;
+}
+
+/** a claimed publication and the timer that keeps its lease */
+interface Held {
+  publication: ClaimedPublication;
+  renewal: NodeJS.Timeout;
 }
 
 const BREAKER_NAMES: Record<CircuitState, string> = { [CircuitState.Closed]: 'closed', [CircuitState.HalfOpen]: 'half-open', [CircuitState.Open]: 'open', [CircuitState.Isolated]: 'open' };
@@ -137,60 +150,101 @@ export class DistributionWorker {
   async poll(): Promise<void> {
     const now = this.now();
     const pumps: Promise<void>[] = [];
-    for (const channel of await channelsWithDueWork(this.platform.db, now)) pumps.push(this.pump(this.runtimeFor(channel)));
+    for (const channel of await channelsWithDueWork(this.platform.db, now)) pumps.push(this.pump(this.runtimeFor(channel), true));
     await Promise.all(pumps);
   }
 
   /**
-   * Claims due publications of one channel, as many as it has free slots (one claim, one batch), and starts them.
-   * An attempt that ends pumps its own channel again at once, so a busy channel never waits for the next poll and
-   * never looks at the other channels' work.
+   * Starts what the channel has claimed ahead in its free slots, then claims (one statement) for the slots still
+   * free and to refill the ahead queue once it ran below the channel's concurrency. `fresh`: there may be new due work
+   * (a poll found it, a breaker may half-open, a retraction became due), so a drained channel claims again. An attempt
+   * that ends pumps its own channel, so a busy channel never waits for the next poll.
    */
-  private pump(runtime: ChannelRuntime): Promise<void> {
+  private pump(runtime: ChannelRuntime, fresh = false): Promise<void> {
     if (this.stopping || runtime.retired) return Promise.resolve();
+    if (fresh) runtime.drained = false;
+    this.startReady(runtime);
     if (runtime.pumping) {
+      // the claim under way may have read before the new work: look again when it ends
       runtime.pumpAgain = true;
+      runtime.freshAgain ||= fresh;
       return runtime.pumping;
     }
     const claim = async () => {
-      const open = runtime.breaker.state === CircuitState.Open || runtime.breaker.state === CircuitState.HalfOpen;
-      if (open && Date.now() - runtime.openedAt < runtime.settings.breakerHalfOpenMs) return;
-      // an open breaker whose pause is over lets one probe through
-      const free = runtime.settings.concurrency - runtime.active;
-      const slots = open ? Math.min(1, free) : free;
-      if (slots <= 0) return;
-      const claimed = await claimDue(this.platform.db, runtime.channel.id, this.now(), this.owner, this.platform.config.distribution.leaseSeconds, slots);
-      for (const publication of claimed) {
-        runtime.active++;
-        let freed = false;
-        // the slot is the channel's: it is free once the channel is done, while the settle may still be under way
-        const freeSlot = () => {
-          if (freed) return;
-          freed = true;
-          runtime.active--;
-          if (runtime.retired && runtime.active === 0) this.closeAdapter(runtime);
-          else void this.pump(runtime);
-        };
-        const run = this.run(runtime.channel, runtime, publication, freeSlot).finally(() => {
-          freeSlot();
-          this.inFlight.delete(run);
-        });
-        this.inFlight.add(run);
-      }
+      const slots = this.slotsFree(runtime);
+      if (slots === undefined || runtime.drained) return;
+      const { concurrency } = runtime.settings;
+      // nothing is claimed ahead for a breaker that is not closed: it lets one probe through
+      const ahead = runtime.breaker.state === CircuitState.Closed && runtime.ready.length < concurrency ? 2 * concurrency - runtime.ready.length : 0;
+      const wanted = Math.max(0, slots - runtime.ready.length) + ahead;
+      if (wanted <= 0) return;
+      const claimed = await claimDue(this.platform.db, runtime.channel.id, this.now(), this.owner, this.platform.config.distribution.leaseSeconds, wanted);
+      if (claimed.length < wanted) runtime.drained = true;
+      for (const publication of claimed) runtime.ready.push({ publication, renewal: this.keepLease(publication) });
+      if (this.stopping || runtime.retired) await this.releaseReady(runtime);
+      else this.startReady(runtime);
     };
     const pumping = claim()
       .catch((error) => this.platform.logger.error({ err: error, channel: runtime.channel.name }, 'distribution claim failed'))
       .finally(() => {
         runtime.pumping = undefined;
         if (runtime.pumpAgain) {
-          runtime.pumpAgain = false;
-          void this.pump(runtime);
+          const fresh = runtime.freshAgain;
+          runtime.pumpAgain = runtime.freshAgain = false;
+          void this.pump(runtime, fresh);
         }
       });
     runtime.pumping = pumping;
     this.pumps.add(pumping);
     void pumping.finally(() => this.pumps.delete(pumping));
     return pumping;
+  }
+
+  /** Slots the channel may start now: its free ones, one while its breaker lets a probe through, none while it is open. */
+  private slotsFree(runtime: ChannelRuntime): number | undefined {
+    const open = runtime.breaker.state === CircuitState.Open || runtime.breaker.state === CircuitState.HalfOpen;
+    if (open && Date.now() - runtime.openedAt < runtime.settings.breakerHalfOpenMs) return undefined;
+    const free = runtime.settings.concurrency - runtime.active;
+    return open ? Math.min(1, free) : free;
+  }
+
+  /** Starts claimed publications in the channel's free slots. */
+  private startReady(runtime: ChannelRuntime): void {
+    let slots = this.slotsFree(runtime) ?? 0;
+    while (slots-- > 0 && runtime.ready.length > 0) {
+      const { publication, renewal } = runtime.ready.shift()!;
+      runtime.active++;
+      let freed = false;
+      // the slot is the channel's: it is free once the channel is done, while the settle may still be under way
+      const freeSlot = () => {
+        if (freed) return;
+        freed = true;
+        runtime.active--;
+        if (runtime.retired && runtime.active === 0) this.closeAdapter(runtime);
+        else void this.pump(runtime);
+      };
+      const run = this.run(runtime.channel, runtime, publication, freeSlot).finally(() => {
+        clearInterval(renewal);
+        freeSlot();
+        this.inFlight.delete(run);
+      });
+      this.inFlight.add(run);
+    }
+  }
+
+  /** Renews a claimed publication's lease while it waits and while it is delivered. */
+  private keepLease(publication: ClaimedPublication): NodeJS.Timeout {
+    const leaseMs = this.platform.config.distribution.leaseSeconds * 1000;
+    const renewal = setInterval(() => { renewLease(this.platform.db, publication.id, this.owner, new Date(this.now().getTime() + leaseMs)).catch(() => {}); }, leaseMs / 3);
+    renewal.unref();
+    return renewal;
+  }
+
+  /** Hands back what a channel claimed ahead and never started (stopping, or the channel changed): due again at once. */
+  private async releaseReady(runtime: ChannelRuntime): Promise<void> {
+    const held = runtime.ready.splice(0);
+    for (const { renewal } of held) clearInterval(renewal);
+    await Promise.all(held.map(({ publication }) => releaseClaim(this.platform.db, publication.id, this.owner, this.now())));
   }
 
   /** waits for every attempt in flight (tests, shutdown) */
@@ -202,6 +256,7 @@ export class DistributionWorker {
     this.stopping = true;
     clearInterval(this.timer);
     await this.resealing;
+    await Promise.all([...this.runtimes.values()].map((runtime) => this.releaseReady(runtime)));
     await this.idle();
     await Promise.all([...this.runtimes.values()].map((runtime) => runtime.adapter.close().catch(() => {})));
     this.runtimes.clear();
@@ -222,6 +277,7 @@ export class DistributionWorker {
     if (known) {
       // changed target, credentials or settings: new connections; the old ones close when their attempts end
       known.retired = true;
+      void this.releaseReady(known).catch((error) => this.platform.logger.warn({ err: error, channel: known.channel.name }, 'could not hand back claimed publications'));
       if (known.active === 0) this.closeAdapter(known);
     }
     const config = this.platform.config.distribution;
@@ -238,10 +294,10 @@ export class DistributionWorker {
       this.platform.logger.info({ channel: channel.name, breaker: BREAKER_NAMES[state] }, 'channel breaker changed');
     });
     // Opening schedules nothing by itself: look again once the breaker may half-open.
-    const runtime: ChannelRuntime = { channel, version: channel.version, settings, adapter, active: 0, pumpAgain: false, retired: false, bulkhead: bulkhead(settings.concurrency, 0), breaker, openedAt: 0 };
+    const runtime: ChannelRuntime = { channel, version: channel.version, settings, adapter, active: 0, ready: [], drained: false, pumpAgain: false, freshAgain: false, retired: false, bulkhead: bulkhead(settings.concurrency, 0), breaker, openedAt: 0 };
     breaker.onBreak(() => {
       runtime.openedAt = Date.now();
-      setTimeout(() => void this.pump(runtime), settings.breakerHalfOpenMs + 10).unref();
+      setTimeout(() => void this.pump(runtime, true), settings.breakerHalfOpenMs + 10).unref();
     });
     this.runtimes.set(channel.id, runtime);
     return runtime;
@@ -251,9 +307,6 @@ export class DistributionWorker {
     const action = publication.state === 'retracting' ? 'retract' : 'deliver';
     const labels = { channel: channel.name, type: channel.type };
     const started = performance.now();
-    const leaseMs = this.platform.config.distribution.leaseSeconds * 1000;
-    const renewal = setInterval(() => { renewLease(this.platform.db, publication.id, this.owner, new Date(this.now().getTime() + leaseMs)).catch(() => {}); }, leaseMs / 3);
-    renewal.unref();
     try {
       const { adapter } = runtime;
       const attempt = timeout(runtime.settings.timeoutMs, TimeoutStrategy.Aggressive);
@@ -298,8 +351,6 @@ export class DistributionWorker {
       }
       distributionAttemptDuration.observe({ ...labels, outcome: 'failed' }, (performance.now() - started) / 1000);
       await this.settleFailure(channel, runtime, publication, action, error as Error);
-    } finally {
-      clearInterval(renewal);
     }
   }
 
@@ -360,7 +411,7 @@ export class DistributionWorker {
     if (settled) distributionRequestToDelivered.observe({ type: channel.type }, Math.max(0, new Date(settled.delivered_at!).getTime() - new Date(publication.not_before).getTime()) / 1000);
     this.platform.outboxWritten();
     // the rights expired while it went out: it is retracted from the channel at once
-    if (settled?.state === 'retracting') void this.pump(this.runtimes.get(channel.id) ?? this.runtimeFor(channel));
+    if (settled?.state === 'retracting') void this.pump(this.runtimes.get(channel.id) ?? this.runtimeFor(channel), true);
   }
 
   /**

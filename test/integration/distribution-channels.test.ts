@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CHECKPOINT_MIN_BYTES } from '../../shared/distribution/adapters/drop-folder.ts';
 import { channelProblems, openChannel } from '../../shared/distribution/adapters/index.ts';
 import { type AssetSidecar, type Channel, type ChannelOptions, type ChannelType, type Delivery, type DeliveryFile, isPermanent } from '../../shared/distribution/channel.ts';
 import type { S3Channel } from '../../shared/distribution/adapters/s3.ts';
@@ -200,15 +201,22 @@ describe('sftp (OpenSSH sshd on loopback)', async () => {
 
   test('sftp: an upload cut off mid-file leaves no visible half file, and the next attempt resumes from the checkpoint and delivers once', async () => {
     const abort = new AbortController();
-    const cut = [memoryFile('original', 'mp4', 'video/mp4', video), memoryFile('poster', 'jpg', 'image/jpeg', poster, (stream) => stream.once('data', () => abort.abort(new Error('killed mid-upload'))))];
+    // a file this large is checkpointed once in place (a smaller one is simply sent again)
+    const large = randomBytes(CHECKPOINT_MIN_BYTES);
+    const cut = [memoryFile('original', 'mp4', 'video/mp4', large), memoryFile('poster', 'jpg', 'image/jpeg', poster, (stream) => stream.once('data', () => abort.abort(new Error('killed mid-upload'))))];
     const first = delivery(cut, {}, abort.signal);
     await assert.rejects(channelOf('sftp', target(), { username: server.username, password: server.password }).deliver(first.value));
     const visible = readdirSync(server.directory).filter((n) => !n.startsWith('.'));
     assert.deepEqual(visible, [`${assetId}_original.mp4`], 'only the finished file is visible');
     assert.deepEqual(first.saved.at(-1), { placed: [join(server.directory, `${assetId}_original.mp4`)] });
-    const second = delivery(files(), first.saved.at(-1));
+    // the original is in place: the next attempt must not read it again
+    const notAgain = { ...memoryFile('original', 'mp4', 'video/mp4', large), open: async () => assert.fail('the checkpointed original was sent again') };
+    const second = delivery([notAgain, memoryFile('poster', 'jpg', 'image/jpeg', poster)], first.saved.at(-1));
     const ref = await channelOf('sftp', target(), { username: server.username, password: server.password }).deliver(second.value);
-    expectFilesAndSidecar(await folderContents(server.directory)());
+    const contents = await folderContents(server.directory)();
+    assert.deepEqual([...contents.keys()].sort(), [`${assetId}.json`, `${assetId}_original.mp4`, `${assetId}_poster.jpg`]);
+    assert.equal(contents.get(`${assetId}_original.mp4`), sha(large));
+    assert.equal(contents.get(`${assetId}_poster.jpg`), sha(poster));
     await channelOf('sftp', target(), { username: server.username, password: server.password }).retract({ externalId: ref.externalId, ref: ref.ref, idempotencyKey: 'k', signal: new AbortController().signal });
     assert.deepEqual(readdirSync(server.directory).filter((n) => !n.startsWith('.')), []);
   });

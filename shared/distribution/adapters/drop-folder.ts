@@ -1,7 +1,7 @@
 // What sftp and ftp share: playout drop folders. Each file is written under a hidden temporary name and renamed into
-// place, so a watcher never sees half a file; the sidecar comes last. Every renamed file is checkpointed, so an
-// attempt after a crash skips what is already in place and writes the rest again from the start (a temporary file
-// left behind is overwritten). Retract removes the files; a file already gone is fine. Sessions (a logged-in
+// place, so a watcher never sees half a file; the sidecar comes last. Every renamed file of CHECKPOINT_MIN_BYTES or
+// more is checkpointed, so an attempt after a crash skips what is already in place and writes the rest again from the
+// start (a temporary file left behind is overwritten; a smaller file is written again: cheaper than the checkpoint). Retract removes the files; a file already gone is fine. Sessions (a logged-in
 // connection) are pooled per channel and reused across deliveries.
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
@@ -19,6 +19,9 @@ export interface DropFolderSession {
   close(): Promise<void>;
 }
 
+/** Below this a placed file is not checkpointed: sending it again after a crash costs less than a database write per delivery. */
+export const CHECKPOINT_MIN_BYTES = 16 * 1024 * 1024;
+
 /** A channel's drop-folder sessions, reused across deliveries (pool.ts). */
 export function dropFolderPool(open: () => Promise<DropFolderSession>, options: ChannelOptions): SessionPool<DropFolderSession> {
   return new SessionPool<DropFolderSession>({ open, close: (session) => session.close(), alive: (session) => session.alive(), max: options.maxConnections, idleMs: options.idleMs });
@@ -35,7 +38,7 @@ export async function deliverToDropFolder(sessions: SessionPool<DropFolderSessio
     const closeOnAbort = () => { session.close().catch(() => {}); };
     delivery.signal.addEventListener('abort', closeOnAbort, { once: true });
     try {
-      const put = async (filename: string, source: () => Promise<Readable>, last = false) => {
+      const put = async (filename: string, size: number, source: () => Promise<Readable>, last = false) => {
         const path = join(directory, filename);
         if (placed.has(path)) return;
         delivery.signal.throwIfAborted();
@@ -44,10 +47,11 @@ export async function deliverToDropFolder(sessions: SessionPool<DropFolderSessio
         await abortable(session.rename(temporary, path), delivery.signal);
         placed.add(path);
         // the sidecar is the last file: the delivered publication records every path, no checkpoint needed
-        if (!last) await delivery.checkpoint({ placed: [...placed] });
+        if (!last && size >= CHECKPOINT_MIN_BYTES) await delivery.checkpoint({ placed: [...placed] });
       };
-      for (const file of delivery.files) await put(file.filename, () => file.open());
-      await put(sidecar, async () => ReadableStream.from([Buffer.from(JSON.stringify(delivery.asset, null, 2))]), true);
+      for (const file of delivery.files) await put(file.filename, file.size, () => file.open());
+      const sidecarBytes = Buffer.from(JSON.stringify(delivery.asset, null, 2));
+      await put(sidecar, sidecarBytes.length, async () => ReadableStream.from([sidecarBytes]), true);
     } finally {
       delivery.signal.removeEventListener('abort', closeOnAbort);
     }
