@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from '../../test/support/client.ts';
-import { envNumber, interleave, loadAverage, machineLine, median, MiB, type SelfTimed, startServerHost, table } from './lib.ts';
+import { envNumber, interleave, machineBusySeconds, loadAverage, machineLine, median, MiB, type SelfTimed, startServerHost, table } from './lib.ts';
 
 process.env.LOG_LEVEL ??= 'warn';
 const files = envNumber('BENCH_IMPORT_FILES', 1000);
@@ -78,12 +78,15 @@ async function main(): Promise<void> {
   const client = new Client(host.url, await host.platform.signer!.mint('bench', { newsroom: 'editor' }));
   const store = host.platform.store;
   const peaks: Record<'import' | 'baseline', number[]> = { import: [], baseline: [] };
+  /** the machine's busy CPU seconds per variant (every process: this one, PostgreSQL, Ceph) */
+  const cpu = { import: 0, baseline: 0 };
   let round = 0;
   const urls = (variant: string) => Array.from({ length: files }, (_, i) => `${source.url}/f/${variant}${round}/${i}.bin`);
   try {
     const samples = await interleave({
       import: async (): Promise<SelfTimed> => {
         const started = Date.now();
+        const busy = machineBusySeconds();
         const { result: finishedAt, peak } = await peakRss(async () => {
           const created = await client.request('POST', '/imports', { projectId: 'newsroom', source: { type: 'urls', urls: urls('i') } });
           if (created.status !== 201) throw new Error(`POST /imports → ${created.status}: ${JSON.stringify(created.body)}`);
@@ -100,10 +103,12 @@ async function main(): Promise<void> {
           }
         });
         peaks.import.push(peak);
+        cpu.import += machineBusySeconds() - busy;
         // the database's clock and this process's are the machine's one clock
         return { elapsedMs: finishedAt - started };
       },
       baseline: async () => {
+        const busy = machineBusySeconds();
         const { peak } = await peakRss(async () => {
           const list = urls('b');
           let next = 0;
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
           }));
         });
         peaks.baseline.push(peak);
+        cpu.baseline += machineBusySeconds() - busy;
       },
     }, { rounds, warmUp: 0, onRound: () => { round++; } });
     const rate = (ms: number[]) => files / (median(ms) / 1000);
@@ -128,6 +134,7 @@ async function main(): Promise<void> {
       ['import', median(samples.import) / 1000, importItems, (importItems * fileBytes) / 1e6, peaks.import.map((p) => (p / MiB).toFixed(0)).join(' / ')],
     ]);
     console.log(`import/baseline: ${(importItems / baselineItems).toFixed(2)}× items/s and MB/s (goal ≥ 0.8×)`);
+    console.log(`machine CPU seconds, all rounds: baseline ${cpu.baseline.toFixed(1)}, import ${cpu.import.toFixed(1)} (${(cpu.import / cpu.baseline).toFixed(2)}×)`);
     console.log(`peak RSS of the import rounds: ${peaks.import.map((p) => (p / MiB).toFixed(0)).join(' → ')} MiB for ${((files * fileBytes) / MiB).toFixed(0)} MiB moved per round`);
     console.log(`load after: ${loadAverage()}`);
   } finally {

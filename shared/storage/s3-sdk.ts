@@ -20,4 +20,4 @@ export {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 export { Upload } from '@aws-sdk/lib-storage';
-export { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+export { PathStylePresigner } from './presign.ts';

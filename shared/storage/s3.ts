@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.ts';
 import { traceStorageCall } from '../observability/tracing.ts';
 import type { Buckets, CompletedPart, ListedObject, ObjectInfo, ObjectStore } from './object-store.ts';
+import type { PathStylePresigner } from './presign.ts';
 
 export type S3Settings = NonNullable<Config['s3']>;
 
@@ -83,20 +84,15 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async presignPut(bucket: string, key: string, contentType: string, expiresInSeconds: number): Promise<string> {
-    const { s3, presigner } = await this.sdk();
-    // Content-Type is signed (the SDK signs only `host` unless told), so the client must send exactly this value.
-    const command = new s3.PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType });
-    return s3.getSignedUrl(presigner, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type']) });
+    const { presigner } = await this.sdk();
+    // Content-Type is signed, so the client must send exactly this value.
+    return presigner.presign({ method: 'PUT', bucket, key, headers: { 'content-type': contentType }, expiresInSeconds });
   }
 
   async presignGet(bucket: string, key: string, expiresInSeconds: number, downloadName?: string): Promise<string> {
-    const { s3, presigner } = await this.sdk();
-    const command = new s3.GetObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      ResponseContentDisposition: downloadName === undefined ? undefined : attachmentDisposition(downloadName),
-    });
-    return s3.getSignedUrl(presigner, command, { expiresIn: expiresInSeconds });
+    const { presigner } = await this.sdk();
+    const query = downloadName === undefined ? undefined : { 'response-content-disposition': attachmentDisposition(downloadName) };
+    return presigner.presign({ method: 'GET', bucket, key, query, expiresInSeconds });
   }
 
   async createMultipartUpload(bucket: string, key: string, contentType: string): Promise<string> {
@@ -107,9 +103,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async presignUploadPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
-    const { s3, presigner } = await this.sdk();
-    const command = new s3.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber });
-    return s3.getSignedUrl(presigner, command, { expiresIn: expiresInSeconds });
+    const { presigner } = await this.sdk();
+    return presigner.presign({ method: 'PUT', bucket, key, query: { partNumber: String(partNumber), uploadId }, expiresInSeconds });
   }
 
   async listParts(bucket: string, key: string, uploadId: string): Promise<CompletedPart[]> {
@@ -273,14 +268,14 @@ interface Sdk {
   s3: typeof import('./s3-sdk.ts');
   client: S3Client;
   /** signs URLs for clients outside the cluster, who reach the store at the public endpoint */
-  presigner: S3Client;
+  presigner: PathStylePresigner;
 }
 
 async function loadSdk(settings: S3Settings): Promise<Sdk> {
   const s3 = await import('./s3-sdk.ts');
   const client = await s3Client(settings, settings.endpoint);
   const publicEndpoint = settings.publicEndpoint ?? settings.endpoint;
-  const presigner = publicEndpoint === settings.endpoint ? client : await s3Client(settings, publicEndpoint);
+  const presigner = new s3.PathStylePresigner(client, publicEndpoint);
   return { s3, client, presigner };
 }
 
