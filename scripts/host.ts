@@ -25,11 +25,11 @@ import { EVENT_SOURCE } from '../shared/events/catalog.ts';
 import { type DeliveryResult, type FunctionTarget, deliverToFunction, recordDeadLetter } from '../shared/events/deliver.ts';
 import type { EventType } from '../shared/events/catalog.ts';
 import { type EventEnvelope, newEvent } from '../shared/events/envelope.ts';
-import { LiveChanges } from '../shared/events/live.ts';
+import { LiveChanges, tellingLive } from '../shared/events/live.ts';
 import { type RunningConsumer, ensureStream, runBridge } from '../shared/events/jetstream.ts';
 import { embeddedDeadLetters, jetStreamDeadLetters } from '../shared/events/dead-letters.ts';
 import { connectNats, natsDependency } from '../shared/events/nats-connection.ts';
-import { type OutboxSink, OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
+import { OutboxRelay, inProcessSink, jetStreamSink } from '../shared/events/relay.ts';
 import { pushEndpointWithSecret } from '../shared/events/secret.ts';
 import { Problem, problemResponse } from '../shared/http/problem.ts';
 import type { LoopHeartbeat } from '../shared/observability/health.ts';
@@ -168,7 +168,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     platform.health.dependency('nats', natsDependency(nc, connected));
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, config.natsStream, config.retention);
-    relay = new OutboxRelay(platform.db, tellLive(jetStreamSink(jsm.jetstream(), config.natsStream, { connected }), live), { logger: platform.logger, health: platform.health }).start();
+    relay = new OutboxRelay(platform.db, tellingLive(jetStreamSink(jsm.jetstream(), config.natsStream, { connected }), live), { logger: platform.logger, health: platform.health }).start();
     // Bucket notifications reach upload-complete over HTTP, not through the stream.
     const { 'upload-complete': _direct, search: _s, assets: _a, import: _i, export: _e, web: _w, ...eventTargets } = targets;
     // every function is in this process: a failure is a bug or a database outage, retried briefly, then dead-lettered
@@ -194,7 +194,7 @@ export async function startHost(config: Config, port: number, options: HostOptio
     });
     deadLetters = embeddedDeadLetters(platform.db, (consumer, envelope) => sink.redeliver(consumer, envelope as EventEnvelope));
     platform.deadLetters = deadLetters;
-    relay = new OutboxRelay(platform.db, tellLive(sink, live), { logger: platform.logger, health: platform.health }).start();
+    relay = new OutboxRelay(platform.db, tellingLive(sink, live), { logger: platform.logger, health: platform.health }).start();
   }
   platform.outboxWritten = () => relay.wake();
 
@@ -237,11 +237,6 @@ export async function startHost(config: Config, port: number, options: HostOptio
       await platform.close();
     },
   };
-}
-
-/** The sink, telling the live feed once each event is handed over (consumers have it; a re-read sees the change). */
-function tellLive(sink: OutboxSink, live: LiveChanges): OutboxSink {
-  return { concurrency: sink.concurrency, send: async (envelope) => { await sink.send(envelope); live.publish(envelope); } };
 }
 
 /** Runs `job` every `intervalMs`, never two at once, reporting each run to `beat`; `stop()` waits for a run in progress. */

@@ -2,6 +2,7 @@
 // feeds it every event its outbox relay hands over; listeners get the asset and project only (what changed is
 // read again through the API, with the reader's permissions).
 import type { EventEnvelope } from './envelope.ts';
+import type { OutboxSink } from './relay.ts';
 
 export interface AssetChange {
   type: string;
@@ -30,4 +31,13 @@ export class LiveChanges {
     const change = { type: envelope.type, assetId: data.assetId, projectId: data.projectId, time: envelope.time };
     for (const listener of this.listeners) listener(change);
   }
+}
+
+/**
+ * The relay's sink, also telling the live feed once each event is handed over (its consumers have it: a re-read sees
+ * the change). The sink keeps its mode: a detached in-process sink stays detached, so a transcode still running
+ * never holds back the events after it (the poster's, which makes the video searchable).
+ */
+export function tellingLive(sink: OutboxSink, live: LiveChanges): OutboxSink {
+  return { ...sink, send: async (envelope) => { await sink.send(envelope); live.publish(envelope); } };
 }

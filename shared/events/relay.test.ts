@@ -9,9 +9,11 @@ import { outboxPending, registry } from '../observability/metrics.ts';
 import { consumersOf } from './catalog.ts';
 import type { DeliveryResult } from './deliver.ts';
 import { type EventEnvelope, newEvent } from './envelope.ts';
+import { LiveChanges, tellingLive } from './live.ts';
 import { OutboxRelay, type OutboxSink, inProcessSink } from './relay.ts';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+const live = new LiveChanges();
 const quickRetries = { maxRetries: 2, initialDelayMs: 5, maxDelayMs: 20, logger };
 
 // asset.rendered has consumers in the catalog; the tests read them from there rather than repeat them.
@@ -85,7 +87,11 @@ describe('outbox relay, in-process delivery', () => {
     assert.equal(await pendingRows(), 0);
   });
 
-  test('a long delivery holds back neither the events after it nor other consumers, and is never sent twice meanwhile', { timeout: 15_000 }, async () => {
+  // the host hands the relay its sink wrapped to tell the live feed: the wrapped sink must keep working the same way
+  for (const [name, wrap] of [['the sink', (sink: OutboxSink) => sink], ['the sink telling the live feed', (sink: OutboxSink) => tellingLive(sink, live)]] as const) {
+  test(`a long delivery holds back neither the events after it nor other consumers, and is never sent twice meanwhile (${name})`, { timeout: 15_000 }, async () => {
+    const told: string[] = [];
+    const stopTelling = live.subscribe((change) => told.push(change.type));
     const assetRef = { assetId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', projectId: 'news', version: 2 };
     const uploaded = newEvent('io.mediateca.asset.uploaded', 'io.mediateca', { ...assetRef, mediaType: 'video', contentType: 'video/mp4', sha256: 'a'.repeat(64), size: 1 });
     const poster = newEvent('io.mediateca.asset.renditions-partial', 'io.mediateca', { ...assetRef, stage: 'poster', renditions: ['poster'] });
@@ -103,21 +109,24 @@ describe('outbox relay, in-process delivery', () => {
       return { outcome: 'ack' };
     }, { ...quickRetries, concurrency: 1 });
     // passes every 20 ms, each allowed 50 ms: the transcode outlasts many of both
-    const relay = new OutboxRelay(database.db, sink, { logger, pollIntervalMs: 20, passTimeoutMs: 50 }).start();
+    const relay = new OutboxRelay(database.db, wrap(sink), { logger, pollIntervalMs: 20, passTimeoutMs: 50 }).start();
     try {
       await indexed;
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.deepEqual(calls, ['transcode:io.mediateca.asset.uploaded', 'index:io.mediateca.asset.renditions-partial'], 'the poster went out while the transcode ran, and nothing was sent twice');
       assert.equal(await pendingRows(), 1, 'the row of the transcode stays unpublished until its delivery ends');
+      if (name !== 'the sink') assert.deepEqual(told, ['io.mediateca.asset.renditions-partial'], 'the live feed heard of the poster');
       release();
       for (let i = 0; i < 100 && (await pendingRows()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal(await pendingRows(), 0);
       assert.equal(calls.length, 2);
     } finally {
       release();
+      stopTelling();
       await relay.stop();
     }
   });
+  }
 
   test('a sink failure leaves the row for the next pass, and the pending gauge shows it', async () => {
     await enqueue(database.db, [renderedEvent(1), renderedEvent(2)]);
