@@ -207,6 +207,21 @@ export async function readableSeconds(file: string): Promise<number> {
   return end;
 }
 
+/**
+ * The keyframe times of a video stream around the given times (within ± `within` seconds of each), from the packets'
+ * flags: demuxing only, and only those stretches of the file (a long video is not read whole).
+ */
+export async function keyframesNear(file: string, streamIndex: number, times: number[], within: number): Promise<number[]> {
+  const intervals = times.map((time) => `${Math.max(0, time - within).toFixed(3)}%+${(2 * within).toFixed(3)}`).join(',');
+  const { stdout } = await runFfprobe(['-select_streams', String(streamIndex), '-read_intervals', intervals, '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file]);
+  const keyframes = new Set<number>();
+  for (const line of stdout.split('\n')) {
+    const [pts, flags] = line.split(',');
+    if (flags?.startsWith('K') && Number.isFinite(Number(pts)) && pts !== '') keyframes.add(Number(pts));
+  }
+  return [...keyframes].sort((a, b) => a - b);
+}
+
 /** What a render call reports back to its caller while it works. */
 export interface RenderCallbacks {
   /** progress of the current stage, 0–100 */

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { decodeErrors, type Inspected, inspect, type MediaCorpus, mediaCorpus, topLevelBoxes } from '../../test/support/media-corpus.ts';
-import { MediaError, type Rendition, type RenderResult } from './ffmpeg.ts';
+import { ffmpegPath, MediaError, type Rendition, type RenderResult } from './ffmpeg.ts';
 import { probeMedia } from './probe.ts';
 import {
   capAudioKbps,
@@ -250,6 +252,23 @@ describe('renderVideo on other sources', () => {
     const { mean, stdev } = await luma(rendition(result, 'poster').file);
     assert.ok(mean > 40, `mean luma ${mean}`);
     assert.ok(stdev > 20, 'not a blank frame');
+  });
+
+  test('poster candidates: a keyframe near a candidate time is decoded alone; far from any keyframe, the seek is accurate', async () => {
+    const clip = async (gop: number) => {
+      const file = join(await outDir(), `gop-${gop}.mp4`);
+      await promisify(execFile)(ffmpegPath(), ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=6', '-c:v', 'libx264', '-g', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p', file]);
+      return file;
+    };
+    const keyframeInputs = async (file: string) => {
+      const commands: string[][] = [];
+      const result = await render(file, ['poster'], { onCommand: (stage, args) => { if (stage === 'poster') commands.push(args); } });
+      const { stdev } = await luma(rendition(result, 'poster').file);
+      assert.ok(stdev > 20, 'a poster with a picture');
+      return commands[0]!.filter((arg) => arg === '-noaccurate_seek').length;
+    };
+    assert.equal(await keyframeInputs(await clip(15)), 6, 'a keyframe every 0.5 s: each of the six candidates is one');
+    assert.equal(await keyframeInputs(await clip(600)), 0, 'one keyframe, at the start: every candidate is sought accurately');
   });
 
   test('HDR footage is tone-mapped to SDR BT.709, 8-bit', async () => {
