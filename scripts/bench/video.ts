@@ -7,7 +7,8 @@
 //     off), from the upload's end to the moment search finds it (time-to-searchable; goal < 5 s) and to the moment
 //     its preview rendition exists (time-to-playable; goal ≤ 1× the clip's duration), each round interleaved with
 //     its raw baselines on the same clip: ffprobe + the poster command run straight (what searchable needs at the
-//     least) and the preview encode run straight (what playable needs at the least).
+//     least) and the preview encode run straight (what playable needs at the least). A round starts once the
+//     previous clip's remaining renditions are done.
 // (e) preview encode tuning: the preview command renderVideo runs against the same command with x264's veryfast
 //     defaults (the settings before the tuning) and with superfast, interleaved: wall and CPU seconds, realtime
 //     factor and the bytes each writes (BENCH_VIDEO_PREVIEW_ROUNDS, 3, on the (d) clip).
@@ -175,6 +176,9 @@ async function pipeline(work: string): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
       console.error(`  clip ${round}${counted ? '' : ' (warm-up)'}: searchable ${Math.round(searchable)} ms${poster ? ' with its poster' : ''}, playable ${Math.round(playable)} ms`);
+      // the rest of its renditions (proxy, sprite, HLS) encode on: the next round starts once they are done, so that
+      // no round's poster and preview compete with the previous clip's encodes
+      while ((await editor.request('GET', `/assets/${assetId}`)).body.state === 'processing') await new Promise((r) => setTimeout(r, 250));
       if (!counted) continue;
       record('upload → searchable', searchable);
       record('baseline: ffprobe + poster command', posterMs);
