@@ -209,15 +209,18 @@ export async function readableSeconds(file: string): Promise<number> {
 
 /**
  * The keyframe times of a video stream around the given times (within ± `within` seconds of each), from the packets'
- * flags: demuxing only, and only those stretches of the file (a long video is not read whole).
+ * flags: demuxing only, and only those stretches of the file (a long video is not read whole). Times are counted from
+ * the file's start, as `-ss` counts them; packets carry timestamps that begin at the file's start time (1.4 s in a
+ * typical MPEG-TS), so that is read first and added to the stretches and taken off the keyframes.
  */
 export async function keyframesNear(file: string, streamIndex: number, times: number[], within: number): Promise<number[]> {
-  const intervals = times.map((time) => `${Math.max(0, time - within).toFixed(3)}%+${(2 * within).toFixed(3)}`).join(',');
+  const start = Number((await runFfprobe(['-show_entries', 'format=start_time', '-of', 'csv=p=0', file])).stdout.trim()) || 0;
+  const intervals = times.map((time) => `${Math.max(0, start + time - within).toFixed(3)}%+${(2 * within).toFixed(3)}`).join(',');
   const { stdout } = await runFfprobe(['-select_streams', String(streamIndex), '-read_intervals', intervals, '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file]);
   const keyframes = new Set<number>();
   for (const line of stdout.split('\n')) {
     const [pts, flags] = line.split(',');
-    if (flags?.startsWith('K') && Number.isFinite(Number(pts)) && pts !== '') keyframes.add(Number(pts));
+    if (flags?.startsWith('K') && pts && Number.isFinite(Number(pts))) keyframes.add(Number(pts) - start);
   }
   return [...keyframes].sort((a, b) => a - b);
 }

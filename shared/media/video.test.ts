@@ -255,8 +255,8 @@ describe('renderVideo on other sources', () => {
   });
 
   test('poster candidates: a keyframe near a candidate time is decoded alone; far from any keyframe, the seek is accurate', async () => {
-    const clip = async (gop: number) => {
-      const file = join(await outDir(), `gop-${gop}.mp4`);
+    const clip = async (gop: number, container = 'mp4') => {
+      const file = join(await outDir(), `gop-${gop}.${container}`);
       await promisify(execFile)(ffmpegPath(), ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=6', '-c:v', 'libx264', '-g', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p', file]);
       return file;
     };
@@ -268,6 +268,8 @@ describe('renderVideo on other sources', () => {
       return commands[0]!.filter((arg) => arg === '-noaccurate_seek').length;
     };
     assert.equal(await keyframeInputs(await clip(15)), 6, 'a keyframe every 0.5 s: each of the six candidates is one');
+    // MPEG-TS timestamps begin at 1.4 s: the keyframes are found where -ss counts from
+    assert.equal(await keyframeInputs(await clip(15, 'ts')), 6, 'the same in MPEG-TS');
     assert.equal(await keyframeInputs(await clip(600)), 0, 'one keyframe, at the start: every candidate is sought accurately');
   });
 
