@@ -1,8 +1,8 @@
 // Presigned URLs without the SDK's request pipeline. getSignedUrl builds a whole command through the client's
 // middleware stack (serialisation, endpoint rules) for every URL, about 1 ms of CPU each; a listing page presigns a
 // thumbnail per result, an import or upload one URL per file, an HLS playlist one per segment. The request of a
-// path-style URL is simple to build, and the SDK's own S3RequestPresigner signs it (SigV4, UNSIGNED-PAYLOAD) exactly
-// as getSignedUrl would: presign.test.ts compares the two.
+// path-style URL is simple to build, and the SDK's own S3RequestPresigner signs it (SigV4, UNSIGNED-PAYLOAD) as
+// getSignedUrl does; test/integration/storage-s3.test.ts uses every kind of URL against Ceph RGW.
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import type { S3Client } from '@aws-sdk/client-s3';
 
@@ -15,8 +15,6 @@ export interface PresignRequest {
   /** headers the client must send with exactly these values (signed) */
   headers?: Record<string, string>;
   expiresInSeconds: number;
-  /** the signing time (tests); now by default */
-  signingDate?: Date;
 }
 
 export class PathStylePresigner {
@@ -32,23 +30,21 @@ export class PathStylePresigner {
   async presign(request: PresignRequest): Promise<string> {
     const { endpoint } = this;
     const base = endpoint.pathname.replace(/\/+$/, '');
-    const path = `${base}/${request.bucket}/${request.key.split('/').map(encodeSegment).join('/')}`;
+    const path = `${base}/${request.bucket}/${request.key.split('/').map(encode).join('/')}`;
     const host = endpoint.host;
     const headers: Record<string, string> = { host, ...request.headers };
     const signed = await this.signer.presign(
       { protocol: endpoint.protocol, hostname: endpoint.hostname, port: endpoint.port ? Number(endpoint.port) : undefined, method: request.method, path, query: { ...request.query }, headers } as never,
-      { expiresIn: request.expiresInSeconds, signableHeaders: new Set(Object.keys(request.headers ?? {}).map((name) => name.toLowerCase())), signingDate: request.signingDate },
+      { expiresIn: request.expiresInSeconds, signableHeaders: new Set(Object.keys(request.headers ?? {}).map((name) => name.toLowerCase())) },
     );
     const query = Object.entries(signed.query ?? {})
-      .map(([name, value]) => `${encodeQuery(name)}=${encodeQuery(String(value))}`)
+      .map(([name, value]) => `${encode(name)}=${encode(String(value))}`)
       .join('&');
     return `${endpoint.protocol}//${host}${path}?${query}`;
   }
 }
 
 /** RFC 3986 unreserved characters stay, everything else is percent-encoded (the SDK's extendedEncodeURIComponent). */
-function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+function encode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
-
-const encodeQuery = encodeSegment;
