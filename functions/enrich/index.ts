@@ -20,7 +20,6 @@ import { type EventHandler } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import { extractKeyframes } from '../../shared/media/keyframes.ts';
 import type { Platform } from '../../shared/platform.ts';
-import { downloadToFile } from '../../shared/storage/download.ts';
 import { type Frame, type PartOutcome, embedFrames, findFaces, findObjects, readText, runPart, transcribe } from './analyse.ts';
 
 const CONSUMER = 'enrich';
@@ -103,7 +102,7 @@ async function gatherInputs(platform: Platform, asset: Asset, technical: Record<
   const fetch = async (name: string, file: string): Promise<string | undefined> => {
     const rendition = renditions.find((r) => r.name === name);
     if (!rendition) return undefined;
-    await downloadToFile(platform.store, platform.store.buckets.renditions, rendition.storage_key, join(workDir, file));
+    await platform.store.downloadTo(platform.store.buckets.renditions, rendition.storage_key, join(workDir, file));
     return join(workDir, file);
   };
   if (kind === 'image') {

@@ -1,7 +1,7 @@
 // transcode: technical metadata and renditions for an uploaded asset, by media type.
 // Idempotent at rendition granularity: renditions already stored are not made again unless reprocessing.
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
@@ -17,7 +17,6 @@ import { type AppEnv, createFunctionApp } from '../../shared/http/app.ts';
 import { type EventHandler } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
-import { downloadToFile } from '../../shared/storage/download.ts';
 import { versionRenditionKey } from '../../shared/storage/keys.ts';
 import { PermanentMediaError, type RenderedFile, renderAsset } from './render.ts';
 
@@ -36,13 +35,16 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
   if (asset.state !== 'processing') {
     asset = await recordDecision(platform.db, asset, startProcessing(factsOf(asset)), { actor: CONSUMER });
   }
-  const existing = event.data.reprocess ? [] : await listRenditions(platform.db, asset.id);
   const workDir = await mkdtemp(join(tmpdir(), 'mediateca-transcode-'));
-  const progress = progressWriter(platform, asset.id);
+  const progress = progressWriter(platform, asset);
   try {
     progress.report('downloading', 0);
     const master = join(workDir, 'master');
-    await downloadToFile(platform.store, platform.store.buckets.masters, asset.storage_key, master);
+    const [existing, settings] = await Promise.all([
+      event.data.reprocess ? [] : listRenditions(platform.db, asset.id),
+      projectSettings(platform.db, asset.project_id),
+      platform.store.downloadTo(platform.store.buckets.masters, asset.storage_key, master),
+    ]);
     const made: string[] = [];
     const store = async (main: RenderedFile, extraFiles: RenderedFile[] = []) => {
       const key = (path: string) => versionRenditionKey(asset!.project_id, asset!.id, asset!.file_version, path);
@@ -70,7 +72,6 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
       const rows = JSON.parse(JSON.stringify(await listRenditions(platform.db, asset!.id))) as Record<string, unknown>[];
       asset = await decideOnLatest(platform, asset!, (facts) => recordRenditionsPartial(facts, stage, names, { renditionRows: rows, technical }));
     };
-    const settings = await projectSettings(platform.db, asset.project_id);
     const outcome = await renderAsset(platform, asset, master, workDir, new Set(existing.map((r) => r.name)), progress.report, store, { hls: settings.hls === true, announce });
     await putMetadata(platform.db, asset.id, 'technical', outcome.technical);
     asset = await fillFromFile(platform, asset, master);
@@ -83,29 +84,42 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
     await failAsset(platform, asset, error.message);
   } finally {
     await progress.done();
-    await rm(workDir, { recursive: true, force: true });
+    // synchronously: the folder holds a master and at most a few hundred renditions, and an asynchronous rm's
+    // steps waited 20–30 ms for a thread after a photo's render (the collector freeing its buffers meanwhile)
+    rmSync(workDir, { recursive: true, force: true });
   }
 };
 
+/** How long a job runs before its progress is written: a photo rendered within it writes none (each write is a transaction). */
+const PROGRESS_DELAY_MS = 500;
+
 /**
- * Progress lands on the asset (GET /assets/:id) when the stage changes or every 5 %, not on every ffmpeg
- * tick; writes are chained so `done()` clears it only after the last one.
+ * Progress lands on the asset (GET /assets/:id) once the job has run PROGRESS_DELAY_MS, then when the stage changes
+ * or every 5 %, not on every ffmpeg tick; writes are chained so `done()` clears it only after the last one (or
+ * clears what an earlier, interrupted attempt left).
  */
-function progressWriter(platform: Platform, assetId: string) {
+function progressWriter(platform: Platform, asset: Asset) {
+  const started = Date.now();
   let last = { stage: '', percent: -100 };
+  let delayed: NodeJS.Timeout | undefined;
+  let shown = asset.progress !== null;
   let writes = Promise.resolve();
   const save = (progress: { stage: string; percent: number } | null) => {
-    writes = writes.then(() => setProgress(platform.db, assetId, progress)).catch((error) => platform.logger.warn({ err: error, assetId }, 'progress not saved'));
+    shown = progress !== null;
+    writes = writes.then(() => setProgress(platform.db, asset.id, progress)).catch((error) => platform.logger.warn({ err: error, assetId: asset.id }, 'progress not saved'));
   };
   return {
     report(stage: string, percent: number) {
       const rounded = Math.round(percent);
       if (stage === last.stage && rounded - last.percent < 5) return;
       last = { stage, percent: rounded };
-      save(last);
+      const waited = Date.now() - started;
+      if (waited >= PROGRESS_DELAY_MS) save(last);
+      else delayed ??= setTimeout(() => save(last), PROGRESS_DELAY_MS - waited);
     },
     async done() {
-      save(null);
+      clearTimeout(delayed);
+      if (shown) save(null);
       await writes;
     },
   };
@@ -117,8 +131,10 @@ function progressWriter(platform: Platform, assetId: string) {
  * decided again on the asset as it is now if an editor changed it meanwhile.
  */
 async function fillFromFile(platform: Platform, asset: Asset, master: string): Promise<Asset> {
-  const embedded: EmbeddedMetadata = asset.media_type === 'image' ? await readEmbeddedMetadata(master) : {};
-  const schema = await currentSchema(platform.db, asset.project_id);
+  const [embedded, schema] = await Promise.all([
+    asset.media_type === 'image' ? readEmbeddedMetadata(master) : ({} as EmbeddedMetadata),
+    currentSchema(platform.db, asset.project_id),
+  ]);
   const defaultTitle = asset.filename.replace(/\.[^.]+$/, ''); // what an upload without a title is called (uploads/start.ts)
   return decideOnLatest(platform, asset, (facts) => fillFromEmbedded(facts, embedded, schema, defaultTitle));
 }

@@ -59,9 +59,8 @@ async function renderImageAsset(platform: Platform, master: string, existing: Se
     const technical = await inspectImage(master, platform.config.images.maxPixels);
     if (['thumbnail', 'preview', 'preview-webp'].every((name) => existing.has(name))) return { technical: { ...technical }, skipped: {} };
     progress('renditions', 30);
-    for (const r of await renderImage(master, platform.config.images.maxPixels)) {
-      await store({ name: r.name, path: `${r.name}.${r.extension}`, body: r.data, contentType: r.contentType, size: r.data.length, width: r.width, height: r.height });
-    }
+    const renditions = await renderImage(master, platform.config.images.maxPixels);
+    await Promise.all(renditions.map((r) => store({ name: r.name, path: `${r.name}.${r.extension}`, body: r.data, contentType: r.contentType, size: r.data.length, width: r.width, height: r.height })));
     return { technical: { ...technical }, skipped: {} };
   } catch (error) {
     if (error instanceof ImageError) throw new PermanentMediaError(error.message);

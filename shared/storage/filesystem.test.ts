@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -85,6 +85,15 @@ test('multipart: parts in any order, ETags checked, one object', async () => {
   const body = await new Response(Readable.toWeb(await store.getStream('in', 'big.bin')) as ReadableStream).text();
   assert.equal(body, 'AAABBB');
   assert.match((await store.head('in', 'big.bin'))!.etag, /-2$/);
+});
+
+test('downloadTo writes the object to a local file; a missing object is an error', async () => {
+  const body = Buffer.from('master bytes '.repeat(1000));
+  await store.put('m', 'photos/a.jpg', body, 'image/jpeg');
+  const file = join(root, 'downloaded.jpg');
+  await store.downloadTo('m', 'photos/a.jpg', file);
+  assert.deepEqual(readFileSync(file), body);
+  await assert.rejects(store.downloadTo('m', 'photos/missing.jpg', join(root, 'missing.jpg')), { code: 'ENOENT' });
 });
 
 test('range header parsing', () => {

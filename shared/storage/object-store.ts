@@ -46,6 +46,8 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
   /** Streams the object (or the inclusive byte range). */
   getStream(bucket: string, key: string, range?: { start: number; end: number }): Promise<Readable>;
+  /** Writes the object to a local file (masters can be many GB: never buffered in memory). */
+  downloadTo(bucket: string, key: string, file: string): Promise<void>;
   put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void>;
   copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, size: number): Promise<void>;
   delete(bucket: string, key: string): Promise<void>;

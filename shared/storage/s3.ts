@@ -1,7 +1,9 @@
 // The ObjectStore adapter for S3-compatible stores (Ceph RGW, MinIO, AWS S3).
 // The AWS SDK (~1.4 MB of JavaScript, ~70 ms and ~10 MiB to load) is imported on the first call that talks to the
 // store, not when a function starts: most requests never touch the store.
+import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.ts';
 import { traceStorageCall } from '../observability/tracing.ts';
@@ -155,6 +157,10 @@ export class S3ObjectStore implements ObjectStore {
     }));
     // In Node the SDK's body is the http response stream.
     return Body as Readable;
+  }
+
+  async downloadTo(bucket: string, key: string, file: string): Promise<void> {
+    await pipeline(await this.getStream(bucket, key), createWriteStream(file, { highWaterMark: 1024 * 1024 }));
   }
 
   async put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void> {

@@ -2,7 +2,10 @@
 // Every run uses its own buckets and topic, and removes them afterwards.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -163,6 +166,19 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
     assert.equal(response.headers.get('content-range'), 'bytes 100-199/4096');
     assert.deepEqual(Buffer.from(await response.arrayBuffer()), body.subarray(100, 200));
     assert.deepEqual(await readAll(await store.getStream(buckets.masters, key, { start: 4000, end: 4095 })), body.subarray(4000));
+  });
+
+  test('downloadTo writes the object to a local file; a missing object is an error', async () => {
+    const body = randomBytes(3 * 1024 * 1024 + 17);
+    await store.put(buckets.masters, 'download/master.bin', body, 'application/octet-stream');
+    const dir = mkdtempSync(join(tmpdir(), 'mediateca-s3-download-'));
+    try {
+      await store.downloadTo(buckets.masters, 'download/master.bin', join(dir, 'master'));
+      assert.deepEqual(readFileSync(join(dir, 'master')), body);
+      await assert.rejects(store.downloadTo(buckets.masters, 'download/missing.bin', join(dir, 'missing')), { name: 'NoSuchKey' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('presignGet with a download name answers with an RFC 5987 attachment', async () => {
