@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     MEDIATECA_DATA: data,
     // a cluster's configuration: /_/ready checks the database and the object store (Ceph RGW here); the JWKS loads lazily
     ...(database
-      ? { DATABASE_URL: database.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', EVENTS_SECRET: 'cold-start-bench-secret', K_SINK: 'http://127.0.0.1:9', S3_ENDPOINT: S3.endpoint, S3_REGION: S3.region, S3_ACCESS_KEY: S3.accessKeyId, S3_SECRET_KEY: S3.secretAccessKey, AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }
+      ? { DATABASE_URL: database.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', EVENTS_SECRET: 'cold-start-bench-secret', CHANNEL_SECRETS_KEY: `bench:${Buffer.alloc(32, 7).toString('base64')}`, K_SINK: 'http://127.0.0.1:9', S3_ENDPOINT: S3.endpoint, S3_REGION: S3.region, S3_ACCESS_KEY: S3.accessKeyId, S3_SECRET_KEY: S3.secretAccessKey, AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }
       : {}),
     ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
   };
