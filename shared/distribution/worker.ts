@@ -309,7 +309,9 @@ export class DistributionWorker {
     const started = performance.now();
     try {
       const { adapter } = runtime;
-      const attempt = timeout(runtime.settings.timeoutMs, TimeoutStrategy.Aggressive);
+      // the signal fires on timeout only: the adapters run one step at a time and leave nothing behind when they
+      // return, and aborting on every return built an AbortError (a DOMException with its stack) per delivery
+      const attempt = timeout(runtime.settings.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
       let delivered: Awaited<ReturnType<Channel['deliver']>> | undefined;
       await runtime.bulkhead.execute(() =>
         runtime.breaker.execute(() =>
