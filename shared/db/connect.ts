@@ -81,6 +81,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
  * query shows it) and which reservation owns it (postgres.js keeps that in `reserved`, and clears it when the
  * connection closes); once the owner changed, queries fail with a connection error instead of being sent, and
  * release() leaves the connection to the pool.
+ * Statements are prepared, as postgres.js prepares its own tagged queries (kysely-postgres-js sends through
+ * `unsafe`, which does not): a statement is parsed once per connection, planned from its cached plan, and sent in one
+ * round trip instead of a describe and then an execute each time.
  */
 function guardReservations(client: Sql): Sql {
   const reserve = async (): Promise<ReservedSql> => {
@@ -101,7 +104,7 @@ function guardReservations(client: Sql): Sql {
     const guarded = {
       unsafe(query: string, parameters?: unknown[], options?: Record<string, unknown>) {
         if (lost()) return Promise.reject(Object.assign(new Error('the database connection was closed (PostgreSQL restarted or the network failed)'), { code: 'CONNECTION_CLOSED' }));
-        return reserved.unsafe(query, parameters as any[], options as any);
+        return reserved.unsafe(query, parameters as any[], { prepare: true, ...options } as any);
       },
       release() {
         if (!lost()) reserved.release();
