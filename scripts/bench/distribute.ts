@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
 // bench:distribute — assets to four channels (webhook, s3 on Ceph RGW, sftp on OpenSSH, ftp on vsftpd, all on this
 // machine), interleaved with the same files sent by the raw clients (fetch, the S3 SDK, ssh2-sftp-client, basic-ftp;
 // one connection per lane, TCP_NODELAY on SSH as the adapter sets it, no database), read from the same store, and:
@@ -191,8 +189,6 @@ try {
     for (const variant of order) {
       const started = Date.now();
       const busy = machineBusySeconds();
-      const procCpu = () => { const fs = require('node:fs'); const out: Record<string, number> = {}; for (const pid of fs.readdirSync('/proc').filter((d: string) => /^\d+$/.test(d))) { try { const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')); const f = st.slice(st.lastIndexOf(')') + 2).split(' '); out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / 100; } catch {} } return out; };
-      const before = procCpu();
       if (variant !== 'distribute') {
         await raw(items, variant);
         times[variant].push(Date.now() - started);
@@ -205,7 +201,6 @@ try {
         times[variant].push(lastDeliveredAt - started);
       }
       cpu[variant] += machineBusySeconds() - busy;
-      { const after = procCpu(); console.log(variant, Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')); }
     }
     console.log(`round ${round + 1}/${ROUNDS}: raw (same contract) ${times.contract.at(-1)!.toFixed(0)} ms, raw (files only) ${times.files.at(-1)!.toFixed(0)} ms, distribute ${times.distribute.at(-1)!.toFixed(0)} ms`);
   }
