@@ -1,15 +1,17 @@
 // transcode's progressive steps, on a real (small) video: what it records and announces, and in which order,
-// including a redelivered upload event after the set was recorded and an attempt resumed after its poster.
+// including a redelivered upload event after the set was recorded and an attempt resumed after its poster; and the
+// progress a job shows (none for a photo rendered at once).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { changeAsset, createUploadingAsset, findAsset, getMetadata, listRenditions, putRendition } from '../../shared/db/assets.ts';
+import { changeAsset, createUploadingAsset, findAsset, getMetadata, listRenditions, putRendition, setProgress } from '../../shared/db/assets.ts';
 import { EVENT_SOURCE } from '../../shared/events/catalog.ts';
 import { deliverToFunction } from '../../shared/events/deliver.ts';
 import { newEvent } from '../../shared/events/envelope.ts';
 import { type MediaCorpus, mediaCorpus } from '../../test/support/media-corpus.ts';
+import { makeJpegWithExif } from '../../test/support/images.ts';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { createApp } from './index.ts';
 
@@ -25,21 +27,26 @@ after(() => platform.dispose());
 
 /** An uploaded video (the corpus's 3 s 640×360 clip without sound) whose master is stored, in `state`. */
 async function uploadedVideo(state: 'uploaded' | 'processing' = 'uploaded') {
+  return uploaded('video', await readFile(corpus.vfr), state);
+}
+
+async function uploaded(mediaType: 'video' | 'image', bytes: Buffer, state: 'uploaded' | 'processing' = 'uploaded') {
   const assetId = randomUUID();
-  const storageKey = `newsroom/${assetId}/original.mp4`;
-  await platform.store.put(platform.store.buckets.masters, storageKey, await readFile(corpus.vfr), 'video/mp4');
+  const [extension, contentType] = mediaType === 'video' ? ['mp4', 'video/mp4'] : ['jpg', 'image/jpeg'];
+  const storageKey = `newsroom/${assetId}/original.${extension}`;
+  await platform.store.put(platform.store.buckets.masters, storageKey, bytes, contentType);
   let asset = await createUploadingAsset(platform.db, {
-    id: assetId, project_id: 'newsroom', media_type: 'video', title: 'Pleno', description: '', tags: [], filename: 'pleno.mp4', content_type: 'video/mp4',
+    id: assetId, project_id: 'newsroom', media_type: mediaType, title: 'Pleno', description: '', tags: [], filename: `pleno.${extension}`, content_type: contentType,
     size_bytes: 3, expected_sha256: null, sha256: 'ab', storage_key: storageKey, duplicate_of: null, state_reason: null, progress: null, owner: 'tester',
-  }, { id: randomUUID(), bucket: 'incoming', storage_key: `newsroom/${assetId}/incoming.mp4`, multipart_upload_id: null, part_size: null, part_count: null, expires_at: new Date(Date.now() + 60_000) });
+  }, { id: randomUUID(), bucket: 'incoming', storage_key: `newsroom/${assetId}/incoming.${extension}`, multipart_upload_id: null, part_size: null, part_count: null, expires_at: new Date(Date.now() + 60_000) });
   for (const to of state === 'uploaded' ? (['uploaded'] as const) : (['uploaded', 'processing'] as const)) {
     asset = await changeAsset(platform.db, asset, { expectedVersion: asset.version, set: { state: to }, history: { type: to, actor: 'test' } });
   }
   return asset;
 }
 
-async function deliverUploaded(assetId: string) {
-  const event = newEvent('io.mediateca.asset.uploaded', EVENT_SOURCE, { assetId, projectId: 'newsroom', version: 2, mediaType: 'video', contentType: 'video/mp4', sha256: 'ab', size: 3 }, assetId);
+async function deliverUploaded(assetId: string, mediaType: 'video' | 'image' = 'video') {
+  const event = newEvent('io.mediateca.asset.uploaded', EVENT_SOURCE, { assetId, projectId: 'newsroom', version: 2, mediaType, contentType: mediaType === 'video' ? 'video/mp4' : 'image/jpeg', sha256: 'ab', size: 3 }, assetId);
   const result = await deliverToFunction((request) => createApp(platform).fetch(request), event, platform.eventsSecret);
   assert.equal(result.outcome, 'ack', result.reason);
 }
@@ -97,5 +104,17 @@ describe('transcode: progressive rendering of a video', () => {
     assert.equal((await historyOf(asset.id)).filter((entry) => entry.type === 'rendered').length, 1);
     assert.equal((await eventsOf(asset.id)).filter((event) => event.type === 'io.mediateca.asset.rendered').length, 1);
     assert.equal((await findAsset(platform.db, asset.id))?.state, 'ready');
+  });
+});
+
+describe('transcode: progress', () => {
+  test('a photo rendered at once writes no progress, and clears what an interrupted attempt left', async () => {
+    const asset = await uploaded('image', await makeJpegWithExif({ width: 640, height: 480 }), 'processing');
+    await setProgress(platform.db, asset.id, { stage: 'renditions', percent: 30 });
+    await deliverUploaded(asset.id, 'image');
+    const done = await findAsset(platform.db, asset.id);
+    assert.equal(done?.state, 'ready');
+    assert.equal(done?.progress, null, 'the interrupted attempt\'s progress is cleared');
+    assert.deepEqual((await listRenditions(platform.db, asset.id)).map((r) => r.name), ['preview', 'preview-webp', 'thumbnail']);
   });
 });
