@@ -108,7 +108,7 @@ describe('transcode: progressive rendering of a video', () => {
 });
 
 describe('transcode: progress', () => {
-  test('a photo rendered at once writes no progress, and clears what an interrupted attempt left', async () => {
+  test('a photo rendered within the progress delay still clears the progress an interrupted attempt left', async () => {
     const asset = await uploaded('image', await makeJpegWithExif({ width: 640, height: 480 }), 'processing');
     await setProgress(platform.db, asset.id, { stage: 'renditions', percent: 30 });
     await deliverUploaded(asset.id, 'image');
