@@ -96,14 +96,13 @@ async function allSettled<T extends readonly unknown[]>(work: { [K in keyof T]: 
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
-/** The images and the sound the models look at, downloaded from the renditions (never the multi-GB master). */
+/** The images and the sound the models look at, from the renditions (never the multi-GB master), as local files. */
 async function gatherInputs(platform: Platform, asset: Asset, technical: Record<string, any>, renditions: Rendition[], workDir: string): Promise<{ frames: Frame[]; sound?: string }> {
   const kind = (technical.kind as string | undefined) ?? asset.media_type;
   const fetch = async (name: string, file: string): Promise<string | undefined> => {
     const rendition = renditions.find((r) => r.name === name);
     if (!rendition) return undefined;
-    await platform.store.downloadTo(platform.store.buckets.renditions, rendition.storage_key, join(workDir, file));
-    return join(workDir, file);
+    return platform.store.localFile(platform.store.buckets.renditions, rendition.storage_key, join(workDir, file));
   };
   if (kind === 'image') {
     const preview = await fetch('preview', 'preview.jpg');

@@ -39,11 +39,10 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
   const progress = progressWriter(platform, asset);
   try {
     progress.report('downloading', 0);
-    const master = join(workDir, 'master');
-    const [existing, settings] = await Promise.all([
+    const [existing, settings, master] = await Promise.all([
       event.data.reprocess ? [] : listRenditions(platform.db, asset.id),
       projectSettings(platform.db, asset.project_id),
-      platform.store.downloadTo(platform.store.buckets.masters, asset.storage_key, master),
+      platform.store.localFile(platform.store.buckets.masters, asset.storage_key, join(workDir, 'master')),
     ]);
     const made: string[] = [];
     const store = async (main: RenderedFile, extraFiles: RenderedFile[] = []) => {
@@ -84,7 +83,7 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
     await failAsset(platform, asset, error.message);
   } finally {
     await progress.done();
-    // synchronously: the folder holds a master and at most a few hundred renditions, and an asynchronous rm's
+    // synchronously: the folder holds at most a downloaded master and a few hundred renditions, and an asynchronous rm's
     // steps waited 20–30 ms for a thread after a photo's render (the collector freeing its buffers meanwhile)
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
 //   baseline   sharp written directly: the file decoded once from disk to a 1200 px raw buffer, then the
 //              300 px thumbnail JPEG, the 1200 px preview JPEG and the WebP derived from it (what renderImage does)
 //   renderImage  the library call alone (shared/media/image.ts), for the split between library and function
-//   download, inspectImage  two of the function's own steps alone (store.downloadTo a temp file; header + EXIF), so that
+//   download, inspectImage  two of the function's own steps alone (store.localFile: the master as a local file; header + EXIF), so that
 //              what is left of the overhead (storing renditions, database writes) can be read off
 //   function   the whole transcode function: an io.mediateca.asset.uploaded CloudEvent POSTed over HTTP to the
 //              transcode app on the embedded platform (PGlite in a data folder, fsync on; filesystem store), which
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     const samples = await interleave({
       baseline: () => sharpDirect(file, maxPixels),
       renderImage: () => renderImage(file, maxPixels),
-      download: () => platform.store.downloadTo(platform.store.buckets.masters, masterKey, join(dir, 'downloaded.jpg')),
+      download: () => platform.store.localFile(platform.store.buckets.masters, masterKey, join(dir, 'downloaded.jpg')),
       inspectImage: () => inspectImage(file, maxPixels),
       function: async () => {
         const event = newEvent('io.mediateca.asset.uploaded', EVENT_SOURCE, {
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       baseline: 'baseline: sharp direct, 1 decode → 3 outputs',
       renderImage: 'renderImage (library alone)',
       function: 'transcode function (event → ready)',
-      download: '  of which: download master to a temp file',
+      download: '  of which: the master as a local file',
       inspectImage: '  of which: inspectImage (header + EXIF)',
     } as const;
     table([

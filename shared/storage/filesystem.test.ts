@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -87,13 +87,20 @@ test('multipart: parts in any order, ETags checked, one object', async () => {
   assert.match((await store.head('in', 'big.bin'))!.etag, /-2$/);
 });
 
-test('downloadTo writes the object to a local file; a missing object is an error', async () => {
+test('localFile is the object\'s own file (nothing copied); a missing object is an error', async () => {
   const body = Buffer.from('master bytes '.repeat(1000));
   await store.put('m', 'photos/a.jpg', body, 'image/jpeg');
-  const file = join(root, 'downloaded.jpg');
-  await store.downloadTo('m', 'photos/a.jpg', file);
+  const file = await store.localFile('m', 'photos/a.jpg', join(root, 'downloaded.jpg'));
   assert.deepEqual(readFileSync(file), body);
-  await assert.rejects(store.downloadTo('m', 'photos/missing.jpg', join(root, 'missing.jpg')), { code: 'ENOENT' });
+  assert.equal(existsSync(join(root, 'downloaded.jpg')), false, 'no copy is made');
+  // an object written again replaces the file by rename: what a reader opened stays as it was
+  const reader = openSync(file, 'r');
+  await store.put('m', 'photos/a.jpg', Buffer.from('new bytes'), 'image/jpeg');
+  const kept = Buffer.alloc(body.length);
+  readSync(reader, kept, 0, body.length, 0);
+  closeSync(reader);
+  assert.deepEqual(kept, body);
+  await assert.rejects(store.localFile('m', 'photos/missing.jpg', join(root, 'missing.jpg')), { code: 'ENOENT' });
 });
 
 test('range header parsing', () => {

@@ -117,9 +117,11 @@ export class FilesystemObjectStore implements ObjectStore {
     return createReadStream(path, { ...(range ?? {}), highWaterMark: 1024 * 1024 });
   }
 
-  /** A copy by the kernel: no bytes pass through JavaScript (a 10 MB photo's buffers kept the collector busy while it rendered). */
-  async downloadTo(bucket: string, key: string, file: string): Promise<void> {
-    await copyFile(this.objectPath(bucket, key), file);
+  /** The object's own file: objects are written by rename and never changed in place, so a reader keeps what it opened. */
+  async localFile(bucket: string, key: string, _download: string): Promise<string> {
+    const path = this.objectPath(bucket, key);
+    await stat(path);
+    return path;
   }
 
   async put(bucket: string, key: string, body: Buffer | Readable, contentType: string): Promise<void> {

@@ -46,8 +46,11 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
   /** Streams the object (or the inclusive byte range). */
   getStream(bucket: string, key: string, range?: { start: number; end: number }): Promise<Readable>;
-  /** Writes the object to a local file (masters can be many GB: never buffered in memory). */
-  downloadTo(bucket: string, key: string, file: string): Promise<void>;
+  /**
+   * The object as a local file, to be read and never written: the filesystem store's own file (a master can be many
+   * GB: it is not copied), else the object downloaded to `file` (streamed, never buffered in memory).
+   */
+  localFile(bucket: string, key: string, file: string): Promise<string>;
   put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void>;
   copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, size: number): Promise<void>;
   delete(bucket: string, key: string): Promise<void>;

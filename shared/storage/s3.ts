@@ -159,8 +159,9 @@ export class S3ObjectStore implements ObjectStore {
     return Body as Readable;
   }
 
-  async downloadTo(bucket: string, key: string, file: string): Promise<void> {
+  async localFile(bucket: string, key: string, file: string): Promise<string> {
     await pipeline(await this.getStream(bucket, key), createWriteStream(file, { highWaterMark: 1024 * 1024 }));
+    return file;
   }
 
   async put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void> {

@@ -168,14 +168,14 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
     assert.deepEqual(await readAll(await store.getStream(buckets.masters, key, { start: 4000, end: 4095 })), body.subarray(4000));
   });
 
-  test('downloadTo writes the object to a local file; a missing object is an error', async () => {
+  test('localFile downloads the object to the given file; a missing object is an error', async () => {
     const body = randomBytes(3 * 1024 * 1024 + 17);
     await store.put(buckets.masters, 'download/master.bin', body, 'application/octet-stream');
     const dir = mkdtempSync(join(tmpdir(), 'mediateca-s3-download-'));
     try {
-      await store.downloadTo(buckets.masters, 'download/master.bin', join(dir, 'master'));
+      assert.equal(await store.localFile(buckets.masters, 'download/master.bin', join(dir, 'master')), join(dir, 'master'));
       assert.deepEqual(readFileSync(join(dir, 'master')), body);
-      await assert.rejects(store.downloadTo(buckets.masters, 'download/missing.bin', join(dir, 'missing')), { name: 'NoSuchKey' });
+      await assert.rejects(store.localFile(buckets.masters, 'download/missing.bin', join(dir, 'missing')), { name: 'NoSuchKey' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
