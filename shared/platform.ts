@@ -104,7 +104,7 @@ export async function openStore(config: Config): Promise<ObjectStore> {
 
 /**
  * OpenSearch when OPENSEARCH_URL is set (clusters); else LanceDB when SEARCH_ENGINE=lancedb; else the Postgres
- * adapter in the platform's database.
+ * adapter in the platform's database, with the in-memory term index on PGlite.
  */
 async function openSearch(config: Config, database: Database): Promise<SearchIndex> {
   if (config.opensearchUrl) {
@@ -116,5 +116,7 @@ async function openSearch(config: Config, database: Database): Promise<SearchInd
     return LanceSearchIndex.open({ path: config.search.lancedbPath, dimensions: config.search.embeddingDimensions });
   }
   const { PostgresSearchIndex } = await import('./search/postgres.ts');
-  return new PostgresSearchIndex(database.db);
+  if (database.driver === 'postgres') return new PostgresSearchIndex(database.db);
+  const { TermIndex } = await import('./search/term-index.ts');
+  return new PostgresSearchIndex(database.db, { termIndex: TermIndex.for(database.db) });
 }

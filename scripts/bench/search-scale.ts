@@ -5,7 +5,9 @@
 // 512-d clustered embeddings with noise of their own per row. Then 30 queries (rare, mid, common; some with
 // filters) run interleaved in both modes: exact (the default) and approximate=true (the bounded newest-250 path),
 // each compared with the exact answer (overlap@10, total and facet error), and the exact answer itself checked
-// against a plain SQL ranking of every match. Semantic recall@10 is measured against exact (index-free) k-NN.
+// against a plain SQL ranking of every match. The exact default runs twice: as PGlite answers it in SQL (the
+// baseline) and with the term index (term-index.ts, what the embedded default runs), whose every answer must equal
+// the SQL one. Semantic recall@10 is measured against exact (index-free) k-NN.
 // BENCH_SEARCH_ENGINES=postgres,lancedb adds the LanceDB adapter (SEARCH_ENGINE=lancedb), loaded through the adapter
 // from the same catalogue (kept beside it in the temp folder) and measured interleaved with PGlite: totals and
 // facets against the plain reference, top 10 against Postgres's, latency, semantic and hybrid, time to searchable.
@@ -13,8 +15,11 @@
 // so a rerun skips the build. Embeddings and their HNSW index are built only up to HNSW_MAX_ROWS: beyond that
 // PGlite's 2 GB WebAssembly memory cannot hold the index build (docs/benchmarks.md).
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { existsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -22,8 +27,12 @@ import { type Database, openDatabase } from '../../shared/db/connect.ts';
 import { LanceSearchIndex } from '../../shared/search/lancedb.ts';
 import { PostgresSearchIndex, recountSearchRollups, weightedTsvector } from '../../shared/search/postgres.ts';
 import { rrf } from '../../shared/search/rrf.ts';
+import { TermIndex } from '../../shared/search/term-index.ts';
 import { type Facet, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult, documentFrom } from '../../shared/search/search-index.ts';
 import { envNumber, loadAverage, machineLine, percentile, table } from './lib.ts';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 const SIZES = (process.env.BENCH_SEARCH_SIZES ?? '100000').split(',').map(Number).filter((size) => size > 0);
 const ROUNDS = envNumber('BENCH_SEARCH_ROUNDS', 5);
@@ -322,6 +331,7 @@ async function measure(size: number): Promise<void> {
   const database = await openCatalogue(size);
   const { db } = database;
   const index = new PostgresSearchIndex(db);
+  const { termIndex, terms } = await openTermIndex(db);
   const lance = WITH_LANCE ? await openLanceCatalogue(size, database) : undefined;
   const random = sequence(7);
   const pick = <T>(values: T[]) => values[Math.floor(random() * values.length)]!;
@@ -335,8 +345,18 @@ async function measure(size: number): Promise<void> {
   // Exactness: each query once in each mode, against the exact answer, and the exact answer against the reference.
   const exactness: Record<QueryClass, { overlap: number[]; overlapTies: number[]; total: number[]; facetLarge: number[]; facetSmall: number[]; matches: number[]; reference: number[] }> = {} as never;
   const lanceExactness: Record<QueryClass, { totalError: number[]; facetsAgree: number[]; overlap: number[]; matches: number[] }> = {} as never;
+  const termsAgree: Record<QueryClass, { equal: number; answered: number; queries: number }> = {} as never;
   for (const { label, queryClass, query } of queries) {
     const exact = await index.search(query);
+    {
+      const answered = termIndex.answered;
+      const answer = await terms.search(query);
+      const entry = (termsAgree[queryClass] ??= { equal: 0, answered: 0, queries: 0 });
+      entry.queries++;
+      if (termIndex.answered > answered) entry.answered++;
+      if (isDeepStrictEqual(answer, exact)) entry.equal++;
+      else console.log(`  the term index's answer differs from SQL's for "${label}": total ${answer.total} vs ${exact.total}`);
+    }
     const approximate = await index.search({ ...query, approximate: true });
     const top = (result: SearchResult) => result.hits.map((hit) => hit.assetId);
     const tenth = exact.hits.at(-1)?.score ?? 0;
@@ -381,6 +401,7 @@ async function measure(size: number): Promise<void> {
       const runs: [string, () => Promise<unknown>][] = [
         ['baseline: primary-key lookup', () => db.selectFrom('search_documents').select('document').where('asset_id', '=', pick(ids)).executeTakeFirst()],
         [`exact · ${suffix}`, () => index.search(query)],
+        [`terms · ${suffix}`, () => terms.search(query)],
         [`approximate · ${suffix}`, () => index.search({ ...query, approximate: true })],
         ...(lance ? [[`lancedb · ${suffix}`, () => lance.search(query)] as [string, () => Promise<unknown>]] : []),
       ];
@@ -402,6 +423,16 @@ async function measure(size: number): Promise<void> {
   table([['variant', 'p50 ms', 'p95 ms', 'p50 × baseline', 'p95 × baseline'], ...rows]);
   const all = (mode: string) => Object.entries(samples).filter(([name]) => name.startsWith(mode)).flatMap(([, ms]) => ms);
   const perClass = [...new Set(queries.map((q) => `${q.queryClass}${q.filtered ? ' + filters' : ''}`))];
+  console.log('the term index (the embedded default) against SQL (exact, the baseline): answers equal to SQL\'s, answered from memory, latency ratio');
+  table([
+    ['class', 'queries', 'equal to SQL', 'answered by the term index', 'terms p50 / SQL p50', 'terms p95 / SQL p95'],
+    ...perClass.map((c) => {
+      const agree = termsAgree[c.replace(' + filters', '') as QueryClass];
+      return [c, String(agree.queries), `${agree.equal}/${agree.queries}`, `${agree.answered}/${agree.queries}`, percentile(samples[`terms · ${c}`]!, 50) / percentile(samples[`exact · ${c}`]!, 50), percentile(samples[`terms · ${c}`]!, 95) / percentile(samples[`exact · ${c}`]!, 95)] as [string, string, string, string, number, number];
+    }),
+    ['all queries', String(queries.length), '', '', percentile(all('terms'), 50) / percentile(all('exact'), 50), percentile(all('terms'), 95) / percentile(all('exact'), 95)],
+  ]);
+  console.log(`all queries: terms p50 ${percentile(all('terms'), 50).toFixed(1)} ms, p95 ${percentile(all('terms'), 95).toFixed(1)} ms; SQL exact p50 ${percentile(all('exact'), 50).toFixed(1)} ms, p95 ${percentile(all('exact'), 95).toFixed(1)} ms`);
   table([
     ['class', 'exact p50 / approx p50', 'exact p95 / approx p95'],
     ...perClass.map((c) => [c, percentile(samples[`exact · ${c}`]!, 50) / percentile(samples[`approximate · ${c}`]!, 50), percentile(samples[`exact · ${c}`]!, 95) / percentile(samples[`approximate · ${c}`]!, 95)] as [string, number, number]),
@@ -423,11 +454,29 @@ async function measure(size: number): Promise<void> {
       ['all queries', percentile(all('lancedb'), 50) / percentile(all('exact'), 50), percentile(all('lancedb'), 95) / percentile(all('exact'), 95)],
     ]);
     console.log(`all queries: lancedb p50 ${percentile(all('lancedb'), 50).toFixed(1)} ms, p95 ${percentile(all('lancedb'), 95).toFixed(1)} ms`);
-    await timeToSearchable(index, lance);
   }
-  await semanticRecall(database, index, projects, lance);
+  await timeToSearchable([['baseline: postgres (PGlite, SQL)', index], ['postgres with the term index', terms], ...(lance ? [['lancedb (upsert folds into the indexes)', lance] as [string, SearchIndex]] : [])]);
+  await semanticRecall(database, index, terms, projects, lance);
   await lance?.close();
   await database.close();
+}
+
+/**
+ * The embedded default's term index over the catalogue: built once (time, and the heap it holds after a full
+ * collection), then the adapter that answers through it.
+ */
+async function openTermIndex(db: Database['db']): Promise<{ termIndex: TermIndex; terms: PostgresSearchIndex }> {
+  collectGarbage();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  const termIndex = new TermIndex(db);
+  await termIndex.rebuild();
+  if (!termIndex.ready) throw new Error(`the term index did not build: ${String(termIndex.lastError)}`);
+  const seconds = (performance.now() - started) / 1000;
+  collectGarbage();
+  const heap = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+  console.log(`  term index built: ${seconds.toFixed(1)} s, ${heap.toFixed(0)} MiB of heap held (rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB in all)`);
+  return { termIndex, terms: new PostgresSearchIndex(db, { termIndex }) };
 }
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
@@ -436,7 +485,7 @@ const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0)
  * Semantic (HNSW) recall@10 against exact k-NN (the index switched off), and hybrid overlap@10 against RRF of
  * the exact text and exact k-NN top 100; latency of each beside the exact k-NN as the baseline.
  */
-async function semanticRecall(database: Database, index: PostgresSearchIndex, projects: string[], lance: LanceSearchIndex | undefined): Promise<void> {
+async function semanticRecall(database: Database, index: PostgresSearchIndex, terms: PostgresSearchIndex, projects: string[], lance: LanceSearchIndex | undefined): Promise<void> {
   const { db } = database;
   const hasVectors = (await sql<{ n: number }>`select count(*)::int as n from pg_indexes where indexname = 'search_documents_embedding'`.execute(db)).rows[0]!.n > 0;
   if (!hasVectors) return console.log(`semantic and hybrid not measured: no HNSW index above ${HNSW_MAX_ROWS.toLocaleString('en')} rows in PGlite\n`);
@@ -466,6 +515,8 @@ async function semanticRecall(database: Database, index: PostgresSearchIndex, pr
     const exact = await time('baseline: exact k-NN (no index)', () => exactNearest(vector, 100));
     const semantic = await time('semantic (HNSW)', () => index.search({ ...base, mode: 'semantic', vector }));
     const hybrid = await time('hybrid (exact text + HNSW)', () => index.search({ ...base, q, mode: 'hybrid', vector }));
+    const termsHybrid = await time('hybrid (term index text + HNSW)', () => terms.search({ ...base, q, mode: 'hybrid', vector }));
+    if (!isDeepStrictEqual(termsHybrid, hybrid)) console.log(`  hybrid with the term index differs from SQL's for "${q}"`);
     recall.push(overlap(semantic.hits.map((hit) => hit.assetId), exact.slice(0, 10)));
     const textTop = (await index.search({ ...base, q, limit: 100 })).hits.map((hit) => hit.assetId);
     const exactFused = rrf([{ ids: textTop, weight: 1 }, { ids: exact, weight: 1 }]).slice(0, 10).map((entry) => entry.id);
@@ -489,10 +540,10 @@ async function semanticRecall(database: Database, index: PostgresSearchIndex, pr
  * An asset searchable after its event: one upsert of a new document with a word of its own, then the search that
  * finds it, on each engine's catalogue in turn (the document removed after); the Postgres upsert is the baseline.
  */
-async function timeToSearchable(postgres: SearchIndex, lance: SearchIndex): Promise<void> {
+async function timeToSearchable(engines: [string, SearchIndex][]): Promise<void> {
   const samples: Record<string, number[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, index] of [['baseline: postgres (PGlite)', postgres], ['lancedb (upsert folds into the indexes)', lance]] as const) {
+    for (const [name, index] of engines) {
       const word = `zqx${randomUUID().slice(0, 8)}`;
       const doc: SearchDocument = { assetId: randomUUID(), projectId: 'proj-1', mediaType: 'image', state: 'ready', title: `${word} nuevo`, description: '', tags: [], filename: 'new.jpg', createdAt: new Date(), fields: {} };
       const started = performance.now();
@@ -503,7 +554,7 @@ async function timeToSearchable(postgres: SearchIndex, lance: SearchIndex): Prom
       await index.remove(doc.assetId);
     }
   }
-  const baseline = percentile(samples['baseline: postgres (PGlite)']!, 50);
+  const baseline = percentile(samples[engines[0]![0]]!, 50);
   console.log(`time to searchable (upsert, then the search that finds it) · load ${loadAverage()}`);
   table([['engine', 'p50 ms', 'p95 ms', 'p50 × baseline'], ...Object.entries(samples).map(([name, ms]) => [name, percentile(ms, 50), percentile(ms, 95), percentile(ms, 50) / baseline] as [string, number, number, number])]);
 }
@@ -533,6 +584,11 @@ async function indexingThroughput(): Promise<void> {
   const singleRate = await rate(async (index, docs) => { for (const doc of docs) await index.upsert(doc); });
   const bulkRate = await rate((index, docs) => index.upsertMany(docs));
   const withoutVectors = await rate((index, docs) => index.upsertMany(docs.map(({ embedding, ...doc }) => doc)));
+  // The embedded default: the term index's change log records each statement's documents.
+  const withTermIndex = await rate(async (index, docs, db) => {
+    await new TermIndex(db).rebuild();
+    await index.upsertMany(docs.map(({ embedding, ...doc }) => doc));
+  });
   // What keeping the listing rollup (migration 0010's statement triggers) costs a bulk write.
   const withoutRollup = await rate(async (index, docs, db) => {
     await sql`alter table search_documents disable trigger user`.execute(db);
@@ -544,6 +600,7 @@ async function indexingThroughput(): Promise<void> {
     ['baseline: upsert, one at a time', String(INDEXING_DOCUMENTS), singleRate, 1],
     ['upsertMany (500 a statement)', String(INDEXING_DOCUMENTS), bulkRate, bulkRate / singleRate],
     ['upsertMany, no embeddings', String(INDEXING_DOCUMENTS), withoutVectors, withoutVectors / singleRate],
+    ['upsertMany, no embeddings, term index change log', String(INDEXING_DOCUMENTS), withTermIndex, withTermIndex / singleRate],
     ['upsertMany, no embeddings, rollup triggers off', String(INDEXING_DOCUMENTS), withoutRollup, withoutRollup / singleRate],
   ], 1);
 }

@@ -9,10 +9,13 @@
 // ranks all of them with ts_rank_cd for the top k, counts them and groups their facet values. A caller that
 // asks for an approximate answer (query.approximate) gets the bounded path instead: the newest NEWEST_MATCHES
 // matches only, a flat cost as the catalogue grows, and a result that says what is approximate (search-index.ts).
+// On PGlite a term index (term-index.ts) answers word queries and filtered listings from memory with the very same
+// exact answer, where it can; SQL answers the rest.
 import { type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, type Transaction, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { truncateUtf8 } from '../domain/text.ts';
 import { labelsByConfidence, ocrIndexText } from './analysis.ts';
+import { RANK_WEIGHTS, TAG_FACET_SIZE, type TermAnswer, type TermIndex } from './term-index.ts';
 import { cursorInstant, decodeCursor, encodeCursor, isUuid } from './cursor.ts';
 import { type Fused, after as entriesAfter, byScoreThenId, rrf } from './rrf.ts';
 import {
@@ -34,8 +37,6 @@ import {
 } from './search-index.ts';
 
 const TEXT_CONFIGS = ['mediateca_es', 'mediateca_en'];
-/** Values returned for the many-valued facets (tags, labels); the others return every value. */
-const TAG_FACET_SIZE = 20;
 const FACET_COLUMNS = { mediaType: 'media_type', projectId: 'project_id', state: 'state', tags: 'tags', labels: 'labels' } as const;
 /**
  * Approximate queries only: text ranking, totals and facets look at the newest NEWEST_MATCHES matches at most
@@ -51,6 +52,8 @@ export interface PostgresSearchOptions {
   newestMatches?: number;
   /** the table holding the documents: search_documents, or the table a replay builds (REBUILD_TABLE) */
   table?: string;
+  /** PGlite only (one connection, so one commit order): the in-memory term index of search_documents */
+  termIndex?: TermIndex;
 }
 /** Documents per statement in upsertMany: ~25 parameters a row stays far below the protocol's 65,535. */
 const UPSERT_BATCH = 500;
@@ -69,10 +72,14 @@ export class PostgresSearchIndex implements SearchIndex {
   private readonly newestMatchesLimit: number;
   /** typed as the live table: a rebuild table is created LIKE it, with the same columns */
   private readonly table: 'search_documents';
+  private readonly termIndex?: TermIndex;
+  /** set on the copy bound to a search's own transaction: the term index answers from that snapshot only */
+  private searchSnapshot?: Transaction<DB>;
 
   constructor(private readonly db: Kysely<DB>, options: PostgresSearchOptions = {}) {
     this.newestMatchesLimit = options.newestMatches ?? NEWEST_MATCHES;
     this.table = (options.table ?? 'search_documents') as 'search_documents';
+    this.termIndex = options.table === undefined || options.table === 'search_documents' ? options.termIndex : undefined;
   }
 
   /** vectors is known after the first upsert or search (the column is looked up once). */
@@ -92,7 +99,7 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   inTransaction(trx: Transaction<DB>): PostgresSearchIndex {
-    const bound = new PostgresSearchIndex(trx, { newestMatches: this.newestMatchesLimit, table: this.table });
+    const bound = new PostgresSearchIndex(trx, { newestMatches: this.newestMatchesLimit, table: this.table, termIndex: this.termIndex });
     bound.detection = this.detection;
     bound.dimensions = this.dimensions;
     return bound;
@@ -138,7 +145,23 @@ export class PostgresSearchIndex implements SearchIndex {
       rankedSearch: (q, mode, vector) => index.rankedSearch(q, mode, vector),
     });
     if (this.db.isTransaction) return searchIn(this);
-    return this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => searchIn(this.inTransaction(trx)));
+    return this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => {
+      const bound = this.inTransaction(trx);
+      bound.searchSnapshot = trx;
+      return searchIn(bound);
+    });
+  }
+
+  /**
+   * The term index's exact answer in this search's snapshot (text: the tsquery's text form, analysed here), or
+   * undefined where it cannot give one: no term index, a caller's own transaction (its uncommitted writes), not built.
+   */
+  private async termAnswer(query: SearchQuery, text: string | undefined, options: { limit: number; after?: SortKey; exclude?: string }): Promise<TermAnswer | undefined> {
+    const trx = this.searchSnapshot;
+    if (!this.termIndex || !trx || !(await this.termIndex.sync(trx))) return undefined;
+    const tsquery = text === undefined ? undefined : (await sql<{ q: string }>`select ${tsqueryFor(text)!}::text as q`.execute(trx)).rows[0]!.q;
+    const after = options.after && { rank: options.after.value as number, assetId: options.after.assetId };
+    return this.termIndex.answer(query, tsquery, { limit: options.limit, after, exclude: options.exclude });
   }
 
   /** The query vector in pgvector's text form: the caller's, or the stored embedding of the "more like this" asset. */
@@ -220,6 +243,8 @@ export class PostgresSearchIndex implements SearchIndex {
     const tsquery = tsqueryFor(query.q?.trim() || undefined);
     if (!tsquery) return { ids: [] };
     if (!query.approximate) {
+      const answer = await this.termAnswer({ ...query, facets: [] }, query.q!.trim(), { limit: k, exclude: query.moreLikeAssetId });
+      if (answer) return { ids: answer.page.map((row) => row.asset_id) };
       let ranked = this.matches(query, tsquery).select('asset_id').select(rankOf(tsquery).as('rank'));
       if (query.moreLikeAssetId) ranked = ranked.where(sql<SqlBool>`asset_id::text <> ${query.moreLikeAssetId}`);
       const rows = await ranked.orderBy('rank', 'desc').orderBy('asset_id', 'desc').limit(k).execute();
@@ -254,7 +279,7 @@ export class PostgresSearchIndex implements SearchIndex {
       const rows = await this.listingPage(query, after);
       const counted = rollupAnswers(query)
         ? await this.rollupCounts(query)
-        : await this.exactCounts(this.matches(query, undefined).select(['asset_id', ...columns]), query.facets, undefined);
+        : (await this.termAnswer(query, undefined, { limit: 0 })) ?? await this.exactCounts(this.matches(query, undefined).select(['asset_id', ...columns]), query.facets, undefined);
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         hits: rows.slice(0, query.limit).map((row) => ({ assetId: row.asset_id, score: 0, document: documentFrom(row.document) })),
@@ -264,7 +289,7 @@ export class PostgresSearchIndex implements SearchIndex {
       };
     }
     const matches = this.matches(query, tsquery).select(['asset_id', ...columns]).select(rankOf(tsquery).as('rank'));
-    const counted = await this.exactCounts(matches, query.facets, { limit: query.limit + 1, after });
+    const counted = (await this.termAnswer(query, text, { limit: query.limit + 1, after })) ?? await this.exactCounts(matches, query.facets, { limit: query.limit + 1, after });
     const ranked = counted.page;
     const page = ranked.slice(0, query.limit);
     const documentOf = await this.documents(page.map((row) => row.asset_id));
@@ -653,7 +678,7 @@ function tsqueryFor(text: string | undefined): RawBuilder<unknown> | undefined {
 /** Weights for D, C, B, A: fields/OCR/transcript, description, tags/labels/filename, title. */
 function rankOf(tsquery: RawBuilder<unknown>) {
   // float8, so a rank goes to JSON, a cursor and back to SQL without changing its value.
-  return sql<number>`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', tsv, ${tsquery})::float8`;
+  return sql<number>`ts_rank_cd(${sql.lit(`{${RANK_WEIGHTS.join(', ')}}`)}, tsv, ${tsquery})::float8`;
 }
 
 function vectorLiteral(vector: number[]): string {

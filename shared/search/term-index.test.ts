@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { type Database, openDatabase } from '../db/connect.ts';
+import { searchConformanceSuite } from '../../test/support/search-conformance.ts';
+import { PostgresSearchIndex, beginSearchRebuild, swapSearchRebuild } from './postgres.ts';
+import type { SearchDocument, SearchQuery } from './search-index.ts';
+import { TermIndex, coverDensityRank, disjunctionLexemes, forEachLexeme } from './term-index.ts';
+
+searchConformanceSuite('Postgres on PGlite with the term index', async () => {
+  const database = await openDatabase('memory://');
+  return { index: new PostgresSearchIndex(database.db, { termIndex: new TermIndex(database.db) }), close: database.close };
+});
+
+const WORDS = ['perro', 'perros', 'dog', 'gato', 'cat', 'policía', 'police', 'playa', 'beach', 'tormenta', 'storm', 'señal', 'tráfico', 'gobierno', "o'neill", 'back\\slash'];
+const TAGS = ['deportes', 'política', 'cultura', 'sucesos', 'verano'];
+const LABELS = ['person', 'persona', 'dog', 'perro', 'car', 'coche'];
+
+/** A seeded generator, so a failure repeats. */
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function corpus(size: number, seed: number): SearchDocument[] {
+  const next = random(seed);
+  const pick = <T>(values: readonly T[]) => values[Math.floor(next() * values.length)]!;
+  const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
+  return Array.from({ length: size }, (_, i) => ({
+    assetId: randomUUID(),
+    projectId: pick(['p1', 'p2', 'p3']),
+    mediaType: pick(['image', 'video', 'audio']),
+    state: pick(['ready', 'ready', 'archived', 'failed']),
+    editorialState: pick(['approved', 'draft', 'in_review']),
+    title: words(1 + Math.floor(next() * 3)),
+    description: words(Math.floor(next() * 8)),
+    tags: Array.from({ length: Math.floor(next() * 3) }, () => pick(TAGS)),
+    labels: Array.from({ length: Math.floor(next() * 3) }, () => pick(LABELS)),
+    labelConfidence: { dog: next(), perro: next() },
+    personIds: next() < 0.3 ? [pick(['ana', 'luis'])] : [],
+    filename: `IMG_${1000 + i}.jpg`,
+    // whole seconds plus microseconds: bounds compare as PostgreSQL compares them
+    createdAt: new Date(Date.UTC(2024, Math.floor(next() * 12), 1 + Math.floor(next() * 28), 0, 0, Math.floor(next() * 86400))),
+    fields: (next() < 0.2 ? { place: words(2) } : {}) as Record<string, string>,
+    ocrText: next() < 0.2 ? words(3) : '',
+    // some transcripts repeat a word past 255 positions at one weight (the packed counts' overflow)
+    transcript: i % 40 === 0 ? Array.from({ length: 300 }, () => 'perro').join(' ') : next() < 0.3 ? words(12) : '',
+  }));
+}
+
+/** Queries over every filter and facet the term index answers, and some it hands to SQL. */
+function queries(): SearchQuery[] {
+  const base: SearchQuery = { projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: ['mediaType', 'projectId', 'state', 'tags', 'labels'] as SearchQuery['facets'], limit: 7 };
+  const filtered: SearchQuery['filters'][] = [
+    {},
+    { mediaType: ['video'] },
+    { state: ['ready', 'archived'], editorialState: ['approved'] },
+    { projectId: ['p2'], tags: ['deportes'] },
+    { labels: ['dog', 'person'] },
+    { personIds: ['ana'] },
+    { from: new Date(Date.UTC(2024, 3, 1)), to: new Date(Date.UTC(2024, 8, 30, 12)) },
+    { tags: ['no-such-tag'] },
+  ];
+  const texts = [undefined, 'perro', 'dog', 'policía', 'police', 'gatos', 'señal', 'senal', "O'Neill", 'beach', 'tráfico', 'perro gato', '"perro gato"', 'perro or gato', '-perro', 'zebra'];
+  return texts.flatMap((q) => filtered.map((filters): SearchQuery => ({ ...base, q, filters })))
+    .concat([{ ...base, q: 'perro', approvedOnlyProjectIds: ['p1'] }, { ...base, q: 'perro', projectIds: ['p1'], filters: { projectId: ['p2'] } }, { ...base, projectIds: [] }]);
+}
+
+describe('TermIndex', () => {
+  let database: Database;
+  let sqlIndex: PostgresSearchIndex;
+  let termIndex: TermIndex;
+  let withTerms: PostgresSearchIndex;
+  const docs = corpus(400, 7);
+
+  before(async () => {
+    database = await openDatabase('memory://');
+    sqlIndex = new PostgresSearchIndex(database.db);
+    await sqlIndex.upsertMany(docs);
+    termIndex = new TermIndex(database.db);
+    await termIndex.rebuild();
+    withTerms = new PostgresSearchIndex(database.db, { termIndex });
+  });
+  after(() => database.close());
+
+  /** Every page of both, cursor by cursor: the same hits, scores, totals, facets and cursors. */
+  async function assertSameAnswers(label: string) {
+    const answeredBefore = termIndex.answered;
+    for (const query of queries()) {
+      let expectedCursor: string | undefined;
+      for (let page = 0; page < 3; page++) {
+        const paged = { ...query, cursor: expectedCursor };
+        const expected = await sqlIndex.search(paged);
+        const actual = await withTerms.search(paged);
+        assert.deepEqual(actual, expected, `${label}: ${JSON.stringify(paged)}`);
+        expectedCursor = expected.nextCursor;
+        if (!expectedCursor) break;
+      }
+    }
+    return termIndex.answered - answeredBefore;
+  }
+
+  test('answers word queries and filtered listings exactly as SQL does, page by page', async () => {
+    const answered = await assertSameAnswers('built');
+    // single words (both languages' lexemes) and filtered listings; several words, phrases and negation go to SQL
+    assert.ok(answered > 150, `the term index answered ${answered}`);
+  });
+
+  test('hybrid text ranking (its text top k) equals SQL', async () => {
+    // no vectors in this corpus: hybrid falls back to text, which is the path above; textTop is used by rankedSearch
+    const answered = termIndex.answered;
+    const result = await withTerms.search({ projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: [], limit: 5, q: 'perro', mode: 'hybrid' });
+    assert.deepEqual(result, await sqlIndex.search({ projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: [], limit: 5, q: 'perro', mode: 'hybrid' }));
+    assert.ok(termIndex.answered > answered);
+  });
+
+  test('follows writes and deletes committed after it was built', async () => {
+    const changed = corpus(60, 11);
+    await sqlIndex.upsertMany(changed);
+    for (const doc of docs.slice(0, 30)) await sqlIndex.remove(doc.assetId);
+    await sqlIndex.upsertMany(docs.slice(30, 80).map((doc) => ({ ...doc, title: 'tormenta perro', tags: ['sucesos'], state: 'archived' })));
+    const answered = await assertSameAnswers('after writes');
+    assert.ok(answered > 150);
+  });
+
+  test('a caller\'s own transaction is answered by SQL: its writes are not committed', async () => {
+    const answered = termIndex.answered;
+    await database.db.transaction().execute(async (trx) => {
+      const bound = withTerms.inTransaction(trx);
+      await bound.upsert({ ...docs[100]!, title: 'uncommitted-word' });
+      const result = await bound.search({ projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: [], limit: 5, q: 'perro' });
+      assert.ok(result.total > 0);
+    });
+    assert.equal(termIndex.answered, answered);
+  });
+
+  test('a replay\'s new table is rebuilt before the term index answers again', async () => {
+    await beginSearchRebuild(database.db);
+    await database.db.insertInto('search_documents_rebuild' as 'search_documents').expression((eb) => eb.selectFrom('search_documents').selectAll()).execute();
+    await swapSearchRebuild(database.db);
+    const query: SearchQuery = { projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: ['tags'], limit: 5, q: 'perro' };
+    const answered = termIndex.answered;
+    assert.deepEqual(await withTerms.search(query), await sqlIndex.search(query));
+    assert.equal(termIndex.answered, answered, 'SQL answers while the new table is read');
+    await termIndex.rebuild();
+    // writes to the new table reach the term index through the triggers the swap made again
+    await sqlIndex.upsert({ ...docs[200]!, title: 'perro perro', state: 'ready' });
+    assert.ok((await assertSameAnswers('after the swap')) > 150);
+  });
+
+  test('sampled mode: lexemes it does not keep go to SQL, the others are answered exactly', async () => {
+    const sampled = new TermIndex(database.db, { keepAllBelow: 10, sampleSize: 40 });
+    await sampled.rebuild();
+    const index = new PostgresSearchIndex(database.db, { termIndex: sampled });
+    await sqlIndex.upsert({ ...docs[300]!, title: 'palabranueva', state: 'ready' });
+    for (const q of ['perro', 'palabranueva', 'img', '1234', 'zebra']) {
+      const query: SearchQuery = { projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: ['tags', 'state'], limit: 5, q };
+      assert.deepEqual(await index.search(query), await sqlIndex.search(query), q);
+    }
+    assert.ok(sampled.answered >= 2, 'perro (kept) and zebra (in no document) are answered');
+  });
+});
+
+test('tsvector text: lexemes with their positions per weight, quotes and backslashes unescaped', () => {
+  const seen: [string, number[]][] = [];
+  forEachLexeme(`'a':1A,2,3B 'it''s':4C 'back\\\\slash':5 'nopos'`, (lexeme, counts) => seen.push([lexeme, counts]));
+  assert.deepEqual(seen, [['a', [1, 0, 1, 1]], ["it's", [0, 1, 0, 0]], ['back\\slash', [1, 0, 0, 0]], ['nopos', [0, 0, 0, 0]]]);
+});
+
+test('tsquery text: only a disjunction of plain lexemes, deduplicated', () => {
+  assert.deepEqual(disjunctionLexemes(`'perr' | 'perro' | 'perr'`), ['perr', 'perro']);
+  assert.deepEqual(disjunctionLexemes(`'o''neill'`), ["o'neill"]);
+  for (const other of [`'a' & 'b'`, `!'a'`, `'a' <-> 'b'`, `'a':*`, `( 'a' | 'b' ) & 'c'`, '']) assert.equal(disjunctionLexemes(other), undefined, other);
+});
+
+test('ts_rank_cd of one-position covers: weights in position order, as float4', () => {
+  assert.equal(coverDensityRank([0, 0, 0, 1]), Math.fround(1));
+  assert.equal(coverDensityRank([1, 1, 0, 2]), Math.fround(2 + 0.2 + 0.1));
+});

@@ -1,0 +1,648 @@
+// The term index: an in-memory inverted index of search_documents for the embedded default (PGlite), so that a word
+// query or a filtered listing at a million documents is answered exactly without ranking and grouping every match in
+// PGlite's one WebAssembly thread (1.5 s for a common word at 1M; docs/benchmarks.md).
+//
+// It holds, per document, the filter and facet columns, and per lexeme of the stored tsvector (the very lexemes
+// PostgreSQL's analysis made) the documents holding it with how many positions it has at each weight. From those it
+// gives the same answer as the exact SQL path: the same matches (`tsv @@ query` for a query that is a disjunction of
+// lexemes: one word, analysed in Spanish and English), the same score (ts_rank_cd with the adapter's weights: for
+// such a query every position of a query lexeme is a cover of its own, so the rank is the sum of their weights, added
+// in position order, as float4), the same total and facets. Queries it cannot answer so (phrases, several words that
+// must all match, lexemes it does not keep, schema field filters) go to SQL, as before.
+//
+// It follows the table through a change log that statement triggers fill (search_document_changes): each search, in
+// its own snapshot, applies the changes committed since the last one before it answers, so it answers from that
+// snapshot exactly as the SQL would. PGlite has one connection, so transactions never overlap and the log's order is
+// the commit order. A new table (a replay's swap) or a large backlog starts a rebuild; SQL answers until it is done.
+import { type Kysely, type RawBuilder, type Transaction, sql } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { type Facet, type SearchQuery, type SearchResult, emptyFacets } from './search-index.ts';
+
+/** ts_rank_cd's weights for D, C, B, A positions, as postgres.ts ranks with them. */
+export const RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0] as const;
+/** What ts_rank_cd adds per cover of one position: 1 / (1 / weight) in double, the weight being a float4. */
+const COVER_SCORE = RANK_WEIGHTS.map((weight) => 1 / (1 / Math.fround(weight)));
+/** Values returned for the many-valued facets (tags, labels), as the SQL path returns. */
+export const TAG_FACET_SIZE = 20;
+
+/** Below this many documents every lexeme is kept; above, only those seen in at least 2 documents of a sample. */
+const KEEP_ALL_BELOW = 50_000;
+const SAMPLE_SIZE = 50_000;
+/** Rows read per statement while building: each holds the single PGlite connection for a moment only. */
+const BUILD_BATCH = 5_000;
+/** More changes than this since the last search are cheaper to rebuild from than to apply in a search. */
+const MAX_CHANGES_APPLIED = 20_000;
+/** Positions per weight class are packed in 8 bits; a count of 255 or more is kept beside the posting. */
+const PACKED_MAX = 255;
+
+export interface TermIndexOptions {
+  /** documents below which every lexeme is kept (KEEP_ALL_BELOW); tests lower it to exercise the sampled mode */
+  keepAllBelow?: number;
+  sampleSize?: number;
+}
+
+/** A row of search_documents as the term index reads it. */
+interface IndexedRow {
+  asset_id: string;
+  project_id: string;
+  media_type: string;
+  state: string;
+  editorial_state: string;
+  created_us: number;
+  tags: string[];
+  labels: string[];
+  person_ids: string[];
+  collection_ids: string[];
+  tsv: string;
+}
+
+export interface TermAnswer {
+  total: number;
+  facets: SearchResult['facets'];
+  /** best first (rank, then asset id descending), after the cursor; empty for a listing */
+  page: { asset_id: string; rank: number }[];
+}
+
+const shared = new WeakMap<Kysely<DB>, TermIndex>();
+
+export class TermIndex {
+  private catalogue?: Catalogue;
+  private applied = 0;
+  private tableOid?: string;
+  private building?: Promise<void>;
+  private trimming = false;
+  /** the error of the last build; SQL answers meanwhile */
+  lastError?: unknown;
+  /** answers given (the rest went to SQL) */
+  answered = 0;
+
+  constructor(private readonly db: Kysely<DB>, private readonly options: TermIndexOptions = {}) {}
+
+  /** The one term index of a database (several platforms in one process share it); its first build starts now. */
+  static for(db: Kysely<DB>, options?: TermIndexOptions): TermIndex {
+    let index = shared.get(db);
+    if (!index) {
+      index = new TermIndex(db, options);
+      shared.set(db, index);
+      void index.rebuild();
+    }
+    return index;
+  }
+
+  /** Builds a new catalogue from the table while the current one (if any) keeps answering; resolves when it serves. */
+  rebuild(): Promise<void> {
+    this.building ??= this.build()
+      .catch((error) => { this.lastError = error; })
+      .finally(() => { this.building = undefined; });
+    return this.building;
+  }
+
+  get ready(): boolean {
+    return this.catalogue !== undefined;
+  }
+
+  private async build(): Promise<void> {
+    await ensureChangeLog(this.db);
+    const head = await headOf(this.db);
+    const { count } = (await sql<{ count: number }>`select count(*)::int as count from search_documents`.execute(this.db)).rows[0]!;
+    const keepAll = count < (this.options.keepAllBelow ?? KEEP_ALL_BELOW);
+    const catalogue = new Catalogue(keepAll ? undefined : await this.sampledLexemes());
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = await selectRows(this.db, sql`asset_id > ${after}::uuid order by asset_id limit ${BUILD_BATCH}`);
+      for (const row of rows) catalogue.add(row);
+      if (rows.length < BUILD_BATCH) break;
+      after = rows[rows.length - 1]!.asset_id;
+    }
+    catalogue.builtWith = catalogue.alive;
+    this.catalogue = catalogue;
+    this.applied = head.seq;
+    this.tableOid = head.tableOid;
+  }
+
+  /** Lexemes in at least two documents of a sample: at 1M documents a word needs ~100 documents to be kept. */
+  private async sampledLexemes(): Promise<Set<string>> {
+    const size = this.options.sampleSize ?? SAMPLE_SIZE;
+    // asset ids are random (v4 UUIDs), so the first ones by id are a sample across the whole catalogue's time
+    const rows = await sql<{ tsv: string }>`select tsv::text as tsv from search_documents order by asset_id limit ${size}`.execute(this.db);
+    const seen = new Set<string>();
+    const kept = new Set<string>();
+    for (const row of rows.rows) {
+      forEachLexeme(row.tsv, (lexeme) => {
+        if (seen.has(lexeme)) kept.add(lexeme);
+        else seen.add(lexeme);
+      });
+    }
+    return kept;
+  }
+
+  /**
+   * Brings the catalogue to the snapshot of `trx` (a search's read-only transaction) by applying the changes logged
+   * since the last search; false when it cannot answer from that snapshot (not built, being rebuilt for a new table
+   * or a large backlog).
+   */
+  async sync(trx: Transaction<DB>): Promise<boolean> {
+    const catalogue = this.catalogue;
+    if (!catalogue) return false;
+    const head = await headOf(trx);
+    if (head.tableOid !== this.tableOid) return this.startOver();
+    if (head.seq === this.applied) return true;
+    const changed = (await sql<{ id: string }>`select distinct asset_id::text as id from search_document_changes where seq > ${this.applied}`.execute(trx)).rows.map((row) => row.id);
+    if (changed.length > MAX_CHANGES_APPLIED) return this.startOver();
+    const rows = changed.length ? await selectRows(trx, sql`asset_id = any(${changed}::uuid[])`) : [];
+    for (const id of changed) catalogue.remove(id);
+    for (const row of rows) catalogue.add(row);
+    this.applied = head.seq;
+    this.trimLog();
+    if (catalogue.wantsRebuild()) void this.rebuild();
+    return true;
+  }
+
+  /** The catalogue no longer matches the table: answer from SQL until a new one is built. */
+  private startOver(): false {
+    this.catalogue = undefined;
+    void this.rebuild();
+    return false;
+  }
+
+  /** Deletes the applied part of the change log, after the search's transaction (PGlite queues the statement). */
+  private trimLog(): void {
+    if (this.trimming) return;
+    this.trimming = true;
+    const upTo = this.applied;
+    void sql`delete from search_document_changes where seq <= ${upTo}`.execute(this.db)
+      .catch((error) => { this.lastError = error; })
+      .finally(() => { this.trimming = false; });
+  }
+
+  /**
+   * The exact answer to a text query whose PostgreSQL form is `tsquery` (its text), or to a listing (no tsquery):
+   * undefined when the catalogue cannot give it (call sync first, in the same snapshot).
+   */
+  answer(query: SearchQuery, tsquery: string | undefined, options: { limit: number; after?: { rank: number; assetId: string }; exclude?: string }): TermAnswer | undefined {
+    const catalogue = this.catalogue;
+    if (!catalogue || query.filters.fields?.length) return undefined;
+    const lexemes = tsquery === undefined ? undefined : disjunctionLexemes(tsquery);
+    if (tsquery !== undefined && !lexemes) return undefined;
+    const answer = lexemes ? catalogue.rank(query, lexemes, options) : catalogue.count(query);
+    if (answer) this.answered++;
+    return answer;
+  }
+}
+
+/** Creates the change log and its triggers where they are missing (idempotent; the term index's own bookkeeping). */
+async function ensureChangeLog(db: Kysely<DB>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`create table if not exists search_document_changes (seq bigserial primary key, asset_id uuid not null)`.execute(trx);
+    await sql.raw(`create or replace function search_document_changes_log() returns trigger language plpgsql as $log$
+      begin
+        if tg_op = 'DELETE' then insert into search_document_changes (asset_id) select asset_id from old_rows;
+        else insert into search_document_changes (asset_id) select asset_id from new_rows; end if;
+        return null;
+      end $log$`).execute(trx);
+    for (const [operation, transition] of [['insert', 'new table as new_rows'], ['update', 'new table as new_rows'], ['delete', 'old table as old_rows']]) {
+      await sql.raw(`create or replace trigger search_document_changes_${operation} after ${operation} on search_documents
+        referencing ${transition} for each statement execute function search_document_changes_log()`).execute(trx);
+    }
+  });
+}
+
+async function headOf(db: Kysely<DB>): Promise<{ seq: number; tableOid: string }> {
+  const row = (await sql<{ seq: string | null; table_oid: string }>`select (select max(seq) from search_document_changes)::text as seq,
+    'search_documents'::regclass::oid::text as table_oid`.execute(db)).rows[0]!;
+  return { seq: Number(row.seq ?? 0), tableOid: row.table_oid };
+}
+
+async function selectRows(db: Kysely<DB>, where: RawBuilder<unknown>): Promise<IndexedRow[]> {
+  // created_at in microseconds since the epoch: exact in a double, so a from/to bound compares as PostgreSQL does
+  return (await sql<IndexedRow>`select asset_id::text as asset_id, project_id, media_type, state, editorial_state,
+      (extract(epoch from created_at) * 1000000)::float8 as created_us, tags, labels, person_ids, collection_ids, tsv::text as tsv
+    from search_documents where ${where}`.execute(db)).rows;
+}
+
+/** Codes for the values of one column, dense from 0. */
+class Dictionary {
+  private readonly codes = new Map<string, number>();
+  readonly values: string[] = [];
+  code(value: string): number {
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.codes.set(value, code);
+      this.values.push(value);
+    }
+    return code;
+  }
+  find(value: string): number | undefined {
+    return this.codes.get(value);
+  }
+  /** A lookup table of the given values' codes (values never seen match nothing). */
+  allowed(values: readonly string[]): Uint8Array {
+    const table = new Uint8Array(this.values.length);
+    for (const value of values) {
+      const code = this.codes.get(value);
+      if (code !== undefined) table[code] = 1;
+    }
+    return table;
+  }
+}
+
+/** A growable array of numbers in a typed array. */
+class Column<T extends Int32Array | Float64Array | Uint32Array> {
+  length = 0;
+  constructor(public data: T) {}
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new (this.data.constructor as new (size: number) => T)(Math.max(16, this.data.length * 2));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+}
+
+/** One list column (tags, labels, people, collections): each slot's codes in a shared pool, duplicates kept. */
+class ListColumn {
+  readonly dictionary = new Dictionary();
+  private readonly pool = new Column(new Int32Array(1024));
+  readonly start = new Column(new Int32Array(1024));
+  readonly size = new Column(new Int32Array(1024));
+  push(values: string[]): void {
+    this.start.push(this.pool.length);
+    this.size.push(values.length);
+    for (const value of values) this.pool.push(this.dictionary.code(value));
+  }
+  get codes(): Int32Array {
+    return this.pool.data;
+  }
+  /** Whether the slot holds every one of the codes (none unknown: an unknown value matches nothing). */
+  holdsAll(slot: number, required: Int32Array): boolean {
+    const start = this.start.data[slot]!;
+    const end = start + this.size.data[slot]!;
+    const codes = this.pool.data;
+    outer: for (let r = 0; r < required.length; r++) {
+      for (let i = start; i < end; i++) if (codes[i] === required[r]) continue outer;
+      return false;
+    }
+    return true;
+  }
+  /** The codes of the values, or undefined when one was never seen (so nothing holds them all). */
+  required(values: readonly string[] | undefined): Int32Array | undefined | null {
+    if (!values?.length) return undefined;
+    const codes = values.map((value) => this.dictionary.find(value));
+    return codes.some((code) => code === undefined) ? null : Int32Array.from(codes as number[]);
+  }
+}
+
+/** The documents holding one lexeme, in slot order, with their positions per weight packed D | C<<8 | B<<16 | A<<24. */
+class Postings {
+  readonly slots = new Column(new Int32Array(4));
+  readonly packed = new Column(new Uint32Array(4));
+  /** counts of PACKED_MAX or more, by slot */
+  overflow?: Map<number, number[]>;
+}
+
+/** Facet columns by facet name. */
+type FacetColumn = { kind: 'one'; codes: Column<Int32Array>; dictionary: Dictionary } | { kind: 'many'; list: ListColumn };
+
+/** One built state of the term index: slots in insertion order, a removed slot stays dead until the next rebuild. */
+class Catalogue {
+  private readonly ids: string[] = [];
+  private readonly slotOf = new Map<string, number>();
+  private readonly dead = new Column(new Int32Array(1024));
+  private readonly project = { codes: new Column(new Int32Array(1024)), dictionary: new Dictionary() };
+  private readonly mediaType = { codes: new Column(new Int32Array(1024)), dictionary: new Dictionary() };
+  private readonly state = { codes: new Column(new Int32Array(1024)), dictionary: new Dictionary() };
+  private readonly editorial = { codes: new Column(new Int32Array(1024)), dictionary: new Dictionary() };
+  private readonly created = new Column(new Float64Array(1024));
+  private readonly tags = new ListColumn();
+  private readonly labels = new ListColumn();
+  private readonly people = new ListColumn();
+  private readonly collections = new ListColumn();
+  private readonly postings = new Map<string, Postings>();
+  /** Sampled mode: lexemes seen but not kept, by hash (a set bit: maybe seen, so its postings are not complete here). */
+  private readonly unkept?: Uint8Array;
+  alive = 0;
+  private removed = 0;
+  /** documents when built, to know when a rebuild pays */
+  builtWith = 0;
+
+  /** `kept`: the lexemes to keep, or undefined to keep every one. */
+  constructor(private readonly kept: Set<string> | undefined) {
+    if (kept) this.unkept = new Uint8Array(1 << 21);
+  }
+
+  private facet(facet: Facet): FacetColumn {
+    switch (facet) {
+      case 'mediaType': return { kind: 'one', ...this.mediaType };
+      case 'projectId': return { kind: 'one', ...this.project };
+      case 'state': return { kind: 'one', ...this.state };
+      case 'tags': return { kind: 'many', list: this.tags };
+      case 'labels': return { kind: 'many', list: this.labels };
+    }
+  }
+
+  add(row: IndexedRow): void {
+    this.remove(row.asset_id);
+    const slot = this.ids.length;
+    this.ids.push(row.asset_id);
+    this.slotOf.set(row.asset_id, slot);
+    this.dead.push(0);
+    for (const [column, value] of [[this.project, row.project_id], [this.mediaType, row.media_type], [this.state, row.state], [this.editorial, row.editorial_state]] as const) {
+      column.codes.push(column.dictionary.code(value));
+    }
+    this.created.push(row.created_us);
+    this.tags.push(row.tags);
+    this.labels.push(row.labels);
+    this.people.push(row.person_ids);
+    this.collections.push(row.collection_ids);
+    forEachLexeme(row.tsv, (lexeme, counts) => {
+      if (this.kept && !this.kept.has(lexeme)) {
+        this.unkept![hashOf(lexeme) >>> 3] |= 1 << (hashOf(lexeme) & 7);
+        return;
+      }
+      let postings = this.postings.get(lexeme);
+      if (!postings) this.postings.set(lexeme, (postings = new Postings()));
+      postings.slots.push(slot);
+      if (counts.some((count) => count >= PACKED_MAX)) {
+        postings.packed.push(0xffffffff);
+        (postings.overflow ??= new Map()).set(slot, counts);
+      } else {
+        postings.packed.push(counts[0]! | (counts[1]! << 8) | (counts[2]! << 16) | ((counts[3]! << 24) >>> 0));
+      }
+    });
+    this.alive++;
+  }
+
+  remove(assetId: string): void {
+    const slot = this.slotOf.get(assetId);
+    if (slot === undefined) return;
+    this.slotOf.delete(assetId);
+    this.dead.data[slot] = 1;
+    this.alive--;
+    this.removed++;
+  }
+
+  /** Dead slots outnumber live ones, or (sampled) the catalogue grew by half: new words are worth keeping. */
+  wantsRebuild(): boolean {
+    if (this.removed > Math.max(this.alive, 10_000)) return true;
+    if (!this.kept) return this.alive >= KEEP_ALL_BELOW && this.builtWith < KEEP_ALL_BELOW;
+    return this.alive > this.builtWith * 1.5;
+  }
+
+  /** The postings of each lexeme; undefined when one may be in documents whose postings are not kept. */
+  private postingsOf(lexemes: string[]): Postings[] | undefined {
+    const found: Postings[] = [];
+    for (const lexeme of lexemes) {
+      const postings = this.postings.get(lexeme);
+      if (postings) found.push(postings);
+      else if (this.unkept && this.unkept[hashOf(lexeme) >>> 3]! & (1 << (hashOf(lexeme) & 7))) return undefined;
+    }
+    return found;
+  }
+
+  /** A listing's total and facets over every live document in scope. */
+  count(query: SearchQuery): TermAnswer {
+    const filter = this.filter(query);
+    if (!filter) return { total: 0, facets: emptyFacets(query), page: [] };
+    const tally = new Tally(query.facets.map((facet) => this.facet(facet)));
+    const dead = this.dead.data;
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      if (dead[slot] || !filter(slot)) continue;
+      tally.add(slot);
+    }
+    return { total: tally.total, facets: tally.facets(query.facets), page: [] };
+  }
+
+  /** The matches of a disjunction of lexemes: counted, faceted and ranked by ts_rank_cd, the best `limit` after the cursor. */
+  rank(query: SearchQuery, lexemes: string[], options: { limit: number; after?: { rank: number; assetId: string }; exclude?: string }): TermAnswer | undefined {
+    const lists = this.postingsOf(lexemes);
+    if (!lists) return undefined;
+    const filter = this.filter(query);
+    if (!filter) return { total: 0, facets: emptyFacets(query), page: [] };
+    const tally = new Tally(query.facets.map((facet) => this.facet(facet)));
+    const best = new TopRanked(options.limit, options.after);
+    const dead = this.dead.data;
+    const excluded = options.exclude === undefined ? -1 : this.slotOf.get(options.exclude) ?? -1;
+    const heads = new Int32Array(lists.length);
+    const classes: [number, number, number, number] = [0, 0, 0, 0];
+    for (;;) {
+      // the smallest slot at the lists' heads, and every list's positions for it
+      let slot = 0x7fffffff;
+      for (let l = 0; l < lists.length; l++) {
+        const list = lists[l]!.slots;
+        if (heads[l]! < list.length && list.data[heads[l]!]! < slot) slot = list.data[heads[l]!]!;
+      }
+      if (slot === 0x7fffffff) break;
+      classes[0] = classes[1] = classes[2] = classes[3] = 0;
+      for (let l = 0; l < lists.length; l++) {
+        const postings = lists[l]!;
+        const at = heads[l]!;
+        if (at >= postings.slots.length || postings.slots.data[at] !== slot) continue;
+        heads[l] = at + 1;
+        const packed = postings.packed.data[at]!;
+        if (packed === 0xffffffff) {
+          const counts = postings.overflow!.get(slot)!;
+          for (let c = 0; c < 4; c++) classes[c] += counts[c]!;
+        } else {
+          classes[0] += packed & 0xff;
+          classes[1] += (packed >>> 8) & 0xff;
+          classes[2] += (packed >>> 16) & 0xff;
+          classes[3] += packed >>> 24;
+        }
+      }
+      if (dead[slot] || slot === excluded || !filter(slot)) continue;
+      tally.add(slot);
+      best.offer(coverDensityRank(classes), this.ids[slot]!);
+    }
+    return { total: tally.total, facets: tally.facets(query.facets), page: best.ranked() };
+  }
+
+  /** The query's scope and filters as a test of a slot, or undefined when nothing can match. */
+  private filter(query: SearchQuery): ((slot: number) => boolean) | undefined {
+    const { filters } = query;
+    const projects = filters.projectId?.length ? query.projectIds.filter((id) => filters.projectId!.includes(id)) : query.projectIds;
+    if (projects.length === 0) return undefined;
+    const inProjects = this.project.dictionary.allowed(projects);
+    const approvedOnly = this.project.dictionary.allowed(query.approvedOnlyProjectIds ?? []);
+    const approved = this.editorial.dictionary.find('approved') ?? -1;
+    const oneOf = (column: { dictionary: Dictionary }, values: string[] | undefined) => (values?.length ? column.dictionary.allowed(values) : undefined);
+    const mediaTypes = oneOf(this.mediaType, filters.mediaType);
+    const states = oneOf(this.state, filters.state);
+    const editorialStates = oneOf(this.editorial, filters.editorialState);
+    const lists = [
+      [this.tags, this.tags.required(filters.tags)],
+      [this.labels, this.labels.required(filters.labels)],
+      [this.people, this.people.required(filters.personIds)],
+      [this.collections, this.collections.required(filters.collectionIds)],
+    ] as const;
+    if (lists.some(([, required]) => required === null)) return undefined;
+    const required = lists.filter(([, codes]) => codes) as unknown as [ListColumn, Int32Array][];
+    const from = filters.from ? filters.from.getTime() * 1000 : -Infinity;
+    const to = filters.to ? filters.to.getTime() * 1000 : Infinity;
+    const project = this.project.codes.data;
+    const mediaType = this.mediaType.codes.data;
+    const state = this.state.codes.data;
+    const editorial = this.editorial.codes.data;
+    const created = this.created.data;
+    return (slot) => {
+      const inProject = project[slot]!;
+      if (!inProjects[inProject]) return false;
+      if (approvedOnly[inProject] && editorial[slot] !== approved) return false;
+      if (mediaTypes && !mediaTypes[mediaType[slot]!]) return false;
+      if (states && !states[state[slot]!]) return false;
+      if (editorialStates && !editorialStates[editorial[slot]!]) return false;
+      if (created[slot]! < from || created[slot]! > to) return false;
+      for (const [list, codes] of required) if (!list.holdsAll(slot, codes)) return false;
+      return true;
+    };
+  }
+}
+
+/** ts_rank_cd of a document for a disjunction of lexemes, from its query-lexeme positions per weight (D, C, B, A). */
+export function coverDensityRank(classes: number[]): number {
+  // one cover per position, added in position order: the A block comes first in the stored tsvector, D last
+  let rank = 0;
+  for (let c = 3; c >= 0; c--) for (let n = 0; n < classes[c]!; n++) rank += COVER_SCORE[c]!;
+  return Math.fround(rank);
+}
+
+/** Counts of the total and each facet's values over the slots added. */
+class Tally {
+  total = 0;
+  private readonly counts: Int32Array[];
+  constructor(private readonly columns: FacetColumn[]) {
+    this.counts = columns.map((column) => new Int32Array(column.kind === 'one' ? column.dictionary.values.length : column.list.dictionary.values.length));
+  }
+  add(slot: number): void {
+    this.total++;
+    for (let f = 0; f < this.columns.length; f++) {
+      const column = this.columns[f]!;
+      const counts = this.counts[f]!;
+      if (column.kind === 'one') {
+        counts[column.codes.data[slot]!]!++;
+      } else {
+        const start = column.list.start.data[slot]!;
+        const end = start + column.list.size.data[slot]!;
+        const codes = column.list.codes;
+        for (let i = start; i < end; i++) counts[codes[i]!]!++;
+      }
+    }
+  }
+  facets(facets: Facet[]): SearchResult['facets'] {
+    return Object.fromEntries(facets.map((facet, f) => {
+      const column = this.columns[f]!;
+      const values = column.kind === 'one' ? column.dictionary.values : column.list.dictionary.values;
+      const counts = this.counts[f]!;
+      const found: { value: string; count: number }[] = [];
+      for (let code = 0; code < counts.length; code++) if (counts[code]! > 0) found.push({ value: values[code]!, count: counts[code]! });
+      found.sort((a, b) => b.count - a.count || Buffer.compare(Buffer.from(a.value), Buffer.from(b.value)));
+      return [facet, column.kind === 'many' ? found.slice(0, TAG_FACET_SIZE) : found];
+    }));
+  }
+}
+
+/** The best `limit` of the offered (rank, asset id), rank then asset id descending, strictly after the cursor. */
+class TopRanked {
+  private readonly best: { asset_id: string; rank: number }[] = [];
+  constructor(private readonly limit: number, private readonly after: { rank: number; assetId: string } | undefined) {}
+  offer(rank: number, assetId: string): void {
+    if (this.after && !before(this.after.rank, this.after.assetId, rank, assetId)) return;
+    const best = this.best;
+    if (best.length === this.limit) {
+      const last = best[best.length - 1]!;
+      if (before(last.rank, last.asset_id, rank, assetId)) return;
+      best.pop();
+    }
+    let at = best.length;
+    while (at > 0 && before(rank, assetId, best[at - 1]!.rank, best[at - 1]!.asset_id)) at--;
+    best.splice(at, 0, { asset_id: assetId, rank });
+  }
+  ranked(): { asset_id: string; rank: number }[] {
+    return this.best;
+  }
+}
+
+/** Whether (rank, id) comes after (aheadRank, aheadId) in the order best rank first, then asset id descending. */
+function before(aheadRank: number, aheadId: string, rank: number, id: string): boolean {
+  return rank < aheadRank || (rank === aheadRank && id < aheadId);
+}
+
+/**
+ * Each lexeme of a tsvector's text form ('word':1A,5B 'other':3) with its positions per weight: D, C, B, A (a
+ * position with no letter is D). Lexemes are quoted, a quote doubled and a backslash escaped.
+ */
+export function forEachLexeme(text: string, visit: (lexeme: string, counts: number[]) => void): void {
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    if (text[i] !== "'") { i++; continue; }
+    i++;
+    let lexeme = '';
+    for (;;) {
+      const char = text[i]!;
+      if (char === '\\') { lexeme += text[i + 1]; i += 2; continue; }
+      if (char === "'") {
+        if (text[i + 1] === "'") { lexeme += "'"; i += 2; continue; }
+        i++;
+        break;
+      }
+      lexeme += char;
+      i++;
+    }
+    const counts = [0, 0, 0, 0];
+    if (text[i] === ':') {
+      i++;
+      for (;;) {
+        while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+        const weight = text[i];
+        if (weight === 'A') { counts[3]!++; i++; } else if (weight === 'B') { counts[2]!++; i++; } else if (weight === 'C') { counts[1]!++; i++; } else counts[0]!++;
+        if (text[i] !== ',') break;
+        i++;
+      }
+    }
+    visit(lexeme, counts);
+  }
+}
+
+/**
+ * The lexemes of a tsquery's text form when it is a disjunction of plain lexemes ('perr' | 'dog'), deduplicated
+ * (ts_rank_cd counts a position once however many query items name its lexeme); undefined for anything else
+ * (&, !, <->, prefixes, weights) and for an empty query.
+ */
+export function disjunctionLexemes(tsquery: string): string[] | undefined {
+  const lexemes = new Set<string>();
+  let i = 0;
+  const n = tsquery.length;
+  for (;;) {
+    if (tsquery[i] !== "'") return undefined;
+    i++;
+    let lexeme = '';
+    for (;;) {
+      if (i >= n) return undefined;
+      const char = tsquery[i]!;
+      if (char === '\\') { lexeme += tsquery[i + 1]; i += 2; continue; }
+      if (char === "'") {
+        if (tsquery[i + 1] === "'") { lexeme += "'"; i += 2; continue; }
+        i++;
+        break;
+      }
+      lexeme += char;
+      i++;
+    }
+    lexemes.add(lexeme);
+    if (i === n) return [...lexemes];
+    if (tsquery.slice(i, i + 3) !== ' | ') return undefined;
+    i += 3;
+  }
+}
+
+/** FNV-1a over the UTF-16 code units, 24 bits: the bit of a lexeme in the sampled mode's unkept set (2^24 bits). */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) & ((1 << 24) - 1);
+}
