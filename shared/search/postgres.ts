@@ -277,9 +277,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const columns = [...new Set(query.facets.map((facet) => FACET_COLUMNS[facet]))];
     if (!tsquery) {
       const rows = await this.listingPage(query, after);
-      const counted = rollupAnswers(query)
-        ? await this.rollupCounts(query)
-        : (await this.termAnswer(query, undefined, { limit: 0 })) ?? await this.exactCounts(this.matches(query, undefined).select(['asset_id', ...columns]), query.facets, undefined);
+      const counted = await this.listingCounts(query, columns);
       const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
       return {
         hits: rows.slice(0, query.limit).map((row) => ({ assetId: row.asset_id, score: 0, document: documentFrom(row.document) })),
@@ -300,6 +298,20 @@ export class PostgresSearchIndex implements SearchIndex {
       facets: counted.facets,
       nextCursor: last && encodeCursor([last.rank, last.asset_id]),
     };
+  }
+
+  /**
+   * A listing's total and facets. The coarse rollup (no date range) reads a few thousand rows; the term index loops
+   * over every document in memory; the monthly rollup counts the documents of a date range's partial months in SQL;
+   * other filters (tags, labels, people, collections, schema fields) leave SQL counting every match.
+   */
+  private async listingCounts(query: SearchQuery, columns: (typeof FACET_COLUMNS)[Facet][]): Promise<{ total: number; facets: SearchResult['facets'] }> {
+    const rollup = rollupAnswers(query);
+    if (rollup && !query.filters.from && !query.filters.to) return this.rollupCounts(query);
+    const fromMemory = await this.termAnswer(query, undefined, { limit: 0 });
+    if (fromMemory) return fromMemory;
+    if (rollup) return this.rollupCounts(query);
+    return this.exactCounts(this.matches(query, undefined).select(['asset_id', ...columns]), query.facets, undefined);
   }
 
   /**
