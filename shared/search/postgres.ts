@@ -158,10 +158,11 @@ export class PostgresSearchIndex implements SearchIndex {
    */
   private async termAnswer(query: SearchQuery, text: string | undefined, options: { limit: number; after?: SortKey; exclude?: string }): Promise<TermAnswer | undefined> {
     const trx = this.searchSnapshot;
-    if (!this.termIndex || !trx || !(await this.termIndex.sync(trx))) return undefined;
-    const tsquery = text === undefined ? undefined : (await sql<{ q: string }>`select ${tsqueryFor(text)!}::text as q`.execute(trx)).rows[0]!.q;
+    const terms = this.termIndex && trx && (await this.termIndex.inSnapshot(trx));
+    if (!terms) return undefined;
+    const tsquery = text === undefined ? undefined : (await sql<{ q: string }>`select ${tsqueryFor(text)!}::text as q`.execute(trx!)).rows[0]!.q;
     const after = options.after && { rank: options.after.value as number, assetId: options.after.assetId };
-    return this.termIndex.answer(query, tsquery, { limit: options.limit, after, exclude: options.exclude });
+    return terms.answer(query, tsquery, { limit: options.limit, after, exclude: options.exclude });
   }
 
   /** The query vector in pgvector's text form: the caller's, or the stored embedding of the "more like this" asset. */

@@ -5,6 +5,7 @@ import { type Database, openDatabase } from '../db/connect.ts';
 import { searchConformanceSuite } from '../../test/support/search-conformance.ts';
 import { PostgresSearchIndex, beginSearchRebuild, swapSearchRebuild } from './postgres.ts';
 import type { SearchDocument, SearchQuery } from './search-index.ts';
+import { interleaved } from '../../test/support/interleave.ts';
 import { TermIndex, coverDensityRank, disjunctionLexemes, forEachLexeme } from './term-index.ts';
 
 searchConformanceSuite('Postgres on PGlite with the term index', async () => {
@@ -124,6 +125,33 @@ describe('TermIndex', () => {
     await sqlIndex.upsertMany(docs.slice(30, 80).map((doc) => ({ ...doc, title: 'tormenta perro', tags: ['sucesos'], state: 'archived' })));
     const answered = await assertSameAnswers('after writes');
     assert.ok(answered > 150);
+  });
+
+  test('writes and searches while it rebuilds: the new catalogue catches up, the log it needs is kept', async () => {
+    // a term index read 50 rows a statement; while it rebuilds, after its first batch, documents of that batch
+    // change and a search syncs the catalogue still serving (and trims the log), all before the second batch
+    const firstBatch = (await database.db.selectFrom('search_documents').select('asset_id').orderBy('asset_id').limit(50).execute()).map((row) => row.asset_id);
+    const changed = docs.filter((doc) => firstBatch.includes(doc.assetId)).slice(0, 10);
+    assert.equal(changed.length, 10);
+    let index: PostgresSearchIndex;
+    const hook = interleaved(database.db, async () => {
+      await sqlIndex.upsertMany(changed.map((doc) => ({ ...doc, title: 'gato playa', tags: ['cultura'] })));
+      await index.search({ projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: [], limit: 5, q: 'gato' });
+    }, { await: false });
+    const rebuilding = new TermIndex(hook.db, { buildBatch: 50 });
+    index = new PostgresSearchIndex(database.db, { termIndex: rebuilding });
+    await rebuilding.rebuild();
+    // the change log (table, function, 3 triggers), head, count, then the first batch
+    hook.arm(8);
+    await rebuilding.rebuild();
+    await hook.written();
+    assert.ok(rebuilding.ready, String(rebuilding.lastError));
+    const answered = rebuilding.answered;
+    for (const q of ['gato', 'playa', 'perro']) {
+      const query: SearchQuery = { projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: ['tags'], limit: 50, q };
+      assert.deepEqual(await index.search(query), await sqlIndex.search(query), q);
+    }
+    assert.equal(rebuilding.answered, answered + 3);
   });
 
   test('a caller\'s own transaction is answered by SQL: its writes are not committed', async () => {

@@ -39,6 +39,8 @@ export interface TermIndexOptions {
   /** documents below which every lexeme is kept (KEEP_ALL_BELOW); tests lower it to exercise the sampled mode */
   keepAllBelow?: number;
   sampleSize?: number;
+  /** rows read per statement while building (BUILD_BATCH); tests make it small to write between batches */
+  buildBatch?: number;
 }
 
 /** A row of search_documents as the term index reads it. */
@@ -67,9 +69,9 @@ const shared = new WeakMap<Kysely<DB>, TermIndex>();
 
 export class TermIndex {
   private catalogue?: Catalogue;
-  private applied = 0;
-  private tableOid?: string;
   private building?: Promise<void>;
+  /** the log position a build in progress started from: the log is kept from there on, for it to catch up */
+  private buildingFrom?: number;
   private trimming = false;
   /** the error of the last build; SQL answers meanwhile */
   lastError?: unknown;
@@ -101,23 +103,28 @@ export class TermIndex {
     return this.catalogue !== undefined;
   }
 
+  /**
+   * Reads the whole table in batches (writes go on between them), from the log position `head`: the first search
+   * after the build applies every change logged since, rows read in their newer version included.
+   */
   private async build(): Promise<void> {
     await ensureChangeLog(this.db);
     const head = await headOf(this.db);
+    this.buildingFrom = head.seq;
     const { count } = (await sql<{ count: number }>`select count(*)::int as count from search_documents`.execute(this.db)).rows[0]!;
     const keepAll = count < (this.options.keepAllBelow ?? KEEP_ALL_BELOW);
-    const catalogue = new Catalogue(keepAll ? undefined : await this.sampledLexemes());
+    const catalogue = new Catalogue(head, keepAll ? undefined : await this.sampledLexemes());
+    const batch = this.options.buildBatch ?? BUILD_BATCH;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows = await selectRows(this.db, sql`asset_id > ${after}::uuid order by asset_id limit ${BUILD_BATCH}`);
+      const rows = await selectRows(this.db, sql`asset_id > ${after}::uuid order by asset_id limit ${batch}`);
       for (const row of rows) catalogue.add(row);
-      if (rows.length < BUILD_BATCH) break;
+      if (rows.length < batch) break;
       after = rows[rows.length - 1]!.asset_id;
     }
     catalogue.builtWith = catalogue.alive;
     this.catalogue = catalogue;
-    this.applied = head.seq;
-    this.tableOid = head.tableOid;
+    this.buildingFrom = undefined;
   }
 
   /** Lexemes in at least two documents of a sample: at 1M documents a word needs ~100 documents to be kept. */
@@ -137,57 +144,75 @@ export class TermIndex {
   }
 
   /**
-   * Brings the catalogue to the snapshot of `trx` (a search's read-only transaction) by applying the changes logged
-   * since the last search; false when it cannot answer from that snapshot (not built, being rebuilt for a new table
-   * or a large backlog).
+   * The term index as of the snapshot of `trx` (a search's read-only transaction): the catalogue with the changes
+   * logged since the last search applied, which answers for that search only; undefined when it cannot answer
+   * from that snapshot (not built yet, or being rebuilt for a new table or a large backlog).
    */
-  async sync(trx: Transaction<DB>): Promise<boolean> {
+  async inSnapshot(trx: Transaction<DB>): Promise<TermSnapshot | undefined> {
+    // this search keeps the catalogue it started with, even if a build swaps in another meanwhile
     const catalogue = this.catalogue;
-    if (!catalogue) return false;
+    if (!catalogue) return undefined;
     const head = await headOf(trx);
-    if (head.tableOid !== this.tableOid) return this.startOver();
-    if (head.seq === this.applied) return true;
-    const changed = (await sql<{ id: string }>`select distinct asset_id::text as id from search_document_changes where seq > ${this.applied}`.execute(trx)).rows.map((row) => row.id);
-    if (changed.length > MAX_CHANGES_APPLIED) return this.startOver();
-    const rows = changed.length ? await selectRows(trx, sql`asset_id = any(${changed}::uuid[])`) : [];
-    for (const id of changed) catalogue.remove(id);
-    for (const row of rows) catalogue.add(row);
-    this.applied = head.seq;
-    this.trimLog();
-    if (catalogue.wantsRebuild()) void this.rebuild();
-    return true;
+    if (head.tableOid !== catalogue.tableOid) return this.startOver(catalogue);
+    if (head.seq !== catalogue.applied) {
+      const changed = (await sql<{ id: string }>`select distinct asset_id::text as id from search_document_changes where seq > ${catalogue.applied}`.execute(trx)).rows.map((row) => row.id);
+      if (changed.length > MAX_CHANGES_APPLIED) return this.startOver(catalogue);
+      const rows = changed.length ? await selectRows(trx, sql`asset_id = any(${changed}::uuid[])`) : [];
+      for (const id of changed) catalogue.remove(id);
+      for (const row of rows) catalogue.add(row);
+      catalogue.applied = head.seq;
+      this.trimLog(head.seq);
+      if (catalogue.wantsRebuild()) void this.rebuild();
+    }
+    return { answer: (query, tsquery, options) => this.answer(catalogue, query, tsquery, options) };
   }
 
-  /** The catalogue no longer matches the table: answer from SQL until a new one is built. */
-  private startOver(): false {
-    this.catalogue = undefined;
+  /** The catalogue no longer matches the table: SQL answers until a new one is built. */
+  private startOver(stale: Catalogue): undefined {
+    if (this.catalogue === stale) this.catalogue = undefined;
     void this.rebuild();
-    return false;
+    return undefined;
   }
 
-  /** Deletes the applied part of the change log, after the search's transaction (PGlite queues the statement). */
-  private trimLog(): void {
+  /**
+   * Deletes the applied part of the change log (a build in progress still needs what it started from), after the
+   * search's transaction: PGlite queues the statement for the connection.
+   */
+  private trimLog(applied: number): void {
     if (this.trimming) return;
     this.trimming = true;
-    const upTo = this.applied;
+    const upTo = Math.min(applied, this.buildingFrom ?? applied);
     void sql`delete from search_document_changes where seq <= ${upTo}`.execute(this.db)
       .catch((error) => { this.lastError = error; })
       .finally(() => { this.trimming = false; });
   }
 
-  /**
-   * The exact answer to a text query whose PostgreSQL form is `tsquery` (its text), or to a listing (no tsquery):
-   * undefined when the catalogue cannot give it (call sync first, in the same snapshot).
-   */
-  answer(query: SearchQuery, tsquery: string | undefined, options: { limit: number; after?: { rank: number; assetId: string }; exclude?: string }): TermAnswer | undefined {
-    const catalogue = this.catalogue;
-    if (!catalogue || query.filters.fields?.length) return undefined;
+  private answer(catalogue: Catalogue, query: SearchQuery, tsquery: string | undefined, options: TermOptions): TermAnswer | undefined {
+    if (query.filters.fields?.length) return undefined;
     const lexemes = tsquery === undefined ? undefined : disjunctionLexemes(tsquery);
     if (tsquery !== undefined && !lexemes) return undefined;
     const answer = lexemes ? catalogue.rank(query, lexemes, options) : catalogue.count(query);
     if (answer) this.answered++;
     return answer;
   }
+}
+
+export interface TermOptions {
+  /** hits wanted (0 for a listing's counts) */
+  limit: number;
+  /** the cursor: hits strictly after this rank and asset id */
+  after?: { rank: number; assetId: string };
+  /** an asset left out of the ranking (more like this) */
+  exclude?: string;
+}
+
+/** The term index in one search's snapshot. */
+export interface TermSnapshot {
+  /**
+   * The exact answer to a text query whose PostgreSQL form is `tsquery` (its text), or to a listing (no tsquery);
+   * undefined when the term index cannot give it exactly.
+   */
+  answer(query: SearchQuery, tsquery: string | undefined, options: TermOptions): TermAnswer | undefined;
 }
 
 /** Creates the change log and its triggers where they are missing (idempotent; the term index's own bookkeeping). */
@@ -326,9 +351,15 @@ class Catalogue {
   private removed = 0;
   /** documents when built, to know when a rebuild pays */
   builtWith = 0;
+  /** the change log position applied so far */
+  applied: number;
+  /** the table read: a replay's swap makes a new one */
+  readonly tableOid: string;
 
-  /** `kept`: the lexemes to keep, or undefined to keep every one. */
-  constructor(private readonly kept: Set<string> | undefined) {
+  /** `head`: where the build started; `kept`: the lexemes to keep, or undefined to keep every one. */
+  constructor(head: { seq: number; tableOid: string }, private readonly kept: Set<string> | undefined) {
+    this.applied = head.seq;
+    this.tableOid = head.tableOid;
     if (kept) this.unkept = new Uint8Array(1 << 21);
   }
 
@@ -415,7 +446,7 @@ class Catalogue {
   }
 
   /** The matches of a disjunction of lexemes: counted, faceted and ranked by ts_rank_cd, the best `limit` after the cursor. */
-  rank(query: SearchQuery, lexemes: string[], options: { limit: number; after?: { rank: number; assetId: string }; exclude?: string }): TermAnswer | undefined {
+  rank(query: SearchQuery, lexemes: string[], options: TermOptions): TermAnswer | undefined {
     const lists = this.postingsOf(lexemes);
     if (!lists) return undefined;
     const filter = this.filter(query);
