@@ -18,9 +18,11 @@ import { type EventHandler } from '../../shared/events/handle.ts';
 import { acceptEvents } from '../../shared/http/events.ts';
 import type { Platform } from '../../shared/platform.ts';
 import { versionRenditionKey } from '../../shared/storage/keys.ts';
-import { PermanentMediaError, type RenderedFile, renderAsset } from './render.ts';
+import { PermanentMediaError, type RenderedFile, announcePosterFromUrl, renderAsset } from './render.ts';
 
 const CONSUMER = 'transcode';
+/** how long ffmpeg may read the master through its presigned URL: the probe and the poster take seconds */
+const MASTER_URL_SECONDS = 15 * 60;
 
 export function createApp(platform: Platform): Hono<AppEnv> {
   const app = createFunctionApp(platform, CONSUMER);
@@ -39,10 +41,11 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
   const progress = progressWriter(platform, asset);
   try {
     progress.report('downloading', 0);
-    const [existing, settings, master] = await Promise.all([
+    const download = platform.store.localFile(platform.store.buckets.masters, asset.storage_key, join(workDir, 'master'));
+    download.catch(() => {}); // awaited (and its failure thrown) once the poster is out of the way
+    const [existing, settings] = await Promise.all([
       event.data.reprocess ? [] : listRenditions(platform.db, asset.id),
       projectSettings(platform.db, asset.project_id),
-      platform.store.localFile(platform.store.buckets.masters, asset.storage_key, join(workDir, 'master')),
     ]);
     const made: string[] = [];
     const store = async (main: RenderedFile, extraFiles: RenderedFile[] = []) => {
@@ -65,13 +68,23 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
     };
     // progressive rendering: search finds the asset with its poster and technical metadata, then its preview plays,
     // while the rest still encodes
+    const announced = new Set<PartialStage>();
     const announce = async (stage: PartialStage, technical: MediaTechnical) => {
+      // once per attempt: the poster may have been announced from the store's URL already
+      if (announced.has(stage)) return;
       await putMetadata(platform.db, asset!.id, 'technical', technical);
       const names = [...new Set([...existing.map((r) => r.name), ...made])].sort();
       const rows = JSON.parse(JSON.stringify(await listRenditions(platform.db, asset!.id))) as Record<string, unknown>[];
       asset = await decideOnLatest(platform, asset!, (facts) => recordRenditionsPartial(facts, stage, names, { renditionRows: rows, technical }));
+      announced.add(stage);
     };
-    const outcome = await renderAsset(platform, asset, master, workDir, new Set(existing.map((r) => r.name)), progress.report, store, { hls: settings.hls === true, announce });
+    const stored = new Set(existing.map((r) => r.name));
+    // A multi-GB master takes longer to download than the poster takes to make from the store's URL: the video is
+    // searchable with its poster while the download runs, and the other renditions come from the downloaded file.
+    const url = asset.media_type === 'video' && !stored.has('poster') ? await platform.store.readUrl(platform.store.buckets.masters, asset.storage_key, MASTER_URL_SECONDS) : undefined;
+    if (url && (await announcePosterFromUrl(platform, asset, url, workDir, progress.report, store, announce))) stored.add('poster');
+    const master = await download;
+    const outcome = await renderAsset(platform, asset, master, workDir, stored, progress.report, store, { hls: settings.hls === true, announce });
     await putMetadata(platform.db, asset.id, 'technical', outcome.technical);
     asset = await fillFromFile(platform, asset, master);
     const names = [...new Set([...existing.map((r) => r.name), ...made])].sort();

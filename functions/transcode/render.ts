@@ -44,12 +44,46 @@ export interface RenderOptions {
 
 export async function renderAsset(platform: Platform, asset: Asset, master: string, workDir: string, existing: Set<string>, progress: Progress, untracedStore: Store, options: RenderOptions): Promise<RenderOutcome> {
   if ((await stat(master)).size === 0) throw new PermanentMediaError('the master file is empty');
-  // each finished rendition's upload (and its rows) is one span in the asset's trace
-  const store: Store = (rendition, extraFiles) => inSpan(`rendition ${rendition.name}`, { kind: SpanKind.INTERNAL, attributes: { 'mediateca.rendition': rendition.name, 'mediateca.rendition.bytes': rendition.size } }, () => untracedStore(rendition, extraFiles));
+  const store = traced(untracedStore);
   if (asset.media_type === 'image') return renderImageAsset(platform, master, existing, progress, store);
   if (asset.media_type === 'video' || asset.media_type === 'audio') return renderTimeBased(platform, asset, master, workDir, existing, progress, store, options);
   // Documents and other files are kept and searchable by their descriptive metadata; no renditions.
   return { technical: { contentType: asset.content_type, size: Number(asset.size_bytes) }, skipped: {} };
+}
+
+/** A poster read over HTTP takes seconds; a stalled read must not hold back the renditions of the downloaded master. */
+const POSTER_FROM_URL_TIMEOUT_MS = 120_000;
+
+/**
+ * A video's poster and technical metadata read from `url` (the master in the store, by HTTP range requests) while
+ * the master downloads, announced as soon as the poster is stored: a video is searchable in seconds whatever its
+ * length. True once announced; false when the file is no video or the URL could not give the poster (a warning),
+ * and renderAsset then makes it from the downloaded master: nothing is lost or announced twice.
+ */
+export async function announcePosterFromUrl(platform: Platform, asset: Asset, url: string, workDir: string, progress: Progress, untracedStore: Store, announce: Announce): Promise<boolean> {
+  const { probeMedia } = await import('../../shared/media/probe.ts');
+  const { renderVideoPoster } = await import('../../shared/media/video.ts');
+  const outDir = `${workDir}/renditions`;
+  try {
+    progress('probe', 0);
+    const probe = await probeMedia(url);
+    if (probe.kind !== 'video') return false;
+    const { maxDurationSeconds, maxPixels } = platform.config.transcode;
+    const poster = await renderVideoPoster(url, probe, outDir, { onProgress: progress, timeoutMs: POSTER_FROM_URL_TIMEOUT_MS, maxDurationSeconds, maxPixels });
+    await storeRendition(poster, outDir, traced(untracedStore));
+    await announce('poster', { ...probe });
+    return true;
+  } catch (error) {
+    // ffmpeg's messages quote the URL, whose signature reads the master for a while: not in the logs
+    const reason = String((error as Error).message).replaceAll(url, '<master URL>');
+    platform.logger.warn({ assetId: asset.id, reason }, 'no poster from the master in the store: made from the downloaded master instead');
+    return false;
+  }
+}
+
+/** Each finished rendition's upload (and its rows) is one span in the asset's trace. */
+function traced(store: Store): Store {
+  return (rendition, extraFiles) => inSpan(`rendition ${rendition.name}`, { kind: SpanKind.INTERNAL, attributes: { 'mediateca.rendition': rendition.name, 'mediateca.rendition.bytes': rendition.size } }, () => store(rendition, extraFiles));
 }
 
 async function renderImageAsset(platform: Platform, master: string, existing: Set<string>, progress: Progress, store: Store): Promise<RenderOutcome> {

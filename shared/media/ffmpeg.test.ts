@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../config.ts';
-import { configureMedia, ffmpegThreads, firstLine, MediaError, RenderJob, runFfmpeg } from './ffmpeg.ts';
+import { configureMedia, ffmpegThreads, firstLine, keyframesBefore, MediaError, RenderJob, runFfmpeg } from './ffmpeg.ts';
 
 const SILENCE_2S = ['-f', 'lavfi', '-i', 'anullsrc=sample_rate=8000:channel_layout=mono', '-t', '2'];
 
@@ -79,6 +79,24 @@ describe('helpers', () => {
       assert.deepEqual(await readdir(outDir), ['silence.wav']);
     } finally {
       await rm(outDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('keyframesBefore', () => {
+  test('the keyframe at or before each time in an MP4; none claimed in an MPEG-TS, whose seeks land on no keyframe', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mediateca-keyframes-test-'));
+    try {
+      const keyframes = async (container: string) => {
+        const file = join(dir, `gop-30.${container}`);
+        // a keyframe every second
+        await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=6', '-c:v', 'libx264', '-g', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', file]);
+        return (await keyframesBefore(file, 0, [0.5, 2.2, 4.9])).map((time) => Math.round(time * 10) / 10);
+      };
+      assert.deepEqual(await keyframes('mp4'), [0, 2, 4]);
+      assert.deepEqual(await keyframes('ts'), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -167,6 +167,9 @@ export function firstLine(lines: string[]): string | undefined {
   return line?.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
 }
 
+/** An http(s) URL rather than a file: a master ffmpeg reads from the store by range requests while it downloads. */
+export const isUrl = (input: string): boolean => /^https?:\/\//.test(input);
+
 export interface FfprobeOutput {
   stdout: string;
   /** ffprobe's warnings, e.g. "Estimating duration from bitrate, this may be inaccurate" */
@@ -213,10 +216,23 @@ export async function readableSeconds(file: string): Promise<number> {
  * the file's start, as `-ss` counts them; packets carry timestamps that begin at the file's start time (1.4 s in a
  * typical MPEG-TS), so that is read first and added to the stretches and taken off the keyframes.
  */
-export async function keyframesNear(file: string, streamIndex: number, times: number[], within: number): Promise<number[]> {
+export function keyframesNear(file: string, streamIndex: number, times: number[], within: number): Promise<number[]> {
+  return keyframesIn(file, streamIndex, (start) => times.map((time) => `${Math.max(0, start + time - within).toFixed(3)}%+${(2 * within).toFixed(3)}`));
+}
+
+/**
+ * The keyframe at or before each of the times: one packet read after a seek to each. Over HTTP (a master read from
+ * the store) that is a few small range requests, where keyframesNear's stretches add up to most of the file.
+ * A demuxer that seeks to no keyframe (an MPEG-TS without an index) gives none for that time.
+ */
+export function keyframesBefore(file: string, streamIndex: number, times: number[]): Promise<number[]> {
+  return keyframesIn(file, streamIndex, (start) => times.map((time) => `${(start + time).toFixed(3)}%+#1`));
+}
+
+/** The keyframe times in ffprobe's `-read_intervals`, made from the file's start time. */
+async function keyframesIn(file: string, streamIndex: number, intervals: (start: number) => string[]): Promise<number[]> {
   const start = Number((await runFfprobe(['-show_entries', 'format=start_time', '-of', 'csv=p=0', file])).stdout.trim()) || 0;
-  const intervals = times.map((time) => `${Math.max(0, start + time - within).toFixed(3)}%+${(2 * within).toFixed(3)}`).join(',');
-  const { stdout } = await runFfprobe(['-select_streams', String(streamIndex), '-read_intervals', intervals, '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file]);
+  const { stdout } = await runFfprobe(['-select_streams', String(streamIndex), '-read_intervals', intervals(start).join(','), '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file]);
   const keyframes = new Set<number>();
   for (const line of stdout.split('\n')) {
     const [pts, flags] = line.split(',');

@@ -1,6 +1,6 @@
 // Technical metadata of a media file, from ffprobe's JSON, in the shape the rest of the platform uses.
 import { open, stat } from 'node:fs/promises';
-import { MediaError, runFfprobe } from './ffmpeg.ts';
+import { MediaError, isUrl, runFfprobe } from './ffmpeg.ts';
 
 export type MediaKind = 'video' | 'audio' | 'image' | 'unknown';
 
@@ -103,12 +103,17 @@ interface FfprobeJson {
 // Single pictures that ffprobe reads through an image demuxer: the image pipeline (sharp) handles them.
 const IMAGE_FORMATS = /^(image2|\w+_pipe|gif|webp|apng)$/;
 
-/** Reads a media file's technical metadata. Throws MediaError when the file is empty, unreadable or holds no audio or video. */
+/**
+ * Reads a media file's technical metadata; `file` may be an http(s) URL (a master read from the store while it
+ * downloads). Throws MediaError when the file is empty, unreadable or holds no audio or video.
+ */
 export async function probeMedia(file: string): Promise<MediaProbe> {
-  const { size } = await stat(file);
+  // a URL has no file to stat or read the head of: ffprobe reports its size (Content-Length)
+  const remote = isUrl(file);
+  const size = remote ? undefined : (await stat(file)).size;
   if (size === 0) throw new MediaError('empty', 'file is empty');
   const { stdout, warnings } = await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', file]).catch(async (error: unknown) => {
-    throw (await missingMp4Index(file, error)) ?? error;
+    throw (remote ? undefined : await missingMp4Index(file, error)) ?? error;
   });
   const output = JSON.parse(stdout) as FfprobeJson;
   const streams = (output.streams ?? []).filter((stream) => stream.codec_name);
@@ -126,7 +131,7 @@ export async function probeMedia(file: string): Promise<MediaProbe> {
   let durationSeconds = number(format.duration) ?? video?.durationSeconds ?? audio?.durationSeconds;
   let durationEstimated = warnings.some((warning) => /Estimating duration from bitrate/i.test(warning)) || undefined;
   // ffmpeg clamps a WAV's length to the bytes present; its header still says how long it was meant to be.
-  const declaredWav = formatName === 'wav' ? await wavDeclaredSeconds(file) : undefined;
+  const declaredWav = formatName === 'wav' && !remote ? await wavDeclaredSeconds(file) : undefined;
   if (declaredWav !== undefined && declaredWav > (durationSeconds ?? 0)) {
     durationSeconds = declaredWav;
     durationEstimated = undefined;
@@ -135,7 +140,7 @@ export async function probeMedia(file: string): Promise<MediaProbe> {
     kind: kindOf(formatName, video, audio),
     format: formatName,
     formatLongName: format.format_long_name,
-    sizeBytes: size,
+    sizeBytes: size ?? number(format.size) ?? 0,
     durationSeconds,
     durationEstimated,
     bitRate: number(format.bit_rate),

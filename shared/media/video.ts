@@ -8,6 +8,8 @@ import { join, relative } from 'node:path';
 import {
   DEFAULT_LIMITS,
   even,
+  isUrl,
+  keyframesBefore,
   keyframesNear,
   MediaError,
   type MediaLimits,
@@ -15,6 +17,7 @@ import {
   type RenderCallbacks,
   RenderJob,
   type RenderResult,
+  type Rendition,
   type SkippedRendition,
 } from './ffmpeg.ts';
 import { type MediaProbe, mediaDurationSeconds, type VideoStreamInfo } from './probe.ts';
@@ -54,12 +57,7 @@ const NO_METADATA = ['-map_metadata', '-1', '-map_chapters', '-1'];
 
 /** Renders a video master's renditions into outDir. Throws MediaError when the master is too long, too large or damaged. */
 export async function renderVideo(file: string, probe: MediaProbe, outDir: string, options: VideoRenderOptions = {}): Promise<RenderResult> {
-  const video = probe.video;
-  if (probe.kind !== 'video' || !video) throw new MediaError('unsupported', `not a video file (detected ${probe.kind})`);
-  const duration = probe.durationSeconds;
-  if (!duration) throw new MediaError('unreadable', 'the video does not say how long it is');
-  checkLimits(video, duration, options);
-
+  const { video, duration } = checkVideo(probe, options);
   const { groups, skipped } = planGroups(probe, options);
   const job = await RenderJob.start(outDir, options, { file, durationSeconds: duration, durationEstimated: probe.durationEstimated });
   try {
@@ -75,7 +73,27 @@ export async function renderVideo(file: string, probe: MediaProbe, outDir: strin
   }
 }
 
-function checkLimits(video: VideoStreamInfo, duration: number, options: MediaLimits): void {
+/**
+ * Renders only the poster, e.g. from the store's URL while the master still downloads (search shows the video
+ * before the master is here); renderVideo later skips it. Throws MediaError as renderVideo does.
+ */
+export async function renderVideoPoster(file: string, probe: MediaProbe, outDir: string, options: RenderCallbacks & MediaLimits = {}): Promise<Rendition> {
+  const { video, duration } = checkVideo(probe, options);
+  const job = await RenderJob.start(outDir, options, { file, durationSeconds: duration, durationEstimated: probe.durationEstimated });
+  try {
+    await renderPoster(job, file, video, duration);
+    return job.renditions[0]!;
+  } finally {
+    await job.close();
+  }
+}
+
+/** The video stream and duration to render, within the limits. */
+function checkVideo(probe: MediaProbe, options: MediaLimits): { video: VideoStreamInfo; duration: number } {
+  const video = probe.video;
+  if (probe.kind !== 'video' || !video) throw new MediaError('unsupported', `not a video file (detected ${probe.kind})`);
+  const duration = probe.durationSeconds;
+  if (!duration) throw new MediaError('unreadable', 'the video does not say how long it is');
   const { maxDurationSeconds, maxPixels } = { ...DEFAULT_LIMITS, ...options };
   if (duration > maxDurationSeconds) {
     throw new MediaError('too-long', `the video lasts ${Math.round(duration)} s, longer than the ${maxDurationSeconds} s limit`);
@@ -83,6 +101,7 @@ function checkLimits(video: VideoStreamInfo, duration: number, options: MediaLim
   if (video.width * video.height > maxPixels) {
     throw new MediaError('too-large', `the frame is ${video.width}×${video.height}, more than the ${maxPixels}-pixel limit`);
   }
+  return { video, duration };
 }
 
 function planGroups(probe: MediaProbe, options: VideoRenderOptions): { groups: Set<Group>; skipped: SkippedRendition[] } {
@@ -162,7 +181,8 @@ async function renderPoster(job: RenderJob, file: string, video: VideoStreamInfo
  * the time is nudged past it so that rounding cannot land on the one before.
  */
 async function posterTimes(file: string, streamIndex: number, candidates: number[], within: number): Promise<{ time: number; keyframe: boolean }[]> {
-  const keyframes = await keyframesNear(file, streamIndex, candidates, within).catch(() => []);
+  // over HTTP only the keyframe before each candidate: keyframesNear's stretches would read most of the master
+  const keyframes = await (isUrl(file) ? keyframesBefore(file, streamIndex, candidates) : keyframesNear(file, streamIndex, candidates, within)).catch(() => []);
   const taken = new Set<number>();
   const times: { time: number; keyframe: boolean }[] = [];
   for (const candidate of candidates) {

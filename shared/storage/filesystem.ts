@@ -124,6 +124,11 @@ export class FilesystemObjectStore implements ObjectStore {
     return path;
   }
 
+  /** None: localFile already hands out the object's own file, with nothing to wait for. */
+  async readUrl(): Promise<undefined> {
+    return undefined;
+  }
+
   async put(bucket: string, key: string, body: Buffer | Readable, contentType: string): Promise<void> {
     const target = this.objectPath(bucket, key);
     await mkdir(dirname(target), { recursive: true });

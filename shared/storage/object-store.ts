@@ -51,6 +51,12 @@ export interface ObjectStore {
    * GB: it is not copied), else the object downloaded to `file` (streamed, never buffered in memory).
    */
   localFile(bucket: string, key: string, file: string): Promise<string>;
+  /**
+   * A URL ffmpeg can read the object through (HTTP range requests, so a probe or a seek reads only what it needs) while
+   * localFile still downloads it, valid for `expiresInSeconds`, signed for the store's own endpoint (not the public
+   * one); undefined where localFile hands out the object's own file at once (the filesystem store).
+   */
+  readUrl(bucket: string, key: string, expiresInSeconds: number): Promise<string | undefined>;
   put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void>;
   copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }, size: number): Promise<void>;
   delete(bucket: string, key: string): Promise<void>;

@@ -164,6 +164,11 @@ export class S3ObjectStore implements ObjectStore {
     return file;
   }
 
+  async readUrl(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
+    const { readPresigner } = await this.sdk();
+    return readPresigner.presign({ method: 'GET', bucket, key, expiresInSeconds });
+  }
+
   async put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void> {
     const { s3, client } = await this.sdk();
     const contentLength = Buffer.isBuffer(body) ? body.length : size;
@@ -276,6 +281,8 @@ interface Sdk {
   client: S3Client;
   /** signs URLs for clients outside the cluster, who reach the store at the public endpoint */
   presigner: PathStylePresigner;
+  /** signs URLs the functions themselves read (ffmpeg), at the endpoint the client talks to */
+  readPresigner: PathStylePresigner;
 }
 
 async function loadSdk(settings: S3Settings): Promise<Sdk> {
@@ -283,7 +290,7 @@ async function loadSdk(settings: S3Settings): Promise<Sdk> {
   const client = await s3Client(settings, settings.endpoint);
   const publicEndpoint = settings.publicEndpoint ?? settings.endpoint;
   const presigner = new s3.PathStylePresigner(client, publicEndpoint);
-  return { s3, client, presigner };
+  return { s3, client, presigner, readPresigner: new s3.PathStylePresigner(client, settings.endpoint) };
 }
 
 /** `attachment` with an ASCII fallback and the exact name as RFC 5987 `filename*` (UTF-8, percent-encoded). */
