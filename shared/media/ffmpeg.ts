@@ -90,9 +90,13 @@ const INPUT_ENDED_EARLY = /partial file|File ended prematurely|Truncating packet
 
 const BASE_ARGS = ['-hide_banner', '-nostdin', '-nostats', '-y', '-v', 'error', '-progress', 'pipe:3'];
 
-/** Runs ffmpeg with `args` (after the common flags), reporting progress from `-progress pipe:3`; one span per run. */
+/**
+ * Runs ffmpeg with `args` (after the common flags), reporting progress from `-progress pipe:3`; one span per run. The
+ * span's command line leaves out URL query strings: a presigned URL's signature reads the master for a while.
+ */
 export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return inSpan('ffmpeg', { kind: SpanKind.INTERNAL, attributes: { 'process.command_args': args.join(' ').slice(0, 1000) } }, () => ffmpeg(args, options));
+  const commandLine = args.map((arg) => (/^https?:\/\//.test(arg) ? arg.replace(/\?.*$/, '?…') : arg)).join(' ').slice(0, 1000);
+  return inSpan('ffmpeg', { kind: SpanKind.INTERNAL, attributes: { 'process.command_args': commandLine } }, () => ffmpeg(args, options));
 }
 
 function ffmpeg(args: string[], options: RunOptions): Promise<RunResult> {
