@@ -52,7 +52,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   configureSnapshots(config.snapshotEvery);
   const database = options.database ?? (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, embeddingDimensions: config.search.embeddingDimensions }));
   const store = options.store ?? (await openStore(config));
-  const search = await openSearch(config, database);
+  const search = await openSearch(config, database, logger);
 
   let signer: LocalSigner | undefined;
   let auth: Authenticator;
@@ -106,7 +106,7 @@ export async function openStore(config: Config): Promise<ObjectStore> {
  * OpenSearch when OPENSEARCH_URL is set (clusters); else LanceDB when SEARCH_ENGINE=lancedb; else the Postgres
  * adapter in the platform's database, with the in-memory term index on PGlite.
  */
-async function openSearch(config: Config, database: Database): Promise<SearchIndex> {
+async function openSearch(config: Config, database: Database, logger: Logger): Promise<SearchIndex> {
   if (config.opensearchUrl) {
     const { OpenSearchSearchIndex } = await import('./search/opensearch.ts');
     return OpenSearchSearchIndex.open(config.opensearchUrl, { dimensions: config.search.embeddingDimensions });
@@ -118,5 +118,6 @@ async function openSearch(config: Config, database: Database): Promise<SearchInd
   const { PostgresSearchIndex } = await import('./search/postgres.ts');
   if (database.driver === 'postgres') return new PostgresSearchIndex(database.db);
   const { TermIndex } = await import('./search/term-index.ts');
-  return new PostgresSearchIndex(database.db, { termIndex: TermIndex.for(database.db) });
+  const onError = (error: unknown) => logger.warn({ err: error }, 'term index: SQL answers the searches until a build succeeds');
+  return new PostgresSearchIndex(database.db, { termIndex: TermIndex.for(database.db, { onError }) });
 }

@@ -41,7 +41,12 @@ export interface TermIndexOptions {
   sampleSize?: number;
   /** rows read per statement while building (BUILD_BATCH); tests make it small to write between batches */
   buildBatch?: number;
+  /** told when a build (SQL answers meanwhile) or a trim of the change log fails */
+  onError?: (error: unknown) => void;
 }
+
+/** After a failed build, searches start no other for this long. */
+const RETRY_BUILD_AFTER_MS = 60_000;
 
 /** A row of search_documents as the term index reads it. */
 interface IndexedRow {
@@ -73,20 +78,20 @@ export class TermIndex {
   /** the log position a build in progress started from: the log is kept from there on, for it to catch up */
   private buildingFrom?: number;
   private trimming = false;
-  /** the error of the last build; SQL answers meanwhile */
+  /** the error of the last failed build or trim; SQL answers meanwhile */
   lastError?: unknown;
+  private failedAt = 0;
   /** answers given (the rest went to SQL) */
   answered = 0;
 
   constructor(private readonly db: Kysely<DB>, private readonly options: TermIndexOptions = {}) {}
 
-  /** The one term index of a database (several platforms in one process share it); its first build starts now. */
+  /** The one term index of a database (several platforms in one process share it). */
   static for(db: Kysely<DB>, options?: TermIndexOptions): TermIndex {
     let index = shared.get(db);
     if (!index) {
       index = new TermIndex(db, options);
       shared.set(db, index);
-      void index.rebuild();
     }
     return index;
   }
@@ -94,9 +99,15 @@ export class TermIndex {
   /** Builds a new catalogue from the table while the current one (if any) keeps answering; resolves when it serves. */
   rebuild(): Promise<void> {
     this.building ??= this.build()
-      .catch((error) => { this.lastError = error; })
+      .catch((error) => this.failed(error))
       .finally(() => { this.building = undefined; });
     return this.building;
+  }
+
+  private failed(error: unknown): void {
+    this.lastError = error;
+    this.failedAt = Date.now();
+    this.options.onError?.(error);
   }
 
   get ready(): boolean {
@@ -151,7 +162,11 @@ export class TermIndex {
   async inSnapshot(trx: Transaction<DB>): Promise<TermSnapshot | undefined> {
     // this search keeps the catalogue it started with, even if a build swaps in another meanwhile
     const catalogue = this.catalogue;
-    if (!catalogue) return undefined;
+    if (!catalogue) {
+      // built on the first search, not when a process that never searches (a script, a worker) opens the platform
+      if (Date.now() - this.failedAt > RETRY_BUILD_AFTER_MS) void this.rebuild();
+      return undefined;
+    }
     const head = await headOf(trx);
     if (head.tableOid !== catalogue.tableOid) return this.startOver(catalogue);
     if (head.seq !== catalogue.applied) {
@@ -183,7 +198,7 @@ export class TermIndex {
     this.trimming = true;
     const upTo = Math.min(applied, this.buildingFrom ?? applied);
     void sql`delete from search_document_changes where seq <= ${upTo}`.execute(this.db)
-      .catch((error) => { this.lastError = error; })
+      .catch((error) => { this.lastError = error; this.options.onError?.(error); })
       .finally(() => { this.trimming = false; });
   }
 
