@@ -2,7 +2,7 @@
 // A synthetic newsroom catalogue is generated inside the database with generate_series: Spanish and English
 // words with Zipf-like frequencies whose popular words drift over time, titles and camera/phone/editor file names
 // like a newsroom's, tags, AI labels, people, 50 projects, a media-type mix that drifts from photos to video, and
-// 512-d clustered embeddings with noise of their own per row. Then 30 queries (rare, mid, common; some with
+// 512-d clustered embeddings with noise of their own per row. Then 37 queries (rare, mid, common, pairs; some with
 // filters) run interleaved in both modes: exact (the default) and approximate=true (the bounded newest-250 path),
 // each compared with the exact answer (overlap@10, total and facet error), and the exact answer itself checked
 // against a plain SQL ranking of every match. The exact default runs twice: as PGlite answers it in SQL (the
@@ -250,13 +250,14 @@ function sequence(seed: number): () => number {
   return () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 }
 
-type QueryClass = 'rare' | 'mid' | 'common' | 'listing';
+type QueryClass = 'rare' | 'mid' | 'common' | 'pair' | 'listing';
 type BenchQuery = { label: string; queryClass: QueryClass; filtered: boolean; query: SearchQuery };
 const FACETS_MEASURED: Facet[] = ['mediaType', 'state', 'tags', 'labels'];
 
 /**
- * 30 text queries (8 rare: camera file names and pairs of rare words; 11 mid and 11 common single words), 13 of
- * them with filters, and 3 listings; every one asks for the four facets.
+ * 37 text queries (8 rare: camera file names and pairs of rare words; 11 mid and 11 common single words; 7 pairs
+ * of a common and a mid word, both to match), 16 of them with filters, and 3 listings; every one asks for the four
+ * facets.
  */
 function benchQueries(projects: string[], size: number, fileNames: string[]): BenchQuery[] {
   const random = sequence(7);
@@ -267,10 +268,15 @@ function benchQueries(projects: string[], size: number, fileNames: string[]): Be
   ];
   const mid = Array.from({ length: 11 }, () => pick(WORDS.slice(40, 200)));
   const common = Array.from({ length: 11 }, () => pick(WORDS.slice(0, 20)));
+  // two words that must both match, one common and one mid
+  const pairs = Array.from({ length: 7 }, () => `${pick(WORDS.slice(0, 20))} ${pick(WORDS.slice(40, 200))}`);
   // The newest 40 % of the catalogue (the generator spaces rows 150 s apart, ending 2026-11-01).
   const recent = new Date(Date.parse('2026-11-01') - size * 0.4 * 150_000);
   const filterSets = [{ mediaType: ['image', 'video'], state: ['ready'] }, { from: recent }, { tags: [TAGS[0]!] }, { mediaType: ['video'], from: recent }];
-  const texts: [QueryClass, string][] = [...rare.map((q) => ['rare', q] as [QueryClass, string]), ...mid.map((q) => ['mid', q] as [QueryClass, string]), ...common.map((q) => ['common', q] as [QueryClass, string])];
+  const texts: [QueryClass, string][] = [
+    ...rare.map((q) => ['rare', q] as [QueryClass, string]), ...mid.map((q) => ['mid', q] as [QueryClass, string]),
+    ...common.map((q) => ['common', q] as [QueryClass, string]), ...pairs.map((q) => ['pair', q] as [QueryClass, string]),
+  ];
   const queries = texts.map(([queryClass, q], i): BenchQuery => {
     const filtered = i % 7 === 1 || i % 7 === 3 || i % 7 === 5;
     const filters = filtered ? filterSets[i % filterSets.length]! : {};

@@ -6,7 +6,7 @@ import { searchConformanceSuite } from '../../test/support/search-conformance.ts
 import { PostgresSearchIndex, beginSearchRebuild, swapSearchRebuild } from './postgres.ts';
 import type { SearchDocument, SearchQuery } from './search-index.ts';
 import { interleaved } from '../../test/support/interleave.ts';
-import { TermIndex, coverDensityRank, disjunctionLexemes, forEachLexeme } from './term-index.ts';
+import { TermIndex, coverDensity, coverDensityRank, forEachLexeme, parseTsquery } from './term-index.ts';
 
 searchConformanceSuite('Postgres on PGlite with the term index', async () => {
   const database = await openDatabase('memory://');
@@ -65,7 +65,7 @@ function queries(): SearchQuery[] {
     { from: new Date(Date.UTC(2024, 3, 1)), to: new Date(Date.UTC(2024, 8, 30, 12)) },
     { tags: ['no-such-tag'] },
   ];
-  const texts = [undefined, 'perro', 'dog', 'policía', 'police', 'gatos', 'señal', 'senal', "O'Neill", 'beach', 'tráfico', 'perro gato', '"perro gato"', 'perro or gato', '-perro', 'zebra'];
+  const texts = [undefined, 'perro', 'dog', 'policía', 'police', 'gatos', 'señal', 'senal', "O'Neill", 'beach', 'tráfico', 'perro gato', 'tormenta playa', 'señal de tráfico', 'perro gato playa', 'dog or tormenta beach', '"perro gato"', 'perro or gato', '-perro', 'perro -gato', 'zebra', 'perro zebra'];
   return texts.flatMap((q) => filtered.map((filters): SearchQuery => ({ ...base, q, filters })))
     .concat([{ ...base, q: 'perro', approvedOnlyProjectIds: ['p1'] }, { ...base, q: 'perro', projectIds: ['p1'], filters: { projectId: ['p2'] } }, { ...base, projectIds: [] }]);
 }
@@ -192,19 +192,40 @@ describe('TermIndex', () => {
   });
 });
 
-test('tsvector text: lexemes with their positions per weight, quotes and backslashes unescaped', () => {
-  const seen: [string, number[]][] = [];
-  forEachLexeme(`'a':1A,2,3B 'it''s':4C 'back\\\\slash':5 'nopos'`, (lexeme, counts) => seen.push([lexeme, counts]));
-  assert.deepEqual(seen, [['a', [1, 0, 1, 1]], ["it's", [0, 1, 0, 0]], ['back\\slash', [1, 0, 0, 0]], ['nopos', [0, 0, 0, 0]]]);
+test('tsvector text: lexemes with their positions per weight and as stored, quotes and backslashes unescaped', () => {
+  const seen: [string, number[], number[]][] = [];
+  forEachLexeme(`'a':1A,2,3B 'it''s':4C 'back\\\\slash':5 'nopos'`, (lexeme, counts, positions) => seen.push([lexeme, counts, [...positions]]));
+  assert.deepEqual(seen, [
+    ['a', [1, 0, 1, 1], [1 | (3 << 14), 2, 3 | (2 << 14)]],
+    ["it's", [0, 1, 0, 0], [4 | (1 << 14)]],
+    ['back\\slash', [1, 0, 0, 0], [5]],
+    ['nopos', [0, 0, 0, 0], []],
+  ]);
 });
 
-test('tsquery text: only a disjunction of plain lexemes, deduplicated', () => {
-  assert.deepEqual(disjunctionLexemes(`'perr' | 'perro' | 'perr'`), ['perr', 'perro']);
-  assert.deepEqual(disjunctionLexemes(`'o''neill'`), ["o'neill"]);
-  for (const other of [`'a' & 'b'`, `!'a'`, `'a' <-> 'b'`, `'a':*`, `( 'a' | 'b' ) & 'c'`, '']) assert.equal(disjunctionLexemes(other), undefined, other);
+test('tsquery text: & and | with parentheses over distinct lexemes; anything else is left to SQL', () => {
+  const either = parseTsquery(`'perr' | 'perro' | 'perr'`)!;
+  assert.deepEqual([either.lexemes, either.disjunction], [['perr', 'perro'], true]);
+  assert.deepEqual([0b00, 0b01, 0b10].map(either.matches), [false, true, true]);
+  const both = parseTsquery(`'a' & ( 'b' | 'c' ) | 'd' & 'a'`)!;
+  assert.deepEqual([both.lexemes, both.disjunction], [['a', 'b', 'c', 'd'], false]);
+  assert.deepEqual([0b0001, 0b0011, 0b0101, 0b1001, 0b1110].map(both.matches), [false, true, true, true, false]);
+  assert.deepEqual(parseTsquery(`'o''neill'`)!.lexemes, ["o'neill"]);
+  for (const other of [`!'a'`, `'a' <-> 'b'`, `'a':*`, `'a':AB`, `( 'a' | 'b'`, `'a' &`, '']) assert.equal(parseTsquery(other), undefined, other);
 });
 
 test('ts_rank_cd of one-position covers: weights in position order, as float4', () => {
   assert.equal(coverDensityRank([0, 0, 0, 1]), Math.fround(1));
   assert.equal(coverDensityRank([1, 1, 0, 2]), Math.fround(2 + 0.2 + 0.1));
+});
+
+test('cover density: the covers of two words, one word between them and without', () => {
+  const both = parseTsquery(`'a' & 'b'`)!;
+  // a at 1 and b at 2, both A: one cover of 2 positions, no noise
+  const entry = (position: number, weight: number, lexeme: number) => position * 128 + weight * 32 + lexeme;
+  assert.equal(coverDensity(both.matches, [entry(1, 3, 0), entry(2, 3, 1)]), Math.fround(2 / 2));
+  // a at 1, b at 3 (one word between): (2 / 2) / 2
+  assert.equal(coverDensity(both.matches, [entry(1, 3, 0), entry(3, 3, 1)]), Math.fround(0.5));
+  // only a: no cover
+  assert.equal(coverDensity(both.matches, [entry(1, 3, 0)]), 0);
 });

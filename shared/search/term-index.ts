@@ -3,12 +3,11 @@
 // PGlite's one WebAssembly thread (1.5 s for a common word at 1M; docs/benchmarks.md).
 //
 // It holds, per document, the filter and facet columns, and per lexeme of the stored tsvector (the very lexemes
-// PostgreSQL's analysis made) the documents holding it with how many positions it has at each weight. From those it
-// gives the same answer as the exact SQL path: the same matches (`tsv @@ query` for a query that is a disjunction of
-// lexemes: one word, analysed in Spanish and English), the same score (ts_rank_cd with the adapter's weights: for
-// such a query every position of a query lexeme is a cover of its own, so the rank is the sum of their weights, added
-// in position order, as float4), the same total and facets. Queries it cannot answer so (phrases, several words that
-// must all match, lexemes it does not keep, schema field filters) go to SQL, as before.
+// PostgreSQL's analysis made) the documents holding it with how many positions it has at each weight and the
+// positions. From those it gives the same answer as the exact SQL path for a query of lexemes joined by & and |
+// (words analysed in Spanish and English): the same matches (`tsv @@ query`), the same score (ts_rank_cd with the
+// adapter's weights, computed as PostgreSQL's calc_rank_cd does), the same total and facets. Queries it cannot
+// answer so (phrases, negation, lexemes it does not keep, schema field filters) go to SQL, as before.
 //
 // It follows the table through a change log that statement triggers fill (search_document_changes): each search, in
 // its own snapshot, applies the changes committed since the last one before it answers, so it answers from that
@@ -204,9 +203,9 @@ export class TermIndex {
 
   private answer(catalogue: Catalogue, query: SearchQuery, tsquery: string | undefined, options: TermOptions): TermAnswer | undefined {
     if (query.filters.fields?.length) return undefined;
-    const lexemes = tsquery === undefined ? undefined : disjunctionLexemes(tsquery);
-    if (tsquery !== undefined && !lexemes) return undefined;
-    const answer = lexemes ? catalogue.rank(query, lexemes, options) : catalogue.count(query);
+    const parsed = tsquery === undefined ? undefined : parseTsquery(tsquery);
+    if (tsquery !== undefined && !parsed) return undefined;
+    const answer = parsed ? catalogue.rank(query, parsed, options) : catalogue.count(query);
     if (answer) this.answered++;
     return answer;
   }
@@ -291,7 +290,7 @@ class Dictionary {
 }
 
 /** A growable array of numbers in a typed array. */
-class Column<T extends Int32Array | Float64Array | Uint32Array> {
+class Column<T extends Int32Array | Float64Array | Uint32Array | Uint16Array> {
   length = 0;
   constructor(public data: T) {}
   push(value: number): void {
@@ -337,10 +336,15 @@ class ListColumn {
   }
 }
 
-/** The documents holding one lexeme, in slot order, with their positions per weight packed D | C<<8 | B<<16 | A<<24. */
+/**
+ * The documents holding one lexeme, in slot order, with their positions per weight packed D | C<<8 | B<<16 | A<<24
+ * and the positions themselves as the tsvector stores them (position | weight << 14), document after document: a
+ * reader walking the postings in order finds each document's positions after the previous one's.
+ */
 class Postings {
   readonly slots = new Column(new Int32Array(4));
   readonly packed = new Column(new Uint32Array(4));
+  readonly positions = new Column(new Uint16Array(8));
   /** counts of PACKED_MAX or more, by slot */
   overflow?: Map<number, number[]>;
 }
@@ -405,7 +409,7 @@ class Catalogue {
     this.labels.push(row.labels);
     this.people.push(row.person_ids);
     this.collections.push(row.collection_ids);
-    forEachLexeme(row.tsv, (lexeme, counts) => {
+    forEachLexeme(row.tsv, (lexeme, counts, positions) => {
       if (this.kept && !this.kept.has(lexeme)) {
         this.unkept![hashOf(lexeme) >>> 3] |= 1 << (hashOf(lexeme) & 7);
         return;
@@ -419,6 +423,7 @@ class Catalogue {
       } else {
         postings.packed.push(counts[0]! | (counts[1]! << 8) | (counts[2]! << 16) | ((counts[3]! << 24) >>> 0));
       }
+      for (const position of positions) postings.positions.push(position);
     });
     this.alive++;
   }
@@ -439,13 +444,16 @@ class Catalogue {
     return this.alive > this.builtWith * 1.5;
   }
 
-  /** The postings of each lexeme; undefined when one may be in documents whose postings are not kept. */
-  private postingsOf(lexemes: string[]): Postings[] | undefined {
-    const found: Postings[] = [];
+  /**
+   * The postings of each lexeme, in the query's order (undefined for a lexeme no document holds); undefined when one
+   * may be in documents whose postings are not kept.
+   */
+  private postingsOf(lexemes: string[]): (Postings | undefined)[] | undefined {
+    const found: (Postings | undefined)[] = [];
     for (const lexeme of lexemes) {
       const postings = this.postings.get(lexeme);
-      if (postings) found.push(postings);
-      else if (this.unkept && this.unkept[hashOf(lexeme) >>> 3]! & (1 << (hashOf(lexeme) & 7))) return undefined;
+      if (!postings && this.unkept && this.unkept[hashOf(lexeme) >>> 3]! & (1 << (hashOf(lexeme) & 7))) return undefined;
+      found.push(postings);
     }
     return found;
   }
@@ -463,9 +471,13 @@ class Catalogue {
     return { total: tally.total, facets: tally.facets(query.facets), page: [] };
   }
 
-  /** The matches of a disjunction of lexemes: counted, faceted and ranked by ts_rank_cd, the best `limit` after the cursor. */
-  rank(query: SearchQuery, lexemes: string[], options: TermOptions): TermAnswer | undefined {
-    const lists = this.postingsOf(lexemes);
+  /**
+   * The matches of a query: counted, faceted and ranked by ts_rank_cd, the best `limit` after the cursor. The
+   * postings of its lexemes are walked together in slot order; a disjunction is ranked from the counts per weight,
+   * anything else from the positions (coverDensity).
+   */
+  rank(query: SearchQuery, parsed: TermQuery, options: TermOptions): TermAnswer | undefined {
+    const lists = this.postingsOf(parsed.lexemes);
     if (!lists) return undefined;
     const filter = this.filter(query);
     if (!filter) return { total: 0, facets: emptyFacets(query), page: [] };
@@ -474,35 +486,44 @@ class Catalogue {
     const dead = this.dead.data;
     const excluded = options.exclude === undefined ? -1 : this.slotOf.get(options.exclude) ?? -1;
     const heads = new Int32Array(lists.length);
+    const positionHeads = new Int32Array(lists.length);
     const classes: [number, number, number, number] = [0, 0, 0, 0];
+    const entries: number[] = [];
     for (;;) {
-      // the smallest slot at the lists' heads, and every list's positions for it
+      // the smallest slot at the lists' heads
       let slot = 0x7fffffff;
       for (let l = 0; l < lists.length; l++) {
-        const list = lists[l]!.slots;
-        if (heads[l]! < list.length && list.data[heads[l]!]! < slot) slot = list.data[heads[l]!]!;
+        const list = lists[l]?.slots;
+        if (list && heads[l]! < list.length && list.data[heads[l]!]! < slot) slot = list.data[heads[l]!]!;
       }
       if (slot === 0x7fffffff) break;
+      // which lexemes it holds, with their positions per weight and (not a disjunction) the positions
+      let held = 0;
       classes[0] = classes[1] = classes[2] = classes[3] = 0;
+      entries.length = 0;
       for (let l = 0; l < lists.length; l++) {
-        const postings = lists[l]!;
+        const postings = lists[l];
         const at = heads[l]!;
-        if (at >= postings.slots.length || postings.slots.data[at] !== slot) continue;
+        if (!postings || at >= postings.slots.length || postings.slots.data[at] !== slot) continue;
         heads[l] = at + 1;
+        held |= 1 << l;
         const packed = postings.packed.data[at]!;
-        if (packed === 0xffffffff) {
-          const counts = postings.overflow!.get(slot)!;
-          for (let c = 0; c < 4; c++) classes[c] += counts[c]!;
+        const counts = packed === 0xffffffff ? postings.overflow!.get(slot)! : [packed & 0xff, (packed >>> 8) & 0xff, (packed >>> 16) & 0xff, packed >>> 24];
+        const positions = counts[0]! + counts[1]! + counts[2]! + counts[3]!;
+        if (parsed.disjunction) {
+          classes[0] += counts[0]!;
+          classes[1] += counts[1]!;
+          classes[2] += counts[2]!;
+          classes[3] += counts[3]!;
         } else {
-          classes[0] += packed & 0xff;
-          classes[1] += (packed >>> 8) & 0xff;
-          classes[2] += (packed >>> 16) & 0xff;
-          classes[3] += packed >>> 24;
+          const from = positionHeads[l]!;
+          for (let i = from; i < from + positions; i++) entries.push(entryOf(postings.positions.data[i]!, l));
         }
+        positionHeads[l] += positions;
       }
-      if (dead[slot] || slot === excluded || !filter(slot)) continue;
+      if (dead[slot] || slot === excluded || !parsed.matches(held) || !filter(slot)) continue;
       tally.add(slot);
-      best.offer(coverDensityRank(classes), this.ids[slot]!);
+      best.offer(parsed.disjunction ? coverDensityRank(classes) : coverDensity(parsed.matches, entries.sort((a, b) => a - b)), this.ids[slot]!);
     }
     return { total: tally.total, facets: tally.facets(query.facets), page: best.ranked() };
   }
@@ -553,6 +574,53 @@ export function coverDensityRank(classes: number[]): number {
   // one cover per position, added in position order: the A block comes first in the stored tsvector, D last
   let rank = 0;
   for (let c = 3; c >= 0; c--) for (let n = 0; n < classes[c]!; n++) rank += COVER_SCORE[c]!;
+  return Math.fround(rank);
+}
+
+/** A position of a query lexeme as one sortable number: position, then weight, then the lexeme's index. */
+function entryOf(stored: number, lexeme: number): number {
+  return (stored & 0x3fff) * 128 + (stored >> 14) * 32 + lexeme;
+}
+
+/** What ts_rank_cd divides by per position of a cover: 1 / weight, the weight being a float4. */
+const INVERSE_WEIGHT = RANK_WEIGHTS.map((weight) => 1 / Math.fround(weight));
+
+/**
+ * ts_rank_cd (normalization 0) of a document from its query-lexeme positions (entryOf, in order), as PostgreSQL's
+ * calc_rank_cd computes it: each cover is the shortest run of positions, found left to right, in which the query
+ * matches; it adds (its positions / the sum of their inverse weights) / (1 + the words between them not in it).
+ */
+export function coverDensity(matches: (held: number) => boolean, entries: number[]): number {
+  let rank = 0;
+  let start = 0;
+  const positionOf = (i: number) => Math.floor(entries[i]! / 128);
+  const bitOf = (i: number) => 1 << (entries[i]! % 32);
+  for (;;) {
+    // the cover's end: the first position from `start` at which the query matches
+    let held = 0;
+    let end = -1;
+    for (let i = start; i < entries.length; i++) {
+      held |= bitOf(i);
+      if (matches(held)) { end = i; break; }
+    }
+    if (end < 0) break;
+    // its beginning: back from the end, the first position at which the query matches again
+    held = 0;
+    let begin = end;
+    while (begin >= start) {
+      held |= bitOf(begin);
+      if (matches(held)) break;
+      begin--;
+    }
+    if (begin < start) { start++; continue; }
+    let inverseSum = 0;
+    for (let i = begin; i <= end; i++) inverseSum += INVERSE_WEIGHT[Math.floor(entries[i]! / 32) % 4]!;
+    const coverScore = (end - begin + 1) / inverseSum;
+    let noise = positionOf(end) - positionOf(begin) - (end - begin);
+    if (noise < 0) noise = Math.trunc((end - begin) / 2);
+    rank += coverScore / (1 + noise);
+    start = begin + 1;
+  }
   return Math.fround(rank);
 }
 
@@ -618,12 +686,15 @@ function before(aheadRank: number, aheadId: string, rank: number, id: string): b
 }
 
 /**
- * Each lexeme of a tsvector's text form ('word':1A,5B 'other':3) with its positions per weight: D, C, B, A (a
- * position with no letter is D). Lexemes are quoted, a quote doubled and a backslash escaped.
+ * Each lexeme of a tsvector's text form ('word':1A,5B 'other':3) with its positions per weight (D, C, B, A; a
+ * position with no letter is D) and its positions as PostgreSQL stores them (position | weight << 14, D = 0 to
+ * A = 3), in order. Lexemes are quoted, a quote doubled and a backslash escaped. `positions` is reused for the next
+ * lexeme: a visitor keeps a copy.
  */
-export function forEachLexeme(text: string, visit: (lexeme: string, counts: number[]) => void): void {
+export function forEachLexeme(text: string, visit: (lexeme: string, counts: number[], positions: number[]) => void): void {
   let i = 0;
   const n = text.length;
+  const positions: number[] = [];
   while (i < n) {
     if (text[i] !== "'") { i++; continue; }
     i++;
@@ -640,50 +711,119 @@ export function forEachLexeme(text: string, visit: (lexeme: string, counts: numb
       i++;
     }
     const counts = [0, 0, 0, 0];
+    positions.length = 0;
     if (text[i] === ':') {
       i++;
       for (;;) {
-        while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-        const weight = text[i];
-        if (weight === 'A') { counts[3]!++; i++; } else if (weight === 'B') { counts[2]!++; i++; } else if (weight === 'C') { counts[1]!++; i++; } else counts[0]!++;
+        let position = 0;
+        while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) position = position * 10 + text.charCodeAt(i++) - 48;
+        const letter = text[i];
+        const weight = letter === 'A' ? 3 : letter === 'B' ? 2 : letter === 'C' ? 1 : 0;
+        if (weight > 0) i++;
+        counts[weight]!++;
+        positions.push(position | (weight << 14));
         if (text[i] !== ',') break;
         i++;
       }
     }
-    visit(lexeme, counts);
+    visit(lexeme, counts, positions);
   }
 }
 
+/** A tsquery the term index answers: its distinct lexemes and whether a document holding these of them matches. */
+export interface TermQuery {
+  lexemes: string[];
+  /** `held`: bit i set when the document holds lexemes[i] */
+  matches(held: number): boolean;
+  /** only | between lexemes: every position is a cover of its own (coverDensityRank) */
+  disjunction: boolean;
+}
+
+/** Lexemes a query may name: one bit each in a 32-bit mask. */
+const MAX_QUERY_LEXEMES = 31;
+
 /**
- * The lexemes of a tsquery's text form when it is a disjunction of plain lexemes ('perr' | 'dog'), deduplicated
- * (ts_rank_cd counts a position once however many query items name its lexeme); undefined for anything else
- * (&, !, <->, prefixes, weights) and for an empty query.
+ * A tsquery's text form ('perr' | 'dog', 'a' & ( 'b' | 'c' )) as a TermQuery; undefined for what the term index
+ * does not answer: negation, phrases (<->), prefixes and weights, an empty query, more than 31 lexemes. Query items
+ * naming one lexeme share its bit (ts_rank_cd counts a position once however many items name its lexeme).
  */
-export function disjunctionLexemes(tsquery: string): string[] | undefined {
-  const lexemes = new Set<string>();
+export function parseTsquery(tsquery: string): TermQuery | undefined {
+  const tokens = tsqueryTokens(tsquery);
+  if (!tokens || tokens.length === 0) return undefined;
+  const lexemes: string[] = [];
+  let at = 0;
+  let disjunction = true;
+  type Test = (held: number) => boolean;
+  // expression := term ('|' term)*; term := factor ('&' factor)*; factor := lexeme | '(' expression ')'
+  const expression = (): Test | undefined => {
+    const terms: Test[] = [];
+    for (;;) {
+      const next = term();
+      if (!next) return undefined;
+      terms.push(next);
+      if (tokens[at] !== '|') break;
+      at++;
+    }
+    return terms.length === 1 ? terms[0] : (held) => terms.some((test) => test(held));
+  };
+  const term = (): Test | undefined => {
+    const factors: Test[] = [];
+    for (;;) {
+      const next = factor();
+      if (!next) return undefined;
+      factors.push(next);
+      if (tokens[at] !== '&') break;
+      disjunction = false;
+      at++;
+    }
+    return factors.length === 1 ? factors[0] : (held) => factors.every((test) => test(held));
+  };
+  const factor = (): Test | undefined => {
+    const token = tokens[at++];
+    if (token === '(') {
+      const inner = expression();
+      return tokens[at++] === ')' ? inner : undefined;
+    }
+    if (typeof token !== 'object') return undefined;
+    let index = lexemes.indexOf(token.lexeme);
+    if (index < 0) index = lexemes.push(token.lexeme) - 1;
+    const bit = 1 << index;
+    return (held) => (held & bit) !== 0;
+  };
+  const matches = expression();
+  if (!matches || at !== tokens.length || lexemes.length > MAX_QUERY_LEXEMES) return undefined;
+  return { lexemes, matches, disjunction };
+}
+
+/** The tokens of a tsquery's text form: lexemes, &, |, ( and ); undefined at anything else. */
+function tsqueryTokens(tsquery: string): (string | { lexeme: string })[] | undefined {
+  const tokens: (string | { lexeme: string })[] = [];
   let i = 0;
   const n = tsquery.length;
-  for (;;) {
-    if (tsquery[i] !== "'") return undefined;
+  while (i < n) {
+    const char = tsquery[i]!;
+    if (char === ' ') { i++; continue; }
+    if (char === '&' || char === '|' || char === '(' || char === ')') { tokens.push(char); i++; continue; }
+    if (char !== "'") return undefined;
     i++;
     let lexeme = '';
     for (;;) {
       if (i >= n) return undefined;
-      const char = tsquery[i]!;
-      if (char === '\\') { lexeme += tsquery[i + 1]; i += 2; continue; }
-      if (char === "'") {
+      const next = tsquery[i]!;
+      if (next === '\\') { lexeme += tsquery[i + 1]; i += 2; continue; }
+      if (next === "'") {
         if (tsquery[i + 1] === "'") { lexeme += "'"; i += 2; continue; }
         i++;
         break;
       }
-      lexeme += char;
+      lexeme += next;
       i++;
     }
-    lexemes.add(lexeme);
-    if (i === n) return [...lexemes];
-    if (tsquery.slice(i, i + 3) !== ' | ') return undefined;
-    i += 3;
+    // a weight or prefix (:A, :*) follows without a space
+    if (i < n && tsquery[i] !== ' ') return undefined;
+    tokens.push({ lexeme });
   }
+  return tokens;
 }
 
 /** FNV-1a over the UTF-16 code units, 24 bits: the bit of a lexeme in the sampled mode's unkept set (2^24 bits). */
