@@ -508,13 +508,17 @@ class Catalogue {
         heads[l] = at + 1;
         held |= 1 << l;
         const packed = postings.packed.data[at]!;
-        const counts = packed === 0xffffffff ? postings.overflow!.get(slot)! : [packed & 0xff, (packed >>> 8) & 0xff, (packed >>> 16) & 0xff, packed >>> 24];
-        const positions = counts[0]! + counts[1]! + counts[2]! + counts[3]!;
+        const overflow = packed === 0xffffffff ? postings.overflow!.get(slot)! : undefined;
+        const d = overflow ? overflow[0]! : packed & 0xff;
+        const c = overflow ? overflow[1]! : (packed >>> 8) & 0xff;
+        const b = overflow ? overflow[2]! : (packed >>> 16) & 0xff;
+        const a = overflow ? overflow[3]! : packed >>> 24;
+        const positions = d + c + b + a;
         if (parsed.disjunction) {
-          classes[0] += counts[0]!;
-          classes[1] += counts[1]!;
-          classes[2] += counts[2]!;
-          classes[3] += counts[3]!;
+          classes[0] += d;
+          classes[1] += c;
+          classes[2] += b;
+          classes[3] += a;
         } else {
           const from = positionHeads[l]!;
           for (let i = from; i < from + positions; i++) entries.push(entryOf(postings.positions.data[i]!, l));
