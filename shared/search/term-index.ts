@@ -113,6 +113,11 @@ export class TermIndex {
     return this.catalogue !== undefined;
   }
 
+  /** What the serving catalogue holds: live documents, lexemes kept and the bytes of its typed arrays. */
+  stats(): { documents: number; lexemes: number; arrayBytes: number } | undefined {
+    return this.catalogue?.stats();
+  }
+
   /**
    * Reads the whole table in batches (writes go on between them), from the log position `head`: the first search
    * after the build applies every change logged since, rows read in their newer version included.
@@ -133,6 +138,7 @@ export class TermIndex {
       after = rows[rows.length - 1]!.asset_id;
     }
     catalogue.builtWith = catalogue.alive;
+    catalogue.trim();
     this.catalogue = catalogue;
     this.buildingFrom = undefined;
   }
@@ -293,6 +299,10 @@ class Dictionary {
 class Column<T extends Int32Array | Float64Array | Uint32Array | Uint16Array> {
   length = 0;
   constructor(public data: T) {}
+  /** Gives back the room grown ahead (up to half a doubled array) once a build has written everything. */
+  trim(): void {
+    if (this.data.length > this.length) this.data = this.data.slice(0, this.length) as T;
+  }
   push(value: number): void {
     if (this.length === this.data.length) {
       const grown = new (this.data.constructor as new (size: number) => T)(Math.max(16, this.data.length * 2));
@@ -316,6 +326,9 @@ class ListColumn {
   }
   get codes(): Int32Array {
     return this.pool.data;
+  }
+  trim(): void {
+    for (const column of [this.pool, this.start, this.size]) column.trim();
   }
   /** Whether the slot holds every one of the codes (none unknown: an unknown value matches nothing). */
   holdsAll(slot: number, required: Int32Array): boolean {
@@ -428,6 +441,24 @@ class Catalogue {
     this.alive++;
   }
 
+  stats(): { documents: number; lexemes: number; arrayBytes: number } {
+    let arrayBytes = 0;
+    for (const column of [this.dead, this.project.codes, this.mediaType.codes, this.state.codes, this.editorial.codes, this.created]) arrayBytes += column.data.byteLength;
+    for (const list of [this.tags, this.labels, this.people, this.collections]) arrayBytes += list.codes.byteLength + list.start.data.byteLength + list.size.data.byteLength;
+    for (const postings of this.postings.values()) arrayBytes += postings.slots.data.byteLength + postings.packed.data.byteLength + postings.positions.data.byteLength;
+    return { documents: this.alive, lexemes: this.postings.size, arrayBytes: arrayBytes + (this.unkept?.byteLength ?? 0) };
+  }
+
+  trim(): void {
+    for (const column of [this.dead, this.project.codes, this.mediaType.codes, this.state.codes, this.editorial.codes, this.created]) column.trim();
+    for (const list of [this.tags, this.labels, this.people, this.collections]) list.trim();
+    for (const postings of this.postings.values()) {
+      postings.slots.trim();
+      postings.packed.trim();
+      postings.positions.trim();
+    }
+  }
+
   remove(assetId: string): void {
     const slot = this.slotOf.get(assetId);
     if (slot === undefined) return;
@@ -487,6 +518,9 @@ class Catalogue {
     const excluded = options.exclude === undefined ? -1 : this.slotOf.get(options.exclude) ?? -1;
     const heads = new Int32Array(lists.length);
     const positionHeads = new Int32Array(lists.length);
+    // the slot's positions in each list it is in: from, count
+    const positionsFrom = new Int32Array(lists.length);
+    const positionsCount = new Int32Array(lists.length);
     const classes: [number, number, number, number] = [0, 0, 0, 0];
     const entries: number[] = [];
     for (;;) {
@@ -497,10 +531,9 @@ class Catalogue {
         if (list && heads[l]! < list.length && list.data[heads[l]!]! < slot) slot = list.data[heads[l]!]!;
       }
       if (slot === 0x7fffffff) break;
-      // which lexemes it holds, with their positions per weight and (not a disjunction) the positions
+      // which lexemes it holds, with their positions per weight; every list's head moves past it
       let held = 0;
       classes[0] = classes[1] = classes[2] = classes[3] = 0;
-      entries.length = 0;
       for (let l = 0; l < lists.length; l++) {
         const postings = lists[l];
         const at = heads[l]!;
@@ -513,21 +546,28 @@ class Catalogue {
         const c = overflow ? overflow[1]! : (packed >>> 8) & 0xff;
         const b = overflow ? overflow[2]! : (packed >>> 16) & 0xff;
         const a = overflow ? overflow[3]! : packed >>> 24;
-        const positions = d + c + b + a;
-        if (parsed.disjunction) {
-          classes[0] += d;
-          classes[1] += c;
-          classes[2] += b;
-          classes[3] += a;
-        } else {
-          const from = positionHeads[l]!;
-          for (let i = from; i < from + positions; i++) entries.push(entryOf(postings.positions.data[i]!, l));
-        }
-        positionHeads[l] += positions;
+        classes[0] += d;
+        classes[1] += c;
+        classes[2] += b;
+        classes[3] += a;
+        positionsFrom[l] = positionHeads[l]!;
+        positionsCount[l] = d + c + b + a;
+        positionHeads[l] += d + c + b + a;
       }
       if (dead[slot] || slot === excluded || !parsed.matches(held) || !filter(slot)) continue;
       tally.add(slot);
-      best.offer(parsed.disjunction ? coverDensityRank(classes) : coverDensity(parsed.matches, entries.sort((a, b) => a - b)), this.ids[slot]!);
+      if (parsed.disjunction) {
+        best.offer(coverDensityRank(classes), this.ids[slot]!);
+        continue;
+      }
+      // the positions only of a match
+      entries.length = 0;
+      for (let l = 0; l < lists.length; l++) {
+        if (!(held & (1 << l))) continue;
+        const positions = lists[l]!.positions.data;
+        for (let i = positionsFrom[l]!; i < positionsFrom[l]! + positionsCount[l]!; i++) entries.push(entryOf(positions[i]!, l));
+      }
+      best.offer(coverDensity(parsed.matches, entries.sort((x, y) => x - y)), this.ids[slot]!);
     }
     return { total: tally.total, facets: tally.facets(query.facets), page: best.ranked() };
   }
@@ -745,6 +785,8 @@ export interface TermQuery {
 
 /** Lexemes a query may name: one bit each in a 32-bit mask. */
 const MAX_QUERY_LEXEMES = 31;
+/** Up to this many lexemes, a query's matches are a table of every combination (64 KiB at most). */
+const TRUTH_TABLE_LEXEMES = 16;
 
 /**
  * A tsquery's text form ('perr' | 'dog', 'a' & ( 'b' | 'c' )) as a TermQuery; undefined for what the term index
@@ -794,9 +836,13 @@ export function parseTsquery(tsquery: string): TermQuery | undefined {
     const bit = 1 << index;
     return (held) => (held & bit) !== 0;
   };
-  const matches = expression();
-  if (!matches || at !== tokens.length || lexemes.length > MAX_QUERY_LEXEMES) return undefined;
-  return { lexemes, matches, disjunction };
+  const test = expression();
+  if (!test || at !== tokens.length || lexemes.length > MAX_QUERY_LEXEMES) return undefined;
+  if (lexemes.length > TRUTH_TABLE_LEXEMES) return { lexemes, matches: test, disjunction };
+  // every combination of held lexemes evaluated once: a match is then one lookup per document
+  const table = new Uint8Array(1 << lexemes.length);
+  for (let held = 0; held < table.length; held++) table[held] = test(held) ? 1 : 0;
+  return { lexemes, matches: (held) => table[held] === 1, disjunction };
 }
 
 /** The tokens of a tsquery's text form: lexemes, &, |, ( and ); undefined at anything else. */
