@@ -741,19 +741,10 @@ export function forEachLexeme(text: string, visit: (lexeme: string, counts: numb
   const positions: number[] = [];
   while (i < n) {
     if (text[i] !== "'") { i++; continue; }
-    i++;
-    let lexeme = '';
-    for (;;) {
-      const char = text[i]!;
-      if (char === '\\') { lexeme += text[i + 1]; i += 2; continue; }
-      if (char === "'") {
-        if (text[i + 1] === "'") { lexeme += "'"; i += 2; continue; }
-        i++;
-        break;
-      }
-      lexeme += char;
-      i++;
-    }
+    const quoted = quotedLexeme(text, i);
+    if (!quoted) return;
+    const { lexeme } = quoted;
+    i = quoted.end;
     const counts = [0, 0, 0, 0];
     positions.length = 0;
     if (text[i] === ':') {
@@ -801,28 +792,17 @@ export function parseTsquery(tsquery: string): TermQuery | undefined {
   let disjunction = true;
   type Test = (held: number) => boolean;
   // expression := term ('|' term)*; term := factor ('&' factor)*; factor := lexeme | '(' expression ')'
-  const expression = (): Test | undefined => {
-    const terms: Test[] = [];
+  const joined = (operator: '|' | '&', operand: () => Test | undefined, combine: (tests: Test[]) => Test) => (): Test | undefined => {
+    const tests: Test[] = [];
     for (;;) {
-      const next = term();
+      const next = operand();
       if (!next) return undefined;
-      terms.push(next);
-      if (tokens[at] !== '|') break;
+      tests.push(next);
+      if (tokens[at] !== operator) break;
+      if (operator === '&') disjunction = false;
       at++;
     }
-    return terms.length === 1 ? terms[0] : (held) => terms.some((test) => test(held));
-  };
-  const term = (): Test | undefined => {
-    const factors: Test[] = [];
-    for (;;) {
-      const next = factor();
-      if (!next) return undefined;
-      factors.push(next);
-      if (tokens[at] !== '&') break;
-      disjunction = false;
-      at++;
-    }
-    return factors.length === 1 ? factors[0] : (held) => factors.every((test) => test(held));
+    return tests.length === 1 ? tests[0] : combine(tests);
   };
   const factor = (): Test | undefined => {
     const token = tokens[at++];
@@ -836,6 +816,8 @@ export function parseTsquery(tsquery: string): TermQuery | undefined {
     const bit = 1 << index;
     return (held) => (held & bit) !== 0;
   };
+  const term = joined('&', factor, (tests) => (held) => tests.every((test) => test(held)));
+  const expression: () => Test | undefined = joined('|', term, (tests) => (held) => tests.some((test) => test(held)));
   const test = expression();
   if (!test || at !== tokens.length || lexemes.length > MAX_QUERY_LEXEMES) return undefined;
   if (lexemes.length > TRUTH_TABLE_LEXEMES) return { lexemes, matches: test, disjunction };
@@ -854,26 +836,36 @@ function tsqueryTokens(tsquery: string): (string | { lexeme: string })[] | undef
     const char = tsquery[i]!;
     if (char === ' ') { i++; continue; }
     if (char === '&' || char === '|' || char === '(' || char === ')') { tokens.push(char); i++; continue; }
-    if (char !== "'") return undefined;
-    i++;
-    let lexeme = '';
-    for (;;) {
-      if (i >= n) return undefined;
-      const next = tsquery[i]!;
-      if (next === '\\') { lexeme += tsquery[i + 1]; i += 2; continue; }
-      if (next === "'") {
-        if (tsquery[i + 1] === "'") { lexeme += "'"; i += 2; continue; }
-        i++;
-        break;
-      }
-      lexeme += next;
-      i++;
-    }
+    const quoted = char === "'" ? quotedLexeme(tsquery, i) : undefined;
+    if (!quoted) return undefined;
+    i = quoted.end;
     // a weight or prefix (:A, :*) follows without a space
     if (i < n && tsquery[i] !== ' ') return undefined;
-    tokens.push({ lexeme });
+    tokens.push({ lexeme: quoted.lexeme });
   }
   return tokens;
+}
+
+/**
+ * The lexeme quoted at text[start] (its opening quote) in a tsvector's or tsquery's text form, unescaped (a quote
+ * doubled, a backslash before a character), and the index after its closing quote; undefined when it is not closed.
+ */
+function quotedLexeme(text: string, start: number): { lexeme: string; end: number } | undefined {
+  let lexeme = '';
+  let i = start + 1;
+  while (i < text.length) {
+    const char = text[i]!;
+    if (char === '\\') { lexeme += text[i + 1]; i += 2; continue; }
+    if (char === "'") {
+      if (text[i + 1] !== "'") return { lexeme, end: i + 1 };
+      lexeme += "'";
+      i += 2;
+      continue;
+    }
+    lexeme += char;
+    i++;
+  }
+  return undefined;
 }
 
 /** FNV-1a over the UTF-16 code units, 24 bits: the bit of a lexeme in the sampled mode's unkept set (2^24 bits). */
