@@ -99,7 +99,10 @@ export class TermIndex {
   rebuild(): Promise<void> {
     this.building ??= this.build()
       .catch((error) => this.failed(error))
-      .finally(() => { this.building = undefined; });
+      .finally(() => {
+        this.building = undefined;
+        this.buildingFrom = undefined;
+      });
     return this.building;
   }
 
@@ -140,7 +143,6 @@ export class TermIndex {
     catalogue.builtWith = catalogue.alive;
     catalogue.trim();
     this.catalogue = catalogue;
-    this.buildingFrom = undefined;
   }
 
   /** Lexemes in at least two documents of a sample: at 1M documents a word needs ~100 documents to be kept. */
