@@ -95,7 +95,7 @@ const BASE_ARGS = ['-hide_banner', '-nostdin', '-nostats', '-y', '-v', 'error', 
  * span's command line leaves out URL query strings: a presigned URL's signature reads the master for a while.
  */
 export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const commandLine = args.map((arg) => (/^https?:\/\//.test(arg) ? arg.replace(/\?.*$/, '?…') : arg)).join(' ').slice(0, 1000);
+  const commandLine = args.map((arg) => (isUrl(arg) ? arg.replace(/\?.*$/, '?…') : arg)).join(' ').slice(0, 1000);
   return inSpan('ffmpeg', { kind: SpanKind.INTERNAL, attributes: { 'process.command_args': commandLine } }, () => ffmpeg(args, options));
 }
 
