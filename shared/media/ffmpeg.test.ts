@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../config.ts';
-import { configureMedia, ffmpegThreads, firstLine, keyframesBefore, MediaError, RenderJob, runFfmpeg } from './ffmpeg.ts';
+import { configureMedia, ffmpegThreads, firstLine, keyframesBefore, MediaError, RenderJob, runFfmpeg, tracedCommandLine } from './ffmpeg.ts';
 
 const SILENCE_2S = ['-f', 'lavfi', '-i', 'anullsrc=sample_rate=8000:channel_layout=mono', '-t', '2'];
 
@@ -99,4 +99,11 @@ describe('keyframesBefore', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('a span\'s command line keeps a presigned URL\'s address, not its signature', () => {
+  const url = 'http://127.0.0.1:7480/masters/p/a/original.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc123';
+  const line = tracedCommandLine(['-ss', '2', '-i', url, '-frames:v', '1', '/tmp/poster.jpg']);
+  assert.equal(line, '-ss 2 -i http://127.0.0.1:7480/masters/p/a/original.mp4?… -frames:v 1 /tmp/poster.jpg');
+  assert.doesNotMatch(line, /Signature/);
 });

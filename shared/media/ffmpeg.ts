@@ -90,13 +90,14 @@ const INPUT_ENDED_EARLY = /partial file|File ended prematurely|Truncating packet
 
 const BASE_ARGS = ['-hide_banner', '-nostdin', '-nostats', '-y', '-v', 'error', '-progress', 'pipe:3'];
 
-/**
- * Runs ffmpeg with `args` (after the common flags), reporting progress from `-progress pipe:3`; one span per run. The
- * span's command line leaves out URL query strings: a presigned URL's signature reads the master for a while.
- */
+/** Runs ffmpeg with `args` (after the common flags), reporting progress from `-progress pipe:3`; one span per run. */
 export function runFfmpeg(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const commandLine = args.map((arg) => (isUrl(arg) ? arg.replace(/\?.*$/, '?…') : arg)).join(' ').slice(0, 1000);
-  return inSpan('ffmpeg', { kind: SpanKind.INTERNAL, attributes: { 'process.command_args': commandLine } }, () => ffmpeg(args, options));
+  return inSpan('ffmpeg', { kind: SpanKind.INTERNAL, attributes: { 'process.command_args': tracedCommandLine(args) } }, () => ffmpeg(args, options));
+}
+
+/** The command line a span records: URL query strings left out (a presigned URL's signature reads the master for a while). */
+export function tracedCommandLine(args: string[]): string {
+  return args.map((arg) => (isUrl(arg) ? arg.replace(/\?.*$/, '?…') : arg)).join(' ').slice(0, 1000);
 }
 
 function ffmpeg(args: string[], options: RunOptions): Promise<RunResult> {
