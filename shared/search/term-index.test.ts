@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { searchConformanceSuite } from '../../test/support/search-conformance.ts';
 import { PostgresSearchIndex, beginSearchRebuild, swapSearchRebuild } from './postgres.ts';
@@ -152,6 +153,36 @@ describe('TermIndex', () => {
       assert.deepEqual(await index.search(query), await sqlIndex.search(query), q);
     }
     assert.equal(rebuilding.answered, answered + 3);
+  });
+
+  test('a failed rebuild leaves the log to be trimmed again', async () => {
+    // a term index whose second build fails on its first batch (a plugin throws on that statement's result)
+    let failNextBatch = false;
+    const failing = database.db.withPlugin({
+      transformQuery: (args) => args.node,
+      async transformResult(args) {
+        if (failNextBatch && args.result.rows.some((row) => 'tsv' in row)) {
+          failNextBatch = false;
+          throw new Error('the batch could not be read');
+        }
+        return args.result;
+      },
+    });
+    const errors: unknown[] = [];
+    const terms = new TermIndex(failing, { onError: (error) => errors.push(error) });
+    const index = new PostgresSearchIndex(database.db, { termIndex: terms });
+    await terms.rebuild();
+    failNextBatch = true;
+    await terms.rebuild();
+    assert.equal(errors.length, 1, 'the failure is reported');
+    assert.ok(terms.ready, 'the catalogue built before keeps answering');
+    await sqlIndex.upsert({ ...docs[150]!, title: 'perro trimmed' });
+    const query: SearchQuery = { projectIds: ['p1', 'p2', 'p3'], filters: {}, facets: [], limit: 5, q: 'perro' };
+    assert.deepEqual(await index.search(query), await sqlIndex.search(query));
+    // the trim runs after the search's transaction, queued for the connection
+    await database.db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
+    const { left } = (await sql<{ left: number }>`select count(*)::int as left from search_document_changes`.execute(database.db)).rows[0]!;
+    assert.equal(left, 0, 'the applied changes are trimmed');
   });
 
   test('a caller\'s own transaction is answered by SQL: its writes are not committed', async () => {
