@@ -6,7 +6,7 @@
 //     and, for reference, / the file bytes alone (no sidecar, no rename, unsigned);
 //   request → delivered p50 / p95 per publication (the publication is what approval or a rule creates);
 //   isolation: the other channels' median delivery latency with the webhook answering 500 / with none failing (≈ 1.0).
-// BENCH_ASSETS (200; rounds of BENCH_ROUNDS, 4), BENCH_ASSET_KIB (256), BENCH_ISOLATION_ASSETS (20 per variant),
+// BENCH_ASSETS (200; rounds of BENCH_ROUNDS, 4, after a warm-up round of the same size, not counted), BENCH_ASSET_KIB (256), BENCH_ISOLATION_ASSETS (20 per variant),
 // BENCH_CHANNELS (all four; e.g. sftp,ftp: only those), BENCH_DB (postgres: a fresh database on this machine's PostgreSQL, as distribute-worker runs; pglite: in-process).
 // Needs root (sshd and vsftpd log a system user in), Ceph RGW, openssh-server and vsftpd.
 import { createHmac, randomBytes } from 'node:crypto';
@@ -40,7 +40,7 @@ const APPROVERS = envNumber('BENCH_APPROVERS', 8);
 const requestingMs: number[] = [];
 
 await requireServer('Ceph RGW', S3.endpoint);
-console.log(`bench:distribute · ${ASSETS} assets × 4 channels (${KIB} KiB originals) in ${ROUNDS} interleaved rounds · database ${DB} · ${machineLine()}\n`);
+console.log(`bench:distribute · ${ASSETS} assets × 4 channels (${KIB} KiB originals) in ${ROUNDS} interleaved rounds after a warm-up · database ${DB} · ${machineLine()}\n`);
 
 const database = DB === 'postgres' ? await createTestDatabase() : undefined;
 // the worker is woken when publications are requested (as the distribute function wakes an in-process worker) and
@@ -181,28 +181,35 @@ try {
   const cpu = { contract: 0, files: 0, distribute: 0 };
   const latencies: number[] = [];
   const byChannel = new Map<string, number[]>();
-  for (let round = 0; round < ROUNDS; round++) {
+  // one warm-up round first, not counted: both sides' first connections and the JIT's first passes
+  for (let round = -1; round < ROUNDS; round++) {
+    const warmUp = round < 0;
     const items = await makeAssets(perRound);
     // alternate which goes first, so drift in the machine's load hits both alike
     const variants = ['contract', 'files', 'distribute'] as const;
-    const order = [...variants.slice(round % 3), ...variants.slice(0, round % 3)];
+    const first = (round + 3) % 3;
+    const order = [...variants.slice(first), ...variants.slice(0, first)];
+    const roundMs: Partial<Record<typeof variants[number], number>> = {};
     for (const variant of order) {
       const started = Date.now();
       const busy = machineBusySeconds();
       if (variant !== 'distribute') {
         await raw(items, variant);
-        times[variant].push(Date.now() - started);
+        roundMs[variant] = Date.now() - started;
       } else {
         const { latencies: byThisChannel, lastDeliveredAt } = await distribute(items, channels.map((c) => c.id));
-        for (const [channelId, list] of byThisChannel) {
+        roundMs[variant] = lastDeliveredAt - started;
+        for (const [channelId, list] of warmUp ? [] : byThisChannel) {
           latencies.push(...list);
           byChannel.set(channelId, [...(byChannel.get(channelId) ?? []), ...list]);
         }
-        times[variant].push(lastDeliveredAt - started);
       }
+      if (warmUp) continue;
+      times[variant].push(roundMs[variant]!);
       cpu[variant] += machineBusySeconds() - busy;
     }
-    console.log(`round ${round + 1}/${ROUNDS}: raw (same contract) ${times.contract.at(-1)!.toFixed(0)} ms, raw (files only) ${times.files.at(-1)!.toFixed(0)} ms, distribute ${times.distribute.at(-1)!.toFixed(0)} ms`);
+    if (warmUp) requestingMs.pop();
+    console.log(`${warmUp ? 'warm-up (not counted)' : `round ${round + 1}/${ROUNDS}`}: raw (same contract) ${roundMs.contract!.toFixed(0)} ms, raw (files only) ${roundMs.files!.toFixed(0)} ms, distribute ${roundMs.distribute!.toFixed(0)} ms`);
   }
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   console.log();

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import exifr from 'exifr';
 import sharp from 'sharp';
-import { makeJpegWithExif, makeJpegWithXmp } from '../../test/support/images.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeJpegWithExif, makeJpegWithExtendedXmp, makeJpegWithXmp } from '../../test/support/images.ts';
 import { readEmbeddedMetadata } from './embedded-metadata.ts';
 import { EmbedError, embedXmp } from './xmp-writer.ts';
 
@@ -17,6 +20,17 @@ test('XMP written by another tool: headline, caption, keywords, creator, credit,
     fields: { creator: 'Ana Gómez', credit: 'EFE', copyright: '© EFE 2026', usageTerms: 'Solo uso editorial', location: 'Madrid, España' },
   });
   assert.deepEqual(await readEmbeddedMetadata(Buffer.from('not an image')), {});
+});
+
+test('extended XMP (a packet over several segments) is read from a file: the caption written after 150 KB of history', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mt-extended-xmp-'));
+  try {
+    const file = join(dir, 'extended.jpg');
+    writeFileSync(file, await makeJpegWithExtendedXmp('Pleno del Congreso', 'Los diputados votan los presupuestos'));
+    assert.deepEqual(await readEmbeddedMetadata(file), { headline: 'Pleno del Congreso', caption: 'Los diputados votan los presupuestos' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const metadata = {

@@ -13,11 +13,7 @@ const MAX_KEYWORDS = 100;
 export async function readEmbeddedMetadata(file: string | Buffer): Promise<EmbeddedMetadata> {
   let tags: Record<string, unknown> | undefined;
   try {
-    tags = await exifr.parse(file, {
-      tiff: true, exif: false, gps: false, ifd1: false, interop: false, icc: false, makerNote: false, userComment: false,
-      iptc: true, xmp: true, mergeOutput: false, multiSegment: true,
-      pick: undefined,
-    }) as Record<string, unknown> | undefined;
+    tags = await parseTags(file);
   } catch {
     return {};
   }
@@ -51,6 +47,21 @@ export async function readEmbeddedMetadata(file: string | Buffer): Promise<Embed
     ...(keywords.length ? { keywords: [...new Set(keywords.map((k) => k.slice(0, 100)))].slice(0, MAX_KEYWORDS) } : {}),
     ...(Object.keys(fields).length ? { fields } : {}),
   };
+}
+
+const TAGS = { tiff: true, exif: false, gps: false, ifd1: false, interop: false, icc: false, makerNote: false, userComment: false, iptc: true, xmp: true, mergeOutput: false };
+
+/**
+ * The file's tags; its extended XMP (a packet over 64 KiB split over several segments) only where it has one: finding
+ * every segment reads the whole file (3 ms of a 10 MB JPEG's 3.3 ms), and the standard packet says when there is more.
+ */
+async function parseTags(file: string | Buffer): Promise<Record<string, unknown> | undefined> {
+  const tags = await exifr.parse(file, { ...TAGS, multiSegment: false }) as Record<string, unknown> | undefined;
+  if (!tags) return undefined; // nothing in the header, so no extended packet either
+  const note = (tags.xmpNote ?? (tags.xmp as Record<string, unknown> | undefined)?.xmpNote) as { HasExtendedXMP?: unknown } | undefined;
+  // a reader that stops early fails on a split packet (errors) or has only its standard half (HasExtendedXMP)
+  if (!tags.errors && !note?.HasExtendedXMP) return tags;
+  return await exifr.parse(file, { ...TAGS, multiSegment: true }) as Record<string, unknown> | undefined;
 }
 
 /** A text value as exifr gives it: a string, a number, a language alternative ({ lang, value }) or a list of them. */

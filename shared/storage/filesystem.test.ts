@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -85,6 +85,23 @@ test('multipart: parts in any order, ETags checked, one object', async () => {
   const body = await new Response(Readable.toWeb(await store.getStream('in', 'big.bin')) as ReadableStream).text();
   assert.equal(body, 'AAABBB');
   assert.match((await store.head('in', 'big.bin'))!.etag, /-2$/);
+});
+
+test('put: a small buffer (written at once), a large one and a stream store the same bytes, type and MD5 etag, no temporary file left', async () => {
+  const objects = [
+    { key: 'put/small.jpg', bytes: Buffer.alloc(50_000, 7), body: (b: Buffer) => b },
+    { key: 'put/large.jpg', bytes: Buffer.alloc(3 * 1024 * 1024, 9), body: (b: Buffer) => b },
+    { key: 'put/streamed.jpg', bytes: Buffer.alloc(70_000, 5), body: (b: Buffer) => Readable.from([b]) },
+  ];
+  for (const { key, bytes, body } of objects) {
+    await store.put('m', key, body(bytes), 'image/jpeg');
+    assert.deepEqual(readFileSync(await store.localFile('m', key, join(root, 'unused'))), bytes, key);
+    assert.deepEqual(await store.head('m', key), { size: bytes.length, etag: createHash('md5').update(bytes).digest('hex'), contentType: 'image/jpeg' }, key);
+  }
+  const listed = [];
+  for await (const object of store.list('m', 'put/')) listed.push(object.key);
+  assert.deepEqual(listed, ['put/large.jpg', 'put/small.jpg', 'put/streamed.jpg']);
+  assert.deepEqual(readdirSync(join(root, 'objects', 'm', 'put')).filter((name) => name.endsWith('.tmp')), []);
 });
 
 test('localFile is the object\'s own file (nothing copied); a missing object is an error', async () => {

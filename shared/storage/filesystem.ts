@@ -2,7 +2,7 @@
 // expiring URLs that the dev host serves (PUT, GET with Range, multipart parts). Uploads into the
 // incoming bucket emit the same S3 event records a real bucket notification sends.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -11,6 +11,9 @@ import { s3RecordFor } from '../events/s3-notification.ts';
 import type { Buckets, CompletedPart, ListedObject, ObjectInfo, ObjectStore } from './object-store.ts';
 
 export class InvalidObjectKey extends Error {}
+
+/** Objects up to this size are written synchronously (putSmall). */
+const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
 
 interface SignedFields {
   method: 'PUT' | 'GET';
@@ -131,6 +134,7 @@ export class FilesystemObjectStore implements ObjectStore {
 
   async put(bucket: string, key: string, body: Buffer | Readable, contentType: string): Promise<void> {
     const target = this.objectPath(bucket, key);
+    if (Buffer.isBuffer(body) && body.length <= SYNC_WRITE_MAX_BYTES) return this.putSmall(bucket, key, target, body, contentType);
     await mkdir(dirname(target), { recursive: true });
     const etag = await writeAtomically(target, body);
     await this.writeMeta(bucket, key, { contentType, etag });
@@ -257,6 +261,26 @@ export class FilesystemObjectStore implements ObjectStore {
   private metaPath(bucket: string, key: string): string {
     this.objectPath(bucket, key);
     return join(this.root, '.meta', bucket, `${key}.json`);
+  }
+
+  /**
+   * A small object (a rendition, a sidecar) in one synchronous pass: its five file operations land in the page cache in
+   * well under a millisecond, where each one through the thread pool waits for the event loop again (4–8 ms for a
+   * photo's 4–80 KB renditions while the database answers in between). Same steps: temporary file, rename, then meta.
+   */
+  private putSmall(bucket: string, key: string, target: string, body: Buffer, contentType: string): void {
+    const temporary = `${target}.${randomUUID()}.tmp`;
+    mkdirSync(dirname(target), { recursive: true });
+    try {
+      writeFileSync(temporary, body);
+      renameSync(temporary, target);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+    const meta = this.metaPath(bucket, key);
+    mkdirSync(dirname(meta), { recursive: true });
+    writeFileSync(meta, JSON.stringify({ contentType, etag: createHash('md5').update(body).digest('hex') }));
   }
 
   private async writeMeta(bucket: string, key: string, meta: { contentType?: string; etag?: string }): Promise<void> {

@@ -1,4 +1,5 @@
 // Real images made by the tests: a JPEG with EXIF (camera, capture date, GPS) and the bad cases.
+import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
@@ -92,4 +93,35 @@ export const AGENCY_XMP = `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d
 /** A photo with EXIF and the agency's XMP packet (written by sharp, not by the code under test). */
 export async function makeJpegWithXmp(options: PhotoOptions = {}): Promise<Buffer> {
   return sharp(await makeJpegWithExif(options)).keepExif().withXmp(AGENCY_XMP).jpeg({ quality: 90 }).toBuffer();
+}
+
+/**
+ * A JPEG whose XMP is too large for one segment, written as Adobe's XMP specification (part 3) says: the standard
+ * packet (here the headline) names the extended one by its MD5 (xmpNote:HasExtendedXMP), and the extended packet
+ * (here a 150 KB history before the caption) follows in APP1 segments of at most 65,000 bytes, each with the
+ * packet's GUID, full length and offset.
+ */
+export async function makeJpegWithExtendedXmp(headline: string, caption: string): Promise<Buffer> {
+  const rdf = (body: string) => `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">${body}</rdf:RDF></x:xmpmeta>`;
+  const extended = Buffer.from(rdf(
+    `<rdf:Description rdf:about="" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"><photoshop:History>${'edited; '.repeat(19_000)}</photoshop:History></rdf:Description>`
+    + `<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">${caption}</rdf:li></rdf:Alt></dc:description></rdf:Description>`,
+  ));
+  const guid = createHash('md5').update(extended).digest('hex').toUpperCase();
+  const standard = Buffer.from(`<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>${rdf(`<rdf:Description rdf:about="" xmlns:xmpNote="http://ns.adobe.com/xmp/note/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmpNote:HasExtendedXMP="${guid}" photoshop:Headline="${headline}"/>`)}<?xpacket end="w"?>`);
+  const app1 = (...parts: Buffer[]) => {
+    const payload = Buffer.concat(parts);
+    const header = Buffer.from([0xff, 0xe1, 0, 0]);
+    header.writeUInt16BE(payload.length + 2, 2);
+    return Buffer.concat([header, payload]);
+  };
+  const segments = [app1(Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1'), standard)];
+  for (let offset = 0; offset < extended.length; offset += 65_000) {
+    const lengthAndOffset = Buffer.alloc(8);
+    lengthAndOffset.writeUInt32BE(extended.length, 0);
+    lengthAndOffset.writeUInt32BE(offset, 4);
+    segments.push(app1(Buffer.from('http://ns.adobe.com/xmp/extension/\0', 'latin1'), Buffer.from(guid, 'ascii'), lengthAndOffset, extended.subarray(offset, offset + 65_000)));
+  }
+  const image = await makeJpegWithExif({ width: 2400, height: 1600 }); // large enough that a reader does not take it whole
+  return Buffer.concat([image.subarray(0, 2), ...segments, image.subarray(2)]); // after SOI
 }
