@@ -1,12 +1,12 @@
 // Embedded metadata: what an agency's XMP says is read on ingest (exifr), and the current metadata is written back
 // into a copy of a JPEG or PNG (xmp-writer.ts) that an independent reader (exifr) reads back, pixels untouched.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import exifr from 'exifr';
-import sharp from 'sharp';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import exifr from 'exifr';
+import sharp from 'sharp';
 import { makeJpegWithExif, makeJpegWithExtendedXmp, makeJpegWithXmp } from '../../test/support/images.ts';
 import { readEmbeddedMetadata } from './embedded-metadata.ts';
 import { EmbedError, embedXmp } from './xmp-writer.ts';
