@@ -329,8 +329,9 @@ class ListColumn {
   get codes(): Int32Array {
     return this.pool.data;
   }
-  trim(): void {
-    for (const column of [this.pool, this.start, this.size]) column.trim();
+  /** Its typed arrays: the codes of every document's values, where each document's start and how many. */
+  columns(): Column<Int32Array>[] {
+    return [this.pool, this.start, this.size];
   }
   /** Whether the slot holds every one of the codes (none unknown: an unknown value matches nothing). */
   holdsAll(slot: number, required: Int32Array): boolean {
@@ -444,21 +445,21 @@ class Catalogue {
   }
 
   stats(): { documents: number; lexemes: number; arrayBytes: number } {
-    let arrayBytes = 0;
-    for (const column of [this.dead, this.project.codes, this.mediaType.codes, this.state.codes, this.editorial.codes, this.created]) arrayBytes += column.data.byteLength;
-    for (const list of [this.tags, this.labels, this.people, this.collections]) arrayBytes += list.codes.byteLength + list.start.data.byteLength + list.size.data.byteLength;
-    for (const postings of this.postings.values()) arrayBytes += postings.slots.data.byteLength + postings.packed.data.byteLength + postings.positions.data.byteLength;
-    return { documents: this.alive, lexemes: this.postings.size, arrayBytes: arrayBytes + (this.unkept?.byteLength ?? 0) };
+    let arrayBytes = this.unkept?.byteLength ?? 0;
+    for (const column of this.columns()) arrayBytes += column.data.byteLength;
+    return { documents: this.alive, lexemes: this.postings.size, arrayBytes };
   }
 
+  /** Gives back every column's room grown ahead once a build has written everything. */
   trim(): void {
-    for (const column of [this.dead, this.project.codes, this.mediaType.codes, this.state.codes, this.editorial.codes, this.created]) column.trim();
-    for (const list of [this.tags, this.labels, this.people, this.collections]) list.trim();
-    for (const postings of this.postings.values()) {
-      postings.slots.trim();
-      postings.packed.trim();
-      postings.positions.trim();
-    }
+    for (const column of this.columns()) column.trim();
+  }
+
+  /** Every typed array it holds: the per-document columns, the list columns and each lexeme's postings. */
+  private *columns(): Iterable<Column<Int32Array | Float64Array | Uint32Array | Uint16Array>> {
+    yield* [this.dead, this.project.codes, this.mediaType.codes, this.state.codes, this.editorial.codes, this.created];
+    for (const list of [this.tags, this.labels, this.people, this.collections]) yield* list.columns();
+    for (const postings of this.postings.values()) yield* [postings.slots, postings.packed, postings.positions];
   }
 
   remove(assetId: string): void {

@@ -269,7 +269,7 @@ export class FilesystemObjectStore implements ObjectStore {
    * photo's 4–80 KB renditions while the database answers in between). Same steps: temporary file, rename, then meta.
    */
   private putSmall(bucket: string, key: string, target: string, body: Buffer, contentType: string): void {
-    const temporary = `${target}.${randomUUID()}.tmp`;
+    const temporary = temporaryPathFor(target);
     mkdirSync(dirname(target), { recursive: true });
     try {
       writeFileSync(temporary, body);
@@ -300,6 +300,11 @@ export class FilesystemObjectStore implements ObjectStore {
 
 const TEMPORARY_FILE = /\.[0-9a-f-]{36}\.tmp$/;
 
+/** Where an object is written before its rename into place (TEMPORARY_FILE matches it). */
+function temporaryPathFor(target: string): string {
+  return `${target}.${randomUUID()}.tmp`;
+}
+
 function expiry(ttlSeconds: number): number {
   return Math.floor(Date.now() / 1000) + ttlSeconds;
 }
@@ -310,7 +315,7 @@ function partFile(partNumber: number): string {
 
 /** Writes (or streams) into a temp file beside the target, then renames: readers never see half an object. Returns the MD5 ETag. */
 async function writeAtomically(target: string, body: Buffer | Readable): Promise<string> {
-  const temporary = `${target}.${randomUUID()}.tmp`;
+  const temporary = temporaryPathFor(target);
   const md5 = createHash('md5');
   try {
     if (Buffer.isBuffer(body)) {
