@@ -20,7 +20,8 @@ export const ROOT = resolve(import.meta.dirname, '..');
  * files; ocr-common holds the backend ocr-node registers, so both must be the installed copies) and
  * @vladmandic/human with TensorFlow.js (model files, the .wasm binaries), and ssh2-sftp-client (ssh2 tries its
  * optional native crypto and cpu-features addons with `require` of a .node file), and LanceDB (a native addon per
- * platform) with the Apache Arrow it builds its tables with (one copy, so Arrow's classes are the ones it checks).
+ * platform) with the Apache Arrow it builds its tables with (one copy, so Arrow's classes are the ones it checks),
+ * and usearch (the term index's HNSW graph, a native addon per platform).
  */
 export const EXTERNAL_PACKAGES = [
   'sharp',
@@ -36,6 +37,7 @@ export const EXTERNAL_PACKAGES = [
   'ssh2-sftp-client',
   '@lancedb/lancedb',
   'apache-arrow',
+  'usearch',
 ];
 
 /**
@@ -58,7 +60,7 @@ export const RUNTIME_PACKAGES: Record<string, string[]> = {
 const OPTIONAL_REQUIRES = new Set(['supports-color', 'bufferutil', 'utf-8-validate']);
 
 /** Loading these at start-up costs cold-start time; functions must import them lazily (`await import(...)`). */
-export const HEAVY_PACKAGES = ['sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@vladmandic/human', '@gutenye/ocr-node', '@lancedb/lancedb'];
+export const HEAVY_PACKAGES = ['sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@vladmandic/human', '@gutenye/ocr-node', '@lancedb/lancedb', 'usearch'];
 
 /** Functions of the GPU pool: their image is Dockerfile.gpu, so the CPU image's dist/package.json leaves them out. */
 export const GPU_FUNCTIONS = ['enrich'];

@@ -26,7 +26,7 @@ export interface DatabaseOptions {
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
   const postgresUrl = url.startsWith('postgres://') || url.startsWith('postgresql://');
   const database = postgresUrl ? await openPostgres(url, options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE) : await openPglite(url);
-  await migrate(database.db, { embeddingDimensions: options.embeddingDimensions });
+  await migrate(database.db, { embeddingDimensions: options.embeddingDimensions, driver: database.driver });
   return database;
 }
 

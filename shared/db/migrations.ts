@@ -19,6 +19,20 @@ function vectorsMigration(dimensions: number): Migration {
   };
 }
 
+/**
+ * On PGlite the search adapter finds the nearest embeddings in the term index's own HNSW graph (native, in the
+ * process: term-index.ts), which holds a million vectors where PGlite's 2 GB WebAssembly memory cannot build one;
+ * pgvector's HNSW index there only slowed every insert (185 documents/s in bulk). Without it SQL still answers
+ * exactly, by distance over the rows the filters leave. A server keeps its pgvector index.
+ */
+function vectorsInProcessMigration(driver: Driver | undefined): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      if (driver === 'pglite') await sql`drop index if exists search_documents_embedding`.execute(db);
+    },
+  };
+}
+
 const migrations: Record<string, Migration> = {
   '0001_core': {
     async up(db: Kysely<any>) {
@@ -712,14 +726,20 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema.createIndex('audit_log_reads').on('audit_log').columns(['target_id', 'actor', 'occurred_at']).where(sql.ref('action'), '=', 'asset.read').execute();
     },
-  },
+  },  '0066_vectors_in_process': vectorsInProcessMigration(undefined),
 };
 
-export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number } = {}): Promise<void> {
+type Driver = 'postgres' | 'pglite';
+
+export async function migrate(db: Kysely<any>, options: { embeddingDimensions?: number; driver?: Driver } = {}): Promise<void> {
   // Every cold start calls this; a database already at the latest migration (the usual case once deployed) costs
   // one query instead of the migrator's lock, table checks and full listing.
   if (await isCurrent(db)) return;
-  const configured = { ...migrations, '0003_vectors': vectorsMigration(options.embeddingDimensions ?? DEFAULT_EMBEDDING_DIMENSIONS) };
+  const configured = {
+    ...migrations,
+    '0003_vectors': vectorsMigration(options.embeddingDimensions ?? DEFAULT_EMBEDDING_DIMENSIONS),
+    '0066_vectors_in_process': vectorsInProcessMigration(options.driver),
+  };
   const migrator = new Migrator({ db, provider: { getMigrations: async () => configured } });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

@@ -2,9 +2,11 @@
 // One row per asset in search_documents: filter columns, the whole document as JSON (hits need no join)
 // and a weighted tsvector built with both mediateca_es and mediateca_en (unaccent before each stemmer),
 // so Spanish and English stemming both match and accents never matter.
-// Semantic search uses the pgvector `embedding` column and its HNSW index (cosine) where migration 0003 could
-// create them (PGlite); on a server without pgvector (Debian's PostgreSQL 15) the column is absent,
-// capabilities.vectors is false and semantic queries say so instead of answering.
+// Semantic search uses the pgvector `embedding` column where migration 0003 could create it: on a server with
+// pgvector through its HNSW index (cosine); on PGlite through the term index's native HNSW graph, whose candidates
+// are scored here by pgvector's exact distance (SQL computes exact distances itself until the graph is built).
+// On a server without pgvector (Debian's PostgreSQL 15) the column is absent, capabilities.vectors is false and
+// semantic queries say so instead of answering.
 // Text search and listings are exact by default: one statement collects every match through the GIN indexes,
 // ranks all of them with ts_rank_cd for the top k, counts them and groups their facet values. A caller that
 // asks for an approximate answer (query.approximate) gets the bounded path instead: the newest NEWEST_MATCHES
@@ -220,20 +222,35 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   /**
-   * The k nearest documents in scope that pass the filters, by cosine similarity (1 - cosine distance).
-   * The planner either walks the HNSW index and drops rows the filters reject, or (when the filters leave few
+   * The k nearest documents in scope that pass the filters, by cosine similarity (1 - cosine distance): the term
+   * index's candidates scored exactly where it has them (PGlite), else in SQL. The planner either walks the HNSW index and drops rows the filters reject, or (when the filters leave few
    * rows, e.g. a small project) reads those rows through their indexes and computes exact distances: both are
    * pre-filter-cheap cases. Walking HNSW with selective filters can end with fewer than k rows (the recall
    * caveat of filtered HNSW); pgvector ≥ 0.8's iterative scan keeps walking until k rows pass, in exact order.
    */
   private async nearest(query: SearchQuery, vector: string, k: number): Promise<Fused[]> {
     const distance = sql<number>`embedding <=> ${vector}::vector`;
+    const candidates = await this.nearestCandidates(query, vector, k);
+    if (candidates) {
+      const scored = candidates.length ? await this.db.selectFrom(this.table).select('asset_id').select(distance.as('distance')).where('asset_id', 'in', candidates).execute() : [];
+      return scored.map((row) => ({ id: row.asset_id, score: 1 - Number(row.distance) })).sort(byScoreThenId).slice(0, k);
+    }
     // local to the search's transaction (search)
     await sql`select set_config('hnsw.ef_search', ${String(EF_SEARCH)}, true), set_config('hnsw.iterative_scan', 'strict_order', true)`.execute(this.db);
     let nearest = this.matches(query, undefined).select('asset_id').select(distance.as('distance')).where(sql<SqlBool>`embedding is not null`);
     if (query.moreLikeAssetId) nearest = nearest.where(sql<SqlBool>`asset_id::text <> ${query.moreLikeAssetId}`);
     const rows = await nearest.orderBy(distance).limit(k).execute();
     return rows.map((row) => ({ id: row.asset_id, score: 1 - Number(row.distance) })).sort(byScoreThenId);
+  }
+
+  /**
+   * The term index's candidates for the k nearest in this search's snapshot (its HNSW graph, more than k of them),
+   * or undefined where it has none to give: SQL then finds them itself.
+   */
+  private async nearestCandidates(query: SearchQuery, vector: string, k: number): Promise<string[] | undefined> {
+    const trx = this.searchSnapshot;
+    const terms = this.termIndex && trx && (await this.termIndex.inSnapshot(trx));
+    return terms ? terms.nearest(query, Float32Array.from(JSON.parse(vector) as number[]), k, query.moreLikeAssetId) : undefined;
   }
 
   /**

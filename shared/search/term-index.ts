@@ -13,8 +13,12 @@
 // its own snapshot, applies the changes committed since the last one before it answers, so it answers from that
 // snapshot exactly as the SQL would. PGlite has one connection, so transactions never overlap and the log's order is
 // the commit order. A new table (a replay's swap) or a large backlog starts a rebuild; SQL answers until it is done.
+//
+// Where the table has embeddings (pgvector), it also holds them in a native HNSW graph by slot (nearest-vectors.ts),
+// loaded only then: semantic search asks it for candidates that pass the same filters.
 import { type Kysely, type RawBuilder, type Transaction, sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import type { NearestVectors } from './nearest-vectors.ts';
 import { type Facet, type SearchQuery, type SearchResult, emptyFacets } from './search-index.ts';
 
 /** ts_rank_cd's weights for D, C, B, A positions, as postgres.ts ranks with them. */
@@ -29,6 +33,8 @@ const KEEP_ALL_BELOW = 50_000;
 const SAMPLE_SIZE = 50_000;
 /** Rows read per statement while building: each holds the single PGlite connection for a moment only. */
 const BUILD_BATCH = 5_000;
+/** Vectors added to the graph at a time: the insert runs on every core but holds the event loop, ~0.1 s for these. */
+const VECTOR_BATCH = 500;
 /** More changes than this since the last search are cheaper to rebuild from than to apply in a search. */
 const MAX_CHANGES_APPLIED = 20_000;
 /** Positions per weight class are packed in 8 bits; a count of 255 or more is kept beside the posting. */
@@ -60,6 +66,8 @@ interface IndexedRow {
   person_ids: string[];
   collection_ids: string[];
   tsv: string;
+  /** pgvector's binary form (vector_send), where the table has embeddings and the row one */
+  embedding?: Uint8Array | null;
 }
 
 export interface TermAnswer {
@@ -80,7 +88,7 @@ export class TermIndex {
   /** the error of the last failed build or trim; SQL answers meanwhile */
   lastError?: unknown;
   private failedAt = 0;
-  /** answers given (the rest went to SQL) */
+  /** answers given, nearest candidates included (the rest went to SQL) */
   answered = 0;
 
   constructor(private readonly db: Kysely<DB>, private readonly options: TermIndexOptions = {}) {}
@@ -131,12 +139,18 @@ export class TermIndex {
     this.buildingFrom = head.seq;
     const { count } = (await sql<{ count: number }>`select count(*)::int as count from search_documents`.execute(this.db)).rows[0]!;
     const keepAll = count < (this.options.keepAllBelow ?? KEEP_ALL_BELOW);
-    const catalogue = new Catalogue(head, keepAll ? undefined : await this.sampledLexemes());
+    const dimensions = await embeddingDimensions(this.db);
+    const vectors = dimensions === undefined ? undefined : new (await import('./nearest-vectors.ts')).NearestVectors(dimensions);
+    const catalogue = new Catalogue(head, keepAll ? undefined : await this.sampledLexemes(), vectors);
     const batch = this.options.buildBatch ?? BUILD_BATCH;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows = await selectRows(this.db, sql`select * from search_documents where asset_id > ${after}::uuid order by asset_id limit ${batch}`);
-      for (const row of rows) catalogue.add(row);
+      const rows = await selectRows(this.db, sql`select * from search_documents where asset_id > ${after}::uuid order by asset_id limit ${batch}`, catalogue.withVectors);
+      for (let from = 0; from < rows.length; from += VECTOR_BATCH) {
+        catalogue.addAll(rows.slice(from, from + VECTOR_BATCH));
+        // the graph's inserts hold the event loop: let requests and other work through between them
+        if (vectors) await new Promise((resolve) => setImmediate(resolve));
+      }
       if (rows.length < batch) break;
       after = rows[rows.length - 1]!.asset_id;
     }
@@ -179,14 +193,17 @@ export class TermIndex {
     if (head.seq !== catalogue.applied) {
       const changed = (await sql<{ id: string }>`select distinct asset_id::text as id from search_document_changes where seq > ${catalogue.applied}`.execute(trx)).rows.map((row) => row.id);
       if (changed.length > MAX_CHANGES_APPLIED) return this.startOver(catalogue);
-      const rows = changed.length ? await selectRows(trx, sql`select * from search_documents where asset_id = any(${changed}::uuid[])`) : [];
+      const rows = changed.length ? await selectRows(trx, sql`select * from search_documents where asset_id = any(${changed}::uuid[])`, catalogue.withVectors) : [];
       for (const id of changed) catalogue.remove(id);
-      for (const row of rows) catalogue.add(row);
+      catalogue.addAll(rows);
       catalogue.applied = head.seq;
       this.trimLog(head.seq);
       if (catalogue.wantsRebuild()) void this.rebuild();
     }
-    return { answer: (query, tsquery, options) => this.answer(catalogue, query, tsquery, options) };
+    return {
+      answer: (query, tsquery, options) => this.answer(catalogue, query, tsquery, options),
+      nearest: (query, vector, wanted, exclude) => this.nearest(catalogue, query, vector, wanted, exclude),
+    };
   }
 
   /** The catalogue no longer matches the table: SQL answers until a new one is built. */
@@ -217,6 +234,13 @@ export class TermIndex {
     if (answer) this.answered++;
     return answer;
   }
+
+  private nearest(catalogue: Catalogue, query: SearchQuery, vector: Float32Array, wanted: number, exclude: string | undefined): string[] | undefined {
+    if (query.filters.fields?.length) return undefined;
+    const candidates = catalogue.nearest(query, vector, wanted, exclude);
+    if (candidates) this.answered++;
+    return candidates;
+  }
 }
 
 export interface TermOptions {
@@ -235,6 +259,12 @@ export interface TermSnapshot {
    * undefined when the term index cannot give it exactly.
    */
   answer(query: SearchQuery, tsquery: string | undefined, options: TermOptions): TermAnswer | undefined;
+  /**
+   * Candidates for the `wanted` documents with embeddings nearest to `vector` in the query's scope and filters
+   * (`exclude` left out), from the HNSW graph: approximate, to be scored exactly by the caller. Undefined where the
+   * graph cannot say: no embeddings kept, schema field filters, or filters that pass too few of its documents.
+   */
+  nearest(query: SearchQuery, vector: Float32Array, wanted: number, exclude?: string): string[] | undefined;
 }
 
 /** Creates the change log and its triggers where they are missing (idempotent; the term index's own bookkeeping). */
@@ -254,20 +284,40 @@ async function ensureChangeLog(db: Kysely<DB>): Promise<void> {
   });
 }
 
+/** The dimensions of search_documents' embedding column (its typmod), or undefined where it has none (no pgvector). */
+async function embeddingDimensions(db: Kysely<DB>): Promise<number | undefined> {
+  const row = (await sql<{ dimensions: number }>`select atttypmod as dimensions from pg_attribute
+    where attrelid = 'search_documents'::regclass and attname = 'embedding' and not attisdropped`.execute(db)).rows[0];
+  return row?.dimensions;
+}
+
 async function headOf(db: Kysely<DB>): Promise<{ seq: number; tableOid: string }> {
   const row = (await sql<{ seq: string | null; table_oid: string }>`select (select max(seq) from search_document_changes)::text as seq,
     'search_documents'::regclass::oid::text as table_oid`.execute(db)).rows[0]!;
   return { seq: Number(row.seq ?? 0), tableOid: row.table_oid };
 }
 
-/** The rows the subquery `rows` selects (whole rows of search_documents), as the term index reads them. */
-async function selectRows(db: Kysely<DB>, rows: RawBuilder<unknown>): Promise<IndexedRow[]> {
+/**
+ * The rows the subquery `rows` selects (whole rows of search_documents), as the term index reads them, with their
+ * embeddings in binary (2 KiB for 512 dimensions, not 5-6 KiB of text) where `embeddings`.
+ */
+async function selectRows(db: Kysely<DB>, rows: RawBuilder<unknown>, embeddings: boolean): Promise<IndexedRow[]> {
   // created_at in microseconds since the epoch: exact in a double, so a from/to bound compares as PostgreSQL does.
   // The rows are chosen in a subquery of their own: with these casts in the same select, PGlite's planner read a
   // batch 5-8x slower.
   return (await sql<IndexedRow>`select asset_id::text as asset_id, project_id, media_type, state, editorial_state,
       (extract(epoch from created_at) * 1000000)::float8 as created_us, tags, labels, person_ids, collection_ids, tsv::text as tsv
+      ${embeddings ? sql`, vector_send(embedding) as embedding` : sql``}
     from (${rows}) d`.execute(db)).rows;
+}
+
+/** A vector in pgvector's binary form (`vector_send`: dimensions, an unused int16, then big-endian float4s). */
+function vectorFromBinary(bytes: Uint8Array): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dimensions = view.getInt16(0);
+  const vector = new Float32Array(dimensions);
+  for (let i = 0; i < dimensions; i++) vector[i] = view.getFloat32(4 + i * 4);
+  return vector;
 }
 
 /** Codes for the values of one column, dense from 0. */
@@ -394,8 +444,11 @@ class Catalogue {
   /** the table read: a replay's swap makes a new one */
   readonly tableOid: string;
 
-  /** `head`: where the build started; `kept`: the lexemes to keep, or undefined to keep every one. */
-  constructor(head: { seq: number; tableOid: string }, private readonly kept: Set<string> | undefined) {
+  /**
+   * `head`: where the build started; `kept`: the lexemes to keep, or undefined to keep every one; `vectors`: the
+   * graph the rows' embeddings go to, where the table has them.
+   */
+  constructor(head: { seq: number; tableOid: string }, private readonly kept: Set<string> | undefined, private readonly vectors?: NearestVectors) {
     this.applied = head.seq;
     this.tableOid = head.tableOid;
     if (kept) this.unkept = new Uint8Array(1 << 21);
@@ -411,7 +464,29 @@ class Catalogue {
     }
   }
 
-  add(row: IndexedRow): void {
+  /** Whether rows must be read with their embeddings. */
+  get withVectors(): boolean {
+    return this.vectors !== undefined;
+  }
+
+  /** Adds (or replaces) these rows, their embeddings to the graph in one insert. */
+  addAll(rows: IndexedRow[]): void {
+    const slots: number[] = [];
+    const embeddings: Float32Array[] = [];
+    for (const row of rows) {
+      const slot = this.add(row);
+      if (!this.vectors || !row.embedding) continue;
+      slots.push(slot);
+      embeddings.push(vectorFromBinary(row.embedding));
+    }
+    if (slots.length === 0) return;
+    const packed = new Float32Array(slots.length * this.vectors!.dimensions);
+    embeddings.forEach((vector, i) => packed.set(vector, i * vector.length));
+    this.vectors!.add(slots, packed);
+  }
+
+  /** Adds (or replaces) a row's document; its slot. */
+  private add(row: IndexedRow): number {
     this.remove(row.asset_id);
     const slot = this.ids.length;
     this.ids.push(row.asset_id);
@@ -442,6 +517,7 @@ class Catalogue {
       for (const position of positions) postings.positions.push(position);
     });
     this.alive++;
+    return slot;
   }
 
   stats(): { documents: number; lexemes: number; arrayBytes: number } {
@@ -467,6 +543,7 @@ class Catalogue {
     if (slot === undefined) return;
     this.slotOf.delete(assetId);
     this.dead.data[slot] = 1;
+    this.vectors?.remove(slot);
     this.alive--;
     this.removed++;
   }
@@ -573,6 +650,19 @@ class Catalogue {
       best.offer(coverDensity(parsed.matches, entries.sort((x, y) => x - y)), this.ids[slot]!);
     }
     return { total: tally.total, facets: tally.facets(query.facets), page: best.ranked() };
+  }
+
+  /**
+   * Candidates for the `wanted` live documents nearest to `vector` that pass the query's scope and filters, from the
+   * graph; undefined without a graph or when the filters pass too few of its documents (see NearestVectors.nearest).
+   */
+  nearest(query: SearchQuery, vector: Float32Array, wanted: number, exclude: string | undefined): string[] | undefined {
+    if (!this.vectors) return undefined;
+    const filter = this.filter(query);
+    if (!filter) return [];
+    const dead = this.dead.data;
+    const excluded = exclude === undefined ? -1 : this.slotOf.get(exclude) ?? -1;
+    return this.vectors.nearest(vector, wanted, (slot) => !dead[slot] && slot !== excluded && filter(slot))?.map((slot) => this.ids[slot]!);
   }
 
   /** The query's scope and filters as a test of a slot, or undefined when nothing can match. */
