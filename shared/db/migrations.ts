@@ -726,7 +726,8 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema.createIndex('audit_log_reads').on('audit_log').columns(['target_id', 'actor', 'occurred_at']).where(sql.ref('action'), '=', 'asset.read').execute();
     },
-  },  '0066_vectors_in_process': vectorsInProcessMigration(undefined),
+  },
+  '0066_vectors_in_process': vectorsInProcessMigration(undefined),
 };
 
 type Driver = 'postgres' | 'pglite';

@@ -223,9 +223,10 @@ export class PostgresSearchIndex implements SearchIndex {
 
   /**
    * The k nearest documents in scope that pass the filters, by cosine similarity (1 - cosine distance): the term
-   * index's candidates scored exactly where it has them (PGlite), else in SQL. The planner either walks the HNSW index and drops rows the filters reject, or (when the filters leave few
-   * rows, e.g. a small project) reads those rows through their indexes and computes exact distances: both are
-   * pre-filter-cheap cases. Walking HNSW with selective filters can end with fewer than k rows (the recall
+   * index's candidates scored exactly where it has them (PGlite), else in SQL. There the planner either walks the
+   * HNSW index (a server with pgvector) and drops rows the filters reject, or (when the filters leave few rows, e.g.
+   * a small project, or on PGlite, which keeps no vector index) reads those rows through their indexes and computes
+   * exact distances. Walking HNSW with selective filters can end with fewer than k rows (the recall
    * caveat of filtered HNSW); pgvector ≥ 0.8's iterative scan keeps walking until k rows pass, in exact order.
    */
   private async nearest(query: SearchQuery, vector: string, k: number): Promise<Fused[]> {
