@@ -72,6 +72,16 @@ function queries(): SearchQuery[] {
     .concat([{ ...base, q: 'perro', approvedOnlyProjectIds: ['p1'] }, { ...base, q: 'perro', projectIds: ['p1'], filters: { projectId: ['p2'] } }, { ...base, projectIds: [] }]);
 }
 
+/** The documents in a new in-memory PGlite, searched by SQL alone and through a term index built over them. */
+async function indexed(docs: SearchDocument[]) {
+  const database = await openDatabase('memory://');
+  const sqlIndex = new PostgresSearchIndex(database.db);
+  await sqlIndex.upsertMany(docs);
+  const termIndex = new TermIndex(database.db);
+  await termIndex.rebuild();
+  return { database, sqlIndex, termIndex, withTerms: new PostgresSearchIndex(database.db, { termIndex }) };
+}
+
 describe('TermIndex', () => {
   let database: Database;
   let sqlIndex: PostgresSearchIndex;
@@ -79,14 +89,7 @@ describe('TermIndex', () => {
   let withTerms: PostgresSearchIndex;
   const docs = corpus(400, 7);
 
-  before(async () => {
-    database = await openDatabase('memory://');
-    sqlIndex = new PostgresSearchIndex(database.db);
-    await sqlIndex.upsertMany(docs);
-    termIndex = new TermIndex(database.db);
-    await termIndex.rebuild();
-    withTerms = new PostgresSearchIndex(database.db, { termIndex });
-  });
+  before(async () => ({ database, sqlIndex, termIndex, withTerms } = await indexed(docs)));
   after(() => database.close());
 
   /** Every page of both, cursor by cursor: the same hits, scores, totals, facets and cursors. */
@@ -235,14 +238,7 @@ describe('TermIndex with embeddings (its HNSW graph)', () => {
   const near = (centre: number) => centres[centre]!.map((x) => x + (next() - 0.5) * 0.6);
   const docs = corpus(1000, 13).map((doc, i) => (i % 10 === 9 ? doc : { ...doc, embedding: near(i % 16) }));
 
-  before(async () => {
-    database = await openDatabase('memory://');
-    sqlIndex = new PostgresSearchIndex(database.db);
-    await sqlIndex.upsertMany(docs);
-    termIndex = new TermIndex(database.db);
-    await termIndex.rebuild();
-    withTerms = new PostgresSearchIndex(database.db, { termIndex });
-  });
+  before(async () => ({ database, sqlIndex, termIndex, withTerms } = await indexed(docs)));
   after(() => database.close());
 
   /** Semantic and hybrid queries over filters the graph is asked with, and ones it leaves to SQL. */
