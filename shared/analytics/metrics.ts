@@ -10,7 +10,7 @@
 // Distribution's own (mediateca_distribution_attempts_total{channel,type,action,outcome}…) are in
 // shared/distribution/metrics.ts.
 import type { Kysely } from 'kysely';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from '../observability/prometheus.ts';
 import { assetCounts, publicationCounts, stageEvents } from '../db/business-metrics.ts';
 import type { DB } from '../db/schema.ts';
 import { registry } from '../observability/metrics.ts';

@@ -1,6 +1,6 @@
 // Distribution metrics per channel: deliveries and retractions by outcome, retries, breaker state, delivery latency,
 // and request → delivered (what an editor waits).
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from '../observability/prometheus.ts';
 import { registry } from '../observability/metrics.ts';
 
 export const distributionAttempts = new Counter({

@@ -2,7 +2,7 @@
 // 2xx = done, a permanent client error = dead letter, anything else (5xx, 429, network error) = retry later.
 import { SpanKind, contextOf, currentTraceContext, inSpan } from '../observability/tracing.ts';
 import { CloudEvent, HTTP } from 'cloudevents';
-import { Counter } from 'prom-client';
+import { Counter } from '../observability/prometheus.ts';
 import type { Logger } from '../observability/logger.ts';
 import { registry } from '../observability/metrics.ts';
 import type { EventEnvelope } from './envelope.ts';

@@ -21,6 +21,9 @@ test('health, readiness and Prometheus metrics on every function', async () => {
   assert.match(metrics, /mediateca_http_requests_total\{fn="probe",method="GET",route="\/_\/health",status="200"\} \d/);
   assert.match(metrics, /mediateca_outbox_lag_seconds/);
   assert.match(metrics, /mediateca_event_handling_duration_seconds/);
+  // process and runtime metrics, which start with the first scrape
+  assert.match(metrics, /process_cpu_user_seconds_total \d/);
+  assert.match(metrics, /nodejs_heap_size_used_bytes \d/);
 });
 
 test('unknown routes and missing or forged tokens answer problem+json', async () => {

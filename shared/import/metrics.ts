@@ -1,5 +1,5 @@
 // Bulk import metrics: tasks per state (settled counts and the open backlog), fetch latency, bytes, throttling.
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from '../observability/prometheus.ts';
 import { registry } from '../observability/metrics.ts';
 
 export const importTasksSettled = new Counter({

@@ -1,5 +1,5 @@
 // Prometheus metrics: HTTP requests, event handling latency and outbox lag, one registry per process.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from './prometheus.ts';
 
 export const registry = new Registry();
 let defaultMetricsStarted = false;
@@ -7,6 +7,7 @@ let defaultMetricsStarted = false;
 /** The exposition text. Process and runtime metrics start with the first scrape: starting them at import costs every cold start. */
 export async function metricsText(): Promise<string> {
   if (!defaultMetricsStarted) {
+    const { default: collectDefaultMetrics } = await import('prom-client/lib/defaultMetrics.js');
     collectDefaultMetrics({ register: registry });
     defaultMetricsStarted = true;
   }
