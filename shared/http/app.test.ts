@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createTestPlatform } from '../../test/support/platform.ts';
 import { createFunctionApp, requireAuth } from './app.ts';
+
+const run = promisify(execFile);
 
 let platform: Awaited<ReturnType<typeof createTestPlatform>>;
 before(async () => { platform = await createTestPlatform(); });
@@ -24,6 +28,15 @@ test('health, readiness and Prometheus metrics on every function', async () => {
   // process and runtime metrics, which start with the first scrape
   assert.match(metrics, /process_cpu_user_seconds_total \d/);
   assert.match(metrics, /nodejs_heap_size_used_bytes \d/);
+});
+
+test('scrapes arriving together on a fresh process register the process metrics once', async () => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+    const { metricsText } = await import(${JSON.stringify(new URL('../observability/metrics.ts', import.meta.url).href)});
+    const texts = await Promise.all([metricsText(), metricsText(), metricsText()]);
+    console.log(texts.map((text) => text.match(/^process_cpu_user_seconds_total /gm)?.length ?? 0).join(','));
+  `]);
+  assert.equal(stdout.trim(), '1,1,1');
 });
 
 test('unknown routes and missing or forged tokens answer problem+json', async () => {

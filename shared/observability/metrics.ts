@@ -2,15 +2,13 @@
 import { Counter, Gauge, Histogram, Registry } from './prometheus.ts';
 
 export const registry = new Registry();
-let defaultMetricsStarted = false;
+let defaultMetricsStarted: Promise<void> | undefined;
 
 /** The exposition text. Process and runtime metrics start with the first scrape: starting them at import costs every cold start. */
 export async function metricsText(): Promise<string> {
-  if (!defaultMetricsStarted) {
-    const { default: collectDefaultMetrics } = await import('prom-client/lib/defaultMetrics.js');
-    collectDefaultMetrics({ register: registry });
-    defaultMetricsStarted = true;
-  }
+  // one promise, so that scrapes arriving together register the default metrics once
+  defaultMetricsStarted ??= import('prom-client/lib/defaultMetrics.js').then(({ default: collectDefaultMetrics }) => collectDefaultMetrics({ register: registry }));
+  await defaultMetricsStarted;
   return registry.metrics();
 }
 
