@@ -35,18 +35,22 @@ function graph() {
   return { nearest, exact, query: () => Float32Array.from({ length: DIMENSIONS }, () => next() - 0.5) };
 }
 
-test('candidates hold the exact nearest, twice as many as wanted, only slots the filter takes', () => {
+test('candidates hold the exact nearest (recall over 20 queries), twice as many as wanted, only slots the filter takes', () => {
   const { nearest, exact, query } = graph();
   assert.equal(nearest.size, SIZE);
+  let found = 0;
   for (let q = 0; q < 20; q++) {
     const vector = query();
     const even = (slot: number) => slot % 2 === 0;
     const candidates = nearest.nearest(vector, 10, even)!;
     assert.equal(candidates.length, 20);
     assert.ok(candidates.every(even));
-    const found = new Set(candidates);
-    assert.ok(exact(vector, 10, even).every((slot) => found.has(slot)), `query ${q}: the exact top 10 among the candidates`);
+    const proposed = new Set(candidates);
+    found += exact(vector, 10, even).filter((slot) => proposed.has(slot)).length;
   }
+  // The graph is approximate and built on every core, so not the same twice: over 100 builds it proposed 197-200
+  // of the 200 exact neighbours (87 builds all 200). The search's goal is recall@10 >= 0.95.
+  assert.ok(found >= 194, `${found} of the 200 exact nearest among the candidates`);
 });
 
 test('a selective filter widens the search; one that passes too few of the graph leaves the answer to SQL', () => {
