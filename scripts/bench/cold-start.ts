@@ -1,6 +1,7 @@
 // Cold start of every function bundle: time from process spawn to the first 200 on /_/health (and on
 // /_/ready, which needs the database), and resident memory once ready and idle, against a bare Hono
-// hello-world bundled the same way in the same run.
+// hello-world bundled the same way in the same run. In the cluster configuration a second baseline runs beside
+// them: Hono with kysely over postgres.js and one query, the least a function of the design libraries does.
 //
 //   npm run bench:cold-start [-- --runs 7] [--embedded] [--only search,upload] [--node-options=--enable-source-maps]
 //
@@ -23,6 +24,7 @@ import { S3, freePort } from '../../test/support/servers.ts';
 const HTTP_FUNCTIONS = ['upload', 'assets', 'search'];
 const GOAL = { ratio: 1.5, ms: 300 };
 const BARE = 'bare-hono';
+const DB_FLOOR = 'db-hono';
 const OUT_DIR = join(ROOT, 'node_modules', '.cache', 'mediateca-cold-start');
 
 interface Sample {
@@ -40,7 +42,8 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   const names = values.only ? values.only.split(',') : listFunctions();
   console.log(`building ${names.join(', ')} and the bare Hono baseline...`);
-  const reports = await buildFunctions({ only: names, outDir: OUT_DIR, extraEntries: { [BARE]: join(ROOT, 'scripts/bench/bare-hono.ts') } });
+  const baselines = { [BARE]: join(ROOT, 'scripts/bench/bare-hono.ts'), ...(values.embedded ? {} : { [DB_FLOOR]: join(ROOT, 'scripts/bench/db-hono.ts') }) };
+  const reports = await buildFunctions({ only: names, outDir: OUT_DIR, extraEntries: baselines });
 
   const data = mkdtempSync(join(tmpdir(), 'mt-cold-start-'));
   const database = values.embedded ? undefined : await createDatabase();
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
     // alike instead of one row; round 0 warms the file cache and is not counted.
     for (let round = 0; round <= runs; round++) {
       for (const report of reports) {
-        const sample = await coldStart(join(report.outDir, 'index.mjs'), report.fn !== BARE, env);
+        const sample = await coldStart(join(report.outDir, 'index.mjs'), !(report.fn in baselines), env);
         if (round > 0) results.get(report.fn)!.push(sample);
       }
       if (round > 0) process.stdout.write(`  round ${round}/${runs} done\n`);
@@ -146,7 +149,9 @@ function formatTable(reports: BundleReport[], results: Map<string, Sample[]>): s
   const bare = results.get(BARE)!;
   const bareMs = median(bare.map((s) => s.ms));
   const bareRss = median(bare.map((s) => s.rssBytes));
-  const header = ['bundle', 'JS at start', 'to /_/health (median)', 'min-max', 'vs bare', 'to /_/ready', 'RSS idle', 'vs bare', `goal: ≤${GOAL.ratio}× bare and <${GOAL.ms} ms`];
+  const floor = results.get(DB_FLOOR);
+  const floorMs = floor && median(floor.map((s) => s.ms));
+  const header = ['bundle', 'JS at start', 'to /_/health (median)', 'min-max', 'vs bare', ...(floorMs ? [`vs ${DB_FLOOR}`] : []), 'to /_/ready', 'RSS idle', 'vs bare', `goal: ≤${GOAL.ratio}× bare and <${GOAL.ms} ms`];
   const rows = reports.map((report) => {
     const samples = results.get(report.fn)!;
     const times = samples.map((s) => s.ms);
@@ -159,7 +164,8 @@ function formatTable(reports: BundleReport[], results: Map<string, Sample[]>): s
       `${ms.toFixed(0)} ms`,
       `${Math.min(...times).toFixed(0)}-${Math.max(...times).toFixed(0)} ms`,
       `${(ms / bareMs).toFixed(2)}×`,
-      report.fn === BARE ? '' : `${median(samples.map((s) => s.readyMs)).toFixed(0)} ms`,
+      ...(floorMs ? [`${(ms / floorMs).toFixed(2)}×`] : []),
+      report.fn === BARE || report.fn === DB_FLOOR ? '' : `${median(samples.map((s) => s.readyMs)).toFixed(0)} ms`,
       `${(rss / 1024 ** 2).toFixed(0)} MiB`,
       `${(rss / bareRss).toFixed(2)}×`,
       goal,
