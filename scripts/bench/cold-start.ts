@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   });
   const runs = Number(values.runs);
   const names = values.only ? values.only.split(',') : listFunctions();
-  console.log(`building ${names.join(', ')} and the bare Hono baseline...`);
+  console.log(`building ${names.join(', ')} and the baselines...`);
   const baselines = { [BARE]: join(ROOT, 'scripts/bench/bare-hono.ts'), ...(values.embedded ? {} : { [DB_FLOOR]: join(ROOT, 'scripts/bench/db-hono.ts') }) };
   const reports = await buildFunctions({ only: names, outDir: OUT_DIR, extraEntries: baselines });
 
