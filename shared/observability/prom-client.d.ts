@@ -1,5 +1,4 @@
-// prom-client's index loads its Pushgateway (http, https, zlib), cluster aggregation and Summary on import; the
-// metric classes Mediateca uses are imported by path (shared/observability/prometheus.ts), typed as the package declares them.
+// Types of the prom-client modules imported by path (why: shared/observability/prometheus.ts), as the package declares them.
 declare module 'prom-client/lib/counter.js' {
   import { Counter } from 'prom-client';
   export default Counter;
