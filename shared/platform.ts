@@ -67,8 +67,7 @@ export async function createPlatform(options: PlatformOptions = {}): Promise<Pla
   const tracing = config.tracing ? await startTracing(config.tracing, options.name ?? 'mediateca') : undefined;
   const health = new Health(config.loops.stallSeconds);
   health.dependency('database', () => database.ping());
-  // a key nobody writes: any answer (found or not) shows the store is reachable
-  health.dependency('storage', () => store.head(config.buckets.incoming, '.health-probe'));
+  health.dependency('storage', () => store.ping());
 
   const platform: Platform = {
     config,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -52,6 +52,13 @@ test("a browser's preflight to a presigned PUT is answered like S3 with CORS rul
   const put = await call(url, { method: 'PUT', body: 'x', headers: { Origin: origin, 'content-type': 'image/jpeg' } });
   assert.equal(put.status, 200);
   assert.match(put.headers.get('access-control-expose-headers') ?? '', /ETag/);
+});
+
+test('ping answers whether the probe key exists or not; a root that is not a folder fails', async () => {
+  await store.ping();
+  const file = join(root, 'not-a-folder');
+  writeFileSync(file, '');
+  await assert.rejects(new FilesystemObjectStore(file, buckets, 'http://store.test', join(root, 'secret')).ping(), /ENOTDIR/);
 });
 
 test('keys that climb out of their bucket are refused', async () => {

@@ -8,7 +8,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { s3RecordFor } from '../events/s3-notification.ts';
-import type { Buckets, CompletedPart, ListedObject, ObjectInfo, ObjectStore } from './object-store.ts';
+import { type Buckets, type CompletedPart, type ListedObject, type ObjectInfo, type ObjectStore, PING_KEY } from './object-store.ts';
 
 export class InvalidObjectKey extends Error {}
 
@@ -101,6 +101,10 @@ export class FilesystemObjectStore implements ObjectStore {
 
   async abortMultipartUpload(_bucket: string, _key: string, uploadId: string): Promise<void> {
     await rm(this.multipartDir(uploadId), { recursive: true, force: true });
+  }
+
+  async ping(): Promise<void> {
+    await this.head(this.buckets.incoming, PING_KEY);
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {

@@ -36,6 +36,8 @@ export interface CompletedPart {
 export interface ObjectStore {
   readonly buckets: Buckets;
   ensureBuckets(): Promise<void>;
+  /** One round trip to the store (readiness): it answers, and takes the credentials. */
+  ping(): Promise<void>;
   presignPut(bucket: string, key: string, contentType: string, expiresInSeconds: number): Promise<string>;
   presignGet(bucket: string, key: string, expiresInSeconds: number, downloadName?: string): Promise<string>;
   createMultipartUpload(bucket: string, key: string, contentType: string): Promise<string>;
@@ -63,5 +65,8 @@ export interface ObjectStore {
   /** Every object in the bucket (under the prefix), in pages: the reconciliation sweep walks the incoming bucket. */
   list(bucket: string, prefix?: string): AsyncIterable<ListedObject>;
 }
+
+/** A key nobody writes: any answer for it, found or not, shows the store is reachable. */
+export const PING_KEY = '.health-probe';
 
 export const DEFAULT_BUCKETS: Buckets = { incoming: 'mediateca-incoming', masters: 'mediateca-masters', renditions: 'mediateca-renditions', analytics: 'mediateca-analytics' };

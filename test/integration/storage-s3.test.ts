@@ -22,7 +22,7 @@ import {
 import { normaliseS3Notification } from '../../shared/events/s3-notification.ts';
 import { configureRgwNotifications, removeRgwNotifications } from '../../shared/storage/rgw-notifications.ts';
 import { S3ObjectStore } from '../../shared/storage/s3.ts';
-import { S3, requireServer } from '../support/servers.ts';
+import { S3, freePort, requireServer } from '../support/servers.ts';
 
 const MiB = 1024 * 1024;
 const available = await requireServer('Ceph RGW (S3)', S3.endpoint);
@@ -56,6 +56,15 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
     assert.equal(Rules[0].Status, 'Enabled');
     assert.equal(Rules[0].Expiration?.Days, 1);
     assert.equal(Rules[0].AbortIncompleteMultipartUpload?.DaysAfterInitiation, 1);
+  });
+
+  test('ping: one signed HEAD without loading the SDK; an answer for a missing bucket too; wrong credentials or no store fail', async () => {
+    const fresh = new S3ObjectStore(S3, buckets);
+    await fresh.ping();
+    assert.equal((fresh as unknown as { loaded?: unknown }).loaded, undefined, 'a readiness probe does not load the AWS SDK');
+    await new S3ObjectStore(S3, { ...buckets, incoming: `${run}-not-created` }).ping();
+    await assert.rejects(new S3ObjectStore({ ...S3, secretAccessKey: 'not-the-secret' }, buckets).ping(), /403/);
+    await assert.rejects(new S3ObjectStore({ ...S3, endpoint: `http://127.0.0.1:${await freePort()}` }, buckets).ping());
   });
 
   test('presigned PUT by plain fetch, then head', async () => {
