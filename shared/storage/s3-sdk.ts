@@ -20,4 +20,3 @@ export {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 export { Upload } from '@aws-sdk/lib-storage';
-export { PathStylePresigner } from './presign.ts';

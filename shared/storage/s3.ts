@@ -1,16 +1,15 @@
 // The ObjectStore adapter for S3-compatible stores (Ceph RGW, MinIO, AWS S3).
-// The AWS SDK (~1.4 MB of JavaScript, ~70-150 ms and ~10 MiB to load) is imported on the first call that talks to
-// the store, not when a function starts: most requests never touch the store. The readiness check, which every new
-// process answers before it gets any request, signs its one HEAD with aws4fetch (10 KiB) instead.
+// The AWS SDK (~1.4 MB of JavaScript, ~70-220 ms and ~10 MiB to load) is imported on the first call that sends a
+// command, not when a function starts: most requests never do. Presigned URLs and the readiness probe need no SDK
+// (presign.ts).
 import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { AwsClient } from 'aws4fetch';
 import type { Config } from '../config.ts';
 import { traceStorageCall } from '../observability/tracing.ts';
 import { type Buckets, type CompletedPart, type ListedObject, type ObjectInfo, type ObjectStore, PING_KEY } from './object-store.ts';
-import type { PathStylePresigner } from './presign.ts';
+import { PathStylePresigner } from './presign.ts';
 
 export type S3Settings = NonNullable<Config['s3']>;
 
@@ -25,6 +24,8 @@ export interface S3StoreOptions {
 
 const GiB = 1024 ** 3;
 const MAX_PARTS = 10_000;
+/** within the readiness check's own limit (shared/observability/health.ts) */
+const PING_TIMEOUT_MS = 2_500;
 const COPY_CONCURRENCY = 4;
 /** what browsers send to presigned URLs: the signed content type, checksums, Range, and the SDKs' x-amz-* headers */
 const CORS_ALLOWED_HEADERS = ['content-type', 'content-md5', 'range', 'x-amz-*'];
@@ -53,14 +54,17 @@ export class S3ObjectStore implements ObjectStore {
   private readonly copyPartSize: number;
   private readonly corsOrigins?: string[];
   private loaded?: Promise<Sdk>;
-  private readonly pinger: AwsClient;
+  /** signs URLs for clients outside the cluster, who reach the store at the public endpoint */
+  private readonly presigner: PathStylePresigner;
+  /** signs URLs the functions themselves read (ffmpeg), and the readiness probe, at the endpoint the functions use */
+  private readonly readPresigner: PathStylePresigner;
 
   constructor(private readonly settings: S3Settings, readonly buckets: Buckets, options: S3StoreOptions = {}) {
     this.multipartCopyThreshold = options.multipartCopyThresholdBytes ?? 5 * GiB;
     this.copyPartSize = options.copyPartSizeBytes ?? 512 * 1024 ** 2;
     this.corsOrigins = options.corsOrigins;
-    // no retries: readiness asks again by itself, and a probe must answer within its timeout
-    this.pinger = new AwsClient({ accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, region: settings.region, service: 's3', retries: 0 });
+    this.presigner = new PathStylePresigner(settings, settings.publicEndpoint ?? settings.endpoint);
+    this.readPresigner = new PathStylePresigner(settings, settings.endpoint);
   }
 
   /** The SDK client for the store's endpoint (tests and tools send their own commands with it). */
@@ -92,21 +96,18 @@ export class S3ObjectStore implements ObjectStore {
 
   /** A signed HEAD of PING_KEY: 200 or 404 (no such key, or no such bucket yet) is an answer; 403 (credentials) is not. */
   async ping(): Promise<void> {
-    const endpoint = this.settings.endpoint.replace(/\/+$/, '');
-    const response = await this.pinger.fetch(`${endpoint}/${this.buckets.incoming}/${PING_KEY}`, { method: 'HEAD' });
+    const response = await this.readPresigner.head(this.buckets.incoming, PING_KEY, PING_TIMEOUT_MS);
     if (response.status !== 200 && response.status !== 404) throw new Error(`the store answered a signed HEAD with ${response.status} ${response.statusText}`);
   }
 
   async presignPut(bucket: string, key: string, contentType: string, expiresInSeconds: number): Promise<string> {
-    const { presigner } = await this.sdk();
     // Content-Type is signed, so the client must send exactly this value.
-    return presigner.presign({ method: 'PUT', bucket, key, headers: { 'content-type': contentType }, expiresInSeconds });
+    return this.presigner.presign({ method: 'PUT', bucket, key, headers: { 'content-type': contentType }, expiresInSeconds });
   }
 
   async presignGet(bucket: string, key: string, expiresInSeconds: number, downloadName?: string): Promise<string> {
-    const { presigner } = await this.sdk();
     const query = downloadName === undefined ? undefined : { 'response-content-disposition': attachmentDisposition(downloadName) };
-    return presigner.presign({ method: 'GET', bucket, key, query, expiresInSeconds });
+    return this.presigner.presign({ method: 'GET', bucket, key, query, expiresInSeconds });
   }
 
   async createMultipartUpload(bucket: string, key: string, contentType: string): Promise<string> {
@@ -117,8 +118,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async presignUploadPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
-    const { presigner } = await this.sdk();
-    return presigner.presign({ method: 'PUT', bucket, key, query: { partNumber: String(partNumber), uploadId }, expiresInSeconds });
+    return this.presigner.presign({ method: 'PUT', bucket, key, query: { partNumber: String(partNumber), uploadId }, expiresInSeconds });
   }
 
   async listParts(bucket: string, key: string, uploadId: string): Promise<CompletedPart[]> {
@@ -177,8 +177,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async readUrl(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
-    const { readPresigner } = await this.sdk();
-    return readPresigner.presign({ method: 'GET', bucket, key, expiresInSeconds });
+    return this.readPresigner.presign({ method: 'GET', bucket, key, expiresInSeconds });
   }
 
   async put(bucket: string, key: string, body: Buffer | Readable, contentType: string, size?: number): Promise<void> {
@@ -291,18 +290,11 @@ export class S3ObjectStore implements ObjectStore {
 interface Sdk {
   s3: typeof import('./s3-sdk.ts');
   client: S3Client;
-  /** signs URLs for clients outside the cluster, who reach the store at the public endpoint */
-  presigner: PathStylePresigner;
-  /** signs URLs the functions themselves read (ffmpeg), at the endpoint the client talks to */
-  readPresigner: PathStylePresigner;
 }
 
 async function loadSdk(settings: S3Settings): Promise<Sdk> {
   const s3 = await import('./s3-sdk.ts');
-  const client = await s3Client(settings, settings.endpoint);
-  const publicEndpoint = settings.publicEndpoint ?? settings.endpoint;
-  const presigner = new s3.PathStylePresigner(client, publicEndpoint);
-  return { s3, client, presigner, readPresigner: new s3.PathStylePresigner(client, settings.endpoint) };
+  return { s3, client: await s3Client(settings, settings.endpoint) };
 }
 
 /** `attachment` with an ASCII fallback and the exact name as RFC 5987 `filename*` (UTF-8, percent-encoded). */

@@ -58,10 +58,12 @@ describe('S3ObjectStore on Ceph RGW', { skip: !available }, () => {
     assert.equal(Rules[0].AbortIncompleteMultipartUpload?.DaysAfterInitiation, 1);
   });
 
-  test('ping: one signed HEAD without loading the SDK; an answer for a missing bucket too; wrong credentials or no store fail', async () => {
+  test('ping: one signed HEAD; an answer for a missing bucket too; wrong credentials or no store fail. Neither it nor a presigned URL loads the SDK', async () => {
     const fresh = new S3ObjectStore(S3, buckets);
     await fresh.ping();
-    assert.equal((fresh as unknown as { loaded?: unknown }).loaded, undefined, 'a readiness probe does not load the AWS SDK');
+    await fresh.presignGet(buckets.renditions, 'thumbnails/a.webp', 60);
+    await fresh.presignPut(buckets.incoming, 'uploads/a.jpg', 'image/jpeg', 60);
+    assert.equal((fresh as unknown as { loaded?: unknown }).loaded, undefined, 'the AWS SDK is not loaded');
     await new S3ObjectStore(S3, { ...buckets, incoming: `${run}-not-created` }).ping();
     await assert.rejects(new S3ObjectStore({ ...S3, secretAccessKey: 'not-the-secret' }, buckets).ping(), /403/);
     await assert.rejects(new S3ObjectStore({ ...S3, endpoint: `http://127.0.0.1:${await freePort()}` }, buckets).ping());
