@@ -84,9 +84,11 @@ const transcodeUploaded: EventHandler<'io.mediateca.asset.uploaded'> = async (ev
     const url = asset.media_type === 'video' && !stored.has('poster') ? await platform.store.readUrl(platform.store.buckets.masters, asset.storage_key, MASTER_URL_SECONDS) : undefined;
     if (url && (await announcePosterFromUrl(platform, asset, url, workDir, progress.report, store, announce))) stored.add('poster');
     const master = await download;
+    // read while the renditions render: exifr works on this thread, libvips and ffmpeg on their own
+    const embedded = asset.media_type === 'image' ? readEmbeddedMetadata(master) : Promise.resolve({} as EmbeddedMetadata);
     const outcome = await renderAsset(platform, asset, master, workDir, stored, progress.report, store, { hls: settings.hls === true, announce });
     await putMetadata(platform.db, asset.id, 'technical', outcome.technical);
-    asset = await fillFromFile(platform, asset, master);
+    asset = await fillFromFile(platform, asset, embedded);
     const names = [...new Set([...existing.map((r) => r.name), ...made])].sort();
     // the rows and metadata go into the history too: the read models replay from it (npm run rebuild)
     const rows = JSON.parse(JSON.stringify(await listRenditions(platform.db, asset.id))) as Record<string, unknown>[];
@@ -142,11 +144,8 @@ function progressWriter(platform: Platform, asset: Asset) {
  * fills what the uploader left empty, and the project's schema defaults the fields with no value; one decision,
  * decided again on the asset as it is now if an editor changed it meanwhile.
  */
-async function fillFromFile(platform: Platform, asset: Asset, master: string): Promise<Asset> {
-  const [embedded, schema] = await Promise.all([
-    asset.media_type === 'image' ? readEmbeddedMetadata(master) : ({} as EmbeddedMetadata),
-    currentSchema(platform.db, asset.project_id),
-  ]);
+async function fillFromFile(platform: Platform, asset: Asset, read: Promise<EmbeddedMetadata>): Promise<Asset> {
+  const [embedded, schema] = await Promise.all([read, currentSchema(platform.db, asset.project_id)]);
   const defaultTitle = asset.filename.replace(/\.[^.]+$/, ''); // what an upload without a title is called (uploads/start.ts)
   return decideOnLatest(platform, asset, (facts) => fillFromEmbedded(facts, embedded, schema, defaultTitle));
 }

@@ -90,10 +90,16 @@ async function renderImageAsset(platform: Platform, master: string, existing: Se
   const { inspectImage, renderImage, ImageError } = await import('../../shared/media/image.ts');
   try {
     progress('metadata', 5);
-    const technical = await inspectImage(master, platform.config.images.maxPixels);
-    if (['thumbnail', 'preview', 'preview-webp'].every((name) => existing.has(name))) return { technical: { ...technical }, skipped: {} };
+    // Inspection (header, EXIF: JavaScript on this thread) overlaps the render (libvips on its own threads). The
+    // render refuses what is above the pixel limit before decoding, as the inspection does; the inspection's reason is
+    // the one reported, it is the clearer.
+    const inspected = inspectImage(master, platform.config.images.maxPixels);
+    const rendered = ['thumbnail', 'preview', 'preview-webp'].every((name) => existing.has(name)) ? undefined : renderImage(master, platform.config.images.maxPixels);
+    rendered?.catch(() => {});
+    const technical = await inspected;
+    if (!rendered) return { technical: { ...technical }, skipped: {} };
     progress('renditions', 30);
-    const renditions = await renderImage(master, platform.config.images.maxPixels);
+    const renditions = await rendered;
     await Promise.all(renditions.map((r) => store({ name: r.name, path: `${r.name}.${r.extension}`, body: r.data, contentType: r.contentType, size: r.data.length, width: r.width, height: r.height })));
     return { technical: { ...technical }, skipped: {} };
   } catch (error) {

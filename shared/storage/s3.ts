@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.ts';
 import { traceStorageCall } from '../observability/tracing.ts';
 import { type Buckets, type CompletedPart, type ListedObject, type ObjectInfo, type ObjectStore, PING_KEY } from './object-store.ts';
-import { PathStylePresigner } from './presign.ts';
+import { PathStyleSigner } from './presign.ts';
 
 export type S3Settings = NonNullable<Config['s3']>;
 
@@ -55,16 +55,16 @@ export class S3ObjectStore implements ObjectStore {
   private readonly corsOrigins?: string[];
   private loaded?: Promise<Sdk>;
   /** signs URLs for clients outside the cluster, who reach the store at the public endpoint */
-  private readonly presigner: PathStylePresigner;
+  private readonly presigner: PathStyleSigner;
   /** signs URLs the functions themselves read (ffmpeg), and the readiness probe, at the endpoint the functions use */
-  private readonly readPresigner: PathStylePresigner;
+  private readonly readPresigner: PathStyleSigner;
 
   constructor(private readonly settings: S3Settings, readonly buckets: Buckets, options: S3StoreOptions = {}) {
     this.multipartCopyThreshold = options.multipartCopyThresholdBytes ?? 5 * GiB;
     this.copyPartSize = options.copyPartSizeBytes ?? 512 * 1024 ** 2;
     this.corsOrigins = options.corsOrigins;
-    this.presigner = new PathStylePresigner(settings, settings.publicEndpoint ?? settings.endpoint);
-    this.readPresigner = new PathStylePresigner(settings, settings.endpoint);
+    this.presigner = new PathStyleSigner(settings, settings.publicEndpoint ?? settings.endpoint);
+    this.readPresigner = new PathStyleSigner(settings, settings.endpoint);
   }
 
   /** The SDK client for the store's endpoint (tests and tools send their own commands with it). */
