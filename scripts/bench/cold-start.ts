@@ -2,14 +2,15 @@
 // Knative and OpenFaaS route on: the database and the store answer) and, for the HTTP functions in the cluster
 // configuration, to the answer of a client's first authenticated request (an upload started, a page of assets, a
 // search, each with presigned URLs), and resident memory once ready and idle, against a bare Hono hello-world bundled
-// the same way in the same run. In the cluster configuration a second baseline runs beside
-// them: Hono with kysely over postgres.js and one query, the least a function of the design libraries does.
+// the same way in the same run. In the cluster configuration a second baseline runs beside them: Hono with kysely
+// over postgres.js and one query, the least a function of the design libraries does.
 //
 //   npm run bench:cold-start [-- --runs 7] [--embedded] [--only search,upload] [--node-options=--enable-source-maps]
 //
 // Configured as in a cluster: the PostgreSQL server (a throwaway database with 20 assets that have thumbnails), an S3
-// store and a remote JWKS served by this script (contacted by the first request); --embedded is the embedded default instead: PGlite in a data folder (its
-// WebAssembly start-up then dominates), the filesystem store and the local signing key. Each bundle gets one warm-up
+// store and a remote JWKS served by this script (fetched by the first request); --embedded is the embedded default
+// instead: PGlite in a data folder (its WebAssembly start-up then dominates), the filesystem store and the local
+// signing key. Each bundle gets one warm-up
 // run first (page cache, migrations), not counted. Timings on a busy shared machine are noisy: compare
 // medians within one run, not across machines.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -22,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import postgres from 'postgres';
 import { type BundleReport, ROOT, buildFunctions, listFunctions } from '../build.ts';
+import { toSearchDocument } from '../../functions/index/index.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { createPlatform } from '../../shared/platform.ts';
 import { seedAssetsInBulk } from '../../test/support/seed-assets.ts';
@@ -129,26 +131,16 @@ async function untilOk(url: string, child: ChildProcess, stderr: () => string, p
   const deadline = performance.now() + 60_000;
   while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}\n${stderr()}`);
-    if ((await status(url)) === 200) return;
+    if ((await send(url, 'GET').then((answer) => answer.status, () => 0)) === 200) return;
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
   throw new Error(`${url}: no 200 within 60 s\n${stderr()}`);
 }
 
-function status(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const request = get(url, { agent: false }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    request.once('error', () => resolve(0));
-  });
-}
-
-function send(url: string, method: string, token: string, body?: unknown): Promise<{ status: number; body: string }> {
+function send(url: string, method: string, token?: string, body?: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) };
+    const headers = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) };
     const outgoing = request(url, { method, headers, agent: false }, (response) => {
       let text = '';
       response.on('data', (chunk) => { text += chunk; });
@@ -178,12 +170,7 @@ async function seedCatalogue(env: NodeJS.ProcessEnv): Promise<void> {
   const platform = await createPlatform({ name: 'cold-start-seed', config: loadConfig(env) });
   try {
     const assets = await seedAssetsInBulk(platform, Array.from({ length: 20 }, (_, i) => ({ title: `Faro ${i + 1}`, thumbnail: true })));
-    for (const asset of assets) {
-      await platform.search.upsert({
-        assetId: asset.id, projectId: asset.project_id, mediaType: 'image', state: 'ready', title: asset.title, description: '', tags: [], filename: asset.filename,
-        createdAt: new Date(), fields: {}, thumbnailKey: `${asset.project_id}/${asset.id}/thumbnail.jpg`,
-      });
-    }
+    await platform.search.upsertMany(assets.map((asset) => toSearchDocument(asset, {}, `${asset.project_id}/${asset.id}/thumbnail.jpg`)));
   } finally {
     await platform.close();
   }
